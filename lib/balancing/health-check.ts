@@ -1,0 +1,81 @@
+/** Options of an HTTP health check. */
+export interface HttpHealthCheckOptions {
+  /** Path requested. @default '/healthz' */
+  readonly path?: string;
+  /** Status code that means healthy. @default 200 */
+  readonly expectedStatus?: number;
+  /** Seconds between checks. @default 2 */
+  readonly intervalSeconds?: number;
+  /** Seconds before a check counts as failed. @default 2 */
+  readonly timeoutSeconds?: number;
+  /** Consecutive failures before a member is taken out. @default 2 */
+  readonly unhealthyThreshold?: number;
+  /** Consecutive successes before a member is put back. @default 2 */
+  readonly healthyThreshold?: number;
+}
+
+/** Options of a TCP connect health check. */
+export type TcpHealthCheckOptions = Omit<HttpHealthCheckOptions, 'path' | 'expectedStatus'>;
+
+/** Kinds of health check. */
+export enum HealthCheckKind {
+  HTTP = 'http',
+  TCP = 'tcp',
+}
+
+/**
+ * How a balancer decides a member is alive. One definition is rendered into whichever balancer
+ * realises it (keepalived `HTTP_GET`, haproxy `option httpchk`, Octavia monitors).
+ */
+export class HealthCheck {
+  /** GET `path` and expect `expectedStatus`. */
+  public static http(options: HttpHealthCheckOptions = {}): HealthCheck {
+    return new HealthCheck(HealthCheckKind.HTTP, options.path ?? '/healthz', options.expectedStatus ?? 200, options);
+  }
+  /** A TCP connect. */
+  public static tcp(options: TcpHealthCheckOptions = {}): HealthCheck {
+    return new HealthCheck(HealthCheckKind.TCP, undefined, undefined, options);
+  }
+
+  /** Seconds between checks. */
+  public readonly intervalSeconds: number;
+  /** Seconds before a check fails. */
+  public readonly timeoutSeconds: number;
+  /** Failures before removal. */
+  public readonly unhealthyThreshold: number;
+  /** Successes before re-adding. */
+  public readonly healthyThreshold: number;
+
+  private constructor(
+    /** The kind. */
+    public readonly kind: HealthCheckKind,
+    /** HTTP path, for HTTP checks. */
+    public readonly path: string | undefined,
+    /** Expected HTTP status, for HTTP checks. */
+    public readonly expectedStatus: number | undefined,
+    options: TcpHealthCheckOptions,
+  ) {
+    this.intervalSeconds = options.intervalSeconds ?? 2;
+    this.timeoutSeconds = options.timeoutSeconds ?? 2;
+    this.unhealthyThreshold = options.unhealthyThreshold ?? 2;
+    this.healthyThreshold = options.healthyThreshold ?? 2;
+    const checks: [string, number, number, number][] = [
+      ['intervalSeconds', this.intervalSeconds, 0.1, 3600],
+      ['timeoutSeconds', this.timeoutSeconds, 0.1, 3600],
+      ['unhealthyThreshold', this.unhealthyThreshold, 1, 10],
+      ['healthyThreshold', this.healthyThreshold, 1, 10],
+    ];
+    for (const [name, v, min, max] of checks) {
+      if (!Number.isFinite(v) || v < min || v > max) throw new Error(`HealthCheck: '${name}' (${v}) must be from ${min} to ${max}`);
+    }
+    if (path !== undefined && !path.startsWith('/')) throw new Error(`HealthCheck: 'path' ('${path}') must start with '/'`);
+    if (expectedStatus !== undefined && (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) {
+      throw new Error(`HealthCheck: 'expectedStatus' (${expectedStatus}) must be an HTTP status from 100 to 599`);
+    }
+  }
+
+  /** Seconds a dead member may still receive traffic: interval x unhealthy threshold + timeout. */
+  public get detectionWindowSeconds(): number {
+    return this.intervalSeconds * this.unhealthyThreshold + this.timeoutSeconds;
+  }
+}

@@ -1,0 +1,128 @@
+import { gzipSync } from 'node:zlib';
+import { stringify } from 'yaml';
+
+/** One file cloud-init writes on first boot. */
+export interface HostFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  /** Full content. May hold Terraform references (sensitive variables), resolved at apply. */
+  readonly content: string;
+  /** Octal mode. @default '0644' */
+  readonly permissions?: string;
+  /** `user:group`. @default 'root:root' */
+  readonly owner?: string;
+  /** The daemon whose config this is (for review and checks), e.g. `nginx`. @default - not a daemon config */
+  readonly daemon?: string;
+}
+
+/** Nova limits `user_data` to 65,535 characters of base64 text (nova `servers.py` schema). */
+export const USER_DATA_MAX_BASE64 = 65535;
+
+/**
+ * The cloud-init `#cloud-config` of one host: files, packages, services to enable and commands.
+ * Constructs add to it; it is rendered once at synth into the instance's `user_data`.
+ *
+ * Files are written with `defer: true` so they land after packages are installed and overwrite the
+ * packaged defaults; services are then enabled and restarted in the order they were added.
+ */
+export class CloudConfig {
+  private readonly files = new Map<string, HostFile>();
+  private readonly packageSet = new Set<string>();
+  private readonly serviceList: string[] = [];
+  private readonly commandList: string[][] = [];
+  private readonly preCommandList: string[][] = [];
+
+  constructor(
+    /** The host name set by cloud-init. */
+    public readonly hostname: string,
+  ) {}
+
+  /** Adds a file; a second file at the same path is an error. Returns the file. */
+  public addFile(file: HostFile): HostFile {
+    if (!file.path.startsWith('/')) throw new Error(`${this.hostname}: file path '${file.path}' must be absolute`);
+    if (this.files.has(file.path)) throw new Error(`${this.hostname}: two files would be written to '${file.path}'`);
+    this.files.set(file.path, file);
+    return file;
+  }
+
+  /** Adds Debian packages to install. */
+  public addPackages(...names: string[]): void {
+    for (const n of names) this.packageSet.add(n);
+  }
+
+  /** Enables and (re)starts systemd units after the files are written, in call order. */
+  public addServices(...units: string[]): void {
+    for (const u of units) if (!this.serviceList.includes(u)) this.serviceList.push(u);
+  }
+
+  /** Adds a command (argv form) run after the services are started. */
+  public addCommand(...argv: string[]): void {
+    this.commandList.push(argv);
+  }
+
+  /** Adds a command (argv form) run before the services are started (e.g. `sysctl --system`). */
+  public addPreServiceCommand(...argv: string[]): void {
+    this.preCommandList.push(argv);
+  }
+
+  /** The files, sorted by path. */
+  public get hostFiles(): HostFile[] {
+    return [...this.files.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** The packages, sorted. */
+  public get packages(): string[] {
+    return [...this.packageSet].sort();
+  }
+
+  /** The services, in start order. */
+  public get services(): string[] {
+    return [...this.serviceList];
+  }
+
+  /**
+   * Renders the `#cloud-config` document. With `compress`, file bodies without Terraform references
+   * are stored gzip+base64 to fit Nova's user-data limit.
+   */
+  public render(options: { compress?: boolean } = {}): string {
+    const hasReference = (s: string) => s.includes('${');
+    const doc = {
+      hostname: this.hostname,
+      fqdn: this.hostname,
+      manage_etc_hosts: true,
+      package_update: true,
+      packages: this.packages,
+      write_files: this.hostFiles.map((f) => {
+        const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
+        if (options.compress && !hasReference(f.content)) {
+          return { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') };
+        }
+        return { ...base, content: f.content };
+      }),
+      runcmd: [
+        ...this.preCommandList,
+        ...(this.serviceList.length ? [['systemctl', 'daemon-reload']] : []),
+        ...this.serviceList.map((u) => ['systemctl', 'enable', u]),
+        ...this.serviceList.map((u) => ['systemctl', 'restart', u]),
+        ...this.commandList,
+      ],
+    };
+    return '#cloud-config\n' + stringify(doc, { blockQuote: 'literal', lineWidth: 0 });
+  }
+
+  /** Renders within Nova's limit, compressing file bodies if needed; throws when it still does not fit. */
+  public renderWithinLimit(): string {
+    const plain = this.render();
+    if (base64Length(plain) <= USER_DATA_MAX_BASE64) return plain;
+    const packed = this.render({ compress: true });
+    if (base64Length(packed) <= USER_DATA_MAX_BASE64) return packed;
+    throw new Error(
+      `${this.hostname}: user_data is ${base64Length(packed)} base64 characters even with compressed files; Nova allows ${USER_DATA_MAX_BASE64}`,
+    );
+  }
+}
+
+/** Length of the base64 encoding of a UTF-8 string. */
+export function base64Length(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / 3) * 4;
+}

@@ -1,0 +1,41 @@
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { ComputeKeypairV2 } from '../../.gen/providers/openstack/compute-keypair-v2';
+import { resourceName } from '../core/naming';
+
+/** Props of {@link KeyPair}. */
+export interface KeyPairProps {
+  /** The OpenSSH public key. @default - the Terraform variable `ssh_public_key` */
+  readonly publicKey?: string;
+}
+
+/** A Nova key pair for the servers' login user. Only the public key is ever in the output. */
+export class KeyPair extends Construct {
+  /** The stack's default key pair (construct id `KeyPair` at the stack root), created on first use. */
+  public static ofStack(scope: Construct): KeyPair {
+    const stack = TerraformStack.of(scope);
+    return (stack.node.tryFindChild('KeyPair') as KeyPair | undefined) ?? new KeyPair(stack, 'KeyPair');
+  }
+
+  /** The key pair resource, construct id `Resource`. */
+  public readonly resource: ComputeKeypairV2;
+
+  constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
+    super(scope, id);
+    let publicKey = props.publicKey;
+    if (publicKey === undefined) {
+      const variable = new TerraformVariable(this, 'PublicKey', {
+        type: 'string',
+        description: 'OpenSSH public key installed for the login user of every server',
+      });
+      variable.overrideLogicalId('ssh_public_key');
+      publicKey = variable.stringValue;
+    }
+    this.resource = new ComputeKeypairV2(this, 'Resource', { name: resourceName(this), publicKey });
+  }
+
+  /** The key pair's name, for instances. */
+  public get name(): string {
+    return this.resource.name;
+  }
+}

@@ -1,0 +1,191 @@
+import { Lazy } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
+import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
+import { ComputeServergroupV2 } from '../../.gen/providers/openstack/compute-servergroup-v2';
+import { Connections, IConnectable } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { resourceName } from '../core/naming';
+import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
+import { CloudConfig } from './cloud-config';
+import { Flavor, FlavorSpec } from './flavor';
+import { KeyPair } from './key-pair';
+import { MachineImage } from './machine-image';
+
+/** Nova server-group policies. */
+export enum ServerGroupPolicy {
+  /** Never two members on one hypervisor; scheduling fails rather than break it. */
+  ANTI_AFFINITY = 'anti-affinity',
+  /** Spread when possible, co-locate rather than fail. */
+  SOFT_ANTI_AFFINITY = 'soft-anti-affinity',
+}
+
+/** Props of {@link ServerCluster}. */
+export interface ServerClusterProps {
+  /** The vSwitch the instances' ports are on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Number of instances. */
+  readonly count: number;
+  /** Flavor, named or picked from a sizing. */
+  readonly flavor: Flavor;
+  /** Boot volume size in GB. @default - the sizing's disk when the flavor was picked from one, else the flavor's disk */
+  readonly bootVolumeGb?: number;
+  /** Cinder volume type of the boot volumes (`classic`, `high-speed` on OVHcloud). @default - the cloud's default type */
+  readonly volumeType?: string;
+  /** Image. @default MachineImage.debian12() */
+  readonly image?: MachineImage;
+  /** Key pair for the login user. @default KeyPair.ofStack(this) */
+  readonly keyPair?: KeyPair;
+  /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+  /** Server-group policy. @default ServerGroupPolicy.ANTI_AFFINITY */
+  readonly placement?: ServerGroupPolicy;
+  /** Specific planned addresses, one per instance. @default - the next free planned addresses */
+  readonly addresses?: string[];
+  /** Extra source addresses the ports may use (VIPs). @default - none */
+  readonly allowedAddressPairs?: string[];
+  /** Connections (security group) to use. @default - a new one for this cluster */
+  readonly connections?: Connections;
+}
+
+const HOST = Symbol.for('hosting-stacks.ServerInstance');
+
+/** One instance of a {@link ServerCluster}: its port, boot volume, server and cloud-init config. */
+export class ServerInstance extends Construct {
+  /** True when `x` is a {@link ServerInstance}. */
+  public static isServerInstance(x: unknown): x is ServerInstance {
+    return typeof x === 'object' && x !== null && HOST in x;
+  }
+
+  /** Host name. */
+  public readonly hostname: string;
+  /** Planned fixed address. */
+  public readonly address: string;
+  /** The port. */
+  public readonly port: PlannedPort;
+  /** The boot volume (what volume snapshots and backups act on). */
+  public readonly bootVolume: BlockstorageVolumeV3;
+  /** The server, construct id `Resource`. */
+  public readonly resource: ComputeInstanceV2;
+  /** What cloud-init does on first boot. */
+  public readonly cloudConfig: CloudConfig;
+  /** The resolved flavor. */
+  public readonly flavor: FlavorSpec;
+  /** The cluster it belongs to. */
+  public readonly cluster: ServerCluster;
+
+  constructor(cluster: ServerCluster, id: string, index: number, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
+    super(cluster, id);
+    Object.defineProperty(this, HOST, { value: true });
+    this.cluster = cluster;
+    this.flavor = cluster.flavor;
+    this.hostname = `${cluster.hostnamePrefix}-${index + 1}`;
+    this.cloudConfig = new CloudConfig(this.hostname);
+    this.port = props.vswitch.addPort(this, 'Port', {
+      connections: [cluster.connections],
+      address: props.addresses?.[index],
+      allowedAddressPairs: props.allowedAddressPairs,
+    });
+    this.address = this.port.address;
+    const image = (props.image ?? MachineImage.debian12()).lookup(this);
+    this.bootVolume = new BlockstorageVolumeV3(this, 'BootVolume', {
+      name: resourceName(this, 'boot'),
+      size: bootGb,
+      imageId: image.id,
+      volumeType: props.volumeType,
+    });
+    const keyPair = props.keyPair ?? KeyPair.ofStack(this);
+    this.resource = new ComputeInstanceV2(this, 'Resource', {
+      name: this.hostname,
+      flavorName: this.flavor.name,
+      keyPair: keyPair.name,
+      blockDevice: [{ uuid: this.bootVolume.id, sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
+      network: [{ port: this.port.resource.id }],
+      schedulerHints: [{ group: group.id }],
+      userData: Lazy.stringValue({ produce: () => this.cloudConfig.renderWithinLimit() }),
+      metadata: { 'hosting-stacks:path': this.node.path },
+    });
+    this.node.addValidation({
+      validate: () => {
+        try {
+          this.cloudConfig.renderWithinLimit();
+          return [];
+        } catch (e) {
+          return [`${this.node.path}: ${(e as Error).message}`];
+        }
+      },
+    });
+  }
+}
+
+/**
+ * N instances of one role: an anti-affinity server group, one boot volume, planned port and
+ * cloud-init config per instance, a shared security group, the stack's key pair and an image
+ * looked up by name. The flavor is named or picked from a sizing (vCPU, RAM, disk).
+ */
+export class ServerCluster extends Construct implements IConnectable {
+  /** The network intent shared by all instances. */
+  public readonly connections: Connections;
+  /** The instances, in order. */
+  public readonly instances: ServerInstance[];
+  /** The server group, construct id `ServerGroup`. */
+  public readonly serverGroup: ComputeServergroupV2;
+  /** The resolved flavor. */
+  public readonly flavor: FlavorSpec;
+  /** Host name prefix. */
+  public readonly hostnamePrefix: string;
+  /** Boot volume size in GB. */
+  public readonly bootVolumeGb: number;
+  /** The vSwitch. */
+  public readonly vswitch: PrivateVSwitch;
+
+  constructor(scope: Construct, id: string, props: ServerClusterProps) {
+    super(scope, id);
+    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    this.flavor = props.flavor.resolve(this);
+    this.vswitch = props.vswitch;
+    this.bootVolumeGb = props.bootVolumeGb ?? this.flavor.sizing?.diskGb ?? this.flavor.diskGb;
+    requireIntegerInRange(this, 'bootVolumeGb', this.bootVolumeGb, 1, 16384);
+    this.hostnamePrefix = props.hostnamePrefix ?? kebab(id);
+    if (!/^[a-z][a-z0-9-]{0,50}$/.test(this.hostnamePrefix)) {
+      throw new HostingStacksError(this, 'hostnamePrefix', this.hostnamePrefix, 'must be lower-case letters, digits and dashes, starting with a letter (at most 51 characters)');
+    }
+    if (props.addresses && props.addresses.length !== props.count) {
+      throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${props.count})`);
+    }
+    this.connections = props.connections ?? new Connections(this, 'Connections');
+    this.serverGroup = new ComputeServergroupV2(this, 'ServerGroup', {
+      name: resourceName(this),
+      policies: [props.placement ?? ServerGroupPolicy.ANTI_AFFINITY],
+    });
+    this.instances = [];
+    for (let i = 0; i < props.count; i++) {
+      this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, props, this.serverGroup, this.bootVolumeGb));
+    }
+  }
+
+  /** The instances' planned addresses, in order. */
+  public get addresses(): string[] {
+    return this.instances.map((i) => i.address);
+  }
+
+  /** Runs `configure` on every instance's cloud-init config. */
+  public configureHosts(configure: (host: ServerInstance) => void): void {
+    this.instances.forEach(configure);
+  }
+}
+
+/** Every {@link ServerInstance} below `scope`, in tree order. */
+export function findHosts(scope: IConstruct): ServerInstance[] {
+  return scope.node.findAll().filter(ServerInstance.isServerInstance);
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}
+
+/** A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers. Balancers take these as targets. */
+export interface IServerTier extends IConnectable {
+  /** The servers. */
+  readonly cluster: ServerCluster;
+}

@@ -1,0 +1,56 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * The error every construct throws for bad input. Its message names the construct path, the prop,
+ * the value given and what is allowed: `Popgom/Web: 'count' (0) must be at least 1`.
+ */
+export class HostingStacksError extends Error {
+  /** Path of the construct that rejected the input. */
+  public readonly constructPath: string;
+  /** The prop (or method argument) that holds the bad value. */
+  public readonly prop: string;
+
+  constructor(scope: IConstruct, prop: string, value: unknown, rule: string) {
+    super(`${scope.node.path}: '${prop}' (${formatValue(value)}) ${rule}`);
+    this.name = 'HostingStacksError';
+    this.constructPath = scope.node.path;
+    this.prop = prop;
+  }
+}
+
+/** Formats a value for an error message: strings quoted, arrays and objects as JSON. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Throws unless `value` is an integer in [min, max]. */
+export function requireIntegerInRange(scope: IConstruct, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const allowed = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+    throw new HostingStacksError(scope, prop, value, `must be ${allowed}`);
+  }
+}
+
+/** Throws unless `value` is a finite number greater than zero. */
+export function requirePositive(scope: IConstruct, prop: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new HostingStacksError(scope, prop, value, 'must be a number greater than 0');
+  }
+}
+
+/** Throws when `value` has duplicates under `key`, naming the first duplicate. */
+export function requireUnique<T>(scope: IConstruct, prop: string, values: readonly T[], key: (v: T) => string = String): void {
+  const seen = new Set<string>();
+  for (const v of values) {
+    const k = key(v);
+    if (seen.has(k)) throw new HostingStacksError(scope, prop, k, 'appears more than once; each entry must be unique');
+    seen.add(k);
+  }
+}

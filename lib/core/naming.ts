@@ -1,0 +1,19 @@
+import { IConstruct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+
+/**
+ * A cloud resource name for a construct: the stack name and the construct path, lower-case, joined
+ * by dashes (`popgom-web-instance1`). Stable as long as construct ids are, and unique per project
+ * as long as stack names are.
+ */
+export function resourceName(scope: IConstruct, suffix?: string): string {
+  const stack = TerraformStack.of(scope);
+  const parts = scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((s) => s.node.id);
+  const raw = [stack.node.id, ...parts, ...(suffix ? [suffix] : [])].join('-');
+  return raw
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}

@@ -1,0 +1,217 @@
+import { Lazy, TerraformStack } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { NetworkingNetworkV2 } from '../../.gen/providers/openstack/networking-network-v2';
+import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
+import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
+import { NetworkingSubnetV2 } from '../../.gen/providers/openstack/networking-subnet-v2';
+import { Connections } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
+import { resourceName } from '../core/naming';
+import { ExternalNetwork } from './external-network';
+import { Router } from './router';
+
+/**
+ * Free addresses kept in the DHCP allocation pool at the least: the DHCP port takes one and an
+ * Octavia load balancer needs 3 to 5 (OVHcloud docs, `getting-started-01-create-lb-service`).
+ */
+export const MIN_DHCP_POOL_SIZE = 5;
+
+/** Props of {@link PrivateVSwitch}. */
+export interface PrivateVSwitchProps {
+  /** IPv4 block of the subnet, /16 to /28 (OVHcloud private networks live in the project's vRack). */
+  readonly cidr: string;
+  /**
+   * How many addresses after the gateway are kept for planned, fixed addresses; the DHCP
+   * allocation pool gets the rest. @default - half of the host addresses
+   */
+  readonly plannedAddressCount?: number;
+  /** Router to attach to (shared between vSwitches, routes between them). @default - a router of its own */
+  readonly router?: Router;
+  /** Public network for the vSwitch's own router gateway. Ignored when `router` is given. @default - no external gateway */
+  readonly externalNetwork?: ExternalNetwork;
+  /** DNS servers handed out by DHCP. @default - the cloud's default */
+  readonly dnsNameservers?: string[];
+  /** Network name. @default - derived from the construct path */
+  readonly name?: string;
+}
+
+/** One planned address and who holds it. */
+export interface AddressAllocation {
+  /** The fixed IPv4 address. */
+  readonly address: string;
+  /** Path of the construct holding it. */
+  readonly holder: string;
+}
+
+/** Options of {@link PrivateVSwitch.addPort}. */
+export interface PortOptions {
+  /** Security groups of the port, from the holders' connections. */
+  readonly connections: Connections[];
+  /** A specific planned address. @default - the next free planned address */
+  readonly address?: string;
+  /** Extra addresses the port may send from (VRRP VIPs, LVS forwarding). @default - none */
+  readonly allowedAddressPairs?: string[];
+}
+
+/** A Neutron port with its planned fixed address. */
+export interface PlannedPort {
+  /** The port resource. */
+  readonly resource: NetworkingPortV2;
+  /** Its fixed IPv4 address, known at synth. */
+  readonly address: string;
+  /** The vSwitch it sits on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Extra source addresses (or CIDRs) the port may send from: VRRP VIPs, LVS direct-routing VIPs. */
+  readonly allowedAddressPairs: readonly string[];
+  /** Lets the port send from `address` too (anti-spoofing exception). Idempotent. */
+  addAllowedAddressPair(address: string): void;
+}
+
+const VSWITCHES = new WeakMap<TerraformStack, PrivateVSwitch[]>();
+
+/**
+ * A private network (OVHcloud vRack VLAN) with one IPv4 subnet, attached to a router, that plans
+ * addresses at synth time. Constructs placed on it take fixed addresses from the planned range in
+ * the order they ask, so every daemon config naming a peer is complete at synth and can be checked
+ * before deploy. The DHCP allocation pool is the rest of the subnet and never overlaps the planned
+ * range.
+ *
+ * Layout of a /24 by default: `.1` gateway, `.2`–`.127` planned, `.128`–`.254` DHCP pool.
+ */
+export class PrivateVSwitch extends Construct {
+  /** The network, construct id `Resource`. */
+  public readonly network: NetworkingNetworkV2;
+  /** The subnet. */
+  public readonly subnet: NetworkingSubnetV2;
+  /** The router the subnet is attached to. */
+  public readonly router: Router;
+  /** The subnet's CIDR in canonical form. */
+  public readonly cidr: string;
+  /** The gateway (router interface) address: the first host address. */
+  public readonly gatewayIp: string;
+  /** First and last planned address. */
+  public readonly plannedRange: { readonly first: string; readonly last: string };
+  /** First and last address of the DHCP allocation pool. */
+  public readonly dhcpPool: { readonly start: string; readonly end: string };
+  /** The number of planned addresses. */
+  public readonly plannedAddressCount: number;
+
+  private readonly block: Ipv4Cidr;
+  private readonly firstPlanned: number;
+  private readonly lastPlanned: number;
+  private readonly taken = new Map<number, string>();
+
+  constructor(scope: Construct, id: string, props: PrivateVSwitchProps) {
+    super(scope, id);
+    const block = parseCidr(props.cidr);
+    if (!block) {
+      throw new HostingStacksError(this, 'cidr', props.cidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.10.1.0/24'");
+    }
+    if (block.prefix < 16 || block.prefix > 28) {
+      throw new HostingStacksError(this, 'cidr', props.cidr, 'must have a prefix length from /16 to /28');
+    }
+    const stack = TerraformStack.of(this);
+    const siblings = VSWITCHES.get(stack) ?? [];
+    const clash = siblings.find((s) => cidrsOverlap(s.block, block));
+    if (clash) {
+      throw new HostingStacksError(this, 'cidr', props.cidr, `overlaps ${clash.cidr} of ${clash.node.path}; the subnets of one stack must not overlap`);
+    }
+    const hosts = block.size - 2;
+    const maxPlanned = hosts - 1 - MIN_DHCP_POOL_SIZE;
+    const planned = props.plannedAddressCount ?? Math.floor((hosts - 1) / 2);
+    requireIntegerInRange(this, 'plannedAddressCount', planned, 1, maxPlanned);
+
+    this.block = block;
+    this.cidr = block.text;
+    this.plannedAddressCount = planned;
+    this.gatewayIp = formatIpv4(block.network + 1);
+    this.firstPlanned = block.network + 2;
+    this.lastPlanned = this.firstPlanned + planned - 1;
+    this.plannedRange = { first: formatIpv4(this.firstPlanned), last: formatIpv4(this.lastPlanned) };
+    this.dhcpPool = { start: formatIpv4(this.lastPlanned + 1), end: formatIpv4(block.network + block.size - 2) };
+    VSWITCHES.set(stack, [...siblings, this]);
+
+    const name = props.name ?? resourceName(this);
+    this.network = new NetworkingNetworkV2(this, 'Resource', { name, adminStateUp: true });
+    this.subnet = new NetworkingSubnetV2(this, 'Subnet', {
+      name,
+      networkId: this.network.id,
+      cidr: this.cidr,
+      ipVersion: 4,
+      gatewayIp: this.gatewayIp,
+      enableDhcp: true,
+      dnsNameservers: props.dnsNameservers,
+      allocationPool: [{ start: this.dhcpPool.start, end: this.dhcpPool.end }],
+    });
+    this.router = props.router ?? new Router(this, 'Router', { externalNetwork: props.externalNetwork });
+    new NetworkingRouterInterfaceV2(this, 'RouterInterface', { routerId: this.router.resource.id, subnetId: this.subnet.id });
+  }
+
+  /** Every planned address handed out so far, in order. */
+  public get allocations(): AddressAllocation[] {
+    return [...this.taken.entries()].sort((a, b) => a[0] - b[0]).map(([a, holder]) => ({ address: formatIpv4(a), holder }));
+  }
+
+  /** True when `address` lies in this subnet. */
+  public contains(address: string): boolean {
+    const a = parseIpv4(address);
+    return a !== undefined && a >= this.block.network && a < this.block.network + this.block.size;
+  }
+
+  /**
+   * Hands out a planned address to `holder`: the one asked for, or the next free one.
+   * Errors name the holder and say what is allowed.
+   */
+  public allocateAddress(holder: IConstruct, address?: string): string {
+    if (address === undefined) {
+      for (let a = this.firstPlanned; a <= this.lastPlanned; a++) {
+        if (!this.taken.has(a)) {
+          this.taken.set(a, holder.node.path);
+          return formatIpv4(a);
+        }
+      }
+      throw new HostingStacksError(this, 'plannedAddressCount', this.plannedAddressCount,
+        `is exhausted: no planned address left in ${this.plannedRange.first}-${this.plannedRange.last} of ${this.cidr} for ${holder.node.path}; raise 'plannedAddressCount' or use a larger 'cidr'`);
+    }
+    const a = parseIpv4(address);
+    if (a === undefined) throw new HostingStacksError(holder, 'address', address, 'must be an IPv4 address');
+    if (a < this.block.network || a >= this.block.network + this.block.size) {
+      throw new HostingStacksError(holder, 'address', address, `is outside the subnet ${this.cidr} of ${this.node.path}`);
+    }
+    if (a < this.firstPlanned || a > this.lastPlanned) {
+      throw new HostingStacksError(holder, 'address', address,
+        `is not in the planned range ${this.plannedRange.first}-${this.plannedRange.last} of ${this.node.path} (the gateway, the DHCP pool ${this.dhcpPool.start}-${this.dhcpPool.end}, network and broadcast addresses are not allowed)`);
+    }
+    const owner = this.taken.get(a);
+    if (owner !== undefined) {
+      throw new HostingStacksError(holder, 'address', address, `is already planned for ${owner}`);
+    }
+    this.taken.set(a, holder.node.path);
+    return address;
+  }
+
+  /** Creates a port in `scope` on this vSwitch with a planned fixed address and the given security groups. */
+  public addPort(scope: Construct, id: string, options: PortOptions): PlannedPort {
+    const address = this.allocateAddress(scope, options.address);
+    const pairs = [...(options.allowedAddressPairs ?? [])];
+    const resource = new NetworkingPortV2(scope, id, {
+      name: resourceName(scope, id === 'Port' ? undefined : id),
+      networkId: this.network.id,
+      adminStateUp: true,
+      fixedIp: [{ subnetId: this.subnet.id, ipAddress: address }],
+      securityGroupIds: options.connections.map((c) => c.securityGroup.id),
+      allowedAddressPairs: Lazy.anyValue({ produce: () => (pairs.length ? pairs.map((ip) => ({ ip_address: ip })) : undefined) }),
+    });
+    for (const c of options.connections) c.addMemberAddress(address);
+    return {
+      resource,
+      address,
+      vswitch: this,
+      allowedAddressPairs: pairs,
+      addAllowedAddressPair: (ip: string) => {
+        if (!pairs.includes(ip)) pairs.push(ip);
+      },
+    };
+  }
+}

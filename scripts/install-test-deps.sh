@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages whose real daemons check and run the rendered configs in the tests.
+# Needs root (or sudo). Daemons must not start at install: the tests start them themselves.
+set -euo pipefail
+PKGS=(nginx haproxy keepalived apache2 php-fpm redis-server memcached mariadb-server nftables
+      libxml2-utils iproute2 wrk curl prometheus prometheus-alertmanager)
+BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool)
+missing=0
+for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
+if [ "$missing" = 0 ]; then exit 0; fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+# Debian images without systemd as PID 1: keep package scripts from starting the daemons.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null

@@ -14,3 +14,5 @@ export * from './compute/server-cluster';
 export * from './config/template';
 export * from './stack/hosting-stack';
 export * from './balancing/health-check';
+export * from './core/secret';
+export * from './core/endpoints';

@@ -1,0 +1,28 @@
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+
+/**
+ * A secret given to Terraform as a sensitive variable. Its value never appears in the synthesized
+ * output: configs hold the reference (`${var.name}`), resolved at apply into the servers' user data.
+ */
+export class Secret {
+  /** The sensitive stack variable `name` (snake_case), created once per stack. */
+  public static variable(scope: Construct, name: string, description: string): Secret {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`Secret: variable name '${name}' must be snake_case`);
+    const stack = TerraformStack.of(scope);
+    const id = `Secret-${name}`;
+    let variable = stack.node.tryFindChild(id) as TerraformVariable | undefined;
+    if (!variable) {
+      variable = new TerraformVariable(stack, id, { type: 'string', sensitive: true, description, nullable: false });
+      variable.overrideLogicalId(name);
+    }
+    return new Secret(name, variable.stringValue);
+  }
+
+  private constructor(
+    /** The Terraform variable name. */
+    public readonly variableName: string,
+    /** The value as a Terraform reference token; put it in configs, never a literal. */
+    public readonly value: string,
+  ) {}
+}

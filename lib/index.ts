@@ -16,3 +16,4 @@ export * from './stack/hosting-stack';
 export * from './balancing/health-check';
 export * from './core/secret';
 export * from './core/endpoints';
+export * from './validation/provider-schema-check';

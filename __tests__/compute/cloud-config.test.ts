@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
+import { base64Length, CloudConfig, USER_DATA_MAX_BASE64 } from '../../lib';
+
+describe('CloudConfig', () => {
+  test('renders files, packages, services and commands as #cloud-config YAML', () => {
+    const c = new CloudConfig('web-1');
+    c.addPackages('apache2', 'apache2');
+    c.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 80\nServerName web-1\n' });
+    c.addPreServiceCommand('sysctl', '--system');
+    c.addServices('apache2');
+    c.addCommand('echo', 'done');
+    const text = c.render();
+    expect(text.startsWith('#cloud-config\n')).toBe(true);
+    const doc = parse(text);
+    expect(doc.hostname).toBe('web-1');
+    expect(doc.packages).toEqual(['apache2']);
+    expect(doc.write_files).toEqual([{ path: '/etc/apache2/apache2.conf', owner: 'root:root', permissions: '0644', defer: true, content: 'Listen 80\nServerName web-1\n' }]);
+    expect(doc.runcmd).toEqual([['sysctl', '--system'], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', 'apache2'], ['systemctl', 'restart', 'apache2'], ['echo', 'done']]);
+  });
+
+  test('refuses two files at one path and relative paths', () => {
+    const c = new CloudConfig('web-1');
+    c.addFile({ path: '/etc/a', content: '' });
+    expect(() => c.addFile({ path: '/etc/a', content: 'x' })).toThrow(/web-1: two files would be written to '\/etc\/a'/);
+    expect(() => c.addFile({ path: 'etc/b', content: '' })).toThrow(/web-1: file path 'etc\/b' must be absolute/);
+  });
+
+  test('compresses file bodies when the user data would exceed Nova\'s limit', () => {
+    const c = new CloudConfig('big-1');
+    c.addFile({ path: '/srv/big.txt', content: 'line of repetitive text\n'.repeat(4000) });
+    expect(base64Length(c.render())).toBeGreaterThan(USER_DATA_MAX_BASE64);
+    const packed = c.renderWithinLimit();
+    expect(base64Length(packed)).toBeLessThanOrEqual(USER_DATA_MAX_BASE64);
+    expect(parse(packed).write_files[0].encoding).toBe('gz+b64');
+  });
+
+  test('throws when even compressed the user data does not fit', () => {
+    const c = new CloudConfig('huge-1');
+    // 128,000 hex digits of a SHA-256 chain: 4 bits of entropy per character, so gzip cannot fit it.
+    let noise = '';
+    let h = 'seed';
+    while (noise.length < 128000) {
+      h = createHash('sha256').update(h).digest('hex');
+      noise += h;
+    }
+    c.addFile({ path: '/srv/noise', content: noise });
+    expect(() => c.renderWithinLimit()).toThrow(/huge-1: user_data is \d+ base64 characters even with compressed files; Nova allows 65535/);
+  });
+});

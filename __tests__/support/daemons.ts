@@ -3,7 +3,7 @@
  * never a skip: `npm test` installs the Debian packages first (scripts/install-test-deps.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -159,6 +159,48 @@ export function checkMariadb(config: string): CheckResult {
   try {
     const file = s.write('my.cnf', config);
     return run(['mariadbd', `--defaults-file=${file}`, '--user=mysql', '--help', '--verbose']);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `systemd-analyze verify` of a unit inside a scratch root holding the stock units and a stub
+ * executable at every absolute `Exec*=` path, so a unit whose program is installed later by
+ * cloud-init (e.g. /opt/wildfly/bin/standalone.sh) is still verified. The command exits 0 on many
+ * parse errors, so any output counts as a failure too.
+ */
+export function checkSystemdUnit(unit: string, name: string): CheckResult {
+  requireBinary('systemd-analyze');
+  const s = scratch('systemd-root');
+  try {
+    mkdirSync(join(s.dir, 'usr/lib/systemd'), { recursive: true });
+    cpSync('/lib/systemd/system', join(s.dir, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+    const executables = [...unit.matchAll(/^Exec[A-Za-z]*=[-@:+!]*(\/\S+)/gm)].map((m) => m[1]);
+    for (const exe of executables) chmodSync(s.write(exe.slice(1), '#!/bin/sh\n'), 0o755);
+    s.write(`etc/systemd/system/${name}`, unit);
+    const r = run(['systemd-analyze', 'verify', `--root=${s.dir}`, `/etc/systemd/system/${name}`]);
+    return { ok: r.ok && r.output.trim() === '', output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `terraform validate` on strings as they appear in synthesized Terraform JSON (e.g. a server's
+ * `user_data`): proves Terraform parses their `${...}` / `%{...}` sequences. `variables` are the
+ * names of the stack variables the strings may reference.
+ */
+export function checkTerraformStrings(strings: Record<string, string>, variables: string[] = []): CheckResult {
+  requireBinary('terraform');
+  const s = scratch('tf');
+  try {
+    const variable = Object.fromEntries(variables.map((v) => [v, { type: 'string', sensitive: true }]));
+    s.write('main.tf.json', JSON.stringify({ ...(variables.length ? { variable } : {}), locals: strings }));
+    const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+    const init = run(['terraform', 'init', '-backend=false', '-input=false', '-no-color'], { cwd: s.dir, env, timeoutMs: 60000 });
+    if (!init.ok) return init;
+    return run(['terraform', 'validate', '-no-color'], { cwd: s.dir, env, timeoutMs: 60000 });
   } finally {
     s.cleanup();
   }

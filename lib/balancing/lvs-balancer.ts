@@ -1,0 +1,498 @@
+import { Construct } from 'constructs';
+import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
+import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
+import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
+import { CloudConfig, HostFile } from '../compute/cloud-config';
+import { Flavor, Sizing } from '../compute/flavor';
+import { IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
+import { renderTemplate } from '../config/template';
+import { Connections, IConnectable, IngressRule, Peer } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { parseCidr, parseIpv4 } from '../core/ipv4';
+import { Port } from '../core/port';
+import { ExternalNetwork } from '../network/external-network';
+import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
+import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
+import { HealthCheck, HealthCheckKind } from './health-check';
+import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig, VrrpState } from './keepalived-config';
+
+/** 2 load-balancer + firewall servers (LVS, Netfilter) (case study 2). */
+export const LVS_NODE_COUNT = 2;
+
+/**
+ * Default sizing of a director. Case study 2 gives no size for its LVS/Netfilter servers; IPVS and
+ * nftables forward in the kernel and keepalived needs a few MB, so the smallest dedicated-vCPU size
+ * is enough: 2 vCPUs, 4 GB, 20 GB (resolves to `c3-4` in the 2026-08 catalog). In NAT mode the
+ * flavor's bandwidth caps the service, replies included: size up for heavy traffic.
+ */
+export const DEFAULT_LVS_SIZING: Sizing = { vcpus: 2, ramGb: 4, diskGb: 20 };
+
+/** VRRP priority of the first node, which wins the first election. */
+export const LVS_PREFERRED_PRIORITY = 150;
+/** VRRP priority of the second node. */
+export const LVS_STANDBY_PRIORITY = 100;
+
+/** Interface name of Debian 12 cloud images on OpenStack (virtio-net). */
+export const DEFAULT_LVS_INTERFACE = 'eth0';
+
+/** Routing table of an LVS-NAT real server's reply route is this plus the virtual router id. */
+export const LVS_NAT_ROUTE_TABLE_BASE = 1000;
+
+/** VRRPv3 adverts are counted in hundredths of a second on 12 bits (RFC 5798 §5.2.7). */
+const MAX_ADVERT_CENTISECONDS = 4095;
+
+/** Props of {@link LvsBalancer}. */
+export interface LvsBalancerProps {
+  /** The vSwitch the directors, the VIP and all real servers are on. Its router needs an external gateway (floating IP). */
+  readonly vswitch: PrivateVSwitch;
+  /** The only network SSH to the directors is allowed from. */
+  readonly adminCidr: string;
+  /** Flavor of the directors. @default Flavor.fromSizing(DEFAULT_LVS_SIZING) */
+  readonly flavor?: Flavor;
+  /** VRRP router id, 1-255, unique among the balancers of one vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
+  readonly virtualRouterId?: number;
+  /** Seconds between VRRP adverts (VRRPv3: 0.01 to 40.95, in hundredths); failover takes about 3x this. @default 1 */
+  readonly advertIntervalSeconds?: number;
+  /** How IPVS forwards to the real servers. @default LvsForwarding.DIRECT_ROUTING */
+  readonly forwarding?: LvsForwarding;
+  /** IPVS scheduler. @default LvsScheduler.WEIGHTED_LEAST_CONNECTION (the IPVS default) */
+  readonly scheduler?: LvsScheduler;
+  /** Planned address of the VIP on the vSwitch. @default - the next free planned address */
+  readonly vipAddress?: string;
+  /** Public network the floating IP comes from; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+  /** Name of the directors' network interface (`ens3` on some images). @default DEFAULT_LVS_INTERFACE ('eth0') */
+  readonly interfaceName?: string;
+  /** Host name prefix of the directors (`<prefix>-1`, `<prefix>-2`). @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/** Options of {@link LvsBalancer.addTarget}. */
+export interface LvsTargetOptions {
+  /** TCP port of the virtual service; the real servers listen on the same port (DR cannot translate ports). */
+  readonly port: number;
+  /** How keepalived decides a real server is alive. @default HealthCheck.tcp() */
+  readonly healthCheck?: HealthCheck;
+  /** IPVS weight of each real server of the tier, 1-65535 (ignored by rr, lc, sh, mh). @default 1 */
+  readonly weight?: number;
+}
+
+/** One IPVS virtual service `VIP:port` and the tier behind it, as created by {@link LvsBalancer.addTarget}. */
+export interface LvsVirtualService {
+  /** The TCP port, on the VIP and on the real servers. */
+  readonly port: number;
+  /** The tier whose instances are the real servers. */
+  readonly tier: IServerTier;
+  /** The health check of each real server. */
+  readonly healthCheck: HealthCheck;
+  /** IPVS weight of each real server. */
+  readonly weight: number;
+  /** The real servers' planned addresses. */
+  readonly realServers: readonly string[];
+  /** The directors' rule opening the port to the internet. */
+  readonly listenerRule: IngressRule;
+  /** The real servers' rule letting clients' packets (with their own source addresses) in. */
+  readonly realServerRule: IngressRule;
+}
+
+const BALANCERS = new WeakMap<PrivateVSwitch, LvsBalancer[]>();
+
+/**
+ * Two LVS directors (IPVS driven by keepalived) sharing a VIP by VRRP, with a floating IP on the VIP,
+ * and an nftables firewall on each: case study 2's "load-balancer + firewall servers (LVS, Netfilter)".
+ *
+ * - VRRP: unicast adverts between the two nodes' planned addresses (no multicast needed on OpenStack),
+ *   VRRPv3; both start BACKUP with `nopreempt` and priorities 150/100. The first node wins the first
+ *   election; after a failover the recovered node does not take the VIP back, because IPVS connection
+ *   state is not synchronised and every move of the VIP resets the clients' open connections: one
+ *   interruption per failure instead of two.
+ * - The VIP is a port with a planned fixed address and no device; both nodes' ports list it in
+ *   `allowed_address_pairs` so Neutron lets the master answer ARP and send from it. The floating IP
+ *   is associated with the VIP port.
+ * - Directors forward packets that keep the clients' source addresses (DR: only the MAC is rewritten;
+ *   NAT: only the destination), which Neutron's anti-spoofing would drop, so their ports also allow
+ *   `0.0.0.0/0` as an address pair. Caveat: Neutron then counts any source as a member of the
+ *   directors' security group where another group names it as a remote group; the directors'
+ *   nftables rules, which name peers by address, still hold.
+ * - Direct routing (default): each real server holds the VIP on `lo` (a systemd oneshot unit), does not
+ *   answer ARP for it (`arp_ignore=1`, `arp_announce=2`), may send from it (address pair), and answers
+ *   clients directly through the router, which maps the VIP back to the floating IP.
+ * - NAT: the directors forward (`ip_forward=1`) and must see the replies to rewrite their source back
+ *   to the VIP. Real servers and VIP share the vSwitch, so no second address is needed: a policy route
+ *   on each real server sends only the balanced ports' replies (`from <own address> sport <port>`)
+ *   via the VIP, i.e. the current master; traffic to the vSwitch itself (health checks) and all other
+ *   traffic keep the main table. Because replies leave the director on the interface they came in
+ *   on, the directors must not send ICMP redirects (`send_redirects=0`), or real servers would
+ *   learn to bypass them.
+ * - In both modes clients' addresses reach the real servers unchanged, so the target tier's
+ *   connections allow the port from the internet; this also admits the directors' health checks.
+ * - Netfilter: `/etc/nftables.conf` on each node is derived from the nodes' {@link Connections}
+ *   (VRRP from the peers' addresses, SSH from `adminCidr`, served ports from anywhere), input and
+ *   forward policy drop; in NAT mode the forward chain admits the real servers' ports and replies.
+ */
+export class LvsBalancer extends Construct implements IConnectable {
+  /** The directors' network intent (their security group); the nftables rules follow from it. */
+  public readonly connections: Connections;
+  /** The two directors. */
+  public readonly nodes: ServerCluster;
+  /** The VIP's planned address on the vSwitch. */
+  public readonly vipAddress: string;
+  /** The VIP port (no device; the floating IP points to it). */
+  public readonly vipPort: PlannedPort;
+  /** The floating IP, the balancer's public address; also `node.defaultChild`. */
+  public readonly floatingIp: NetworkingFloatingipV2;
+  /** The floating IP's association with the VIP port. */
+  public readonly floatingIpAssociation: NetworkingFloatingipAssociateV2;
+  /** The VRRP router id. */
+  public readonly virtualRouterId: number;
+  /** Seconds between VRRP adverts. */
+  public readonly advertIntervalSeconds: number;
+  /** How IPVS forwards. */
+  public readonly forwarding: LvsForwarding;
+  /** The IPVS scheduler. */
+  public readonly scheduler: LvsScheduler;
+  /** The directors' interface name. */
+  public readonly interfaceName: string;
+  /** The network SSH is allowed from. */
+  public readonly adminCidr: string;
+  /** The external network of the floating IP. */
+  public readonly externalNetwork: ExternalNetwork;
+  /** The vSwitch. */
+  public readonly vswitch: PrivateVSwitch;
+
+  private readonly virtualServices: LvsVirtualService[] = [];
+
+  constructor(scope: Construct, id: string, props: LvsBalancerProps) {
+    super(scope, id);
+    this.vswitch = props.vswitch;
+    this.forwarding = props.forwarding ?? LvsForwarding.DIRECT_ROUTING;
+    this.scheduler = props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION;
+    this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    this.interfaceName = props.interfaceName ?? DEFAULT_LVS_INTERFACE;
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
+      throw new HostingStacksError(this, 'interfaceName', this.interfaceName, 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores');
+    }
+
+    const admin = parseCidr(props.adminCidr);
+    if (!admin) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
+    if (admin.prefix === 0) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, 'must not be the whole internet: SSH is only for the admin network');
+    this.adminCidr = admin.text;
+
+    this.advertIntervalSeconds = props.advertIntervalSeconds ?? 1;
+    const centiseconds = Math.round(this.advertIntervalSeconds * 100);
+    if (!Number.isFinite(this.advertIntervalSeconds) || Math.abs(centiseconds - this.advertIntervalSeconds * 100) > 1e-6 || centiseconds < 1 || centiseconds > MAX_ADVERT_CENTISECONDS) {
+      throw new HostingStacksError(this, 'advertIntervalSeconds', props.advertIntervalSeconds, 'must be from 0.01 to 40.95 in steps of 0.01 (VRRPv3)');
+    }
+
+    const router = this.vswitch.router.externalNetwork;
+    if (!router) {
+      throw new HostingStacksError(this, 'vswitch', this.vswitch.node.path, "has a router without an external gateway; a floating IP needs one (give the vSwitch or its router an 'externalNetwork')");
+    }
+    if (router.name !== this.externalNetwork.name) {
+      throw new HostingStacksError(this, 'externalNetwork', this.externalNetwork.name, `must be the gateway network of ${this.vswitch.node.path}'s router ('${router.name}')`);
+    }
+
+    if (props.vipAddress !== undefined) {
+      if (parseIpv4(props.vipAddress) === undefined) throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
+      if (!this.vswitch.contains(props.vipAddress)) {
+        throw new HostingStacksError(this, 'vipAddress', props.vipAddress, `is outside the subnet ${this.vswitch.cidr} of ${this.vswitch.node.path}`);
+      }
+    }
+    if (props.virtualRouterId !== undefined) requireIntegerInRange(this, 'virtualRouterId', props.virtualRouterId, 1, 255);
+
+    this.nodes = new ServerCluster(this, 'Nodes', {
+      vswitch: this.vswitch,
+      count: LVS_NODE_COUNT,
+      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING),
+      placement: ServerGroupPolicy.ANTI_AFFINITY,
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.nodes.connections;
+    this.vipPort = this.vswitch.addPort(this, 'VipPort', { connections: [this.connections], address: props.vipAddress });
+    this.vipAddress = this.vipPort.address;
+
+    this.virtualRouterId = props.virtualRouterId ?? (parseIpv4(this.vipAddress)! % 255) + 1;
+    const siblings = BALANCERS.get(this.vswitch) ?? [];
+    const clash = siblings.find((b) => b.virtualRouterId === this.virtualRouterId);
+    if (clash) {
+      throw new HostingStacksError(this, 'virtualRouterId', this.virtualRouterId, `is already used by ${clash.node.path} on ${this.vswitch.node.path}; VRRP router ids must differ per vSwitch`);
+    }
+    BALANCERS.set(this.vswitch, [...siblings, this]);
+
+    for (const host of this.nodes.instances) {
+      host.port.addAllowedAddressPair(this.vipAddress);
+      host.port.addAllowedAddressPair('0.0.0.0/0');
+    }
+
+    this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
+      pool: this.externalNetwork.name,
+      description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
+    });
+    this.node.defaultChild = this.floatingIp;
+    const routerInterface = this.vswitch.node.tryFindChild('RouterInterface');
+    this.floatingIpAssociation = new NetworkingFloatingipAssociateV2(this, 'FloatingIpAssociation', {
+      floatingIp: this.floatingIp.address,
+      portId: this.vipPort.resource.id,
+      // The association fails while the subnet is not yet attached to the gateway router.
+      dependsOn: routerInterface instanceof NetworkingRouterInterfaceV2 ? [routerInterface] : undefined,
+    });
+
+    this.connections.allowInternally(Port.vrrp(), 'VRRP adverts between the LVS directors');
+    this.connections.allowFrom(Peer.ipv4(this.adminCidr), Port.tcp(22), 'SSH from the admin network');
+
+    this.nodes.instances.forEach((host, index) => this.configureDirector(host, index));
+
+    this.node.addValidation({
+      validate: () => this.virtualServices.length > 0 ? [] : [`${this.node.path}: 'targets' ([]) must hold at least one target; call addTarget(tier, { port })`],
+    });
+  }
+
+  /** The virtual services, in the order they were added. */
+  public get services(): readonly LvsVirtualService[] {
+    return [...this.virtualServices];
+  }
+
+  /**
+   * Balances TCP `options.port` of the VIP over every instance of `tier`, and prepares those
+   * instances for the forwarding method (see the class description). Returns the virtual service.
+   */
+  public addTarget(tier: IServerTier, options: LvsTargetOptions): LvsVirtualService {
+    requireIntegerInRange(this, 'port', options.port, 1, 65535);
+    const taken = this.virtualServices.find((s) => s.port === options.port);
+    if (taken) {
+      throw new HostingStacksError(this, 'port', options.port, `already has a virtual service on ${this.vipAddress} (to ${taken.tier.cluster.node.path}); each target needs its own port`);
+    }
+    const weight = options.weight ?? 1;
+    requireIntegerInRange(this, 'weight', weight, 1, 65535);
+    const cluster = tier.cluster;
+    if (cluster === this.nodes) throw new HostingStacksError(this, 'tier', cluster.node.path, 'is the balancer itself; a director cannot be its own real server');
+    if (cluster.vswitch !== this.vswitch) {
+      throw new HostingStacksError(this, 'tier', cluster.node.path,
+        `is on ${cluster.vswitch.node.path}; LVS real servers must be on the balancer's vSwitch ${this.vswitch.node.path} (DR rewrites only the MAC; NAT replies route via the VIP)`);
+    }
+    const port = Port.tcp(options.port);
+    const listenerRule = this.connections.allowFromInternet(port, `LVS virtual service ${this.vipAddress}:${options.port} of ${this.node.path}, public by nature (floating IP)`);
+    const realServerRule = tier.connections.allowFromInternet(port,
+      `real server of LVS ${this.forwarding} service ${this.vipAddress}:${options.port} (${this.node.path}): clients' source addresses reach it unchanged`);
+    const service: LvsVirtualService = {
+      port: options.port,
+      tier,
+      healthCheck: options.healthCheck ?? HealthCheck.tcp(),
+      weight,
+      realServers: cluster.addresses,
+      listenerRule,
+      realServerRule,
+    };
+    this.virtualServices.push(service);
+    for (const host of cluster.instances) {
+      if (this.forwarding === LvsForwarding.DIRECT_ROUTING) this.prepareDirectRoutingServer(host);
+      else this.prepareNatServer(host);
+    }
+    return service;
+  }
+
+  /** The keepalived model of director `index` (0 or 1) with the targets added so far. */
+  public keepalivedModel(index: number): KeepalivedConfigModel {
+    const host = this.nodes.instances[index];
+    if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${LVS_NODE_COUNT - 1}`);
+    return {
+      routerId: host.hostname,
+      vrrpInstance: {
+        name: `VI_${this.virtualRouterId}`,
+        interface: this.interfaceName,
+        state: VrrpState.BACKUP,
+        priority: index === 0 ? LVS_PREFERRED_PRIORITY : LVS_STANDBY_PRIORITY,
+        virtualRouterId: this.virtualRouterId,
+        advertIntervalSeconds: this.advertIntervalSeconds,
+        unicastSrcIp: host.address,
+        unicastPeers: this.nodes.addresses.filter((a) => a !== host.address),
+        nopreempt: true,
+        virtualIpAddresses: [`${this.vipAddress}/32`],
+      },
+      virtualServers: this.virtualServices.map((s) => this.virtualServerModel(s)),
+    };
+  }
+
+  /** The forward-chain rules of the directors: none for DR; the real servers' ports both ways for NAT. */
+  public forwardRules(): NftablesRule[] {
+    if (this.forwarding !== LvsForwarding.NAT) return [];
+    return this.virtualServices.flatMap((s) => [
+      { port: Port.tcp(s.port), destinations: s.realServers, comment: `LVS-NAT ${this.vipAddress}:${s.port} to its real servers` },
+      { port: Port.tcp(s.port), matchSourcePort: true, sources: s.realServers, comment: `LVS-NAT ${this.vipAddress}:${s.port} replies, rewritten to the VIP` },
+    ]);
+  }
+
+  private virtualServerModel(s: LvsVirtualService): KeepalivedVirtualServerModel {
+    const hc = s.healthCheck;
+    return {
+      address: this.vipAddress,
+      port: s.port,
+      scheduler: this.scheduler,
+      forwarding: this.forwarding,
+      delayLoopSeconds: hc.intervalSeconds,
+      realServers: s.realServers.map((address) => ({
+        address,
+        port: s.port,
+        weight: s.weight,
+        check: {
+          kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'tcp',
+          path: hc.path,
+          statusCode: hc.expectedStatus,
+          connectTimeoutSeconds: hc.timeoutSeconds,
+          // keepalived removes a server after the first failure plus `retry` more; it re-adds it on
+          // the first success (it has no counterpart of healthyThreshold).
+          retry: hc.unhealthyThreshold - 1,
+          delayBeforeRetrySeconds: hc.intervalSeconds,
+        },
+      })),
+    };
+  }
+
+  private configureDirector(host: ServerInstance, index: number): void {
+    const config = host.cloudConfig;
+    config.addPackages('keepalived', 'ipvsadm', 'nftables');
+    // Rendered when cloud-init is rendered, so targets and rules added after construction are in.
+    addLazyFile(config, '/etc/nftables.conf', 'nftables', () => renderNftablesRuleset({
+      hostname: host.hostname,
+      input: nftablesRulesFromConnections(this.connections),
+      forward: this.forwardRules(),
+    }));
+    addLazyFile(config, '/etc/keepalived/keepalived.conf', 'keepalived', () => renderKeepalivedConfig(this.keepalivedModel(index)));
+    if (this.forwarding === LvsForwarding.NAT) {
+      config.addFile({
+        path: '/etc/sysctl.d/60-lvs-director.conf',
+        daemon: 'sysctl',
+        content: renderLvsSysctlConfig({
+          comment: `LVS-NAT director of ${this.node.path}: forward, and never redirect real servers past the director (one-network NAT)`,
+          settings: [
+            { key: 'net.ipv4.ip_forward', value: '1' },
+            { key: 'net.ipv4.conf.all.send_redirects', value: '0' },
+            { key: 'net.ipv4.conf.default.send_redirects', value: '0' },
+            { key: `net.ipv4.conf.${this.interfaceName}.send_redirects`, value: '0' },
+          ],
+        }),
+      });
+      config.addPreServiceCommand('sysctl', '--system');
+    }
+    config.addServices('nftables', 'keepalived');
+  }
+
+  private prepareDirectRoutingServer(host: ServerInstance): void {
+    host.port.addAllowedAddressPair(this.vipAddress);
+    const config = host.cloudConfig;
+    const sysctlPath = '/etc/sysctl.d/60-lvs-direct-routing.conf';
+    if (!hasFile(config, sysctlPath)) {
+      config.addFile({
+        path: sysctlPath,
+        daemon: 'sysctl',
+        content: renderLvsSysctlConfig({
+          comment: 'LVS direct-routing real server: answer ARP only for addresses of the asking interface, announce only those',
+          settings: [
+            { key: 'net.ipv4.conf.all.arp_ignore', value: '1' },
+            { key: 'net.ipv4.conf.all.arp_announce', value: '2' },
+          ],
+        }),
+      });
+      config.addPreServiceCommand('sysctl', '--system');
+    }
+    const unit = lvsVipUnitName(this.vipAddress);
+    const unitPath = `/etc/systemd/system/${unit}`;
+    if (!hasFile(config, unitPath)) {
+      config.addFile({ path: unitPath, daemon: 'systemd', content: renderLvsVipUnit({ vip: this.vipAddress, balancer: this.node.path }) });
+      config.addServices(unit);
+    }
+  }
+
+  private prepareNatServer(host: ServerInstance): void {
+    const unit = `lvs-nat-reply-${this.virtualRouterId}.service`;
+    const path = `/etc/systemd/system/${unit}`;
+    if (hasFile(host.cloudConfig, path)) return;
+    const table = LVS_NAT_ROUTE_TABLE_BASE + this.virtualRouterId;
+    addLazyFile(host.cloudConfig, path, 'systemd', () => renderLvsNatReplyRouteUnit({
+      balancer: this.node.path,
+      vip: this.vipAddress,
+      address: host.address,
+      subnet: this.vswitch.cidr,
+      table,
+      subnetRulePriority: table * 10,
+      replyRulePriority: table * 10 + 1,
+      ports: this.virtualServices.filter((s) => s.tier.cluster === host.cluster).map((s) => s.port),
+    }));
+    host.cloudConfig.addServices(unit);
+  }
+}
+
+/** Model of a sysctl.d file. */
+export interface LvsSysctlModel {
+  /** Why these settings. */
+  readonly comment: string;
+  /** Keys and values, in order. */
+  readonly settings: readonly { readonly key: string; readonly value: string }[];
+}
+
+/** Renders a `/etc/sysctl.d/*.conf` file. Pure. */
+export function renderLvsSysctlConfig(model: LvsSysctlModel): string {
+  return renderTemplate('lvs-sysctl.conf.hbs', model);
+}
+
+/** Model of the DR real server's VIP-on-loopback unit. */
+export interface LvsVipUnitModel {
+  /** The VIP. */
+  readonly vip: string;
+  /** Path of the balancer, for the description. */
+  readonly balancer: string;
+}
+
+/** Renders the systemd oneshot unit that puts the VIP on `lo` of a DR real server. Pure. */
+export function renderLvsVipUnit(model: LvsVipUnitModel): string {
+  return renderTemplate('lvs-dr-vip.service.hbs', model);
+}
+
+/** The DR VIP unit's name for a VIP: `lvs-vip-10-0-1-5.service`. */
+export function lvsVipUnitName(vip: string): string {
+  return `lvs-vip-${vip.replace(/\./g, '-')}.service`;
+}
+
+/** Model of the NAT real server's reply-route unit. */
+export interface LvsNatReplyRouteModel {
+  /** Path of the balancer, for the description. */
+  readonly balancer: string;
+  /** The VIP: next hop of the replies (the current master). */
+  readonly vip: string;
+  /** The real server's own address. */
+  readonly address: string;
+  /** The vSwitch CIDR, which keeps the main table (health-check replies, peers). */
+  readonly subnet: string;
+  /** Routing table holding the default route via the VIP. */
+  readonly table: number;
+  /** Priority of the `to <subnet> lookup main` rule. */
+  readonly subnetRulePriority: number;
+  /** Priority of the `from <address> sport <port>` rules. */
+  readonly replyRulePriority: number;
+  /** The balanced TCP ports of this server. */
+  readonly ports: readonly number[];
+}
+
+/** Renders the systemd oneshot unit that routes an LVS-NAT real server's replies via the VIP. Pure. */
+export function renderLvsNatReplyRouteUnit(model: LvsNatReplyRouteModel): string {
+  return renderTemplate('lvs-nat-reply-route.service.hbs', model);
+}
+
+function hasFile(config: CloudConfig, path: string): boolean {
+  return config.hostFiles.some((f) => f.path === path);
+}
+
+/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
+function addLazyFile(config: CloudConfig, path: string, daemon: string, render: () => string): HostFile {
+  return config.addFile({
+    path,
+    daemon,
+    get content(): string {
+      return render();
+    },
+  });
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

@@ -3,10 +3,13 @@
 # Needs root (or sudo). Daemons must not start at install: the tests start them themselves.
 set -euo pipefail
 PKGS=(nginx haproxy keepalived apache2 php-fpm redis-server memcached mariadb-server nftables
-      libxml2-utils iproute2 wrk curl prometheus prometheus-alertmanager)
-BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool)
+      libxml2-utils iproute2 wrk curl prometheus prometheus-alertmanager tomcat10 libmariadb-java)
+BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
+      java /usr/share/tomcat10/bin/catalina.sh)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
+# The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).
+[ -e /usr/share/java/mariadb-java-client.jar ] || missing=1
 if [ "$missing" = 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi

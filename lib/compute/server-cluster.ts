@@ -102,7 +102,7 @@ export class ServerInstance extends Construct {
       blockDevice: [{ uuid: this.bootVolume.id, sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
       network: [{ port: this.port.resource.id }],
       schedulerHints: [{ group: group.id }],
-      userData: Lazy.stringValue({ produce: () => this.cloudConfig.renderWithinLimit() }),
+      userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.cloudConfig.renderWithinLimit()) }),
       metadata: { 'hosting-stacks:path': this.node.path },
     });
     this.node.addValidation({
@@ -178,6 +178,15 @@ export class ServerCluster extends Construct implements IConnectable {
 /** Every {@link ServerInstance} below `scope`, in tree order. */
 export function findHosts(scope: IConstruct): ServerInstance[] {
   return scope.node.findAll().filter(ServerInstance.isServerInstance);
+}
+
+/**
+ * Escapes the Terraform template sequences `${` and `%{` in literal text (`$${`, `%%{`), so daemon
+ * configs such as Apache's `%{REQUEST_SCHEME}` or Tomcat's `${catalina.base}` reach the host as written.
+ * cdktf token markers (`${TfToken[...]}`, e.g. a Secret's value) are kept: they resolve to real references.
+ */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 function kebab(id: string): string {

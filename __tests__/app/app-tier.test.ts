@@ -1,0 +1,225 @@
+import { spawnSync } from 'node:child_process';
+import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { AppTier } from '../../lib/app/app-tier';
+import { Flavor, sizingFromGhz } from '../../lib/compute/flavor';
+import { Connections } from '../../lib/core/connections';
+import { IMysqlDatabase } from '../../lib/core/endpoints';
+import { Secret } from '../../lib/core/secret';
+import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { HostingStack } from '../../lib/stack/hosting-stack';
+import { WebTier } from '../../lib/web/web-tier';
+import { checkTerraformStrings, checkXml, requireBinary, run, scratch } from '../support/daemons';
+
+// 2 application servers (Tomcat, Java) 4 GHz, 8 GB RAM, 30 GB disk; 2 web servers 2 GHz, 2 GB, 40 GB (case study 2)
+const APP_SIZING = sizingFromGhz(4, 8, 30);
+const WEB_SIZING = sizingFromGhz(2, 2, 40);
+
+/** A database as the data tier would expose it, reduced to the interface. */
+class FakeDatabase extends Construct implements IMysqlDatabase {
+  public readonly connections: Connections;
+  public readonly writerAddress = '10.0.2.10';
+  public readonly readerAddresses = ['10.0.2.11'];
+  public readonly port = 3306;
+  public readonly databaseName = 'popgom';
+  public readonly applicationUser = 'popgom_app';
+  public readonly applicationPassword: Secret;
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.connections = new Connections(this, 'Connections');
+    this.applicationPassword = Secret.variable(this, 'db_app_password', 'password of the application user');
+  }
+}
+
+function setup() {
+  const stack = new HostingStack(Testing.app(), 'test');
+  const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+  return { stack, vswitch };
+}
+
+function file(tier: AppTier, path: string, index = 0): string {
+  const f = tier.cluster.instances[index].cloudConfig.hostFiles.find((x) => x.path === path);
+  if (!f) throw new Error(`no file ${path}`);
+  return f.content;
+}
+
+/** Evaluates an XPath expression with xmllint. */
+function xpath(xml: string, expression: string): string {
+  requireBinary('xmllint');
+  const s = scratch('xpath');
+  try {
+    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
+    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
+    return r.output.replace(/\n$/, '');
+  } finally {
+    s.cleanup();
+  }
+}
+
+describe('AppTier', () => {
+  test('given only the required props, then port 8080, /healthz and half of the 8 GB flavor as heap', () => {
+    const { stack, vswitch } = setup();
+    const app = new AppTier(stack, 'App', { vswitch, count: 2, flavor: Flavor.fromSizing(APP_SIZING) });
+    expect(app.cluster.flavor).toMatchObject({ name: 'b3-8', ramGb: 8 });
+    expect(app.backendPort).toBe(8080);
+    expect(app.healthCheckPath).toBe('/healthz');
+    expect(app.heapFraction).toBe(0.5);
+    expect(app.heapMb).toBe(4096);
+    expect(app.backendAddresses).toEqual(app.cluster.instances.map((i) => i.address));
+    expect(app.cluster.instances.map((i) => i.hostname)).toEqual(['app-1', 'app-2']);
+    expect(file(app, '/etc/default/tomcat10')).toContain('JAVA_OPTS="-Djava.awt.headless=true -Xms4096m -Xmx4096m -XX:+UseG1GC"');
+  });
+
+  test('given heapFraction 0.6 on b3-8, then the heap is 8192 MB x 0.6 = 4915 MB', () => {
+    const { stack, vswitch } = setup();
+    const app = new AppTier(stack, 'App', { vswitch, count: 1, flavor: Flavor.named('b3-8'), heapFraction: 0.6 });
+    expect(app.heapMb).toBe(4915);
+    expect(file(app, '/etc/default/tomcat10')).toContain('-Xms4915m -Xmx4915m');
+  });
+
+  test('when built, then each server.xml binds the connector to that server\'s planned address and port', () => {
+    const { stack, vswitch } = setup();
+    const app = new AppTier(stack, 'App', { vswitch, count: 2, flavor: Flavor.named('b3-8'), port: 8081, maxThreads: 300, acceptCount: 50 });
+    app.cluster.instances.forEach((host, i) => {
+      const xml = file(app, '/etc/tomcat10/server.xml', i);
+      expect(checkXml(xml).ok).toBe(true);
+      expect(xpath(xml, 'string(//Connector/@address)')).toBe(host.address);
+      expect(xpath(xml, 'string(//Connector/@port)')).toBe('8081');
+      expect(xpath(xml, 'string(//Connector/@maxThreads)')).toBe('300');
+      expect(xpath(xml, 'string(//Connector/@acceptCount)')).toBe('50');
+    });
+    const cc = app.cluster.instances[0].cloudConfig;
+    expect(cc.packages).toEqual(['default-jre-headless', 'tomcat10']);
+    expect(cc.services).toEqual(['tomcat10']);
+    expect(cc.hostFiles.map((f) => f.path)).toEqual(['/etc/default/tomcat10', '/etc/tomcat10/server.xml', '/var/lib/tomcat10/webapps/ROOT/healthz']);
+    expect(file(app, '/var/lib/tomcat10/webapps/ROOT/healthz')).toBe('ok\n');
+  });
+
+  test('given a web tier in front, then RemoteIpValve trusts exactly the web servers\' addresses', () => {
+    const { stack, vswitch } = setup();
+    const app = new AppTier(stack, 'App', { vswitch, count: 2, flavor: Flavor.named('b3-8') });
+    const web = new WebTier(stack, 'Web', { vswitch, count: 2, flavor: Flavor.fromSizing(WEB_SIZING), upstream: app });
+    const expected = [...web.cluster.addresses].sort().map((a) => a.replace(/\./g, '\\.')).join('|');
+    expect(app.trustedProxyPattern()).toBe(expected);
+    const serverXml = stack.renderHostFiles().find((f) => f.host === 'app-1' && f.path === '/etc/tomcat10/server.xml')!;
+    expect(xpath(serverXml.content, 'string(//Valve[@className="org.apache.catalina.valves.RemoteIpValve"]/@internalProxies)')).toBe(expected);
+    for (const a of web.cluster.addresses) expect(new RegExp(`^(?:${expected})$`).test(a)).toBe(true);
+    expect(new RegExp(`^(?:${expected})$`).test(app.backendAddresses[0])).toBe(false);
+  });
+
+  test('given no proxy allowed in, then RemoteIpValve trusts nobody', () => {
+    const { stack, vswitch } = setup();
+    const app = new AppTier(stack, 'App', { vswitch, count: 1, flavor: Flavor.named('b3-8') });
+    expect(app.trustedProxyPattern()).toBe('');
+    const serverXml = stack.renderHostFiles().find((f) => f.path === '/etc/tomcat10/server.xml')!;
+    expect(serverXml.content).toContain('internalProxies=""');
+  });
+
+  describe('with a database', () => {
+    function withDatabase(props: { contextPath?: string } = {}) {
+      const { stack, vswitch } = setup();
+      const db = new FakeDatabase(stack, 'Db');
+      const app = new AppTier(stack, 'App', { vswitch, count: 2, flavor: Flavor.named('b3-8'), database: db, ...props });
+      return { stack, db, app };
+    }
+
+    test('when built, then the database security group admits the app tier on 3306', () => {
+      const { stack, db, app } = withDatabase();
+      const synth = JSON.parse(Testing.synth(stack));
+      const sg = (c: Connections) => `\${openstack_networking_secgroup_v2.${stack.getLogicalId(c.securityGroup)}.id}`;
+      const rules = Object.values(synth.resource.openstack_networking_secgroup_rule_v2) as Record<string, unknown>[];
+      expect(rules.find((r) => r.port_range_min === 3306)).toMatchObject({
+        direction: 'ingress', protocol: 'tcp', port_range_max: 3306, remote_group_id: sg(app.connections), security_group_id: sg(db.connections),
+      });
+    });
+
+    test('when built, then ROOT.xml holds a MariaDB DataSource to the writer, with the password as an XML-escaping Terraform reference', () => {
+      const { stack, app } = withDatabase();
+      expect(app.contextFilePath).toBe('/etc/tomcat10/Catalina/localhost/ROOT.xml');
+      // The review copy shows the Terraform expression; the XML itself is checked after apply below.
+      const review = stack.renderHostFiles().find((f) => f.host === 'app-1' && f.path === app.contextFilePath)!;
+      expect(review.content).toContain('url="jdbc:mariadb://10.0.2.10:3306/popgom"');
+      expect(review.content).toContain('username="popgom_app"');
+      expect(review.content).toContain('driverClassName="org.mariadb.jdbc.Driver"');
+      expect(review.content).toMatch(/password="\$\{replace\(.*var\.db_app_password, "&", "&amp;"\).*\)\}"/);
+      const cc = app.cluster.instances[0].cloudConfig;
+      expect(cc.packages).toContain('libmariadb-java');
+      expect(cc.render()).toContain('/var/lib/tomcat10/lib/mariadb-java-client.jar');
+    });
+
+    test('when synthesized, then Terraform parses the user data with the password reference and ${catalina.base} escaped', () => {
+      const { stack } = withDatabase();
+      const synth = JSON.parse(Testing.synth(stack));
+      const instances = synth.resource.openstack_compute_instance_v2 as Record<string, { user_data: string; name: string }>;
+      const app = Object.values(instances).find((i) => i.name === 'app-1')!;
+      expect(app.user_data).toContain('$${catalina.base}');
+      expect(app.user_data).toContain('var.db_app_password');
+      const r = checkTerraformStrings({ app_user_data: app.user_data }, ['db_app_password']);
+      expect(r.output).toContain('Success');
+      expect(r.ok).toBe(true);
+    });
+
+    test('when Terraform applies the user data with a password full of XML specials, then ROOT.xml is valid and Tomcat reads the password back', () => {
+      requireBinary('terraform');
+      const { stack } = withDatabase();
+      const synth = JSON.parse(Testing.synth(stack));
+      const instances = synth.resource.openstack_compute_instance_v2 as Record<string, { user_data: string; name: string }>;
+      const userData = Object.values(instances).find((i) => i.name === 'app-1')!.user_data;
+      const password = `s3&cr"e<t>'x`;
+      const s = scratch('tf-apply');
+      try {
+        s.write('main.tf.json', JSON.stringify({
+          variable: { db_app_password: { type: 'string', sensitive: true } },
+          output: { user_data: { value: userData, sensitive: true } },
+        }));
+        const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_VAR_db_app_password: password };
+        for (const argv of [['terraform', 'init', '-backend=false', '-input=false', '-no-color'], ['terraform', 'apply', '-auto-approve', '-input=false', '-no-color']]) {
+          const r = run(argv, { cwd: s.dir, env, timeoutMs: 60000 });
+          if (!r.ok) throw new Error(r.output);
+        }
+        const out = spawnSync('terraform', ['output', '-raw', 'user_data'], { cwd: s.dir, env, encoding: 'utf8', timeout: 30000 });
+        expect(out.status).toBe(0);
+        expect(out.stdout.startsWith('#cloud-config\n')).toBe(true);
+        const doc = parseYaml(out.stdout) as { write_files: { path: string; content: string }[] };
+        const ctx = doc.write_files.find((f) => f.path === '/etc/tomcat10/Catalina/localhost/ROOT.xml')!.content;
+        expect(checkXml(ctx).ok).toBe(true);
+        expect(xpath(ctx, 'string(/Context/Resource/@password)')).toBe(password);
+        expect(ctx).toContain('<WatchedResource>${catalina.base}/conf/web.xml</WatchedResource>');
+        const access = doc.write_files.find((f) => f.path === '/etc/tomcat10/server.xml')!.content;
+        expect(xpath(access, 'string(//Valve[@className="org.apache.catalina.valves.AccessLogValve"]/@pattern)')).toContain('"%{Referer}i"');
+      } finally {
+        s.cleanup();
+      }
+    });
+
+    test('given contextPath /shop/v2, then the context file is shop#v2.xml', () => {
+      const { app } = withDatabase({ contextPath: '/shop/v2' });
+      expect(app.contextFilePath).toBe('/etc/tomcat10/Catalina/localhost/shop#v2.xml');
+      expect(app.cluster.instances[0].cloudConfig.hostFiles.map((f) => f.path)).toContain('/etc/tomcat10/Catalina/localhost/shop#v2.xml');
+    });
+  });
+
+  describe('errors', () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['count 0', { count: 0 }, /App: 'count' \(0\) must be an integer from 1 to 100/],
+      ['heapFraction 0.05', { heapFraction: 0.05 }, /App: 'heapFraction' \(0.05\) must be a number from 0.1 to 0.9/],
+      ['heapFraction 0.95', { heapFraction: 0.95 }, /App: 'heapFraction' \(0.95\) must be a number from 0.1 to 0.9/],
+      ['heapFraction NaN', { heapFraction: NaN }, /App: 'heapFraction' \(NaN\) must be a number from 0.1 to 0.9/],
+      ['port 0', { port: 0 }, /App: 'port' \(0\) must be an integer from 1 to 65535/],
+      ['port 65536', { port: 65536 }, /App: 'port' \(65536\) must be an integer from 1 to 65535/],
+      ['maxThreads 0', { maxThreads: 0 }, /App: 'maxThreads' \(0\)/],
+      ['databasePoolSize 0', { databasePoolSize: 0 }, /App: 'databasePoolSize' \(0\)/],
+      ['relative contextPath', { contextPath: 'shop' }, /App: 'contextPath' \('shop'\) must be '\/' or an absolute path/],
+      ['contextPath with a trailing slash', { contextPath: '/shop/' }, /App: 'contextPath' \('\/shop\/'\)/],
+      ['relative healthCheckPath', { healthCheckPath: 'healthz' }, /App: 'healthCheckPath' \('healthz'\) must be an absolute path/],
+      ['healthCheckPath with ..', { healthCheckPath: '/a/../healthz' }, /App: 'healthCheckPath' \('\/a\/..\/healthz'\)/],
+      ['healthCheckPath under the context path', { contextPath: '/shop', healthCheckPath: '/shop/healthz' },
+        /App: 'healthCheckPath' \('\/shop\/healthz'\) must lie outside the application's context path '\/shop'/],
+    ];
+    test.each(cases)('given %s, then it throws', (_name, overrides, message) => {
+      const { stack, vswitch } = setup();
+      expect(() => new AppTier(stack, 'App', { vswitch, count: 1, flavor: Flavor.named('b3-8'), ...overrides })).toThrow(message);
+    });
+  });
+});

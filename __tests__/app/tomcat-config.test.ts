@@ -1,0 +1,203 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  renderTomcatContextXml,
+  renderTomcatDefaults,
+  renderTomcatServerXml,
+  TomcatContextConfig,
+  TomcatServerConfig,
+} from '../../lib/app/tomcat-config';
+import { checkXml, requireBinary, run, scratch } from '../support/daemons';
+
+const CATALINA_HOME = '/usr/share/tomcat10';
+const MARIADB_JAR = '/usr/share/java/mariadb-java-client.jar';
+
+function serverModel(overrides: Partial<TomcatServerConfig> = {}): TomcatServerConfig {
+  return {
+    address: '10.0.1.20',
+    port: 8080,
+    maxThreads: 200,
+    minSpareThreads: 10,
+    acceptCount: 100,
+    maxConnections: 8192,
+    connectionTimeoutMs: 20000,
+    internalProxies: '10\\.0\\.1\\.10|10\\.0\\.1\\.11',
+    hostName: 'localhost',
+    appBase: 'webapps',
+    accessLogDirectory: 'logs',
+    accessLogPattern: '%a %l %u %t "%r" %s %b %D',
+    ...overrides,
+  };
+}
+
+const PASSWORD = `p&"<'>w`;
+
+function contextModel(): TomcatContextConfig {
+  return {
+    dataSources: [{
+      name: 'jdbc/app',
+      driverClassName: 'org.mariadb.jdbc.Driver',
+      url: 'jdbc:mariadb://10.0.2.10:3306/popgom',
+      username: 'popgom',
+      password: PASSWORD,
+      maxTotal: 50,
+      maxIdle: 10,
+      maxWaitMillis: 10000,
+      validationQuery: 'SELECT 1',
+    }],
+  };
+}
+
+/** Evaluates an XPath expression over `xml` with xmllint (a real XML parser). */
+function xpath(xml: string, expression: string): string {
+  requireBinary('xmllint');
+  const s = scratch('xpath');
+  try {
+    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
+    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
+    return r.output.replace(/\n$/, '');
+  } finally {
+    s.cleanup();
+  }
+}
+
+describe('renderTomcatServerXml', () => {
+  test('when rendered, then it is well-formed XML', () => {
+    const r = checkXml(renderTomcatServerXml(serverModel()));
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('when parsed, then the only connector is HTTP/1.1 on the planned address and port with the thread limits', () => {
+    const xml = renderTomcatServerXml(serverModel());
+    expect(xpath(xml, 'count(//Connector)')).toBe('1');
+    const attr = (a: string) => xpath(xml, `string(/Server/Service/Connector/@${a})`);
+    expect(attr('address')).toBe('10.0.1.20');
+    expect(attr('port')).toBe('8080');
+    expect(attr('protocol')).toBe('HTTP/1.1');
+    expect(attr('maxThreads')).toBe('200');
+    expect(attr('acceptCount')).toBe('100');
+    expect(xpath(xml, 'count(//Connector[contains(@protocol, "AJP")])')).toBe('0');
+    expect(xpath(xml, 'string(/Server/@port)')).toBe('-1');
+  });
+
+  test('when parsed, then RemoteIpValve trusts the proxies and comes before the access log, whose pattern survives escaping', () => {
+    const xml = renderTomcatServerXml(serverModel());
+    expect(xpath(xml, 'string(//Valve[@className="org.apache.catalina.valves.RemoteIpValve"]/@internalProxies)')).toBe('10\\.0\\.1\\.10|10\\.0\\.1\\.11');
+    expect(xpath(xml, 'string(//Valve[@className="org.apache.catalina.valves.RemoteIpValve"]/@remoteIpHeader)')).toBe('X-Forwarded-For');
+    expect(xpath(xml, 'string(//Host/Valve[1]/@className)')).toBe('org.apache.catalina.valves.RemoteIpValve');
+    expect(xpath(xml, 'string(//Host/Valve[2]/@className)')).toBe('org.apache.catalina.valves.AccessLogValve');
+    expect(xpath(xml, 'string(//Valve[@className="org.apache.catalina.valves.AccessLogValve"]/@pattern)')).toBe('%a %l %u %t "%r" %s %b %D');
+  });
+});
+
+describe('renderTomcatContextXml', () => {
+  test('when parsed, then the DataSource holds the URL, the user and the password as given', () => {
+    const xml = renderTomcatContextXml(contextModel());
+    expect(checkXml(xml).ok).toBe(true);
+    expect(xpath(xml, 'string(/Context/Resource/@name)')).toBe('jdbc/app');
+    expect(xpath(xml, 'string(/Context/Resource/@type)')).toBe('javax.sql.DataSource');
+    expect(xpath(xml, 'string(/Context/Resource/@url)')).toBe('jdbc:mariadb://10.0.2.10:3306/popgom');
+    expect(xpath(xml, 'string(/Context/Resource/@password)')).toBe(PASSWORD);
+  });
+
+  test('given no DataSource, then an empty context', () => {
+    const xml = renderTomcatContextXml({ dataSources: [] });
+    expect(checkXml(xml).ok).toBe(true);
+    expect(xpath(xml, 'count(/Context/Resource)')).toBe('0');
+  });
+});
+
+describe('renderTomcatDefaults', () => {
+  test('when sourced by sh (as tomcat-start.sh does), then JAVA_OPTS holds the heap and the options', () => {
+    const s = scratch('tomcat-default');
+    try {
+      const file = s.write('tomcat10', renderTomcatDefaults({ heapMb: 4096, extraJavaOptions: ['-XX:+UseG1GC'] }));
+      const r = run(['sh', '-c', `. ${file} && printf '%s' "$JAVA_OPTS"`]);
+      expect(r.ok).toBe(true);
+      expect(r.output).toBe('-Djava.awt.headless=true -Xms4096m -Xmx4096m -XX:+UseG1GC');
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('given an option with a space or quote, then it throws', () => {
+    expect(() => renderTomcatDefaults({ heapMb: 512, extraJavaOptions: ['-Dx="a b"'] })).toThrow(/JVM option '-Dx="a b"' must be one word/);
+  });
+});
+
+function freePort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => {
+    const port = (s.address() as AddressInfo).port;
+    s.close(() => resolve(port));
+  }));
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const DATASOURCE_JSP = `<%@ page import="javax.naming.InitialContext,org.apache.tomcat.dbcp.dbcp2.BasicDataSource" contentType="text/plain" %><%
+BasicDataSource ds = (BasicDataSource) new InitialContext().lookup("java:comp/env/jdbc/app");
+Class.forName(ds.getDriverClassName());
+out.print(ds.getUrl() + "|" + ds.getUsername() + "|" + ds.getPassword() + "|" + ds.getMaxTotal());
+%>`;
+
+describe('Tomcat 10 from the rendered files, on loopback', () => {
+  test('given server.xml, the context and the defaults, then /healthz answers 200, the DataSource is bound and X-Forwarded-For from the proxy is the logged client', async () => {
+    requireBinary('java');
+    requireBinary(`${CATALINA_HOME}/bin/catalina.sh`);
+    if (!existsSync(MARIADB_JAR)) throw new Error(`${MARIADB_JAR} is missing: run scripts/install-test-deps.sh (libmariadb-java)`);
+    const port = await freePort();
+    const s = scratch('tomcat-run');
+    for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT']) mkdirSync(join(s.dir, d), { recursive: true });
+    s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '127\\.0\\.0\\.1' })));
+    copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
+    s.write('conf/Catalina/localhost/ROOT.xml', renderTomcatContextXml(contextModel()));
+    symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+    s.write('webapps/ROOT/healthz', 'ok\n');
+    s.write('webapps/ROOT/ds.jsp', DATASOURCE_JSP);
+    const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
+    const tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
+      env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
+      stdio: 'ignore',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const end = Date.now() + 45000;
+      let health: Response | undefined;
+      while (!health) {
+        try {
+          health = await fetch(`${base}/healthz`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
+        } catch {
+          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${base} (exit ${tomcat.exitCode})`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      expect(health.status).toBe(200);
+      expect(await health.text()).toBe('ok\n');
+
+      const ds = await fetch(`${base}/ds.jsp`);
+      expect(await ds.text()).toBe(`jdbc:mariadb://10.0.2.10:3306/popgom|popgom|${PASSWORD}|50`);
+      expect(ds.status).toBe(200);
+
+      // The access log is buffered; stopping Tomcat flushes it.
+      await stop(tomcat);
+      const logs = readdirSync(join(s.dir, 'logs')).filter((f) => f.startsWith('localhost_access_log'));
+      expect(logs).toHaveLength(1);
+      const log = readFileSync(join(s.dir, 'logs', logs[0]), 'utf8');
+      expect(log).toMatch(/^203\.0\.113\.7 - - \[.*\] "GET \/healthz HTTP\/1\.1" 200 3 /m);
+    } finally {
+      await stop(tomcat);
+      s.cleanup();
+    }
+  });
+});

@@ -1,0 +1,243 @@
+import { Fn, Lazy } from 'cdktf';
+import { Construct } from 'constructs';
+import { Flavor } from '../compute/flavor';
+import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { Connections } from '../core/connections';
+import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { IpProtocol, Port } from '../core/port';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import {
+  renderTomcatContextXml,
+  renderTomcatDefaults,
+  renderTomcatServerXml,
+  TOMCAT_DEFAULT_ACCEPT_COUNT,
+  TOMCAT_DEFAULT_MAX_THREADS,
+  TomcatDataSource,
+} from './tomcat-config';
+
+/** Default share of the instance's RAM given to the Java heap; the rest is metaspace, thread stacks, code cache, direct buffers and the OS. */
+export const DEFAULT_HEAP_FRACTION = 0.5;
+
+/** Default size of the JDBC pool per server: 2 servers x 50 stays under MariaDB's default max_connections of 151. */
+export const DEFAULT_DATABASE_POOL_SIZE = 50;
+
+/** Debian 12 paths of the `tomcat10` package. */
+export const TOMCAT_PATHS = {
+  serverXml: '/etc/tomcat10/server.xml',
+  defaults: '/etc/default/tomcat10',
+  contextDir: '/etc/tomcat10/Catalina/localhost',
+  webapps: '/var/lib/tomcat10/webapps',
+  lib: '/var/lib/tomcat10/lib',
+  /** The MariaDB Connector/J jar of the Debian package `libmariadb-java`. */
+  mariadbDriverJar: '/usr/share/java/mariadb-java-client.jar',
+} as const;
+
+/** JNDI name of the application's DataSource (`java:comp/env/jdbc/app`). */
+export const APP_DATASOURCE_JNDI_NAME = 'jdbc/app';
+
+/** Props of {@link AppTier}. */
+export interface AppTierProps {
+  /** The vSwitch the servers are on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Number of Tomcat servers. */
+  readonly count: number;
+  /** Flavor of the servers; the Java heap is sized from its RAM. */
+  readonly flavor: Flavor;
+  /** TCP port of Tomcat's HTTP connector. @default 8080 */
+  readonly port?: number;
+  /** Share of the flavor's RAM given to the Java heap (-Xms = -Xmx), from 0.1 to 0.9. @default DEFAULT_HEAP_FRACTION (0.5) */
+  readonly heapFraction?: number;
+  /** The database the application uses; adds a JNDI DataSource `jdbc/app` and opens its port to this tier. @default - no database */
+  readonly database?: IMysqlDatabase;
+  /** Context path of the application (`/` for the root application, or `/shop`). @default '/' */
+  readonly contextPath?: string;
+  /** Path that answers 200 while Tomcat runs: a static file under `/var/lib/tomcat10/webapps/ROOT` served by Tomcat's default servlet (a ROOT.war that replaces that folder must carry it). @default '/healthz' */
+  readonly healthCheckPath?: string;
+  /** Request-processing threads per server. @default TOMCAT_DEFAULT_MAX_THREADS (200) */
+  readonly maxThreads?: number;
+  /** Connections queued when every thread is busy. @default TOMCAT_DEFAULT_ACCEPT_COUNT (100) */
+  readonly acceptCount?: number;
+  /** Connections of the JDBC pool per server. @default DEFAULT_DATABASE_POOL_SIZE (50) */
+  readonly databasePoolSize?: number;
+  /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/**
+ * The application servers: Tomcat 10 (Debian 12 `tomcat10`) on a {@link ServerCluster}, serving
+ * HTTP to the web tier on each server's planned address. The Java heap is sized from the flavor's
+ * RAM, X-Forwarded-For is believed only from the constructs allowed in on the connector port (the
+ * web tier, through `allowFrom`), and a database given in props becomes a JNDI DataSource whose
+ * password is a Terraform reference.
+ */
+export class AppTier extends Construct implements IServerTier, IHttpBackend {
+  /** The servers. */
+  public readonly cluster: ServerCluster;
+  /** The network intent of the servers. */
+  public readonly connections: Connections;
+  /** TCP port of the HTTP connector. */
+  public readonly backendPort: number;
+  /** Path answering 200 while Tomcat runs. */
+  public readonly healthCheckPath: string;
+  /** Share of the RAM given to the heap. */
+  public readonly heapFraction: number;
+  /** Java heap per server in MB (-Xms and -Xmx). */
+  public readonly heapMb: number;
+  /** Context path of the application (`/` or `/shop`). */
+  public readonly contextPath: string;
+  /** Request-processing threads per server. */
+  public readonly maxThreads: number;
+  /** Connections queued when every thread is busy. */
+  public readonly acceptCount: number;
+  /** The database, when one was given. */
+  public readonly database?: IMysqlDatabase;
+  /** Host path of the context file holding the DataSource. */
+  public readonly contextFilePath: string;
+  /** Host path of the static health file. */
+  public readonly healthCheckFilePath: string;
+
+  constructor(scope: Construct, id: string, props: AppTierProps) {
+    super(scope, id);
+    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    this.backendPort = props.port ?? 8080;
+    requireIntegerInRange(this, 'port', this.backendPort, 1, 65535);
+    this.heapFraction = props.heapFraction ?? DEFAULT_HEAP_FRACTION;
+    if (!Number.isFinite(this.heapFraction) || this.heapFraction < 0.1 || this.heapFraction > 0.9) {
+      throw new HostingStacksError(this, 'heapFraction', this.heapFraction, 'must be a number from 0.1 to 0.9 (the rest of the RAM is for metaspace, thread stacks and the OS)');
+    }
+    this.maxThreads = props.maxThreads ?? TOMCAT_DEFAULT_MAX_THREADS;
+    requireIntegerInRange(this, 'maxThreads', this.maxThreads, 1, 10000);
+    this.acceptCount = props.acceptCount ?? TOMCAT_DEFAULT_ACCEPT_COUNT;
+    requireIntegerInRange(this, 'acceptCount', this.acceptCount, 0, 65535);
+    const poolSize = props.databasePoolSize ?? DEFAULT_DATABASE_POOL_SIZE;
+    requireIntegerInRange(this, 'databasePoolSize', poolSize, 1, 10000);
+    this.contextPath = normaliseContextPath(this, props.contextPath ?? '/');
+    this.healthCheckPath = props.healthCheckPath ?? '/healthz';
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.healthCheckPath) || /(^|\/)\.\.?(\/|$)/.test(this.healthCheckPath)) {
+      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath, "must be an absolute path of letters, digits, '.', '_' and '-' segments, without a trailing '/' (e.g. '/healthz')");
+    }
+    if (this.contextPath !== '/' && (this.healthCheckPath === this.contextPath || this.healthCheckPath.startsWith(`${this.contextPath}/`))) {
+      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
+        `must lie outside the application's context path '${this.contextPath}': it is a static file of the ROOT web application`);
+    }
+
+    this.cluster = new ServerCluster(this, 'Servers', {
+      vswitch: props.vswitch,
+      count: props.count,
+      flavor: props.flavor,
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.cluster.connections;
+    this.heapMb = Math.floor(this.cluster.flavor.ramGb * 1024 * this.heapFraction);
+
+    this.database = props.database;
+    if (props.database) props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to its database`);
+
+    const contextName = this.contextPath === '/' ? 'ROOT' : this.contextPath.slice(1).split('/').join('#');
+    this.contextFilePath = `${TOMCAT_PATHS.contextDir}/${contextName}.xml`;
+    this.healthCheckFilePath = `${TOMCAT_PATHS.webapps}/ROOT${this.healthCheckPath}`;
+    const internalProxies = Lazy.stringValue({ produce: () => this.trustedProxyPattern() });
+
+    this.cluster.configureHosts((host) => {
+      const cc = host.cloudConfig;
+      cc.addPackages('tomcat10', 'default-jre-headless');
+      cc.addFile({
+        path: TOMCAT_PATHS.serverXml,
+        owner: 'root:tomcat',
+        permissions: '0640',
+        daemon: 'tomcat10',
+        content: renderTomcatServerXml({
+          address: host.address,
+          port: this.backendPort,
+          maxThreads: this.maxThreads,
+          minSpareThreads: Math.min(10, this.maxThreads),
+          acceptCount: this.acceptCount,
+          // NIO keeps idle keep-alive connections without a thread; Tomcat's own default.
+          maxConnections: 8192,
+          connectionTimeoutMs: 20000,
+          internalProxies,
+          hostName: 'localhost',
+          appBase: 'webapps',
+          accessLogDirectory: 'logs',
+          accessLogPattern: '%a %l %u %t "%r" %s %b %D "%{Referer}i" "%{User-Agent}i"',
+        }),
+      });
+      cc.addFile({
+        path: TOMCAT_PATHS.defaults,
+        daemon: 'tomcat10',
+        content: renderTomcatDefaults({ heapMb: this.heapMb, extraJavaOptions: ['-XX:+UseG1GC'] }),
+      });
+      cc.addFile({ path: this.healthCheckFilePath, owner: 'tomcat:tomcat', content: 'ok\n' });
+      if (props.database) {
+        cc.addPackages('libmariadb-java');
+        // Tomcat's common class loader reads CATALINA_BASE/lib; the container-managed pool needs the driver there.
+        cc.addPreServiceCommand('ln', '-sf', TOMCAT_PATHS.mariadbDriverJar, `${TOMCAT_PATHS.lib}/mariadb-java-client.jar`);
+        cc.addFile({
+          path: this.contextFilePath,
+          owner: 'root:tomcat',
+          permissions: '0640',
+          daemon: 'tomcat10',
+          content: renderTomcatContextXml({ dataSources: [dataSourceFor(props.database, poolSize)] }),
+        });
+      }
+      cc.addServices('tomcat10');
+    });
+  }
+
+  /** The servers' planned addresses. */
+  public get backendAddresses(): readonly string[] {
+    return this.cluster.addresses;
+  }
+
+  /**
+   * The RemoteIpValve `internalProxies` regular expression: the planned addresses of every
+   * construct allowed in on the connector port (the web tier, once it declared `allowFrom`).
+   */
+  public trustedProxyPattern(): string {
+    const addresses = new Set<string>();
+    for (const rule of this.connections.ingressRules) {
+      const p = rule.port;
+      const coversPort = p.protocol === IpProtocol.TCP && p.fromPort! <= this.backendPort && this.backendPort <= p.toPort!;
+      if (!coversPort || rule.source.kind !== 'group' || rule.source.connections === this.connections) continue;
+      for (const a of rule.source.connections.addresses) addresses.add(a);
+    }
+    return [...addresses].sort().map((a) => a.replace(/\./g, '\\.')).join('|');
+  }
+}
+
+/** The JNDI DataSource of `database`, with the password escaped for XML by Terraform at apply. */
+function dataSourceFor(database: IMysqlDatabase, poolSize: number): TomcatDataSource {
+  return {
+    name: APP_DATASOURCE_JNDI_NAME,
+    driverClassName: 'org.mariadb.jdbc.Driver',
+    url: `jdbc:mariadb://${database.writerAddress}:${database.port}/${database.databaseName}`,
+    username: database.applicationUser,
+    password: xmlEscapedAtApply(database.applicationPassword.value),
+    maxTotal: poolSize,
+    maxIdle: Math.min(10, poolSize),
+    maxWaitMillis: 10000,
+    validationQuery: 'SELECT 1',
+  };
+}
+
+/** Wraps a Terraform string reference so its value is XML-escaped when Terraform resolves it. */
+function xmlEscapedAtApply(reference: string): string {
+  let v = reference;
+  for (const [c, e] of [['&', '&amp;'], ['<', '&lt;'], ['>', '&gt;'], ['"', '&quot;'], ["'", '&apos;']] as const) {
+    v = Fn.replace(v, Fn.rawString(c), Fn.rawString(e));
+  }
+  return v;
+}
+
+function normaliseContextPath(scope: Construct, path: string): string {
+  if (path === '/' || path === '') return '/';
+  if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path) || /(^|\/)\.\.?(\/|$)/.test(path) || path.toUpperCase() === '/ROOT') {
+    throw new HostingStacksError(scope, 'contextPath', path, "must be '/' or an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/' (e.g. '/shop')");
+  }
+  return path;
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

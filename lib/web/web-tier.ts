@@ -1,0 +1,197 @@
+import { Construct } from 'constructs';
+import { HealthCheck } from '../balancing/health-check';
+import { Flavor } from '../compute/flavor';
+import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { Connections } from '../core/connections';
+import { IHttpBackend } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { Port } from '../core/port';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import {
+  ApacheBalancer,
+  ApacheConfig,
+  ApacheMpmEventLimits,
+  apacheMpmLimitsForRam,
+  APACHE_RESERVED_MB,
+  APACHE_THREADS_PER_CHILD,
+  DEBIAN_APACHE_MODULES_DIR,
+  renderApacheConfig,
+} from './apache-config';
+
+/** Debian 12 paths of the `apache2` package and of the files this tier adds. */
+export const APACHE_PATHS = {
+  config: '/etc/apache2/apache2.conf',
+  pidFile: '/var/run/apache2/apache2.pid',
+  runtimeDir: '/var/run/apache2',
+  logDir: '/var/log/apache2',
+  mimeTypes: '/etc/mime.types',
+  healthDir: '/var/www/health',
+} as const;
+
+/** Props of {@link WebTier}. */
+export interface WebTierProps {
+  /** The vSwitch the servers are on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Number of Apache servers. */
+  readonly count: number;
+  /** Flavor of the servers; Apache's worker limits are sized from its RAM. */
+  readonly flavor: Flavor;
+  /** The HTTP service Apache balances requests over (the app tier). */
+  readonly upstream: IHttpBackend;
+  /** TCP port Apache listens on. @default 80 */
+  readonly listenPort?: number;
+  /** Public site name (`ServerName`). @default - each server's host name */
+  readonly serverName?: string;
+  /** Path Apache answers itself for the balancer in front (a static file). @default '/healthz' */
+  readonly healthCheckPath?: string;
+  /** Requests served at once per server. @default - from the flavor's RAM, see apacheMpmLimitsForRam */
+  readonly maxRequestWorkers?: number;
+  /** Pin each client to one app server by a `ROUTEID` cookie (Tomcat keeps HTTP sessions in memory). @default true */
+  readonly stickySessions?: boolean;
+  /** Seconds to wait for an app server's response. @default 60 */
+  readonly backendTimeoutSeconds?: number;
+  /** Seconds to open a connection to an app server before trying the next one. @default 2 */
+  readonly backendConnectTimeoutSeconds?: number;
+  /** Seconds a failed app server stays out before a live request retries it. @default 10 */
+  readonly backendRetrySeconds?: number;
+  /** Active health check of the app servers on the upstream's health path. @default HealthCheck.http({ path: upstream.healthCheckPath }) (2 s interval, 2 failures, 2 passes) */
+  readonly backendHealthCheck?: HealthCheck;
+  /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/**
+ * The web servers: Apache 2.4 (Debian 12 `apache2`, event MPM) on a {@link ServerCluster}, each a
+ * balancing reverse proxy over every member of the upstream (mod_proxy_balancer with active health
+ * checks and optional cookie stickiness), answering its own health path for the layer-4 balancer in
+ * front. `/etc/apache2/apache2.conf` is rendered complete, so nothing of the package's
+ * `*-enabled/` folders is used.
+ */
+export class WebTier extends Construct implements IServerTier {
+  /** The servers. */
+  public readonly cluster: ServerCluster;
+  /** The network intent of the servers. */
+  public readonly connections: Connections;
+  /** The upstream. */
+  public readonly upstream: IHttpBackend;
+  /** TCP port Apache listens on. */
+  public readonly listenPort: number;
+  /** Path Apache answers itself. */
+  public readonly healthCheckPath: string;
+  /** The health check a balancer in front should use. */
+  public readonly healthCheck: HealthCheck;
+  /** The health check Apache runs against the upstream members. */
+  public readonly backendHealthCheck: HealthCheck;
+  /** Event MPM limits per server. */
+  public readonly mpm: ApacheMpmEventLimits;
+  /** Whether clients are pinned to one app server. */
+  public readonly stickySessions: boolean;
+
+  constructor(scope: Construct, id: string, props: WebTierProps) {
+    super(scope, id);
+    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    this.listenPort = props.listenPort ?? 80;
+    requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
+    this.healthCheckPath = props.healthCheckPath ?? '/healthz';
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.healthCheckPath) || /(^|\/)\.\.?(\/|$)/.test(this.healthCheckPath) || this.healthCheckPath === '/server-status') {
+      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
+        "must be an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/', other than '/server-status' (e.g. '/healthz')");
+    }
+    if (props.serverName !== undefined && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(props.serverName)) {
+      throw new HostingStacksError(this, 'serverName', props.serverName, "must be a DNS name such as 'www.example.com'");
+    }
+    if (props.upstream.backendAddresses.length === 0) {
+      throw new HostingStacksError(this, 'upstream', props.upstream.connections.owner.node.path, 'has no backend addresses; the balancer needs at least one member');
+    }
+    const backendTimeout = props.backendTimeoutSeconds ?? 60;
+    const connectTimeout = props.backendConnectTimeoutSeconds ?? 2;
+    const retry = props.backendRetrySeconds ?? 10;
+    requireIntegerInRange(this, 'backendTimeoutSeconds', backendTimeout, 1, 3600);
+    requireIntegerInRange(this, 'backendConnectTimeoutSeconds', connectTimeout, 1, 300);
+    requireIntegerInRange(this, 'backendRetrySeconds', retry, 0, 3600);
+    if (props.maxRequestWorkers !== undefined) {
+      requireIntegerInRange(this, 'maxRequestWorkers', props.maxRequestWorkers, APACHE_THREADS_PER_CHILD, 20000 * APACHE_THREADS_PER_CHILD);
+    }
+    this.backendHealthCheck = props.backendHealthCheck ?? HealthCheck.http({ path: props.upstream.healthCheckPath });
+    if (this.backendHealthCheck.path === undefined) {
+      throw new HostingStacksError(this, 'backendHealthCheck', this.backendHealthCheck.kind, 'must be an HTTP check: Apache checks members with GET');
+    }
+    this.upstream = props.upstream;
+    this.stickySessions = props.stickySessions ?? true;
+    this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
+
+    this.cluster = new ServerCluster(this, 'Servers', {
+      vswitch: props.vswitch,
+      count: props.count,
+      flavor: props.flavor,
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.cluster.connections;
+    const mpm = apacheMpmLimitsForRam(this.cluster.flavor.ramGb, props.maxRequestWorkers);
+    if (!mpm) {
+      throw new HostingStacksError(this, 'flavor', this.cluster.flavor.name,
+        `has ${this.cluster.flavor.ramGb} GB of RAM: Apache needs ${APACHE_RESERVED_MB} MB for the system plus one child of ${APACHE_THREADS_PER_CHILD} workers`);
+    }
+    this.mpm = mpm;
+
+    props.upstream.connections.allowFrom(this, Port.tcp(props.upstream.backendPort), `${this.node.path} reverse proxy`);
+
+    const balancer = this.balancerModel(backendTimeout, connectTimeout, retry);
+    this.cluster.configureHosts((host) => {
+      const cc = host.cloudConfig;
+      cc.addPackages('apache2');
+      cc.addFile({
+        path: APACHE_PATHS.config,
+        daemon: 'apache2',
+        content: renderApacheConfig(this.apacheConfig(props.serverName ?? host.hostname, balancer)),
+      });
+      cc.addFile({ path: `${APACHE_PATHS.healthDir}${this.healthCheckPath}`, content: 'ok\n' });
+      cc.addServices('apache2');
+    });
+  }
+
+  private balancerModel(timeoutSeconds: number, connectTimeoutSeconds: number, retrySeconds: number): ApacheBalancer {
+    const hc = this.backendHealthCheck;
+    return {
+      name: 'app',
+      members: this.upstream.backendAddresses.map((a, i) => ({ url: `http://${a}:${this.upstream.backendPort}`, route: `m${i + 1}` })),
+      retrySeconds,
+      connectTimeoutSeconds,
+      timeoutSeconds,
+      stickySessions: this.stickySessions,
+      healthCheck: {
+        path: hc.path!,
+        intervalSeconds: Math.max(1, Math.round(hc.intervalSeconds)),
+        fails: hc.unhealthyThreshold,
+        passes: hc.healthyThreshold,
+      },
+    };
+  }
+
+  private apacheConfig(serverName: string, balancer: ApacheBalancer): ApacheConfig {
+    return {
+      serverName,
+      listenAddress: '*',
+      listenPort: this.listenPort,
+      modulesDir: DEBIAN_APACHE_MODULES_DIR,
+      runUser: 'www-data',
+      runGroup: 'www-data',
+      pidFile: APACHE_PATHS.pidFile,
+      runtimeDir: APACHE_PATHS.runtimeDir,
+      logDir: APACHE_PATHS.logDir,
+      mimeTypesFile: APACHE_PATHS.mimeTypes,
+      healthCheckPath: this.healthCheckPath,
+      healthCheckFile: `${APACHE_PATHS.healthDir}${this.healthCheckPath}`,
+      healthCheckDir: APACHE_PATHS.healthDir,
+      statusPath: '/server-status',
+      timeoutSeconds: 60,
+      keepAliveTimeoutSeconds: 5,
+      mpm: this.mpm,
+      balancer,
+    };
+  }
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

@@ -1,0 +1,187 @@
+/**
+ * Proves the rendered MariaDB configs and bootstrap scripts replicate for real: a primary and a
+ * replica on 127.0.0.1 (two ports, scratch data folders, unix sockets in the scratch folder), set up
+ * by the rendered scripts with test passwords in the files cloud-init would write, then a row
+ * written on the primary is read on the replica.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import {
+  MariadbConfigModel,
+  mariadbHostForCidr,
+  MariadbRole,
+  renderMariadbBootstrapScript,
+  renderMariadbConfig,
+} from '../../lib/database/mariadb-config';
+import { requireBinary, run, scratch } from '../support/daemons';
+
+// Passwords with every character that could break shell, SQL or option-file quoting.
+const APP_PASSWORD = `app pw 'quoted' "double" \\ back $HOME #hash <&>`;
+const REPLICATION_PASSWORD = `r3pl'ic"a\\tion $(id) ; --`;
+const BASE_PORT = 20000 + (process.pid % 10000) * 2;
+
+interface Server {
+  readonly role: MariadbRole;
+  readonly port: number;
+  readonly socket: string;
+  readonly run: string;
+  process?: ChildProcess;
+}
+
+const s = scratch('mariadb-repl');
+const servers: Server[] = [];
+
+function mysqlUid(): { uid: number; gid: number } {
+  const id = run(['id', '-u', 'mysql']);
+  const gid = run(['id', '-g', 'mysql']);
+  if (!id.ok || !gid.ok) throw new Error(`no mysql user: ${id.output}${gid.output}`);
+  return { uid: Number(id.output.trim()), gid: Number(gid.output.trim()) };
+}
+
+function sql(server: Server, statement: string, auth: { user: string; password: string } | 'root' = 'root') {
+  const argv = auth === 'root'
+    ? ['mariadb', '--protocol=socket', `--socket=${server.socket}`, '--user=root', '--batch', '--skip-column-names', '-e', statement]
+    : ['mariadb', '--protocol=tcp', '--host=127.0.0.1', `--port=${server.port}`, `--user=${auth.user}`, '--batch', '--skip-column-names', '-e', statement];
+  return run(argv, { env: { ...process.env, ...(auth === 'root' ? {} : { MYSQL_PWD: auth.password }) }, timeoutMs: 10000 });
+}
+
+async function startServer(role: MariadbRole, serverId: number, port: number): Promise<Server> {
+  const { uid, gid } = mysqlUid();
+  const data = join(s.dir, `${role}-data`);
+  const runDir = join(s.dir, `${role}-run`);
+  for (const d of [data, runDir]) {
+    mkdirSync(d);
+    chownSync(d, uid, gid);
+  }
+  const install = run(['mariadb-install-db', '--no-defaults', `--datadir=${data}`, '--user=mysql', '--skip-test-db'], { timeoutMs: 20000 });
+  if (!install.ok) throw new Error(`mariadb-install-db failed: ${install.output}`);
+  const model: MariadbConfigModel = {
+    role,
+    serverId,
+    bindAddress: '127.0.0.1',
+    port,
+    reportHost: '127.0.0.1',
+    binlogBasename: join(runDir, 'mariadb-bin'),
+    relayLogBasename: join(runDir, 'relay-bin'),
+    binlogExpireSeconds: 86400,
+    bufferPoolMb: 128,
+    maxConnections: 50,
+  };
+  const socket = join(runDir, 'mysqld.sock');
+  // The rendered file, then what only this test needs (on a host, Debian's 50-server.cnf sets these).
+  const cnf = `${renderMariadbConfig(model)}\n[mysqld]\ndatadir = ${data}\nsocket = ${socket}\npid-file = ${join(runDir, 'mysqld.pid')}\nlog_error = ${join(runDir, 'error.log')}\n`;
+  const file = s.write(`${role}.cnf`, cnf);
+  const server: Server = { role, port, socket, run: runDir };
+  server.process = spawn('mariadbd', [`--defaults-file=${file}`, '--user=mysql'], { stdio: 'ignore' });
+  servers.push(server);
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (run(['mariadb-admin', `--socket=${socket}`, '--user=root', 'ping']).ok) return server;
+    if (server.process.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`mariadbd (${role}) did not start: ${run(['cat', join(runDir, 'error.log')]).output}`);
+}
+
+async function stop(server: Server): Promise<void> {
+  const p = server.process;
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  p.kill('SIGTERM');
+  const timer = setTimeout(() => p.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}
+
+let primary: Server;
+let replica: Server;
+
+beforeAll(async () => {
+  requireBinary('mariadbd');
+  requireBinary('mariadb-install-db');
+  if (userInfo().uid !== 0) throw new Error('this test runs mariadbd as the mysql user and must run as root');
+  chmodSync(s.dir, 0o755);
+  primary = await startServer(MariadbRole.PRIMARY, 1, BASE_PORT);
+  replica = await startServer(MariadbRole.REPLICA, 2, BASE_PORT + 1);
+}, 40000);
+
+afterAll(async () => {
+  await Promise.all(servers.map(stop));
+  s.cleanup();
+}, 30000);
+
+test('given the rendered configs and scripts, when a row is written on the primary, then the replica has it and refuses writes', async () => {
+  // Given: the password files cloud-init would write (0600, root), each ending in a newline
+  const secrets = join(s.dir, 'secrets');
+  mkdirSync(secrets, { mode: 0o700 });
+  const appFile = join(secrets, 'app.password');
+  const replicationFile = join(secrets, 'replication.password');
+  writeFileSync(appFile, `${APP_PASSWORD}\n`, { mode: 0o600 });
+  writeFileSync(replicationFile, `${REPLICATION_PASSWORD}\n`, { mode: 0o600 });
+
+  // When: the primary's then the replica's bootstrap run
+  const primaryScript = s.write('bootstrap-primary.sh', renderMariadbBootstrapScript({
+    role: MariadbRole.PRIMARY,
+    socket: primary.socket,
+    localWaitSeconds: 10,
+    databaseName: 'popgom',
+    applicationUser: 'app',
+    applicationHost: '%',
+    applicationPasswordFile: appFile,
+    replicationUser: 'replicator',
+    replicationHost: mariadbHostForCidr('127.0.0.0/8')!,
+    replicationPasswordFile: replicationFile,
+  }));
+  const boot1 = run(['sh', primaryScript], { timeoutMs: 20000 });
+  expect(boot1.output).toContain('users app and replicator are ready');
+  expect(boot1.ok).toBe(true);
+
+  const replicaScript = s.write('bootstrap-replica.sh', renderMariadbBootstrapScript({
+    role: MariadbRole.REPLICA,
+    socket: replica.socket,
+    localWaitSeconds: 15,
+    primaryAddress: '127.0.0.1',
+    primaryPort: primary.port,
+    primaryWaitSeconds: 10,
+    replicationUser: 'replicator',
+    replicationPasswordFile: replicationFile,
+    connectRetrySeconds: 1,
+  }));
+  const boot2 = run(['sh', replicaScript], { timeoutMs: 25000 });
+  expect(boot2.output).toContain('replicating from 127.0.0.1');
+  expect(boot2.ok).toBe(true);
+
+  // When: the application writes on the primary with its password
+  const app = { user: 'app', password: APP_PASSWORD };
+  const write = sql(primary, "CREATE TABLE popgom.orders (id INT PRIMARY KEY, tyre VARCHAR(40)) ENGINE=InnoDB; INSERT INTO popgom.orders VALUES (1, '205/55 R16');", app);
+  expect(write.output).toBe('');
+  expect(write.ok).toBe(true);
+
+  // Then: the replica has the row within 10 s
+  let seen = '';
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    const r = sql(replica, 'SELECT tyre FROM popgom.orders WHERE id = 1');
+    seen = r.ok ? r.output.trim() : '';
+    if (seen) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(seen).toBe('205/55 R16');
+
+  // Then: the replica follows by GTID and refuses the application's writes (read_only)
+  expect(sql(replica, 'SELECT @@read_only, @@server_id').output.trim()).toBe('1\t2');
+  expect(sql(replica, "SHOW GLOBAL STATUS LIKE 'Slave_running'").output.trim()).toBe('Slave_running\tON');
+  const rejected = sql(replica, "INSERT INTO popgom.orders VALUES (2, '225/45 R17')", app);
+  expect(rejected.ok).toBe(false);
+  expect(rejected.output).toMatch(/read-only/);
+
+  // Then: the replication password logs in, and no password is in the primary's binary log in clear
+  expect(sql(primary, 'SELECT 1', { user: 'replicator', password: REPLICATION_PASSWORD }).ok).toBe(true);
+  const binlog = run(['mariadb-binlog', join(primary.run, 'mariadb-bin.000001')]);
+  expect(binlog.ok).toBe(true);
+  expect(binlog.output).toContain('IDENTIFIED BY PASSWORD');
+  expect(binlog.output).not.toContain(APP_PASSWORD);
+  expect(binlog.output).not.toContain(REPLICATION_PASSWORD);
+}, 60000);

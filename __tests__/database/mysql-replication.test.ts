@@ -1,0 +1,243 @@
+import { Testing } from 'cdktf';
+import { Flavor, sizingFromGhz } from '../../lib/compute/flavor';
+import { ServerCluster } from '../../lib/compute/server-cluster';
+import { Port } from '../../lib/core/port';
+import { Secret } from '../../lib/core/secret';
+import {
+  MARIADB_BOOTSTRAP_PATH,
+  MARIADB_CONFIG_PATH,
+  MysqlReplication,
+  MysqlReplicationProps,
+} from '../../lib/database/mysql-replication';
+import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { HostingStack } from '../../lib/stack/hosting-stack';
+import { checkMariadb, checkTerraformStrings } from '../support/daemons';
+import { checkShellSyntax, mysqldOptions } from './mariadb-support';
+
+// Database servers: 2 x (6 GHz, 4 GB RAM, 50 GB disk) (case study 2)
+const DB_SIZING = sizingFromGhz(6, 4, 50);
+const DB_FLAVOR_4GB = Flavor.custom({ name: 'db-4gb', vcpus: 3, ramGb: 4, diskGb: 50 });
+
+function setup(props: Partial<MysqlReplicationProps> = {}) {
+  const stack = new HostingStack(Testing.app(), 'test');
+  const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+  const db = new MysqlReplication(stack, 'Db', { vswitch, flavor: DB_FLAVOR_4GB, databaseName: 'popgom', ...props });
+  return { stack, vswitch, db };
+}
+
+function fileOf(stack: HostingStack, host: string, path: string): string {
+  const file = stack.renderHostFiles().find((f) => f.host === host && f.path === path);
+  if (!file) throw new Error(`no ${path} on ${host}`);
+  return file.content;
+}
+
+describe('MysqlReplication defaults', () => {
+  test('given only the required props, then one primary and one replica on port 3306 with the documented defaults', () => {
+    const { db } = setup();
+    expect(db.cluster.instances).toHaveLength(2);
+    expect(db.primary.hostname).toBe('db-1');
+    expect(db.replicas.map((r) => r.hostname)).toEqual(['db-2']);
+    expect(db.port).toBe(3306);
+    expect(db.applicationUser).toBe('app');
+    expect(db.replicationUser).toBe('replicator');
+    expect(db.bufferPoolFraction).toBe(0.6);
+    expect(db.bufferPoolMb).toBe(2432);
+    expect(db.binlogRetentionDays).toBe(7);
+    expect(db.maxConnections).toBe(200);
+    expect(db.applicationHost).toBe('%');
+  });
+
+  test('given the vSwitch plans addresses, then the writer is the primary and the readers are the replicas', () => {
+    const { db } = setup({ replicas: 2 });
+    expect(db.writerAddress).toBe('10.0.1.2');
+    expect(db.readerAddresses).toEqual(['10.0.1.3', '10.0.1.4']);
+    expect(db.writerAddress).toBe(db.primary.address);
+  });
+
+  test('given no passwords, then sensitive variables mysql_app_password and mysql_replication_password', () => {
+    const { stack, db } = setup();
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.variable.mysql_app_password).toMatchObject({ sensitive: true, type: 'string' });
+    expect(json.variable.mysql_replication_password).toMatchObject({ sensitive: true, type: 'string' });
+    expect(db.applicationPassword.variableName).toBe('mysql_app_password');
+  });
+
+  test('given passwords, then they are used', () => {
+    const stack = new HostingStack(Testing.app(), 'test');
+    const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const applicationPassword = Secret.variable(stack, 'orders_db_password', 'app');
+    const db = new MysqlReplication(stack, 'Db', { vswitch, flavor: DB_FLAVOR_4GB, databaseName: 'popgom', applicationPassword });
+    expect(db.applicationPassword).toBe(applicationPassword);
+    expect(fileOf(stack, 'db-1', '/etc/mysql/hosting-stacks/app.password')).toBe('${var.orders_db_password}\n');
+  });
+
+  test('given the construct, then its default child is the primary server (for addOverride)', () => {
+    const { db } = setup();
+    expect(db.node.defaultChild).toBe(db.primary.resource);
+  });
+
+  test('given a flavor picked from the case-study sizing, then the buffer pool follows that flavor\'s RAM', () => {
+    const { db } = setup({ flavor: Flavor.fromSizing(DB_SIZING) });
+    expect(db.bufferPoolMb).toBe(Math.floor((db.cluster.flavor.ramGb * 1024 * 0.6) / 128) * 128);
+  });
+});
+
+describe('MysqlReplication errors', () => {
+  test.each([
+    [{ replicas: 0 }, /'replicas' \(0\) must be an integer from 1 to 8/],
+    [{ replicas: 9 }, /'replicas' \(9\) must be an integer from 1 to 8/],
+    [{ replicas: 1.5 }, /'replicas' \(1.5\) must be an integer from 1 to 8/],
+    [{ bufferPoolFraction: 0.95 }, /'bufferPoolFraction' \(0.95\) must be a share of RAM from 0.1 to 0.8/],
+    [{ bufferPoolFraction: 0.05 }, /'bufferPoolFraction' \(0.05\) must be a share of RAM from 0.1 to 0.8/],
+    [{ port: 70000 }, /'port' \(70000\) must be an integer from 1 to 65535/],
+    [{ binlogRetentionDays: 100 }, /'binlogRetentionDays' \(100\) must be an integer from 1 to 99/],
+    [{ maxConnections: 5 }, /'maxConnections' \(5\) must be an integer from 10 to 10000/],
+    [{ primaryWaitSeconds: 1 }, /'primaryWaitSeconds' \(1\) must be an integer from 10 to 86400/],
+    [{ databaseName: 'pop-gom' }, /test\/Db: 'databaseName' \('pop-gom'\) must be 1 to 64 letters, digits or underscores/],
+    [{ applicationUser: "app'--" }, /'applicationUser' \('app'--'\) must be 1 to 80 letters, digits or underscores/],
+    [{ replicationUser: 'repl@x' }, /'replicationUser' \('repl@x'\) must be 1 to 80 letters, digits or underscores/],
+    [{ applicationUser: 'same', replicationUser: 'same' }, /'replicationUser' \('same'\) must differ from 'applicationUser'/],
+    [{ applicationClientCidr: '10.0.2.5/24' }, /'applicationClientCidr' \('10.0.2.5\/24'\) must be an IPv4 CIDR with no host bits set/],
+  ] as [Partial<MysqlReplicationProps>, RegExp][])('given %j, then it throws', (props, message) => {
+    expect(() => setup(props)).toThrow(message);
+  });
+});
+
+describe('MysqlReplication resources', () => {
+  test('given 1 + 2 servers, then one anti-affinity server group and three instances of the flavor', () => {
+    const { stack } = setup({ replicas: 2 });
+    const synthed = Testing.synth(stack);
+    expect(synthed).toHaveResourceWithProperties({ tfResourceType: 'openstack_compute_servergroup_v2' }, { policies: ['anti-affinity'] });
+    const json = JSON.parse(synthed);
+    const instances = Object.values(json.resource.openstack_compute_instance_v2) as { name: string; flavor_name: string }[];
+    expect(instances.map((i) => i.name).sort()).toEqual(['db-1', 'db-2', 'db-3']);
+    expect(instances.every((i) => i.flavor_name === 'db-4gb')).toBe(true);
+  });
+
+  test('given replication, then the members may reach each other on 3306 and nothing else is opened', () => {
+    const { db } = setup();
+    expect(db.connections.ingressRules).toHaveLength(1);
+    const [rule] = db.connections.ingressRules;
+    expect(rule.port.label).toBe('tcp-3306');
+    expect(rule.source).toMatchObject({ kind: 'group', connections: db.connections });
+  });
+
+  test('given an application tier that declares access, then a rule from its security group on the database port', () => {
+    const { stack, vswitch, db } = setup({ port: 3307 });
+    const app = new ServerCluster(stack, 'App', { vswitch, count: 1, flavor: DB_FLAVOR_4GB });
+    db.connections.allowFrom(app, Port.tcp(db.port));
+    const rules = Object.values(JSON.parse(Testing.synth(stack)).resource.openstack_networking_secgroup_rule_v2) as Record<string, unknown>[];
+    const fromApp = rules.filter((r) => String(r.remote_group_id).includes('.App_Connections_'));
+    expect(fromApp).toHaveLength(1);
+    expect(fromApp[0]).toMatchObject({ port_range_min: 3307, port_range_max: 3307, protocol: 'tcp' });
+    expect(String(fromApp[0].security_group_id)).toContain('.Db_Servers_Connections_');
+  });
+
+  test('given a host, then MariaDB is installed, restarted with the config and bootstrapped once', () => {
+    const { db } = setup();
+    for (const host of db.cluster.instances) {
+      expect(host.cloudConfig.packages).toEqual(expect.arrayContaining(['mariadb-server', 'mariadb-client']));
+      expect(host.cloudConfig.services).toContain('mariadb');
+      const rendered = host.cloudConfig.render();
+      expect(rendered).toContain(`- - ${MARIADB_BOOTSTRAP_PATH}`);
+    }
+  });
+});
+
+describe('MysqlReplication rendered files', () => {
+  test('given 1 + 3 servers, then each server_id is unique and each binds its planned address', () => {
+    const { stack, db } = setup({ replicas: 3 });
+    const options = db.cluster.instances.map((h) => mysqldOptions(fileOf(stack, h.hostname, MARIADB_CONFIG_PATH)));
+    expect(options.map((o) => o.server_id)).toEqual(['1', '2', '3', '4']);
+    expect(options.map((o) => o['bind-address'])).toEqual(db.cluster.addresses);
+  });
+
+  test('given a primary and replicas, then read_only is ON on the replicas only', () => {
+    const { stack, db } = setup({ replicas: 2 });
+    const readOnly = db.cluster.instances.map((h) => mysqldOptions(fileOf(stack, h.hostname, MARIADB_CONFIG_PATH)).read_only);
+    expect(readOnly).toEqual([undefined, 'ON', 'ON']);
+  });
+
+  test('given 4 GB of RAM at 0.7 and 14 days, then the buffer pool and the binlog expiry follow', () => {
+    const { stack } = setup({ bufferPoolFraction: 0.7, binlogRetentionDays: 14, maxConnections: 300 });
+    const options = mysqldOptions(fileOf(stack, 'db-2', MARIADB_CONFIG_PATH));
+    expect(options).toMatchObject({
+      innodb_buffer_pool_size: `${Math.floor((4096 * 0.7) / 128) * 128}M`,
+      binlog_expire_logs_seconds: String(14 * 86400),
+      max_connections: '300',
+      gtid_strict_mode: 'ON',
+      log_slave_updates: 'ON',
+      binlog_format: 'ROW',
+      sync_binlog: '1',
+      innodb_flush_log_at_trx_commit: '1',
+    });
+  });
+
+  test('given every host, then its rendered MariaDB config passes mariadbd\'s own option check', () => {
+    const { stack, db } = setup({ replicas: 2 });
+    for (const host of db.cluster.instances) {
+      const result = checkMariadb(fileOf(stack, host.hostname, MARIADB_CONFIG_PATH));
+      expect(result.output).not.toMatch(/unknown variable/i);
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  test('given every host, then its bootstrap script passes bash -n and sh -n', () => {
+    const { stack, db } = setup();
+    for (const host of db.cluster.instances) {
+      const result = checkShellSyntax(fileOf(stack, host.hostname, MARIADB_BOOTSTRAP_PATH));
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  test('given the replica, then its script waits for the primary\'s planned address and follows it by GTID', () => {
+    const { stack, db } = setup();
+    const script = fileOf(stack, 'db-2', MARIADB_BOOTSTRAP_PATH);
+    expect(script).toContain(`MASTER_HOST=''${db.writerAddress}'', MASTER_PORT=3306, MASTER_USER=''replicator''`);
+    expect(script).toContain('MASTER_USE_GTID=slave_pos');
+    expect(script).toContain(`--host='${db.writerAddress}' --port=3306`);
+  });
+
+  test('given the primary, then the replication account may log in from the vSwitch only', () => {
+    const { stack } = setup({ applicationClientCidr: '10.0.0.0/16' });
+    const script = fileOf(stack, 'db-1', MARIADB_BOOTSTRAP_PATH);
+    expect(script).toContain("TO 'replicator'@'10.0.1.0/255.255.255.0'");
+    expect(script).toContain("TO 'app'@'10.0.0.0/255.255.0.0'");
+  });
+
+  test('given the password files, then they are root-only and hold only the variable references', () => {
+    const { db } = setup();
+    const files = db.cluster.instances.flatMap((h) => h.cloudConfig.hostFiles.filter((f) => f.path.endsWith('.password')).map((f) => ({ host: h.hostname, ...f })));
+    expect(files.map((f) => `${f.host}:${f.path}`)).toEqual([
+      'db-1:/etc/mysql/hosting-stacks/app.password',
+      'db-1:/etc/mysql/hosting-stacks/replication.password',
+      'db-2:/etc/mysql/hosting-stacks/replication.password',
+    ]);
+    expect(files.every((f) => f.permissions === '0600' && (f.owner ?? 'root:root') === 'root:root')).toBe(true);
+  });
+
+  test('given the synthesized stack, then the only ${...} in any output are the variable references, and no password literal appears', () => {
+    const { stack } = setup({ replicas: 2 });
+    const synthed = Testing.synth(stack);
+    const json = JSON.parse(synthed);
+    const userData = Object.values(json.resource.openstack_compute_instance_v2).map((i) => (i as { user_data: string }).user_data).join('\n');
+    const references = [...userData.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+    expect(new Set(references)).toEqual(new Set(['var.mysql_app_password', 'var.mysql_replication_password']));
+    expect(userData).toContain('content: |\n      ${var.mysql_replication_password}\n');
+    // No statement or option carries a quoted password: they are read from the files at run time.
+    expect(synthed).not.toMatch(/IDENTIFIED BY (?!PASSWORD ', QUOTE\(PASSWORD\(@)/);
+    expect(synthed).not.toMatch(/MASTER_PASSWORD=(?!', QUOTE\(@replication_password\))/);
+    expect(synthed).not.toMatch(/password\s*=(?!\s*CONVERT\(UNHEX\('\$)(?!', QUOTE\(@)/i);
+  });
+});
+
+describe('MysqlReplication user data in Terraform', () => {
+  test('given the synthesized user data of every server, then Terraform parses it with the two password variables', () => {
+    const { stack } = setup();
+    const json = JSON.parse(Testing.synth(stack));
+    const userData = Object.fromEntries(Object.entries(json.resource.openstack_compute_instance_v2).map(([k, i]) => [k, (i as { user_data: string }).user_data]));
+    const result = checkTerraformStrings(userData, ['mysql_app_password', 'mysql_replication_password']);
+    expect(result.output).toMatch(/Success/);
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,0 +1,267 @@
+import { Construct } from 'constructs';
+import { ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
+import { Flavor } from '../compute/flavor';
+import { Connections } from '../core/connections';
+import { IMysqlDatabase } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { Port } from '../core/port';
+import { Secret } from '../core/secret';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import {
+  bufferPoolMbForRam,
+  DEBIAN_MARIADB_LOG_DIR,
+  DEBIAN_MARIADB_SOCKET,
+  MARIADB_CONF_DIR,
+  MariadbConfigModel,
+  mariadbHostForCidr,
+  MariadbRole,
+  renderMariadbBootstrapScript,
+  renderMariadbConfig,
+} from './mariadb-config';
+
+/** Replicas a {@link MysqlReplication} may have: enough to spread reads, few enough for one primary's binlog dump threads. */
+export const MAX_MYSQL_REPLICAS = 8;
+
+/** Default share of a server's RAM given to the InnoDB buffer pool (MariaDB's advice for a dedicated server: 60–80 %). */
+export const DEFAULT_BUFFER_POOL_FRACTION = 0.6;
+
+/** Bounds of `bufferPoolFraction`: below, the pool is a cache in name only; above, the OS, connections and sort buffers swap. */
+export const BUFFER_POOL_FRACTION_RANGE = { min: 0.1, max: 0.8 } as const;
+
+/** Days binary logs are kept by default: a replica may be down a week and still catch up. */
+export const DEFAULT_BINLOG_RETENTION_DAYS = 7;
+
+/** MariaDB caps `binlog_expire_logs_seconds` at 8,553,600 s, i.e. 99 days. */
+export const MAX_BINLOG_RETENTION_DAYS = 99;
+
+/** Seconds a bootstrap script waits for its local server (and a replica for its replication threads) to come up. */
+export const MARIADB_LOCAL_WAIT_SECONDS = 120;
+
+/** `MASTER_CONNECT_RETRY` of the replicas: seconds between reconnections to a primary that went away. */
+export const MARIADB_CONNECT_RETRY_SECONDS = 10;
+
+/** Where the option file of {@link MysqlReplication} is written on each host. */
+export const MARIADB_CONFIG_PATH = `${MARIADB_CONF_DIR}/60-hosting-stacks.cnf`;
+
+/** Root-only folder holding the database passwords on each host. */
+export const MARIADB_SECRETS_DIR = '/etc/mysql/hosting-stacks';
+
+/** The bootstrap script cloud-init runs once on each host. */
+export const MARIADB_BOOTSTRAP_PATH = '/usr/local/sbin/hosting-stacks-mariadb-bootstrap';
+
+const IDENTIFIER = /^[A-Za-z0-9_]{1,64}$/;
+const ACCOUNT = /^[A-Za-z0-9_]{1,80}$/;
+
+/** Props of {@link MysqlReplication}. */
+export interface MysqlReplicationProps {
+  /** The vSwitch the servers are on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Flavor of every server (the case study's database row: 6 GHz, 4 GB RAM, 50 GB disk). */
+  readonly flavor: Flavor;
+  /** Read-only replicas following the primary, 1 to {@link MAX_MYSQL_REPLICAS}. @default 1 */
+  readonly replicas?: number;
+  /** Schema the application uses (letters, digits, `_`). */
+  readonly databaseName: string;
+  /** The application's account (letters, digits, `_`). @default 'app' */
+  readonly applicationUser?: string;
+  /** The application's password. @default Secret.variable(this, 'mysql_app_password', ...) */
+  readonly applicationPassword?: Secret;
+  /** Where the application account may log in from (IPv4 CIDR); security groups still decide who reaches the port. @default - any host ('%') */
+  readonly applicationClientCidr?: string;
+  /** The replication account (letters, digits, `_`). @default 'replicator' */
+  readonly replicationUser?: string;
+  /** The replication account's password. @default Secret.variable(this, 'mysql_replication_password', ...) */
+  readonly replicationPassword?: Secret;
+  /** Share of each server's RAM for the InnoDB buffer pool, 0.1 to 0.8. @default 0.6 */
+  readonly bufferPoolFraction?: number;
+  /** TCP port. @default 3306 */
+  readonly port?: number;
+  /** Days binary logs are kept, 1 to 99. @default 7 */
+  readonly binlogRetentionDays?: number;
+  /** `max_connections` of each server, 10 to 10000. @default 200 */
+  readonly maxConnections?: number;
+  /** Boot volume size in GB. @default - the flavor's sizing disk, else the flavor's disk */
+  readonly bootVolumeGb?: number;
+  /** Host name prefix. @default 'db' */
+  readonly hostnamePrefix?: string;
+  /** Server-group policy. @default ServerGroupPolicy.ANTI_AFFINITY */
+  readonly placement?: ServerGroupPolicy;
+  /** Seconds a replica's bootstrap waits for the primary to accept the replication account. @default 900 */
+  readonly primaryWaitSeconds?: number;
+}
+
+/**
+ * A MySQL-protocol database as one primary and N read-only replicas on Debian 12, which ships
+ * MariaDB 10.11 as its MySQL (package `mariadb-server`): this deploys MariaDB, not Oracle MySQL.
+ *
+ * The servers are one {@link ServerCluster} (anti-affinity: never two on one hypervisor). Each gets
+ * `/etc/mysql/mariadb.conf.d/60-hosting-stacks.cnf`: a unique `server_id`, `bind-address` on its
+ * planned address, row-based binary log with `sync_binlog=1` and `innodb_flush_log_at_trx_commit=1`
+ * (no committed transaction lost on a crash), `gtid_strict_mode`, `log_slave_updates` (a replica can
+ * be promoted), the buffer pool sized from the flavor's RAM, and `read_only` on replicas.
+ *
+ * Replication is set up by cloud-init: the primary's bootstrap script creates the schema, the
+ * application account and a replication account; each replica's waits for the primary, then runs
+ * `CHANGE MASTER TO ... MASTER_USE_GTID=slave_pos` and `START SLAVE`. The passwords are sensitive
+ * Terraform variables written into root-only files (0600) that the scripts read; no output holds
+ * a literal password. Replicas start from the primary's first binary log, so a replica added after
+ * the binary logs have expired must be seeded from a backup (mariabackup) first.
+ *
+ * Replication traffic is allowed between the members; application tiers declare their own access:
+ * `db.connections.allowFrom(app, Port.tcp(db.port))`. Its default child is the primary's server.
+ * Promoting a replica after the primary is lost is a manual operation.
+ */
+export class MysqlReplication extends Construct implements IMysqlDatabase {
+  /** The network intent of the servers (the cluster's). */
+  public readonly connections: Connections;
+  /** The servers: the primary first, then the replicas. */
+  public readonly cluster: ServerCluster;
+  /** The primary (takes writes). */
+  public readonly primary: ServerInstance;
+  /** The read-only replicas. */
+  public readonly replicas: readonly ServerInstance[];
+  /** Address of the primary. */
+  public readonly writerAddress: string;
+  /** Addresses of the replicas. */
+  public readonly readerAddresses: readonly string[];
+  /** TCP port. */
+  public readonly port: number;
+  /** The application's schema. */
+  public readonly databaseName: string;
+  /** The application's account. */
+  public readonly applicationUser: string;
+  /** The application's password. */
+  public readonly applicationPassword: Secret;
+  /** The replication account. */
+  public readonly replicationUser: string;
+  /** The replication account's password. */
+  public readonly replicationPassword: Secret;
+  /** InnoDB buffer pool of each server, in MB. */
+  public readonly bufferPoolMb: number;
+  /** Share of RAM the buffer pool was sized from. */
+  public readonly bufferPoolFraction: number;
+  /** Days binary logs are kept. */
+  public readonly binlogRetentionDays: number;
+  /** `max_connections` of each server. */
+  public readonly maxConnections: number;
+  /** Account host of the application user (`%` or `network/netmask`). */
+  public readonly applicationHost: string;
+
+  constructor(scope: Construct, id: string, props: MysqlReplicationProps) {
+    super(scope, id);
+    const replicaCount = props.replicas ?? 1;
+    requireIntegerInRange(this, 'replicas', replicaCount, 1, MAX_MYSQL_REPLICAS);
+    this.port = props.port ?? 3306;
+    requireIntegerInRange(this, 'port', this.port, 1, 65535);
+    this.binlogRetentionDays = props.binlogRetentionDays ?? DEFAULT_BINLOG_RETENTION_DAYS;
+    requireIntegerInRange(this, 'binlogRetentionDays', this.binlogRetentionDays, 1, MAX_BINLOG_RETENTION_DAYS);
+    this.maxConnections = props.maxConnections ?? 200;
+    requireIntegerInRange(this, 'maxConnections', this.maxConnections, 10, 10000);
+    const primaryWaitSeconds = props.primaryWaitSeconds ?? 900;
+    requireIntegerInRange(this, 'primaryWaitSeconds', primaryWaitSeconds, 10, 86400);
+    this.bufferPoolFraction = props.bufferPoolFraction ?? DEFAULT_BUFFER_POOL_FRACTION;
+    const { min, max } = BUFFER_POOL_FRACTION_RANGE;
+    if (!Number.isFinite(this.bufferPoolFraction) || this.bufferPoolFraction < min || this.bufferPoolFraction > max) {
+      throw new HostingStacksError(this, 'bufferPoolFraction', this.bufferPoolFraction, `must be a share of RAM from ${min} to ${max}`);
+    }
+    if (!IDENTIFIER.test(props.databaseName)) {
+      throw new HostingStacksError(this, 'databaseName', props.databaseName, 'must be 1 to 64 letters, digits or underscores');
+    }
+    this.databaseName = props.databaseName;
+    this.applicationUser = props.applicationUser ?? 'app';
+    this.replicationUser = props.replicationUser ?? 'replicator';
+    for (const [prop, value] of [['applicationUser', this.applicationUser], ['replicationUser', this.replicationUser]] as const) {
+      if (!ACCOUNT.test(value)) throw new HostingStacksError(this, prop, value, 'must be 1 to 80 letters, digits or underscores');
+    }
+    if (this.applicationUser === this.replicationUser) {
+      throw new HostingStacksError(this, 'replicationUser', this.replicationUser, "must differ from 'applicationUser'");
+    }
+    if (props.applicationClientCidr !== undefined) {
+      const host = mariadbHostForCidr(props.applicationClientCidr);
+      if (!host) {
+        throw new HostingStacksError(this, 'applicationClientCidr', props.applicationClientCidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.0.1.0/24'");
+      }
+      this.applicationHost = host;
+    } else {
+      this.applicationHost = '%';
+    }
+    this.applicationPassword = props.applicationPassword
+      ?? Secret.variable(this, 'mysql_app_password', 'Password of the application account of the MariaDB databases');
+    this.replicationPassword = props.replicationPassword
+      ?? Secret.variable(this, 'mysql_replication_password', 'Password of the MariaDB replication account');
+
+    this.cluster = new ServerCluster(this, 'Servers', {
+      vswitch: props.vswitch,
+      count: 1 + replicaCount,
+      flavor: props.flavor,
+      bootVolumeGb: props.bootVolumeGb,
+      hostnamePrefix: props.hostnamePrefix ?? 'db',
+      placement: props.placement,
+    });
+    this.connections = this.cluster.connections;
+    this.connections.allowInternally(Port.tcp(this.port), 'MariaDB replication between members');
+    [this.primary, ...this.replicas] = this.cluster.instances;
+    this.node.defaultChild = this.primary.resource;
+    this.writerAddress = this.primary.address;
+    this.readerAddresses = this.replicas.map((r) => r.address);
+    this.bufferPoolMb = bufferPoolMbForRam(this.cluster.flavor.ramGb, this.bufferPoolFraction);
+
+    const replicationHost = mariadbHostForCidr(props.vswitch.cidr)!;
+    const appPasswordFile = `${MARIADB_SECRETS_DIR}/app.password`;
+    const replicationPasswordFile = `${MARIADB_SECRETS_DIR}/replication.password`;
+    this.cluster.instances.forEach((host, index) => {
+      const role = index === 0 ? MariadbRole.PRIMARY : MariadbRole.REPLICA;
+      const cc = host.cloudConfig;
+      cc.addPackages('mariadb-server', 'mariadb-client');
+      cc.addFile({ path: MARIADB_CONFIG_PATH, content: renderMariadbConfig(this.configModel(role, index + 1, host.address)), daemon: 'mariadb' });
+      // A trailing newline makes cloud-init's YAML hold the value in a literal block: any character is safe there.
+      cc.addFile({ path: replicationPasswordFile, content: `${this.replicationPassword.value}\n`, permissions: '0600' });
+      const script = role === MariadbRole.PRIMARY
+        ? renderMariadbBootstrapScript({
+          role,
+          socket: DEBIAN_MARIADB_SOCKET,
+          localWaitSeconds: MARIADB_LOCAL_WAIT_SECONDS,
+          databaseName: this.databaseName,
+          applicationUser: this.applicationUser,
+          applicationHost: this.applicationHost,
+          applicationPasswordFile: appPasswordFile,
+          replicationUser: this.replicationUser,
+          replicationHost,
+          replicationPasswordFile,
+        })
+        : renderMariadbBootstrapScript({
+          role,
+          socket: DEBIAN_MARIADB_SOCKET,
+          localWaitSeconds: MARIADB_LOCAL_WAIT_SECONDS,
+          primaryAddress: this.writerAddress,
+          primaryPort: this.port,
+          primaryWaitSeconds,
+          replicationUser: this.replicationUser,
+          replicationPasswordFile,
+          connectRetrySeconds: MARIADB_CONNECT_RETRY_SECONDS,
+        });
+      if (role === MariadbRole.PRIMARY) {
+        cc.addFile({ path: appPasswordFile, content: `${this.applicationPassword.value}\n`, permissions: '0600' });
+      }
+      cc.addFile({ path: MARIADB_BOOTSTRAP_PATH, content: script, permissions: '0700' });
+      cc.addServices('mariadb');
+      cc.addCommand(MARIADB_BOOTSTRAP_PATH);
+    });
+  }
+
+  /** The option file model of the server `serverId` (1 is the primary) at `address`. */
+  private configModel(role: MariadbRole, serverId: number, address: string): MariadbConfigModel {
+    return {
+      role,
+      serverId,
+      bindAddress: address,
+      port: this.port,
+      reportHost: address,
+      binlogBasename: `${DEBIAN_MARIADB_LOG_DIR}/mariadb-bin`,
+      relayLogBasename: `${DEBIAN_MARIADB_LOG_DIR}/relay-bin`,
+      binlogExpireSeconds: this.binlogRetentionDays * 86400,
+      bufferPoolMb: this.bufferPoolMb,
+      maxConnections: this.maxConnections,
+    };
+  }
+}

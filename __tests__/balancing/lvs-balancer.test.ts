@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
-import { ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, Port, PrivateVSwitch, Router, ServerCluster } from '../../lib';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, Port, PrivateVSwitch, Router, ServerCluster } from '../../lib';
 import { LvsForwarding, LvsScheduler } from '../../lib/balancing/keepalived-config';
 import { DEFAULT_LVS_SIZING, LvsBalancer, LvsBalancerProps, lvsVipUnitName } from '../../lib/balancing/lvs-balancer';
 import { checkKeepalived, checkNftables, checkSystemdUnit, run, withNetns } from '../support/daemons';
@@ -287,7 +287,7 @@ describe('LvsBalancer: director configs', () => {
     for (const host of lb.nodes.instances) {
       expect(host.cloudConfig.packages).toEqual(expect.arrayContaining(['ipvsadm', 'keepalived', 'nftables']));
       expect(host.cloudConfig.services).toEqual(['nftables', 'keepalived']);
-      expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.daemon])).toEqual([['/etc/keepalived/keepalived.conf', 'keepalived'], ['/etc/nftables.conf', 'nftables']]);
+      expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED], ['/etc/nftables.conf', ConfigSyntax.NFTABLES]]);
     }
   });
 });

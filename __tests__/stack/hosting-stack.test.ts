@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Flavor, HostingApp, HostingStack, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
+import { ConfigSyntax, Flavor, HostingApp, HostingStack, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
 
 function hostStack(app: HostingApp, id: string, count = 1) {
   const stack = new HostingStack(app, id);
@@ -20,8 +20,8 @@ describe('HostingStack and HostingApp', () => {
   test('given host files, when synthesized, then each is written under configs/<host>/<absolute path>', () => {
     const app = new HostingApp({ outdir });
     const { web } = hostStack(app, 'shop', 2);
-    web.instances[0].cloudConfig.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 80\n', daemon: 'apache2' });
-    web.instances[1].cloudConfig.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 81\n', daemon: 'apache2' });
+    web.instances[0].cloudConfig.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 80\n', syntax: ConfigSyntax.APACHE });
+    web.instances[1].cloudConfig.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 81\n', syntax: ConfigSyntax.APACHE });
     app.synth();
     const base = join(outdir, 'stacks', 'shop');
     expect(existsSync(join(base, 'cdk.tf.json'))).toBe(true);

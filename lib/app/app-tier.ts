@@ -1,3 +1,4 @@
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
@@ -144,9 +145,9 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
       cc.addPackages('tomcat10', 'default-jre-headless');
       cc.addFile({
         path: TOMCAT_PATHS.serverXml,
+        syntax: ConfigSyntax.XML,
         owner: 'root:tomcat',
         permissions: '0640',
-        daemon: 'tomcat10',
         content: renderTomcatServerXml({
           address: host.address,
           port: this.backendPort,
@@ -165,7 +166,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
       });
       cc.addFile({
         path: TOMCAT_PATHS.defaults,
-        daemon: 'tomcat10',
+        syntax: ConfigSyntax.SHELL,
         content: renderTomcatDefaults({ heapMb: this.heapMb, extraJavaOptions: ['-XX:+UseG1GC'] }),
       });
       cc.addFile({ path: this.healthCheckFilePath, owner: 'tomcat:tomcat', content: 'ok\n' });
@@ -177,7 +178,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
           path: this.contextFilePath,
           owner: 'root:tomcat',
           permissions: '0640',
-          daemon: 'tomcat10',
+          syntax: ConfigSyntax.XML,
           content: renderTomcatContextXml({ dataSources: [dataSourceFor(props.database, poolSize)] }),
         });
       }

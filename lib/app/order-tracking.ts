@@ -1,3 +1,4 @@
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Annotations, Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
@@ -230,7 +231,7 @@ export class OrderTracking extends Construct implements IHttpBackend {
     cc.addFile({
       path: `${WILDFLY_HOME}/bin/standalone.conf`,
       content: renderWildflyStandaloneConf({ heapMb: this.heapMb, maxMetaspaceMb: WILDFLY_MAX_METASPACE_MB }),
-      daemon: 'wildfly',
+      syntax: ConfigSyntax.SHELL,
     });
     cc.addFile({
       path: ORDER_TRACKING_DATASOURCE_PATH,
@@ -245,7 +246,7 @@ export class OrderTracking extends Construct implements IHttpBackend {
         maxPoolSize,
       }),
       permissions: '0600',
-      daemon: 'wildfly',
+      syntax: ConfigSyntax.XML,
     });
     cc.addFile({
       path: '/etc/systemd/system/wildfly.service',
@@ -258,10 +259,11 @@ export class OrderTracking extends Construct implements IHttpBackend {
         managementAddress: '127.0.0.1',
         managementPort: this.managementPort,
       }),
-      daemon: 'systemd',
+      syntax: ConfigSyntax.SYSTEMD_UNIT,
     });
     cc.addFile({
       path: WILDFLY_INSTALL_PATH,
+      syntax: ConfigSyntax.SHELL,
       content: renderWildflyInstallScript({
         version: this.wildflyVersion,
         tarballUrl: this.wildflyTarballUrl,

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
 import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
 import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
-import { CloudConfig, HostFile } from '../compute/cloud-config';
+import { CloudConfig, ConfigSyntax, HostFile } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
 import { renderTemplate } from '../config/template';
@@ -352,16 +352,16 @@ export class LvsBalancer extends Construct implements IConnectable {
     const config = host.cloudConfig;
     config.addPackages('keepalived', 'ipvsadm', 'nftables');
     // Rendered when cloud-init is rendered, so targets and rules added after construction are in.
-    addLazyFile(config, '/etc/nftables.conf', 'nftables', () => renderNftablesRuleset({
+    addLazyFile(config, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({
       hostname: host.hostname,
       input: nftablesRulesFromConnections(this.connections),
       forward: this.forwardRules(),
     }));
-    addLazyFile(config, '/etc/keepalived/keepalived.conf', 'keepalived', () => renderKeepalivedConfig(this.keepalivedModel(index)));
+    addLazyFile(config, '/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
     if (this.forwarding === LvsForwarding.NAT) {
       config.addFile({
         path: '/etc/sysctl.d/60-lvs-director.conf',
-        daemon: 'sysctl',
+        syntax: ConfigSyntax.SYSCTL,
         content: renderLvsSysctlConfig({
           comment: `LVS-NAT director of ${this.node.path}: forward, and never redirect real servers past the director (one-network NAT)`,
           settings: [
@@ -384,7 +384,7 @@ export class LvsBalancer extends Construct implements IConnectable {
     if (!hasFile(config, sysctlPath)) {
       config.addFile({
         path: sysctlPath,
-        daemon: 'sysctl',
+        syntax: ConfigSyntax.SYSCTL,
         content: renderLvsSysctlConfig({
           comment: 'LVS direct-routing real server: answer ARP only for addresses of the asking interface, announce only those',
           settings: [
@@ -398,7 +398,7 @@ export class LvsBalancer extends Construct implements IConnectable {
     const unit = lvsVipUnitName(this.vipAddress);
     const unitPath = `/etc/systemd/system/${unit}`;
     if (!hasFile(config, unitPath)) {
-      config.addFile({ path: unitPath, daemon: 'systemd', content: renderLvsVipUnit({ vip: this.vipAddress, balancer: this.node.path }) });
+      config.addFile({ path: unitPath, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderLvsVipUnit({ vip: this.vipAddress, balancer: this.node.path }) });
       config.addServices(unit);
     }
   }
@@ -408,7 +408,7 @@ export class LvsBalancer extends Construct implements IConnectable {
     const path = `/etc/systemd/system/${unit}`;
     if (hasFile(host.cloudConfig, path)) return;
     const table = LVS_NAT_ROUTE_TABLE_BASE + this.virtualRouterId;
-    addLazyFile(host.cloudConfig, path, 'systemd', () => renderLvsNatReplyRouteUnit({
+    addLazyFile(host.cloudConfig, path, ConfigSyntax.SYSTEMD_UNIT, () => renderLvsNatReplyRouteUnit({
       balancer: this.node.path,
       vip: this.vipAddress,
       address: host.address,
@@ -483,10 +483,10 @@ function hasFile(config: CloudConfig, path: string): boolean {
 }
 
 /** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, daemon: string, render: () => string): HostFile {
+function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): HostFile {
   return config.addFile({
     path,
-    daemon,
+    syntax,
     get content(): string {
       return render();
     },

@@ -11,8 +11,33 @@ export interface HostFile {
   readonly permissions?: string;
   /** `user:group`. @default 'root:root' */
   readonly owner?: string;
-  /** The daemon whose config this is (for review and checks), e.g. `nginx`. @default - not a daemon config */
-  readonly daemon?: string;
+  /** The language the file is written in, which decides how tests check it. @default - data, not a config */
+  readonly syntax?: ConfigSyntax;
+}
+
+/**
+ * The language of a host file: each has a real checker (`apache2 -t`, `nginx -t`, `keepalived -t`,
+ * `nft -c`, `bash -n` ...) that the stack tests run on every rendered file.
+ */
+export enum ConfigSyntax {
+  APACHE = 'apache2',
+  NGINX = 'nginx',
+  HAPROXY = 'haproxy',
+  KEEPALIVED = 'keepalived',
+  NFTABLES = 'nftables',
+  MARIADB = 'mariadb',
+  PHP_FPM = 'php-fpm',
+  PHP_INI = 'php-ini',
+  REDIS = 'redis',
+  SYSTEMD_UNIT = 'systemd',
+  SYSCTL = 'sysctl',
+  XML = 'xml',
+  /** Shell scripts and files sourced by shells (`/etc/default/*`). */
+  SHELL = 'shell',
+  WIREGUARD = 'wireguard',
+  NFS_EXPORTS = 'exports',
+  PROMETHEUS_RULES = 'prometheus-rules',
+  ALERTMANAGER = 'alertmanager',
 }
 
 /** Nova limits `user_data` to 65,535 characters of base64 text (nova `servers.py` schema). */

@@ -1,3 +1,4 @@
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
@@ -213,7 +214,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
       const role = index === 0 ? MariadbRole.PRIMARY : MariadbRole.REPLICA;
       const cc = host.cloudConfig;
       cc.addPackages('mariadb-server', 'mariadb-client');
-      cc.addFile({ path: MARIADB_CONFIG_PATH, content: renderMariadbConfig(this.configModel(role, index + 1, host.address)), daemon: 'mariadb' });
+      cc.addFile({ path: MARIADB_CONFIG_PATH, content: renderMariadbConfig(this.configModel(role, index + 1, host.address)), syntax: ConfigSyntax.MARIADB });
       // A trailing newline makes cloud-init's YAML hold the value in a literal block: any character is safe there.
       cc.addFile({ path: replicationPasswordFile, content: `${this.replicationPassword.value}\n`, permissions: '0600' });
       const script = role === MariadbRole.PRIMARY
@@ -243,7 +244,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
       if (role === MariadbRole.PRIMARY) {
         cc.addFile({ path: appPasswordFile, content: `${this.applicationPassword.value}\n`, permissions: '0600' });
       }
-      cc.addFile({ path: MARIADB_BOOTSTRAP_PATH, content: script, permissions: '0700' });
+      cc.addFile({ path: MARIADB_BOOTSTRAP_PATH, content: script, permissions: '0700', syntax: ConfigSyntax.SHELL });
       cc.addServices('mariadb');
       cc.addCommand(MARIADB_BOOTSTRAP_PATH);
     });

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, LocalBackend, StringConcat, TerraformStack, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
+import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
 
 /** Props of {@link HostingStack}. */
@@ -21,8 +22,8 @@ export interface RenderedHostFile {
   readonly path: string;
   /** Content with Terraform references shown as `${var.name}`. */
   readonly content: string;
-  /** The daemon whose config this is, if any. */
-  readonly daemon?: string;
+  /** The file's language, when it is a config with a checker. */
+  readonly syntax?: ConfigSyntax;
 }
 
 /**
@@ -60,7 +61,7 @@ export class HostingStack extends TerraformStack {
     const files: RenderedHostFile[] = [];
     for (const host of this.hosts) {
       for (const f of host.cloudConfig.hostFiles) {
-        files.push({ host: host.hostname, path: f.path, content: this.resolveForReview(f.content), daemon: f.daemon });
+        files.push({ host: host.hostname, path: f.path, content: this.resolveForReview(f.content), syntax: f.syntax });
       }
     }
     return files.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path));

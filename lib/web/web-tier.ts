@@ -1,3 +1,4 @@
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { Flavor } from '../compute/flavor';
@@ -142,7 +143,7 @@ export class WebTier extends Construct implements IServerTier {
       cc.addPackages('apache2');
       cc.addFile({
         path: APACHE_PATHS.config,
-        daemon: 'apache2',
+        syntax: ConfigSyntax.APACHE,
         content: renderApacheConfig(this.apacheConfig(props.serverName ?? host.hostname, balancer)),
       });
       cc.addFile({ path: `${APACHE_PATHS.healthDir}${this.healthCheckPath}`, content: 'ok\n' });

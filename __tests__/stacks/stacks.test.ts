@@ -1,0 +1,38 @@
+/**
+ * Every case-study stack: one snapshot of its Terraform and every rendered config, zero provider
+ * schema violations, and every daemon config accepted by the real daemon's own check.
+ */
+import { Testing } from 'cdktf';
+import { checkProviderSchema, HostingStack, loadOpenstackProviderSchema } from '../../lib';
+import { buildAllStacks } from '../../stacks/all';
+import { checkHostFile } from '../support/config-checks';
+
+const schema = loadOpenstackProviderSchema();
+const stacks: HostingStack[] = buildAllStacks(Testing.app());
+
+describe.each(stacks.map((s) => [s.node.id, s] as const))('stack %s', (_id, stack) => {
+  const terraform = stack.toTerraform();
+  const files = stack.renderHostFiles();
+
+  test('matches the snapshot of its Terraform and every rendered config', () => {
+    expect(terraform).toMatchSnapshot('terraform');
+    expect(Object.fromEntries(files.map((f) => [`${f.host}:${f.path}`, f.content]))).toMatchSnapshot('configs');
+  });
+
+  test('conforms to the OpenStack provider schema', () => {
+    expect(checkProviderSchema(terraform, schema)).toEqual([]);
+  });
+
+  test('passes every validation', () => {
+    expect(stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+  });
+
+  test.each(files.filter((f) => f.syntax !== undefined).map((f) => [`${f.host}:${f.path}`, f] as const))(
+    'config %s passes its daemon check',
+    (_name, file) => {
+      const result = checkHostFile(file)!;
+      expect(result.output).toBe(result.ok ? result.output : '(check passes)');
+      expect(result.ok).toBe(true);
+    },
+  );
+});

@@ -1,0 +1,13 @@
+import { Construct } from 'constructs';
+import { HostingStack } from '../lib';
+import { PopgomStack } from './popgom';
+
+/** The admin network for SSH, from `ADMIN_CIDR` when set (the stacks' safe default otherwise). */
+function adminCidr(): string | undefined {
+  return process.env.ADMIN_CIDR || undefined;
+}
+
+/** Builds every case-study stack into `scope`, in case-study order. */
+export function buildAllStacks(scope: Construct): HostingStack[] {
+  return [new PopgomStack(scope, 'popgom', { adminCidr: adminCidr() })];
+}

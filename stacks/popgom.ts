@@ -1,0 +1,143 @@
+/**
+ * Case study 2: POPGOM by Tyredating, tyre e-commerce for France and Spain (seeds/001, 2009).
+ * "Pure internet player": any outage is lost revenue, so every tier is redundant; 99.8 % average
+ * availability was reported.
+ *
+ *                      internet
+ *                         |  floating IP (Ext-Net) -> VIP
+ *            [LvsBalancer: 2 directors, keepalived VRRP, IPVS DR, nftables]
+ *                         |  (front vSwitch)
+ *                 [WebTier: 2 x Apache]
+ *                         |  (router between vSwitches, security groups decide)
+ *      [AppTier: 2 x Tomcat] ---- [MysqlReplication: primary + replica]
+ *                         \------ [OrderTracking: WildFly + Intalio BPM] (back vSwitch)
+ */
+import { Construct } from 'constructs';
+import {
+  AppTier,
+  BpmArchive,
+  ExternalNetwork,
+  Flavor,
+  HealthCheck,
+  HostingStack,
+  HostingStackProps,
+  LvsBalancer,
+  LvsForwarding,
+  MysqlReplication,
+  OrderTracking,
+  Port,
+  PrivateVSwitch,
+  Router,
+  sizingFromGhz,
+  WebTier,
+} from '../lib';
+
+/** 2 web servers (Apache): 2 GHz, 2 GB RAM, 40 GB disk (case study 2). */
+export const POPGOM_WEB_COUNT = 2;
+export const POPGOM_WEB_SIZING = sizingFromGhz(2, 2, 40);
+/** 2 application servers (Tomcat, Java): 4 GHz, 8 GB RAM, 30 GB disk (case study 2). */
+export const POPGOM_APP_COUNT = 2;
+export const POPGOM_APP_SIZING = sizingFromGhz(4, 8, 30);
+/** 2 database servers (MySQL): 6 GHz, 4 GB RAM, 50 GB disk (case study 2): a primary and 1 replica. */
+export const POPGOM_DB_COUNT = 2;
+export const POPGOM_DB_SIZING = sizingFromGhz(6, 4, 50);
+/** 1 order-tracking server (JBoss + Intalio BPM): 2 GHz, 4 GB RAM, 70 GB disk (case study 2). */
+export const POPGOM_ORDER_TRACKING_SIZING = sizingFromGhz(2, 4, 70);
+
+/**
+ * The network nobody owns (TEST-NET-3, RFC 5737): until a real admin CIDR is given, SSH is open to
+ * no one. Set `adminCidr` (or `ADMIN_CIDR` for `npm run synth`).
+ */
+export const CLOSED_ADMIN_CIDR = '203.0.113.0/24';
+
+/** Props of {@link PopgomStack}; every count and size defaults to the case study's figure. */
+export interface PopgomStackProps extends HostingStackProps {
+  /** The only network SSH is allowed from (to the directors, which are the jump hosts). @default CLOSED_ADMIN_CIDR */
+  readonly adminCidr?: string;
+  /** Front vSwitch (directors, VIP, web servers: LVS direct routing needs one L2 segment). @default '10.20.1.0/24' */
+  readonly frontCidr?: string;
+  /** Back vSwitch (application, database, order tracking). @default '10.20.2.0/24' */
+  readonly backCidr?: string;
+  /** Web servers. @default POPGOM_WEB_COUNT (2) */
+  readonly webCount?: number;
+  /** Web server flavor. @default Flavor.fromSizing(POPGOM_WEB_SIZING) */
+  readonly webFlavor?: Flavor;
+  /** Application servers. @default POPGOM_APP_COUNT (2) */
+  readonly appCount?: number;
+  /** Application server flavor. @default Flavor.fromSizing(POPGOM_APP_SIZING) */
+  readonly appFlavor?: Flavor;
+  /** Database servers, primary included. @default POPGOM_DB_COUNT (2) */
+  readonly databaseCount?: number;
+  /** Database server flavor. @default Flavor.fromSizing(POPGOM_DB_SIZING) */
+  readonly databaseFlavor?: Flavor;
+  /** Order-tracking server flavor. @default Flavor.fromSizing(POPGOM_ORDER_TRACKING_SIZING) */
+  readonly orderTrackingFlavor?: Flavor;
+  /** The Intalio BPM archive deployed on the order-tracking server. @default - none: WildFly runs with the datasource only */
+  readonly bpmArchive?: BpmArchive;
+  /** LVS forwarding method. @default LvsForwarding.DIRECT_ROUTING */
+  readonly forwarding?: LvsForwarding;
+  /** Public network of the router and the floating IP. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+}
+
+/** The POPGOM architecture on OpenStack. */
+export class PopgomStack extends HostingStack {
+  /** The LVS directors. */
+  public readonly balancer: LvsBalancer;
+  /** The Apache web servers. */
+  public readonly web: WebTier;
+  /** The Tomcat application servers. */
+  public readonly app: AppTier;
+  /** The MySQL (MariaDB) primary and replica. */
+  public readonly database: MysqlReplication;
+  /** The order-tracking server. */
+  public readonly orderTracking: OrderTracking;
+
+  constructor(scope: Construct, id: string, props: PopgomStackProps = {}) {
+    super(scope, id, props);
+    const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    const router = new Router(this, 'Router', { externalNetwork });
+    const front = new PrivateVSwitch(this, 'Front', { cidr: props.frontCidr ?? '10.20.1.0/24', router });
+    const back = new PrivateVSwitch(this, 'Back', { cidr: props.backCidr ?? '10.20.2.0/24', router });
+
+    this.database = new MysqlReplication(this, 'Database', {
+      vswitch: back,
+      flavor: props.databaseFlavor ?? Flavor.fromSizing(POPGOM_DB_SIZING),
+      replicas: (props.databaseCount ?? POPGOM_DB_COUNT) - 1,
+      databaseName: 'popgom',
+    });
+    this.app = new AppTier(this, 'App', {
+      vswitch: back,
+      count: props.appCount ?? POPGOM_APP_COUNT,
+      flavor: props.appFlavor ?? Flavor.fromSizing(POPGOM_APP_SIZING),
+      database: this.database,
+    });
+    this.orderTracking = new OrderTracking(this, 'OrderTracking', {
+      vswitch: back,
+      flavor: props.orderTrackingFlavor ?? Flavor.fromSizing(POPGOM_ORDER_TRACKING_SIZING),
+      database: this.database,
+      bpmArchive: props.bpmArchive,
+    });
+    // The shop hands orders to the order-tracking workflow over HTTP.
+    this.orderTracking.connections.allowFrom(this.app, Port.tcp(this.orderTracking.httpPort));
+
+    this.web = new WebTier(this, 'Web', {
+      vswitch: front,
+      count: props.webCount ?? POPGOM_WEB_COUNT,
+      flavor: props.webFlavor ?? Flavor.fromSizing(POPGOM_WEB_SIZING),
+      upstream: this.app,
+    });
+    this.balancer = new LvsBalancer(this, 'Balancer', {
+      vswitch: front,
+      adminCidr: props.adminCidr ?? CLOSED_ADMIN_CIDR,
+      forwarding: props.forwarding,
+      externalNetwork,
+    });
+    this.balancer.addTarget(this.web, { port: this.web.listenPort, healthCheck: HealthCheck.http({ path: this.web.healthCheckPath }) });
+
+    // The directors are the jump hosts: SSH reaches every other server only from them.
+    for (const tier of [this.web, this.app, this.database, this.orderTracking]) {
+      tier.connections.allowFrom(this.balancer, Port.tcp(22), 'SSH from the jump hosts (LVS directors)');
+    }
+  }
+}

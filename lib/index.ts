@@ -28,3 +28,4 @@ export * from './database/mariadb-config';
 export * from './database/mysql-replication';
 export * from './app/wildfly-config';
 export * from './app/order-tracking';
+export * from './validation/terraform-template-check';

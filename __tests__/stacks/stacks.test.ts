@@ -3,7 +3,7 @@
  * schema violations, and every daemon config accepted by the real daemon's own check.
  */
 import { Testing } from 'cdktf';
-import { checkProviderSchema, HostingStack, loadOpenstackProviderSchema } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, HostingStack, loadOpenstackProviderSchema } from '../../lib';
 import { buildAllStacks } from '../../stacks/all';
 import { checkHostFile } from '../support/config-checks';
 
@@ -21,6 +21,10 @@ describe.each(stacks.map((s) => [s.node.id, s] as const))('stack %s', (_id, stac
 
   test('conforms to the OpenStack provider schema', () => {
     expect(checkProviderSchema(terraform, schema)).toEqual([]);
+  });
+
+  test('has only Terraform expressions that are escaped or reference what the stack declares', () => {
+    expect(checkTerraformTemplates(terraform)).toEqual([]);
   });
 
   test('passes every validation', () => {

@@ -185,23 +185,3 @@ export function checkSystemdUnit(unit: string, name: string): CheckResult {
     s.cleanup();
   }
 }
-
-/**
- * `terraform validate` on strings as they appear in synthesized Terraform JSON (e.g. a server's
- * `user_data`): proves Terraform parses their `${...}` / `%{...}` sequences. `variables` are the
- * names of the stack variables the strings may reference.
- */
-export function checkTerraformStrings(strings: Record<string, string>, variables: string[] = []): CheckResult {
-  requireBinary('terraform');
-  const s = scratch('tf');
-  try {
-    const variable = Object.fromEntries(variables.map((v) => [v, { type: 'string', sensitive: true }]));
-    s.write('main.tf.json', JSON.stringify({ ...(variables.length ? { variable } : {}), locals: strings }));
-    const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
-    const init = run(['terraform', 'init', '-backend=false', '-input=false', '-no-color'], { cwd: s.dir, env, timeoutMs: 60000 });
-    if (!init.ok) return init;
-    return run(['terraform', 'validate', '-no-color'], { cwd: s.dir, env, timeoutMs: 60000 });
-  } finally {
-    s.cleanup();
-  }
-}

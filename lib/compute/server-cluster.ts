@@ -46,6 +46,12 @@ export interface ServerClusterProps {
   readonly allowedAddressPairs?: string[];
   /** Connections (security group) to use. @default - a new one for this cluster */
   readonly connections?: Connections;
+  /**
+   * The servers hold data that a rebuild from code and configs cannot restore (databases, caches
+   * of sessions, search indexes, shared files, uploads). Such a cluster must be in a backup policy
+   * or exempted with a reason. @default false
+   */
+  readonly stateful?: boolean;
 }
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
@@ -138,9 +144,14 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly bootVolumeGb: number;
   /** The vSwitch. */
   public readonly vswitch: PrivateVSwitch;
+  /** True when the servers hold data that must be backed up. */
+  public readonly stateful: boolean;
+  private readonly backupPolicyPaths: string[] = [];
+  private exemption?: string;
 
   constructor(scope: Construct, id: string, props: ServerClusterProps) {
     super(scope, id);
+    this.stateful = props.stateful ?? false;
     requireIntegerInRange(this, 'count', props.count, 1, 100);
     this.flavor = props.flavor.resolve(this);
     this.vswitch = props.vswitch;
@@ -167,6 +178,27 @@ export class ServerCluster extends Construct implements IConnectable {
   /** The instances' planned addresses, in order. */
   public get addresses(): string[] {
     return this.instances.map((i) => i.address);
+  }
+
+  /** Records that a backup policy covers these servers; called by the backup construct. */
+  public addBackupPolicy(policyPath: string): void {
+    if (!this.backupPolicyPaths.includes(policyPath)) this.backupPolicyPaths.push(policyPath);
+  }
+
+  /** The paths of the backup policies covering these servers. */
+  public get backupPolicies(): readonly string[] {
+    return [...this.backupPolicyPaths];
+  }
+
+  /** Exempts stateful servers from backup; the reason is required and kept for review. */
+  public exemptFromBackup(reason: string): void {
+    if (!reason || !reason.trim()) throw new HostingStacksError(this, 'reason', reason, 'must say why these stateful servers need no backup');
+    this.exemption = reason;
+  }
+
+  /** Why these servers are exempt from backup, if they are. */
+  public get backupExemption(): string | undefined {
+    return this.exemption;
   }
 
   /** Runs `configure` on every instance's cloud-init config. */

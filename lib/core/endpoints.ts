@@ -26,3 +26,23 @@ export interface IHttpBackend extends IConnectable {
   /** Path that answers 200 when a member is healthy. */
   readonly healthCheckPath: string;
 }
+
+/** A Redis server that applications keep sessions or cache in. */
+export interface IRedisEndpoint extends IConnectable {
+  /** Address clients connect to. */
+  readonly address: string;
+  /** TCP port. */
+  readonly port: number;
+  /** The `requirepass` password (a sensitive variable). */
+  readonly password: Secret;
+}
+
+/** An Apache Solr server that applications send search queries to. */
+export interface ISolrEndpoint extends IConnectable {
+  /** Address clients connect to. */
+  readonly address: string;
+  /** TCP port of Solr's HTTP API. */
+  readonly port: number;
+  /** Name of the core (collection) applications use. */
+  readonly coreName: string;
+}

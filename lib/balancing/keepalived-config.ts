@@ -96,6 +96,24 @@ export interface KeepalivedVrrpInstanceModel {
   readonly nopreempt: boolean;
   /** Addresses the master holds, with prefix length (`10.0.1.5/32`). */
   readonly virtualIpAddresses: readonly string[];
+  /** Names of `vrrp_script`s to track: while one fails the node is in FAULT and gives up the VIP. @default - none */
+  readonly trackScripts?: readonly string[];
+}
+
+/** One `vrrp_script` block: a command keepalived runs to decide whether this node may hold the VIP. */
+export interface KeepalivedVrrpScriptModel {
+  /** Script name, referenced by `track_script`. */
+  readonly name: string;
+  /** Command line, absolute program path first (script security refuses a bare name). */
+  readonly script: string;
+  /** Seconds between runs. */
+  readonly intervalSeconds: number;
+  /** Seconds after which a run counts as failed. */
+  readonly timeoutSeconds: number;
+  /** Consecutive failures before the node goes to FAULT. */
+  readonly fall: number;
+  /** Consecutive successes before it leaves FAULT. */
+  readonly rise: number;
 }
 
 /** Everything `/etc/keepalived/keepalived.conf` of one director holds. */
@@ -106,9 +124,15 @@ export interface KeepalivedConfigModel {
   readonly vrrpInstance: KeepalivedVrrpInstanceModel;
   /** The IPVS virtual servers. */
   readonly virtualServers: readonly KeepalivedVirtualServerModel[];
+  /** Health scripts of this node (`vrrp_script`); they run as root with `enable_script_security`. @default - none */
+  readonly vrrpScripts?: readonly KeepalivedVrrpScriptModel[];
 }
 
-/** Renders a keepalived.conf (VRRPv3, unicast adverts, IPVS virtual servers). Pure. */
+/** Renders a keepalived.conf (VRRPv3, unicast adverts, optional tracked scripts, IPVS virtual servers). Pure. */
 export function renderKeepalivedConfig(model: KeepalivedConfigModel): string {
-  return renderTemplate('keepalived.conf.hbs', model);
+  return renderTemplate('keepalived.conf.hbs', {
+    ...model,
+    vrrpScripts: model.vrrpScripts ?? [],
+    vrrpInstance: { ...model.vrrpInstance, trackScripts: model.vrrpInstance.trackScripts ?? [] },
+  });
 }

@@ -1,23 +1,20 @@
 import { Construct } from 'constructs';
-import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
-import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
-import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
 import { CloudConfig, ConfigSyntax, HostFile } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
-import { IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
+import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { renderTemplate } from '../config/template';
-import { Connections, IConnectable, IngressRule, Peer } from '../core/connections';
+import { IngressRule } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { parseCidr, parseIpv4 } from '../core/ipv4';
 import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
-import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
+import { PrivateVSwitch } from '../network/private-vswitch';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { HealthCheck, HealthCheckKind } from './health-check';
-import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig, VrrpState } from './keepalived-config';
+import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig } from './keepalived-config';
+import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair } from './vrrp-pair';
 
 /** 2 load-balancer + firewall servers (LVS, Netfilter) (case study 2). */
-export const LVS_NODE_COUNT = 2;
+export const LVS_NODE_COUNT = VRRP_NODE_COUNT;
 
 /**
  * Default sizing of a director. Case study 2 gives no size for its LVS/Netfilter servers; IPVS and
@@ -25,21 +22,18 @@ export const LVS_NODE_COUNT = 2;
  * is enough: 2 vCPUs, 4 GB, 20 GB (resolves to `c3-4` in the 2026-08 catalog). In NAT mode the
  * flavor's bandwidth caps the service, replies included: size up for heavy traffic.
  */
-export const DEFAULT_LVS_SIZING: Sizing = { vcpus: 2, ramGb: 4, diskGb: 20 };
+export const DEFAULT_LVS_SIZING: Sizing = DEFAULT_VRRP_SIZING;
 
 /** VRRP priority of the first node, which wins the first election. */
-export const LVS_PREFERRED_PRIORITY = 150;
+export const LVS_PREFERRED_PRIORITY = VRRP_PREFERRED_PRIORITY;
 /** VRRP priority of the second node. */
-export const LVS_STANDBY_PRIORITY = 100;
+export const LVS_STANDBY_PRIORITY = VRRP_STANDBY_PRIORITY;
 
 /** Interface name of Debian 12 cloud images on OpenStack (virtio-net). */
-export const DEFAULT_LVS_INTERFACE = 'eth0';
+export const DEFAULT_LVS_INTERFACE = DEFAULT_VRRP_INTERFACE;
 
 /** Routing table of an LVS-NAT real server's reply route is this plus the virtual router id. */
 export const LVS_NAT_ROUTE_TABLE_BASE = 1000;
-
-/** VRRPv3 adverts are counted in hundredths of a second on 12 bits (RFC 5798 §5.2.7). */
-const MAX_ADVERT_CENTISECONDS = 4095;
 
 /** Props of {@link LvsBalancer}. */
 export interface LvsBalancerProps {
@@ -95,11 +89,10 @@ export interface LvsVirtualService {
   readonly realServerRule: IngressRule;
 }
 
-const BALANCERS = new WeakMap<PrivateVSwitch, LvsBalancer[]>();
-
 /**
  * Two LVS directors (IPVS driven by keepalived) sharing a VIP by VRRP, with a floating IP on the VIP,
  * and an nftables firewall on each: case study 2's "load-balancer + firewall servers (LVS, Netfilter)".
+ * The pair itself (nodes, VIP port, floating IP, VRRP and SSH rules, `vrrp_instance`) is {@link VrrpPair}.
  *
  * - VRRP: unicast adverts between the two nodes' planned addresses (no multicast needed on OpenStack),
  *   VRRPv3; both start BACKUP with `nopreempt` and priorities 150/100. The first node wins the first
@@ -130,115 +123,32 @@ const BALANCERS = new WeakMap<PrivateVSwitch, LvsBalancer[]>();
  *   (VRRP from the peers' addresses, SSH from `adminCidr`, served ports from anywhere), input and
  *   forward policy drop; in NAT mode the forward chain admits the real servers' ports and replies.
  */
-export class LvsBalancer extends Construct implements IConnectable {
-  /** The directors' network intent (their security group); the nftables rules follow from it. */
-  public readonly connections: Connections;
-  /** The two directors. */
-  public readonly nodes: ServerCluster;
-  /** The VIP's planned address on the vSwitch. */
-  public readonly vipAddress: string;
-  /** The VIP port (no device; the floating IP points to it). */
-  public readonly vipPort: PlannedPort;
-  /** The floating IP, the balancer's public address; also `node.defaultChild`. */
-  public readonly floatingIp: NetworkingFloatingipV2;
-  /** The floating IP's association with the VIP port. */
-  public readonly floatingIpAssociation: NetworkingFloatingipAssociateV2;
-  /** The VRRP router id. */
-  public readonly virtualRouterId: number;
-  /** Seconds between VRRP adverts. */
-  public readonly advertIntervalSeconds: number;
+export class LvsBalancer extends VrrpPair {
   /** How IPVS forwards. */
   public readonly forwarding: LvsForwarding;
   /** The IPVS scheduler. */
   public readonly scheduler: LvsScheduler;
-  /** The directors' interface name. */
-  public readonly interfaceName: string;
-  /** The network SSH is allowed from. */
-  public readonly adminCidr: string;
-  /** The external network of the floating IP. */
-  public readonly externalNetwork: ExternalNetwork;
-  /** The vSwitch. */
-  public readonly vswitch: PrivateVSwitch;
 
   private readonly virtualServices: LvsVirtualService[] = [];
 
   constructor(scope: Construct, id: string, props: LvsBalancerProps) {
-    super(scope, id);
-    this.vswitch = props.vswitch;
+    super(scope, id, {
+      vswitch: props.vswitch,
+      adminCidr: props.adminCidr,
+      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING),
+      virtualRouterId: props.virtualRouterId,
+      advertIntervalSeconds: props.advertIntervalSeconds,
+      vipAddress: props.vipAddress,
+      externalNetwork: props.externalNetwork,
+      interfaceName: props.interfaceName,
+      hostnamePrefix: props.hostnamePrefix,
+      role: 'LVS directors',
+    });
     this.forwarding = props.forwarding ?? LvsForwarding.DIRECT_ROUTING;
     this.scheduler = props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION;
-    this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
-    this.interfaceName = props.interfaceName ?? DEFAULT_LVS_INTERFACE;
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
-      throw new HostingStacksError(this, 'interfaceName', this.interfaceName, 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores');
-    }
 
-    const admin = parseCidr(props.adminCidr);
-    if (!admin) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
-    if (admin.prefix === 0) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, 'must not be the whole internet: SSH is only for the admin network');
-    this.adminCidr = admin.text;
-
-    this.advertIntervalSeconds = props.advertIntervalSeconds ?? 1;
-    const centiseconds = Math.round(this.advertIntervalSeconds * 100);
-    if (!Number.isFinite(this.advertIntervalSeconds) || Math.abs(centiseconds - this.advertIntervalSeconds * 100) > 1e-6 || centiseconds < 1 || centiseconds > MAX_ADVERT_CENTISECONDS) {
-      throw new HostingStacksError(this, 'advertIntervalSeconds', props.advertIntervalSeconds, 'must be from 0.01 to 40.95 in steps of 0.01 (VRRPv3)');
-    }
-
-    const router = this.vswitch.router.externalNetwork;
-    if (!router) {
-      throw new HostingStacksError(this, 'vswitch', this.vswitch.node.path, "has a router without an external gateway; a floating IP needs one (give the vSwitch or its router an 'externalNetwork')");
-    }
-    if (router.name !== this.externalNetwork.name) {
-      throw new HostingStacksError(this, 'externalNetwork', this.externalNetwork.name, `must be the gateway network of ${this.vswitch.node.path}'s router ('${router.name}')`);
-    }
-
-    if (props.vipAddress !== undefined) {
-      if (parseIpv4(props.vipAddress) === undefined) throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
-      if (!this.vswitch.contains(props.vipAddress)) {
-        throw new HostingStacksError(this, 'vipAddress', props.vipAddress, `is outside the subnet ${this.vswitch.cidr} of ${this.vswitch.node.path}`);
-      }
-    }
-    if (props.virtualRouterId !== undefined) requireIntegerInRange(this, 'virtualRouterId', props.virtualRouterId, 1, 255);
-
-    this.nodes = new ServerCluster(this, 'Nodes', {
-      vswitch: this.vswitch,
-      count: LVS_NODE_COUNT,
-      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING),
-      placement: ServerGroupPolicy.ANTI_AFFINITY,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
-    });
-    this.connections = this.nodes.connections;
-    this.vipPort = this.vswitch.addPort(this, 'VipPort', { connections: [this.connections], address: props.vipAddress });
-    this.vipAddress = this.vipPort.address;
-
-    this.virtualRouterId = props.virtualRouterId ?? (parseIpv4(this.vipAddress)! % 255) + 1;
-    const siblings = BALANCERS.get(this.vswitch) ?? [];
-    const clash = siblings.find((b) => b.virtualRouterId === this.virtualRouterId);
-    if (clash) {
-      throw new HostingStacksError(this, 'virtualRouterId', this.virtualRouterId, `is already used by ${clash.node.path} on ${this.vswitch.node.path}; VRRP router ids must differ per vSwitch`);
-    }
-    BALANCERS.set(this.vswitch, [...siblings, this]);
-
-    for (const host of this.nodes.instances) {
-      host.port.addAllowedAddressPair(this.vipAddress);
-      host.port.addAllowedAddressPair('0.0.0.0/0');
-    }
-
-    this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
-      pool: this.externalNetwork.name,
-      description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
-    });
-    this.node.defaultChild = this.floatingIp;
-    const routerInterface = this.vswitch.node.tryFindChild('RouterInterface');
-    this.floatingIpAssociation = new NetworkingFloatingipAssociateV2(this, 'FloatingIpAssociation', {
-      floatingIp: this.floatingIp.address,
-      portId: this.vipPort.resource.id,
-      // The association fails while the subnet is not yet attached to the gateway router.
-      dependsOn: routerInterface instanceof NetworkingRouterInterfaceV2 ? [routerInterface] : undefined,
-    });
-
-    this.connections.allowInternally(Port.vrrp(), 'VRRP adverts between the LVS directors');
-    this.connections.allowFrom(Peer.ipv4(this.adminCidr), Port.tcp(22), 'SSH from the admin network');
+    // Directors forward packets that keep the clients' source addresses (see the class description).
+    for (const host of this.nodes.instances) host.port.addAllowedAddressPair('0.0.0.0/0');
 
     this.nodes.instances.forEach((host, index) => this.configureDirector(host, index));
 
@@ -293,22 +203,10 @@ export class LvsBalancer extends Construct implements IConnectable {
 
   /** The keepalived model of director `index` (0 or 1) with the targets added so far. */
   public keepalivedModel(index: number): KeepalivedConfigModel {
-    const host = this.nodes.instances[index];
-    if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${LVS_NODE_COUNT - 1}`);
+    const vrrpInstance = this.vrrpInstanceModel(index);
     return {
-      routerId: host.hostname,
-      vrrpInstance: {
-        name: `VI_${this.virtualRouterId}`,
-        interface: this.interfaceName,
-        state: VrrpState.BACKUP,
-        priority: index === 0 ? LVS_PREFERRED_PRIORITY : LVS_STANDBY_PRIORITY,
-        virtualRouterId: this.virtualRouterId,
-        advertIntervalSeconds: this.advertIntervalSeconds,
-        unicastSrcIp: host.address,
-        unicastPeers: this.nodes.addresses.filter((a) => a !== host.address),
-        nopreempt: true,
-        virtualIpAddresses: [`${this.vipAddress}/32`],
-      },
+      routerId: this.nodes.instances[index].hostname,
+      vrrpInstance,
       virtualServers: this.virtualServices.map((s) => this.virtualServerModel(s)),
     };
   }
@@ -491,8 +389,4 @@ function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, re
       return render();
     },
   });
-}
-
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
 }

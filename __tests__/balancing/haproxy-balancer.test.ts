@@ -1,0 +1,238 @@
+import { Construct } from 'constructs';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, PrivateVSwitch, Router, ServerCluster } from '../../lib';
+import { HAPROXY_TRACK_SCRIPT, HaproxyBalancer, HaproxyBalancerProps } from '../../lib/balancing/haproxy-balancer';
+import { checkHaproxy, checkKeepalived, checkNftables } from '../support/daemons';
+import { checkSysctl } from '../support/config-checks';
+import { resourcesOf, synthJson, testStack } from '../support/synth';
+
+const ADMIN = '203.0.113.0/24';
+
+/** A DMZ vSwitch with the gateway router, an access vSwitch on the same router, front-ends on it. */
+function fixture(props: Partial<HaproxyBalancerProps> = {}, frontendCount = 3) {
+  const stack = testStack();
+  const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
+  const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
+  const web = fakeTier(stack, 'Web', access, frontendCount);
+  const lb = new HaproxyBalancer(stack, 'Lb', { vswitch: dmz, adminCidr: ADMIN, ...props });
+  return { stack, dmz, access, web, lb };
+}
+
+function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count = 2): IServerTier {
+  const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
+  return { cluster, connections: cluster.connections };
+}
+
+function file(stack: HostingStack, host: string, path: string): string {
+  const f = stack.renderHostFiles().find((x) => x.host === host && x.path === path);
+  if (!f) throw new Error(`no ${path} on ${host}`);
+  return f.content;
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim());
+}
+
+describe('HaproxyBalancer: props and defaults', () => {
+  test('given only vswitch and adminCidr, when created, then it is sized for 1,500 users on port 80', () => {
+    const { lb } = fixture();
+    expect(lb.expectedConcurrentUsers).toBe(1500);
+    // 1,500 users x 2 connections x 1.5 headroom
+    expect(lb.connectionLimit).toBe(4500);
+    expect(lb.listenerPort).toBe(80);
+    expect(lb.nodes.instances.map((i) => i.hostname)).toEqual(['lb-1', 'lb-2']);
+    expect(lb.nodes.flavor.name).toBe('c3-4');
+    expect(lb.target).toBeUndefined();
+  });
+
+  test('given expectedConcurrentUsers 1000 and port 8080, when created, then maxconn and the bind follow', () => {
+    const { stack, lb, web } = fixture({ expectedConcurrentUsers: 1000, listenerPort: 8080 });
+    lb.addTarget(web, { port: 80 });
+    expect(lb.connectionLimit).toBe(3000);
+    const config = lines(file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg'));
+    expect(config).toEqual(expect.arrayContaining([`bind ${lb.vipAddress}:8080`, 'maxconn 3000', 'maxconn 3100']));
+  });
+});
+
+describe('HaproxyBalancer: errors', () => {
+  test.each([0, 1.5, -3])('given expectedConcurrentUsers %p, when created, then it throws', (users) => {
+    expect(() => fixture({ expectedConcurrentUsers: users })).toThrow(/test\/Lb: 'expectedConcurrentUsers' \(.*\) must be an integer from 1 to 1000000/);
+  });
+
+  test.each([0, 70000])('given listenerPort %p, when created, then it throws', (port) => {
+    expect(() => fixture({ listenerPort: port })).toThrow(/'listenerPort' \(.*\) must be an integer from 1 to 65535/);
+  });
+
+  test('given listenerPort 22, when created, then it throws', () => {
+    expect(() => fixture({ listenerPort: 22 })).toThrow(/'listenerPort' \(22\) is the SSH port of the nodes/);
+  });
+
+  test('given a second target, when added, then it throws', () => {
+    const { stack, lb, web, access } = fixture();
+    lb.addTarget(web, { port: 80 });
+    expect(() => lb.addTarget(fakeTier(stack, 'Other', access), { port: 80 })).toThrow(/test\/Lb: 'tier' \('test\/Other'\) cannot be added: test\/Lb already balances test\/Web/);
+  });
+
+  test('given a tier on a vSwitch with another router, when added, then it throws', () => {
+    const { stack, lb } = fixture();
+    const far = new PrivateVSwitch(stack, 'Far', { cidr: '10.0.9.0/24', router: new Router(stack, 'OtherRouter', {}) });
+    expect(() => lb.addTarget(fakeTier(stack, 'FarWeb', far), { port: 80 })).toThrow(/'tier' \('test\/FarWeb'\) is on test\/Far, whose router is not the router of test\/Dmz/);
+  });
+
+  test('given the balancer as its own target, when added, then it throws', () => {
+    const { lb } = fixture();
+    expect(() => lb.addTarget({ cluster: lb.nodes, connections: lb.connections }, { port: 80 })).toThrow(/'tier' \('test\/Lb\/Nodes'\) is the balancer itself/);
+  });
+
+  test('given port 0, when added, then it throws', () => {
+    const { lb, web } = fixture();
+    expect(() => lb.addTarget(web, { port: 0 })).toThrow(/'port' \(0\) must be an integer from 1 to 65535/);
+  });
+
+  test('given no target, when validated, then the balancer reports it', () => {
+    const { lb, web } = fixture();
+    expect(lb.node.validate()).toEqual([expect.stringMatching(/test\/Lb: 'target' \(undefined\) must be set/)]);
+    lb.addTarget(web, { port: 80 });
+    expect(lb.node.validate()).toEqual([]);
+  });
+
+  test('given a VRRP pair error (adminCidr 0.0.0.0/0), when created, then the shared VRRP validation throws', () => {
+    expect(() => fixture({ adminCidr: '0.0.0.0/0' })).toThrow(/test\/Lb: 'adminCidr' \('0.0.0.0\/0'\) must not be the whole internet/);
+  });
+});
+
+describe('HaproxyBalancer: resources and rules', () => {
+  test('given a balancer, when synthesized, then the VIP port, the node address pairs and the floating IP association exist', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const json = synthJson(stack);
+    const ports = resourcesOf(json, 'openstack_networking_port_v2');
+    for (const name of ['test-lb-nodes-instance1', 'test-lb-nodes-instance2']) {
+      expect(ports.find((p) => p.name === name)!.allowed_address_pairs).toEqual([{ ip_address: lb.vipAddress }]);
+    }
+    expect(ports.find((p) => p.name === 'test-lb-vip-port')!.fixed_ip).toEqual([expect.objectContaining({ ip_address: lb.vipAddress })]);
+    const [assoc] = resourcesOf(json, 'openstack_networking_floatingip_associate_v2');
+    expect(assoc.port_id).toMatch(/^\$\{openstack_networking_port_v2\.Lb_VipPort_[0-9A-F]+\.id\}$/);
+    expect(resourcesOf(json, 'openstack_networking_floatingip_v2')).toEqual([expect.objectContaining({ pool: 'Ext-Net' })]);
+    expect(lb.node.defaultChild).toBe(lb.floatingIp);
+  });
+
+  test('given a target, when synthesized, then the nodes take port 80 from the internet, VRRP from each other, SSH from admin, and the front-ends take the member port from the nodes only', () => {
+    const { stack, lb, web } = fixture();
+    const target = lb.addTarget(web, { port: 8080 });
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+    const nodes = (r: Record<string, any>) => /Lb_Nodes_Connections_[0-9A-F]+\.id/.test(r.security_group_id);
+    expect(rules.filter((r) => nodes(r) && r.remote_ip_prefix === '0.0.0.0/0').map((r) => [r.protocol, r.port_range_min])).toEqual([['tcp', 80]]);
+    expect(rules.filter((r) => nodes(r) && r.protocol === 'vrrp')).toHaveLength(1);
+    expect(rules.filter((r) => nodes(r) && r.port_range_min === 22).map((r) => r.remote_ip_prefix)).toEqual([ADMIN]);
+    const webRules = rules.filter((r) => /Web_Connections_[0-9A-F]+\.id/.test(r.security_group_id));
+    expect(webRules).toEqual([expect.objectContaining({ protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_group_id: expect.stringMatching(/Lb_Nodes_Connections/) })]);
+    expect(target.memberRules[0].source).toEqual({ kind: 'group', connections: lb.connections });
+    expect(target.trustedProxies).toEqual(lb.nodes.addresses);
+  });
+
+  test('given three front-ends, when the target is added, then the members are the tier instances with maxconn for N-1 servers', () => {
+    const { lb, web } = fixture();
+    const target = lb.addTarget(web, { port: 80 });
+    expect(target.memberAddresses).toEqual(web.cluster.addresses);
+    // 4,500 connections over the 2 servers left when one of 3 is down
+    expect(target.serverMaxconn).toBe(2250);
+    expect(target.healthCheck.path).toBe('/healthz');
+    expect(lb.target).toBe(target);
+  });
+});
+
+describe('HaproxyBalancer: node configs', () => {
+  test('given a target with a health check, when rendered, then haproxy balances round-robin over every instance, checked with inter/fall/rise', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80, healthCheck: HealthCheck.http({ path: '/healthz', intervalSeconds: 3, timeoutSeconds: 1, unhealthyThreshold: 3, healthyThreshold: 2 }) });
+    for (const host of ['lb-1', 'lb-2']) {
+      const config = lines(file(stack, host, '/etc/haproxy/haproxy.cfg'));
+      expect(config).toEqual(expect.arrayContaining([
+        `bind ${lb.vipAddress}:80`, 'maxconn 4500', 'balance roundrobin', 'option httpchk GET /healthz', 'http-check expect status 200',
+        'default-server check inter 3000ms fall 3 rise 2', 'timeout check 1000ms', 'option forwardfor', 'option redispatch', 'retries 3',
+        'stats socket /run/haproxy/admin.sock mode 660 level admin',
+      ]));
+      const servers = config.filter((l) => l.startsWith('server '));
+      expect(servers).toEqual(web.cluster.instances.map((i) => `server ${i.hostname} ${i.address}:80 maxconn 2250`));
+      expect(config.join('\n')).not.toMatch(/^(cookie|stick|stick-table)\b/m);
+    }
+  });
+
+  test('given the rendered haproxy.cfg, when checked by haproxy -c, then it passes', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const r = checkHaproxy(file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg'));
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given two nodes, when rendered, then keepalived tracks chk_haproxy with script security, has no IPVS and peers by unicast', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const [a, b] = lb.nodes.addresses;
+    const one = file(stack, 'lb-1', '/etc/keepalived/keepalived.conf');
+    const two = file(stack, 'lb-2', '/etc/keepalived/keepalived.conf');
+    expect(lines(one)).toEqual(expect.arrayContaining([
+      'script_user root', 'enable_script_security', `vrrp_script ${HAPROXY_TRACK_SCRIPT} {`, 'script "/usr/bin/killall -0 haproxy"',
+      'track_script {', HAPROXY_TRACK_SCRIPT, `unicast_src_ip ${a}`, b, 'priority 150', 'nopreempt', `${lb.vipAddress}/32 dev eth0`,
+    ]));
+    expect(lines(two)).toEqual(expect.arrayContaining([`unicast_src_ip ${b}`, a, 'priority 100']));
+    expect(one).not.toMatch(/virtual_server|IPVS/);
+  });
+
+  test('given both keepalived configs, when checked by keepalived -t in a namespace with eth0, then both pass', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    for (const host of ['lb-1', 'lb-2']) {
+      const r = checkKeepalived(file(stack, host, '/etc/keepalived/keepalived.conf'), ['eth0']);
+      expect(r.output).toBe('');
+      expect(r.ok).toBe(true);
+    }
+  });
+
+  test('given the nonlocal-bind sysctl, when applied in a namespace, then it passes and sets ip_nonlocal_bind', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const sysctl = file(stack, 'lb-1', '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf');
+    expect(lines(sysctl)).toContain('net.ipv4.ip_nonlocal_bind = 1');
+    const r = checkSysctl(sysctl);
+    expect(r.output).toContain('net.ipv4.ip_nonlocal_bind = 1');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given the nodes, when rendered, then nftables follows the connections and passes nft -c', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const ruleset = file(stack, 'lb-2', '/etc/nftables.conf');
+    expect(lines(ruleset)).toEqual(expect.arrayContaining([
+      `ip saddr { ${ADMIN} } tcp dport 22 accept comment "SSH from the admin network"`,
+      `ip saddr { ${[...lb.nodes.addresses, lb.vipAddress].join(', ')} } ip protocol vrrp accept comment "VRRP adverts between the haproxy nodes"`,
+    ]));
+    expect(ruleset).toMatch(/tcp dport 80 accept comment "internet: HTTP entry/);
+    const r = checkNftables(ruleset);
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given a balancer, when rendered, then the nodes install psmisc for killall and start nftables, haproxy, keepalived', () => {
+    const { lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    for (const host of lb.nodes.instances) {
+      expect(host.cloudConfig.packages).toEqual(['haproxy', 'keepalived', 'nftables', 'psmisc']);
+      expect(host.cloudConfig.services).toEqual(['nftables', 'haproxy', 'keepalived']);
+      expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([
+        ['/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY],
+        ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
+        ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
+        ['/etc/sysctl.d/60-haproxy-nonlocal-bind.conf', ConfigSyntax.SYSCTL],
+      ]);
+      expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- --system/);
+    }
+  });
+
+  test('given index 2, when a model is asked for, then it throws', () => {
+    const { lb } = fixture();
+    expect(() => lb.haproxyModel(2)).toThrow(/'index' \(2\) must be from 0 to 1/);
+    expect(() => lb.keepalivedModel(2)).toThrow(/'index' \(2\) must be from 0 to 1/);
+  });
+});

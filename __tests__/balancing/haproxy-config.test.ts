@@ -1,0 +1,239 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer, get, Server } from 'node:http';
+import { AddressInfo, createConnection } from 'node:net';
+import { HaproxyConfigModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
+import { checkHaproxy, requireBinary, run, scratch } from '../support/daemons';
+
+function model(overrides: Partial<HaproxyConfigModel> = {}): HaproxyConfigModel {
+  return {
+    hostname: 'lb-1',
+    globalMaxconn: 4600,
+    statsSocket: '/run/haproxy/admin.sock',
+    chroot: '/var/lib/haproxy',
+    runAs: { user: 'haproxy', group: 'haproxy' },
+    syslog: '/dev/log',
+    timeouts: { connectMs: 5000, clientMs: 30000, serverMs: 60000, queueMs: 30000, httpRequestMs: 10000, httpKeepAliveMs: 5000 },
+    retries: 3,
+    frontend: { name: 'www', bindAddress: '10.0.1.4', bindPort: 80, maxconn: 4500 },
+    backend: {
+      name: 'frontends',
+      healthCheck: { kind: 'http', path: '/healthz', expectedStatus: 200, intervalMs: 2000, timeoutMs: 1500, fall: 3, rise: 2 },
+      servers: [
+        { name: 'web-1', address: '10.0.2.2', port: 80, maxconn: 4500 },
+        { name: 'web-2', address: '10.0.2.3', port: 8080, maxconn: 4500 },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+/** The trimmed lines of the section that starts with `header` (up to the next unindented line). */
+function section(config: string, header: string): string[] {
+  const lines = config.split('\n');
+  const start = lines.indexOf(header);
+  if (start < 0) throw new Error(`no section '${header}'`);
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((l) => l !== '' && !l.startsWith(' '));
+  return rest.slice(0, end < 0 ? undefined : end).map((l) => l.trim()).filter((l) => l !== '');
+}
+
+describe('renderHaproxyConfig', () => {
+  test('given the model, when rendered, then global holds maxconn, the stats socket, chroot, user and log', () => {
+    const global = section(renderHaproxyConfig(model()), 'global');
+    expect(global).toEqual([
+      'log /dev/log local0', 'chroot /var/lib/haproxy', 'user haproxy', 'group haproxy', 'maxconn 4600',
+      'stats socket /run/haproxy/admin.sock mode 660 level admin', 'stats timeout 30s',
+    ]);
+  });
+
+  test('given the model, when rendered, then defaults are HTTP with forwardfor, redispatch, retries and every timeout', () => {
+    const defaults = section(renderHaproxyConfig(model()), 'defaults');
+    expect(defaults).toEqual(expect.arrayContaining([
+      'mode http', 'option forwardfor', 'option redispatch', 'retries 3',
+      'timeout connect 5000ms', 'timeout client 30000ms', 'timeout server 60000ms', 'timeout queue 30000ms',
+      'timeout http-request 10000ms', 'timeout http-keep-alive 5000ms', 'timeout check 1500ms',
+    ]));
+  });
+
+  test('given the model, when rendered, then the frontend binds the VIP with its maxconn', () => {
+    expect(section(renderHaproxyConfig(model()), 'frontend www')).toEqual(['bind 10.0.1.4:80', 'maxconn 4500', 'default_backend frontends']);
+  });
+
+  test('given an HTTP check, when rendered, then the backend is round-robin, httpchk GET, check inter/fall/rise and per-server maxconn', () => {
+    expect(section(renderHaproxyConfig(model()), 'backend frontends')).toEqual([
+      'balance roundrobin',
+      'option httpchk GET /healthz',
+      'http-check expect status 200',
+      'default-server check inter 2000ms fall 3 rise 2',
+      'server web-1 10.0.2.2:80 maxconn 4500',
+      'server web-2 10.0.2.3:8080 maxconn 4500',
+    ]);
+  });
+
+  test('given any model, when rendered, then nothing pins a client to a server (no cookie, stick, hash balance)', () => {
+    const config = renderHaproxyConfig(model());
+    expect(config).not.toMatch(/^\s*(cookie|stick|stick-table|appsession|hash-type|persist)\b/m);
+    expect(config).not.toMatch(/balance (source|uri|hdr|url_param|rdp-cookie)/);
+  });
+
+  test('given a TCP check, when rendered, then no httpchk is emitted and servers are still checked', () => {
+    const config = renderHaproxyConfig(model({ backend: { ...model().backend, healthCheck: { kind: 'tcp', intervalMs: 1000, timeoutMs: 500, fall: 2, rise: 2 } } }));
+    expect(config).not.toMatch(/httpchk|http-check/);
+    expect(section(config, 'backend frontends')).toContain('default-server check inter 1000ms fall 2 rise 2');
+  });
+
+  test('given no chroot, user or syslog, when rendered, then those lines are absent', () => {
+    const config = renderHaproxyConfig(model({ chroot: undefined, runAs: undefined, syslog: undefined }));
+    expect(config).not.toMatch(/chroot|user |group |log /);
+  });
+
+  test('given the rendered config, when checked by haproxy -c, then it passes', () => {
+    const r = checkHaproxy(renderHaproxyConfig(model()));
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given the rendered config, when checked with warnings as errors (-dW), then it still passes', () => {
+    requireBinary('haproxy');
+    const s = scratch('haproxy-dw');
+    try {
+      const r = run(['haproxy', '-c', '-dW', '-f', s.write('haproxy.cfg', renderHaproxyConfig(model()))]);
+      expect(r.output).toMatch(/Configuration file is valid/);
+      expect(r.ok).toBe(true);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('given a server whose address does not resolve, when checked by haproxy -c, then it fails (the check can fail)', () => {
+    const bad = model({ backend: { ...model().backend, servers: [{ name: 'web-1', address: 'no-such-host.invalid', port: 80, maxconn: 10 }] } });
+    expect(checkHaproxy(renderHaproxyConfig(bad)).ok).toBe(false);
+  });
+});
+
+/** A tiny HTTP backend on 127.0.0.1 that answers with its name; `/healthz` answers `healthStatus()`. */
+async function backend(name: string, healthStatus: () => number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(healthStatus(), { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-forwarded-for-seen': String(req.headers['x-forwarded-for'] ?? '') });
+    res.end(name);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** One GET on a new connection; resolves with the body and the response headers. */
+function fetchOnce(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close', ...headers }, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ host: '127.0.0.1', port }, () => {
+      c.end();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+}
+
+describe('renderHaproxyConfig: the real haproxy on loopback', () => {
+  test('given two backends, when haproxy runs the rendered config, then requests alternate, nothing persists, XFF is added and a failing /healthz takes a backend out', async () => {
+    requireBinary('haproxy');
+    let healthOfB = 200;
+    const a = await backend('A', () => 200);
+    const b = await backend('B', () => healthOfB);
+    const port = await freePort();
+    const s = scratch('haproxy-run');
+    let proc: ChildProcess | undefined;
+    try {
+      const config = renderHaproxyConfig(model({
+        statsSocket: `${s.dir}/admin.sock`,
+        chroot: undefined,
+        runAs: undefined,
+        syslog: undefined,
+        frontend: { name: 'www', bindAddress: '127.0.0.1', bindPort: port, maxconn: 100 },
+        backend: {
+          name: 'frontends',
+          healthCheck: { kind: 'http', path: '/healthz', expectedStatus: 200, intervalMs: 100, timeoutMs: 100, fall: 2, rise: 2 },
+          servers: [
+            { name: 'web-1', address: '127.0.0.1', port: a.port, maxconn: 10 },
+            { name: 'web-2', address: '127.0.0.1', port: b.port, maxconn: 10 },
+          ],
+        },
+      }));
+      proc = spawn('haproxy', ['-db', '-f', s.write('haproxy.cfg', config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      proc.stdout!.on('data', (d) => (output += String(d)));
+      proc.stderr!.on('data', (d) => (output += String(d)));
+      await waitFor(() => listening(port), 5000).catch((e) => {
+        throw new Error(`${(e as Error).message}; haproxy said: ${output}`);
+      });
+      // Both servers must have passed `rise` checks before the round-robin order is stable.
+      await new Promise((r) => setTimeout(r, 400));
+
+      const bodies: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await fetchOnce(port, '/catalog');
+        expect(r.status).toBe(200);
+        expect(r.headers['set-cookie']).toBeUndefined();
+        expect(r.headers['x-forwarded-for-seen']).toBe('127.0.0.1');
+        bodies.push(r.body);
+      }
+      expect(new Set(bodies)).toEqual(new Set(['A', 'B']));
+      for (let i = 1; i < bodies.length; i++) expect(bodies[i]).not.toBe(bodies[i - 1]);
+
+      // A client presenting what a sticky balancer would have set still alternates.
+      const withCookie: string[] = [];
+      for (let i = 0; i < 4; i++) withCookie.push((await fetchOnce(port, '/cart', { cookie: 'SERVERID=web-1; frontend=abc' })).body);
+      expect(withCookie.filter((x) => x === 'A')).toHaveLength(2);
+      expect(withCookie.filter((x) => x === 'B')).toHaveLength(2);
+
+      healthOfB = 503;
+      await new Promise((r) => setTimeout(r, 600)); // fall 2 x inter 100 ms, with margin
+      const afterFailure: string[] = [];
+      for (let i = 0; i < 6; i++) afterFailure.push((await fetchOnce(port, '/catalog')).body);
+      expect(afterFailure).toEqual(['A', 'A', 'A', 'A', 'A', 'A']);
+    } finally {
+      if (proc && proc.exitCode === null) {
+        const exited = new Promise((resolve) => proc!.once('exit', resolve));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      await new Promise((r) => a.server.close(r));
+      await new Promise((r) => b.server.close(r));
+      s.cleanup();
+    }
+  }, 30000);
+});

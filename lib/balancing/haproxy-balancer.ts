@@ -1,0 +1,226 @@
+import { Construct } from 'constructs';
+import { CloudConfig, ConfigSyntax } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { IServerTier, ServerInstance } from '../compute/server-cluster';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { Port } from '../core/port';
+import { ExternalNetwork } from '../network/external-network';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
+import { HaproxyConfigModel, renderHaproxyConfig } from './haproxy-config';
+import { HealthCheck, HealthCheckKind } from './health-check';
+import {
+  connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier,
+} from './http-balancer';
+import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfig } from './keepalived-config';
+import { renderLvsSysctlConfig } from './lvs-balancer';
+import { DEFAULT_VRRP_SIZING, VrrpPair } from './vrrp-pair';
+
+/** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */
+export const HAPROXY_RETRIES = 3;
+
+/** Connections kept above the frontend's `maxconn` in `global` for the stats socket and admins. */
+export const HAPROXY_GLOBAL_MAXCONN_MARGIN = 100;
+
+/** The admin socket Debian's haproxy unit prepares (`RuntimeDirectory=haproxy`). */
+export const HAPROXY_STATS_SOCKET = '/run/haproxy/admin.sock';
+
+/** Name of the keepalived script that fails while haproxy is not running. */
+export const HAPROXY_TRACK_SCRIPT = 'chk_haproxy';
+
+/** The `vrrp_script` that moves the VIP away from a node whose haproxy died: `killall -0` sends no signal, it only tests the process exists. */
+export const HAPROXY_VRRP_SCRIPT: KeepalivedVrrpScriptModel = {
+  name: HAPROXY_TRACK_SCRIPT,
+  script: '/usr/bin/killall -0 haproxy',
+  intervalSeconds: 2,
+  timeoutSeconds: 1,
+  fall: 2,
+  rise: 2,
+};
+
+/** Props of {@link HaproxyBalancer}. */
+export interface HaproxyBalancerProps {
+  /** The vSwitch of the nodes and the VIP (the DMZ). Its router needs an external gateway (floating IP). */
+  readonly vswitch: PrivateVSwitch;
+  /** The only network SSH to the nodes is allowed from. */
+  readonly adminCidr: string;
+  /** Concurrent users the entry is sized for; `maxconn` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
+  readonly expectedConcurrentUsers?: number;
+  /** TCP port clients connect to on the VIP. @default 80 */
+  readonly listenerPort?: number;
+  /** Flavor of the two nodes. @default Flavor.fromSizing(DEFAULT_VRRP_SIZING) */
+  readonly flavor?: Flavor;
+  /** VRRP router id, 1-255, unique among the VRRP pairs of the vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
+  readonly virtualRouterId?: number;
+  /** Seconds between VRRP adverts (0.01 to 40.95). @default 1 */
+  readonly advertIntervalSeconds?: number;
+  /** Planned address of the VIP. @default - the next free planned address */
+  readonly vipAddress?: string;
+  /** Public network of the floating IP; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+  /** The nodes' network interface name. @default 'eth0' */
+  readonly interfaceName?: string;
+  /** Host name prefix of the nodes. @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/** The tier behind a {@link HaproxyBalancer}. */
+export interface HaproxyTarget extends HttpTarget {
+  /** `maxconn` of each server: the share of the entry's connections each must take when one of them is down. */
+  readonly serverMaxconn: number;
+}
+
+/**
+ * A self-managed public HTTP entry: two haproxy nodes sharing a VIP by keepalived VRRP (no IPVS),
+ * a floating IP on the VIP, and nftables on each node derived from its connections.
+ *
+ * - haproxy runs on both nodes, bound to the VIP; `net.ipv4.ip_nonlocal_bind=1` lets the backup
+ *   bind an address it does not hold yet, so a failover needs no haproxy restart.
+ * - keepalived tracks `chk_haproxy` (`killall -0 haproxy`): a node whose haproxy died goes to
+ *   FAULT and the other takes the VIP.
+ * - HTTP mode, `balance roundrobin`, no cookie and no stick table (no session persistence: the
+ *   Magento sessions live in Redis), `option httpchk GET <path>` with `inter/fall/rise` from the
+ *   {@link HealthCheck}, `retries` + `option redispatch`, `option forwardfor` (the members see the
+ *   client's address in X-Forwarded-For), an admin stats socket.
+ * - Sizing: frontend `maxconn` = {@link connectionLimitFor}(expectedConcurrentUsers); each server's
+ *   `maxconn` is that divided by (servers - 1), so the others still take the whole peak when one is
+ *   down; beyond it requests queue in haproxy (`timeout queue`) instead of piling up in PHP.
+ * - The members are the target tier's instances, read when the config is rendered: the server
+ *   list always follows `tier.cluster.instances`.
+ */
+export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
+  /** TCP port clients connect to. */
+  public readonly listenerPort: number;
+  /** Concurrent users the entry is sized for. */
+  public readonly expectedConcurrentUsers: number;
+  /** The frontend's `maxconn`. */
+  public readonly connectionLimit: number;
+  private targetValue?: HaproxyTarget;
+
+  constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
+    super(scope, id, {
+      vswitch: props.vswitch,
+      adminCidr: props.adminCidr,
+      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_VRRP_SIZING),
+      virtualRouterId: props.virtualRouterId,
+      advertIntervalSeconds: props.advertIntervalSeconds,
+      vipAddress: props.vipAddress,
+      externalNetwork: props.externalNetwork,
+      interfaceName: props.interfaceName,
+      hostnamePrefix: props.hostnamePrefix,
+      role: 'haproxy nodes',
+    });
+    this.expectedConcurrentUsers = requireConcurrentUsers(this, 'expectedConcurrentUsers', props.expectedConcurrentUsers ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY);
+    this.connectionLimit = connectionLimitFor(this.expectedConcurrentUsers);
+    this.listenerPort = props.listenerPort ?? 80;
+    requireIntegerInRange(this, 'listenerPort', this.listenerPort, 1, 65535);
+    if (this.listenerPort === 22) throw new HostingStacksError(this, 'listenerPort', this.listenerPort, 'is the SSH port of the nodes; pick another');
+
+    this.connections.allowFromInternet(Port.tcp(this.listenerPort), `HTTP entry ${this.vipAddress}:${this.listenerPort} of ${this.node.path}, public by nature (floating IP)`);
+    this.nodes.instances.forEach((host, index) => this.configureNode(host, index));
+
+    this.node.addValidation({
+      validate: () => this.targetValue ? [] : [`${this.node.path}: 'target' (undefined) must be set; call addTarget(tier, { port })`],
+    });
+  }
+
+  /** The tier behind the entry, once added. */
+  public get target(): HaproxyTarget | undefined {
+    return this.targetValue;
+  }
+
+  /**
+   * Balances the VIP's HTTP port over every instance of `tier` on `options.port`, and lets the
+   * nodes in on that port in the tier's connections. One tier per balancer.
+   */
+  public addTarget(tier: IServerTier, options: HttpTargetOptions): HaproxyTarget {
+    if (this.targetValue) {
+      throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
+    }
+    requireIntegerInRange(this, 'port', options.port, 1, 65535);
+    requireReachableTier(this, this.vswitch, tier, this.nodes);
+    const instances = tier.cluster.instances;
+    const rule = tier.connections.allowFrom(this, Port.tcp(options.port), `HTTP and health checks from haproxy ${this.node.path}`);
+    this.targetValue = {
+      tier,
+      port: options.port,
+      healthCheck: options.healthCheck ?? HealthCheck.http(),
+      memberAddresses: instances.map((i) => i.address),
+      memberRules: [rule],
+      // haproxy connects to the members from each node's own address, never from the VIP.
+      trustedProxies: this.nodes.addresses,
+      serverMaxconn: Math.ceil(this.connectionLimit / Math.max(1, instances.length - 1)),
+    };
+    return this.targetValue;
+  }
+
+  /** The haproxy model of node `index` (0 or 1), with the target's instances as servers. */
+  public haproxyModel(index: number): HaproxyConfigModel {
+    const host = this.nodes.instances[index];
+    if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${this.nodes.instances.length - 1}`);
+    const target = this.targetValue;
+    const hc = target?.healthCheck ?? HealthCheck.http();
+    return {
+      hostname: host.hostname,
+      globalMaxconn: this.connectionLimit + HAPROXY_GLOBAL_MAXCONN_MARGIN,
+      statsSocket: HAPROXY_STATS_SOCKET,
+      chroot: '/var/lib/haproxy',
+      runAs: { user: 'haproxy', group: 'haproxy' },
+      syslog: '/dev/log',
+      timeouts: ENTRY_TIMEOUTS,
+      retries: HAPROXY_RETRIES,
+      frontend: { name: 'entry', bindAddress: this.vipAddress, bindPort: this.listenerPort, maxconn: this.connectionLimit },
+      backend: {
+        name: 'members',
+        healthCheck: {
+          kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'tcp',
+          path: hc.path,
+          expectedStatus: hc.expectedStatus,
+          intervalMs: Math.round(hc.intervalSeconds * 1000),
+          timeoutMs: Math.round(hc.timeoutSeconds * 1000),
+          fall: hc.unhealthyThreshold,
+          rise: hc.healthyThreshold,
+        },
+        // Read from the tier at render time: the server list follows the tier's instances.
+        servers: (target?.tier.cluster.instances ?? []).map((i) => ({ name: i.hostname, address: i.address, port: target!.port, maxconn: target!.serverMaxconn })),
+      },
+    };
+  }
+
+  /** The keepalived model of node `index`: the VRRP instance tracking `chk_haproxy`, no IPVS. */
+  public keepalivedModel(index: number): KeepalivedConfigModel {
+    const vrrpInstance = this.vrrpInstanceModel(index, [HAPROXY_TRACK_SCRIPT]);
+    return { routerId: this.nodes.instances[index].hostname, vrrpInstance, vrrpScripts: [HAPROXY_VRRP_SCRIPT], virtualServers: [] };
+  }
+
+  private configureNode(host: ServerInstance, index: number): void {
+    const config = host.cloudConfig;
+    // psmisc provides killall for the track script.
+    config.addPackages('haproxy', 'keepalived', 'nftables', 'psmisc');
+    config.addFile({
+      path: '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf',
+      syntax: ConfigSyntax.SYSCTL,
+      content: renderLvsSysctlConfig({
+        comment: `haproxy node of ${this.node.path}: bind the VIP ${this.vipAddress} before holding it, so the backup's haproxy is ready at failover`,
+        settings: [{ key: 'net.ipv4.ip_nonlocal_bind', value: '1' }],
+      }),
+    });
+    config.addPreServiceCommand('sysctl', '--system');
+    // Rendered when cloud-init is rendered, so the target and rules added later are in.
+    addLazyFile(config, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));
+    addLazyFile(config, '/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY, () => renderHaproxyConfig(this.haproxyModel(index)));
+    addLazyFile(config, '/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
+    config.addServices('nftables', 'haproxy', 'keepalived');
+  }
+}
+
+/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
+function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): void {
+  config.addFile({
+    path,
+    syntax,
+    get content(): string {
+      return render();
+    },
+  });
+}

@@ -1,0 +1,241 @@
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { LbListenerV2 } from '../../.gen/providers/openstack/lb-listener-v2';
+import { LbLoadbalancerV2 } from '../../.gen/providers/openstack/lb-loadbalancer-v2';
+import { LbMemberV2 } from '../../.gen/providers/openstack/lb-member-v2';
+import { LbMonitorV2 } from '../../.gen/providers/openstack/lb-monitor-v2';
+import { LbPoolV2 } from '../../.gen/providers/openstack/lb-pool-v2';
+import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
+import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
+import { IServerTier } from '../compute/server-cluster';
+import { Peer } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { parseIpv4 } from '../core/ipv4';
+import { resourceName } from '../core/naming';
+import { Port } from '../core/port';
+import { ExternalNetwork } from '../network/external-network';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import { HealthCheck, HealthCheckKind } from './health-check';
+import {
+  connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, dhcpPoolCidrs, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer,
+  requireConcurrentUsers, requireReachableTier,
+} from './http-balancer';
+import { associateFloatingIp, requireGatewayRouter } from './vrrp-pair';
+
+/**
+ * The load-balancer sizes OVHcloud offers as Octavia flavors (`openstack loadbalancer flavor list`
+ * in the region). OVHcloud prices them by bandwidth capacity and publishes each size's benchmark on
+ * its Load Balancer product page; a size cannot be changed in place (a new balancer takes over the
+ * floating IP). Octavia's API takes the flavor's id, not its name, so {@link OctaviaBalancerProps.flavorId}
+ * takes the id listed next to the size in the project's region.
+ *
+ * Sizing 1,500 concurrent users (case study 5): the amphora is haproxy, so 1,500 users x 2
+ * connections x 1.5 headroom = 4,500 connections is little for any size; the size is a bandwidth
+ * choice. Static content goes to the CDN and the NGINX content server, so the entry carries pages
+ * and AJAX: at one ~100 kB page per user every 10 s, 1,500 users need ~120 Mbit/s. Take the
+ * smallest size whose published bandwidth covers that ({@link RECOMMENDED_OCTAVIA_SIZE}); the
+ * per-size figures are on OVHcloud's product page and change over time, so check them there.
+ */
+export enum OctaviaSize {
+  SMALL = 'small',
+  MEDIUM = 'medium',
+  LARGE = 'large',
+}
+
+/** The size expected to fit 1,500 concurrent users of documents and AJAX, ~120 Mbit/s (see {@link OctaviaSize}). */
+export const RECOMMENDED_OCTAVIA_SIZE = OctaviaSize.SMALL;
+
+/** Octavia counts monitor retries from 1 to 10 (`max_retries`, `max_retries_down`). */
+const MAX_OCTAVIA_RETRIES = 10;
+
+/** Props of {@link OctaviaBalancer}. */
+export interface OctaviaBalancerProps {
+  /** The vSwitch of the VIP (the DMZ). Its router needs an external gateway (floating IP). */
+  readonly vswitch: PrivateVSwitch;
+  /** Concurrent users the entry is sized for; the listener's `connection_limit` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
+  readonly expectedConcurrentUsers?: number;
+  /** TCP port of the HTTP listener. @default 80 */
+  readonly listenerPort?: number;
+  /** Id of the Octavia flavor (an {@link OctaviaSize} of the region: `openstack loadbalancer flavor list`). @default - the cloud's default flavor */
+  readonly flavorId?: string;
+  /** Planned address of the VIP on the vSwitch. @default - the next free planned address */
+  readonly vipAddress?: string;
+  /** Public network of the floating IP; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+}
+
+/** The tier behind an {@link OctaviaBalancer}. */
+export interface OctaviaTarget extends HttpTarget {
+  /** The pool (ROUND_ROBIN, no persistence). */
+  readonly pool: LbPoolV2;
+  /** The health monitor. */
+  readonly monitor: LbMonitorV2;
+  /** One member per instance of the tier, in order. */
+  readonly members: readonly LbMemberV2[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A public HTTP entry managed by OpenStack (Octavia, OVHcloud's Public Cloud Load Balancer): the
+ * load balancer with its VIP planned on the vSwitch (`Resource`, `node.defaultChild`), an HTTP
+ * listener (`Listener`) whose `connection_limit` is sized from the expected users and which adds
+ * X-Forwarded-For, a floating IP on the VIP port (`FloatingIp`, `FloatingIpAssociation`), and, once
+ * a target is added, a ROUND_ROBIN pool without session persistence (`Pool`), an HTTP monitor
+ * (`Monitor`) and one member per instance of the tier (`Member-<instance id>`).
+ *
+ * Members give `subnet_id` = the tier's subnet. Octavia then plugs each amphora into that subnet
+ * with an address from its DHCP pool, and requests and health checks reach the members from there.
+ * So the tier's connections allow the members' port from the tier vSwitch's DHCP pool (as CIDRs):
+ * the only addresses the amphorae can have there, and none of the planned (fixed) ones.
+ */
+export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
+  /** The Octavia load balancer. */
+  public readonly resource: LbLoadbalancerV2;
+  /** The HTTP listener. */
+  public readonly listener: LbListenerV2;
+  /** The floating IP; the entry's public address is `floatingIp.address`. */
+  public readonly floatingIp: NetworkingFloatingipV2;
+  /** The floating IP's association with the VIP port. */
+  public readonly floatingIpAssociation: NetworkingFloatingipAssociateV2;
+  /** The VIP's planned address. */
+  public readonly vipAddress: string;
+  /** TCP port of the listener. */
+  public readonly listenerPort: number;
+  /** Concurrent users the entry is sized for. */
+  public readonly expectedConcurrentUsers: number;
+  /** The listener's `connection_limit`. */
+  public readonly connectionLimit: number;
+  /** The Octavia flavor id, when one was given. */
+  public readonly flavorId: string | undefined;
+  /** The vSwitch of the VIP. */
+  public readonly vswitch: PrivateVSwitch;
+  /** The external network of the floating IP. */
+  public readonly externalNetwork: ExternalNetwork;
+  private targetValue?: OctaviaTarget;
+
+  constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
+    super(scope, id);
+    this.vswitch = props.vswitch;
+    this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    this.expectedConcurrentUsers = requireConcurrentUsers(this, 'expectedConcurrentUsers', props.expectedConcurrentUsers ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY);
+    this.connectionLimit = connectionLimitFor(this.expectedConcurrentUsers);
+    this.listenerPort = props.listenerPort ?? 80;
+    requireIntegerInRange(this, 'listenerPort', this.listenerPort, 1, 65535);
+    if (props.flavorId !== undefined && !Token.isUnresolved(props.flavorId) && !UUID.test(props.flavorId)) {
+      throw new HostingStacksError(this, 'flavorId', props.flavorId,
+        "must be the id (a UUID) of an Octavia flavor, not its name: take it from 'openstack loadbalancer flavor list' in the region");
+    }
+    this.flavorId = props.flavorId;
+    requireGatewayRouter(this, this.vswitch, this.externalNetwork);
+    if (props.vipAddress !== undefined && parseIpv4(props.vipAddress) === undefined) {
+      throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
+    }
+    this.vipAddress = this.vswitch.allocateAddress(this, props.vipAddress);
+
+    this.resource = new LbLoadbalancerV2(this, 'Resource', {
+      name: resourceName(this),
+      description: `hosting-stacks: ${this.node.path}`,
+      vipSubnetId: this.vswitch.subnet.id,
+      vipAddress: this.vipAddress,
+      flavorId: this.flavorId,
+    });
+    this.node.defaultChild = this.resource;
+    this.listener = new LbListenerV2(this, 'Listener', {
+      name: resourceName(this, 'http'),
+      loadbalancerId: this.resource.id,
+      protocol: 'HTTP',
+      protocolPort: this.listenerPort,
+      connectionLimit: this.connectionLimit,
+      insertHeaders: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true' },
+      timeoutClientData: ENTRY_TIMEOUTS.clientMs,
+      timeoutMemberConnect: ENTRY_TIMEOUTS.connectMs,
+      timeoutMemberData: ENTRY_TIMEOUTS.serverMs,
+    });
+    this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
+      pool: this.externalNetwork.name,
+      description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
+    });
+    this.floatingIpAssociation = associateFloatingIp(this, this.floatingIp, this.resource.vipPortId, this.vswitch);
+
+    this.node.addValidation({
+      validate: () => this.targetValue ? [] : [`${this.node.path}: 'target' (undefined) must be set; call addTarget(tier, { port })`],
+    });
+  }
+
+  /** The tier behind the entry, once added. */
+  public get target(): OctaviaTarget | undefined {
+    return this.targetValue;
+  }
+
+  /**
+   * Creates the ROUND_ROBIN pool, its monitor and one member per instance of `tier`, and lets the
+   * amphorae in on `options.port` in the tier's connections. One tier per balancer.
+   */
+  public addTarget(tier: IServerTier, options: HttpTargetOptions): OctaviaTarget {
+    if (this.targetValue) {
+      throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
+    }
+    requireIntegerInRange(this, 'port', options.port, 1, 65535);
+    requireReachableTier(this, this.vswitch, tier);
+    const healthCheck = options.healthCheck ?? HealthCheck.http();
+    this.requireOctaviaHealthCheck(healthCheck);
+
+    const memberVswitch = tier.cluster.vswitch;
+    const pool = new LbPoolV2(this, 'Pool', {
+      name: resourceName(this, 'members'),
+      listenerId: this.listener.id,
+      protocol: 'HTTP',
+      lbMethod: 'ROUND_ROBIN',
+    });
+    const http = healthCheck.kind === HealthCheckKind.HTTP;
+    const monitor = new LbMonitorV2(this, 'Monitor', {
+      name: resourceName(this, 'health'),
+      poolId: pool.id,
+      type: http ? 'HTTP' : 'TCP',
+      delay: healthCheck.intervalSeconds,
+      timeout: healthCheck.timeoutSeconds,
+      maxRetries: healthCheck.healthyThreshold,
+      maxRetriesDown: healthCheck.unhealthyThreshold,
+      httpMethod: http ? 'GET' : undefined,
+      urlPath: http ? healthCheck.path : undefined,
+      expectedCodes: http ? String(healthCheck.expectedStatus) : undefined,
+    });
+    const members = tier.cluster.instances.map((instance) => new LbMemberV2(this, `Member-${instance.node.id}`, {
+      name: instance.hostname,
+      poolId: pool.id,
+      address: instance.address,
+      protocolPort: options.port,
+      subnetId: memberVswitch.subnet.id,
+    }));
+    const pool0 = memberVswitch.dhcpPool;
+    const amphoraSources = dhcpPoolCidrs(memberVswitch);
+    const memberRules = amphoraSources.map((cidr) => tier.connections.allowFrom(Peer.ipv4(cidr), Port.tcp(options.port),
+      `Octavia amphorae: plugged into ${memberVswitch.node.path} (member subnet_id), they take addresses from its DHCP pool ${pool0.start}-${pool0.end} and send requests and health checks from there`));
+    this.targetValue = {
+      tier,
+      port: options.port,
+      healthCheck,
+      memberAddresses: tier.cluster.instances.map((i) => i.address),
+      memberRules,
+      trustedProxies: amphoraSources,
+      pool,
+      monitor,
+      members,
+    };
+    return this.targetValue;
+  }
+
+  /** Octavia monitors count whole seconds, need timeout <= delay and 1-10 retries. */
+  private requireOctaviaHealthCheck(hc: HealthCheck): void {
+    if (!Number.isInteger(hc.intervalSeconds) || hc.intervalSeconds < 1) {
+      throw new HostingStacksError(this, 'healthCheck.intervalSeconds', hc.intervalSeconds, 'must be a whole number of seconds, at least 1 (Octavia monitor delay)');
+    }
+    if (!Number.isInteger(hc.timeoutSeconds) || hc.timeoutSeconds < 1 || hc.timeoutSeconds > hc.intervalSeconds) {
+      throw new HostingStacksError(this, 'healthCheck.timeoutSeconds', hc.timeoutSeconds,
+        `must be a whole number of seconds from 1 to the interval (${hc.intervalSeconds}); Octavia refuses a monitor timeout above its delay`);
+    }
+    requireIntegerInRange(this, 'healthCheck.healthyThreshold', hc.healthyThreshold, 1, MAX_OCTAVIA_RETRIES);
+    requireIntegerInRange(this, 'healthCheck.unhealthyThreshold', hc.unhealthyThreshold, 1, MAX_OCTAVIA_RETRIES);
+  }
+}

@@ -1,0 +1,278 @@
+import { TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { SharedfilesystemShareAccessV2 } from '../../.gen/providers/openstack/sharedfilesystem-share-access-v2';
+import { SharedfilesystemShareV2 } from '../../.gen/providers/openstack/sharedfilesystem-share-v2';
+import { ConfigSyntax, HostFile } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { IConnectable } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { parseCidr } from '../core/ipv4';
+import { resourceName } from '../core/naming';
+import { Port } from '../core/port';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import { INfsShare } from './nfs';
+import {
+  isNormalizedAbsolutePath,
+  NFS4_PORT,
+  NFS_EXPORT_OPTIONS,
+  NFS_MOUNT_OPTIONS,
+  renderNfsAutomountUnit,
+  renderNfsExports,
+  renderNfsMountUnit,
+  renderNfsServerConf,
+  systemdUnitNameForPath,
+} from './nfs-config';
+
+/** Where the shared files are served from. */
+export enum NfsBackend {
+  /** An OpenStack Manila share (OVHcloud "File Storage Service"): no server to run. */
+  MANILA = 'manila',
+  /** A Debian 12 VM running the kernel NFS server (nfs-kernel-server), NFSv4 only. */
+  NFS_SERVER_VM = 'nfs-server-vm',
+}
+
+/** Manila's share type on OVHcloud Public Cloud (one availability zone, needs a share network). */
+export const OVH_MANILA_SHARE_TYPE = 'standard-1az';
+
+/** Where the NFS server VM keeps the shared folders (`<root>/<name>`). */
+export const NFS_SERVER_EXPORT_ROOT = '/srv/nfs';
+
+/** GB of the NFS server VM's boot volume kept for the system, on top of the share's size. */
+export const NFS_SERVER_SYSTEM_GB = 10;
+
+/** nfsd kernel threads of the NFS server VM (nfs-utils' default is 8; web servers open many files at once). */
+export const NFS_SERVER_THREADS = 32;
+
+/** Seconds a client's mount waits for the server before giving up until the next access. */
+export const NFS_MOUNT_TIMEOUT_SECONDS = 30;
+
+/** Paths of the files the NFS server VM and its clients get. */
+export const NFS_PATHS = {
+  exports: '/etc/exports',
+  serverConf: '/etc/nfs.conf.d/hosting-stacks.conf',
+  unitDir: '/etc/systemd/system',
+} as const;
+
+/** Props of {@link SharedFiles}. */
+export interface SharedFilesProps {
+  /** Where the files are served from. @default NfsBackend.MANILA */
+  readonly backend?: NfsBackend;
+  /** Size of the share in GB. */
+  readonly sizeGb: number;
+  /** Name of the share: the Manila share name suffix and the NFS server's folder under /srv/nfs. @default - the construct id in kebab case */
+  readonly shareName?: string;
+  /** MANILA: Manila share type. @default OVH_MANILA_SHARE_TYPE ('standard-1az') */
+  readonly shareType?: string;
+  /**
+   * MANILA: id of the Manila share network the share is served on (OVHcloud's share type creates a
+   * share server per share network, so one is required). The provider schema used here has no
+   * share-network resource: create it once per project (`openstack share network create`).
+   * @default - a Terraform variable `<share resource name>_share_network_id` the operator sets
+   */
+  readonly shareNetworkId?: string;
+  /** NFS_SERVER_VM: the vSwitch the server is on (required for that backend). @default - none */
+  readonly vswitch?: PrivateVSwitch;
+  /** NFS_SERVER_VM: flavor of the server (required for that backend). @default - none */
+  readonly flavor?: Flavor;
+  /** NFS_SERVER_VM: host name prefix. @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/** One client network allowed to mount the share. */
+export interface NfsClientAccess {
+  /** The client construct. */
+  readonly client: IConnectable;
+  /** The client's network. */
+  readonly cidr: string;
+  /** MANILA: the access rule; undefined for the NFS server VM. */
+  readonly resource?: SharedfilesystemShareAccessV2;
+}
+
+/**
+ * Files shared over NFSv4 between tiers (Magento's media between back-office, front-ends and the
+ * DMZ content server), from either an OpenStack Manila share or an NFS server VM:
+ *
+ * - `MANILA`: `openstack_sharedfilesystem_share_v2` (NFS) and one `ip` access rule (rw) per client
+ *   network; the export path is Manila's first export location, a Terraform reference resolved at apply.
+ * - `NFS_SERVER_VM`: one stateful Debian 12 server with nfs-kernel-server, NFSv4 only (no rpcbind,
+ *   statd or mountd ports), `/etc/exports` listing exactly the client networks, and TCP 2049 open
+ *   only to the clients' security groups.
+ *
+ * Clients mount it with a systemd `.mount` unit started by an `.automount` unit, so a share not yet
+ * ready when a client boots is mounted on the next access instead of never.
+ */
+export class SharedFiles extends Construct implements INfsShare {
+  /** The backend. */
+  public readonly backend: NfsBackend;
+  /** Size in GB. */
+  public readonly sizeGb: number;
+  /** Name of the share. */
+  public readonly shareName: string;
+  /** MANILA: the share, construct id `Resource`. */
+  public readonly share?: SharedfilesystemShareV2;
+  /** MANILA: the Terraform variable holding the share network id, when no id was given. */
+  public readonly shareNetworkVariable?: TerraformVariable;
+  /** NFS_SERVER_VM: the server. */
+  public readonly server?: ServerCluster;
+  /** NFS_SERVER_VM: the exported folder on the server. */
+  public readonly exportPath?: string;
+  /** What clients mount: `address:/path`, or a Terraform reference to Manila's export location. */
+  public readonly remotePath: string;
+  private readonly accessList: NfsClientAccess[] = [];
+
+  constructor(scope: Construct, id: string, props: SharedFilesProps) {
+    super(scope, id);
+    this.backend = props.backend ?? NfsBackend.MANILA;
+    requireIntegerInRange(this, 'sizeGb', props.sizeGb, 1, 16384);
+    this.sizeGb = props.sizeGb;
+    this.shareName = props.shareName ?? kebab(id);
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(this.shareName)) {
+      throw new HostingStacksError(this, 'shareName', this.shareName, 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)');
+    }
+
+    if (this.backend === NfsBackend.MANILA) {
+      for (const p of ['vswitch', 'flavor', 'hostnamePrefix'] as const) {
+        if (props[p] !== undefined) throw new HostingStacksError(this, p, describe(props[p]), 'applies only to the NFS_SERVER_VM backend');
+      }
+      if (props.shareNetworkId !== undefined && !props.shareNetworkId.trim()) {
+        throw new HostingStacksError(this, 'shareNetworkId', props.shareNetworkId, 'must be the id of a Manila share network (omit it to get a Terraform variable)');
+      }
+      const name = resourceName(this);
+      let shareNetworkId = props.shareNetworkId;
+      if (shareNetworkId === undefined) {
+        this.shareNetworkVariable = new TerraformVariable(this, 'ShareNetworkId', {
+          type: 'string',
+          nullable: false,
+          description: `Id of the Manila share network that serves the share ${name} (openstack share network list)`,
+        });
+        this.shareNetworkVariable.overrideLogicalId(`${name.replace(/-/g, '_')}_share_network_id`);
+        shareNetworkId = this.shareNetworkVariable.stringValue;
+      }
+      this.share = new SharedfilesystemShareV2(this, 'Resource', {
+        name,
+        description: `hosting-stacks: ${this.node.path}`,
+        shareProto: 'NFS',
+        size: this.sizeGb,
+        shareType: props.shareType ?? OVH_MANILA_SHARE_TYPE,
+        shareNetworkId,
+      });
+      this.remotePath = this.share.exportLocations.get(0).path;
+    } else {
+      if (!props.vswitch) throw new HostingStacksError(this, 'vswitch', undefined, 'is required for the NFS_SERVER_VM backend');
+      if (!props.flavor) throw new HostingStacksError(this, 'flavor', undefined, 'is required for the NFS_SERVER_VM backend');
+      for (const p of ['shareType', 'shareNetworkId'] as const) {
+        if (props[p] !== undefined) throw new HostingStacksError(this, p, props[p], 'applies only to the MANILA backend');
+      }
+      this.exportPath = `${NFS_SERVER_EXPORT_ROOT}/${this.shareName}`;
+      this.server = new ServerCluster(this, 'Server', {
+        vswitch: props.vswitch,
+        count: 1,
+        flavor: props.flavor,
+        stateful: true,
+        bootVolumeGb: this.sizeGb + NFS_SERVER_SYSTEM_GB,
+        hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      });
+      const host = this.server.instances[0];
+      this.remotePath = `${host.address}:${this.exportPath}`;
+      this.configureServer(host, this.exportPath);
+    }
+    this.node.addValidation({
+      validate: () => (this.accessList.length === 0 ? [`${this.node.path}: the share has no client; call allowClient(client, cidr) for each network that mounts it`] : []),
+    });
+  }
+
+  /** The client networks allowed so far, in call order. */
+  public get clients(): readonly NfsClientAccess[] {
+    return [...this.accessList];
+  }
+
+  /** The networks that may mount the share, without duplicates, in call order. */
+  public get clientCidrs(): readonly string[] {
+    return [...new Set(this.accessList.map((a) => a.cidr))];
+  }
+
+  /**
+   * Opens the share read-write to `client` on the network `cidr`: a Manila `ip` access rule for the
+   * network, or an `/etc/exports` entry for it plus TCP 2049 from the client's security group.
+   * Calling it again for the same network adds no second rule or entry.
+   */
+  public allowClient(client: IConnectable, cidr: string): void {
+    const block = parseCidr(cidr);
+    if (!block) throw new HostingStacksError(this, 'cidr', cidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.0.2.0/24'");
+    if (block.prefix === 0) throw new HostingStacksError(this, 'cidr', cidr, 'is the whole internet; a share is opened to client networks only');
+    const existing = this.accessList.find((a) => a.cidr === block.text);
+    let resource = existing?.resource;
+    if (this.share && !existing) {
+      resource = new SharedfilesystemShareAccessV2(this, `Access-${block.text.replace(/[./]/g, '_')}`, {
+        shareId: this.share.id,
+        accessType: 'ip',
+        accessTo: block.text,
+        accessLevel: 'rw',
+      });
+    }
+    if (this.server) this.server.connections.allowFrom(client, Port.tcp(NFS4_PORT), `NFSv4 from ${client.connections.owner.node.path}`);
+    if (!this.accessList.some((a) => a.cidr === block.text && a.client === client)) this.accessList.push({ client, cidr: block.text, resource });
+  }
+
+  /**
+   * Mounts the share on `host` at `mountPoint`: nfs-common, a `<escaped mount point>.mount` unit
+   * (`Type=nfs4`, `Options=_netdev,nofail,hard,noatime,vers=4.2`) and the `.automount` unit that
+   * starts it, enabled.
+   */
+  public mountOn(host: ServerInstance, mountPoint: string): void {
+    this.addMountUnits(host, mountPoint);
+  }
+
+  /** Like {@link SharedFiles.mountOn}, returning the `.mount` and `.automount` files it adds. */
+  public addMountUnits(host: ServerInstance, mountPoint: string): { readonly mount: HostFile; readonly automount: HostFile } {
+    if (!isNormalizedAbsolutePath(mountPoint) || mountPoint === '/') {
+      throw new HostingStacksError(this, 'mountPoint', mountPoint, "must be an absolute path other than '/' without empty, '.' or '..' segments or a trailing '/'");
+    }
+    const cc = host.cloudConfig;
+    cc.addPackages('nfs-common');
+    const mountUnit = systemdUnitNameForPath(mountPoint, 'mount');
+    const automountUnit = systemdUnitNameForPath(mountPoint, 'automount');
+    const mount = cc.addFile({
+      path: `${NFS_PATHS.unitDir}/${mountUnit}`,
+      syntax: ConfigSyntax.SYSTEMD_UNIT,
+      content: renderNfsMountUnit({ what: this.remotePath, where: mountPoint, options: NFS_MOUNT_OPTIONS, timeoutSeconds: NFS_MOUNT_TIMEOUT_SECONDS, share: this.node.path }),
+    });
+    const automount = cc.addFile({
+      path: `${NFS_PATHS.unitDir}/${automountUnit}`,
+      syntax: ConfigSyntax.SYSTEMD_UNIT,
+      content: renderNfsAutomountUnit({ where: mountPoint, share: this.node.path }),
+    });
+    cc.addPreServiceCommand('mkdir', '-p', mountPoint);
+    cc.addServices(automountUnit);
+    return { mount, automount };
+  }
+
+  private configureServer(host: ServerInstance, exportPath: string): void {
+    const cc = host.cloudConfig;
+    cc.addPackages('nfs-kernel-server');
+    const clientEntries = () => this.clientCidrs.map((cidr) => ({ cidr, options: NFS_EXPORT_OPTIONS }));
+    cc.addFile({
+      path: NFS_PATHS.exports,
+      syntax: ConfigSyntax.NFS_EXPORTS,
+      // Rendered when cloud-init is rendered: clients are added after construction.
+      get content(): string {
+        return renderNfsExports({ hostname: host.hostname, exports: [{ path: exportPath, clients: clientEntries() }] });
+      },
+    });
+    cc.addFile({ path: NFS_PATHS.serverConf, content: renderNfsServerConf({ fileName: 'hosting-stacks.conf', port: NFS4_PORT, threads: NFS_SERVER_THREADS }) });
+    // The web servers write as www-data (uid 33 on every Debian host); root is squashed to nobody.
+    cc.addPreServiceCommand('install', '-d', '-o', 'www-data', '-g', 'www-data', '-m', '2775', exportPath);
+    // NFSv4 needs none of the NFSv3 side services; masked, they cannot be reached even by mistake.
+    cc.addPreServiceCommand('systemctl', 'mask', '--now', 'rpcbind.service', 'rpcbind.socket', 'rpc-statd.service');
+    cc.addServices('nfs-server');
+  }
+}
+
+function describe(value: unknown): unknown {
+  return value instanceof Construct ? value.node.path : typeof value === 'object' && value !== null ? value.constructor.name : value;
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

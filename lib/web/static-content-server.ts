@@ -1,0 +1,197 @@
+import { Construct } from 'constructs';
+import { HealthCheck } from '../balancing/health-check';
+import { ConfigSyntax } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { Connections, Peer } from '../core/connections';
+import { IHttpBackend } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { parseCidr } from '../core/ipv4';
+import { Port } from '../core/port';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import { INfsShare } from '../storage/nfs';
+import {
+  FONT_FILE_PATTERN,
+  NGINX_GZIP_TYPES,
+  NGINX_PATHS,
+  NginxStaticConfigModel,
+  ONE_YEAR_SECONDS,
+  renderNginxConfig,
+  VERSIONED_ASSET_PATTERNS,
+} from './nginx-config';
+
+/** The static root: Magento 1's `media/` (shared over NFS), `skin/` and `js/` (deployed) below it. */
+export const STATIC_ROOT = '/var/www/static';
+
+/** Where the shared media are mounted on the content server. */
+export const STATIC_MEDIA_MOUNT_POINT = `${STATIC_ROOT}/media`;
+
+/** Magento 1's public static folders, served under the same paths as on the shop's own host. */
+export const MAGENTO1_STATIC_PREFIXES: readonly string[] = ['/media/', '/skin/', '/js/'];
+
+/**
+ * Magento 1 media folders that its `.htaccess` files deny (paid downloadable products, customer
+ * uploads, import files, temporary files): never served by the origin.
+ */
+export const MAGENTO1_PRIVATE_MEDIA_PREFIXES: readonly string[] = ['/media/downloadable/', '/media/customer/', '/media/import/', '/media/tmp/'];
+
+/** Default lifetime of unversioned assets: an hour, so a replaced image shows within one. */
+export const DEFAULT_UNVERSIONED_MAX_AGE_SECONDS = 3600;
+
+/** Props of {@link StaticContentServer}. */
+export interface StaticContentServerProps {
+  /** The DMZ vSwitch the servers are on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Flavor of the servers. */
+  readonly flavor: Flavor;
+  /** Host names of the static site: its public names and the Host header the CDN pulls with (`static.example.com`). */
+  readonly hostNames: string[];
+  /** Number of servers. @default 1 (case study 5: "a content server"; the CDN in front absorbs the load and keeps serving cached objects) */
+  readonly count?: number;
+  /** Shared media, mounted at /var/www/static/media and opened to the vSwitch's network. @default - no mount: media are deployed like skin/ and js/ */
+  readonly media?: INfsShare;
+  /**
+   * The CDN's pull (origin shield) networks. When given, TCP 80 is open only to them; otherwise to
+   * the internet, as a DMZ origin is public by nature. @default - open to the internet
+   */
+  readonly cdnCidrs?: string[];
+  /** Connections per nginx worker. @default 4096 */
+  readonly workerConnections?: number;
+  /** Seconds browsers and the CDN keep unversioned assets. @default DEFAULT_UNVERSIONED_MAX_AGE_SECONDS (3600) */
+  readonly unversionedMaxAgeSeconds?: number;
+  /** Path answered 200 for health checks. @default '/healthz' */
+  readonly healthCheckPath?: string;
+  /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/**
+ * The DMZ content server of a shop: nginx (Debian 12) serving Magento 1's static content (`/media/`,
+ * `/skin/`, `/js/` under /var/www/static) as the origin of a CDN. Media come from an NFS share
+ * mounted at /var/www/static/media; skin/ and js/ are put there by the deployment. The rendered
+ * `/etc/nginx/nginx.conf` is complete (see {@link renderNginxConfig}); the origin listens on TCP 80.
+ */
+export class StaticContentServer extends Construct implements IServerTier, IHttpBackend {
+  /** The servers. */
+  public readonly cluster: ServerCluster;
+  /** The network intent of the servers. */
+  public readonly connections: Connections;
+  /** Host names served. */
+  public readonly hostNames: readonly string[];
+  /** The CDN pull networks, when restricted. */
+  public readonly cdnCidrs?: readonly string[];
+  /** Connections per worker. */
+  public readonly workerConnections: number;
+  /** Cache-Control of versioned assets. */
+  public readonly versionedCacheControl: string;
+  /** Cache-Control of unversioned assets. */
+  public readonly defaultCacheControl: string;
+  /** Path answered 200 for health checks. */
+  public readonly healthCheckPath: string;
+  /** The health check a balancer in front should use. */
+  public readonly healthCheck: HealthCheck;
+  /** TCP port nginx listens on. */
+  public readonly backendPort = 80;
+  /** The shared media, when mounted. */
+  public readonly media?: INfsShare;
+
+  constructor(scope: Construct, id: string, props: StaticContentServerProps) {
+    super(scope, id);
+    const count = props.count ?? 1;
+    requireIntegerInRange(this, 'count', count, 1, 20);
+    if (props.hostNames.length === 0) throw new HostingStacksError(this, 'hostNames', props.hostNames, 'must name at least one host name');
+    for (const name of props.hostNames) {
+      if (!DNS_NAME.test(name)) throw new HostingStacksError(this, 'hostNames', name, "must be DNS names such as 'static.example.com'");
+    }
+    requireUnique(this, 'hostNames', props.hostNames, (n) => n.toLowerCase());
+    this.hostNames = [...props.hostNames];
+    this.workerConnections = props.workerConnections ?? 4096;
+    requireIntegerInRange(this, 'workerConnections', this.workerConnections, 64, 65536);
+    const maxAge = props.unversionedMaxAgeSeconds ?? DEFAULT_UNVERSIONED_MAX_AGE_SECONDS;
+    requireIntegerInRange(this, 'unversionedMaxAgeSeconds', maxAge, 0, ONE_YEAR_SECONDS);
+    this.healthCheckPath = props.healthCheckPath ?? '/healthz';
+    if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(this.healthCheckPath) || MAGENTO1_STATIC_PREFIXES.some((p) => `${this.healthCheckPath}/`.startsWith(p))) {
+      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
+        "must be an absolute path of letters, digits, '.', '_' and '-' segments (not starting with '.') outside /media/, /skin/ and /js/ (e.g. '/healthz')");
+    }
+    if (props.cdnCidrs !== undefined) {
+      if (props.cdnCidrs.length === 0) throw new HostingStacksError(this, 'cdnCidrs', props.cdnCidrs, 'must name at least one network (omit it to open the origin to the internet)');
+      for (const c of props.cdnCidrs) {
+        const block = parseCidr(c);
+        if (!block || block.prefix === 0) throw new HostingStacksError(this, 'cdnCidrs', c, "must be IPv4 CIDRs with no host bits set, other than 0.0.0.0/0 (e.g. '198.51.100.0/24')");
+      }
+      requireUnique(this, 'cdnCidrs', props.cdnCidrs);
+      this.cdnCidrs = [...props.cdnCidrs];
+    }
+    this.versionedCacheControl = `public, max-age=${ONE_YEAR_SECONDS}, immutable`;
+    this.defaultCacheControl = `public, max-age=${maxAge}`;
+    this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
+
+    this.cluster = new ServerCluster(this, 'Servers', {
+      vswitch: props.vswitch,
+      count,
+      flavor: props.flavor,
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.cluster.connections;
+    const http = Port.tcp(this.backendPort);
+    if (this.cdnCidrs) {
+      for (const c of this.cdnCidrs) this.connections.allowFrom(Peer.ipv4(c), http, `CDN pull from ${c}`);
+    } else {
+      this.connections.allowFromInternet(http, 'CDN origin in the DMZ: static content is public by nature and the CDN pulls from unlisted addresses');
+    }
+
+    this.media = props.media;
+    if (props.media) props.media.allowClient(this, props.vswitch.cidr);
+    this.cluster.configureHosts((host) => {
+      const cc = host.cloudConfig;
+      cc.addPackages('nginx');
+      cc.addFile({ path: NGINX_PATHS.config, syntax: ConfigSyntax.NGINX, content: renderNginxConfig(this.nginxModel(host.hostname)) });
+      for (const p of MAGENTO1_STATIC_PREFIXES) cc.addPreServiceCommand('install', '-d', '-m', '0755', `${STATIC_ROOT}${p.replace(/\/$/, '')}`);
+      if (props.media) props.media.mountOn(host, STATIC_MEDIA_MOUNT_POINT);
+      cc.addServices('nginx');
+    });
+  }
+
+  /** The servers' planned addresses. */
+  public get backendAddresses(): readonly string[] {
+    return this.cluster.addresses;
+  }
+
+  /** The nginx model of one host (production paths). */
+  public nginxModel(hostname: string): NginxStaticConfigModel {
+    return {
+      hostname,
+      user: 'www-data',
+      pidFile: NGINX_PATHS.pidFile,
+      errorLog: `${NGINX_PATHS.logDir}/error.log`,
+      accessLog: `${NGINX_PATHS.logDir}/access.log`,
+      tempDir: NGINX_PATHS.tempDir,
+      mimeTypesFile: NGINX_PATHS.mimeTypes,
+      workerConnections: this.workerConnections,
+      workerRlimitNofile: this.workerConnections * 2,
+      listen: String(this.backendPort),
+      serverNames: this.hostNames,
+      root: STATIC_ROOT,
+      servedPrefixes: MAGENTO1_STATIC_PREFIXES,
+      deniedPrefixes: MAGENTO1_PRIVATE_MEDIA_PREFIXES,
+      healthCheckPath: this.healthCheckPath,
+      versionedPatterns: VERSIONED_ASSET_PATTERNS,
+      versionedCacheControl: this.versionedCacheControl,
+      defaultCacheControl: this.defaultCacheControl,
+      corsPattern: FONT_FILE_PATTERN,
+      gzipTypes: NGINX_GZIP_TYPES,
+      gzipCompLevel: 5,
+      gzipMinLength: 256,
+      openFileCache: { max: 20000, inactiveSeconds: 60, validSeconds: 30, minUses: 2 },
+      keepaliveTimeoutSeconds: 65,
+      keepaliveRequests: 1000,
+    };
+  }
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

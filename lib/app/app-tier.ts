@@ -223,7 +223,7 @@ function dataSourceFor(database: IMysqlDatabase, poolSize: number): TomcatDataSo
 }
 
 /** Wraps a Terraform string reference so its value is XML-escaped when Terraform resolves it. */
-function xmlEscapedAtApply(reference: string): string {
+export function xmlEscapedAtApply(reference: string): string {
   let v = reference;
   for (const [c, e] of [['&', '&amp;'], ['<', '&lt;'], ['>', '&gt;'], ['"', '&quot;'], ["'", '&apos;']] as const) {
     v = Fn.replace(v, Fn.rawString(c), Fn.rawString(e));

@@ -1,0 +1,323 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { apacheMpmLimitsForRam } from '../../lib/web/apache-config';
+import {
+  MagentoApacheConfig,
+  MagentoLocalXml,
+  MagentoPhpIni,
+  PhpFpmConfig,
+  PhpFpmPoolConfig,
+  PhpFpmProcessManager,
+  phpFpmSizingForRam,
+  renderMagentoApacheConfig,
+  renderMagentoLocalXml,
+  renderMagentoPhpIni,
+  renderMagentoReleaseScript,
+  renderPhpFpmConfig,
+  renderPhpFpmPoolConfig,
+  xmlEscape,
+} from '../../lib/magento/magento-config';
+import { checkShell } from '../support/config-checks';
+import { checkApache, checkPhpFpm, checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkXml, requireBinary, run, scratch } from '../support/daemons';
+
+function apacheModel(overrides: Partial<MagentoApacheConfig> = {}): MagentoApacheConfig {
+  return {
+    serverName: 'www.example.com',
+    listenAddress: '*',
+    listenPort: 80,
+    modulesDir: '/usr/lib/apache2/modules',
+    runUser: 'www-data',
+    runGroup: 'www-data',
+    pidFile: '@SCRATCH@/apache2.pid',
+    runtimeDir: '@SCRATCH@',
+    logDir: '@SCRATCH@',
+    mimeTypesFile: '/etc/mime.types',
+    documentRoot: '@SCRATCH@/magento',
+    deniedDirectories: ['app', 'var', 'media/downloadable'],
+    adminFrontName: 'admin',
+    phpFpmSocket: '@SCRATCH@/php-fpm.sock',
+    phpTimeoutSeconds: 60,
+    healthCheckPath: '/healthz',
+    phpFpmStatusPath: '/fpm-status',
+    rewriteExemptPattern: '^(healthz|fpm-status|server-status)$',
+    staticMaxAgeDays: 7,
+    timeoutSeconds: 60,
+    keepAliveTimeoutSeconds: 5,
+    mpm: apacheMpmLimitsForRam(4, 150)!,
+    ...overrides,
+  };
+}
+
+function fpmModel(overrides: Partial<PhpFpmConfig> = {}): PhpFpmConfig {
+  return {
+    pidFile: '@SCRATCH@/php-fpm.pid',
+    errorLog: '@SCRATCH@/php-fpm.log',
+    emergencyRestartThreshold: 10,
+    emergencyRestartIntervalSeconds: 60,
+    processControlTimeoutSeconds: 10,
+    poolFiles: ['@SCRATCH@/pool.conf'],
+    ...overrides,
+  };
+}
+
+function poolModel(overrides: Partial<PhpFpmPoolConfig> = {}): PhpFpmPoolConfig {
+  return {
+    name: 'magento',
+    user: 'www-data',
+    group: 'www-data',
+    listen: '@SCRATCH@/php-fpm.sock',
+    listenOwner: 'www-data',
+    listenGroup: 'www-data',
+    listenBacklog: 511,
+    pm: PhpFpmProcessManager.STATIC,
+    maxChildren: 24,
+    startServers: 6,
+    minSpareServers: 3,
+    maxSpareServers: 12,
+    maxRequests: 500,
+    statusPath: '/fpm-status',
+    pingPath: '/healthz',
+    pingResponse: 'ok',
+    slowlogFile: '@SCRATCH@/slow.log',
+    requestSlowlogTimeoutSeconds: 5,
+    requestTerminateTimeoutSeconds: 60,
+    ...overrides,
+  };
+}
+
+function iniModel(overrides: Partial<MagentoPhpIni> = {}): MagentoPhpIni {
+  return {
+    memoryLimitMb: 512,
+    maxExecutionTimeSeconds: 60,
+    uploadMaxMb: 64,
+    realpathCacheSizeKb: 4096,
+    realpathCacheTtlSeconds: 600,
+    timezone: 'UTC',
+    opcache: { memoryMb: 256, internedStringsMb: 32, maxAcceleratedFiles: 32531, validateTimestamps: false, revalidateFreqSeconds: 60 },
+    session: { saveHandler: 'redis', savePath: 'tcp://10.0.3.2:6379?auth=p%26w&database=2&timeout=2.5', gcMaxlifetimeSeconds: 86400 },
+    ...overrides,
+  };
+}
+
+function localXmlModel(overrides: Partial<MagentoLocalXml> = {}): MagentoLocalXml {
+  return {
+    installDate: 'Thu, 01 Jan 2015 00:00:00 +0000',
+    cryptKey: 'k&amp;ey',
+    database: { host: '10.0.3.10', port: 3306, username: 'magento', password: 'p&lt;w', name: 'magento', tablePrefix: '' },
+    sessions: { host: '10.0.3.2', port: 6379, password: 'r&amp;p', database: 0, timeoutSeconds: 2.5, maxConcurrency: 6, maxLifetimeSeconds: 2592000 },
+    cache: { host: '10.0.3.2', port: 6379, password: 'r&amp;p', database: 1 },
+    adminFrontName: 'admin',
+    ...overrides,
+  };
+}
+
+/** Reads `key = value` lines of an ini/pool file into a map. */
+function keyValues(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Za-z0-9_.]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) m.set(match[1], match[2]);
+  }
+  return m;
+}
+
+describe('phpFpmSizingForRam', () => {
+  test('given 4 GB and the defaults, then (4096 - 768 - 256) / 128 = 24 children', () => {
+    expect(phpFpmSizingForRam(4)).toEqual({ maxChildren: 24, ramMb: 4096, reservedMb: 1024, childMb: 128 });
+  });
+  test('given 8 GB, then 56 children', () => {
+    expect(phpFpmSizingForRam(8)!.maxChildren).toBe(56);
+  });
+  test('given RAM that holds no child, then undefined', () => {
+    expect(phpFpmSizingForRam(1)).toBeUndefined();
+  });
+});
+
+describe('renderPhpFpmConfig / renderPhpFpmPoolConfig', () => {
+  test('when rendered, then the pool has the socket, pm, max_children, status, ping and slow log', () => {
+    const kv = keyValues(renderPhpFpmPoolConfig(poolModel()));
+    expect(kv.get('listen')).toBe('@SCRATCH@/php-fpm.sock');
+    expect(kv.get('pm')).toBe('static');
+    expect(kv.get('pm.max_children')).toBe('24');
+    expect(kv.has('pm.start_servers')).toBe(false);
+    expect(kv.get('pm.max_requests')).toBe('500');
+    expect(kv.get('pm.status_path')).toBe('/fpm-status');
+    expect(kv.get('ping.path')).toBe('/healthz');
+    expect(kv.get('slowlog')).toBe('@SCRATCH@/slow.log');
+    expect(kv.get('request_slowlog_timeout')).toBe('5s');
+  });
+
+  test('given pm dynamic, then the spare-server bounds are written', () => {
+    const kv = keyValues(renderPhpFpmPoolConfig(poolModel({ pm: PhpFpmProcessManager.DYNAMIC })));
+    expect([kv.get('pm'), kv.get('pm.start_servers'), kv.get('pm.min_spare_servers'), kv.get('pm.max_spare_servers')]).toEqual(['dynamic', '6', '3', '12']);
+  });
+
+  test('when the main config and its pool are checked by php-fpm8.2 -t, then they are accepted', () => {
+    const r = checkPhpFpm(renderPhpFpmConfig(fpmModel()), { 'pool.conf': renderPhpFpmPoolConfig(poolModel()) });
+    expect(r.output).toContain('test is successful');
+    expect(r.ok).toBe(true);
+    expect(checkPhpFpmPool(renderPhpFpmPoolConfig(poolModel({ pm: PhpFpmProcessManager.DYNAMIC }))).ok).toBe(true);
+    expect(checkPhpFpmMain(renderPhpFpmConfig(fpmModel({ poolFiles: ['/etc/php/8.2/fpm/pool.d/magento.conf'] }))).ok).toBe(true);
+  });
+
+  test('given dynamic spare bounds above max_children, then php-fpm8.2 -t rejects the pool', () => {
+    const r = checkPhpFpmPool(renderPhpFpmPoolConfig(poolModel({ pm: PhpFpmProcessManager.DYNAMIC, maxChildren: 2 })));
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('renderMagentoPhpIni', () => {
+  test('when rendered, then OPcache, memory and the Redis session handler are set', () => {
+    const kv = keyValues(renderMagentoPhpIni(iniModel()));
+    expect(kv.get('opcache.enable')).toBe('1');
+    expect(kv.get('opcache.memory_consumption')).toBe('256');
+    expect(kv.get('opcache.max_accelerated_files')).toBe('32531');
+    expect(kv.get('opcache.validate_timestamps')).toBe('0');
+    expect(kv.get('memory_limit')).toBe('512M');
+    expect(kv.get('session.save_handler')).toBe('redis');
+    expect(kv.get('session.save_path')).toBe('"tcp://10.0.3.2:6379?auth=p%26w&database=2&timeout=2.5"');
+  });
+
+  test('when checked by the PHP CLI with the Debian extensions, then every key is known and the file parses', () => {
+    const r = checkPhpIni(renderMagentoPhpIni(iniModel()));
+    expect(r.output.trim()).toBe('ini OK');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given an unknown key or a broken section, then the check fails', () => {
+    expect(checkPhpIni(`${renderMagentoPhpIni(iniModel())}\nopcache.enabel = 1\n`)).toMatchObject({ ok: false, output: expect.stringContaining('opcache.enabel') });
+    expect(checkPhpIni('[PHP\nmemory_limit = 1G\n').ok).toBe(false);
+  });
+});
+
+describe('renderMagentoLocalXml', () => {
+  test('when rendered, then it is well-formed and has the DB, Cm_RedisSession and Redis cache settings', () => {
+    const xml = renderMagentoLocalXml(localXmlModel());
+    expect(checkXml(xml).ok).toBe(true);
+    expect(xml).toContain('<host>10.0.3.10:3306</host>');
+    expect(xml).toContain('<password>p&lt;w</password>');
+    expect(xml).toContain('<session_save>db</session_save>');
+    expect(xml).toMatch(/<redis_session>\s+<host>10\.0\.3\.2<\/host>\s+<port>6379<\/port>\s+<password>r&amp;p<\/password>/);
+    expect(xml).toMatch(/<backend>Cm_Cache_Backend_Redis<\/backend>\s+<backend_options>\s+<server>10\.0\.3\.2<\/server>/);
+    expect(xml).toContain('<database>1</database>');
+    expect(xml).toContain('<frontName>admin</frontName>');
+  });
+
+  test('given an unescaped ampersand, then xmllint rejects the document', () => {
+    expect(checkXml(renderMagentoLocalXml(localXmlModel({ cryptKey: 'a&b' }))).ok).toBe(false);
+    expect(xmlEscape(`a&b<c>"d'`)).toBe('a&amp;b&lt;c&gt;&quot;d&apos;');
+  });
+});
+
+describe('renderMagentoReleaseScript', () => {
+  test('when rendered, then bash -n accepts it and it checks the SHA-256 before unpacking', () => {
+    const sha = 'a'.repeat(64);
+    const text = renderMagentoReleaseScript({ url: 'https://example.org/openmage-v20.0.0.zip', sha256: sha, documentRoot: '/var/www/magento', runUser: 'www-data', runGroup: 'www-data' });
+    expect(checkShell(text).ok).toBe(true);
+    expect(text).toContain(`sha256='${sha}'`);
+    expect(text.indexOf('sha256sum --check')).toBeLessThan(text.indexOf('unzip'));
+    expect(text).toContain("--exclude '/app/etc/local.xml' --exclude '/media/'");
+  });
+});
+
+describe('renderMagentoApacheConfig', () => {
+  test('when rendered, then PHP goes to the FPM socket, the health path to FPM ping and private folders are denied', () => {
+    const text = renderMagentoApacheConfig(apacheModel());
+    expect(text).toContain('SetHandler "proxy:unix:@SCRATCH@/php-fpm.sock|fcgi://localhost"');
+    expect(text).toMatch(/<Location "\/healthz">\s+SetHandler "proxy:unix:@SCRATCH@\/php-fpm\.sock\|fcgi:\/\/localhost"\s+<\/Location>/);
+    expect(text).toContain('<DirectoryMatch "^@SCRATCH@/magento/(app|var|media/downloadable)(/|$)">');
+    expect(text).toContain('<LocationMatch "^/(index\\.php/)?admin(/|$)">');
+    expect(text).toMatch(/^DocumentRoot "@SCRATCH@\/magento"$/m);
+    expect(text).toContain('LoadModule proxy_fcgi_module');
+    expect(text).toContain('ExpiresDefault "access plus 7 days"');
+    expect(text).toContain('AddOutputFilterByType DEFLATE text/html');
+  });
+
+  test('when checked by apache2 -t, then the complete config is accepted', () => {
+    const r = checkApache(renderMagentoApacheConfig(apacheModel()), { 'magento/index.php': '<?php\n' });
+    expect(r.output).toContain('Syntax OK');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given a module folder without the modules, then apache2 -t rejects the config', () => {
+    expect(checkApache(renderMagentoApacheConfig(apacheModel({ modulesDir: '@SCRATCH@/none' }))).ok).toBe(false);
+  });
+});
+
+function freePort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => {
+    const port = (s.address() as AddressInfo).port;
+    s.close(() => resolve(port));
+  }));
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitForStatus(url: string, status: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === status) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Apache and PHP-FPM from the rendered configs, on loopback', () => {
+  test('given a front controller, then PHP pages, rewrites, /healthz (FPM ping), denied folders and the denied admin behave', async () => {
+    requireBinary('apache2');
+    requireBinary('php-fpm8.2');
+    const port = await freePort();
+    const s = scratch('magento-run');
+    chmodSync(s.dir, 0o755);
+    const root = join(s.dir, 'magento');
+    s.write('magento/index.php', '<?php echo "magento:", $_SERVER["REQUEST_URI"], ":", ini_get("memory_limit");\n');
+    s.write('magento/app/etc/local.xml', '<config/>\n');
+    s.write('magento/skin/style.css', 'body{}\n');
+    s.write('magento/media/evil.php', '<?php echo "executed";\n');
+    mkdirSync(join(root, 'var'), { recursive: true });
+    run(['chmod', '-R', 'a+rX', s.dir]);
+    s.write('pool.conf', renderPhpFpmPoolConfig(poolModel({ maxChildren: 2 })).split('@SCRATCH@').join(s.dir));
+    s.write('conf.d/99-magento.ini', renderMagentoPhpIni(iniModel({ memoryLimitMb: 384, session: { saveHandler: 'files', savePath: s.dir, gcMaxlifetimeSeconds: 60 } })));
+    const fpmConf = s.write('php-fpm.conf', renderPhpFpmConfig(fpmModel()).split('@SCRATCH@').join(s.dir));
+    const apacheConf = s.write('apache2.conf', renderMagentoApacheConfig(apacheModel({ listenAddress: '127.0.0.1', listenPort: port })).split('@SCRATCH@').join(s.dir));
+    const fpm = spawn('php-fpm8.2', ['--nodaemonize', '-y', fpmConf, '-c', s.write('php.ini', '')], { stdio: 'ignore', env: { ...process.env, PHP_INI_SCAN_DIR: `/etc/php/8.2/fpm/conf.d:${join(s.dir, 'conf.d')}` } });
+    const apache = spawn('apache2', ['-D', 'FOREGROUND', '-f', apacheConf], { stdio: 'ignore' });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitForStatus(`${base}/healthz`, 200, 10000);
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok');
+      // Magento's front controller takes every path that is not a file, with the ini overrides applied.
+      const page = await fetch(`${base}/costumes/pirate.html`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe('magento:/costumes/pirate.html:384M');
+      const css = await fetch(`${base}/skin/style.css`);
+      expect(css.status).toBe(200);
+      expect(css.headers.get('cache-control')).toContain('max-age=604800');
+      expect((await fetch(`${base}/app/etc/local.xml`)).status).toBe(403);
+      expect((await fetch(`${base}/admin/dashboard`)).status).toBe(403);
+      expect((await fetch(`${base}/index.php/admin/`)).status).toBe(403);
+      const upload = await fetch(`${base}/media/evil.php`);
+      expect(upload.status).toBe(403);
+      expect(await upload.text()).not.toContain('executed');
+      expect((await fetch(`${base}/fpm-status`)).status).toBe(200);
+    } finally {
+      await stop(apache);
+      await stop(fpm);
+      s.cleanup();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+import { Construct } from 'constructs';
+import { ConfigSyntax } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { Connections } from '../core/connections';
+import { IRedisEndpoint } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { Secret } from '../core/secret';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import {
+  redisQuotedAtApply,
+  REDIS_DEFAULT_DISABLED_COMMANDS,
+  REDIS_PATHS,
+  RedisAppendFsync,
+  RedisEvictionPolicy,
+  renderRedisAuthConfig,
+  renderRedisConfig,
+} from './redis-config';
+
+/**
+ * Default share of the server's RAM Redis may fill (`maxmemory`). An AOF rewrite or RDB save forks
+ * the server; pages written meanwhile are copied, up to the whole data set in the worst case, so
+ * half the RAM is kept for that copy, the kernel and the page cache.
+ */
+export const REDIS_DEFAULT_MAXMEMORY_FRACTION = 0.5;
+
+/** Redis's well-known TCP port. */
+export const REDIS_DEFAULT_PORT = 6379;
+
+/** Props of {@link RedisServer}. */
+export interface RedisServerProps {
+  /** The vSwitch the server is on (the private data network). */
+  readonly vswitch: PrivateVSwitch;
+  /** Flavor of the server; `maxmemory` is sized from its RAM. */
+  readonly flavor: Flavor;
+  /** A specific planned address. @default - the next free planned address of the vSwitch */
+  readonly address?: string;
+  /** TCP port. @default REDIS_DEFAULT_PORT (6379) */
+  readonly port?: number;
+  /** The `requirepass` password. @default Secret.variable(this, 'redis_password', ...) */
+  readonly password?: Secret;
+  /** Share of the RAM Redis may fill, from 0.1 to 0.8. @default REDIS_DEFAULT_MAXMEMORY_FRACTION (0.5) */
+  readonly maxMemoryFraction?: number;
+  /**
+   * What Redis does at `maxmemory`. @default RedisEvictionPolicy.NOEVICTION: sessions are data, not
+   * cache; an evicted session is a customer logged out with an empty cart, silently, while a refused
+   * write is an error that monitoring sees
+   */
+  readonly evictionPolicy?: RedisEvictionPolicy;
+  /** fsync policy of the append-only file. @default RedisAppendFsync.EVERY_SECOND (at most 1 s of writes lost on a crash) */
+  readonly appendFsync?: RedisAppendFsync;
+  /** Seconds between TCP keep-alive probes to clients. @default 60 */
+  readonly tcpKeepaliveSeconds?: number;
+  /** Connections at once. @default 10000 (Redis's own default) */
+  readonly maxClients?: number;
+  /** Commands disabled (renamed to ""). @default REDIS_DEFAULT_DISABLED_COMMANDS */
+  readonly disabledCommands?: readonly string[];
+  /** Host name prefix; the host is `<prefix>-1`. @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/**
+ * One Redis 7 server (Debian 12 `redis-server`) on the private data network, holding the shop's
+ * sessions: bound to its planned address and 127.0.0.1, protected by a password that reaches the
+ * host only as a Terraform reference (in a 0640 file included by `redis.conf`), with a memory
+ * ceiling from the flavor's RAM, the append-only file fsynced every second and the commands no
+ * application needs disabled. Clients are let in with `redis.connections.allowFrom(tier, Port.tcp(redis.port))`.
+ *
+ * With the default `noeviction`, a full server refuses every write that needs memory: when
+ * Magento's cache shares the server (MagentoFrontends' default, database 1), size `maxmemory` for
+ * the cache too, or give the front-ends a separate cache server.
+ */
+export class RedisServer extends Construct implements IRedisEndpoint {
+  /** The server (one instance, stateful). */
+  public readonly cluster: ServerCluster;
+  /** The network intent of the server. */
+  public readonly connections: Connections;
+  /** The planned address clients connect to. */
+  public readonly address: string;
+  /** TCP port. */
+  public readonly port: number;
+  /** The `requirepass` password. */
+  public readonly password: Secret;
+  /** `maxmemory` in MB. */
+  public readonly maxMemoryMb: number;
+  /** What Redis does at `maxmemory`. */
+  public readonly evictionPolicy: RedisEvictionPolicy;
+  /** fsync policy of the append-only file. */
+  public readonly appendFsync: RedisAppendFsync;
+  /** Disabled commands. */
+  public readonly disabledCommands: readonly string[];
+
+  constructor(scope: Construct, id: string, props: RedisServerProps) {
+    super(scope, id);
+    this.port = props.port ?? REDIS_DEFAULT_PORT;
+    requireIntegerInRange(this, 'port', this.port, 1, 65535);
+    const fraction = props.maxMemoryFraction ?? REDIS_DEFAULT_MAXMEMORY_FRACTION;
+    if (!Number.isFinite(fraction) || fraction < 0.1 || fraction > 0.8) {
+      throw new HostingStacksError(this, 'maxMemoryFraction', fraction, 'must be a number from 0.1 to 0.8 (a fork for AOF rewrites and the OS need the rest)');
+    }
+    const keepalive = props.tcpKeepaliveSeconds ?? 60;
+    requireIntegerInRange(this, 'tcpKeepaliveSeconds', keepalive, 0, 7200);
+    const maxClients = props.maxClients ?? 10000;
+    requireIntegerInRange(this, 'maxClients', maxClients, 1, 1000000);
+    this.disabledCommands = (props.disabledCommands ?? REDIS_DEFAULT_DISABLED_COMMANDS).map((c) => c.toUpperCase());
+    for (const c of this.disabledCommands) {
+      if (!/^[A-Z][A-Z|-]*$/.test(c)) throw new HostingStacksError(this, 'disabledCommands', c, 'must be Redis command names (letters, e.g. FLUSHALL)');
+      if (c === 'AUTH' || c === 'PING') throw new HostingStacksError(this, 'disabledCommands', c, 'is needed by every client; it cannot be disabled');
+    }
+    requireUnique(this, 'disabledCommands', this.disabledCommands);
+    this.evictionPolicy = props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION;
+    this.appendFsync = props.appendFsync ?? RedisAppendFsync.EVERY_SECOND;
+    this.password = props.password ?? Secret.variable(this, 'redis_password', 'Password of the Redis server holding the sessions (requirepass)');
+
+    this.cluster = new ServerCluster(this, 'Server', {
+      vswitch: props.vswitch,
+      count: 1,
+      flavor: props.flavor,
+      stateful: true,
+      addresses: props.address === undefined ? undefined : [props.address],
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.cluster.connections;
+    this.address = this.cluster.addresses[0];
+    this.maxMemoryMb = Math.floor(this.cluster.flavor.ramGb * 1024 * fraction);
+    if (this.maxMemoryMb < 64) {
+      throw new HostingStacksError(this, 'flavor', this.cluster.flavor.name, `gives Redis ${this.maxMemoryMb} MB (${fraction} of ${this.cluster.flavor.ramGb} GB); at least 64 MB are needed`);
+    }
+    this.cluster.configureHosts((host) => this.configureHost(host, keepalive, maxClients));
+  }
+
+  /** The server instance. */
+  public get instance(): ServerInstance {
+    return this.cluster.instances[0];
+  }
+
+  private configureHost(host: ServerInstance, tcpKeepaliveSeconds: number, maxClients: number): void {
+    const cc = host.cloudConfig;
+    cc.addPackages('redis-server');
+    cc.addFile({
+      path: REDIS_PATHS.config,
+      owner: 'redis:redis',
+      permissions: '0640',
+      syntax: ConfigSyntax.REDIS,
+      content: renderRedisConfig({
+        bindAddresses: [host.address, '127.0.0.1'],
+        port: this.port,
+        protectedMode: true,
+        tcpKeepaliveSeconds,
+        // PHP clients keep persistent connections idle between requests: never close them.
+        timeoutSeconds: 0,
+        maxClients,
+        databases: 16,
+        pidFile: REDIS_PATHS.pidFile,
+        logFile: REDIS_PATHS.logFile,
+        dir: REDIS_PATHS.dataDir,
+        maxMemoryMb: this.maxMemoryMb,
+        maxMemoryPolicy: this.evictionPolicy,
+        appendOnly: true,
+        appendFsync: this.appendFsync,
+        disabledCommands: this.disabledCommands,
+        includeFiles: [REDIS_PATHS.authConfig],
+      }),
+    });
+    cc.addFile({
+      path: REDIS_PATHS.authConfig,
+      owner: 'redis:redis',
+      permissions: '0600',
+      syntax: ConfigSyntax.REDIS,
+      content: renderRedisAuthConfig({ password: redisQuotedAtApply(this.password.value) }),
+    });
+    cc.addServices('redis-server');
+  }
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

@@ -1,0 +1,473 @@
+import { Construct } from 'constructs';
+import { HealthCheck } from '../balancing/health-check';
+import { ConfigSyntax } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { Connections, IConnectable } from '../core/connections';
+import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { Port } from '../core/port';
+import { Secret } from '../core/secret';
+import { xmlEscapedAtApply } from '../app/app-tier';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import { INfsShare } from '../storage/nfs';
+import { apacheMpmLimitsForRam, ApacheMpmEventLimits, APACHE_THREADS_PER_CHILD, DEBIAN_APACHE_MODULES_DIR } from '../web/apache-config';
+import {
+  APACHE_THREADS_PER_PHP_CHILD,
+  MAGENTO_OPCACHE_MAX_FILES,
+  MAGENTO_OPCACHE_MEMORY_MB,
+  MAGENTO_PHP_CHILD_MB,
+  MAGENTO_SYSTEM_RESERVED_MB,
+  MagentoApacheConfig,
+  PhpFpmProcessManager,
+  phpFpmSizingForRam,
+  PhpVersion,
+  renderMagentoApacheConfig,
+  renderMagentoLocalXml,
+  renderMagentoPhpIni,
+  renderMagentoReleaseScript,
+  renderPhpFpmConfig,
+  renderPhpFpmPoolConfig,
+  urlEncodedAtApply,
+  xmlEscape,
+} from './magento-config';
+
+/** Magento's document root on the front-ends. */
+export const MAGENTO_DOCUMENT_ROOT = '/var/www/magento';
+
+/**
+ * `global/install/date` of local.xml. Magento only checks that the value parses as a date (it
+ * means "installed"); the date itself is not used.
+ */
+export const MAGENTO_DEFAULT_INSTALL_DATE = 'Thu, 01 Jan 2015 00:00:00 +0000';
+
+/** Folders under the document root that are never served (Magento ships a "Deny from all" .htaccess in each). */
+export const MAGENTO_DENIED_DIRECTORIES: readonly string[] = [
+  'app', 'downloader', 'includes', 'lib', 'pkginfo', 'shell', 'var', 'vendor', 'dev', 'media/downloadable', 'media/customer', 'media/import',
+];
+
+/** Where the front-ends' Magento code comes from. */
+export abstract class MagentoCode {
+  /**
+   * A pinned release archive (`.zip` or `.tar.gz`), e.g. OpenMage LTS's release zip (built with
+   * `composer install --no-dev`, so vendor/ is included), installed by every front-end on first
+   * boot before PHP starts, after its SHA-256 matched. New front-ends added by scaling install the
+   * same release with no pipeline run.
+   */
+  public static release(props: { readonly url: string; readonly sha256: string }): MagentoCode {
+    return new ReleaseCode(props.url, props.sha256);
+  }
+
+  /**
+   * The deployment VM (CI/CD) pushes the code to every front-end over SSH (rsync to
+   * `/var/www/magento`, then `systemctl reload php8.2-fpm`: OPcache does not look for changed files).
+   * The front-ends only admit SSH from `deployer`; the pipeline must deploy to a new front-end
+   * before the balancer sends it traffic (its health path answers without the code).
+   */
+  public static fromPipeline(deployer: IConnectable): MagentoCode {
+    return new PipelineCode(deployer);
+  }
+
+  /** The release installed on first boot, if any. */
+  public abstract get releaseArchive(): { readonly url: string; readonly sha256: string } | undefined;
+  /** The construct that pushes code over SSH, if any. */
+  public abstract get deployer(): IConnectable | undefined;
+}
+
+class ReleaseCode extends MagentoCode {
+  constructor(private readonly url: string, private readonly sha256: string) {
+    super();
+  }
+  public get releaseArchive() {
+    return { url: this.url, sha256: this.sha256 };
+  }
+  public get deployer(): IConnectable | undefined {
+    return undefined;
+  }
+}
+
+class PipelineCode extends MagentoCode {
+  constructor(private readonly pusher: IConnectable) {
+    super();
+  }
+  public get releaseArchive() {
+    return undefined;
+  }
+  public get deployer(): IConnectable | undefined {
+    return this.pusher;
+  }
+}
+
+/** Props of {@link MagentoFrontends}. */
+export interface MagentoFrontendsProps {
+  /** The vSwitch of the private access layer the front-ends sit on. */
+  readonly vswitch: PrivateVSwitch;
+  /** Number of front-ends running now. */
+  readonly count: number;
+  /** Most front-ends the tier may scale to; their planned addresses are reserved now. @default - count */
+  readonly maxCount?: number;
+  /** Flavor of the front-ends; PHP-FPM's pool is sized from its RAM. */
+  readonly flavor: Flavor;
+  /** Where the code comes from: `MagentoCode.release({ url, sha256 })` or `MagentoCode.fromPipeline(deployVm)`. */
+  readonly code: MagentoCode;
+  /** The shop's database (Magento's `default_setup` connection goes to its writer). */
+  readonly database: IMysqlDatabase;
+  /** The Redis server holding the sessions (Cm_RedisSession). */
+  readonly sessions: IRedisEndpoint;
+  /** The Redis server holding Magento's cache (Cm_Cache_Backend_Redis), shared by every node. @default - the sessions server, database `cacheDatabase` */
+  readonly cache?: IRedisEndpoint;
+  /** The Solr server of the site search; its port is opened to the front-ends (the search extension is configured in the admin). @default - no search server */
+  readonly search?: ISolrEndpoint;
+  /** The NFS share mounted at `/var/www/magento/media`. @default - media on each front-end's disk */
+  readonly media?: INfsShare;
+  /** Public base URL of the shop; its host name becomes Apache's `ServerName`. */
+  readonly baseUrl: string;
+  /** Magento's encryption key (`global/crypt/key`), the same on every node. @default Secret.variable(this, 'magento_crypt_key', ...) */
+  readonly cryptKey?: Secret;
+  /** PHP version. @default PhpVersion.PHP_8_2 */
+  readonly phpVersion?: PhpVersion;
+  /** TCP port Apache listens on. @default 80 */
+  readonly httpPort?: number;
+  /** Path the balancer checks; answered by PHP-FPM's ping through Apache. @default '/healthz' */
+  readonly healthCheckPath?: string;
+  /** PHP-FPM process manager. @default PhpFpmProcessManager.STATIC (dedicated servers: no fork at peaks) */
+  readonly processManager?: PhpFpmProcessManager;
+  /** Memory kept for the system and Apache, in MB. @default MAGENTO_SYSTEM_RESERVED_MB (768) */
+  readonly systemReservedMb?: number;
+  /** Memory budgeted per PHP-FPM child, in MB. @default MAGENTO_PHP_CHILD_MB (128) */
+  readonly phpChildMb?: number;
+  /** Requests a PHP-FPM child serves before it is replaced. @default 500 */
+  readonly maxRequestsPerChild?: number;
+  /** PHP `memory_limit` of one request, in MB. @default 512 */
+  readonly memoryLimitMb?: number;
+  /** Seconds a request may run (PHP, PHP-FPM and Apache's wait). @default 60 */
+  readonly requestTimeoutSeconds?: number;
+  /** OPcache shared memory in MB. @default MAGENTO_OPCACHE_MEMORY_MB (256) */
+  readonly opcacheMemoryMb?: number;
+  /**
+   * Let OPcache look for changed PHP files every 60 s. @default false: code only changes by a
+   * deployment, which reloads PHP-FPM; not checking saves a stat() per included file per request
+   */
+  readonly opcacheValidateTimestamps?: boolean;
+  /** Magento's admin front name; the front-ends refuse it (the back-office serves the admin). @default 'admin' */
+  readonly adminFrontName?: string;
+  /** Table prefix of the database. @default '' */
+  readonly tablePrefix?: string;
+  /** Redis database of Magento's sessions. @default 0 */
+  readonly sessionDatabase?: number;
+  /** Redis database of Magento's cache. @default 1 */
+  readonly cacheDatabase?: number;
+  /** Redis database of PHP's own sessions (outside Magento). @default 2 */
+  readonly phpSessionDatabase?: number;
+  /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/** Debian 12 paths of the packages the front-ends use. */
+export const MAGENTO_PATHS = {
+  apacheConfig: '/etc/apache2/apache2.conf',
+  apachePidFile: '/var/run/apache2/apache2.pid',
+  apacheRuntimeDir: '/var/run/apache2',
+  apacheLogDir: '/var/log/apache2',
+  mimeTypes: '/etc/mime.types',
+  releaseScript: '/usr/local/sbin/magento-install-release',
+} as const;
+
+/**
+ * The Magento 1.9 front-ends: Apache 2.4 (event MPM) and PHP-FPM on a {@link ServerCluster} of the
+ * private access layer, running OpenMage LTS 20.x (the maintained fork of Magento 1.9 that runs on
+ * PHP 8.2; upstream Magento 1 is end of life and does not run on PHP 8). Horizontally scalable:
+ * `count` servers run, `maxCount` planned addresses are reserved up front, and balancers follow the
+ * cluster's instances. PHP-FPM's pool is sized from the flavor's RAM, OPcache is on, sessions and
+ * cache live in Redis (so any front-end serves any request: no session persistence), media comes
+ * from an NFS share, and nothing is opened to the internet.
+ */
+export class MagentoFrontends extends Construct implements IServerTier, IHttpBackend {
+  /** The servers. */
+  public readonly cluster: ServerCluster;
+  /** The network intent of the servers. */
+  public readonly connections: Connections;
+  /** TCP port Apache listens on. */
+  public readonly httpPort: number;
+  /** Path the balancer checks (PHP-FPM's ping through Apache). */
+  public readonly healthCheckPath: string;
+  /** The health check a balancer in front should use. */
+  public readonly healthCheck: HealthCheck;
+  /** Most front-ends the tier may scale to. */
+  public readonly maxCount: number;
+  /** Planned addresses held for front-ends not created yet (`maxCount - count` of them). */
+  public readonly reservedAddresses: readonly string[];
+  /** PHP version. */
+  public readonly phpVersion: PhpVersion;
+  /** PHP-FPM process manager. */
+  public readonly processManager: PhpFpmProcessManager;
+  /** `pm.max_children` per server. */
+  public readonly phpMaxChildren: number;
+  /** Apache's event MPM limits per server. */
+  public readonly mpm: ApacheMpmEventLimits;
+  /** Apache's `ServerName`, from the base URL. */
+  public readonly serverName: string;
+  /** Magento's encryption key. */
+  public readonly cryptKey: Secret;
+  /** The Solr server, when one was given. */
+  public readonly search?: ISolrEndpoint;
+  /** PHP-FPM's unix socket. */
+  public readonly phpFpmSocket: string;
+
+  constructor(scope: Construct, id: string, props: MagentoFrontendsProps) {
+    super(scope, id);
+    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    this.maxCount = props.maxCount ?? props.count;
+    requireIntegerInRange(this, 'maxCount', this.maxCount, 1, 100);
+    if (this.maxCount < props.count) {
+      throw new HostingStacksError(this, 'maxCount', this.maxCount, `must not be less than 'count' (${props.count})`);
+    }
+    this.httpPort = props.httpPort ?? 80;
+    requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
+    this.healthCheckPath = props.healthCheckPath ?? '/healthz';
+    if (!/^\/[A-Za-z0-9_-]+$/.test(this.healthCheckPath) || ['/fpm-status', '/server-status'].includes(this.healthCheckPath)) {
+      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
+        "must be one path segment of letters, digits, '_' and '-' (e.g. '/healthz'), other than '/fpm-status' and '/server-status'");
+    }
+    this.serverName = hostOfUrl(this, props.baseUrl);
+    this.phpVersion = props.phpVersion ?? PhpVersion.PHP_8_2;
+    this.processManager = props.processManager ?? PhpFpmProcessManager.STATIC;
+    const reservedMb = props.systemReservedMb ?? MAGENTO_SYSTEM_RESERVED_MB;
+    requireIntegerInRange(this, 'systemReservedMb', reservedMb, 256, 65536);
+    const childMb = props.phpChildMb ?? MAGENTO_PHP_CHILD_MB;
+    requireIntegerInRange(this, 'phpChildMb', childMb, 32, 4096);
+    const opcacheMb = props.opcacheMemoryMb ?? MAGENTO_OPCACHE_MEMORY_MB;
+    requireIntegerInRange(this, 'opcacheMemoryMb', opcacheMb, 64, 4096);
+    const maxRequests = props.maxRequestsPerChild ?? 500;
+    requireIntegerInRange(this, 'maxRequestsPerChild', maxRequests, 0, 1000000);
+    const memoryLimitMb = props.memoryLimitMb ?? 512;
+    requireIntegerInRange(this, 'memoryLimitMb', memoryLimitMb, 128, 8192);
+    const timeout = props.requestTimeoutSeconds ?? 60;
+    requireIntegerInRange(this, 'requestTimeoutSeconds', timeout, 5, 3600);
+    const adminFrontName = props.adminFrontName ?? 'admin';
+    if (!/^[a-z][a-z0-9_]{2,31}$/.test(adminFrontName)) {
+      throw new HostingStacksError(this, 'adminFrontName', adminFrontName, 'must be 3 to 32 lower-case letters, digits and underscores, starting with a letter');
+    }
+    const tablePrefix = props.tablePrefix ?? '';
+    if (!/^[a-z0-9_]{0,20}$/.test(tablePrefix)) {
+      throw new HostingStacksError(this, 'tablePrefix', tablePrefix, 'must be at most 20 lower-case letters, digits and underscores');
+    }
+    const dbs = { sessionDatabase: props.sessionDatabase ?? 0, cacheDatabase: props.cacheDatabase ?? 1, phpSessionDatabase: props.phpSessionDatabase ?? 2 };
+    for (const [prop, n] of Object.entries(dbs)) requireIntegerInRange(this, prop, n, 0, 15);
+    const cache = props.cache ?? props.sessions;
+    const sameServer = cache === props.sessions;
+    if (dbs.sessionDatabase === dbs.phpSessionDatabase) {
+      throw new HostingStacksError(this, 'phpSessionDatabase', dbs.phpSessionDatabase, "must differ from 'sessionDatabase': Magento's and PHP's sessions use different key formats");
+    }
+    if (sameServer && (dbs.cacheDatabase === dbs.sessionDatabase || dbs.cacheDatabase === dbs.phpSessionDatabase)) {
+      throw new HostingStacksError(this, 'cacheDatabase', dbs.cacheDatabase,
+        "must differ from 'sessionDatabase' and 'phpSessionDatabase' on the same Redis server: flushing the cache (FLUSHDB) would log every customer out");
+    }
+    const release = props.code.releaseArchive;
+    if (release) {
+      if (!/^https:\/\/[^\s'"]+\.(zip|tar\.gz|tgz)$/.test(release.url)) {
+        throw new HostingStacksError(this, 'code.url', release.url, "must be an https URL of a '.zip', '.tar.gz' or '.tgz' archive without quotes or spaces");
+      }
+      if (!/^[0-9a-f]{64}$/.test(release.sha256)) {
+        throw new HostingStacksError(this, 'code.sha256', release.sha256, 'must be the archive\'s SHA-256: 64 lower-case hex digits (`sha256sum FILE`)');
+      }
+    }
+
+    this.cluster = new ServerCluster(this, 'Servers', {
+      vswitch: props.vswitch,
+      count: props.count,
+      flavor: props.flavor,
+      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+    });
+    this.connections = this.cluster.connections;
+    // The cluster took the first `count` free planned addresses; the next `maxCount - count` are held
+    // now, so a later scale-up gives the new front-ends these and no other construct's address shifts.
+    const reserved: string[] = [];
+    for (let i = props.count; i < this.maxCount; i++) reserved.push(props.vswitch.allocateAddress(this));
+    this.reservedAddresses = reserved;
+
+    const sizing = phpFpmSizingForRam(this.cluster.flavor.ramGb, reservedMb, childMb, opcacheMb);
+    if (!sizing) {
+      throw new HostingStacksError(this, 'flavor', this.cluster.flavor.name,
+        `has ${this.cluster.flavor.ramGb} GB of RAM: PHP-FPM needs ${reservedMb} MB for the system, ${opcacheMb} MB for OPcache and ${childMb} MB per child`);
+    }
+    this.phpMaxChildren = sizing.maxChildren;
+    this.mpm = apacheMpmLimitsForRam(this.cluster.flavor.ramGb,
+      Math.max(6 * APACHE_THREADS_PER_CHILD, this.phpMaxChildren * APACHE_THREADS_PER_PHP_CHILD))!;
+    this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
+    this.cryptKey = props.cryptKey ?? Secret.variable(this, 'magento_crypt_key', "Magento's encryption key (app/etc/local.xml global/crypt/key), the same on every node");
+    this.search = props.search;
+    this.phpFpmSocket = `/run/php/php${this.phpVersion}-fpm-magento.sock`;
+
+    props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to the shop database`);
+    props.sessions.connections.allowFrom(this, Port.tcp(props.sessions.port), `${this.node.path} sessions`);
+    if (!sameServer) cache.connections.allowFrom(this, Port.tcp(cache.port), `${this.node.path} cache`);
+    props.search?.connections.allowFrom(this, Port.tcp(props.search.port), `${this.node.path} site search`);
+    const deployer = props.code.deployer;
+    if (deployer) this.connections.allowFrom(deployer, Port.tcp(22), 'code deployment over SSH');
+    props.media?.allowClient(this, props.vswitch.cidr);
+
+    const v = this.phpVersion;
+    const ini = renderMagentoPhpIni({
+      memoryLimitMb,
+      maxExecutionTimeSeconds: timeout,
+      uploadMaxMb: 64,
+      realpathCacheSizeKb: 4096,
+      realpathCacheTtlSeconds: 600,
+      timezone: 'UTC',
+      opcache: {
+        memoryMb: opcacheMb,
+        internedStringsMb: 32,
+        maxAcceleratedFiles: MAGENTO_OPCACHE_MAX_FILES,
+        validateTimestamps: props.opcacheValidateTimestamps ?? false,
+        revalidateFreqSeconds: 60,
+      },
+      session: {
+        saveHandler: 'redis',
+        savePath: `tcp://${props.sessions.address}:${props.sessions.port}?auth=${urlEncodedAtApply(props.sessions.password.value)}&database=${dbs.phpSessionDatabase}&timeout=2.5`,
+        gcMaxlifetimeSeconds: 86400,
+      },
+    });
+    const localXml = renderMagentoLocalXml({
+      installDate: MAGENTO_DEFAULT_INSTALL_DATE,
+      cryptKey: xmlEscapedAtApply(this.cryptKey.value),
+      database: {
+        host: props.database.writerAddress,
+        port: props.database.port,
+        username: xmlEscape(props.database.applicationUser),
+        password: xmlEscapedAtApply(props.database.applicationPassword.value),
+        name: xmlEscape(props.database.databaseName),
+        tablePrefix,
+      },
+      sessions: {
+        host: props.sessions.address,
+        port: props.sessions.port,
+        password: xmlEscapedAtApply(props.sessions.password.value),
+        database: dbs.sessionDatabase,
+        timeoutSeconds: 2.5,
+        maxConcurrency: 6,
+        maxLifetimeSeconds: 2592000,
+      },
+      cache: { host: cache.address, port: cache.port, password: xmlEscapedAtApply(cache.password.value), database: dbs.cacheDatabase },
+      adminFrontName,
+    });
+
+    this.cluster.configureHosts((host) => {
+      const cc = host.cloudConfig;
+      cc.addPackages('apache2', `php${v}-fpm`, `php${v}-cli`, `php${v}-curl`, `php${v}-gd`, `php${v}-intl`, `php${v}-mbstring`, `php${v}-mysql`, `php${v}-soap`, `php${v}-xml`, `php${v}-redis`);
+      cc.addFile({ path: MAGENTO_PATHS.apacheConfig, syntax: ConfigSyntax.APACHE, content: renderMagentoApacheConfig(this.apacheModel(adminFrontName, timeout)) });
+      cc.addFile({
+        path: `/etc/php/${v}/fpm/php-fpm.conf`,
+        syntax: ConfigSyntax.PHP_FPM,
+        content: renderPhpFpmConfig({
+          pidFile: `/run/php/php${v}-fpm.pid`,
+          errorLog: `/var/log/php${v}-fpm.log`,
+          emergencyRestartThreshold: 10,
+          emergencyRestartIntervalSeconds: 60,
+          processControlTimeoutSeconds: 10,
+          poolFiles: [`/etc/php/${v}/fpm/pool.d/magento.conf`],
+        }),
+      });
+      cc.addFile({
+        path: `/etc/php/${v}/fpm/pool.d/magento.conf`,
+        syntax: ConfigSyntax.PHP_FPM,
+        content: renderPhpFpmPoolConfig({
+          name: 'magento',
+          user: 'www-data',
+          group: 'www-data',
+          listen: this.phpFpmSocket,
+          listenOwner: 'www-data',
+          listenGroup: 'www-data',
+          listenBacklog: 511,
+          pm: this.processManager,
+          maxChildren: this.phpMaxChildren,
+          startServers: Math.max(1, Math.ceil(this.phpMaxChildren / 4)),
+          minSpareServers: Math.max(1, Math.ceil(this.phpMaxChildren / 8)),
+          maxSpareServers: Math.max(1, Math.ceil(this.phpMaxChildren / 2)),
+          maxRequests,
+          statusPath: '/fpm-status',
+          pingPath: this.healthCheckPath,
+          pingResponse: 'ok',
+          slowlogFile: `/var/log/php${v}-fpm-magento.slow.log`,
+          requestSlowlogTimeoutSeconds: 5,
+          requestTerminateTimeoutSeconds: timeout,
+        }),
+      });
+      cc.addFile({ path: `/etc/php/${v}/fpm/conf.d/99-magento.ini`, syntax: ConfigSyntax.PHP_INI, content: ini });
+      cc.addFile({ path: `${MAGENTO_DOCUMENT_ROOT}/app/etc/local.xml`, syntax: ConfigSyntax.XML, owner: 'root:www-data', permissions: '0640', content: localXml });
+      if (release) {
+        cc.addPackages('curl', 'unzip', 'rsync');
+        cc.addFile({
+          path: MAGENTO_PATHS.releaseScript,
+          syntax: ConfigSyntax.SHELL,
+          permissions: '0755',
+          content: renderMagentoReleaseScript({ url: release.url, sha256: release.sha256, documentRoot: MAGENTO_DOCUMENT_ROOT, runUser: 'www-data', runGroup: 'www-data' }),
+        });
+        cc.addPreServiceCommand(MAGENTO_PATHS.releaseScript);
+      }
+      props.media?.mountOn(host, `${MAGENTO_DOCUMENT_ROOT}/media`);
+      cc.addServices(`php${v}-fpm`, 'apache2');
+    });
+  }
+
+  /** TCP port Apache listens on (the {@link IHttpBackend} name of `httpPort`). */
+  public get backendPort(): number {
+    return this.httpPort;
+  }
+
+  /** Addresses of the running front-ends. */
+  public get backendAddresses(): readonly string[] {
+    return this.cluster.addresses;
+  }
+
+  /** Every planned address of the tier: the running front-ends', then the reserved ones (`maxCount` in all). */
+  public get plannedAddresses(): readonly string[] {
+    return [...this.cluster.addresses, ...this.reservedAddresses];
+  }
+
+  private apacheModel(adminFrontName: string, timeoutSeconds: number): MagentoApacheConfig {
+    const exempt = [this.healthCheckPath, '/fpm-status', '/server-status'].map((p) => p.slice(1).replace(/[.]/g, '\\.'));
+    return {
+      serverName: this.serverName,
+      listenAddress: '*',
+      listenPort: this.httpPort,
+      modulesDir: DEBIAN_APACHE_MODULES_DIR,
+      runUser: 'www-data',
+      runGroup: 'www-data',
+      pidFile: MAGENTO_PATHS.apachePidFile,
+      runtimeDir: MAGENTO_PATHS.apacheRuntimeDir,
+      logDir: MAGENTO_PATHS.apacheLogDir,
+      mimeTypesFile: MAGENTO_PATHS.mimeTypes,
+      documentRoot: MAGENTO_DOCUMENT_ROOT,
+      deniedDirectories: MAGENTO_DENIED_DIRECTORIES,
+      adminFrontName,
+      phpFpmSocket: this.phpFpmSocket,
+      phpTimeoutSeconds: timeoutSeconds,
+      healthCheckPath: this.healthCheckPath,
+      phpFpmStatusPath: '/fpm-status',
+      rewriteExemptPattern: `^(${exempt.join('|')})$`,
+      // skin/ and js/ change only with a deployment; a week keeps repeat visits cheap and a fix reaches every browser within days.
+      staticMaxAgeDays: 7,
+      timeoutSeconds: timeoutSeconds,
+      keepAliveTimeoutSeconds: 5,
+      mpm: this.mpm,
+    };
+  }
+}
+
+function hostOfUrl(scope: Construct, url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(parsed.hostname) || !url.endsWith('/')) {
+    throw new HostingStacksError(scope, 'baseUrl', url, "must be an http(s) URL with a DNS host name, ending in '/' (e.g. 'https://www.example.com/')");
+  }
+  return parsed.hostname;
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { HostingStack } from '../lib';
+import { MonsieurDeguisementStack } from './monsieur-deguisement';
 import { PopgomStack } from './popgom';
 
 /** The admin network for SSH, from `ADMIN_CIDR` when set (the stacks' safe default otherwise). */
@@ -9,5 +10,8 @@ function adminCidr(): string | undefined {
 
 /** Builds every case-study stack into `scope`, in case-study order. */
 export function buildAllStacks(scope: Construct): HostingStack[] {
-  return [new PopgomStack(scope, 'popgom', { adminCidr: adminCidr() })];
+  return [
+    new PopgomStack(scope, 'popgom', { adminCidr: adminCidr() }),
+    new MonsieurDeguisementStack(scope, 'monsieur-deguisement'),
+  ];
 }

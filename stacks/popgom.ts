@@ -15,6 +15,7 @@
 import { Construct } from 'constructs';
 import {
   AppTier,
+  BackupSchedule,
   BpmArchive,
   ExternalNetwork,
   Flavor,
@@ -29,6 +30,7 @@ import {
   PrivateVSwitch,
   Router,
   sizingFromGhz,
+  VeeamBackup,
   WebTier,
 } from '../lib';
 
@@ -50,8 +52,19 @@ export const POPGOM_ORDER_TRACKING_SIZING = sizingFromGhz(2, 4, 70);
  */
 export const CLOSED_ADMIN_CIDR = '203.0.113.0/24';
 
+/** OVHcloud region: Gravelines (France), close to France and Spain, where POPGOM sells. */
+export const POPGOM_REGION = 'GRA11';
+
+/**
+ * Database backups: nightly at 02:30 Paris time, a week of snapshots, Cinder backups and an off-site
+ * copy. Case study 2 names "tracking of backups" among the operations; figures are ours.
+ */
+export const POPGOM_BACKUP = { schedule: BackupSchedule.daily('02:30', 'Europe/Paris'), rotation: 7 } as const;
+
 /** Props of {@link PopgomStack}; every count and size defaults to the case study's figure. */
 export interface PopgomStackProps extends HostingStackProps {
+  /** OpenStack region. @default POPGOM_REGION ('GRA11') */
+  readonly region?: string;
   /** The only network SSH is allowed from (to the directors, which are the jump hosts). @default CLOSED_ADMIN_CIDR */
   readonly adminCidr?: string;
   /** Front vSwitch (directors, VIP, web servers: LVS direct routing needs one L2 segment). @default '10.20.1.0/24' */
@@ -92,9 +105,12 @@ export class PopgomStack extends HostingStack {
   public readonly database: MysqlReplication;
   /** The order-tracking server. */
   public readonly orderTracking: OrderTracking;
+  /** Backups of the stateful servers. */
+  public readonly backup: VeeamBackup;
 
   constructor(scope: Construct, id: string, props: PopgomStackProps = {}) {
-    super(scope, id, props);
+    const region = props.region ?? POPGOM_REGION;
+    super(scope, id, { ...props, region });
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     const router = new Router(this, 'Router', { externalNetwork });
     const front = new PrivateVSwitch(this, 'Front', { cidr: props.frontCidr ?? '10.20.1.0/24', router });
@@ -134,6 +150,9 @@ export class PopgomStack extends HostingStack {
       externalNetwork,
     });
     this.balancer.addTarget(this.web, { port: this.web.listenPort, healthCheck: HealthCheck.http({ path: this.web.healthCheckPath }) });
+
+    this.backup = new VeeamBackup(this, 'Backup', { vswitch: back, region, adminPeer: this.balancer });
+    this.backup.addPolicy('database', { servers: [this.database], ...POPGOM_BACKUP, volumeBackups: true, offsiteCopy: true });
 
     // The directors are the jump hosts: SSH reaches every other server only from them.
     for (const tier of [this.web, this.app, this.database, this.orderTracking]) {

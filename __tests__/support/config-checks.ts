@@ -4,7 +4,14 @@
  */
 import { basename } from 'node:path';
 import { ConfigSyntax, RenderedHostFile } from '../../lib';
-import { checkApache, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
+import { checkApache, checkHaproxy, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
+import { checkNfsExports, checkNginx } from './daemons';
+import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
+import { checkWireguard } from './daemons';
+import { checkOpenstackClouds } from './daemons';
+
+/** A WireGuard private key (`wg genkey`) standing in for the `wireguard_private_key` variable in checks. */
+const WIREGUARD_CHECK_KEY = 'cEbfYsbLc4Mr1q0bgHPJKgZ6YpPpr5kOmhZn1Zd8iVA=';
 
 /** `bash -n` on a shell file (scripts, /etc/default files). */
 export function checkShell(content: string): CheckResult {
@@ -58,6 +65,17 @@ export function withoutReferences(content: string): string {
   return out;
 }
 
+/**
+ * An nginx.conf with its production run-time paths (pid, error and access logs, `*_temp_path`)
+ * moved into the check's scratch prefix (`@SCRATCH@`, see checkNginx); everything else unchanged.
+ */
+export function nginxForCheck(content: string): string {
+  return content
+    .replace(/^(\s*pid\s+)\S+;/m, '$1@SCRATCH@/nginx.pid;')
+    .replace(/^(\s*(?:error_log|access_log)\s+)\/(?!dev\/)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2')
+    .replace(/^(\s*(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path\s+)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2');
+}
+
 /** The real check of one host file, or undefined when the file is data, not a config. */
 export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
   const content = withoutReferences(file.content);
@@ -66,7 +84,8 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
       return undefined;
     case ConfigSyntax.APACHE:
       // The runtime directory is made by Debian's apache2ctl at start; point the check at its scratch dir.
-      return checkApache(content.replace(/^DefaultRuntimeDir\s+.*$/m, 'DefaultRuntimeDir "@SCRATCH@"'));
+      // A DocumentRoot must exist for apache2 -t; on the host the package or cloud-init creates it.
+      return checkApache(content.replace(/^DefaultRuntimeDir\s+.*$/m, 'DefaultRuntimeDir "@SCRATCH@"').replace(/^DocumentRoot\s+.*$/m, 'DocumentRoot "@SCRATCH@/document-root"'), { 'document-root/.keep': '' });
     case ConfigSyntax.KEEPALIVED: {
       const iface = /^\s*interface\s+(\S+)/m.exec(content)?.[1] ?? 'eth0';
       return checkKeepalived(content, [iface]);
@@ -81,8 +100,27 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
       return checkSysctl(content);
     case ConfigSyntax.XML:
       return checkXml(content);
+    case ConfigSyntax.NGINX:
+      return checkNginx(nginxForCheck(content));
+    case ConfigSyntax.NFS_EXPORTS:
+      return checkNfsExports(content);
     case ConfigSyntax.SHELL:
       return checkShell(content);
+    case ConfigSyntax.OPENSTACK_CLOUDS:
+      return checkOpenstackClouds(content);
+    case ConfigSyntax.HAPROXY:
+      return checkHaproxy(content);
+    case ConfigSyntax.REDIS:
+      // Started with port 0 on a scratch socket; includes of other host files are dropped (each is checked on its own).
+      return checkRedis(content);
+    case ConfigSyntax.PHP_INI:
+      return checkPhpIni(content);
+    case ConfigSyntax.PHP_FPM:
+      // A main php-fpm.conf ([global]) is checked with a stub pool; a pool file inside a minimal main config.
+      return /^\s*\[global\]/m.test(content) ? checkPhpFpmMain(content) : checkPhpFpmPool(content);
+    case ConfigSyntax.WIREGUARD:
+      // The private key is a sensitive variable: a valid stand-in key takes its place for the parser.
+      return checkWireguard(content.replace(/^(\s*PrivateKey\s*=\s*)Check-Only-Value-1\s*$/m, `$1${WIREGUARD_CHECK_KEY}`), basename(file.path));
     default:
       return { ok: false, output: `no check known for syntax '${file.syntax}' (${file.host}:${file.path}); add one to __tests__/support/config-checks.ts` };
   }

@@ -185,3 +185,188 @@ export function checkSystemdUnit(unit: string, name: string): CheckResult {
     s.cleanup();
   }
 }
+
+/**
+ * Starts `redis-server` on the config with `port 0` and a unix socket in a scratch folder (so no
+ * TCP port is opened, whatever `bind`/`port` say), waits up to 2 s for the socket, then stops it
+ * (kill + wait). Redis has no check flag: a bad file prints `FATAL CONFIG FILE ERROR` and exits.
+ * `extraFiles` are written relative to the scratch folder and `@SCRATCH@` is replaced by it;
+ * `include` lines naming other paths are dropped (each included file is checked on its own).
+ */
+export function checkRedis(config: string, extraFiles: Record<string, string> = {}): CheckResult {
+  requireBinary('redis-server');
+  const s = scratch('redis');
+  try {
+    for (const [rel, content] of Object.entries(extraFiles)) s.write(rel, content.split('@SCRATCH@').join(s.dir));
+    const text = config.split('@SCRATCH@').join(s.dir).replace(/^\s*include\s+(\S+)\s*$/gm, (line, path: string) => (path.startsWith(s.dir) ? line : '# include dropped for the check'));
+    const file = s.write('redis.conf', text);
+    const script = [
+      'redis-server "$1" --port 0 --unixsocket "$2/redis.sock" --dir "$2" --pidfile "$2/redis.pid" --logfile "" --daemonize no --supervised no &',
+      'pid=$!',
+      'for i in $(seq 1 40); do [ -S "$2/redis.sock" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done',
+      'if [ -S "$2/redis.sock" ]; then kill "$pid"; wait "$pid" || true; exit 0; fi',
+      'kill "$pid" 2>/dev/null || true; wait "$pid" || true; echo "redis-server did not open its socket within 2 s"; exit 1',
+    ].join('\n');
+    const r = run(['bash', '-c', script, 'check-redis', file, s.dir], { timeoutMs: 10000 });
+    return { ok: r.ok && !/FATAL|Bad directive|wrong number of arguments/.test(r.output), output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * A PHP ini file read by the CLI as a `conf.d` file next to the Debian extensions' own (so
+ * `opcache.*` and `redis.*` keys are known): fails on a parse error (PHP prints it and still exits
+ * 0) and on any key PHP does not know (PHP ignores those silently). `php -n -c FILE` alone would
+ * load no extension and pass both.
+ */
+export function checkPhpIni(ini: string, phpVersion = '8.2'): CheckResult {
+  requireBinary(`php${phpVersion}`);
+  const s = scratch('phpini');
+  try {
+    const file = s.write('conf.d/99-check.ini', ini);
+    const base = s.write('php.ini', '');
+    const script = [
+      '$f = $argv[1];',
+      '$data = parse_ini_file($f, true, INI_SCANNER_RAW);',
+      'if ($data === false) { fwrite(STDERR, "cannot parse $f\\n"); exit(1); }',
+      '$bad = [];',
+      'foreach ($data as $section => $values) { foreach ((is_array($values) ? $values : [$section => $values]) as $k => $v) { if (ini_get($k) === false) $bad[] = $k; } }',
+      'if ($bad) { fwrite(STDERR, "unknown ini keys: " . implode(", ", $bad) . "\\n"); exit(1); }',
+      'echo "ini OK\\n";',
+    ].join(' ');
+    const r = run([`php${phpVersion}`, '-c', base, '-d', 'display_startup_errors=1', '-r', script, file], {
+      env: { ...process.env, PHP_INI_SCAN_DIR: `/etc/php/${phpVersion}/cli/conf.d:${join(s.dir, 'conf.d')}` },
+    });
+    const clean = r.output.trim() === 'ini OK';
+    return { ok: r.ok && clean, output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/** `php-fpm -t` on a pool file, inside a minimal global config that includes it. */
+export function checkPhpFpmPool(pool: string, phpVersion = '8.2'): CheckResult {
+  const main = `[global]\npid = @SCRATCH@/php-fpm.pid\nerror_log = @SCRATCH@/php-fpm.log\ninclude = @SCRATCH@/pool.conf\n`;
+  return phpVersion === '8.2' ? checkPhpFpm(main, { 'pool.conf': pool }) : { ok: false, output: `no php-fpm${phpVersion} checker` };
+}
+
+/**
+ * `php-fpm -t` on a main php-fpm.conf whose `include` lines are pointed at a minimal pool in the
+ * scratch folder (the real pool files are checked on their own with {@link checkPhpFpmPool}).
+ */
+export function checkPhpFpmMain(config: string): CheckResult {
+  const stubPool = '[check]\nuser = www-data\ngroup = www-data\nlisten = @SCRATCH@/check.sock\npm = static\npm.max_children = 1\n';
+  const text = config.replace(/^(\s*include\s*=\s*).*$/gm, '$1@SCRATCH@/stub-pool.conf');
+  return checkPhpFpm(text.includes('@SCRATCH@/stub-pool.conf') ? text : `${text}\ninclude = @SCRATCH@/stub-pool.conf\n`, { 'stub-pool.conf': stubPool });
+}
+
+/**
+ * WireGuard's own parsers on a wg-quick file named `<iface>.conf`: `wg-quick strip` (file name,
+ * wg-quick keys), then `wg setconf` on the result, which parses every key, public and private key
+ * and AllowedIPs before it talks to the kernel. This kernel has no wireguard module, so a file that
+ * parses ends in "Unable to modify interface"; a parse error ends in "Configuration parsing error".
+ * Each `Address` is also added to a veth in a fresh namespace, as wg-quick would.
+ */
+export function checkWireguard(config: string, fileName = 'wg0.conf'): CheckResult {
+  requireBinary('wg');
+  requireBinary('wg-quick');
+  if (!/^[a-zA-Z0-9_=+.-]{1,15}\.conf$/.test(fileName)) return { ok: false, output: `wg-quick needs a file named <interface>.conf, not ${fileName}` };
+  const s = scratch('wireguard');
+  try {
+    const file = s.write(fileName, config);
+    chmodSync(file, 0o600);
+    const strip = run(['wg-quick', 'strip', file]);
+    if (!strip.ok) return strip;
+    const stripped = s.write('stripped.conf', strip.output.replace(/^Warning: .*\n/gm, ''));
+    const set = run(['wg', 'setconf', `hs-check-${process.pid % 1000}`, stripped]);
+    const parsed = set.ok || (/Unable to modify interface/.test(set.output) && !/parsing error|unrecognized|not the correct|Unable to parse/i.test(set.output));
+    if (!parsed) return { ok: false, output: set.output };
+    const addresses = [...config.matchAll(/^\s*Address\s*=\s*(.+)$/gim)].flatMap((m) => m[1].split(',').map((a) => a.trim()));
+    const bad = withNetns(['wg0'], (ns) => addresses.map((a) => run(['ip', '-n', ns, 'addr', 'add', a, 'dev', 'wg0'])).filter((r) => !r.ok));
+    return bad.length ? { ok: false, output: bad.map((r) => r.output).join('') } : { ok: true, output: '' };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * nfs-kernel-server's own parser on an `/etc/exports`: `exportfs -r -v` inside a private mount
+ * namespace (unshare) where the file is bind-mounted over /etc/exports and /var/lib/nfs,
+ * /etc/exports.d, /proc/fs/nfsd and /srv are empty tmpfs, so nothing of the host is read or
+ * exported. Export paths must be under /srv (they are created in that tmpfs). Any warning fails
+ * too: exportfs accepts `/srv/x 10.0.0.0/24 (rw)` (a world-writable export) with a warning only.
+ */
+export function checkNfsExports(exports: string): CheckResult {
+  requireBinary('exportfs');
+  requireBinary('unshare');
+  const paths = [...new Set(exports.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/)[0]))];
+  const outside = paths.filter((p) => !/^\/srv\/[A-Za-z0-9._/-]+$/.test(p) || p.split('/').includes('..'));
+  if (outside.length) return { ok: false, output: `checkNfsExports: export paths must be under /srv for the check: ${outside.join(', ')}` };
+  const s = scratch('exports');
+  try {
+    const file = s.write('exports', exports);
+    const script = [
+      'set -e',
+      'mount --make-rprivate /',
+      'mount -t tmpfs hs-check /srv',
+      'for p in "${@:2}"; do mkdir -p "$p"; done',
+      'mount --bind "$1" /etc/exports',
+      'mount -t tmpfs hs-check /var/lib/nfs',
+      'mkdir -p /etc/exports.d && mount -t tmpfs hs-check /etc/exports.d',
+      'mount -t tmpfs hs-check /proc/fs/nfsd',
+      'exportfs -r',
+      'exportfs -s',
+    ].join('\n');
+    const r = run(['unshare', '--mount', '--', 'bash', '-c', script, 'check-exports', file, ...paths], { timeoutMs: 10000 });
+    const warnings = r.output.split('\n').filter((l) => /^exportfs:|^\s+(Assuming|NOTE)/.test(l));
+    return { ok: r.ok && warnings.length === 0, output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * openstacksdk's own loader on a `clouds.yaml` (Debian's python3-openstackclient, as on the hosts):
+ * parses the YAML, then builds every cloud's keystoneauth plugin, which fails on an unknown
+ * `auth_type` or a missing required option. Environment variables are ignored; nothing is contacted.
+ */
+export function checkOpenstackClouds(content: string): CheckResult {
+  requireBinary('openstack');
+  const s = scratch('clouds');
+  try {
+    const file = s.write('clouds.yaml', content);
+    const script = [
+      'import sys',
+      'import openstack.config',
+      'config = openstack.config.OpenStackConfig(config_files=[sys.argv[1]], vendor_files=[], secure_files=[], load_envvars=False)',
+      'names = config.get_cloud_names()',
+      'if not names: sys.exit("no cloud is defined")',
+      'for name in names: config.get_one(cloud=name).get_auth()',
+    ].join('\n');
+    return run(['/usr/bin/python3', '-c', script, file], { env: { PATH: process.env.PATH, HOME: s.dir } });
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * Whether the real `openstack` CLI accepts `argv` (its words after `openstack`): it runs with
+ * authentication off and an endpoint on a closed loopback port, so it parses the command line and
+ * stops at the first API call. Parse errors exit 2 with `usage:`; an accepted line fails to reach the endpoint.
+ * `localFiles` (relative paths) are created empty in its working folder for the commands that upload them.
+ */
+export function checkOpenstackCommandLine(argv: string[], localFiles: string[] = []): CheckResult {
+  requireBinary('openstack');
+  const s = scratch('osc');
+  try {
+    // Files the command reads (uploads) are opened before any API call: give it empty ones.
+    for (const f of localFiles) s.write(f, '');
+    const r = run(['openstack', ...argv], { env: { PATH: process.env.PATH, HOME: s.dir, OS_AUTH_TYPE: 'none', OS_ENDPOINT: 'http://127.0.0.1:9' }, cwd: s.dir });
+    // Past the parser, the first API call (or version discovery) fails on the closed port.
+    const parsed = r.status !== 2 && !/^usage: /m.test(r.output) && /http:\/\/127\.0\.0\.1:9\b|Connection refused/.test(r.output);
+    return { ok: parsed, output: `openstack ${argv.join(' ')}\n${r.output}` };
+  } finally {
+    s.cleanup();
+  }
+}

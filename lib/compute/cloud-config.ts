@@ -38,6 +38,8 @@ export enum ConfigSyntax {
   NFS_EXPORTS = 'exports',
   PROMETHEUS_RULES = 'prometheus-rules',
   ALERTMANAGER = 'alertmanager',
+  /** openstacksdk's `clouds.yaml`. */
+  OPENSTACK_CLOUDS = 'openstack-clouds',
 }
 
 /** Nova limits `user_data` to 65,535 characters of base64 text (nova `servers.py` schema). */

@@ -99,6 +99,8 @@ export class ServerInstance extends Construct {
       size: bootGb,
       imageId: image.id,
       volumeType: props.volumeType,
+      // A newer "Debian 12" image must not replace the volume (and the data on it) at the next apply.
+      lifecycle: { ignoreChanges: ['image_id'] },
     });
     const keyPair = props.keyPair ?? KeyPair.ofStack(this);
     this.resource = new ComputeInstanceV2(this, 'Resource', {

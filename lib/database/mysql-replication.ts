@@ -198,6 +198,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
       bootVolumeGb: props.bootVolumeGb,
       hostnamePrefix: props.hostnamePrefix ?? 'db',
       placement: props.placement,
+      stateful: true,
     });
     this.connections = this.cluster.connections;
     this.connections.allowInternally(Port.tcp(this.port), 'MariaDB replication between members');

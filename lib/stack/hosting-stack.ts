@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, LocalBackend, StringConcat, TerraformStack, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
+import { validateBackupCoverage } from '../backup/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
 
@@ -41,6 +42,8 @@ export class HostingStack extends TerraformStack {
     this.provider = new OpenstackProvider(this, 'openstack', { region: props.region });
     if (props.localBackend ?? true) new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     this.node.addValidation({ validate: () => this.validateHostnames() });
+    // Stateful servers must be in a backup policy or exempted with a reason.
+    this.node.addValidation({ validate: () => validateBackupCoverage(this) });
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
     const inner = this.synthesizer;
     this.synthesizer = {

@@ -1,0 +1,378 @@
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { ObjectstorageContainerV1 } from '../../.gen/providers/openstack/objectstorage-container-v1';
+import { ConfigSyntax } from '../compute/cloud-config';
+import { Flavor } from '../compute/flavor';
+import { ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { IConnectable, Peer } from '../core/connections';
+import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { resourceName } from '../core/naming';
+import { Port } from '../core/port';
+import { Secret } from '../core/secret';
+import { PrivateVSwitch } from '../network/private-vswitch';
+import {
+  BACKUP_CLOUD_NAME,
+  BACKUP_POLL_SECONDS,
+  backupWaitSeconds,
+  estimateOffsiteRestoreMinutes,
+  estimateServerRunMinutes,
+  estimateSnapshotRestoreMinutes,
+  estimateVolumeBackupRestoreMinutes,
+  OFFSITE_PART_MB,
+  OffsiteModel,
+  OPENSTACK_CLOUDS_PATH,
+  OVH_AUTH_URL,
+  renderBackupScript,
+  renderBackupService,
+  renderBackupTimer,
+  renderOpenstackCloudsYaml,
+  renderRestoreRunbook,
+} from './backup-config';
+import { BackupSchedule, ResolvedBackupSchedule } from './backup-schedule';
+
+// "Veeam Backup: copies of the most important VMs, a VM restored in minutes (RTO of minutes)" (case study 5)
+/** Default target restore time of a policy, in minutes. */
+export const DEFAULT_RTO_MINUTES = 15;
+
+/** Most snapshots (and copies) a policy keeps per server: Cinder snapshot quotas are per project. */
+export const MAX_BACKUP_ROTATION = 60;
+
+/** Seconds of random delay before each run, so that policies do not call the APIs at the same instant. */
+export const BACKUP_RANDOMIZED_DELAY_SECONDS = 300;
+
+/** The runner only calls APIs and streams one part at a time: the smallest production sizing is enough. */
+export const BACKUP_RUNNER_SIZING = { vcpus: 1, ramGb: 2, diskGb: 20 } as const;
+
+/** Folder of the restore runbooks on the runner: `<folder>/<policy>/<host>.md`. */
+export const RESTORE_RUNBOOK_DIR = '/etc/hosting-stacks/restore';
+
+/** Anything whose servers a policy can cover: a {@link ServerCluster} or a construct exposing one (tiers, databases). */
+export type BackupTarget = ServerCluster | { readonly cluster: ServerCluster };
+
+/** Props of {@link VeeamBackup}. */
+export interface VeeamBackupProps {
+  /** The vSwitch of the runner; its router needs an external gateway, the OpenStack APIs are public endpoints. */
+  readonly vswitch: PrivateVSwitch;
+  /** OpenStack region of the covered servers (`GRA11`, `SBG7` ...). */
+  readonly region: string;
+  /** Keystone v3 URL. @default OVH_AUTH_URL */
+  readonly authUrl?: string;
+  /** Id of the application credential the runner uses. @default Secret.variable(this, 'backup_os_application_credential_id', ...) */
+  readonly applicationCredentialId?: Secret;
+  /** Secret of that application credential. @default Secret.variable(this, 'backup_os_application_credential_secret', ...) */
+  readonly applicationCredentialSecret?: Secret;
+  /** Region of the off-site container; another region than `region` survives the loss of that one. @default - `region` */
+  readonly offsiteRegion?: string;
+  /** Name of the off-site container. @default - derived from the construct path */
+  readonly containerName?: string;
+  /** Flavor of the runner. @default Flavor.fromSizing(BACKUP_RUNNER_SIZING) */
+  readonly flavor?: Flavor;
+  /** Who may reach the runner by SSH (to run restores). @default - nobody: no inbound traffic */
+  readonly adminPeer?: Peer | IConnectable;
+  /** Host name prefix of the runner. @default 'backup-runner' */
+  readonly hostnamePrefix?: string;
+}
+
+/** Options of {@link VeeamBackup.addPolicy}. */
+export interface BackupPolicyOptions {
+  /** The servers covered: clusters, or constructs exposing one (`IServerTier`, databases). */
+  readonly servers: BackupTarget[];
+  /** When the policy runs. */
+  readonly schedule: BackupSchedule;
+  /** Snapshots kept per server, 1 to {@link MAX_BACKUP_ROTATION}; also the length of volume-backup chains and the off-site copies kept. */
+  readonly rotation: number;
+  /** Make a Cinder backup (full, then incrementals) of each snapshot: a copy that outlives the volume. @default false */
+  readonly volumeBackups?: boolean;
+  /** Export each snapshot as a qcow2 image into the object-storage container. @default false */
+  readonly offsiteCopy?: boolean;
+  /** Target restore time in minutes; must be at least the estimated restore from a snapshot. @default DEFAULT_RTO_MINUTES */
+  readonly rtoMinutes?: number;
+  /** Most data (in hours) a restore may lose; must be at least the interval plus the run time. @default - no target */
+  readonly rpoHours?: number;
+}
+
+/**
+ * The OpenStack equivalent of managed VM backups (Veeam Backup in case study 5): policies over the
+ * most important servers, run on a schedule by a small runner VM.
+ *
+ * The servers boot from Cinder volumes, which Nova's `createBackup` (`openstack server backup create
+ * --rotate`) refuses, so each run takes a snapshot of every covered boot volume (restoring from it is
+ * a volume clone: minutes), keeps the newest `rotation`, and optionally makes a Cinder backup of it
+ * (incremental chains that outlive the volume) and an off-site copy (a qcow2 export streamed into an
+ * object-storage container, in parts). The OpenStack provider has no schedule resource: the runner
+ * holds the credentials (an application credential from sensitive variables, in a root-only
+ * `clouds.yaml`) and one systemd service and timer per policy. Every covered server gets a restore
+ * runbook on the runner (`/etc/hosting-stacks/restore/<policy>/<host>.md`, also in `configs/`).
+ *
+ * The stack's validation requires every `stateful` cluster to be covered by a policy or exempted.
+ */
+export class VeeamBackup extends Construct {
+  /** The runner VM (one instance). */
+  public readonly runner: ServerCluster;
+  /** The runner's instance. */
+  public readonly runnerHost: ServerInstance;
+  /** Region of the covered servers. */
+  public readonly region: string;
+  /** Region of the off-site container. */
+  public readonly offsiteRegion: string;
+  /** Name of the off-site container. */
+  public readonly containerName: string;
+  /** Keystone URL. */
+  public readonly authUrl: string;
+  /** The application credential's id. */
+  public readonly applicationCredentialId: Secret;
+  /** The application credential's secret. */
+  public readonly applicationCredentialSecret: Secret;
+  private readonly policyList: BackupPolicy[] = [];
+  private containerResource?: ObjectstorageContainerV1;
+
+  constructor(scope: Construct, id: string, props: VeeamBackupProps) {
+    super(scope, id);
+    this.region = requireRegion(this, 'region', props.region);
+    this.offsiteRegion = requireRegion(this, 'offsiteRegion', props.offsiteRegion ?? props.region);
+    this.authUrl = props.authUrl ?? OVH_AUTH_URL;
+    if (!/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?$/.test(this.authUrl)) {
+      throw new HostingStacksError(this, 'authUrl', this.authUrl, "must be an https URL of Keystone, e.g. 'https://auth.cloud.ovh.net/v3'");
+    }
+    this.containerName = props.containerName ?? resourceName(this, 'offsite');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(this.containerName)) {
+      throw new HostingStacksError(this, 'containerName', this.containerName, 'must be 1 to 63 letters, digits, dots, dashes or underscores');
+    }
+    this.applicationCredentialId = props.applicationCredentialId
+      ?? Secret.variable(this, 'backup_os_application_credential_id', 'Id of the OpenStack application credential the backup runner uses');
+    this.applicationCredentialSecret = props.applicationCredentialSecret
+      ?? Secret.variable(this, 'backup_os_application_credential_secret', 'Secret of the OpenStack application credential the backup runner uses');
+
+    this.runner = new ServerCluster(this, 'Runner', {
+      vswitch: props.vswitch,
+      count: 1,
+      flavor: props.flavor ?? Flavor.fromSizing(BACKUP_RUNNER_SIZING),
+      hostnamePrefix: props.hostnamePrefix ?? 'backup-runner',
+    });
+    this.runnerHost = this.runner.instances[0];
+    if (props.adminPeer) this.runner.connections.allowFrom(props.adminPeer, Port.tcp(22), 'SSH to the backup runner (restores)');
+    const cc = this.runnerHost.cloudConfig;
+    cc.addPackages('python3-openstackclient');
+    cc.addFile({
+      path: OPENSTACK_CLOUDS_PATH,
+      content: renderOpenstackCloudsYaml({
+        cloud: BACKUP_CLOUD_NAME,
+        authUrl: this.authUrl,
+        region: this.region,
+        // JSON strings are YAML scalars: any character of the credential is safe.
+        applicationCredentialId: Fn.jsonencode(this.applicationCredentialId.value),
+        applicationCredentialSecret: Fn.jsonencode(this.applicationCredentialSecret.value),
+      }),
+      permissions: '0600',
+      syntax: ConfigSyntax.OPENSTACK_CLOUDS,
+    });
+    this.node.addValidation({ validate: () => (this.policyList.length ? [] : [`${this.node.path}: has no backup policy; add one with addPolicy()`]) });
+  }
+
+  /** The policies, in the order added. */
+  public get policies(): readonly BackupPolicy[] {
+    return [...this.policyList];
+  }
+
+  /** The off-site container, once a policy asks for off-site copies. */
+  public get container(): ObjectstorageContainerV1 | undefined {
+    return this.containerResource;
+  }
+
+  /** Adds a policy (`id`: lower-case letters, digits and dashes) and returns it. */
+  public addPolicy(id: string, options: BackupPolicyOptions): BackupPolicy {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(id)) {
+      throw new HostingStacksError(this, 'id', id, 'must be 1 to 32 lower-case letters, digits and dashes, starting with a letter');
+    }
+    if (this.policyList.some((p) => p.node.id === id)) {
+      throw new HostingStacksError(this, 'id', id, 'is already the id of a policy of this backup');
+    }
+    if (options.offsiteCopy && !this.containerResource) {
+      this.containerResource = new ObjectstorageContainerV1(this, 'OffsiteContainer', {
+        name: this.containerName,
+        region: this.offsiteRegion,
+        // Rotation deletes old copies on purpose: versioning would keep them and bill them.
+        versioning: false,
+        // `terraform destroy` must not delete backups with the stack.
+        forceDestroy: false,
+        metadata: { 'hosting-stacks-path': this.node.path },
+      });
+    }
+    const policy = new BackupPolicy(this, id, options, this.policyList);
+    this.policyList.push(policy);
+    return policy;
+  }
+}
+
+/**
+ * One backup policy of a {@link VeeamBackup}: which servers, when, how many restore points, where
+ * the copies go and the restore time promised. Created by {@link VeeamBackup.addPolicy}.
+ */
+export class BackupPolicy extends Construct {
+  /** The clusters covered. */
+  public readonly clusters: readonly ServerCluster[];
+  /** The servers covered, in order. */
+  public readonly hosts: readonly ServerInstance[];
+  /** The resolved schedule. */
+  public readonly schedule: ResolvedBackupSchedule;
+  /** Snapshots kept per server. */
+  public readonly rotation: number;
+  /** Whether Cinder backups are made. */
+  public readonly volumeBackups: boolean;
+  /** Whether off-site copies are made. */
+  public readonly offsiteCopy: boolean;
+  /** Target restore time, minutes. */
+  public readonly rtoMinutes: number;
+  /** Estimated restore time from a snapshot of the largest covered boot volume, minutes. */
+  public readonly estimatedRestoreMinutes: number;
+  /** Estimated duration of one run over all servers, minutes. */
+  public readonly estimatedRunMinutes: number;
+  /** Most data a restore can lose: the interval between runs plus one run, hours. */
+  public readonly achievableRpoHours: number;
+  /** Path of the script on the runner. */
+  public readonly scriptPath: string;
+  /** Name of the systemd timer. */
+  public readonly timerName: string;
+  private readonly runbooks = new Map<string, string>();
+
+  constructor(backup: VeeamBackup, id: string, options: BackupPolicyOptions, others: readonly BackupPolicy[]) {
+    super(backup, id);
+    if (!options.servers || options.servers.length === 0) {
+      throw new HostingStacksError(this, 'servers', [], 'must name at least one cluster to back up');
+    }
+    const clusters = options.servers.map((s) => (s instanceof ServerCluster ? s : s.cluster));
+    const seen = new Set<ServerCluster>();
+    for (const c of clusters) {
+      if (seen.has(c)) throw new HostingStacksError(this, 'servers', c.node.path, 'appears more than once; each cluster must be named once');
+      seen.add(c);
+      if (c === backup.runner) throw new HostingStacksError(this, 'servers', c.node.path, 'is the backup runner itself; it holds no data to back up');
+    }
+    this.clusters = clusters;
+    this.hosts = clusters.flatMap((c) => c.instances);
+    this.schedule = options.schedule.resolve(this);
+    this.rotation = options.rotation;
+    requireIntegerInRange(this, 'rotation', this.rotation, 1, MAX_BACKUP_ROTATION);
+    this.volumeBackups = options.volumeBackups ?? false;
+    this.offsiteCopy = options.offsiteCopy ?? false;
+    if (this.volumeBackups) {
+      // Cinder bases an incremental backup on the newest backup of the volume, whoever made it.
+      for (const other of others.filter((o) => o.volumeBackups)) {
+        const shared = clusters.find((c) => other.clusters.includes(c));
+        if (shared) {
+          throw new HostingStacksError(this, 'volumeBackups', true,
+            `also covers ${shared.node.path}, whose volume backups ${other.node.path} makes; one policy per volume may make volume backups`);
+        }
+      }
+    }
+
+    const largest = this.hosts.reduce((a, b) => (b.cluster.bootVolumeGb > a.cluster.bootVolumeGb ? b : a));
+    const largestGb = largest.cluster.bootVolumeGb;
+    this.estimatedRestoreMinutes = estimateSnapshotRestoreMinutes(largestGb);
+    this.rtoMinutes = options.rtoMinutes ?? DEFAULT_RTO_MINUTES;
+    requireIntegerInRange(this, 'rtoMinutes', this.rtoMinutes, 1);
+    if (this.rtoMinutes < this.estimatedRestoreMinutes) {
+      throw new HostingStacksError(this, 'rtoMinutes', this.rtoMinutes,
+        `is below the estimated restore time of ${largest.hostname} (${largestGb} GB boot volume): ${this.estimatedRestoreMinutes} min from a snapshot; raise it or use smaller boot volumes`);
+    }
+    this.estimatedRunMinutes = this.hosts.reduce((sum, h) => sum + estimateServerRunMinutes(h.cluster.bootVolumeGb, this.volumeBackups, this.offsiteCopy), 0);
+    this.achievableRpoHours = this.schedule.intervalHours + Math.ceil(this.estimatedRunMinutes / 60);
+    if (options.rpoHours !== undefined) {
+      if (!Number.isFinite(options.rpoHours) || options.rpoHours <= 0) {
+        throw new HostingStacksError(this, 'rpoHours', options.rpoHours, 'must be a number of hours greater than 0');
+      }
+      if (options.rpoHours < this.achievableRpoHours) {
+        throw new HostingStacksError(this, 'rpoHours', options.rpoHours,
+          `is below what the policy achieves: ${this.achievableRpoHours} h (runs ${this.schedule.description}, each estimated at ${this.estimatedRunMinutes} min); run more often or cover fewer servers`);
+      }
+    }
+
+    const offsite: OffsiteModel | undefined = this.offsiteCopy
+      ? { container: backup.containerName, region: backup.offsiteRegion, partMb: OFFSITE_PART_MB }
+      : undefined;
+    const unitBase = `hosting-stacks-backup-${id}`;
+    this.scriptPath = `/usr/local/sbin/${unitBase}`;
+    this.timerName = `${unitBase}.timer`;
+    const cc = backup.runnerHost.cloudConfig;
+    cc.addFile({
+      path: this.scriptPath,
+      permissions: '0700',
+      syntax: ConfigSyntax.SHELL,
+      content: renderBackupScript({
+        policyId: id,
+        scheduleDescription: this.schedule.description,
+        cloud: BACKUP_CLOUD_NAME,
+        rotation: this.rotation,
+        pollSeconds: BACKUP_POLL_SECONDS,
+        volumeBackups: this.volumeBackups,
+        offsite,
+        servers: this.hosts.map((h) => ({
+          hostname: h.hostname,
+          bootVolume: h.bootVolume.nameInput!,
+          bootVolumeGb: h.cluster.bootVolumeGb,
+          waitSeconds: backupWaitSeconds(h.cluster.bootVolumeGb),
+        })),
+      }),
+    });
+    const unit = {
+      policyId: id,
+      scheduleDescription: this.schedule.description,
+      serverCount: this.hosts.length,
+      scriptPath: this.scriptPath,
+      // Three times the estimate: a run that hangs is stopped and reported as failed.
+      timeoutSeconds: Math.max(3600, this.estimatedRunMinutes * 3 * 60),
+      onCalendar: this.schedule.onCalendar,
+      randomizedDelaySeconds: BACKUP_RANDOMIZED_DELAY_SECONDS,
+    };
+    cc.addFile({ path: `/etc/systemd/system/${unitBase}.service`, content: renderBackupService(unit), syntax: ConfigSyntax.SYSTEMD_UNIT });
+    cc.addFile({ path: `/etc/systemd/system/${this.timerName}`, content: renderBackupTimer(unit), syntax: ConfigSyntax.SYSTEMD_UNIT });
+    cc.addServices(this.timerName);
+
+    for (const host of this.hosts) {
+      const gb = host.cluster.bootVolumeGb;
+      const volumeType = host.bootVolume.volumeTypeInput;
+      const runbook = renderRestoreRunbook({
+        policyId: id,
+        scheduleDescription: this.schedule.description,
+        rotation: this.rotation,
+        cloud: BACKUP_CLOUD_NAME,
+        runnerHost: backup.runnerHost.hostname,
+        hostname: host.hostname,
+        serverPath: host.node.path,
+        address: host.address,
+        portName: host.port.resource.nameInput!,
+        serverGroupName: host.cluster.serverGroup.nameInput!,
+        flavorName: host.flavor.name,
+        bootVolume: host.bootVolume.nameInput!,
+        bootVolumeGb: gb,
+        volumeTypeOption: volumeType ? `--type ${volumeType} ` : '',
+        serverAddress: `openstack_compute_instance_v2.${host.resource.friendlyUniqueId}`,
+        volumeAddress: `openstack_blockstorage_volume_v3.${host.bootVolume.friendlyUniqueId}`,
+        stateful: host.cluster.stateful,
+        rtoMinutes: this.rtoMinutes,
+        snapshotRestoreMinutes: estimateSnapshotRestoreMinutes(gb),
+        volumeBackupRestoreMinutes: this.volumeBackups ? estimateVolumeBackupRestoreMinutes(gb) : undefined,
+        offsiteRestoreMinutes: this.offsiteCopy ? estimateOffsiteRestoreMinutes(gb) : undefined,
+        offsite,
+      });
+      this.runbooks.set(host.hostname, runbook);
+      cc.addFile({ path: `${RESTORE_RUNBOOK_DIR}/${id}/${host.hostname}.md`, content: runbook });
+    }
+    for (const c of clusters) c.addBackupPolicy(this.node.path);
+  }
+
+  /** The restore runbook (Markdown) of a covered host. */
+  public restoreProcedure(hostname: string): string {
+    const runbook = this.runbooks.get(hostname);
+    if (runbook === undefined) {
+      throw new HostingStacksError(this, 'hostname', hostname, `is not covered by this policy; it covers ${[...this.runbooks.keys()].join(', ')}`);
+    }
+    return runbook;
+  }
+}
+
+function requireRegion(scope: Construct, prop: string, region: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9-]{1,31}$/.test(region ?? '')) {
+    throw new HostingStacksError(scope, prop, region, "must be an OpenStack region name such as 'GRA11'");
+  }
+  return region;
+}

@@ -1,0 +1,239 @@
+/**
+ * Case study 5: Monsieur Déguisement, costume e-commerce for Spain and Europe (seeds/004). Moved from
+ * two dedicated servers to a hosted private cloud (VMware + NSX + Veeam) to scale out for campaign
+ * peaks: up to 4,250 orders and 240,000 visitors a day, 4,000 concurrent users (1,500 per country).
+ *
+ *            internet (a CDN pulls static content from the DMZ origin)
+ *      |ES|  |FR|  |PT|  |IT|   one public entry per country (Octavia or keepalived+haproxy)
+ *  ------------------------------------------------------------- DMZ vSwitch
+ *     [StaticContentServer: NGINX origin for media, skin, js]
+ *  ------------------------------------------------------------- access vSwitch
+ *     [MagentoFrontends: Apache + PHP-FPM, Magento 1.9 (OpenMage), count .. maxCount]
+ *  ------------------------------------------------------------- private data vSwitch
+ *     [MysqlReplication]  [RedisServer: sessions]  [SolrServer: search]
+ *  ------------------------------------------------------------- office vSwitch
+ *     [OfficeVpn gateway] -> [BackOffice]   [DeploymentServer (CI/CD)]   [backup runner]
+ *     [SharedFiles: NFS for media, mounted by the DMZ, the front-ends and the back-office]
+ */
+import { Construct } from 'constructs';
+import {
+  BackOffice,
+  BackupSchedule,
+  BalancerKind,
+  CountryEntrances,
+  DeploymentServer,
+  ExternalNetwork,
+  Flavor,
+  HostingStack,
+  HostingStackProps,
+  MagentoCode,
+  MagentoFrontends,
+  MysqlReplication,
+  NfsBackend,
+  OfficePeer,
+  OfficeVpn,
+  Port,
+  PrivateVSwitch,
+  RedisServer,
+  Router,
+  SharedFiles,
+  SolrServer,
+  StaticContentServer,
+  VeeamBackup,
+  VpnKind,
+} from '../lib';
+
+/** Up to 4,250 orders a day at peak (case study 5). */
+export const MD_PEAK_ORDERS_PER_DAY = 4250;
+/** 240,000 visitors a day in campaigns (case study 5). */
+export const MD_CAMPAIGN_VISITORS_PER_DAY = 240000;
+/** Peaks of 1,500 concurrent users per channel (country) (case study 5). */
+export const MD_CONCURRENT_USERS_PER_COUNTRY = 1500;
+/** 4,000 concurrent users in total (case study 5). */
+export const MD_CONCURRENT_USERS_TOTAL = 4000;
+/** Four countries (case study 5); the document does not name them: Spain (home) and three neighbours. */
+export const MD_COUNTRIES: readonly string[] = ['ES', 'FR', 'PT', 'IT'];
+
+/**
+ * Concurrent users one front-end serves. Not in the case study: a b3-8 runs 56 PHP-FPM children
+ * (MagentoFrontends' RAM sizing); an uncached Magento 1 page takes about 1 s of a child and a
+ * browsing user asks for a page about every 10 s, so one child serves ~10 users: ~500 per server.
+ */
+export const MD_USERS_PER_FRONTEND = 500;
+/** Front-ends outside campaigns: two, so one can fail. */
+export const MD_FRONTEND_BASELINE = 2;
+/** Front-ends at the campaign peak: 4,000 users / 500 per server, plus 20 % headroom. */
+export const MD_FRONTEND_MAX = Math.ceil((MD_CONCURRENT_USERS_TOTAL * 1.2) / MD_USERS_PER_FRONTEND);
+
+/** OVHcloud region: Gravelines (France), the nearest to Spain. */
+export const MD_REGION = 'GRA11';
+
+/**
+ * "Copies of the most important VMs, a VM restored in minutes" (case study 5): the vital VMs every
+ * 4 hours (a day's orders are too many to lose), two days of snapshots, Cinder backups and an
+ * off-site copy, a restore within 15 minutes.
+ */
+export const MD_BACKUP = { schedule: BackupSchedule.everyHours(4, 15, 'Europe/Madrid'), rotation: 12, rtoMinutes: 15 } as const;
+
+/** The NFS server VM's media (when selected): nightly, a week kept, restored within 30 minutes (200 GB). */
+export const MD_MEDIA_BACKUP = { schedule: BackupSchedule.daily('03:30', 'Europe/Madrid'), rotation: 7, rtoMinutes: 30 } as const;
+
+/** Shared media: 65,000+ products with pictures (case study 5); 200 GB leaves room to grow. */
+export const MD_MEDIA_SHARE_GB = 200;
+
+/**
+ * The office nobody has (TEST-NET-2, RFC 5737) and a WireGuard key whose private half was thrown
+ * away: until real offices are given, the VPN admits no one.
+ */
+export const CLOSED_OFFICE: OfficePeer = {
+  name: 'unconfigured-office',
+  allowedIps: ['198.51.100.0/24'],
+  publicKey: 'vcHCHSbOmBUg3krasCemtI0PN/upWLit5Kd3qM+8NE8=',
+};
+
+/** Props of {@link MonsieurDeguisementStack}; every figure defaults to the case study's. */
+export interface MonsieurDeguisementStackProps extends HostingStackProps {
+  /** OpenStack region. @default MD_REGION ('GRA11') */
+  readonly region?: string;
+  /** Countries with a public entry of their own. @default MD_COUNTRIES */
+  readonly countries?: readonly string[];
+  /** How the per-country entries are realised. @default BalancerKind.OCTAVIA */
+  readonly balancerKind?: BalancerKind;
+  /** Octavia flavor id of the region (`openstack loadbalancer flavor list`). @default - the cloud's default size */
+  readonly octaviaFlavorId?: string;
+  /** Network SSH to the balancer nodes may come from (keepalived+haproxy only). @default - the first office's network */
+  readonly adminCidr?: string;
+  /** Offices reaching the back-office and the deployment VM through the VPN. @default [CLOSED_OFFICE] */
+  readonly offices?: OfficePeer[];
+  /** VPN realisation. @default VpnKind.WIREGUARD (OVHcloud has no VPNaaS) */
+  readonly vpnKind?: VpnKind;
+  /** NFS realisation. @default NfsBackend.MANILA */
+  readonly nfsBackend?: NfsBackend;
+  /** Front-ends running now. @default MD_FRONTEND_BASELINE (2) */
+  readonly frontendCount?: number;
+  /** Front-ends at most (addresses are reserved up to it). @default MD_FRONTEND_MAX (10) */
+  readonly frontendMaxCount?: number;
+  /** Front-end flavor. @default Flavor.named('b3-8') */
+  readonly frontendFlavor?: Flavor;
+  /** Shop URL. @default 'https://www.monsieurdeguisement.com/' */
+  readonly baseUrl?: string;
+  /** Host names the CDN pulls static content with. @default ['static.monsieurdeguisement.com'] */
+  readonly staticHostNames?: string[];
+  /** CDN pull networks; when set, the DMZ origin answers only them. @default - any address */
+  readonly cdnCidrs?: string[];
+  /** Public network of the router, balancers and VPN. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+}
+
+/** The Monsieur Déguisement architecture on OpenStack. */
+export class MonsieurDeguisementStack extends HostingStack {
+  /** The public entry of each country. */
+  public readonly entrances: CountryEntrances;
+  /** The Magento front-ends. */
+  public readonly frontends: MagentoFrontends;
+  /** The DMZ content server. */
+  public readonly staticContent: StaticContentServer;
+  /** The vital VMs of the private data network. */
+  public readonly database: MysqlReplication;
+  /** Sessions (and the Magento cache). */
+  public readonly redis: RedisServer;
+  /** Site search. */
+  public readonly solr: SolrServer;
+  /** Shared static files. */
+  public readonly media: SharedFiles;
+  /** The offices' VPN. */
+  public readonly vpn: OfficeVpn;
+  /** The back-office. */
+  public readonly backOffice: BackOffice;
+  /** The CI/CD deployment VM. */
+  public readonly deployment: DeploymentServer;
+  /** Backups of the vital VMs. */
+  public readonly backup: VeeamBackup;
+  /** The vSwitches, by layer. */
+  public readonly vswitches: { readonly dmz: PrivateVSwitch; readonly access: PrivateVSwitch; readonly data: PrivateVSwitch; readonly office: PrivateVSwitch };
+
+  constructor(scope: Construct, id: string, props: MonsieurDeguisementStackProps = {}) {
+    const region = props.region ?? MD_REGION;
+    super(scope, id, { ...props, region });
+    const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    const router = new Router(this, 'Router', { externalNetwork });
+    const dmz = new PrivateVSwitch(this, 'Dmz', { cidr: '10.30.0.0/24', router });
+    const access = new PrivateVSwitch(this, 'Access', { cidr: '10.30.1.0/24', router });
+    const data = new PrivateVSwitch(this, 'Data', { cidr: '10.30.2.0/24', router });
+    const office = new PrivateVSwitch(this, 'Office', { cidr: '10.30.3.0/24', router });
+    this.vswitches = { dmz, access, data, office };
+    const offices = props.offices ?? [CLOSED_OFFICE];
+
+    // The vital VMs on the private data network, vital data isolated (case study 5).
+    this.database = new MysqlReplication(this, 'Database', {
+      vswitch: data,
+      flavor: Flavor.fromSizing({ vcpus: 4, ramGb: 16, diskGb: 100 }),
+      databaseName: 'magento',
+    });
+    this.redis = new RedisServer(this, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) });
+    this.solr = new SolrServer(this, 'Search', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 8, diskGb: 50 }) });
+    this.media = new SharedFiles(this, 'Media', {
+      backend: props.nfsBackend ?? NfsBackend.MANILA,
+      sizeGb: MD_MEDIA_SHARE_GB,
+      ...((props.nfsBackend ?? NfsBackend.MANILA) === NfsBackend.NFS_SERVER_VM
+        ? { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) }
+        : {}),
+    });
+
+    // Office layer: the back-office and the deployment VM are reached only through the VPN.
+    this.vpn = new OfficeVpn(this, 'Vpn', {
+      vswitch: office,
+      officeCidrs: offices.flatMap((o) => o.allowedIps),
+      officePeers: offices,
+      kind: props.vpnKind,
+    });
+    this.deployment = new DeploymentServer(this, 'Deployment', { vswitch: office, vpn: this.vpn });
+
+    // Private access layer: the Magento front-ends, code pushed by the deployment VM (CI/CD).
+    this.frontends = new MagentoFrontends(this, 'Frontends', {
+      vswitch: access,
+      count: props.frontendCount ?? MD_FRONTEND_BASELINE,
+      maxCount: props.frontendMaxCount ?? MD_FRONTEND_MAX,
+      flavor: props.frontendFlavor ?? Flavor.named('b3-8'),
+      code: MagentoCode.fromPipeline(this.deployment),
+      database: this.database,
+      sessions: this.redis,
+      search: this.solr,
+      media: this.media,
+      baseUrl: props.baseUrl ?? 'https://www.monsieurdeguisement.com/',
+    });
+    this.deployment.addTarget(this.frontends);
+
+    this.backOffice = new BackOffice(this, 'BackOffice', { vswitch: office, vpn: this.vpn, database: this.database, media: this.media });
+
+    // DMZ: the content server and one public entry per country, round-robin, no persistence.
+    this.staticContent = new StaticContentServer(this, 'StaticContent', {
+      vswitch: dmz,
+      flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 50 }),
+      hostNames: props.staticHostNames ?? ['static.monsieurdeguisement.com'],
+      media: this.media,
+      cdnCidrs: props.cdnCidrs,
+    });
+    // Veeam's managed VM backups, the OpenStack way (boot-volume snapshots, Cinder backups, object storage).
+    this.backup = new VeeamBackup(this, 'Backup', { vswitch: office, region });
+    this.backup.addPolicy('vital', { servers: [this.database, this.redis, this.solr, this.backOffice], ...MD_BACKUP, volumeBackups: true, offsiteCopy: true });
+    if (this.media.server) {
+      // The NFS server's large volume restores in about half an hour; media change with the catalogue, daily is enough.
+      this.backup.addPolicy('media', { servers: [this.media.server], ...MD_MEDIA_BACKUP, volumeBackups: true, offsiteCopy: true });
+    }
+    // Restores are run from the runner by the offices' operators, through the VPN.
+    this.vpn.allowOfficesTo(this.backup.runner, Port.tcp(22));
+
+    this.entrances = new CountryEntrances(this, 'Entrances', {
+      vswitch: dmz,
+      frontends: this.frontends,
+      countries: props.countries ?? MD_COUNTRIES,
+      kind: props.balancerKind,
+      concurrentUsersPerCountry: MD_CONCURRENT_USERS_PER_COUNTRY,
+      concurrentUsersTotal: MD_CONCURRENT_USERS_TOTAL,
+      octaviaFlavorId: props.octaviaFlavorId,
+      adminCidr: props.adminCidr ?? offices[0].allowedIps[0],
+      externalNetwork,
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { parse } from 'yaml';
-import { Flavor, MachineImage, PrivateVSwitch, ServerCluster, ServerGroupPolicy } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, Flavor, loadOpenstackProviderSchema, MachineImage, PrivateVSwitch, ServerCluster, ServerGroupPolicy } from '../../lib';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 function cluster(props: Partial<ConstructorParameters<typeof ServerCluster>[2]> = {}) {
@@ -79,7 +79,44 @@ describe('ServerCluster', () => {
     expect(resourcesOf(json, 'openstack_compute_keypair_v2')[0].public_key).toBe('${var.ssh_public_key}');
   });
 
+  test('given minCount < maxCount, then a validated count variable decides which planned instances exist', () => {
+    const { stack, c } = cluster({ count: 2, minCount: 1, maxCount: 4 });
+    expect(c.instances).toHaveLength(4);
+    expect(c.addresses).toEqual(['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5']);
+    expect(c.instances.map((i) => i.conditional)).toEqual([false, true, true, true]);
+    const json = synthJson(stack);
+    expect(json.variable.app_servers_count).toEqual({
+      type: 'number',
+      default: 2,
+      nullable: false,
+      description: 'Instances of test/AppServers (1 to 4); campaigns and the scaling hook set it',
+      validation: [{ condition: '${var.app_servers_count >= 1 && var.app_servers_count <= 4 && floor(var.app_servers_count) == var.app_servers_count}', error_message: 'app_servers_count must be a whole number from 1 to 4.' }],
+    });
+    const servers = resourcesOf(json, 'openstack_compute_instance_v2');
+    expect(servers.map((s) => s.count)).toEqual([undefined, '${var.app_servers_count > 1 ? 1 : 0}', '${var.app_servers_count > 2 ? 1 : 0}', '${var.app_servers_count > 3 ? 1 : 0}']);
+    expect(servers[1].network[0].port).toMatch(/^\$\{openstack_networking_port_v2\.AppServers_Instance2_Port_[0-9A-F]+\[0\]\.id\}$/);
+    expect(servers[1].block_device[0].uuid).toMatch(/^\$\{openstack_blockstorage_volume_v3\.AppServers_Instance2_BootVolume_[0-9A-F]+\[0\]\.id\}$/);
+    expect(resourcesOf(json, 'openstack_networking_port_v2').map((p) => p.count)).toEqual(servers.map((s) => s.count));
+    expect(checkTerraformTemplates(json)).toEqual([]);
+    expect(checkProviderSchema(json, loadOpenstackProviderSchema())).toEqual([]);
+  });
+
+  test('given a fixed count, then there is no count variable and no conditional instance', () => {
+    const { stack, c } = cluster();
+    expect(c.countVariable).toBeUndefined();
+    expect(synthJson(stack).variable.app_servers_count).toBeUndefined();
+  });
+
   describe('errors', () => {
+    test('rejects minCount above count', () => {
+      expect(() => cluster({ count: 2, minCount: 3, maxCount: 4 })).toThrow(/test\/AppServers: 'minCount' \(3\) must not exceed 'count' \(2\)/);
+    });
+    test('rejects count above maxCount', () => {
+      expect(() => cluster({ count: 5, maxCount: 4 })).toThrow(/test\/AppServers: 'count' \(5\) must not exceed 'maxCount' \(4\)/);
+    });
+    test('rejects a count variable name that is not snake_case', () => {
+      expect(() => cluster({ count: 1, maxCount: 2, countVariableName: 'Web-Count' })).toThrow(/test\/AppServers: 'countVariableName' \('Web-Count'\) must be snake_case/);
+    });
     test.each([0, -2, 1.5, 101])('rejects count %p', (count) => {
       expect(() => cluster({ count })).toThrow(/test\/AppServers: 'count' \(.*\) must be an integer from 1 to 100/);
     });

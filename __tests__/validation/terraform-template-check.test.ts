@@ -46,7 +46,7 @@ describe('checkTerraformTemplateString', () => {
 
   test('given Tomcat\'s ${catalina.base} unescaped, then it reports an unknown reference', () => {
     expect(checkTerraformTemplateString('${catalina.base}/conf', CONTEXT)).toEqual([
-      "${...} at offset 0: reference 'catalina.base' is not var.<name>, local.<name>, <resource_type>.<name>.<attribute> or data.<type>.<name>.<attribute>",
+      "${...} at offset 0: reference 'catalina.base' is not var.<name>, local.<name>, <resource_type>.<name>[<index>].<attribute> or data.<type>.<name>.<attribute>",
     ]);
   });
 
@@ -66,8 +66,9 @@ describe('checkTerraformTemplateString', () => {
     ['an unterminated call', '${replace(var.db_password, "a", "b"', /is unterminated \(no '\)' closing replace/],
     ['an unterminated string literal', '${lower("abc)}', /is unterminated \(string literal at offset 8 not closed\)/],
     ['an empty interpolation', '${}', /unexpected '}'/],
-    ['an operator', '${var.db_password + 1}', /has unexpected '\+'/],
-    ['a conditional', '${var.db_password == "" ? "a" : "b"}', /has unexpected '='/],
+    ['an operator on an undeclared name', '${var.nope + 1}', /'var.nope' names a variable that is not declared/],
+    ['a conditional without its else', '${var.db_password == "" ? "a"}', /has unexpected '}' at offset 29 \(':' of a conditional expected\)/],
+    ['a dangling operator', '${var.db_password >}', /has unexpected '}' at offset 19 \(a name, string or number expected\)/],
     ['a strip marker', '${~ var.db_password}', /has unexpected '~'/],
     ['a template inside a string literal', '${lower("$${x}")}', /template sequence inside the string literal/],
     ['an unsupported escape', '${lower("a\\nb")}', /unsupported escape '\\n'/],
@@ -172,5 +173,16 @@ describe('evaluateTerraformTemplate', () => {
 
   test('given an unterminated interpolation, then it throws', () => {
     expect(() => evaluateTerraformTemplate('${var.p', { p: 'a' })).toThrow(/is unterminated/);
+  });
+});
+
+describe('checkTerraformTemplateString on scaling expressions', () => {
+  test.each([
+    ['a count conditional', '${var.db_password > 1 ? 1 : 0}'],
+    ['precedence and logic', '${var.db_password >= 1 && var.db_password <= 3 || var.db_password == 0}'],
+    ['arithmetic in a call', '${min(var.db_password + 2, 10)}'],
+    ['an indexed resource of a counted resource', '${openstack_networking_port_v2.Web_Port[0].id}'],
+  ])('given %s, then it is accepted', (_name, text) => {
+    expect(checkTerraformTemplateString(text, CONTEXT)).toEqual([]);
   });
 });

@@ -43,6 +43,10 @@ export interface AppTierProps {
   readonly vswitch: PrivateVSwitch;
   /** Number of Tomcat servers. */
   readonly count: number;
+  /** Fewest servers the count variable accepts (see ServerCluster). @default - count */
+  readonly minCount?: number;
+  /** Most servers; all are planned and health-checked by the balancers, the count variable decides how many exist. @default - count */
+  readonly maxCount?: number;
   /** Flavor of the servers; the Java heap is sized from its RAM. */
   readonly flavor: Flavor;
   /** TCP port of Tomcat's HTTP connector. @default 8080 */
@@ -126,6 +130,8 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
       count: props.count,
+      minCount: props.minCount,
+      maxCount: props.maxCount,
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebab(id),
     });

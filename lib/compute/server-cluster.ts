@@ -1,4 +1,4 @@
-import { Lazy } from 'cdktf';
+import { Lazy, TerraformResource, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
@@ -24,8 +24,21 @@ export enum ServerGroupPolicy {
 export interface ServerClusterProps {
   /** The vSwitch the instances' ports are on. */
   readonly vswitch: PrivateVSwitch;
-  /** Number of instances. */
+  /** Number of instances; when the cluster scales, the default of its count variable (the baseline). */
   readonly count: number;
+  /**
+   * Fewest instances the count variable accepts. Instances below it always exist; the others exist
+   * while the variable asks for them. @default count
+   */
+  readonly minCount?: number;
+  /**
+   * Most instances. Every instance up to it is planned at synth (address, host name, configs,
+   * balancer members with health checks), so scaling only changes a Terraform variable.
+   * @default count
+   */
+  readonly maxCount?: number;
+  /** Name of the Terraform variable holding the count when the cluster scales. @default - `<construct path in snake case>_count` */
+  readonly countVariableName?: string;
   /** Flavor, named or picked from a sizing. */
   readonly flavor: Flavor;
   /** Boot volume size in GB. @default - the sizing's disk when the flavor was picked from one, else the flavor's disk */
@@ -79,9 +92,15 @@ export class ServerInstance extends Construct {
   public readonly flavor: FlavorSpec;
   /** The cluster it belongs to. */
   public readonly cluster: ServerCluster;
+  /** 0-based position in the cluster. */
+  public readonly index: number;
+  /** True when the instance exists only while the cluster's count variable asks for it. */
+  public readonly conditional: boolean;
 
   constructor(cluster: ServerCluster, id: string, index: number, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
+    this.index = index;
+    this.conditional = cluster.countVariable !== undefined && index >= cluster.minCount;
     Object.defineProperty(this, HOST, { value: true });
     this.cluster = cluster;
     this.flavor = cluster.flavor;
@@ -103,16 +122,22 @@ export class ServerInstance extends Construct {
       lifecycle: { ignoreChanges: ['image_id'] },
     });
     const keyPair = props.keyPair ?? KeyPair.ofStack(this);
+    // A conditional instance's port, volume and server carry `count = 0|1`, so their attributes are addressed as `[0]`.
+    const ref = (r: TerraformResource, attribute: string) => (this.conditional ? Token.asString(`\${${r.terraformResourceType}.${r.friendlyUniqueId}[0].${attribute}}`) : r.getStringAttribute(attribute));
     this.resource = new ComputeInstanceV2(this, 'Resource', {
       name: this.hostname,
       flavorName: this.flavor.name,
       keyPair: keyPair.name,
-      blockDevice: [{ uuid: this.bootVolume.id, sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
-      network: [{ port: this.port.resource.id }],
+      blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
+      network: [{ port: ref(this.port.resource, 'id') }],
       schedulerHints: [{ group: group.id }],
       userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.cloudConfig.renderWithinLimit()) }),
       metadata: { 'hosting-stacks:path': this.node.path },
     });
+    if (this.conditional) {
+      const exists = Token.asNumber(`\${var.${cluster.countVariable!.friendlyUniqueId} > ${index} ? 1 : 0}`);
+      for (const r of [this.port.resource, this.bootVolume, this.resource]) r.count = exists;
+    }
     this.node.addValidation({
       validate: () => {
         try {
@@ -146,6 +171,14 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly bootVolumeGb: number;
   /** The vSwitch. */
   public readonly vswitch: PrivateVSwitch;
+  /** Fewest instances. */
+  public readonly minCount: number;
+  /** Instances by default (the baseline when scaling). */
+  public readonly count: number;
+  /** Most instances; all of them are planned. */
+  public readonly maxCount: number;
+  /** The Terraform variable holding the count, when the cluster scales (minCount < maxCount). */
+  public readonly countVariable?: TerraformVariable;
   /** True when the servers hold data that must be backed up. */
   public readonly stateful: boolean;
   private readonly backupPolicyPaths: string[] = [];
@@ -155,6 +188,13 @@ export class ServerCluster extends Construct implements IConnectable {
     super(scope, id);
     this.stateful = props.stateful ?? false;
     requireIntegerInRange(this, 'count', props.count, 1, 100);
+    this.count = props.count;
+    this.maxCount = props.maxCount ?? props.count;
+    this.minCount = props.minCount ?? props.count;
+    requireIntegerInRange(this, 'maxCount', this.maxCount, 1, 100);
+    requireIntegerInRange(this, 'minCount', this.minCount, 1, 100);
+    if (this.minCount > this.count) throw new HostingStacksError(this, 'minCount', this.minCount, `must not exceed 'count' (${this.count})`);
+    if (this.count > this.maxCount) throw new HostingStacksError(this, 'count', this.count, `must not exceed 'maxCount' (${this.maxCount})`);
     this.flavor = props.flavor.resolve(this);
     this.vswitch = props.vswitch;
     this.bootVolumeGb = props.bootVolumeGb ?? this.flavor.sizing?.diskGb ?? this.flavor.diskGb;
@@ -163,8 +203,8 @@ export class ServerCluster extends Construct implements IConnectable {
     if (!/^[a-z][a-z0-9-]{0,50}$/.test(this.hostnamePrefix)) {
       throw new HostingStacksError(this, 'hostnamePrefix', this.hostnamePrefix, 'must be lower-case letters, digits and dashes, starting with a letter (at most 51 characters)');
     }
-    if (props.addresses && props.addresses.length !== props.count) {
-      throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${props.count})`);
+    if (props.addresses && props.addresses.length !== this.maxCount) {
+      throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${this.maxCount})`);
     }
     this.connections = props.connections ?? new Connections(this, 'Connections');
     this.serverGroup = new ComputeServergroupV2(this, 'ServerGroup', {
@@ -172,7 +212,24 @@ export class ServerCluster extends Construct implements IConnectable {
       policies: [props.placement ?? ServerGroupPolicy.ANTI_AFFINITY],
     });
     this.instances = [];
-    for (let i = 0; i < props.count; i++) {
+    if (this.minCount < this.maxCount) {
+      const name = props.countVariableName ?? `${snakePath(this)}_count`;
+      if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new HostingStacksError(this, 'countVariableName', name, 'must be snake_case');
+      this.countVariable = new TerraformVariable(this, 'Count', {
+        type: 'number',
+        default: this.count,
+        description: `Instances of ${this.node.path} (${this.minCount} to ${this.maxCount}); campaigns and the scaling hook set it`,
+        nullable: false,
+        validation: [
+          {
+            condition: `\${var.${name} >= ${this.minCount} && var.${name} <= ${this.maxCount} && floor(var.${name}) == var.${name}}`,
+            errorMessage: `${name} must be a whole number from ${this.minCount} to ${this.maxCount}.`,
+          },
+        ],
+      });
+      this.countVariable.overrideLogicalId(name);
+    }
+    for (let i = 0; i < this.maxCount; i++) {
       this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, props, this.serverGroup, this.bootVolumeGb));
     }
   }
@@ -221,6 +278,17 @@ export function findHosts(scope: IConstruct): ServerInstance[] {
  */
 export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+function snakePath(scope: IConstruct): string {
+  const stack = TerraformStack.of(scope);
+  return scope.node.scopes
+    .slice(scope.node.scopes.indexOf(stack) + 1)
+    .map((s) => s.node.id)
+    .join('_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_');
 }
 
 function kebab(id: string): string {

@@ -102,9 +102,15 @@ class PipelineCode extends MagentoCode {
 export interface MagentoFrontendsProps {
   /** The vSwitch of the private access layer the front-ends sit on. */
   readonly vswitch: PrivateVSwitch;
-  /** Number of front-ends running now. */
+  /** Front-ends running by default: the baseline of the count variable when the tier scales. */
   readonly count: number;
-  /** Most front-ends the tier may scale to; their planned addresses are reserved now. @default - count */
+  /** Fewest front-ends the count variable accepts. @default - count */
+  readonly minCount?: number;
+  /**
+   * Most front-ends the tier may scale to. All of them are planned at synth (addresses, configs,
+   * balancer members with health checks); the ones above `minCount` exist while the Terraform
+   * variable asks for them. @default - count
+   */
   readonly maxCount?: number;
   /** Flavor of the front-ends; PHP-FPM's pool is sized from its RAM. */
   readonly flavor: Flavor;
@@ -177,8 +183,8 @@ export const MAGENTO_PATHS = {
  * The Magento 1.9 front-ends: Apache 2.4 (event MPM) and PHP-FPM on a {@link ServerCluster} of the
  * private access layer, running OpenMage LTS 20.x (the maintained fork of Magento 1.9 that runs on
  * PHP 8.2; upstream Magento 1 is end of life and does not run on PHP 8). Horizontally scalable:
- * `count` servers run, `maxCount` planned addresses are reserved up front, and balancers follow the
- * cluster's instances. PHP-FPM's pool is sized from the flavor's RAM, OPcache is on, sessions and
+ * `maxCount` servers are planned up front, a Terraform variable (default `count`) decides how many
+ * exist, and balancers list every planned server with a health check. PHP-FPM's pool is sized from the flavor's RAM, OPcache is on, sessions and
  * cache live in Redis (so any front-end serves any request: no session persistence), media comes
  * from an NFS share, and nothing is opened to the internet.
  */
@@ -195,8 +201,6 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   public readonly healthCheck: HealthCheck;
   /** Most front-ends the tier may scale to. */
   public readonly maxCount: number;
-  /** Planned addresses held for front-ends not created yet (`maxCount - count` of them). */
-  public readonly reservedAddresses: readonly string[];
   /** PHP version. */
   public readonly phpVersion: PhpVersion;
   /** PHP-FPM process manager. */
@@ -222,6 +226,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     if (this.maxCount < props.count) {
       throw new HostingStacksError(this, 'maxCount', this.maxCount, `must not be less than 'count' (${props.count})`);
     }
+    const minCount = props.minCount ?? props.count;
+    requireIntegerInRange(this, 'minCount', minCount, 1, 100);
+    if (minCount > props.count) throw new HostingStacksError(this, 'minCount', minCount, `must not exceed 'count' (${props.count})`);
     this.httpPort = props.httpPort ?? 80;
     requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
@@ -276,15 +283,12 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
       count: props.count,
+      minCount,
+      maxCount: this.maxCount,
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebab(id),
     });
     this.connections = this.cluster.connections;
-    // The cluster took the first `count` free planned addresses; the next `maxCount - count` are held
-    // now, so a later scale-up gives the new front-ends these and no other construct's address shifts.
-    const reserved: string[] = [];
-    for (let i = props.count; i < this.maxCount; i++) reserved.push(props.vswitch.allocateAddress(this));
-    this.reservedAddresses = reserved;
 
     const sizing = phpFpmSizingForRam(this.cluster.flavor.ramGb, reservedMb, childMb, opcacheMb);
     if (!sizing) {
@@ -415,14 +419,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     return this.httpPort;
   }
 
-  /** Addresses of the running front-ends. */
+  /** Addresses of every planned front-end (`maxCount` of them); balancers health-check each. */
   public get backendAddresses(): readonly string[] {
     return this.cluster.addresses;
-  }
-
-  /** Every planned address of the tier: the running front-ends', then the reserved ones (`maxCount` in all). */
-  public get plannedAddresses(): readonly string[] {
-    return [...this.cluster.addresses, ...this.reservedAddresses];
   }
 
   private apacheModel(adminFrontName: string, timeoutSeconds: number): MagentoApacheConfig {

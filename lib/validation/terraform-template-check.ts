@@ -43,6 +43,9 @@ const FUNCTIONS: Record<string, readonly [number, number]> = {
   element: [2, 2],
   lookup: [2, 3],
   tostring: [1, 1],
+  min: [1, Infinity],
+  max: [1, Infinity],
+  floor: [1, 1],
 };
 
 /** Sections of a Terraform document whose strings are templates. */
@@ -131,7 +134,14 @@ type Expression =
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'number'; readonly text: string }
   | { readonly kind: 'reference'; readonly root: string; readonly traversal: readonly string[] }
-  | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expression[] };
+  | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expression[] }
+  | { readonly kind: 'binary'; readonly op: string; readonly left: Expression; readonly right: Expression }
+  | { readonly kind: 'conditional'; readonly condition: Expression; readonly then: Expression; readonly otherwise: Expression };
+
+/** Binary operators with their precedence (higher binds tighter), as in Terraform. */
+const BINARY_OPERATORS: readonly (readonly [string, number])[] = [
+  ['||', 1], ['&&', 2], ['==', 3], ['!=', 3], ['<=', 4], ['>=', 4], ['<', 4], ['>', 4], ['+', 5], ['-', 5], ['*', 6], ['/', 6], ['%', 6],
+];
 
 /** A piece of a scanned template. */
 type TemplatePart =
@@ -191,8 +201,36 @@ class ExpressionParser {
     while (!this.atEnd() && /\s/.test(this.text[this.pos])) this.pos += 1;
   }
 
-  /** expression := string | number | identifier ( '(' args ')' | traversal ) */
+  /** expression := binary [ '?' expression ':' expression ] */
   public parseExpression(): Expression {
+    const condition = this.parseBinary(1);
+    this.skipSpace();
+    if (this.text[this.pos] !== '?') return condition;
+    this.pos += 1;
+    const then = this.parseExpression();
+    this.skipSpace();
+    if (this.text[this.pos] !== ':') throw new Error(this.atEnd() ? "is unterminated (':' of a conditional expected)" : `has unexpected '${this.text[this.pos]}' at offset ${this.pos} (':' of a conditional expected)`);
+    this.pos += 1;
+    const otherwise = this.parseExpression();
+    return { kind: 'conditional', condition, then, otherwise };
+  }
+
+  /** binary := primary ( operator primary )*, by precedence climbing from `minPrecedence`. */
+  private parseBinary(minPrecedence: number): Expression {
+    let left = this.parsePrimary();
+    for (;;) {
+      this.skipSpace();
+      const found = BINARY_OPERATORS.find(([op, prec]) => prec >= minPrecedence && this.text.startsWith(op, this.pos));
+      if (!found) return left;
+      const [op, prec] = found;
+      this.pos += op.length;
+      const right = this.parseBinary(prec + 1);
+      left = { kind: 'binary', op, left, right };
+    }
+  }
+
+  /** primary := string | number | identifier ( '(' args ')' | traversal ) */
+  private parsePrimary(): Expression {
     this.skipSpace();
     if (this.atEnd()) throw new Error('is unterminated (expression expected)');
     const c = this.text[this.pos];
@@ -297,6 +335,10 @@ function checkExpression(expr: Expression, context: TemplateContext): string[] {
     }
     case 'reference':
       return checkReference(expr.root, expr.traversal, context);
+    case 'binary':
+      return [...checkExpression(expr.left, context), ...checkExpression(expr.right, context)];
+    case 'conditional':
+      return [expr.condition, expr.then, expr.otherwise].flatMap((e) => checkExpression(e, context));
   }
 }
 
@@ -313,8 +355,10 @@ function checkReference(root: string, traversal: readonly string[], context: Tem
     if (!isName(first) || !isName(second) || traversal.length < 3) return [`reference '${text}' must be data.<type>.<name>.<attribute>`];
     return context.dataSources?.includes(`${first}.${second}`) ? [] : [`reference '${text}' names a data source that is not declared`];
   }
-  if (!isName(first) || traversal.length < 2 || !isName(traversal[1])) {
-    return [`reference '${text}' is not var.<name>, local.<name>, <resource_type>.<name>.<attribute> or data.<type>.<name>.<attribute>`];
+  // A resource with `count` is addressed by index: <type>.<name>[0].<attribute>.
+  const attribute = traversal[1]?.startsWith('[') ? traversal[2] : traversal[1];
+  if (!isName(first) || traversal.length < 2 || !isName(attribute)) {
+    return [`reference '${text}' is not var.<name>, local.<name>, <resource_type>.<name>[<index>].<attribute> or data.<type>.<name>.<attribute>`];
   }
   return context.resources?.includes(`${root}.${first}`) ? [] : [`reference '${text}' names a resource that is not declared`];
 }
@@ -335,7 +379,8 @@ function evaluate(expr: Expression, variables: Record<string, string>): string {
     if (search === '') throw new Error('cannot evaluate replace() with an empty substring');
     return str.split(search).join(replacement);
   }
-  throw new Error(`cannot evaluate ${expr.kind === 'call' ? `${expr.name}() with ${expr.args.length} argument(s)` : `the number ${expr.text}`}: only replace(str, "a", "b") chains are supported`);
+  const what = expr.kind === 'call' ? `${expr.name}() with ${expr.args.length} argument(s)` : expr.kind === 'number' ? `the number ${expr.text}` : `a ${expr.kind} expression`;
+  throw new Error(`cannot evaluate ${what}: only replace(str, "a", "b") chains are supported`);
 }
 
 function objectOrEmpty(v: unknown): Record<string, unknown> {

@@ -35,6 +35,10 @@ export interface WebTierProps {
   readonly vswitch: PrivateVSwitch;
   /** Number of Apache servers. */
   readonly count: number;
+  /** Fewest servers the count variable accepts (see ServerCluster). @default - count */
+  readonly minCount?: number;
+  /** Most servers; all are planned and health-checked by the balancers, the count variable decides how many exist. @default - count */
+  readonly maxCount?: number;
   /** Flavor of the servers; Apache's worker limits are sized from its RAM. */
   readonly flavor: Flavor;
   /** The HTTP service Apache balances requests over (the app tier). */
@@ -124,6 +128,8 @@ export class WebTier extends Construct implements IServerTier {
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
       count: props.count,
+      minCount: props.minCount,
+      maxCount: props.maxCount,
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebab(id),
     });

@@ -1,3 +1,5 @@
+import { IServerTier } from '../compute/server-cluster';
+
 /**
  * The plain data a tier's scaling rules compile to. The constructs (campaign calendar, capacity
  * model, scaling rules) produce it; the Terraform schedule, the Heat template, the Prometheus rules
@@ -86,4 +88,15 @@ export interface TierScalingPlan {
   readonly reactive: readonly ReactiveRulePlan[];
   /** Flavor of the instances. */
   readonly flavor: { readonly name: string; readonly eurPerHour?: number };
+}
+
+/**
+ * Compiled scaling rules attached to a tier: what the Heat, Prometheus/Alertmanager and schedule
+ * realisations read. Implemented by the `ScalingRules` construct.
+ */
+export interface IScalingRules {
+  /** The tier being scaled (its cluster has the count variable). */
+  readonly tier: IServerTier;
+  /** The compiled plan. Read it at synth (after all campaigns were added), not in a constructor. */
+  readonly plan: TierScalingPlan;
 }

@@ -16,6 +16,7 @@ import {
   TOMCAT_DEFAULT_MAX_THREADS,
   TomcatDataSource,
 } from './tomcat-config';
+import { kebabCase } from '../core/naming';
 
 /** Default share of the instance's RAM given to the Java heap; the rest is metaspace, thread stacks, code cache, direct buffers and the OS. */
 export const DEFAULT_HEAP_FRACTION = 0.5;
@@ -133,7 +134,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
       minCount: props.minCount,
       maxCount: props.maxCount,
       flavor: props.flavor,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     this.heapMb = Math.floor(this.cluster.flavor.ramGb * 1024 * this.heapFraction);
@@ -245,6 +246,3 @@ function normaliseContextPath(scope: Construct, path: string): string {
   return path;
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CloudConfig, ConfigSyntax, HostFile } from '../compute/cloud-config';
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
@@ -19,6 +19,7 @@ import {
   renderBackOfficeNginxConfig,
   renderBackOfficePhpFpmConfig,
 } from './back-office-config';
+import { kebabCase } from '../core/naming';
 
 /**
  * The back-office VM's sizing when none is given: the case study gives none; 2 vCPUs and 8 GB
@@ -95,7 +96,7 @@ export class BackOffice extends Construct implements IServerTier {
       vswitch: props.vswitch,
       count: 1,
       flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_BACK_OFFICE_SIZING),
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
       stateful: true,
     });
     this.connections = this.cluster.connections;
@@ -152,7 +153,7 @@ export class BackOffice extends Construct implements IServerTier {
           maxUploadMb: BACK_OFFICE_MAX_UPLOAD_MB,
         }),
       });
-      addLazyFile(cc, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset(nftablesModelFromConnections(host.hostname, this.connections)));
+      cc.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset(nftablesModelFromConnections(host.hostname, this.connections)));
       cc.addPreServiceCommand('install', '-d', '-o', 'www-data', '-g', 'www-data', '-m', '0755', this.documentRoot);
       if (props.media) props.media.mountOn(host, `${this.documentRoot}/media`);
       cc.addServices('nftables', 'php8.2-fpm', 'nginx');
@@ -160,17 +161,4 @@ export class BackOffice extends Construct implements IServerTier {
   }
 }
 
-/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): HostFile {
-  return config.addFile({
-    path,
-    syntax,
-    get content(): string {
-      return render();
-    },
-  });
-}
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

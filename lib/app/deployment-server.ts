@@ -1,6 +1,6 @@
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { CloudConfig, ConfigSyntax, HostFile } from '../compute/cloud-config';
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IngressRule, Peer } from '../core/connections';
@@ -11,6 +11,7 @@ import { Secret } from '../core/secret';
 import { OfficeVpn } from '../network/office-vpn';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { nftablesModelFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
+import { kebabCase } from '../core/naming';
 
 /**
  * The deployment VM's sizing when none is given: the case study gives none; git checkouts, asset
@@ -83,7 +84,7 @@ export class DeploymentServer extends Construct implements IServerTier {
       vswitch: props.vswitch,
       count: 1,
       flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_DEPLOYMENT_SIZING),
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     if (props.vpn) props.vpn.allowOfficesTo(this, Port.tcp(22));
@@ -95,8 +96,8 @@ export class DeploymentServer extends Construct implements IServerTier {
     this.cluster.configureHosts((host) => {
       const cc = host.cloudConfig;
       cc.addPackages('git', 'rsync', 'openssh-client', 'nftables');
-      addLazyFile(cc, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset(nftablesModelFromConnections(host.hostname, this.connections)));
-      addLazyFile(cc, DEPLOY_TARGETS_PATH, undefined, () => this.renderTargets());
+      cc.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset(nftablesModelFromConnections(host.hostname, this.connections)));
+      cc.addLazyFile(DEPLOY_TARGETS_PATH, undefined, () => this.renderTargets());
       const home = `/home/${this.deployUser}`;
       cc.addPreServiceCommand('useradd', '--create-home', '--shell', '/bin/bash', this.deployUser);
       cc.addPreServiceCommand('install', '-d', '-m', '0700', '-o', this.deployUser, '-g', this.deployUser, `${home}/.ssh`);
@@ -129,17 +130,4 @@ export class DeploymentServer extends Construct implements IServerTier {
   }
 }
 
-/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax | undefined, render: () => string): HostFile {
-  return config.addFile({
-    path,
-    syntax,
-    get content(): string {
-      return render();
-    },
-  });
-}
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

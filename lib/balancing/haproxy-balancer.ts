@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CloudConfig, ConfigSyntax } from '../compute/cloud-config';
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -207,20 +207,10 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     });
     config.addPreServiceCommand('sysctl', '--system');
     // Rendered when cloud-init is rendered, so the target and rules added later are in.
-    addLazyFile(config, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));
-    addLazyFile(config, '/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY, () => renderHaproxyConfig(this.haproxyModel(index)));
-    addLazyFile(config, '/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
+    config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));
+    config.addLazyFile('/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY, () => renderHaproxyConfig(this.haproxyModel(index)));
+    config.addLazyFile('/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
     config.addServices('nftables', 'haproxy', 'keepalived');
   }
 }
 
-/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): void {
-  config.addFile({
-    path,
-    syntax,
-    get content(): string {
-      return render();
-    },
-  });
-}

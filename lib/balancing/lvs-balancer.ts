@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CloudConfig, ConfigSyntax, HostFile } from '../compute/cloud-config';
+import { CloudConfig, ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { renderTemplate } from '../config/template';
@@ -250,12 +250,12 @@ export class LvsBalancer extends VrrpPair {
     const config = host.cloudConfig;
     config.addPackages('keepalived', 'ipvsadm', 'nftables');
     // Rendered when cloud-init is rendered, so targets and rules added after construction are in.
-    addLazyFile(config, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({
+    config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({
       hostname: host.hostname,
       input: nftablesRulesFromConnections(this.connections),
       forward: this.forwardRules(),
     }));
-    addLazyFile(config, '/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
+    config.addLazyFile('/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
     if (this.forwarding === LvsForwarding.NAT) {
       config.addFile({
         path: '/etc/sysctl.d/60-lvs-director.conf',
@@ -306,7 +306,7 @@ export class LvsBalancer extends VrrpPair {
     const path = `/etc/systemd/system/${unit}`;
     if (hasFile(host.cloudConfig, path)) return;
     const table = LVS_NAT_ROUTE_TABLE_BASE + this.virtualRouterId;
-    addLazyFile(host.cloudConfig, path, ConfigSyntax.SYSTEMD_UNIT, () => renderLvsNatReplyRouteUnit({
+    host.cloudConfig.addLazyFile(path, ConfigSyntax.SYSTEMD_UNIT, () => renderLvsNatReplyRouteUnit({
       balancer: this.node.path,
       vip: this.vipAddress,
       address: host.address,
@@ -380,13 +380,3 @@ function hasFile(config: CloudConfig, path: string): boolean {
   return config.hostFiles.some((f) => f.path === path);
 }
 
-/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): HostFile {
-  return config.addFile({
-    path,
-    syntax,
-    get content(): string {
-      return render();
-    },
-  });
-}

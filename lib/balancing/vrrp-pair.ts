@@ -11,6 +11,7 @@ import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { KeepalivedVrrpInstanceModel, VrrpState } from './keepalived-config';
+import { kebabCase } from '../core/naming';
 
 /** Two nodes share one VIP by VRRP: one holds it, the other takes over. */
 export const VRRP_NODE_COUNT = 2;
@@ -140,7 +141,7 @@ export class VrrpPair extends Construct implements IConnectable {
       count: VRRP_NODE_COUNT,
       flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_VRRP_SIZING),
       placement: ServerGroupPolicy.ANTI_AFFINITY,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.nodes.connections;
     this.vipPort = this.vswitch.addPort(this, 'VipPort', { connections: [this.connections], address: props.vipAddress });
@@ -219,6 +220,3 @@ export function associateFloatingIp(scope: Construct, floatingIp: NetworkingFloa
 }
 
 /** `FrontEnds` -> `front-ends`: a construct id as a host name prefix. */
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

@@ -16,6 +16,7 @@ import {
   renderRedisAuthConfig,
   renderRedisConfig,
 } from './redis-config';
+import { kebabCase } from '../core/naming';
 
 /**
  * Default share of the server's RAM Redis may fill (`maxmemory`). An AOF rewrite or RDB save forks
@@ -118,7 +119,7 @@ export class RedisServer extends Construct implements IRedisEndpoint {
       flavor: props.flavor,
       stateful: true,
       addresses: props.address === undefined ? undefined : [props.address],
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     this.address = this.cluster.addresses[0];
@@ -173,6 +174,3 @@ export class RedisServer extends Construct implements IRedisEndpoint {
   }
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

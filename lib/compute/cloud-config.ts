@@ -72,6 +72,21 @@ export class CloudConfig {
     return file;
   }
 
+  /**
+   * Adds a file whose content is rendered each time the cloud-config is rendered, so rules or
+   * members added after the file was declared still reach it. Returns the file.
+   */
+  public addLazyFile(path: string, syntax: ConfigSyntax | undefined, render: () => string, options: Omit<HostFile, 'path' | 'content' | 'syntax'> = {}): HostFile {
+    return this.addFile({
+      ...options,
+      path,
+      syntax,
+      get content(): string {
+        return render();
+      },
+    });
+  }
+
   /** Adds Debian packages to install. */
   public addPackages(...names: string[]): void {
     for (const n of names) this.packageSet.add(n);

@@ -5,7 +5,7 @@ import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instan
 import { ComputeServergroupV2 } from '../../.gen/providers/openstack/compute-servergroup-v2';
 import { Connections, IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { resourceName } from '../core/naming';
+import { kebabCase, resourceName } from '../core/naming';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { CloudConfig } from './cloud-config';
 import { Flavor, FlavorSpec } from './flavor';
@@ -199,7 +199,7 @@ export class ServerCluster extends Construct implements IConnectable {
     this.vswitch = props.vswitch;
     this.bootVolumeGb = props.bootVolumeGb ?? this.flavor.sizing?.diskGb ?? this.flavor.diskGb;
     requireIntegerInRange(this, 'bootVolumeGb', this.bootVolumeGb, 1, 16384);
-    this.hostnamePrefix = props.hostnamePrefix ?? kebab(id);
+    this.hostnamePrefix = props.hostnamePrefix ?? kebabCase(id);
     if (!/^[a-z][a-z0-9-]{0,50}$/.test(this.hostnamePrefix)) {
       throw new HostingStacksError(this, 'hostnamePrefix', this.hostnamePrefix, 'must be lower-case letters, digits and dashes, starting with a letter (at most 51 characters)');
     }
@@ -291,9 +291,6 @@ function snakePath(scope: IConstruct): string {
     .replace(/[^a-z0-9_]+/g, '_');
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}
 
 /** A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers. Balancers take these as targets. */
 export interface IServerTier extends IConnectable {

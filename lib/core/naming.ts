@@ -17,3 +17,8 @@ export function resourceName(scope: IConstruct, suffix?: string): string {
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
 }
+
+/** A construct id in kebab case (`OrderTracking` -> `order-tracking`), for host names and prefixes. */
+export function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}

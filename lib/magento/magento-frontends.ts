@@ -31,6 +31,7 @@ import {
   urlEncodedAtApply,
   xmlEscape,
 } from './magento-config';
+import { kebabCase } from '../core/naming';
 
 /** Magento's document root on the front-ends. */
 export const MAGENTO_DOCUMENT_ROOT = '/var/www/magento';
@@ -286,7 +287,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       minCount,
       maxCount: this.maxCount,
       flavor: props.flavor,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
 
@@ -467,6 +468,3 @@ function hostOfUrl(scope: Construct, url: string): string {
   return parsed.hostname;
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

@@ -7,13 +7,13 @@ import { VpnaasIkePolicyV2 } from '../../.gen/providers/openstack/vpnaas-ike-pol
 import { VpnaasIpsecPolicyV2 } from '../../.gen/providers/openstack/vpnaas-ipsec-policy-v2';
 import { VpnaasServiceV2 } from '../../.gen/providers/openstack/vpnaas-service-v2';
 import { VpnaasSiteConnectionV2 } from '../../.gen/providers/openstack/vpnaas-site-connection-v2';
-import { ConfigSyntax, HostFile, CloudConfig } from '../compute/cloud-config';
+import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { cidrContainsCidr, cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
-import { resourceName } from '../core/naming';
+import { kebabCase, resourceName } from '../core/naming';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
@@ -186,7 +186,7 @@ export class OfficeVpn extends Construct {
         vswitch: props.vswitch,
         count: 1,
         flavor: props.gatewayFlavor ?? Flavor.fromSizing(DEFAULT_VPN_GATEWAY_SIZING),
-        hostnamePrefix: `${kebab(id)}-gateway`,
+        hostnamePrefix: `${kebabCase(id)}-gateway`,
       });
       this.connections = this.gateway.connections;
       this.node.defaultChild = this.gateway;
@@ -337,7 +337,7 @@ export class OfficeVpn extends Construct {
     });
     cc.addPreServiceCommand('sysctl', '--system');
     // Rendered when cloud-init is rendered, so flows declared after construction are in.
-    addLazyFile(cc, '/etc/nftables.conf', ConfigSyntax.NFTABLES, () => this.gatewayRuleset(host));
+    cc.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => this.gatewayRuleset(host));
     cc.addServices('nftables', `wg-quick@${WIREGUARD_INTERFACE}`);
   }
 
@@ -444,17 +444,4 @@ function findVSwitches(scope: IConstruct): PrivateVSwitch[] {
   return TerraformStack.of(scope).node.findAll().filter((c): c is PrivateVSwitch => c instanceof PrivateVSwitch);
 }
 
-/** Adds a file whose content is rendered each time cloud-init is rendered (the HostFile contract only reads `content`). */
-function addLazyFile(config: CloudConfig, path: string, syntax: ConfigSyntax, render: () => string): HostFile {
-  return config.addFile({
-    path,
-    syntax,
-    get content(): string {
-      return render();
-    },
-  });
-}
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

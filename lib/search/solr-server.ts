@@ -8,6 +8,7 @@ import { HostingStacksError } from '../core/errors';
 import { IpProtocol } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam, SOLR_MIN_HEAP_MB, SOLR_RESERVED_MB } from './solr-config';
+import { kebabCase } from '../core/naming';
 
 /** The Solr release installed by default (Solr 9 runs on Debian 12's OpenJDK 17). */
 export const DEFAULT_SOLR_VERSION = '9.6.1';
@@ -99,7 +100,7 @@ export class SolrServer extends Construct implements ISolrEndpoint {
       count: 1,
       flavor: props.flavor,
       stateful: true,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     const host = this.cluster.instances[0];
@@ -182,6 +183,3 @@ export class SolrServer extends Construct implements ISolrEndpoint {
   }
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

@@ -8,7 +8,7 @@ import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
-import { resourceName } from '../core/naming';
+import { kebabCase, resourceName } from '../core/naming';
 import { Port } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from './nfs';
@@ -126,7 +126,7 @@ export class SharedFiles extends Construct implements INfsShare {
     this.backend = props.backend ?? NfsBackend.MANILA;
     requireIntegerInRange(this, 'sizeGb', props.sizeGb, 1, 16384);
     this.sizeGb = props.sizeGb;
-    this.shareName = props.shareName ?? kebab(id);
+    this.shareName = props.shareName ?? kebabCase(id);
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(this.shareName)) {
       throw new HostingStacksError(this, 'shareName', this.shareName, 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)');
     }
@@ -171,7 +171,7 @@ export class SharedFiles extends Construct implements INfsShare {
         flavor: props.flavor,
         stateful: true,
         bootVolumeGb: this.sizeGb + NFS_SERVER_SYSTEM_GB,
-        hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+        hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
       });
       const host = this.server.instances[0];
       this.remotePath = `${host.address}:${this.exportPath}`;
@@ -273,6 +273,3 @@ function describe(value: unknown): unknown {
   return value instanceof Construct ? value.node.path : typeof value === 'object' && value !== null ? value.constructor.name : value;
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

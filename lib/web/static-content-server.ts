@@ -19,6 +19,7 @@ import {
   renderNginxConfig,
   VERSIONED_ASSET_PATTERNS,
 } from './nginx-config';
+import { kebabCase } from '../core/naming';
 
 /** The static root: Magento 1's `media/` (shared over NFS), `skin/` and `js/` (deployed) below it. */
 export const STATIC_ROOT = '/var/www/static';
@@ -131,7 +132,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       vswitch: props.vswitch,
       count,
       flavor: props.flavor,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     const http = Port.tcp(this.backendPort);
@@ -192,6 +193,3 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
 
 const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

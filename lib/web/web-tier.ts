@@ -18,6 +18,7 @@ import {
   DEBIAN_APACHE_MODULES_DIR,
   renderApacheConfig,
 } from './apache-config';
+import { kebabCase } from '../core/naming';
 
 /** Debian 12 paths of the `apache2` package and of the files this tier adds. */
 export const APACHE_PATHS = {
@@ -131,7 +132,7 @@ export class WebTier extends Construct implements IServerTier {
       minCount: props.minCount,
       maxCount: props.maxCount,
       flavor: props.flavor,
-      hostnamePrefix: props.hostnamePrefix ?? kebab(id),
+      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
     const mpm = apacheMpmLimitsForRam(this.cluster.flavor.ramGb, props.maxRequestWorkers);
@@ -199,6 +200,3 @@ export class WebTier extends Construct implements IServerTier {
   }
 }
 
-function kebab(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-}

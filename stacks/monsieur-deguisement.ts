@@ -19,6 +19,8 @@ import { Construct } from 'constructs';
 import {
   BackOffice,
   BackupSchedule,
+  CampaignCalendar,
+  CapacityModel,
   BalancerKind,
   CountryEntrances,
   DeploymentServer,
@@ -28,14 +30,20 @@ import {
   HostingStackProps,
   MagentoCode,
   MagentoFrontends,
+  MD_REFERENCE_YEAR,
+  MD_TIME_ZONE,
   MysqlReplication,
   NfsBackend,
   OfficePeer,
   OfficeVpn,
   Port,
   PrivateVSwitch,
+  PrometheusScaling,
+  ReactiveRule,
   RedisServer,
+  referenceCampaigns,
   Router,
+  ScalingRules,
   SharedFiles,
   SolrServer,
   StaticContentServer,
@@ -113,6 +121,8 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly frontendCount?: number;
   /** Front-ends at most (addresses are reserved up to it). @default MD_FRONTEND_MAX (10) */
   readonly frontendMaxCount?: number;
+  /** Year whose campaigns (carnival, summer sales, Halloween, Black Friday, Christmas) the calendar holds. @default MD_REFERENCE_YEAR */
+  readonly campaignYear?: number;
   /** Front-end flavor. @default Flavor.named('b3-8') */
   readonly frontendFlavor?: Flavor;
   /** Shop URL. @default 'https://www.monsieurdeguisement.com/' */
@@ -149,6 +159,12 @@ export class MonsieurDeguisementStack extends HostingStack {
   public readonly deployment: DeploymentServer;
   /** Backups of the vital VMs. */
   public readonly backup: VeeamBackup;
+  /** The seasonal campaigns. */
+  public readonly campaigns: CampaignCalendar;
+  /** How the front-ends follow the campaigns and the load. */
+  public readonly frontendScaling: ScalingRules;
+  /** Prometheus, Alertmanager and the scaling hook (OVHcloud has no alarming service). */
+  public readonly monitoring: PrometheusScaling;
   /** The vSwitches, by layer. */
   public readonly vswitches: { readonly dmz: PrivateVSwitch; readonly access: PrivateVSwitch; readonly data: PrivateVSwitch; readonly office: PrivateVSwitch };
 
@@ -204,6 +220,19 @@ export class MonsieurDeguisementStack extends HostingStack {
     });
     this.deployment.addTarget(this.frontends);
 
+    // Campaign peaks: the front-ends follow a Terraform count variable, scheduled before each campaign
+    // and nudged by a CPU rule in between; every balancer already lists all MD_FRONTEND_MAX of them.
+    this.campaigns = new CampaignCalendar(this, 'Campaigns', { timeZone: MD_TIME_ZONE });
+    for (const c of referenceCampaigns(props.campaignYear ?? MD_REFERENCE_YEAR)) {
+      this.campaigns.addCampaign(c.name, { start: c.localStart, end: c.localEnd, peak: { concurrentUsers: c.peakConcurrentUsers, visitorsPerDay: c.peakVisitorsPerDay } });
+    }
+    this.frontendScaling = new ScalingRules(this, 'FrontendScaling', {
+      tier: this.frontends,
+      capacity: CapacityModel.forTier(this.frontends, { usersPerInstance: MD_USERS_PER_FRONTEND }),
+      calendar: this.campaigns,
+      reactive: [ReactiveRule.cpu()],
+    });
+
     this.backOffice = new BackOffice(this, 'BackOffice', { vswitch: office, vpn: this.vpn, database: this.database, media: this.media });
 
     // DMZ: the content server and one public entry per country, round-robin, no persistence.
@@ -223,6 +252,11 @@ export class MonsieurDeguisementStack extends HostingStack {
     }
     // Restores are run from the runner by the offices' operators, through the VPN.
     this.vpn.allowOfficesTo(this.backup.runner, Port.tcp(22));
+
+    // OVHcloud has no alarming service: Prometheus alerts call the scaling hook (ScalingEngine default).
+    // Its UIs listen on loopback; operators reach them over an SSH tunnel through the VPN.
+    this.monitoring = new PrometheusScaling(this, 'Monitoring', { vswitch: office, rules: [this.frontendScaling] });
+    this.vpn.allowOfficesTo(this.monitoring, Port.tcp(22));
 
     this.entrances = new CountryEntrances(this, 'Entrances', {
       vswitch: dmz,

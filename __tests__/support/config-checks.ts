@@ -9,6 +9,7 @@ import { checkNfsExports, checkNginx } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
 import { checkOpenstackClouds } from './daemons';
+import { checkAlertmanager, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
 
 /** A WireGuard private key (`wg genkey`) standing in for the `wireguard_private_key` variable in checks. */
 const WIREGUARD_CHECK_KEY = 'cEbfYsbLc4Mr1q0bgHPJKgZ6YpPpr5kOmhZn1Zd8iVA=';
@@ -121,6 +122,15 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
     case ConfigSyntax.WIREGUARD:
       // The private key is a sensitive variable: a valid stand-in key takes its place for the parser.
       return checkWireguard(content.replace(/^(\s*PrivateKey\s*=\s*)Check-Only-Value-1\s*$/m, `$1${WIREGUARD_CHECK_KEY}`), basename(file.path));
+    case ConfigSyntax.PROMETHEUS_RULES:
+      return checkPrometheusRules(content);
+    case ConfigSyntax.PROMETHEUS_CONFIG:
+      // The rule files it names are other host files, checked on their own: empty stand-ins here.
+      return checkPrometheusConfig(content);
+    case ConfigSyntax.ALERTMANAGER:
+      return checkAlertmanager(content);
+    case ConfigSyntax.PYTHON:
+      return checkPython(content);
     default:
       return { ok: false, output: `no check known for syntax '${file.syntax}' (${file.host}:${file.path}); add one to __tests__/support/config-checks.ts` };
   }

@@ -370,3 +370,58 @@ export function checkOpenstackCommandLine(argv: string[], localFiles: string[] =
     s.cleanup();
   }
 }
+
+/** `promtool check rules` on an alerting/recording rules file. */
+export function checkPrometheusRules(rules: string): CheckResult {
+  requireBinary('promtool');
+  const s = scratch('promrules');
+  try {
+    return run(['promtool', 'check', 'rules', s.write('rules.yml', rules)]);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `promtool check config` on a `prometheus.yml`. Its `rule_files` are checked too, so they must
+ * resolve: each listed path is rewritten into the scratch folder, holding the content given in
+ * `ruleFiles` (by the path the config names) or an empty rule file (`groups: []`).
+ */
+export function checkPrometheusConfig(config: string, ruleFiles: Record<string, string> = {}): CheckResult {
+  requireBinary('promtool');
+  const s = scratch('promcfg');
+  try {
+    let n = 0;
+    const rewritten = config.replace(/^(\s*-\s*)"?(\/[^"\s]+)"?\s*$/gm, (line, dash: string, path: string) => {
+      if (!/\.ya?ml$/.test(path)) return line;
+      const local = s.write(`rules-${n++}.yml`, ruleFiles[path] ?? 'groups: []\n');
+      return `${dash}${JSON.stringify(local)}`;
+    });
+    return run(['promtool', 'check', 'config', s.write('prometheus.yml', rewritten)]);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/** `amtool check-config` on an `alertmanager.yml`. */
+export function checkAlertmanager(config: string): CheckResult {
+  requireBinary('amtool');
+  const s = scratch('amcfg');
+  try {
+    return run(['amtool', 'check-config', s.write('alertmanager.yml', config)]);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/** `python3 -m py_compile` on a Python 3 program (syntax only). */
+export function checkPython(program: string): CheckResult {
+  requireBinary('python3');
+  const s = scratch('py');
+  try {
+    const file = s.write('program.py', program);
+    return run(['python3', '-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[1] + "c", doraise=True)', file]);
+  } finally {
+    s.cleanup();
+  }
+}

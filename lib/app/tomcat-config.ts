@@ -1,4 +1,5 @@
 import { renderTemplate } from '../config/template';
+import { escapeXml } from '../config/xml';
 
 /** Tomcat's own default of request-processing threads per connector. */
 export const TOMCAT_DEFAULT_MAX_THREADS = 200;
@@ -86,11 +87,6 @@ export function renderTomcatDefaults(config: TomcatDefaultsConfig): string {
     if (!/^-[A-Za-z0-9:+=._/-]+$/.test(option)) throw new Error(`renderTomcatDefaults: JVM option '${option}' must be one word of letters, digits and : + = . _ / -`);
   }
   return renderTemplate('tomcat-default.hbs', config);
-}
-
-/** Escapes the five XML special characters. */
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** A copy of `value` with every string XML-escaped, for templates that write attribute values. */

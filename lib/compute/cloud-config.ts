@@ -40,6 +40,10 @@ export enum ConfigSyntax {
   ALERTMANAGER = 'alertmanager',
   /** openstacksdk's `clouds.yaml`. */
   OPENSTACK_CLOUDS = 'openstack-clouds',
+  /** `prometheus.yml` (`promtool check config`). */
+  PROMETHEUS_CONFIG = 'prometheus-config',
+  /** Python 3 programs (`python3 -m py_compile`). */
+  PYTHON = 'python',
 }
 
 /** Nova limits `user_data` to 65,535 characters of base64 text (nova `servers.py` schema). */

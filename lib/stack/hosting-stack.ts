@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, LocalBackend, StringConcat, TerraformStack, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
@@ -6,6 +6,7 @@ import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { validateBackupCoverage } from '../backup/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
+import { HostingStacksError } from '../core/errors';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
@@ -36,6 +37,7 @@ export interface RenderedHostFile {
 export class HostingStack extends TerraformStack {
   /** The OpenStack provider. */
   public readonly provider: OpenstackProvider;
+  private readonly artifacts = new Map<string, () => string>();
 
   constructor(scope: Construct, id: string, props: HostingStackProps = {}) {
     super(scope, id);
@@ -50,8 +52,37 @@ export class HostingStack extends TerraformStack {
       synthesize: (session: ISynthesisSession) => {
         inner.synthesize(session);
         this.writeHostConfigs(session);
+        this.writeArtifacts(session);
       },
     };
+  }
+
+  /**
+   * Adds a file written next to the stack's Terraform at synth, after the validations pass:
+   * `cdktf.out/stacks/<stack>/<relativePath>` (e.g. `campaigns/halloween.tfvars.json`). `produce` runs
+   * at synth, so the content may depend on what is added after this call. Files written by an
+   * earlier synth and no longer produced are removed.
+   */
+  public addArtifact(relativePath: string, produce: () => string): void {
+    if (!ARTIFACT_PATH.test(relativePath)) {
+      throw new HostingStacksError(this, 'relativePath', relativePath,
+        "must be a relative path of segments of letters, digits, '.', '_', '+' and '-' that do not start with '.' (e.g. 'campaigns/halloween.tfvars.json')");
+    }
+    const first = relativePath.split('/')[0];
+    if (first === 'configs' || relativePath === 'cdk.tf.json' || /\.tfstate(\.backup)?$/.test(relativePath)) {
+      throw new HostingStacksError(this, 'relativePath', relativePath, "is reserved: 'configs/', 'cdk.tf.json' and Terraform state files are written by the stack itself");
+    }
+    for (const other of this.artifacts.keys()) {
+      if (other === relativePath || other.startsWith(`${relativePath}/`) || relativePath.startsWith(`${other}/`)) {
+        throw new HostingStacksError(this, 'relativePath', relativePath, `clashes with the artifact '${other}'; each artifact needs a path of its own`);
+      }
+    }
+    this.artifacts.set(relativePath, produce);
+  }
+
+  /** The artifacts' contents, sorted by path: what synth writes next to the Terraform. */
+  public renderArtifacts(): { readonly path: string; readonly content: string }[] {
+    return [...this.artifacts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, produce]) => ({ path, content: produce() }));
   }
 
   /** Every host of this stack. */
@@ -97,7 +128,27 @@ export class HostingStack extends TerraformStack {
       writeFileSync(target, f.content);
     }
   }
+
+  private writeArtifacts(session: ISynthesisSession): void {
+    const workdir = join(session.outdir, session.manifest.forStack(this).workingDirectory);
+    const files = this.renderArtifacts();
+    const manifest = join(workdir, ARTIFACT_MANIFEST);
+    if (existsSync(manifest)) {
+      for (const old of readFileSync(manifest, 'utf8').split('\n').filter((p) => ARTIFACT_PATH.test(p))) rmSync(join(workdir, old), { force: true });
+    }
+    for (const f of files) {
+      const target = join(workdir, f.path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, f.content);
+    }
+    writeFileSync(manifest, files.map((f) => `${f.path}\n`).join(''));
+  }
 }
+
+/** Artifact paths: relative, segments that do not start with '.' (no '..', no hidden files). */
+const ARTIFACT_PATH = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/;
+/** The list of artifacts the last synth wrote, so the next one removes those no longer produced. */
+const ARTIFACT_MANIFEST = '.hosting-stacks-artifacts';
 
 /**
  * An app that checks every stack before writing any: a validation error in the last stack leaves

@@ -1,0 +1,229 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerraformStack, Testing } from 'cdktf';
+import { parse } from 'yaml';
+import { CampaignCalendar } from '../../lib/scaling/campaign-calendar';
+import { CapacityModel } from '../../lib/scaling/capacity-model';
+import { ScalingRules } from '../../lib/scaling/scaling-rules';
+import { buildScalingSchedule, renderCampaignTfvars } from '../../lib/scaling/scaling-schedule';
+import { HostingApp } from '../../lib/stack/hosting-stack';
+import { requireBinary, run, scratch } from '../support/daemons';
+import { scalableStack } from './scaling-fixtures';
+
+interface Step { at: string; action: string; campaign: string | null; varFile: string | null; counts: Record<string, number>; args: string[]; cron: string; year: number }
+
+/**
+ * Two tiers share a UTC calendar: app (500 users each, 10 min boot) and web (2,000 users each, 5 min boot).
+ * halloween 1-31 Oct: 4,000 users -> app 10, web 3; black-friday 26-29 Nov: 1,000 -> app 3 (web 2, baseline);
+ * cyber 28 Nov - 2 Dec: 2,500 -> app 6, web 2: overlaps black-friday from the 28th.
+ */
+function shop(outdir: string) {
+  const app = new HostingApp({ outdir });
+  const s = scalableStack(app);
+  const calendar = new CampaignCalendar(s.stack, 'Campaigns', { preWarmMinutes: 0 });
+  const appRules = new ScalingRules(s.stack, 'AppScaling', { tier: s.appTier, capacity: CapacityModel.forTier(s.appTier, { usersPerInstance: 500, bootMinutes: 10 }), calendar });
+  // Campaigns added after the first rules and before the second: both must be in every file.
+  calendar.addCampaign('halloween', { start: '2027-10-01T00:00', end: '2027-11-01T00:00', peak: { concurrentUsers: 4000 } });
+  const webRules = new ScalingRules(s.stack, 'WebScaling', { tier: s.web, capacity: CapacityModel.forTier(s.web, { usersPerInstance: 2000, bootMinutes: 5 }), calendar });
+  calendar.addCampaign('black-friday', { start: '2027-11-26T00:00', end: '2027-11-29T00:00', peak: { concurrentUsers: 1000 } });
+  calendar.addCampaign('cyber', { start: '2027-11-28T00:00', end: '2027-12-02T00:00', peak: { concurrentUsers: 2500 } });
+  return { app, ...s, calendar, appRules, webRules };
+}
+
+describe('what the scaling rules compile to for Terraform', () => {
+  let outdir: string;
+  let dir: string;
+  let steps: Step[];
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'hs-scaling-'));
+    shop(outdir).app.synth();
+    dir = join(outdir, 'stacks', 'shop');
+    steps = JSON.parse(readFileSync(join(dir, 'scaling', 'schedule.json'), 'utf8')).steps;
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const read = (rel: string) => readFileSync(join(dir, rel), 'utf8');
+
+  test('one tfvars file per campaign holds every followed tier\'s count for it', () => {
+    expect(JSON.parse(read('campaigns/halloween.tfvars.json'))).toEqual({ app_servers_count: 10, web_servers_count: 3 });
+    expect(JSON.parse(read('campaigns/black-friday.tfvars.json'))).toEqual({ app_servers_count: 3, web_servers_count: 2 });
+    expect(JSON.parse(read('campaigns/cyber.tfvars.json'))).toEqual({ app_servers_count: 6, web_servers_count: 2 });
+  });
+
+  test('the tfvars name the variables the clusters declare, whose default is the baseline', () => {
+    const tf = JSON.parse(read('cdk.tf.json'));
+    expect(tf.variable.app_servers_count).toMatchObject({ type: 'number', default: 2 });
+    expect(tf.variable.web_servers_count).toMatchObject({ type: 'number', default: 2 });
+  });
+
+  test('schedule.json lists, by time, when to apply which file and the counts from then on (hand-computed)', () => {
+    const schedule = JSON.parse(read('scaling/schedule.json'));
+    expect(schedule).toMatchObject({ stack: 'shop', calendar: 'shop/Campaigns', stackDirectory: 'cdktf.out/stacks/shop', timeZone: 'UTC' });
+    expect(schedule.variables).toEqual([
+      { name: 'app_servers_count', tier: 'shop/App', minCount: 2, baselineCount: 2, maxCount: 10 },
+      { name: 'web_servers_count', tier: 'shop/Web', minCount: 2, baselineCount: 2, maxCount: 6 },
+    ]);
+    expect(steps.map((s) => [s.at, s.campaign, s.varFile, s.counts, s.args])).toEqual([
+      // The app boots in 10 min, the web in 5: the app goes first, then both match halloween's file.
+      ['2027-09-30T23:50:00.000Z', 'halloween', null, { app_servers_count: 10, web_servers_count: 2 }, ['-var=app_servers_count=10', '-var=web_servers_count=2']],
+      ['2027-09-30T23:55:00.000Z', 'halloween', 'campaigns/halloween.tfvars.json', { app_servers_count: 10, web_servers_count: 3 }, ['-var-file=campaigns/halloween.tfvars.json']],
+      ['2027-11-01T00:00:00.000Z', null, null, { app_servers_count: 2, web_servers_count: 2 }, []],
+      ['2027-11-25T23:50:00.000Z', 'black-friday', 'campaigns/black-friday.tfvars.json', { app_servers_count: 3, web_servers_count: 2 }, ['-var-file=campaigns/black-friday.tfvars.json']],
+      // cyber's larger count from its window on; black-friday still runs, cyber's file holds the counts.
+      ['2027-11-27T23:50:00.000Z', 'black-friday+cyber', 'campaigns/cyber.tfvars.json', { app_servers_count: 6, web_servers_count: 2 }, ['-var-file=campaigns/cyber.tfvars.json']],
+      ['2027-12-02T00:00:00.000Z', null, null, { app_servers_count: 2, web_servers_count: 2 }, []],
+    ]);
+    expect(steps.every((s) => s.action === 'apply')).toBe(true);
+    const times = steps.map((s) => Date.parse(s.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  test('every crontab line has 5 UTC time fields matching its step, checks the year and applies the step\'s arguments', () => {
+    const lines = read('scaling/crontab').split('\n').filter((l) => l && !l.startsWith('#') && !/^[A-Z_]+=/.test(l));
+    expect(lines).toHaveLength(steps.length);
+    lines.forEach((line, i) => {
+      const fields = line.split(' ');
+      const at = new Date(steps[i].at);
+      expect(fields.slice(0, 5)).toEqual([String(at.getUTCMinutes()), String(at.getUTCHours()), String(at.getUTCDate()), String(at.getUTCMonth() + 1), '*']);
+      expect(line).toContain(`[ "$(date -u +\\%Y)" = ${at.getUTCFullYear()} ]`);
+      expect(line.endsWith(`apply -input=false -auto-approve${steps[i].args.map((a) => ` ${a}`).join('')}`)).toBe(true);
+    });
+    expect(read('scaling/crontab')).toContain('STACK_DIR=/srv/hosting-stacks/cdktf.out/stacks/shop\n');
+  });
+
+  test('the CI example is valid YAML with one schedule cron per step, a manual trigger and the apply', () => {
+    const wf = parse(read('scaling/github-actions.yml'));
+    expect(wf.name).toBe('scaling-shop');
+    expect(wf.on.schedule.map((s: { cron: string }) => s.cron)).toEqual(steps.map((s) => s.cron));
+    expect(wf.on.schedule.every((s: { cron: string }) => s.cron.split(' ').length === 5)).toBe(true);
+    expect(wf.on.workflow_dispatch.inputs.step.options).toEqual(['baseline', ...steps.map((s) => s.at)]);
+    const apply = wf.jobs.apply.steps.find((s: { name?: string }) => s.name === 'Apply the step');
+    expect(apply.run).toContain('terraform -chdir=cdktf.out/stacks/shop apply -input=false -auto-approve ${{ steps.pick.outputs.args }}');
+    expect(wf.jobs.apply.env.OS_AUTH_TYPE).toBe('v3applicationcredential');
+  });
+
+  describe('run for real', () => {
+    let tf: ReturnType<typeof scratch>;
+    let env: NodeJS.ProcessEnv;
+    // A Terraform module with the stack's own count variables (their validation included) that
+    // outputs them: applying a step there shows what the step sets, offline.
+    beforeAll(() => {
+      requireBinary('terraform');
+      requireBinary('dash');
+      tf = scratch('scaling-tf');
+      const stackTf = JSON.parse(read('cdk.tf.json'));
+      const names = ['app_servers_count', 'web_servers_count'];
+      tf.write('main.tf.json', JSON.stringify({
+        variable: Object.fromEntries(names.map((n) => [n, stackTf.variable[n]])),
+        output: { counts: { value: Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])) } },
+      }));
+      cpSync(join(dir, 'campaigns'), join(tf.dir, 'campaigns'), { recursive: true });
+      env = { ...process.env, TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: '/dev/null' };
+      const init = run(['terraform', `-chdir=${tf.dir}`, 'init', '-input=false'], { env });
+      if (!init.ok) throw new Error(init.output);
+    });
+    afterAll(() => tf?.cleanup());
+    const output = () => JSON.parse(run(['terraform', `-chdir=${tf.dir}`, 'output', '-json', 'counts'], { env }).output);
+
+    test('terraform accepts every step\'s arguments and ends with the step\'s counts', () => {
+      for (const s of steps) {
+        const r = run(['terraform', `-chdir=${tf.dir}`, 'apply', '-input=false', '-auto-approve', ...s.args], { env });
+        expect(r.output).not.toMatch(/Error/);
+        expect(output()).toEqual(s.counts);
+      }
+    });
+
+    test('terraform rejects a count above the tier\'s maxCount (the variable\'s validation)', () => {
+      const r = run(['terraform', `-chdir=${tf.dir}`, 'apply', '-input=false', '-auto-approve', '-var=app_servers_count=11'], { env });
+      expect(r.ok).toBe(false);
+      expect(r.output).toContain('app_servers_count must be a whole number from 2 to 10.');
+    });
+
+    test('the crontab\'s commands, run by sh as cron would, apply their step in its year and nothing in another', () => {
+      const bin = join(tf.dir, 'fake-bin');
+      mkdirSync(bin);
+      const lines = read('scaling/crontab').split('\n').filter((l) => /^\d/.test(l));
+      const command = (line: string) => line.split(' ').slice(5).join(' ').replace(/\\%/g, '%'); // cron turns \% into %
+      const runLine = (line: string, year: number) => {
+        writeFileSync(join(bin, 'date'), `#!/bin/sh\n[ "$2" = "+%Y" ] && echo ${year}\n`);
+        chmodSync(join(bin, 'date'), 0o755);
+        return run(['dash', '-c', command(line)], { env: { ...env, PATH: `${bin}:${process.env.PATH}`, STACK_DIR: tf.dir, ENV_FILE: '/dev/null' } });
+      };
+      run(['terraform', `-chdir=${tf.dir}`, 'apply', '-input=false', '-auto-approve'], { env });
+      const halloween = lines[1];
+      expect(runLine(halloween, 2028).status).toBe(1); // the year check stops it
+      expect(output()).toEqual({ app_servers_count: 2, web_servers_count: 2 });
+      lines.forEach((line, i) => {
+        const r = runLine(line, steps[i].year);
+        expect(r.output).not.toMatch(/Error/);
+        expect(output()).toEqual(steps[i].counts);
+      });
+    });
+
+    test('the CI example\'s pick step maps each schedule cron (in its year) and each manual choice to the step\'s arguments', () => {
+      const wf = parse(read('scaling/github-actions.yml'));
+      const pick = wf.jobs.apply.steps.find((s: { id?: string }) => s.id === 'pick');
+      const bin = join(tf.dir, 'fake-bin-ci');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'date'), '#!/bin/sh\necho 2027\n');
+      chmodSync(join(bin, 'date'), 0o755);
+      const pickArgs = (event: string, schedule: string, step: string) => {
+        const out = join(tf.dir, 'github-output');
+        writeFileSync(out, '');
+        const r = run(['bash', '-e', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: event, SCHEDULE: schedule, STEP: step, GITHUB_OUTPUT: out } });
+        return { ok: r.ok, output: r.output, args: readFileSync(out, 'utf8') };
+      };
+      for (const s of steps) {
+        const expected = `args=${s.args.map((a) => ` ${a}`).join('')}\n`;
+        expect(pickArgs('schedule', s.cron, '').args).toBe(expected);
+        expect(pickArgs('workflow_dispatch', '', s.at).args).toBe(expected);
+      }
+      expect(pickArgs('workflow_dispatch', '', 'baseline').args).toBe('args=\n');
+      const unknown = pickArgs('schedule', '1 2 3 4 *', '');
+      expect(unknown.ok).toBe(false);
+      expect(unknown.output).toContain("no step of scaling/schedule.json matches '2027 1 2 3 4 *'");
+    });
+  });
+});
+
+describe('the schedule model', () => {
+  test('a calendar without campaigns writes an empty schedule and a workflow with only the manual trigger', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'hs-scaling-'));
+    try {
+      const app = new HostingApp({ outdir });
+      const s = scalableStack(app);
+      const calendar = new CampaignCalendar(s.stack, 'Campaigns');
+      new ScalingRules(s.stack, 'AppScaling', { tier: s.appTier, calendar });
+      app.synth();
+      const dir = join(outdir, 'stacks', 'shop');
+      expect(JSON.parse(readFileSync(join(dir, 'scaling', 'schedule.json'), 'utf8')).steps).toEqual([]);
+      const wf = parse(readFileSync(join(dir, 'scaling', 'github-actions.yml'), 'utf8'));
+      expect(wf.on.schedule).toBeUndefined();
+      expect(wf.on.workflow_dispatch.inputs.step.options).toEqual(['baseline']);
+      expect(existsSync(join(dir, 'campaigns'))).toBe(false);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('the stack\'s variables without a default are listed, for the cron environment file and the CI secrets', () => {
+    const s = scalableStack();
+    const calendar = new CampaignCalendar(s.stack, 'Campaigns');
+    new ScalingRules(s.stack, 'AppScaling', { tier: s.appTier, calendar });
+    const schedule = buildScalingSchedule(calendar);
+    expect(schedule.requiredVariables).toContain('ssh_public_key');
+    expect(schedule.requiredVariables).not.toContain('app_servers_count');
+  });
+
+  test('a calendar outside a HostingStack cannot be followed', () => {
+    // ScalingRules require the same stack, so only a plain TerraformStack with both can reach this.
+    const stack = new TerraformStack(Testing.app(), 'plain');
+    const calendar = new CampaignCalendar(stack, 'Campaigns');
+    expect(() => calendar.addScalingRules({ tier: undefined as never, plan: undefined as never }))
+      .toThrow("plain/Campaigns: 'scope' ('plain') must be a HostingStack: the campaign files are written next to its Terraform");
+  });
+
+  test('campaign tfvars are sorted JSON objects ending with a newline', () => {
+    expect(renderCampaignTfvars({ web_servers_count: 3, app_servers_count: 10 })).toBe('{\n  "app_servers_count": 10,\n  "web_servers_count": 3\n}\n');
+  });
+});

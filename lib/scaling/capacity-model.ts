@@ -1,0 +1,147 @@
+import { Construct, IConstruct } from 'constructs';
+import { AppTier } from '../app/app-tier';
+import { IServerTier } from '../compute/server-cluster';
+import { HostingStacksError, requireIntegerInRange, requirePositive } from '../core/errors';
+import { MagentoFrontends } from '../magento/magento-frontends';
+import { WebTier } from '../web/web-tier';
+import { CapacityPlan } from './scaling-model';
+import { ceilCount } from './simulator';
+
+/**
+ * Spare capacity planned on top of the expected demand: 20 %, the margin behind the Monsieur
+ * Déguisement front-end maximum (4,000 users x 1.2 / 500, case study 5), which also absorbs a
+ * forecast that is 20 % short.
+ */
+export const DEFAULT_HEADROOM = 0.2;
+/**
+ * Minutes from the scaling decision until a new instance serves traffic (assumption): about 2 for
+ * an OVHcloud Public Cloud instance to boot from its volume, 5 to 8 for cloud-init to install the
+ * packages, write the configs and start the daemons; the balancer's health check then admits it.
+ */
+export const DEFAULT_BOOT_MINUTES = 10;
+/**
+ * HTTP requests per second one browsing user causes: a page about every 10 s (the reasoning behind
+ * MD_USERS_PER_FRONTEND, case study 5). Static files come from a CDN and are not counted.
+ */
+export const DEFAULT_REQUESTS_PER_USER_PER_SECOND = 0.1;
+/**
+ * Seconds a dynamic page holds a worker (PHP-FPM child, Apache worker proxying it, Tomcat thread):
+ * about 1 s for an uncached Magento 1 page (MD_USERS_PER_FRONTEND's reasoning). With a page every
+ * 10 s, one worker serves 1 / (0.1 x 1) = 10 concurrent users.
+ */
+export const DEFAULT_REQUEST_SECONDS = 1;
+
+/** Props of {@link CapacityModel.forTier}. */
+export interface CapacityModelProps {
+  /**
+   * Concurrent users one instance serves at full load.
+   * @default - derived from the tier: its workers / (requestsPerUserPerSecond x requestSeconds), rounded
+   * down, where workers are `phpMaxChildren` (MagentoFrontends), `mpm.maxRequestWorkers` (WebTier) or
+   * `maxThreads` (AppTier); other tiers must give it
+   */
+  readonly usersPerInstance?: number;
+  /** Spare capacity on top of the demand, 0 to 1 (0.2 plans for 120 %). @default DEFAULT_HEADROOM (0.2) */
+  readonly headroom?: number;
+  /** Whole minutes from the decision until a new instance serves. @default DEFAULT_BOOT_MINUTES (10) */
+  readonly bootMinutes?: number;
+  /** HTTP requests per second one concurrent user causes. @default DEFAULT_REQUESTS_PER_USER_PER_SECOND (0.1) */
+  readonly requestsPerUserPerSecond?: number;
+  /** Seconds one request holds a worker, for the derived usersPerInstance. @default DEFAULT_REQUEST_SECONDS (1) */
+  readonly requestSeconds?: number;
+}
+
+/**
+ * How much one instance of a scalable tier serves and how long a new one takes: what turns a
+ * campaign's expected users into instances, `ceil(users x (1 + headroom) / usersPerInstance)`.
+ */
+export class CapacityModel {
+  /**
+   * The capacity of one instance of `tier`. Throws (naming the tier) when a figure is out of range,
+   * or when `usersPerInstance` is not given for a tier it cannot be derived from.
+   */
+  public static forTier(tier: IServerTier, props: CapacityModelProps = {}): CapacityModel {
+    return new CapacityModel(tier, props);
+  }
+
+  /** The tier the model is for. */
+  public readonly tier: IServerTier;
+  /** Concurrent users one instance serves at full load. */
+  public readonly usersPerInstance: number;
+  /** Where `usersPerInstance` comes from, for reviews and error messages. */
+  public readonly usersPerInstanceSource: string;
+  /** Spare capacity, 0 to 1. */
+  public readonly headroom: number;
+  /** Minutes until a new instance serves. */
+  public readonly bootMinutes: number;
+  /** Requests per second per concurrent user. */
+  public readonly requestsPerUserPerSecond: number;
+
+  private constructor(tier: IServerTier, props: CapacityModelProps) {
+    this.tier = tier;
+    const scope = tierConstruct(tier);
+    this.headroom = props.headroom ?? DEFAULT_HEADROOM;
+    if (!Number.isFinite(this.headroom) || this.headroom < 0 || this.headroom > 1) {
+      throw new HostingStacksError(scope, 'capacity.headroom', this.headroom, 'must be a fraction from 0 to 1 (0.2 plans for 120 % of the users)');
+    }
+    this.bootMinutes = props.bootMinutes ?? DEFAULT_BOOT_MINUTES;
+    requireIntegerInRange(scope, 'capacity.bootMinutes', this.bootMinutes, 0, 240);
+    this.requestsPerUserPerSecond = props.requestsPerUserPerSecond ?? DEFAULT_REQUESTS_PER_USER_PER_SECOND;
+    requirePositive(scope, 'capacity.requestsPerUserPerSecond', this.requestsPerUserPerSecond);
+    const requestSeconds = props.requestSeconds ?? DEFAULT_REQUEST_SECONDS;
+    requirePositive(scope, 'capacity.requestSeconds', requestSeconds);
+    if (props.usersPerInstance !== undefined) {
+      requireIntegerInRange(scope, 'capacity.usersPerInstance', props.usersPerInstance, 1);
+      this.usersPerInstance = props.usersPerInstance;
+      this.usersPerInstanceSource = 'given';
+      return;
+    }
+    const workers = workersOf(tier);
+    if (!workers) {
+      throw new HostingStacksError(scope, 'capacity.usersPerInstance', undefined,
+        'must be given: it is derived only for MagentoFrontends, WebTier and AppTier (from their workers per server)');
+    }
+    const perWorker = 1 / (this.requestsPerUserPerSecond * requestSeconds);
+    this.usersPerInstance = Math.floor(workers.count * perWorker + 1e-9);
+    if (this.usersPerInstance < 1) {
+      throw new HostingStacksError(scope, 'capacity.usersPerInstance', this.usersPerInstance,
+        `derived as ${workers.count} ${workers.what} / (${this.requestsPerUserPerSecond} requests per user per second x ${requestSeconds} s) is below 1; give it`);
+    }
+    this.usersPerInstanceSource = `${workers.count} ${workers.what} x ${round(perWorker)} users each (a request every ${round(1 / this.requestsPerUserPerSecond)} s holding a worker ${requestSeconds} s)`;
+  }
+
+  /** Instances `users` concurrent users need: `ceil(users x (1 + headroom) / usersPerInstance)`. */
+  public instancesFor(users: number): number {
+    return instancesFor(this.plan, users);
+  }
+
+  /** The model as plain data. */
+  public get plan(): CapacityPlan {
+    return {
+      usersPerInstance: this.usersPerInstance,
+      headroom: this.headroom,
+      bootMinutes: this.bootMinutes,
+      requestsPerUserPerSecond: this.requestsPerUserPerSecond,
+    };
+  }
+}
+
+/** Instances `users` concurrent users need with `capacity`: `ceil(users x (1 + headroom) / usersPerInstance)`, float dust ignored. */
+export function instancesFor(capacity: CapacityPlan, users: number): number {
+  return ceilCount((users * (1 + capacity.headroom)) / capacity.usersPerInstance);
+}
+
+/** The construct to name in errors about `tier`: the tier itself when it is a construct, else its cluster. */
+export function tierConstruct(tier: IServerTier): IConstruct {
+  return Construct.isConstruct(tier) ? tier : tier.cluster;
+}
+
+function workersOf(tier: IServerTier): { count: number; what: string } | undefined {
+  if (tier instanceof MagentoFrontends) return { count: tier.phpMaxChildren, what: 'PHP-FPM children' };
+  if (tier instanceof WebTier) return { count: tier.mpm.maxRequestWorkers, what: 'Apache workers' };
+  if (tier instanceof AppTier) return { count: tier.maxThreads, what: 'Tomcat threads' };
+  return undefined;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -71,3 +71,4 @@ export * from './scaling/prometheus-config';
 export * from './scaling/prometheus-scaling';
 export * from './scaling/heat-template';
 export * from './scaling/heat-autoscaling';
+export * from './security/tls-policy';

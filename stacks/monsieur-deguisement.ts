@@ -33,6 +33,7 @@ import {
   MD_REFERENCE_YEAR,
   MD_TIME_ZONE,
   MysqlReplication,
+  NetworkZone,
   NfsBackend,
   OfficePeer,
   OfficeVpn,
@@ -173,10 +174,10 @@ export class MonsieurDeguisementStack extends HostingStack {
     super(scope, id, { ...props, region });
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     const router = new Router(this, 'Router', { externalNetwork });
-    const dmz = new PrivateVSwitch(this, 'Dmz', { cidr: '10.30.0.0/24', router });
-    const access = new PrivateVSwitch(this, 'Access', { cidr: '10.30.1.0/24', router });
-    const data = new PrivateVSwitch(this, 'Data', { cidr: '10.30.2.0/24', router });
-    const office = new PrivateVSwitch(this, 'Office', { cidr: '10.30.3.0/24', router });
+    const dmz = new PrivateVSwitch(this, 'Dmz', { cidr: '10.30.0.0/24', router, zone: NetworkZone.DMZ });
+    const access = new PrivateVSwitch(this, 'Access', { cidr: '10.30.1.0/24', router, zone: NetworkZone.APPLICATION });
+    const data = new PrivateVSwitch(this, 'Data', { cidr: '10.30.2.0/24', router, zone: NetworkZone.DATA });
+    const office = new PrivateVSwitch(this, 'Office', { cidr: '10.30.3.0/24', router, zone: NetworkZone.MANAGEMENT });
     this.vswitches = { dmz, access, data, office };
     const offices = props.offices ?? [CLOSED_OFFICE];
 

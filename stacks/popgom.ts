@@ -25,6 +25,7 @@ import {
   LvsBalancer,
   LvsForwarding,
   MysqlReplication,
+  NetworkZone,
   OrderTracking,
   Port,
   PrivateVSwitch,
@@ -113,8 +114,9 @@ export class PopgomStack extends HostingStack {
     super(scope, id, { ...props, region });
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     const router = new Router(this, 'Router', { externalNetwork });
-    const front = new PrivateVSwitch(this, 'Front', { cidr: props.frontCidr ?? '10.20.1.0/24', router });
-    const back = new PrivateVSwitch(this, 'Back', { cidr: props.backCidr ?? '10.20.2.0/24', router });
+    // The front vSwitch carries the public VIP, so it is the DMZ; the back one holds the data tier too.
+    const front = new PrivateVSwitch(this, 'Front', { cidr: props.frontCidr ?? '10.20.1.0/24', router, zone: NetworkZone.DMZ });
+    const back = new PrivateVSwitch(this, 'Back', { cidr: props.backCidr ?? '10.20.2.0/24', router, zone: NetworkZone.DATA });
 
     this.database = new MysqlReplication(this, 'Database', {
       vswitch: back,

@@ -17,6 +17,18 @@ import { Router } from './router';
  */
 export const MIN_DHCP_POOL_SIZE = 5;
 
+/** The security zone of a vSwitch: what the policy pack reasons about. */
+export enum NetworkZone {
+  /** Reached from the internet: balancers' VIPs, DMZ servers, CDN origins. */
+  DMZ = 'dmz',
+  /** Application servers behind the DMZ (web, app, front-end tiers). */
+  APPLICATION = 'application',
+  /** Vital data: databases, caches, search, shared files. Never reachable from the internet or the DMZ. */
+  DATA = 'data',
+  /** Operators: VPN gateways, back-office, deployment, monitoring, backup runners. */
+  MANAGEMENT = 'management',
+}
+
 /** Props of {@link PrivateVSwitch}. */
 export interface PrivateVSwitchProps {
   /** IPv4 block of the subnet, /16 to /28 (OVHcloud private networks live in the project's vRack). */
@@ -34,6 +46,8 @@ export interface PrivateVSwitchProps {
   readonly dnsNameservers?: string[];
   /** Network name. @default - derived from the construct path */
   readonly name?: string;
+  /** Security zone, for the policy pack. @default NetworkZone.APPLICATION */
+  readonly zone?: NetworkZone;
 }
 
 /** One planned address and who holds it. */
@@ -96,6 +110,8 @@ export class PrivateVSwitch extends Construct {
   public readonly dhcpPool: { readonly start: string; readonly end: string };
   /** The number of planned addresses. */
   public readonly plannedAddressCount: number;
+  /** The security zone. */
+  public readonly zone: NetworkZone;
 
   private readonly block: Ipv4Cidr;
   private readonly firstPlanned: number;
@@ -124,6 +140,7 @@ export class PrivateVSwitch extends Construct {
 
     this.block = block;
     this.cidr = block.text;
+    this.zone = props.zone ?? NetworkZone.APPLICATION;
     this.plannedAddressCount = planned;
     this.gatewayIp = formatIpv4(block.network + 1);
     this.firstPlanned = block.network + 2;

@@ -162,7 +162,7 @@ describe('VeeamBackup', () => {
 describe('VeeamBackup errors', () => {
   test('a backup with no policy fails validation', () => {
     const { backup } = setup();
-    expect(backup.node.validate()).toEqual(['test/Backup: has no backup policy; add one with addPolicy()']);
+    expect(backup.node.validate()).toEqual(["test/Backup: 'policies' ([]) must hold at least one policy; add one with addPolicy(id, options)"]);
   });
 
   test.each([

@@ -104,7 +104,7 @@ describe('LvsBalancer: errors', () => {
   });
 
   test('given a VIP in the DHCP pool, when created, then the vSwitch refuses it', () => {
-    expect(() => fixture({ vipAddress: '10.0.1.200' })).toThrow(/test\/Lb: 'address' \('10.0.1.200'\) is not in the planned range/);
+    expect(() => fixture({ vipAddress: '10.0.1.200' })).toThrow(/test\/Lb: 'vipAddress' \('10.0.1.200'\) is not in the planned range/);
   });
 
   test.each(['203.0.113.7/24', 'office'])('given adminCidr %p, when created, then it throws', (cidr) => {

@@ -85,8 +85,20 @@ describe('Connections', () => {
       const { db } = twoGroups();
       expect(() => db.connections.allowFromInternet(Port.tcp(80), ' ')).toThrow(/test\/Db: 'reason' \(' '\) must say why/);
     });
-    test.each([[0, 1], [1, 70000], [10, 5], [1.5, 2]])('refuses the port range %p-%p', (a, b) => {
-      expect(() => Port.tcpRange(a, b)).toThrow(/must be integers from 1 to 65535 with from <= to/);
+    test.each([[0, 1], [1, 70000], [10, 5], [1.5, 2]])('refuses the port range %p-%p, naming the construct that receives it', (a, b) => {
+      const { app, db } = twoGroups();
+      expect(() => db.connections.allowFrom(app, Port.tcpRange(a, b)))
+        .toThrow(new RegExp(`^test/Db: 'port' \\('tcp ${a}-${b}'\\) must be integers from 1 to 65535 with from <= to$`.replace(/\./g, '\\.')));
+      expect(db.connections.ingressRules).toHaveLength(0);
+    });
+    test('refuses a single port out of range, naming the construct that receives it', () => {
+      const { db } = twoGroups();
+      expect(() => db.connections.allowFromInternet(Port.udp(70000), 'public by nature')).toThrow(/^test\/Db: 'port' \('udp 70000'\) must be integers from 1 to 65535/);
+    });
+    test('a valid port passes validate() unchanged', () => {
+      const { db } = twoGroups();
+      const port = Port.tcp(443);
+      expect(port.validate(db.connections.owner, 'port')).toBe(port);
     });
   });
 });

@@ -167,7 +167,7 @@ describe('SharedFiles (NFS_SERVER_VM)', () => {
 
   test('given no client, then validation reports it', () => {
     const { media } = vm();
-    expect(media.node.validate()).toEqual([expect.stringMatching(/test\/Media: the share has no client/)]);
+    expect(media.node.validate()).toEqual([expect.stringMatching(/^test\/Media: 'clients' \(\[\]\) must hold at least one network; call allowClient\(client, cidr\)/)]);
   });
 });
 

@@ -166,7 +166,7 @@ export class VeeamBackup extends Construct {
       permissions: '0600',
       syntax: ConfigSyntax.OPENSTACK_CLOUDS,
     });
-    this.node.addValidation({ validate: () => (this.policyList.length ? [] : [`${this.node.path}: has no backup policy; add one with addPolicy()`]) });
+    this.node.addValidation({ validate: () => (this.policyList.length ? [] : [`${this.node.path}: 'policies' ([]) must hold at least one policy; add one with addPolicy(id, options)`]) });
   }
 
   /** The policies, in the order added. */

@@ -1,3 +1,6 @@
+import { IConstruct } from 'constructs';
+import { HostingStacksError } from '../core/errors';
+
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
   /** Path requested. @default '/healthz' */
@@ -25,7 +28,9 @@ export enum HealthCheckKind {
 
 /**
  * How a balancer decides a member is alive. One definition is rendered into whichever balancer
- * realises it (keepalived `HTTP_GET`, haproxy `option httpchk`, Octavia monitors).
+ * realises it (keepalived `HTTP_GET`, haproxy `option httpchk`, Octavia monitors). Options out of
+ * range are reported by the construct that receives the check ({@link HealthCheck.validate}), so
+ * the error names its path.
  */
 export class HealthCheck {
   /** GET `path` and expect `expectedStatus`. */
@@ -45,6 +50,8 @@ export class HealthCheck {
   public readonly unhealthyThreshold: number;
   /** Successes before re-adding. */
   public readonly healthyThreshold: number;
+  /** The first option out of range, reported by {@link HealthCheck.validate} with the receiving construct's path. */
+  private readonly problem?: { readonly option: string; readonly value: unknown; readonly rule: string };
 
   private constructor(
     /** The kind. */
@@ -65,13 +72,24 @@ export class HealthCheck {
       ['unhealthyThreshold', this.unhealthyThreshold, 1, 10],
       ['healthyThreshold', this.healthyThreshold, 1, 10],
     ];
-    for (const [name, v, min, max] of checks) {
-      if (!Number.isFinite(v) || v < min || v > max) throw new Error(`HealthCheck: '${name}' (${v}) must be from ${min} to ${max}`);
+    // Kept, not thrown: the factory has no construct path; the construct receiving the check reports it.
+    const bad = checks.find(([, v, min, max]) => !Number.isFinite(v) || v < min || v > max);
+    if (bad) {
+      this.problem = { option: bad[0], value: bad[1], rule: `must be from ${bad[2]} to ${bad[3]}` };
+    } else if (path !== undefined && !path.startsWith('/')) {
+      this.problem = { option: 'path', value: path, rule: "must start with '/'" };
+    } else if (expectedStatus !== undefined && (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) {
+      this.problem = { option: 'expectedStatus', value: expectedStatus, rule: 'must be an HTTP status from 100 to 599' };
     }
-    if (path !== undefined && !path.startsWith('/')) throw new Error(`HealthCheck: 'path' ('${path}') must start with '/'`);
-    if (expectedStatus !== undefined && (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) {
-      throw new Error(`HealthCheck: 'expectedStatus' (${expectedStatus}) must be an HTTP status from 100 to 599`);
-    }
+  }
+
+  /**
+   * Throws a {@link HostingStacksError} naming `scope` and `prop` (`healthCheck.path`) when an
+   * option is out of range; returns this check otherwise. Every construct that receives a check calls it.
+   */
+  public validate(scope: IConstruct, prop: string): HealthCheck {
+    if (this.problem) throw new HostingStacksError(scope, `${prop}.${this.problem.option}`, this.problem.value, this.problem.rule);
+    return this;
   }
 
   /** Seconds a dead member may still receive traffic: interval x unhealthy threshold + timeout. */

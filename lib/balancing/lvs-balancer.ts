@@ -172,6 +172,7 @@ export class LvsBalancer extends VrrpPair {
     if (taken) {
       throw new HostingStacksError(this, 'port', options.port, `already has a virtual service on ${this.vipAddress} (to ${taken.tier.cluster.node.path}); each target needs its own port`);
     }
+    const healthCheck = (options.healthCheck ?? HealthCheck.tcp()).validate(this, 'healthCheck');
     const weight = options.weight ?? 1;
     requireIntegerInRange(this, 'weight', weight, 1, 65535);
     const cluster = tier.cluster;
@@ -187,7 +188,7 @@ export class LvsBalancer extends VrrpPair {
     const service: LvsVirtualService = {
       port: options.port,
       tier,
-      healthCheck: options.healthCheck ?? HealthCheck.tcp(),
+      healthCheck,
       weight,
       realServers: cluster.addresses,
       listenerRule,

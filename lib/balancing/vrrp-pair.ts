@@ -144,7 +144,7 @@ export class VrrpPair extends Construct implements IConnectable {
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.nodes.connections;
-    this.vipPort = this.vswitch.addPort(this, 'VipPort', { connections: [this.connections], address: props.vipAddress });
+    this.vipPort = this.vswitch.addPort(this, 'VipPort', { connections: [this.connections], address: props.vipAddress, addressProp: 'vipAddress' });
     this.vipAddress = this.vipPort.address;
 
     this.virtualRouterId = props.virtualRouterId ?? (parseIpv4(this.vipAddress)! % 255) + 1;

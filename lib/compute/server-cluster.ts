@@ -131,7 +131,7 @@ export class ServerInstance extends Construct {
       blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
       network: [{ port: ref(this.port.resource, 'id') }],
       schedulerHints: [{ group: group.id }],
-      userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.cloudConfig.renderWithinLimit()) }),
+      userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderUserData()) }),
       metadata: { 'hosting-stacks:path': this.node.path },
     });
     if (this.conditional) {
@@ -141,13 +141,22 @@ export class ServerInstance extends Construct {
     this.node.addValidation({
       validate: () => {
         try {
-          this.cloudConfig.renderWithinLimit();
+          this.renderUserData();
           return [];
         } catch (e) {
-          return [`${this.node.path}: ${(e as Error).message}`];
+          return [(e as Error).message];
         }
       },
     });
+  }
+
+  /** The user data within Nova's limit; the error names this instance's path when it does not fit. */
+  private renderUserData(): string {
+    try {
+      return this.cloudConfig.renderWithinLimit();
+    } catch (e) {
+      throw new Error(`${this.node.path}: ${(e as Error).message}`);
+    }
   }
 }
 

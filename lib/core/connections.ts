@@ -136,6 +136,7 @@ export class Connections extends Construct {
   }
 
   private addRule(source: TrafficSource, port: Port, description: string): IngressRule {
+    port.validate(this.owner, 'port');
     const key = `${sourceLabel(source)}|${port.label}`;
     const existing = this.rules.get(key);
     if (existing) return existing;

@@ -1,3 +1,6 @@
+import { IConstruct } from 'constructs';
+import { HostingStacksError } from './errors';
+
 /** IP protocols a {@link Port} can carry. Values are the names Neutron security-group rules accept. */
 export enum IpProtocol {
   TCP = 'tcp',
@@ -12,6 +15,8 @@ export enum IpProtocol {
 /**
  * A protocol and port range that a connection allows. Use the static factories:
  * `Port.tcp(443)`, `Port.tcpRange(8000, 8010)`, `Port.udp(51820)`, `Port.vrrp()`, `Port.icmp()`.
+ * Port numbers out of range are reported by the construct that receives the port
+ * ({@link Port.validate}; `Connections` does it for every rule), so the error names its path.
  */
 export class Port {
   /** One TCP port. */
@@ -39,6 +44,9 @@ export class Port {
     return new Port(IpProtocol.ESP);
   }
 
+  /** Why the port numbers are not valid, reported by {@link Port.validate} with the receiving construct's path. */
+  private readonly problem?: string;
+
   private constructor(
     /** The IP protocol. */
     public readonly protocol: IpProtocol,
@@ -49,10 +57,21 @@ export class Port {
   ) {
     if (fromPort !== undefined || toPort !== undefined) {
       const ok = (p: number | undefined) => p !== undefined && Number.isInteger(p) && p >= 1 && p <= 65535;
-      if (!ok(fromPort) || !ok(toPort) || fromPort! > toPort!) {
-        throw new Error(`Port: ${protocol} port range (${fromPort}-${toPort}) must be integers from 1 to 65535 with from <= to`);
-      }
+      // Kept, not thrown: the factory has no construct path; the construct receiving the port reports it.
+      if (!ok(fromPort) || !ok(toPort) || fromPort! > toPort!) this.problem = 'must be integers from 1 to 65535 with from <= to';
     }
+  }
+
+  /**
+   * Throws a {@link HostingStacksError} naming `scope` and `prop` when the port numbers are out of
+   * range (`'port' ('tcp 70000')`); returns this port otherwise.
+   */
+  public validate(scope: IConstruct, prop: string): Port {
+    if (this.problem) {
+      const ports = this.fromPort === this.toPort ? `${this.fromPort}` : `${this.fromPort}-${this.toPort}`;
+      throw new HostingStacksError(scope, prop, `${this.protocol} ${ports}`, this.problem);
+    }
+    return this;
   }
 
   /** True for TCP and UDP, whose rules carry port numbers. */

@@ -1,14 +1,17 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { HostingStacksError } from './errors';
 
 /**
  * A secret given to Terraform as a sensitive variable. Its value never appears in the synthesized
  * output: configs hold the reference (`${var.name}`), resolved at apply into the servers' user data.
  */
 export class Secret {
-  /** The sensitive stack variable `name` (snake_case), created once per stack. */
+  /** The sensitive stack variable `name` (snake_case), created once per stack; a bad name throws a {@link HostingStacksError} naming `scope`. */
   public static variable(scope: Construct, name: string, description: string): Secret {
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`Secret: variable name '${name}' must be snake_case`);
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+      throw new HostingStacksError(scope, 'name', name, "must be snake_case: a lower-case letter, then lower-case letters, digits and '_'");
+    }
     const stack = TerraformStack.of(scope);
     const id = `Secret-${name}`;
     let variable = stack.node.tryFindChild(id) as TerraformVariable | undefined;

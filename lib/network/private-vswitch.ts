@@ -64,6 +64,8 @@ export interface PortOptions {
   readonly connections: Connections[];
   /** A specific planned address. @default - the next free planned address */
   readonly address?: string;
+  /** The holder's prop `address` came from, named in errors (e.g. 'vipAddress'). @default 'address' */
+  readonly addressProp?: string;
   /** Extra addresses the port may send from (VRRP VIPs, LVS forwarding). @default - none */
   readonly allowedAddressPairs?: string[];
 }
@@ -178,9 +180,9 @@ export class PrivateVSwitch extends Construct {
 
   /**
    * Hands out a planned address to `holder`: the one asked for, or the next free one.
-   * Errors name the holder and say what is allowed.
+   * Errors name the holder and its prop `prop` (where `address` came from) and say what is allowed.
    */
-  public allocateAddress(holder: IConstruct, address?: string): string {
+  public allocateAddress(holder: IConstruct, address?: string, prop = 'address'): string {
     if (address === undefined) {
       for (let a = this.firstPlanned; a <= this.lastPlanned; a++) {
         if (!this.taken.has(a)) {
@@ -192,17 +194,17 @@ export class PrivateVSwitch extends Construct {
         `is exhausted: no planned address left in ${this.plannedRange.first}-${this.plannedRange.last} of ${this.cidr} for ${holder.node.path}; raise 'plannedAddressCount' or use a larger 'cidr'`);
     }
     const a = parseIpv4(address);
-    if (a === undefined) throw new HostingStacksError(holder, 'address', address, 'must be an IPv4 address');
+    if (a === undefined) throw new HostingStacksError(holder, prop, address, 'must be an IPv4 address');
     if (a < this.block.network || a >= this.block.network + this.block.size) {
-      throw new HostingStacksError(holder, 'address', address, `is outside the subnet ${this.cidr} of ${this.node.path}`);
+      throw new HostingStacksError(holder, prop, address, `is outside the subnet ${this.cidr} of ${this.node.path}`);
     }
     if (a < this.firstPlanned || a > this.lastPlanned) {
-      throw new HostingStacksError(holder, 'address', address,
+      throw new HostingStacksError(holder, prop, address,
         `is not in the planned range ${this.plannedRange.first}-${this.plannedRange.last} of ${this.node.path} (the gateway, the DHCP pool ${this.dhcpPool.start}-${this.dhcpPool.end}, network and broadcast addresses are not allowed)`);
     }
     const owner = this.taken.get(a);
     if (owner !== undefined) {
-      throw new HostingStacksError(holder, 'address', address, `is already planned for ${owner}`);
+      throw new HostingStacksError(holder, prop, address, `is already planned for ${owner}`);
     }
     this.taken.set(a, holder.node.path);
     return address;
@@ -210,7 +212,7 @@ export class PrivateVSwitch extends Construct {
 
   /** Creates a port in `scope` on this vSwitch with a planned fixed address and the given security groups. */
   public addPort(scope: Construct, id: string, options: PortOptions): PlannedPort {
-    const address = this.allocateAddress(scope, options.address);
+    const address = this.allocateAddress(scope, options.address, options.addressProp);
     const pairs = [...(options.allowedAddressPairs ?? [])];
     const resource = new NetworkingPortV2(scope, id, {
       name: resourceName(scope, id === 'Port' ? undefined : id),

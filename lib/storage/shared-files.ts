@@ -178,7 +178,7 @@ export class SharedFiles extends Construct implements INfsShare {
       this.configureServer(host, this.exportPath);
     }
     this.node.addValidation({
-      validate: () => (this.accessList.length === 0 ? [`${this.node.path}: the share has no client; call allowClient(client, cidr) for each network that mounts it`] : []),
+      validate: () => (this.accessList.length === 0 ? [`${this.node.path}: 'clients' ([]) must hold at least one network; call allowClient(client, cidr) for each network that mounts the share`] : []),
     });
   }
 

@@ -118,7 +118,7 @@ export class WebTier extends Construct implements IServerTier {
     if (props.maxRequestWorkers !== undefined) {
       requireIntegerInRange(this, 'maxRequestWorkers', props.maxRequestWorkers, APACHE_THREADS_PER_CHILD, 20000 * APACHE_THREADS_PER_CHILD);
     }
-    this.backendHealthCheck = props.backendHealthCheck ?? HealthCheck.http({ path: props.upstream.healthCheckPath });
+    this.backendHealthCheck = (props.backendHealthCheck ?? HealthCheck.http({ path: props.upstream.healthCheckPath })).validate(this, 'backendHealthCheck');
     if (this.backendHealthCheck.path === undefined) {
       throw new HostingStacksError(this, 'backendHealthCheck', this.backendHealthCheck.kind, 'must be an HTTP check: Apache checks members with GET');
     }

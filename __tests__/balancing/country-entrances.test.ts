@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
-import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, ServerCluster } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
 import { BalancerKind, CountryEntrances, CountryEntrancesProps, DEFAULT_COUNTRIES, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
-import { HaproxyBalancer } from '../../lib/balancing/haproxy-balancer';
+import { HaproxyBalancer, HaproxyTarget } from '../../lib/balancing/haproxy-balancer';
+import { LoadShedding, MiniSite } from '../../lib/balancing/load-shedding';
 import { OctaviaBalancer } from '../../lib/balancing/octavia-balancer';
 import { checkHostFile } from '../support/config-checks';
+import { checkHaproxyWithTestCertificate } from '../support/daemons';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
@@ -180,5 +182,35 @@ describe('CountryEntrances: security of the front-ends', () => {
     expect(rules).toHaveLength(4);
     for (const c of ['ES', 'FR', 'PT', 'IT']) expect(rules.some((r) => new RegExp(`Entrances_${c}_Nodes_Connections`).test(r.remote_group_id))).toBe(true);
     expect(rules.every((r) => r.remote_ip_prefix === undefined && r.port_range_min === 80)).toBe(true);
+  });
+});
+
+describe('CountryEntrances: load shedding and TLS on the haproxy pairs', () => {
+  test('given loadShedding and tls with KEEPALIVED_HAPROXY, when created, then every country pair sheds to the same mini-site and serves HTTPS', () => {
+    const f = fixture();
+    const certificate = Secret.variable(f.stack, 'entry_tls_pem', 'PEM bundle naming every country host name');
+    const loadShedding = LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 });
+    const entrances = new CountryEntrances(f.stack, 'Entrances', { vswitch: f.dmz, frontends: f.frontends, kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding, tls: { certificate } });
+    for (const e of entrances.entrances) {
+      const b = e.balancer as HaproxyBalancer;
+      expect([b.loadShedding, b.tls?.certificate, b.tls?.port, (e.target as HaproxyTarget).serverMaxconn]).toEqual([loadShedding, certificate, 443, 24]);
+    }
+    const config = f.stack.renderHostFiles().find((x) => x.host === 'entrances-fr-1' && x.path === '/etc/haproxy/haproxy.cfg')!.content;
+    const r = checkHaproxyWithTestCertificate(config, { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test.each([
+    ['loadShedding', { loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 }) }],
+    ['tls', { tls: { certificate: undefined as unknown as Secret } }],
+  ] as [string, Partial<CountryEntrancesProps>][])('given %s with Octavia entries, when created, then it throws', (prop, props) => {
+    const { build } = fixture(props);
+    expect(build).toThrow(new RegExp(`test/Entrances: '${prop}' \\('given'\\) is realised by the haproxy pairs only: use it with BalancerKind\\.KEEPALIVED_HAPROXY`));
+  });
+
+  test('given a bad loadShedding with KEEPALIVED_HAPROXY, when created, then the first country pair rejects it', () => {
+    const { build } = fixture({ kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 0 }) });
+    expect(build).toThrow(/test\/Entrances\/ES: 'loadShedding\.perServerCapacity' \(0\) must be an integer from 1 to 100000/);
   });
 });

@@ -1,7 +1,12 @@
 import { Construct } from 'constructs';
-import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, PrivateVSwitch, Router, ServerCluster } from '../../lib';
-import { HAPROXY_TRACK_SCRIPT, HaproxyBalancer, HaproxyBalancerProps } from '../../lib/balancing/haproxy-balancer';
-import { checkHaproxy, checkKeepalived, checkNftables } from '../support/daemons';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, PrivateVSwitch, Router, Secret, ServerCluster } from '../../lib';
+import {
+  HAPROXY_CERTIFICATE_PATH, HAPROXY_TLS_BIND_OPTIONS, HAPROXY_TRACK_SCRIPT, HaproxyBalancer, HaproxyBalancerProps, HaproxyTlsOptions, HSTS_MAX_AGE_SECONDS, HTTPS_PORT,
+} from '../../lib/balancing/haproxy-balancer';
+import { LoadShedding, MAGENTO1_ORDERING_PATHS, MAGENTO1_SESSION_COOKIE, MiniSite } from '../../lib/balancing/load-shedding';
+import { intermediateCiphersuiteString, intermediateCipherString, tlsIntermediateProblems } from '../../lib/security/tls-policy';
+import { StaticContentServer } from '../../lib/web/static-content-server';
+import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalived, checkNftables } from '../support/daemons';
 import { checkSysctl } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
@@ -234,5 +239,154 @@ describe('HaproxyBalancer: node configs', () => {
     const { lb } = fixture();
     expect(() => lb.haproxyModel(2)).toThrow(/'index' \(2\) must be from 0 to 1/);
     expect(() => lb.keepalivedModel(2)).toThrow(/'index' \(2\) must be from 0 to 1/);
+  });
+});
+
+function withStatic(props: Partial<HaproxyBalancerProps> | ((s: StaticContentServer, stack: HostingStack) => Partial<HaproxyBalancerProps>), cdnCidrs?: string[]) {
+  const stack = testStack();
+  const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
+  const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
+  const web = fakeTier(stack, 'Web', access, 3);
+  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], cdnCidrs });
+  const extra = typeof props === 'function' ? props(staticContent, stack) : props;
+  const lb = new HaproxyBalancer(stack, 'Lb', { vswitch: dmz, adminCidr: ADMIN, ...extra });
+  return { stack, dmz, web, staticContent, lb };
+}
+
+const toStaticPage = (s: StaticContentServer) => ({
+  loadShedding: LoadShedding.toMiniSite({
+    miniSite: MiniSite.fromBackend(s, { hostHeader: 'static.example.com', page: '/media/mini-site/index.html' }),
+    perServerCapacity: 24,
+    orderingCookie: MAGENTO1_SESSION_COOKIE,
+  }),
+});
+
+describe('HaproxyBalancer: load shedding', () => {
+  test('given load shedding to a static server, when the target is added, then each server takes perServerCapacity and the model carries the rules', () => {
+    const { lb, web, staticContent } = withStatic(toStaticPage);
+    const target = lb.addTarget(web, { port: 80 });
+    expect(target.serverMaxconn).toBe(24);
+    const model = lb.haproxyModel(0);
+    expect(model.backend.servers.map((s) => s.maxconn)).toEqual([24, 24, 24]);
+    expect(model.loadShedding).toEqual(expect.objectContaining({ perServerCapacity: 24, orderingCookie: 'frontend', orderingPaths: MAGENTO1_ORDERING_PATHS, queueThreshold: 0 }));
+    expect(model.loadShedding!.miniSite).toEqual(expect.objectContaining({ kind: 'backend', servers: [{ name: 'mini-site-1', address: staticContent.backendAddresses[0], port: 80 }] }));
+    expect(lb.loadShedding).toBeDefined();
+  });
+
+  test('given load shedding, when rendered on the node, then haproxy.cfg sheds browsing to the static page and passes haproxy -c -dW', () => {
+    const { stack, lb, web, staticContent } = withStatic(toStaticPage);
+    lb.addTarget(web, { port: 80 });
+    const config = file(stack, 'lb-2', '/etc/haproxy/haproxy.cfg');
+    expect(lines(config)).toEqual(expect.arrayContaining([
+      `acl ordering path -m beg ${MAGENTO1_ORDERING_PATHS.join(' ')}`,
+      'acl ordering req.cook(frontend) -m found',
+      'http-request set-var(txn.pool_shed_at) nbsrv(members),mul(24),add(0)',
+      'use_backend mini_site if pool_saturated !ordering',
+      'http-request set-header Host static.example.com',
+      'http-request set-path /media/mini-site/index.html',
+      `server mini-site-1 ${staticContent.backendAddresses[0]}:80`,
+    ]));
+    const r = checkHaproxyWithTestCertificate(config, { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given a static server open to CDN networks only, when it is the mini-site, then it lets the haproxy nodes in on its port', () => {
+    const { stack, staticContent } = withStatic(toStaticPage, ['198.51.100.0/24']);
+    const rule = staticContent.connections.ingressRules.find((r) => r.source.kind === 'group');
+    expect(rule).toEqual(expect.objectContaining({ description: 'mini-site of load shedding, from haproxy test/Lb' }));
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2').filter((r) => /StaticContent_Servers_Connections/.test(r.security_group_id));
+    expect(rules.map((r) => [r.port_range_min, r.remote_ip_prefix ?? 'group'])).toEqual([[80, '198.51.100.0/24'], [80, 'group']]);
+  });
+
+  test('given the built-in page, when rendered, then haproxy answers the busy page itself and passes haproxy -c', () => {
+    const { stack, lb, web } = withStatic({ loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 16 }) });
+    lb.addTarget(web, { port: 80 });
+    const config = file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg');
+    expect(config).toMatch(/^ {4}http-request return status 503 content-type "text\/html; charset=utf-8" hdr Retry-After 30 /m);
+    expect(checkHaproxy(config).ok).toBe(true);
+  });
+
+  test('given no load shedding, when rendered, then there is no mini-site and servers keep the N-1 share', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    expect(lb.loadShedding).toBeUndefined();
+    expect(file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg')).not.toMatch(/mini_site|ordering|set-priority/);
+  });
+
+  test('given a bad load shedding option, when the balancer is created, then it throws naming the balancer', () => {
+    expect(() => withStatic((s) => ({ loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.fromBackend(s), perServerCapacity: 0 }) })))
+      .toThrow(/test\/Lb: 'loadShedding\.perServerCapacity' \(0\) must be an integer from 1 to 100000/);
+  });
+
+  test('given the target tier is also the mini-site, when added, then it throws', () => {
+    const { lb, staticContent } = withStatic(toStaticPage);
+    expect(() => lb.addTarget(staticContent, { port: 80 })).toThrow(/test\/Lb: 'tier' \('test\/StaticContent\/Servers'\) is also the load shedding mini-site/);
+  });
+});
+
+describe('HaproxyBalancer: TLS', () => {
+  const withTls = (tls: Partial<HaproxyTlsOptions> = {}) => withStatic((_, stack) => ({ tls: { certificate: Secret.variable(stack, 'entry_tls_pem', 'PEM bundle of the entry'), ...tls } }));
+
+  test('given a certificate, when created, then HTTPS is on 443 with two-year HSTS', () => {
+    const { lb } = withTls();
+    expect([lb.tls!.port, lb.tls!.hstsMaxAgeSeconds]).toEqual([443, 63072000]);
+    expect([HTTPS_PORT, HSTS_MAX_AGE_SECONDS, HAPROXY_TLS_BIND_OPTIONS]).toEqual([443, 63072000, 'ssl-min-ver TLSv1.2 no-tls-tickets']);
+  });
+
+  test('given TLS, when rendered, then haproxy binds 443 with the bundle and Mozilla intermediate settings, redirects HTTP, sends HSTS, and passes haproxy -c -dW with a test certificate', () => {
+    const { stack, lb, web } = withTls();
+    lb.addTarget(web, { port: 80 });
+    const config = file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg');
+    expect(lines(config)).toEqual(expect.arrayContaining([
+      `bind ${lb.vipAddress}:443 ssl crt ${HAPROXY_CERTIFICATE_PATH} alpn h2,http/1.1`,
+      `ssl-default-bind-ciphers ${intermediateCipherString()}`,
+      `ssl-default-bind-ciphersuites ${intermediateCiphersuiteString()}`,
+      'ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
+      'http-request redirect scheme https code 301 unless { ssl_fc }',
+      'http-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }',
+    ]));
+    expect(tlsIntermediateProblems(['TLSv1.2', 'TLSv1.3'], intermediateCipherString().split(':'))).toEqual([]);
+    const r = checkHaproxyWithTestCertificate(config, { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given TLS, when rendered, then cloud-init writes the bundle from the sensitive variable, root only, mode 0600', () => {
+    const { stack, lb } = withTls();
+    for (const host of lb.nodes.instances) {
+      // The multi-line bundle travels base64 on one line (CloudConfig.addSecretFile) and is decoded 0600 at boot.
+      const staged = host.cloudConfig.hostFiles.find((f) => f.path === `${HAPROXY_CERTIFICATE_PATH}.b64`)!;
+      expect([staged.permissions, staged.syntax]).toEqual(['0600', undefined]);
+      expect(host.cloudConfig.render()).toContain(`base64 -d ${HAPROXY_CERTIFICATE_PATH}.b64 > ${HAPROXY_CERTIFICATE_PATH} && chmod 0600 ${HAPROXY_CERTIFICATE_PATH} && chown root:root ${HAPROXY_CERTIFICATE_PATH}`);
+    }
+    expect(file(stack, 'lb-1', `${HAPROXY_CERTIFICATE_PATH}.b64`)).toBe('${base64encode(var.entry_tls_pem)}\n');
+    expect(synthJson(stack).variable.entry_tls_pem).toEqual(expect.objectContaining({ sensitive: true }));
+  });
+
+  test('given TLS, when synthesized, then 443 is open to the internet next to 80, in the security group and nftables', () => {
+    const { stack, lb, web } = withTls({ port: 8443 });
+    lb.addTarget(web, { port: 80 });
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+    const nodes = (r: Record<string, unknown>) => /Lb_Nodes_Connections_[0-9A-F]+\.id/.test(String(r.security_group_id));
+    expect(rules.filter((r) => nodes(r) && r.remote_ip_prefix === '0.0.0.0/0').map((r) => r.port_range_min)).toEqual([80, 8443]);
+    expect(file(stack, 'lb-1', '/etc/nftables.conf')).toMatch(/tcp dport 8443 accept comment "internet: HTTPS entry/);
+    expect(checkNftables(file(stack, 'lb-1', '/etc/nftables.conf')).ok).toBe(true);
+  });
+
+  test('given hstsMaxAgeSeconds 0, when rendered, then no HSTS header is sent', () => {
+    const { stack, lb, web } = withTls({ hstsMaxAgeSeconds: 0 });
+    lb.addTarget(web, { port: 80 });
+    expect(file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg')).not.toMatch(/Strict-Transport-Security/);
+  });
+
+  test.each([
+    ['port 0', { port: 0 }, /'tls\.port' \(0\) must be an integer from 1 to 65535/],
+    ['port 80 (the HTTP listener)', { port: 80 }, /'tls\.port' \(80\) must differ from the SSH port \(22\) and the HTTP 'listenerPort' \(80\)/],
+    ['port 22', { port: 22 }, /'tls\.port' \(22\) must differ from the SSH port/],
+    ['a negative HSTS max-age', { hstsMaxAgeSeconds: -1 }, /'tls\.hstsMaxAgeSeconds' \(-1\) must be an integer from 0 to 2147483647/],
+    ['a PEM in plain text', { certificate: '-----BEGIN CERTIFICATE-----' as unknown as Secret }, /test\/Lb: 'tls\.certificate' \('-----BEGIN CERTIFICATE-----'\) must be a Secret/],
+  ] as [string, Partial<HaproxyTlsOptions>, RegExp][])('given %s, when created, then it throws', (_, tls, message) => {
+    expect(() => withTls(tls)).toThrow(message);
   });
 });

@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, get, Server } from 'node:http';
 import { AddressInfo, createConnection } from 'node:net';
-import { HaproxyConfigModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
-import { checkHaproxy, requireBinary, run, scratch } from '../support/daemons';
+import { HaproxyConfigModel, HaproxyLoadSheddingModel, HaproxyTlsModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
+import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_CIPHERS, MOZILLA_INTERMEDIATE_CIPHERSUITES } from '../../lib/security/tls-policy';
+import { checkHaproxy, checkHaproxyWithTestCertificate, requireBinary, run, scratch } from '../support/daemons';
 
 function model(overrides: Partial<HaproxyConfigModel> = {}): HaproxyConfigModel {
   return {
@@ -236,4 +237,152 @@ describe('renderHaproxyConfig: the real haproxy on loopback', () => {
       s.cleanup();
     }
   }, 30000);
+});
+
+const TLS: HaproxyTlsModel = {
+  bindPort: 443,
+  certificatePath: '/etc/haproxy/certs/entry.pem',
+  ciphers: intermediateCipherString(),
+  ciphersuites: intermediateCiphersuiteString(),
+  bindOptions: 'ssl-min-ver TLSv1.2 no-tls-tickets',
+  alpn: 'h2,http/1.1',
+  hstsMaxAgeSeconds: 63072000,
+};
+
+const SHEDDING: HaproxyLoadSheddingModel = {
+  orderingPaths: ['/checkout', '/customer/account'],
+  orderingCookie: 'frontend',
+  perServerCapacity: 20,
+  queueThreshold: 5,
+  orderingPriorityClass: -1,
+  miniSite: {
+    kind: 'backend',
+    name: 'mini_site',
+    healthCheck: { kind: 'http', path: '/healthz', expectedStatus: 200, intervalMs: 2000, timeoutMs: 2000, fall: 2, rise: 2 },
+    servers: [{ name: 'mini-site-1', address: '10.0.1.20', port: 80 }],
+    hostHeader: 'static.example.com',
+    pathPrefix: '/mini-site',
+  },
+};
+
+describe('renderHaproxyConfig: TLS', () => {
+  test('given TLS, when rendered, then global holds the Mozilla intermediate bind settings', () => {
+    const global = section(renderHaproxyConfig(model({ tls: TLS })), 'global');
+    expect(global).toEqual(expect.arrayContaining([
+      `ssl-default-bind-ciphers ${MOZILLA_INTERMEDIATE_CIPHERS.join(':')}`,
+      `ssl-default-bind-ciphersuites ${MOZILLA_INTERMEDIATE_CIPHERSUITES.join(':')}`,
+      'ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
+    ]));
+  });
+
+  test('given TLS, when rendered, then the frontend binds 443 with the bundle, redirects plain HTTP, sets HSTS and X-Forwarded-Proto', () => {
+    expect(section(renderHaproxyConfig(model({ tls: TLS })), 'frontend www')).toEqual([
+      'bind 10.0.1.4:80',
+      'bind 10.0.1.4:443 ssl crt /etc/haproxy/certs/entry.pem alpn h2,http/1.1',
+      'maxconn 4500',
+      '# Plain HTTP only redirects; the members learn the request came over HTTPS.',
+      'http-request redirect scheme https code 301 unless { ssl_fc }',
+      'http-request set-header X-Forwarded-Proto https',
+      'http-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }',
+      'default_backend frontends',
+    ]);
+  });
+
+  test('given TLS with hstsMaxAgeSeconds 0, when rendered, then no HSTS header is set', () => {
+    const config = renderHaproxyConfig(model({ tls: { ...TLS, hstsMaxAgeSeconds: 0 } }));
+    expect(config).not.toMatch(/Strict-Transport-Security/);
+    expect(config).toMatch(/redirect scheme https/);
+  });
+
+  test('given no TLS, when rendered, then nothing of TLS appears', () => {
+    expect(renderHaproxyConfig(model())).not.toMatch(/ssl|crt|redirect|Strict-Transport|X-Forwarded-Proto/);
+  });
+
+  test('given TLS and a test certificate, when checked by haproxy -c -dW, then it passes', () => {
+    const r = checkHaproxyWithTestCertificate(renderHaproxyConfig(model({ tls: TLS })), { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given TLS with a cipher OpenSSL does not know, when checked, then haproxy -c fails (the check can fail)', () => {
+    const r = checkHaproxyWithTestCertificate(renderHaproxyConfig(model({ tls: { ...TLS, ciphers: 'NO-SUCH-CIPHER' } })));
+    expect(r.ok).toBe(false);
+  });
+
+  test('given TLS whose certificate file does not exist, when checked by plain haproxy -c, then it fails', () => {
+    expect(checkHaproxy(renderHaproxyConfig(model({ tls: TLS }))).ok).toBe(false);
+  });
+});
+
+describe('renderHaproxyConfig: load shedding', () => {
+  test('given shedding, when rendered, then the frontend marks ordering requests, derives saturation from nbsrv x capacity and queue, prioritises ordering and sheds the rest', () => {
+    const frontend = section(renderHaproxyConfig(model({ loadShedding: SHEDDING })), 'frontend www').filter((l) => !l.startsWith('#'));
+    expect(frontend).toEqual([
+      'bind 10.0.1.4:80',
+      'maxconn 4500',
+      'acl ordering path -m beg /checkout /customer/account',
+      'acl ordering req.cook(frontend) -m found',
+      'acl pool_down nbsrv(frontends) eq 0',
+      'acl pool_saturated be_conn(frontends),sub(txn.pool_shed_at) ge 0',
+      'acl pool_saturated queue(frontends) gt 5',
+      'http-request set-var(txn.pool_shed_at) nbsrv(frontends),mul(20),add(5)',
+      'http-request set-priority-class int(-1) if ordering',
+      'use_backend mini_site if pool_down',
+      'use_backend mini_site if pool_saturated !ordering',
+      'default_backend frontends',
+    ]);
+  });
+
+  test('given shedding without a cookie, when rendered, then ordering is by path only', () => {
+    const config = renderHaproxyConfig(model({ loadShedding: { ...SHEDDING, orderingCookie: undefined } }));
+    expect(config).not.toMatch(/req\.cook/);
+    expect(config).toMatch(/^ {4}acl ordering path -m beg \/checkout \/customer\/account$/m);
+  });
+
+  test('given a mini-site backend with Host and path prefix, when rendered, then it is checked, rewritten and its answers are never cached', () => {
+    expect(section(renderHaproxyConfig(model({ loadShedding: SHEDDING })), 'backend mini_site')).toEqual([
+      'balance roundrobin',
+      'option httpchk GET /healthz',
+      'http-check expect status 200',
+      'http-request set-header Host static.example.com',
+      'http-request set-path /mini-site%[path]',
+      'http-response set-header Cache-Control no-store',
+      'http-response set-header X-Load-Shedding mini-site',
+      'default-server check inter 2000ms fall 2 rise 2',
+      'server mini-site-1 10.0.1.20:80',
+    ]);
+  });
+
+  test('given a mini-site page instead of a prefix and no Host, when rendered, then every shed request gets that path and keeps its Host', () => {
+    const site = { ...SHEDDING.miniSite, hostHeader: undefined, pathPrefix: undefined, page: '/media/mini-site/index.html' } as HaproxyLoadSheddingModel['miniSite'];
+    const lines = section(renderHaproxyConfig(model({ loadShedding: { ...SHEDDING, miniSite: site } })), 'backend mini_site');
+    expect(lines).toContain('http-request set-path /media/mini-site/index.html');
+    expect(lines.join('\n')).not.toMatch(/set-header Host/);
+  });
+
+  test('given a built-in page, when rendered, then haproxy answers it itself with 503, Retry-After and no-store', () => {
+    const site: HaproxyLoadSheddingModel['miniSite'] = { kind: 'page', name: 'mini_site', html: '<html><p>Busy &#233;</p></html>', status: 503, retryAfterSeconds: 30 };
+    expect(section(renderHaproxyConfig(model({ loadShedding: { ...SHEDDING, miniSite: site } })), 'backend mini_site')).toEqual([
+      'http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After 30 hdr Cache-Control no-store hdr X-Load-Shedding mini-site string "<html><p>Busy &#233;</p></html>"',
+    ]);
+  });
+
+  test('given servers without maxconn, when rendered, then their lines carry none', () => {
+    const config = renderHaproxyConfig(model({ backend: { ...model().backend, servers: [{ name: 'web-1', address: '10.0.2.2', port: 80 }] } }));
+    expect(config).toMatch(/^ {4}server web-1 10\.0\.2\.2:80$/m);
+  });
+
+  test.each([
+    ['a mini-site backend', SHEDDING],
+    ['a built-in page', { ...SHEDDING, miniSite: { kind: 'page', name: 'mini_site', html: '<p>Busy</p>', status: 503, retryAfterSeconds: 30 } }],
+  ] as [string, HaproxyLoadSheddingModel][])('given shedding to %s and TLS, when checked by haproxy -c -dW, then it passes', (_, shedding) => {
+    const r = checkHaproxyWithTestCertificate(renderHaproxyConfig(model({ loadShedding: shedding, tls: TLS })), { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given shedding to a backend name that is not defined, when checked, then haproxy -c fails (the check can fail)', () => {
+    const config = renderHaproxyConfig(model({ loadShedding: SHEDDING })).replace('backend mini_site', 'backend elsewhere');
+    expect(checkHaproxy(config).ok).toBe(false);
+  });
 });

@@ -64,7 +64,7 @@ describe('OctaviaBalancer: errors', () => {
   });
 
   test('given a VIP in the DHCP pool, when created, then the vSwitch refuses it', () => {
-    expect(() => fixture({ vipAddress: '10.0.1.200' })).toThrow(/test\/Lb: 'address' \('10.0.1.200'\) is not in the planned range/);
+    expect(() => fixture({ vipAddress: '10.0.1.200' })).toThrow(/test\/Lb: 'vipAddress' \('10.0.1.200'\) is not in the planned range/);
   });
 
   test('given a vSwitch whose router has no gateway, when created, then it throws', () => {

@@ -5,10 +5,11 @@ import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
-import { HaproxyBalancer } from './haproxy-balancer';
+import { HaproxyBalancer, HaproxyTlsOptions } from './haproxy-balancer';
 import { HealthCheck } from './health-check';
 import { DEFAULT_CONCURRENT_USERS_PER_COUNTRY, DEFAULT_CONCURRENT_USERS_TOTAL, HttpTarget, IHttpEntryBalancer } from './http-balancer';
-import { OctaviaBalancer } from './octavia-balancer';
+import { LoadShedding } from './load-shedding';
+import { OctaviaBalancer, OctaviaTlsOptions } from './octavia-balancer';
 
 /** Which balancer realises each country's entry. */
 export enum BalancerKind {
@@ -65,6 +66,12 @@ export interface CountryEntrancesProps {
   readonly haproxyFlavor?: Flavor;
   /** Public network of the floating IPs. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
+  /** Load shedding of every country's haproxy pair to the same mini-site (KEEPALIVED_HAPROXY only). @default - none */
+  readonly loadShedding?: LoadShedding;
+  /** HTTPS on every country's haproxy pair, one certificate bundle naming every country's host names (KEEPALIVED_HAPROXY only). @default - HTTP only */
+  readonly tls?: HaproxyTlsOptions;
+  /** HTTPS on every country's Octavia balancer, the same Barbican certificate and redirect target (OCTAVIA only). @default - HTTP only */
+  readonly octaviaTls?: OctaviaTlsOptions;
 }
 
 /** One country's public entry. */
@@ -132,12 +139,20 @@ export class CountryEntrances extends Construct {
       throw new HostingStacksError(this, 'concurrentUsersTotal', this.concurrentUsersTotal,
         `must not exceed 'concurrentUsersPerCountry' x countries (${this.concurrentUsersPerCountry} x ${this.countries.length} = ${capacity}): the entries together could not carry it`);
     }
+    if (this.kind === BalancerKind.OCTAVIA) {
+      for (const [name, value] of [['loadShedding', props.loadShedding], ['tls', props.tls]] as const) {
+        if (value !== undefined) throw new HostingStacksError(this, name, 'given', 'is realised by the haproxy pairs only: use it with BalancerKind.KEEPALIVED_HAPROXY');
+      }
+    }
+    if (this.kind === BalancerKind.KEEPALIVED_HAPROXY && props.octaviaTls !== undefined) {
+      throw new HostingStacksError(this, 'octaviaTls', 'given', "is realised by the Octavia balancers only: use 'tls' with BalancerKind.KEEPALIVED_HAPROXY");
+    }
     if (this.kind === BalancerKind.KEEPALIVED_HAPROXY && props.adminCidr === undefined) {
       throw new HostingStacksError(this, 'adminCidr', undefined, "is required with BalancerKind.KEEPALIVED_HAPROXY: SSH to the haproxy nodes is only allowed from it");
     }
 
     const port = props.port ?? 80;
-    const healthCheck = props.healthCheck ?? HealthCheck.http();
+    const healthCheck = (props.healthCheck ?? HealthCheck.http()).validate(this, 'healthCheck');
     this.entrances = this.countries.map((country) => {
       const balancer = this.createBalancer(country, props);
       const target = balancer.addTarget(props.frontends, { port, healthCheck });
@@ -163,6 +178,7 @@ export class CountryEntrances extends Construct {
         expectedConcurrentUsers: this.concurrentUsersPerCountry,
         flavorId: props.octaviaFlavorId,
         externalNetwork: props.externalNetwork,
+        tls: props.octaviaTls,
       });
     }
     return new HaproxyBalancer(this, country, {
@@ -172,6 +188,8 @@ export class CountryEntrances extends Construct {
       flavor: props.haproxyFlavor,
       externalNetwork: props.externalNetwork,
       hostnamePrefix: `${hostnamePrefix(this.node.id)}-${country.toLowerCase()}`,
+      loadShedding: props.loadShedding,
+      tls: props.tls,
     });
   }
 }

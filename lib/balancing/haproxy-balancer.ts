@@ -4,15 +4,18 @@ import { Flavor } from '../compute/flavor';
 import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
+import { Secret } from '../core/secret';
 import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
-import { HaproxyConfigModel, renderHaproxyConfig } from './haproxy-config';
-import { HealthCheck, HealthCheckKind } from './health-check';
+import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
+import { HaproxyConfigModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
+import { HealthCheck } from './health-check';
 import {
   connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier,
 } from './http-balancer';
 import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfig } from './keepalived-config';
+import { LoadShedding, MiniSiteKind } from './load-shedding';
 import { renderLvsSysctlConfig } from './lvs-balancer';
 import { DEFAULT_VRRP_SIZING, VrrpPair } from './vrrp-pair';
 
@@ -38,6 +41,41 @@ export const HAPROXY_VRRP_SCRIPT: KeepalivedVrrpScriptModel = {
   rise: 2,
 };
 
+/** Where the HTTPS certificate bundle is written on the nodes (root only, mode 0600; haproxy reads it before dropping privileges). */
+export const HAPROXY_CERTIFICATE_PATH = '/etc/haproxy/certs/entry.pem';
+
+/** Default HTTPS port. */
+export const HTTPS_PORT = 443;
+
+/** HSTS max-age: two years, Mozilla's recommendation (ssl-config.mozilla.org). */
+export const HSTS_MAX_AGE_SECONDS = 63_072_000;
+
+/** `ssl-default-bind-options`: the lowest version Mozilla intermediate allows, and no session tickets (their keys would break forward secrecy). */
+export const HAPROXY_TLS_BIND_OPTIONS = `ssl-min-ver ${MOZILLA_INTERMEDIATE_PROTOCOLS[0]} no-tls-tickets`;
+
+/** ALPN protocols offered on the HTTPS bind: HTTP/2, then HTTP/1.1 (haproxy speaks HTTP/1.1 to the members). */
+export const HAPROXY_ALPN = 'h2,http/1.1';
+
+/** The HTTPS listener of a {@link HaproxyBalancer}. */
+export interface HaproxyTlsOptions {
+  /** PEM bundle (certificate, intermediates, private key) as a sensitive variable; cloud-init writes it to HAPROXY_CERTIFICATE_PATH, mode 0600. */
+  readonly certificate: Secret;
+  /** HTTPS port on the VIP. @default HTTPS_PORT (443) */
+  readonly port?: number;
+  /** `Strict-Transport-Security` max-age in seconds on HTTPS answers; 0 sends no header. @default HSTS_MAX_AGE_SECONDS (two years) */
+  readonly hstsMaxAgeSeconds?: number;
+}
+
+/** The resolved HTTPS listener. */
+export interface HaproxyTls {
+  /** The PEM bundle. */
+  readonly certificate: Secret;
+  /** HTTPS port. */
+  readonly port: number;
+  /** HSTS max-age (0: none). */
+  readonly hstsMaxAgeSeconds: number;
+}
+
 /** Props of {@link HaproxyBalancer}. */
 export interface HaproxyBalancerProps {
   /** The vSwitch of the nodes and the VIP (the DMZ). Its router needs an external gateway (floating IP). */
@@ -62,11 +100,15 @@ export interface HaproxyBalancerProps {
   readonly interfaceName?: string;
   /** Host name prefix of the nodes. @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
+  /** Sends browsing visitors to a mini-site while the members are saturated; ordering visitors stay and are served first. @default - none: every request queues for the members */
+  readonly loadShedding?: LoadShedding;
+  /** HTTPS on the VIP with Mozilla intermediate settings; plain HTTP then redirects to it. @default - HTTP only */
+  readonly tls?: HaproxyTlsOptions;
 }
 
 /** The tier behind a {@link HaproxyBalancer}. */
 export interface HaproxyTarget extends HttpTarget {
-  /** `maxconn` of each server: the share of the entry's connections each must take when one of them is down. */
+  /** `maxconn` of each server: `loadShedding.perServerCapacity`, else the share of the entry's connections each must take when one of them is down. */
   readonly serverMaxconn: number;
 }
 
@@ -87,6 +129,12 @@ export interface HaproxyTarget extends HttpTarget {
  *   down; beyond it requests queue in haproxy (`timeout queue`) instead of piling up in PHP.
  * - The members are the target tier's instances, read when the config is rendered: the server
  *   list always follows `tier.cluster.instances`.
+ * - `loadShedding`: each server's `maxconn` is `perServerCapacity` and, while the members are
+ *   saturated, browsing requests go to the mini-site (rules on {@link LoadShedding}); the mini-site's
+ *   servers let the nodes in on their port.
+ * - `tls`: an HTTPS bind on the VIP with the certificate bundle (0600) and Mozilla intermediate
+ *   settings from lib/security/tls-policy.ts, HTTP redirected to HTTPS (301), HSTS, and
+ *   `X-Forwarded-Proto: https` to the members; the HTTPS port is opened to the internet too.
  */
 export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   /** TCP port clients connect to. */
@@ -95,6 +143,10 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   public readonly expectedConcurrentUsers: number;
   /** The frontend's `maxconn`. */
   public readonly connectionLimit: number;
+  /** The load shedding rules, if any. */
+  public readonly loadShedding?: LoadShedding;
+  /** The HTTPS listener, if any. */
+  public readonly tls?: HaproxyTls;
   private targetValue?: HaproxyTarget;
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
@@ -116,7 +168,19 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     requireIntegerInRange(this, 'listenerPort', this.listenerPort, 1, 65535);
     if (this.listenerPort === 22) throw new HostingStacksError(this, 'listenerPort', this.listenerPort, 'is the SSH port of the nodes; pick another');
 
+    this.tls = props.tls ? this.resolveTls(props.tls) : undefined;
+    if (props.loadShedding !== undefined) {
+      props.loadShedding.validate(this);
+      this.loadShedding = props.loadShedding;
+    }
+
     this.connections.allowFromInternet(Port.tcp(this.listenerPort), `HTTP entry ${this.vipAddress}:${this.listenerPort} of ${this.node.path}, public by nature (floating IP)`);
+    if (this.tls) this.connections.allowFromInternet(Port.tcp(this.tls.port), `HTTPS entry ${this.vipAddress}:${this.tls.port} of ${this.node.path}, public by nature (floating IP)`);
+    const miniSite = this.loadShedding?.miniSite;
+    if (miniSite?.kind === MiniSiteKind.BACKEND) {
+      const backend = miniSite.backend!;
+      backend.connections.allowFrom(this, Port.tcp(backend.backendPort), `mini-site of load shedding, from haproxy ${this.node.path}`);
+    }
     this.nodes.instances.forEach((host, index) => this.configureNode(host, index));
 
     this.node.addValidation({
@@ -138,18 +202,23 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
     }
     requireIntegerInRange(this, 'port', options.port, 1, 65535);
+    const healthCheck = (options.healthCheck ?? HealthCheck.http()).validate(this, 'healthCheck');
     requireReachableTier(this, this.vswitch, tier, this.nodes);
+    const miniSite = this.loadShedding?.miniSite;
+    if (miniSite?.kind === MiniSiteKind.BACKEND && miniSite.backend!.backendAddresses.some((a) => tier.cluster.addresses.includes(a))) {
+      throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `is also the load shedding mini-site (${miniSite.backend!.connections.owner.node.path}); shed visitors must go elsewhere than the saturated members`);
+    }
     const instances = tier.cluster.instances;
     const rule = tier.connections.allowFrom(this, Port.tcp(options.port), `HTTP and health checks from haproxy ${this.node.path}`);
     this.targetValue = {
       tier,
       port: options.port,
-      healthCheck: options.healthCheck ?? HealthCheck.http(),
+      healthCheck,
       memberAddresses: instances.map((i) => i.address),
       memberRules: [rule],
       // haproxy connects to the members from each node's own address, never from the VIP.
       trustedProxies: this.nodes.addresses,
-      serverMaxconn: Math.ceil(this.connectionLimit / Math.max(1, instances.length - 1)),
+      serverMaxconn: this.loadShedding?.perServerCapacity ?? Math.ceil(this.connectionLimit / Math.max(1, instances.length - 1)),
     };
     return this.targetValue;
   }
@@ -160,6 +229,15 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${this.nodes.instances.length - 1}`);
     const target = this.targetValue;
     const hc = target?.healthCheck ?? HealthCheck.http();
+    const tls: HaproxyTlsModel | undefined = this.tls && {
+      bindPort: this.tls.port,
+      certificatePath: HAPROXY_CERTIFICATE_PATH,
+      ciphers: intermediateCipherString(),
+      ciphersuites: intermediateCiphersuiteString(),
+      bindOptions: HAPROXY_TLS_BIND_OPTIONS,
+      alpn: HAPROXY_ALPN,
+      hstsMaxAgeSeconds: this.tls.hstsMaxAgeSeconds,
+    };
     return {
       hostname: host.hostname,
       globalMaxconn: this.connectionLimit + HAPROXY_GLOBAL_MAXCONN_MARGIN,
@@ -172,18 +250,12 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       frontend: { name: 'entry', bindAddress: this.vipAddress, bindPort: this.listenerPort, maxconn: this.connectionLimit },
       backend: {
         name: 'members',
-        healthCheck: {
-          kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'tcp',
-          path: hc.path,
-          expectedStatus: hc.expectedStatus,
-          intervalMs: Math.round(hc.intervalSeconds * 1000),
-          timeoutMs: Math.round(hc.timeoutSeconds * 1000),
-          fall: hc.unhealthyThreshold,
-          rise: hc.healthyThreshold,
-        },
+        healthCheck: haproxyHealthCheckModel(hc),
         // Read from the tier at render time: the server list follows the tier's instances.
         servers: (target?.tier.cluster.instances ?? []).map((i) => ({ name: i.hostname, address: i.address, port: target!.port, maxconn: target!.serverMaxconn })),
       },
+      tls,
+      loadShedding: this.loadShedding?.haproxyModel(),
     };
   }
 
@@ -191,6 +263,20 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   public keepalivedModel(index: number): KeepalivedConfigModel {
     const vrrpInstance = this.vrrpInstanceModel(index, [HAPROXY_TRACK_SCRIPT]);
     return { routerId: this.nodes.instances[index].hostname, vrrpInstance, vrrpScripts: [HAPROXY_VRRP_SCRIPT], virtualServers: [] };
+  }
+
+  private resolveTls(options: HaproxyTlsOptions): HaproxyTls {
+    if (!(options.certificate instanceof Secret)) {
+      throw new HostingStacksError(this, 'tls.certificate', options.certificate, "must be a Secret (Secret.variable(scope, 'entry_tls_pem', ...)): a certificate's private key is never written in plain text");
+    }
+    const port = options.port ?? HTTPS_PORT;
+    requireIntegerInRange(this, 'tls.port', port, 1, 65535);
+    if (port === 22 || port === this.listenerPort) {
+      throw new HostingStacksError(this, 'tls.port', port, `must differ from the SSH port (22) and the HTTP 'listenerPort' (${this.listenerPort})`);
+    }
+    const hstsMaxAgeSeconds = options.hstsMaxAgeSeconds ?? HSTS_MAX_AGE_SECONDS;
+    requireIntegerInRange(this, 'tls.hstsMaxAgeSeconds', hstsMaxAgeSeconds, 0, 2 ** 31 - 1);
+    return { certificate: options.certificate, port, hstsMaxAgeSeconds };
   }
 
   private configureNode(host: ServerInstance, index: number): void {
@@ -206,6 +292,10 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       }),
     });
     config.addPreServiceCommand('sysctl', '--system');
+    if (this.tls) {
+      // Resolved at apply from the sensitive variable; only root reads it (haproxy does, before it drops to its user).
+      config.addSecretFile(HAPROXY_CERTIFICATE_PATH, this.tls.certificate.value);
+    }
     // Rendered when cloud-init is rendered, so the target and rules added later are in.
     config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));
     config.addLazyFile('/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY, () => renderHaproxyConfig(this.haproxyModel(index)));

@@ -1,4 +1,5 @@
 import { renderTemplate } from '../config/template';
+import { HealthCheck, HealthCheckKind } from './health-check';
 
 /** How haproxy checks a server: an HTTP GET expecting a status, or a TCP connect. */
 export interface HaproxyHealthCheckModel {
@@ -26,8 +27,8 @@ export interface HaproxyServerModel {
   readonly address: string;
   /** Port. */
   readonly port: number;
-  /** Concurrent connections sent to this server; more requests wait in the backend queue. */
-  readonly maxconn: number;
+  /** Concurrent connections sent to this server; more requests wait in the backend queue. @default - no limit */
+  readonly maxconn?: number;
 }
 
 /** The `defaults` timeouts, in milliseconds. */
@@ -44,6 +45,71 @@ export interface HaproxyTimeoutsModel {
   readonly httpRequestMs: number;
   /** `timeout http-keep-alive`: an idle kept-alive client connection. */
   readonly httpKeepAliveMs: number;
+}
+
+/** The mini-site of {@link HaproxyLoadSheddingModel}: servers of another HTTP service, or a page haproxy answers itself. */
+export type HaproxyMiniSiteModel =
+  | {
+    /** Servers of an HTTP service. */
+    readonly kind: 'backend';
+    /** Backend name. */
+    readonly name: string;
+    /** How its servers are checked. */
+    readonly healthCheck: HaproxyHealthCheckModel;
+    /** Its servers (usually without `maxconn`: a static server is not the bottleneck). */
+    readonly servers: readonly HaproxyServerModel[];
+    /** Host header sent to them. @default - the client's */
+    readonly hostHeader?: string;
+    /** Prefix put before every path (`/mini-site`). @default - none */
+    readonly pathPrefix?: string;
+    /** One path every request gets instead of its own. @default - none */
+    readonly page?: string;
+  }
+  | {
+    /** A page answered by haproxy itself. */
+    readonly kind: 'page';
+    /** Backend name. */
+    readonly name: string;
+    /** The HTML, with no double quote, `$` or backslash (it is written in a double-quoted string). */
+    readonly html: string;
+    /** HTTP status (503). */
+    readonly status: number;
+    /** `Retry-After` seconds. */
+    readonly retryAfterSeconds: number;
+  };
+
+/** Load shedding in the frontend: the rules documented on {@link LoadShedding}. */
+export interface HaproxyLoadSheddingModel {
+  /** Path prefixes of ordering requests (`path -m beg`). */
+  readonly orderingPaths: readonly string[];
+  /** Cookie whose presence marks an ordering request. @default - paths only */
+  readonly orderingCookie?: string;
+  /** Concurrent requests per live server; the pool's capacity is this x `nbsrv`. */
+  readonly perServerCapacity: number;
+  /** Requests allowed to queue before browsing requests are shed. */
+  readonly queueThreshold: number;
+  /** `set-priority-class` of ordering requests (lower is served first; others keep 0). */
+  readonly orderingPriorityClass: number;
+  /** Where shed requests go. */
+  readonly miniSite: HaproxyMiniSiteModel;
+}
+
+/** The HTTPS listener (Mozilla intermediate settings in `global`). */
+export interface HaproxyTlsModel {
+  /** Port of the HTTPS bind, on the frontend's address. */
+  readonly bindPort: number;
+  /** PEM bundle (certificate, intermediates, private key) given to `crt`. */
+  readonly certificatePath: string;
+  /** `ssl-default-bind-ciphers` (TLS 1.2 suites, OpenSSL names joined by ':'). */
+  readonly ciphers: string;
+  /** `ssl-default-bind-ciphersuites` (TLS 1.3). */
+  readonly ciphersuites: string;
+  /** `ssl-default-bind-options` (`ssl-min-ver TLSv1.2 no-tls-tickets`). */
+  readonly bindOptions: string;
+  /** ALPN protocols offered to clients (`h2,http/1.1`). */
+  readonly alpn: string;
+  /** `Strict-Transport-Security` max-age on HTTPS answers; 0 sends no header. */
+  readonly hstsMaxAgeSeconds: number;
 }
 
 /** Everything `/etc/haproxy/haproxy.cfg` of one balancer node holds. */
@@ -84,24 +150,65 @@ export interface HaproxyConfigModel {
     /** The servers, one per instance of the target tier. */
     readonly servers: readonly HaproxyServerModel[];
   };
+  /** HTTPS on the frontend's address; plain HTTP then only redirects to it. @default - HTTP only */
+  readonly tls?: HaproxyTlsModel;
+  /** Shedding of browsing requests to a mini-site while the backend is saturated. @default - none: every request queues for the backend */
+  readonly loadShedding?: HaproxyLoadSheddingModel;
 }
 
 /**
  * Renders a haproxy.cfg: HTTP mode, one frontend on the VIP, one `balance roundrobin` backend with
  * no cookie and no stick table (no session persistence), health-checked servers with a per-server
  * `maxconn` (excess requests queue in haproxy, not on the server), `retries` + `option redispatch`,
- * `option forwardfor` (X-Forwarded-For) and an admin stats socket. Pure.
+ * `option forwardfor` (X-Forwarded-For) and an admin stats socket. Optionally an HTTPS bind with
+ * Mozilla intermediate settings (HTTP redirected, HSTS, `X-Forwarded-Proto: https` to the members),
+ * and load shedding to a mini-site backend (rules on {@link HaproxyLoadSheddingModel}). Pure.
  */
 export function renderHaproxyConfig(model: HaproxyConfigModel): string {
-  const hc = model.backend.healthCheck;
+  const shedding = model.loadShedding;
+  const site = shedding?.miniSite;
   return renderTemplate('haproxy.cfg.hbs', {
     ...model,
     chroot: model.chroot ?? '',
     runAs: model.runAs ?? false,
     syslog: model.syslog ?? '',
+    tls: model.tls ? { ...model.tls, hsts: model.tls.hstsMaxAgeSeconds > 0 } : false,
     backend: {
       ...model.backend,
-      healthCheck: { ...hc, http: hc.kind === 'http', path: hc.path ?? '', expectedStatus: hc.expectedStatus ?? 200 },
+      healthCheck: healthCheckData(model.backend.healthCheck),
+      servers: model.backend.servers.map(serverData),
     },
+    loadShedding: shedding ? { ...shedding, orderingCookie: shedding.orderingCookie ?? '' } : false,
+    miniSite: site?.kind === 'backend'
+      ? {
+        name: site.name,
+        servers: site.servers.map(serverData),
+        healthCheck: healthCheckData(site.healthCheck),
+        hostHeader: site.hostHeader ?? '',
+        setPath: site.page ?? (site.pathPrefix ? `${site.pathPrefix}%[path]` : ''),
+      }
+      : false,
+    miniSitePage: site?.kind === 'page' ? site : false,
   });
+}
+
+/** The haproxy form of a {@link HealthCheck} (seconds to milliseconds). */
+export function haproxyHealthCheckModel(hc: HealthCheck): HaproxyHealthCheckModel {
+  return {
+    kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'tcp',
+    path: hc.path,
+    expectedStatus: hc.expectedStatus,
+    intervalMs: Math.round(hc.intervalSeconds * 1000),
+    timeoutMs: Math.round(hc.timeoutSeconds * 1000),
+    fall: hc.unhealthyThreshold,
+    rise: hc.healthyThreshold,
+  };
+}
+
+function healthCheckData(hc: HaproxyHealthCheckModel) {
+  return { ...hc, http: hc.kind === 'http', path: hc.path ?? '', expectedStatus: hc.expectedStatus ?? 200 };
+}
+
+function serverData(server: HaproxyServerModel) {
+  return { ...server, maxconn: server.maxconn ?? false };
 }

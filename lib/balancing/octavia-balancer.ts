@@ -1,5 +1,7 @@
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { LbL7PolicyV2 } from '../../.gen/providers/openstack/lb-l7policy-v2';
+import { LbL7RuleV2 } from '../../.gen/providers/openstack/lb-l7rule-v2';
 import { LbListenerV2 } from '../../.gen/providers/openstack/lb-listener-v2';
 import { LbLoadbalancerV2 } from '../../.gen/providers/openstack/lb-loadbalancer-v2';
 import { LbMemberV2 } from '../../.gen/providers/openstack/lb-member-v2';
@@ -13,6 +15,8 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { parseIpv4 } from '../core/ipv4';
 import { resourceName } from '../core/naming';
 import { Port } from '../core/port';
+import { Secret } from '../core/secret';
+import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck, HealthCheckKind } from './health-check';
@@ -48,6 +52,45 @@ export const RECOMMENDED_OCTAVIA_SIZE = OctaviaSize.SMALL;
 /** Octavia counts monitor retries from 1 to 10 (`max_retries`, `max_retries_down`). */
 const MAX_OCTAVIA_RETRIES = 10;
 
+/** The port of HTTPS listeners. */
+export const OCTAVIA_HTTPS_PORT = 443;
+
+/** Status of the HTTP-to-HTTPS redirect: permanent, so browsers and search engines keep the HTTPS URL. */
+export const HTTPS_REDIRECT_STATUS = 301;
+
+/** HTTPS on an {@link OctaviaBalancer}: a TERMINATED_HTTPS listener, and HTTP redirected to it. */
+export interface OctaviaTlsOptions {
+  /**
+   * Barbican reference of the certificate bundle (PKCS#12 stored with `openstack secret store`,
+   * OVHcloud's way for TERMINATED_HTTPS listeners): `https://<barbican endpoint>/v1/secrets/<uuid>`
+   * or `.../v1/containers/<uuid>`; or a Secret (sensitive variable) holding it.
+   */
+  readonly certificateContainerRef: string | Secret;
+  /** The HTTPS origin HTTP requests are redirected to, path and query kept (`https://www.example.com`). */
+  readonly redirectPrefix: string;
+  /** Port of the HTTPS listener. @default OCTAVIA_HTTPS_PORT (443) */
+  readonly port?: number;
+}
+
+/** The resolved HTTPS side of an {@link OctaviaBalancer}. */
+export interface OctaviaTls {
+  /** The Barbican reference (or the Secret's reference token). */
+  readonly certificateContainerRef: string;
+  /** The redirect target. */
+  readonly redirectPrefix: string;
+  /** HTTPS port. */
+  readonly port: number;
+  /** The TERMINATED_HTTPS listener (construct id `TlsListener`); the pool is on it. */
+  readonly listener: LbListenerV2;
+  /** The HTTP listener's REDIRECT_PREFIX policy (`HttpsRedirect`). */
+  readonly redirectPolicy: LbL7PolicyV2;
+  /** Its rule matching every path (`HttpsRedirectRule`). */
+  readonly redirectRule: LbL7RuleV2;
+}
+
+/** A Barbican secret or container reference. */
+const BARBICAN_REF = /^https?:\/\/[^\s/]+(\/[^\s/]+)*\/v1\/(secrets|containers)\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Props of {@link OctaviaBalancer}. */
 export interface OctaviaBalancerProps {
   /** The vSwitch of the VIP (the DMZ). Its router needs an external gateway (floating IP). */
@@ -62,6 +105,8 @@ export interface OctaviaBalancerProps {
   readonly vipAddress?: string;
   /** Public network of the floating IP; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
+  /** HTTPS: a TERMINATED_HTTPS listener with Mozilla intermediate settings, and the HTTP listener redirecting to it. @default - HTTP only */
+  readonly tls?: OctaviaTlsOptions;
 }
 
 /** The tier behind an {@link OctaviaBalancer}. */
@@ -88,6 +133,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * with an address from its DHCP pool, and requests and health checks reach the members from there.
  * So the tier's connections allow the members' port from the tier vSwitch's DHCP pool (as CIDRs):
  * the only addresses the amphorae can have there, and none of the planned (fixed) ones.
+ *
+ * With `tls`, a TERMINATED_HTTPS listener (`TlsListener`, port 443) takes the certificate from
+ * Barbican and offers Mozilla intermediate (`tls_versions` TLSv1.2/TLSv1.3, `tls_ciphers` from
+ * lib/security/tls-policy.ts), the pool hangs off it, and the HTTP listener answers every request
+ * with a 301 to `redirectPrefix` (`HttpsRedirect` policy, `HttpsRedirectRule`). TLS ends at the
+ * balancer: the members' rules are unchanged.
  */
 export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
   /** The Octavia load balancer. */
@@ -112,6 +163,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
   public readonly vswitch: PrivateVSwitch;
   /** The external network of the floating IP. */
   public readonly externalNetwork: ExternalNetwork;
+  /** The HTTPS side, when `tls` was given. */
+  public readonly tls?: OctaviaTls;
   private targetValue?: OctaviaTarget;
 
   constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
@@ -131,7 +184,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     if (props.vipAddress !== undefined && parseIpv4(props.vipAddress) === undefined) {
       throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
     }
-    this.vipAddress = this.vswitch.allocateAddress(this, props.vipAddress);
+    this.vipAddress = this.vswitch.allocateAddress(this, props.vipAddress, 'vipAddress');
 
     this.resource = new LbLoadbalancerV2(this, 'Resource', {
       name: resourceName(this),
@@ -152,6 +205,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       timeoutMemberConnect: ENTRY_TIMEOUTS.connectMs,
       timeoutMemberData: ENTRY_TIMEOUTS.serverMs,
     });
+    if (props.tls) this.tls = this.createTls(props.tls);
     this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
       pool: this.externalNetwork.name,
       description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
@@ -178,13 +232,14 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     }
     requireIntegerInRange(this, 'port', options.port, 1, 65535);
     requireReachableTier(this, this.vswitch, tier);
-    const healthCheck = options.healthCheck ?? HealthCheck.http();
+    const healthCheck = (options.healthCheck ?? HealthCheck.http()).validate(this, 'healthCheck');
     this.requireOctaviaHealthCheck(healthCheck);
 
     const memberVswitch = tier.cluster.vswitch;
     const pool = new LbPoolV2(this, 'Pool', {
       name: resourceName(this, 'members'),
-      listenerId: this.listener.id,
+      // With TLS the HTTP listener only redirects: the members are behind the HTTPS listener.
+      listenerId: (this.tls?.listener ?? this.listener).id,
       protocol: 'HTTP',
       lbMethod: 'ROUND_ROBIN',
     });
@@ -224,6 +279,49 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       members,
     };
     return this.targetValue;
+  }
+
+  /**
+   * The TERMINATED_HTTPS listener (TLS 1.2/1.3, Mozilla intermediate ciphers, the certificate from
+   * Barbican) and an L7 policy on the HTTP listener that redirects every path to `redirectPrefix`
+   * with a 301 (Octavia's L7 cookbook: a REDIRECT_PREFIX policy with a rule matching all requests).
+   */
+  private createTls(options: OctaviaTlsOptions): OctaviaTls {
+    const port = options.port ?? OCTAVIA_HTTPS_PORT;
+    requireIntegerInRange(this, 'tls.port', port, 1, 65535);
+    if (port === this.listenerPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP listener's port; HTTPS needs another (${OCTAVIA_HTTPS_PORT})`);
+    const ref = options.certificateContainerRef instanceof Secret ? options.certificateContainerRef.value : options.certificateContainerRef;
+    if (!Token.isUnresolved(ref) && !BARBICAN_REF.test(ref)) {
+      throw new HostingStacksError(this, 'tls.certificateContainerRef', ref,
+        "must be a Barbican secret or container reference, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>' (openstack secret store / secret list)");
+    }
+    if (!Token.isUnresolved(options.redirectPrefix) && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(options.redirectPrefix)) {
+      throw new HostingStacksError(this, 'tls.redirectPrefix', options.redirectPrefix, "must be an https origin without path or trailing slash, e.g. 'https://www.example.com'");
+    }
+    const listener = new LbListenerV2(this, 'TlsListener', {
+      name: resourceName(this, 'https'),
+      loadbalancerId: this.resource.id,
+      protocol: 'TERMINATED_HTTPS',
+      protocolPort: port,
+      defaultTlsContainerRef: ref,
+      tlsVersions: [...MOZILLA_INTERMEDIATE_PROTOCOLS],
+      tlsCiphers: intermediateCipherString(),
+      connectionLimit: this.connectionLimit,
+      insertHeaders: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true', 'X-Forwarded-Proto': 'true' },
+      timeoutClientData: ENTRY_TIMEOUTS.clientMs,
+      timeoutMemberConnect: ENTRY_TIMEOUTS.connectMs,
+      timeoutMemberData: ENTRY_TIMEOUTS.serverMs,
+    });
+    const redirectPolicy = new LbL7PolicyV2(this, 'HttpsRedirect', {
+      name: resourceName(this, 'https-redirect'),
+      listenerId: this.listener.id,
+      action: 'REDIRECT_PREFIX',
+      redirectPrefix: options.redirectPrefix,
+      redirectHttpCode: HTTPS_REDIRECT_STATUS,
+      position: 1,
+    });
+    const redirectRule = new LbL7RuleV2(this, 'HttpsRedirectRule', { l7PolicyId: redirectPolicy.id, type: 'PATH', compareType: 'STARTS_WITH', value: '/' });
+    return { certificateContainerRef: ref, redirectPrefix: options.redirectPrefix, port, listener, redirectPolicy, redirectRule };
   }
 
   /** Octavia monitors count whole seconds, need timeout <= delay and 1-10 retries. */

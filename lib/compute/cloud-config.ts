@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { Fn } from 'cdktf';
 import { stringify } from 'yaml';
 
 /** One file cloud-init writes on first boot. */
@@ -89,6 +90,21 @@ export class CloudConfig {
         return render();
       },
     });
+  }
+
+  /**
+   * Adds a file whose content is a multi-line secret (a PEM bundle, an SSH key) given as a Terraform
+   * reference. Such a value cannot be spliced into cloud-init's YAML at apply (its lines would lose
+   * the block's indentation), so it travels base64 on one line and is decoded before the services
+   * start, with `permissions` and `owner` applied. The base64 copy is removed.
+   */
+  public addSecretFile(path: string, value: string, options: { readonly permissions?: string; readonly owner?: string } = {}): HostFile {
+    const staging = `${path}.b64`;
+    const file = this.addFile({ path: staging, permissions: '0600', content: `${Fn.base64encode(value)}\n` });
+    const mode = options.permissions ?? '0600';
+    const owner = options.owner ?? 'root:root';
+    this.addPreServiceCommand('sh', '-c', `umask 077 && base64 -d ${staging} > ${path} && chmod ${mode} ${path} && chown ${owner} ${path} && rm -f ${staging}`);
+    return file;
   }
 
   /** Adds Debian packages to install. */

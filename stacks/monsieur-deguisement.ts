@@ -15,6 +15,7 @@
  *     [OfficeVpn gateway] -> [BackOffice]   [DeploymentServer (CI/CD)]   [backup runner]
  *     [SharedFiles: NFS for media, mounted by the DMZ, the front-ends and the back-office]
  */
+import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   BackOffice,
@@ -28,8 +29,10 @@ import {
   Flavor,
   HostingStack,
   HostingStackProps,
+  LoadShedding,
   MagentoCode,
   MagentoFrontends,
+  MiniSite,
   MD_REFERENCE_YEAR,
   MD_TIME_ZONE,
   MysqlReplication,
@@ -45,6 +48,7 @@ import {
   referenceCampaigns,
   Router,
   ScalingRules,
+  Secret,
   SharedFiles,
   SolrServer,
   StaticContentServer,
@@ -86,6 +90,12 @@ export const MD_BACKUP = { schedule: BackupSchedule.everyHours(4, 15, 'Europe/Ma
 
 /** The NFS server VM's media (when selected): nightly, a week kept, restored within 30 minutes (200 GB). */
 export const MD_MEDIA_BACKUP = { schedule: BackupSchedule.daily('03:30', 'Europe/Madrid'), rotation: 7, rtoMinutes: 30 } as const;
+
+/** The shop's address. */
+export const MD_BASE_URL = 'https://www.monsieurdeguisement.com/';
+
+/** The mini-site page browsing visitors get while the front-ends are saturated; the back-office publishes it on the media share. */
+export const MD_MINI_SITE_PAGE = '/media/mini-site/index.html';
 
 /** Shared media: 65,000+ products with pictures (case study 5); 200 GB leaves room to grow. */
 export const MD_MEDIA_SHARE_GB = 200;
@@ -134,6 +144,8 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly cdnCidrs?: string[];
   /** Public network of the router, balancers and VPN. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
+  /** Serve the shop and the static host names over HTTPS (Mozilla intermediate); certificates are Terraform variables. @default true */
+  readonly https?: boolean;
 }
 
 /** The Monsieur Déguisement architecture on OpenStack. */
@@ -173,6 +185,7 @@ export class MonsieurDeguisementStack extends HostingStack {
     const region = props.region ?? MD_REGION;
     super(scope, id, { ...props, region });
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    const https = props.https ?? true;
     const router = new Router(this, 'Router', { externalNetwork });
     const dmz = new PrivateVSwitch(this, 'Dmz', { cidr: '10.30.0.0/24', router, zone: NetworkZone.DMZ });
     const access = new PrivateVSwitch(this, 'Access', { cidr: '10.30.1.0/24', router, zone: NetworkZone.APPLICATION });
@@ -192,8 +205,10 @@ export class MonsieurDeguisementStack extends HostingStack {
     this.media = new SharedFiles(this, 'Media', {
       backend: props.nfsBackend ?? NfsBackend.MANILA,
       sizeGb: MD_MEDIA_SHARE_GB,
+      // The media are the shop's public static files (the DMZ origin and the CDN serve them), not vital
+      // data: an NFS server VM sits on the access network, which the DMZ origin may reach (policy HS-DATA-1).
       ...((props.nfsBackend ?? NfsBackend.MANILA) === NfsBackend.NFS_SERVER_VM
-        ? { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) }
+        ? { vswitch: access, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) }
         : {}),
     });
 
@@ -217,7 +232,7 @@ export class MonsieurDeguisementStack extends HostingStack {
       sessions: this.redis,
       search: this.solr,
       media: this.media,
-      baseUrl: props.baseUrl ?? 'https://www.monsieurdeguisement.com/',
+      baseUrl: props.baseUrl ?? MD_BASE_URL,
     });
     this.deployment.addTarget(this.frontends);
 
@@ -243,7 +258,15 @@ export class MonsieurDeguisementStack extends HostingStack {
       hostNames: props.staticHostNames ?? ['static.monsieurdeguisement.com'],
       media: this.media,
       cdnCidrs: props.cdnCidrs,
+      tls: https
+        ? {
+            certificate: Secret.variable(this, 'static_tls_certificate', 'PEM certificate chain of the static host names (leaf first)'),
+            privateKey: Secret.variable(this, 'static_tls_private_key', 'PEM private key of the static host names certificate'),
+          }
+        : undefined,
     });
+    const haproxyEntries = props.balancerKind === BalancerKind.KEEPALIVED_HAPROXY;
+    const shopUrl = new URL(props.baseUrl ?? MD_BASE_URL);
     // Veeam's managed VM backups, the OpenStack way (boot-volume snapshots, Cinder backups, object storage).
     this.backup = new VeeamBackup(this, 'Backup', { vswitch: office, region });
     this.backup.addPolicy('vital', { servers: [this.database, this.redis, this.solr, this.backOffice], ...MD_BACKUP, volumeBackups: true, offsiteCopy: true });
@@ -269,6 +292,28 @@ export class MonsieurDeguisementStack extends HostingStack {
       octaviaFlavorId: props.octaviaFlavorId,
       adminCidr: props.adminCidr ?? offices[0].allowedIps[0],
       externalNetwork,
+      // HTTPS terminates at the entries: a Barbican certificate on Octavia, a PEM bundle on haproxy.
+      octaviaTls: https && !haproxyEntries ? { certificateContainerRef: barbicanCertificateRef(this), redirectPrefix: shopUrl.origin } : undefined,
+      tls: https && haproxyEntries ? { certificate: Secret.variable(this, 'entry_tls_pem', 'PEM bundle (certificate chain and private key) of the shop host names') } : undefined,
+      // Délestage (case studies 3 and 5): when the front-ends are saturated, browsing visitors get the
+      // static mini-site page from the DMZ origin while ordering visitors keep the front-ends, first
+      // in the queue. Realised by the haproxy pairs (Octavia has no such rules).
+      loadShedding: haproxyEntries
+        ? LoadShedding.toMiniSite({
+            miniSite: MiniSite.fromBackend(this.staticContent, { hostHeader: this.staticContent.hostNames[0], page: MD_MINI_SITE_PAGE }),
+            perServerCapacity: this.frontends.phpMaxChildren,
+          })
+        : undefined,
     });
   }
+}
+
+/** The Barbican reference of the entries' certificate (PKCS#12, as OVHcloud's load balancers take it). */
+function barbicanCertificateRef(scope: Construct): string {
+  const variable = new TerraformVariable(scope, 'EntryCertificateRef', {
+    type: 'string',
+    description: "Barbican reference (https://.../v1/secrets/<uuid>) of the entries' PKCS#12 certificate",
+  });
+  variable.overrideLogicalId('entry_tls_container_ref');
+  return variable.stringValue;
 }

@@ -9,8 +9,9 @@
  *                         |  (front vSwitch)
  *                 [WebTier: 2 x Apache]
  *                         |  (router between vSwitches, security groups decide)
- *      [AppTier: 2 x Tomcat] ---- [MysqlReplication: primary + replica]
- *                         \------ [OrderTracking: WildFly + Intalio BPM] (back vSwitch)
+ *      [AppTier: 2 x Tomcat] + [OrderTracking: WildFly + Intalio BPM] (back vSwitch)
+ *                         |
+ *      [MysqlReplication: primary + replica] (data vSwitch)
  */
 import { Construct } from 'constructs';
 import {
@@ -27,6 +28,8 @@ import {
   MysqlReplication,
   NetworkZone,
   OrderTracking,
+  Peer,
+  PolicyPack,
   Port,
   PrivateVSwitch,
   Router,
@@ -34,6 +37,7 @@ import {
   VeeamBackup,
   WebTier,
 } from '../lib';
+
 
 /** 2 web servers (Apache): 2 GHz, 2 GB RAM, 40 GB disk (case study 2). */
 export const POPGOM_WEB_COUNT = 2;
@@ -70,8 +74,10 @@ export interface PopgomStackProps extends HostingStackProps {
   readonly adminCidr?: string;
   /** Front vSwitch (directors, VIP, web servers: LVS direct routing needs one L2 segment). @default '10.20.1.0/24' */
   readonly frontCidr?: string;
-  /** Back vSwitch (application, database, order tracking). @default '10.20.2.0/24' */
+  /** Back vSwitch (application, order tracking, backup runner). @default '10.20.2.0/24' */
   readonly backCidr?: string;
+  /** Data vSwitch (the databases). @default '10.20.3.0/24' */
+  readonly dataCidr?: string;
   /** Web servers. @default POPGOM_WEB_COUNT (2) */
   readonly webCount?: number;
   /** Web server flavor. @default Flavor.fromSizing(POPGOM_WEB_SIZING) */
@@ -114,12 +120,14 @@ export class PopgomStack extends HostingStack {
     super(scope, id, { ...props, region });
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     const router = new Router(this, 'Router', { externalNetwork });
-    // The front vSwitch carries the public VIP, so it is the DMZ; the back one holds the data tier too.
+    // The front vSwitch carries the public VIP, so it is the DMZ. The application servers, which the
+    // DMZ's web tier calls, and the databases, which nothing in the DMZ may reach, have a vSwitch each.
     const front = new PrivateVSwitch(this, 'Front', { cidr: props.frontCidr ?? '10.20.1.0/24', router, zone: NetworkZone.DMZ });
-    const back = new PrivateVSwitch(this, 'Back', { cidr: props.backCidr ?? '10.20.2.0/24', router, zone: NetworkZone.DATA });
+    const back = new PrivateVSwitch(this, 'Back', { cidr: props.backCidr ?? '10.20.2.0/24', router, zone: NetworkZone.APPLICATION });
+    const data = new PrivateVSwitch(this, 'Data', { cidr: props.dataCidr ?? '10.20.3.0/24', router, zone: NetworkZone.DATA });
 
     this.database = new MysqlReplication(this, 'Database', {
-      vswitch: back,
+      vswitch: data,
       flavor: props.databaseFlavor ?? Flavor.fromSizing(POPGOM_DB_SIZING),
       replicas: (props.databaseCount ?? POPGOM_DB_COUNT) - 1,
       databaseName: 'popgom',
@@ -153,12 +161,19 @@ export class PopgomStack extends HostingStack {
     });
     this.balancer.addTarget(this.web, { port: this.web.listenPort, healthCheck: HealthCheck.http({ path: this.web.healthCheckPath }) });
 
-    this.backup = new VeeamBackup(this, 'Backup', { vswitch: back, region, adminPeer: this.balancer });
+    this.backup = new VeeamBackup(this, 'Backup', { vswitch: back, region });
     this.backup.addPolicy('database', { servers: [this.database], ...POPGOM_BACKUP, volumeBackups: true, offsiteCopy: true });
 
-    // The directors are the jump hosts: SSH reaches every other server only from them.
-    for (const tier of [this.web, this.app, this.database, this.orderTracking]) {
-      tier.connections.allowFrom(this.balancer, Port.tcp(22), 'SSH from the jump hosts (LVS directors)');
+    // The directors are the jump hosts: SSH reaches every other server only from them. By their
+    // addresses, not their group: their ports allow 0.0.0.0/0 as an address pair (LVS forwarding),
+    // and Neutron counts an address pair as a member of the group, so a rule naming their group
+    // would admit any source (policy HS-SSH-1).
+    const jumpHosts = this.balancer.nodes.addresses.map((address) => Peer.ipv4(`${address}/32`));
+    for (const tier of [this.web, this.app, this.database, this.orderTracking, this.backup.runner]) {
+      for (const jumpHost of jumpHosts) tier.connections.allowFrom(jumpHost, Port.tcp(22), `SSH from the jump host ${jumpHost.cidr} (LVS director)`);
     }
+    // Case study 2 names no admin network of its own: the LVS directors, in the DMZ, are the jump hosts.
+    PolicyPack.suppress(this.database, 'HS-DATA-1',
+      'SSH from the two LVS directors (the jump hosts, in the DMZ, themselves reached by SSH only from adminCidr) is the administrators\' only way to the databases; no other flow from the DMZ reaches them');
   }
 }

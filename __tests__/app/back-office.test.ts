@@ -165,7 +165,7 @@ describe('BackOffice', () => {
     expect(checkProviderSchema(json, loadOpenstackProviderSchema())).toEqual([]);
     expect(checkTerraformTemplates(json)).toEqual([]);
     expect(stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([
-      expect.stringMatching(/^test\/BackOffice\/Server: 'stateful' \(true\) servers are in no backup policy/),
+      expect.stringMatching(/^\[HS-BACKUP-1\] test\/BackOffice\/Server: 'stateful' \(true\) servers are in no backup policy/),
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { VeeamBackup } from '../../lib/backup/veeam-backup';
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { PolicyPack } from '../../lib/policy/policy-pack';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 
 function setup(stateful: boolean) {
@@ -20,8 +21,16 @@ describe('stateful servers must be backed up', () => {
   test('given a stateful cluster in no policy, then the stack fails validation and synth, naming it and what to do', () => {
     const { stack } = setup(true);
     expect(validateBackupCoverage(stack)).toEqual([MESSAGE]);
-    expect(stack.node.validate()).toContain(MESSAGE);
+    // The default policy pack reports it as HS-BACKUP-1 (and the stack's own check then stands down).
+    expect(stack.node.validate()).toContain(`[HS-BACKUP-1] ${MESSAGE}`);
     expect(() => Testing.synth(stack, true)).toThrow(/test\/Db: 'stateful' \(true\) servers are in no backup policy/);
+  });
+
+  test('given a policy pack without HS-BACKUP-1, then the stack still refuses an uncovered stateful cluster', () => {
+    const stack = new HostingStack(Testing.app(), 'test', { policyPack: new PolicyPack() });
+    const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    new ServerCluster(stack, 'Db', { vswitch, count: 1, flavor: Flavor.named('b3-8'), stateful: true });
+    expect(stack.node.validate()).toEqual([MESSAGE]);
   });
 
   test('given a stateful cluster covered by a policy, then no error', () => {

@@ -7,8 +7,16 @@ import { findHosts, ServerCluster } from '../compute/server-cluster';
  * message per cluster that is neither, naming its path and what to do.
  */
 export function validateBackupCoverage(scope: IConstruct): string[] {
+  return uncoveredStatefulClusters(scope).map((c) => `${c.node.path}: ${backupCoverageProblem()}`);
+}
+
+/** Every cluster under `scope` that is stateful, in no backup policy and not exempted. */
+export function uncoveredStatefulClusters(scope: IConstruct): ServerCluster[] {
   const clusters = new Set<ServerCluster>(findHosts(scope).map((h) => h.cluster));
-  return [...clusters]
-    .filter((c) => c.stateful && c.backupPolicies.length === 0 && c.backupExemption === undefined)
-    .map((c) => `${c.node.path}: 'stateful' (true) servers are in no backup policy; add them to a VeeamBackup policy or call exemptFromBackup(reason)`);
+  return [...clusters].filter((c) => c.stateful && c.backupPolicies.length === 0 && c.backupExemption === undefined);
+}
+
+/** What is wrong with an uncovered stateful cluster, and what to do. */
+export function backupCoverageProblem(): string {
+  return "'stateful' (true) servers are in no backup policy; add them to a VeeamBackup policy or call exemptFromBackup(reason)";
 }

@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, LocalBackend, StringConcat, TerraformStack, Tokenization } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { validateBackupCoverage } from '../backup/backup-coverage';
+import { BACKUP_COVERAGE_RULE_ID } from '../policy/rules/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError } from '../core/errors';
+import { PolicyPack } from '../policy/policy-pack';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
@@ -14,6 +16,8 @@ export interface HostingStackProps {
   readonly region?: string;
   /** Keep state in a local file with a relative path (the same on every machine). Set false to add your own backend. @default true */
   readonly localBackend?: boolean;
+  /** Policy rules checked at synth; findings fail it. Extend with `PolicyPack.default().addRule(rule)`. @default PolicyPack.default() */
+  readonly policyPack?: PolicyPack;
 }
 
 /** One file of a host's configuration, as written for review. */
@@ -37,6 +41,8 @@ export interface RenderedHostFile {
 export class HostingStack extends TerraformStack {
   /** The OpenStack provider. */
   public readonly provider: OpenstackProvider;
+  /** The policy pack checked at synth (HS-* rules unless replaced). */
+  public readonly policyPack: PolicyPack;
   private readonly artifacts = new Map<string, () => string>();
 
   constructor(scope: Construct, id: string, props: HostingStackProps = {}) {
@@ -44,8 +50,12 @@ export class HostingStack extends TerraformStack {
     this.provider = new OpenstackProvider(this, 'openstack', { region: props.region });
     if (props.localBackend ?? true) new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     this.node.addValidation({ validate: () => this.validateHostnames() });
-    // Stateful servers must be in a backup policy or exempted with a reason.
-    this.node.addValidation({ validate: () => validateBackupCoverage(this) });
+    // The policy pack (lib/policy): unsuppressed findings are validation errors.
+    this.policyPack = props.policyPack ?? PolicyPack.default();
+    // Stateful servers must be in a backup policy or exempted with a reason; the default pack's
+    // HS-BACKUP-1 says so, and a pack without that rule does not lift the requirement.
+    this.node.addValidation({ validate: () => (this.policyPack.rules.some((r) => r.id === BACKUP_COVERAGE_RULE_ID) ? [] : validateBackupCoverage(this)) });
+    this.node.addValidation({ validate: () => this.policyPack.validate(this) });
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
     const inner = this.synthesizer;
     this.synthesizer = {
@@ -150,6 +160,15 @@ const ARTIFACT_PATH = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(\/[A-Za-z0-9_+-][A-Za-z0-
 /** The list of artifacts the last synth wrote, so the next one removes those no longer produced. */
 const ARTIFACT_MANIFEST = '.hosting-stacks-artifacts';
 
+/** The validation errors of `c`; an exception thrown by a validation (e.g. a token that fails to resolve) is one of them. */
+function validateConstruct(c: IConstruct): string[] {
+  try {
+    return c.node.validate();
+  } catch (e) {
+    return [`${c.node.path}: ${(e as Error).message}`];
+  }
+}
+
 /**
  * An app that checks every stack before writing any: a validation error in the last stack leaves
  * nothing half-written in `cdktf.out`.
@@ -159,10 +178,10 @@ export class HostingApp extends App {
     super(config);
   }
 
-  /** Validates all stacks, then synthesizes them. */
+  /** Validates all stacks, then synthesizes them. A validation that throws is reported like the others. */
   public synth(): void {
     const stacks = this.node.findAll().filter(TerraformStack.isStack);
-    const errors = stacks.flatMap((s) => s.node.findAll().flatMap((c) => c.node.validate()));
+    const errors = stacks.flatMap((s) => s.node.findAll().flatMap((c) => validateConstruct(c)));
     if (errors.length) throw new Error(`Validation failed, nothing was written:\n  ${errors.join('\n  ')}`);
     for (const s of stacks) s.toTerraform();
     super.synth();

@@ -60,6 +60,38 @@ export interface NginxOpenFileCache {
   readonly minUses: number;
 }
 
+/**
+ * Mozilla's intermediate session settings for nginx (ssl-config.mozilla.org): a day of session
+ * reuse in a 10 MB shared cache (about 40,000 sessions), no session tickets (their keys are never
+ * rotated by nginx, which would void forward secrecy).
+ */
+export const NGINX_TLS_SESSION = { timeout: '1d', cache: 'shared:MozSSL:10m', tickets: false } as const;
+
+/** Two years, Mozilla's `Strict-Transport-Security` max-age. */
+export const HSTS_TWO_YEARS_SECONDS = 63072000;
+
+/** The TLS server of an nginx.conf (Mozilla intermediate). */
+export interface NginxTlsModel {
+  /** `listen` value of the TLS servers, without `ssl` (`443`, `127.0.0.1:8443`). */
+  readonly listen: string;
+  /** PEM certificate chain file (leaf first). */
+  readonly certificateFile: string;
+  /** PEM private key file. */
+  readonly certificateKeyFile: string;
+  /** `ssl_protocols` (MOZILLA_INTERMEDIATE_PROTOCOLS). */
+  readonly protocols: readonly string[];
+  /** `ssl_ciphers` (intermediateCipherString()). */
+  readonly ciphers: string;
+  /** `ssl_session_timeout`. */
+  readonly sessionTimeout: string;
+  /** `ssl_session_cache`. */
+  readonly sessionCache: string;
+  /** `ssl_session_tickets`. */
+  readonly sessionTickets: boolean;
+  /** `Strict-Transport-Security` max-age on TLS answers; 0 sends none. */
+  readonly hstsMaxAgeSeconds: number;
+}
+
 /** What `/etc/nginx/nginx.conf` of the static content server holds. */
 export interface NginxStaticConfigModel {
   /** Host name, for the header comment. */
@@ -112,12 +144,15 @@ export interface NginxStaticConfigModel {
   readonly keepaliveTimeoutSeconds: number;
   /** Requests per keep-alive connection. */
   readonly keepaliveRequests: number;
+  /** TLS servers next to the plain ones (same locations). @default - HTTP only */
+  readonly tls?: NginxTlsModel;
 }
 
 /**
  * Renders a complete nginx.conf of a static content server and CDN origin: sendfile, gzip and
  * gzip_static, open_file_cache, a year of caching for versioned assets, CORS for fonts, GET/HEAD
- * only, a default server that closes requests for other names, and a health path. Pure.
+ * only, a default server that closes requests for other names, and a health path; with `tls`, both
+ * servers also listen with TLS (Mozilla intermediate protocols, ciphers and session settings). Pure.
  */
 export function renderNginxConfig(model: NginxStaticConfigModel): string {
   return renderTemplate('nginx.conf.hbs', model);

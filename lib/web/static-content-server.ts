@@ -8,13 +8,18 @@ import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
 import { Port } from '../core/port';
+import { Secret } from '../core/secret';
+import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from '../storage/nfs';
 import {
   FONT_FILE_PATTERN,
+  HSTS_TWO_YEARS_SECONDS,
   NGINX_GZIP_TYPES,
   NGINX_PATHS,
+  NGINX_TLS_SESSION,
   NginxStaticConfigModel,
+  NginxTlsModel,
   ONE_YEAR_SECONDS,
   renderNginxConfig,
   VERSIONED_ASSET_PATTERNS,
@@ -38,6 +43,34 @@ export const MAGENTO1_PRIVATE_MEDIA_PREFIXES: readonly string[] = ['/media/downl
 
 /** Default lifetime of unversioned assets: an hour, so a replaced image shows within one. */
 export const DEFAULT_UNVERSIONED_MAX_AGE_SECONDS = 3600;
+
+/** Where the TLS certificate chain and key are written (root only, mode 0600; nginx reads them as root). */
+export const STATIC_TLS_PATHS = { certificate: '/etc/nginx/tls/static.crt', privateKey: '/etc/nginx/tls/static.key' } as const;
+
+/** The HTTPS port of the origin. */
+export const STATIC_TLS_PORT = 443;
+
+/** HTTPS on a {@link StaticContentServer}. */
+export interface StaticContentTlsOptions {
+  /** PEM certificate chain (leaf first) as a sensitive variable. */
+  readonly certificate: Secret;
+  /** PEM private key as a sensitive variable. */
+  readonly privateKey: Secret;
+  /** HTTPS port. @default STATIC_TLS_PORT (443) */
+  readonly port?: number;
+  /** `Strict-Transport-Security` max-age on HTTPS answers; 0 sends none. @default HSTS_TWO_YEARS_SECONDS (Mozilla's two years) */
+  readonly hstsMaxAgeSeconds?: number;
+}
+
+/** The resolved TLS settings of a {@link StaticContentServer}: nginx's (production paths) and the sources. */
+export interface StaticContentTls extends Omit<NginxTlsModel, 'listen'> {
+  /** HTTPS port. */
+  readonly port: number;
+  /** The certificate chain's variable. */
+  readonly certificate: Secret;
+  /** The private key's variable. */
+  readonly privateKey: Secret;
+}
 
 /** Props of {@link StaticContentServer}. */
 export interface StaticContentServerProps {
@@ -64,13 +97,17 @@ export interface StaticContentServerProps {
   readonly healthCheckPath?: string;
   /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
+  /** HTTPS next to HTTP, Mozilla intermediate, opened to the same sources as HTTP. @default - HTTP only */
+  readonly tls?: StaticContentTlsOptions;
 }
 
 /**
  * The DMZ content server of a shop: nginx (Debian 12) serving Magento 1's static content (`/media/`,
  * `/skin/`, `/js/` under /var/www/static) as the origin of a CDN. Media come from an NFS share
  * mounted at /var/www/static/media; skin/ and js/ are put there by the deployment. The rendered
- * `/etc/nginx/nginx.conf` is complete (see {@link renderNginxConfig}); the origin listens on TCP 80.
+ * `/etc/nginx/nginx.conf` is complete (see {@link renderNginxConfig}); the origin listens on TCP 80,
+ * and with `tls` on TCP 443 too (Mozilla intermediate; the certificate chain and key come from
+ * sensitive variables and are written root-only, 0600).
  */
 export class StaticContentServer extends Construct implements IServerTier, IHttpBackend {
   /** The servers. */
@@ -95,6 +132,8 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
   public readonly backendPort = 80;
   /** The shared media, when mounted. */
   public readonly media?: INfsShare;
+  /** The resolved TLS settings, when `tls` was given. */
+  public readonly tls?: StaticContentTls;
 
   constructor(scope: Construct, id: string, props: StaticContentServerProps) {
     super(scope, id);
@@ -127,6 +166,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     this.versionedCacheControl = `public, max-age=${ONE_YEAR_SECONDS}, immutable`;
     this.defaultCacheControl = `public, max-age=${maxAge}`;
     this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
+    if (props.tls) this.tls = this.resolveTls(props.tls);
 
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
@@ -135,11 +175,12 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
     this.connections = this.cluster.connections;
-    const http = Port.tcp(this.backendPort);
-    if (this.cdnCidrs) {
-      for (const c of this.cdnCidrs) this.connections.allowFrom(Peer.ipv4(c), http, `CDN pull from ${c}`);
-    } else {
-      this.connections.allowFromInternet(http, 'CDN origin in the DMZ: static content is public by nature and the CDN pulls from unlisted addresses');
+    for (const port of [this.backendPort, ...(this.tls ? [this.tls.port] : [])].map((p) => Port.tcp(p))) {
+      if (this.cdnCidrs) {
+        for (const c of this.cdnCidrs) this.connections.allowFrom(Peer.ipv4(c), port, `CDN pull from ${c}`);
+      } else {
+        this.connections.allowFromInternet(port, 'CDN origin in the DMZ: static content is public by nature and the CDN pulls from unlisted addresses');
+      }
     }
 
     this.media = props.media;
@@ -147,6 +188,10 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     this.cluster.configureHosts((host) => {
       const cc = host.cloudConfig;
       cc.addPackages('nginx');
+      if (this.tls) {
+        cc.addSecretFile(STATIC_TLS_PATHS.certificate, this.tls.certificate.value);
+        cc.addSecretFile(STATIC_TLS_PATHS.privateKey, this.tls.privateKey.value);
+      }
       cc.addFile({ path: NGINX_PATHS.config, syntax: ConfigSyntax.NGINX, content: renderNginxConfig(this.nginxModel(host.hostname)) });
       for (const p of MAGENTO1_STATIC_PREFIXES) cc.addPreServiceCommand('install', '-d', '-m', '0755', `${STATIC_ROOT}${p.replace(/\/$/, '')}`);
       if (props.media) props.media.mountOn(host, STATIC_MEDIA_MOUNT_POINT);
@@ -187,6 +232,40 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       openFileCache: { max: 20000, inactiveSeconds: 60, validSeconds: 30, minUses: 2 },
       keepaliveTimeoutSeconds: 65,
       keepaliveRequests: 1000,
+      ...(this.tls ? { tls: this.nginxTlsModel(String(this.tls.port)) } : {}),
+    };
+  }
+
+  /** The TLS part of the nginx model with `listen`; production paths. */
+  public nginxTlsModel(listen: string): NginxTlsModel {
+    if (!this.tls) throw new HostingStacksError(this, 'tls', undefined, 'is not set; this server has no TLS');
+    const { port: _port, certificate: _certificate, privateKey: _privateKey, ...settings } = this.tls;
+    return { ...settings, listen };
+  }
+
+  private resolveTls(options: StaticContentTlsOptions): StaticContentTls {
+    for (const prop of ['certificate', 'privateKey'] as const) {
+      if (!(options[prop] instanceof Secret)) {
+        throw new HostingStacksError(this, `tls.${prop}`, options[prop], `must be a Secret (Secret.variable(scope, 'static_tls_${prop === 'certificate' ? 'certificate' : 'private_key'}', ...)): TLS material is never written in plain text`);
+      }
+    }
+    const port = options.port ?? STATIC_TLS_PORT;
+    requireIntegerInRange(this, 'tls.port', port, 1, 65535);
+    if (port === this.backendPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP port; HTTPS needs another (${STATIC_TLS_PORT})`);
+    const hstsMaxAgeSeconds = options.hstsMaxAgeSeconds ?? HSTS_TWO_YEARS_SECONDS;
+    requireIntegerInRange(this, 'tls.hstsMaxAgeSeconds', hstsMaxAgeSeconds, 0);
+    return {
+      port,
+      certificate: options.certificate,
+      privateKey: options.privateKey,
+      certificateFile: STATIC_TLS_PATHS.certificate,
+      certificateKeyFile: STATIC_TLS_PATHS.privateKey,
+      protocols: MOZILLA_INTERMEDIATE_PROTOCOLS,
+      ciphers: intermediateCipherString(),
+      sessionTimeout: NGINX_TLS_SESSION.timeout,
+      sessionCache: NGINX_TLS_SESSION.cache,
+      sessionTickets: NGINX_TLS_SESSION.tickets,
+      hstsMaxAgeSeconds,
     };
   }
 }

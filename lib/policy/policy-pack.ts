@@ -1,0 +1,177 @@
+import { Annotations } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { HostingStacksError } from '../core/errors';
+import type { HostingStack } from '../stack/hosting-stack';
+import { BACKUP_COVERAGE_RULE } from './rules/backup-coverage';
+import { DATA_ISOLATION_RULE } from './rules/data-isolation';
+import { PLAIN_TEXT_SECRETS_RULE } from './rules/plain-text-secrets';
+import { SSH_ACCESS_RULE } from './rules/ssh-access';
+import { TLS_INTERMEDIATE_RULE } from './rules/tls-intermediate';
+import { VRRP_PAIRS_RULE } from './rules/vrrp-pairs';
+import type { IPolicyRule, PolicyFinding } from './policy-rule';
+
+/** Metadata type of a suppression in a construct's `node.metadata` (one entry per rule suppressed). */
+export const POLICY_SUPPRESSION_METADATA = 'hosting-stacks:policy-suppression';
+
+/** One suppression, as stored in construct metadata by {@link PolicyPack.suppress}. */
+export interface PolicySuppression {
+  /** The rule suppressed, e.g. `HS-SSH-1`. */
+  readonly ruleId: string;
+  /** Why the finding is a deliberate design, for review. */
+  readonly reason: string;
+}
+
+/** A finding a suppression covers: reported for review, does not fail synth. */
+export interface SuppressedFinding extends PolicyFinding {
+  /** The suppression's reason. */
+  readonly reason: string;
+  /** Path of the construct carrying the suppression (the finding's construct or one above it). */
+  readonly suppressedAt: string;
+}
+
+/** The result of checking one stack against a pack. */
+export interface PolicyReport {
+  /** Findings no suppression covers: each fails synth. */
+  readonly findings: readonly PolicyFinding[];
+  /** Findings covered by a suppression with a reason: reported, not failing. */
+  readonly suppressed: readonly SuppressedFinding[];
+  /** Suppressions without a reason or naming a rule this pack does not hold: each fails synth. */
+  readonly suppressionErrors: readonly string[];
+}
+
+/** Rule ids: upper-case words and a number, dash-separated (`HS-DATA-1`). */
+const RULE_ID = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]+$/;
+
+/**
+ * A set of policy rules checked against every {@link HostingStack} at synth, in the manner of
+ * cdk-nag: each rule lives in a file of its own (`lib/policy/rules/*.ts`) and returns findings
+ * (rule id, construct path, message); an unsuppressed finding is a validation error, so synth
+ * fails and {@link HostingApp} writes nothing.
+ *
+ * A finding is suppressed by {@link PolicyPack.suppress} on its construct or any construct above
+ * it, with a written reason kept in the construct's metadata (like cdk-nag's
+ * `NagSuppressions.addResourceSuppressions`). Suppressed findings are listed in
+ * {@link PolicyReport.suppressed} and as info annotations on the stack at synth.
+ *
+ * HostingStack checks {@link PolicyPack.default} unless its `policyPack` prop replaces it;
+ * `PolicyPack.default().addRule(myRule)` extends it.
+ */
+export class PolicyPack {
+  /**
+   * The library's rules (issue 5): data isolation (HS-DATA-1), SSH access (HS-SSH-1), VRRP pairs
+   * (HS-VRRP-1), backup coverage (HS-BACKUP-1), plain-text secrets (HS-SECRET-1), TLS at least
+   * Mozilla intermediate (HS-TLS-1). A new pack each call, so adding rules to one changes no other.
+   */
+  public static default(): PolicyPack {
+    return new PolicyPack([DATA_ISOLATION_RULE, SSH_ACCESS_RULE, VRRP_PAIRS_RULE, BACKUP_COVERAGE_RULE, PLAIN_TEXT_SECRETS_RULE, TLS_INTERMEDIATE_RULE]);
+  }
+
+  /**
+   * Suppresses the findings of `ruleId` on `construct` and every construct below it. `reason` is
+   * required: why the finding is a deliberate design. Whether the pack holds `ruleId` is checked
+   * at synth (a suppression naming an unknown rule fails it).
+   */
+  public static suppress(construct: IConstruct, ruleId: string, reason: string): PolicySuppression {
+    if (typeof ruleId !== 'string' || !RULE_ID.test(ruleId)) {
+      throw new HostingStacksError(construct, 'ruleId', ruleId, "must be a policy rule id such as 'HS-SSH-1'");
+    }
+    if (typeof reason !== 'string' || !reason.trim()) {
+      throw new HostingStacksError(construct, 'reason', reason, `must say why the ${ruleId} finding is a deliberate design; a suppression needs a written reason`);
+    }
+    const suppression: PolicySuppression = { ruleId, reason: reason.trim() };
+    construct.node.addMetadata(POLICY_SUPPRESSION_METADATA, suppression);
+    return suppression;
+  }
+
+  /** The suppressions stored on `construct` itself (not those above it). */
+  public static suppressionsOf(construct: IConstruct): PolicySuppression[] {
+    return construct.node.metadata
+      .filter((m) => m.type === POLICY_SUPPRESSION_METADATA)
+      .map((m) => m.data as PolicySuppression);
+  }
+
+  private readonly ruleList: IPolicyRule[] = [];
+  private readonly announced = new WeakMap<HostingStack, Set<string>>();
+
+  constructor(rules: readonly IPolicyRule[] = []) {
+    for (const r of rules) this.addRule(r);
+  }
+
+  /** The rules, in the order they run. */
+  public get rules(): readonly IPolicyRule[] {
+    return [...this.ruleList];
+  }
+
+  /** Adds a rule; its id must be well-formed and new to the pack. Returns the rule. */
+  public addRule(rule: IPolicyRule): IPolicyRule {
+    if (!RULE_ID.test(rule.id)) throw new Error(`PolicyPack: rule id '${rule.id}' must be upper-case words and a number, e.g. 'HS-DATA-1'`);
+    if (!rule.description || !rule.description.trim()) throw new Error(`PolicyPack: rule ${rule.id} needs a description`);
+    if (this.ruleList.some((r) => r.id === rule.id)) throw new Error(`PolicyPack: rule id '${rule.id}' is already in the pack; rule ids must be unique`);
+    this.ruleList.push(rule);
+    return rule;
+  }
+
+  /** Runs every rule on `stack` and sorts the findings by suppression. Pure: changes nothing. */
+  public check(stack: HostingStack): PolicyReport {
+    const known = new Set(this.ruleList.map((r) => r.id));
+    const suppressionErrors: string[] = [];
+    const byPath = new Map<string, PolicySuppression[]>();
+    for (const c of stack.node.findAll()) {
+      const list = PolicyPack.suppressionsOf(c);
+      if (list.length === 0) continue;
+      for (const s of list) {
+        if (typeof s.reason !== 'string' || !s.reason.trim()) {
+          suppressionErrors.push(`${c.node.path}: the suppression of ${s.ruleId} has no reason; a suppression needs a written reason`);
+        }
+        if (!known.has(s.ruleId)) {
+          suppressionErrors.push(`${c.node.path}: the suppression names ${s.ruleId}, which is not a rule of the policy pack (${[...known].join(', ')})`);
+        }
+      }
+      byPath.set(c.node.path, list);
+    }
+
+    const findings: PolicyFinding[] = [];
+    const suppressed: SuppressedFinding[] = [];
+    for (const rule of this.ruleList) {
+      for (const f of rule.evaluate(stack)) {
+        const cover = coveringSuppression(byPath, f);
+        if (cover) suppressed.push({ ...f, reason: cover.suppression.reason, suppressedAt: cover.path });
+        else findings.push(f);
+      }
+    }
+    return { findings, suppressed, suppressionErrors };
+  }
+
+  /**
+   * The validation HostingStack registers: one message per unsuppressed finding and per bad
+   * suppression; suppressed findings become info annotations on the stack (once each).
+   */
+  public validate(stack: HostingStack): string[] {
+    const report = this.check(stack);
+    const seen = this.announced.get(stack) ?? new Set<string>();
+    this.announced.set(stack, seen);
+    for (const s of report.suppressed) {
+      const text = `[${s.ruleId}] suppressed at ${s.suppressedAt} (${s.reason}): ${s.constructPath}: ${s.message}`;
+      if (!seen.has(text)) {
+        seen.add(text);
+        Annotations.of(stack).addInfo(text);
+      }
+    }
+    return [...report.suppressionErrors, ...report.findings.map(formatFinding)];
+  }
+}
+
+/** `[HS-SSH-1] Stack/Web: message`: how a finding reads in a synth error. */
+export function formatFinding(f: PolicyFinding): string {
+  return `[${f.ruleId}] ${f.constructPath}: ${f.message}`;
+}
+
+function coveringSuppression(byPath: Map<string, PolicySuppression[]>, f: PolicyFinding): { path: string; suppression: PolicySuppression } | undefined {
+  const parts = f.constructPath.split('/');
+  for (let n = parts.length; n > 0; n--) {
+    const path = parts.slice(0, n).join('/');
+    const s = byPath.get(path)?.find((x) => x.ruleId === f.ruleId && typeof x.reason === 'string' && x.reason.trim());
+    if (s) return { path, suppression: s };
+  }
+  return undefined;
+}

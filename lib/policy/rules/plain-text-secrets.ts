@@ -1,0 +1,190 @@
+import { parse } from 'yaml';
+import type { HostingStack } from '../../stack/hosting-stack';
+import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
+import { allSynthesizedResources, synthesizedJson } from '../terraform-facts';
+
+/** Id of {@link PLAIN_TEXT_SECRETS_RULE}. */
+export const PLAIN_TEXT_SECRETS_RULE_ID = 'HS-SECRET-1';
+
+/**
+ * Names that hold secrets, matched against a key in snake case (`PrivateKey` -> `private_key`,
+ * leading `-`, `@` and `$` dropped) at its end: `password`, `db_password`, `MYSQL_PWD`,
+ * `requirepass`, `masterauth`, `PresharedKey`, `psk`, `secret`, `*_secret`, `token`, `api_key`,
+ * `admin_pass`. `server_tokens`, `password_file` or `fastcgi_pass` are not secret names.
+ */
+export const SECRET_KEY_PATTERN = /(^|_)(password|passwd|pwd|passphrase|requirepass|masterauth|secret|psk|preshared_key|pre_shared_key|private_key|token|api_key|secret_key|access_key|admin_pass)$/;
+
+/** Values that configure a secret setting rather than hold one (`token: true`). */
+const SETTING_WORDS = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null', 'required', 'optional']);
+
+/** A literal secret found in a text. Its value is never repeated, only where it is. */
+export interface SecretLeak {
+  /** 1-based line of the text. */
+  readonly line: number;
+  /** The key, element or construct that holds the literal (`password`, `PrivateKey`, `PEM block`). */
+  readonly key: string;
+}
+
+/** A key in snake case, lower-case, without leading `-`, `@`, `$` or quotes. */
+export function normalizeSecretKey(key: string): string {
+  return key
+    .replace(/^[-@$"']+|["']+$/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[.-]/g, '_');
+}
+
+/** True when `key` names a secret (see {@link SECRET_KEY_PATTERN}). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_PATTERN.test(normalizeSecretKey(key));
+}
+
+/**
+ * True when `value` (unquoted) is a literal secret: not empty, not a setting word, and holding no
+ * reference: no Terraform or shell interpolation (`${...}`, `$NAME`, `$(...)`) and no SQL user
+ * variable (`@name`).
+ */
+export function isLiteralSecretValue(value: string): boolean {
+  const v = value.trim().replace(/[;,]$/, '').trim();
+  // A lone quote ends a string being concatenated (`'... PASSWORD=', QUOTE(@x)`): no value here.
+  if (/^["']$/.test(v)) return false;
+  const unquoted = v.replace(/^(["'])(.*)\1$/s, '$2').replace(/^<!\[CDATA\[(.*)\]\]>$/s, '$1').trim();
+  if (!unquoted) return false;
+  if (SETTING_WORDS.has(unquoted.toLowerCase())) return false;
+  if (/\$\{|\$\(|\$[A-Za-z_]/.test(unquoted)) return false;
+  if (/(^|[^\w])@[A-Za-z_]\w*/.test(unquoted)) return false;
+  return true;
+}
+
+/**
+ * The literal secrets in a config file, a script or a command line. Detectors:
+ * - PEM private key blocks (`-----BEGIN ... PRIVATE KEY-----`);
+ * - XML elements named like a secret (`<password>x</password>`, CDATA included) and Magento's
+ *   `<crypt><key>...</key></crypt>`;
+ * - `key=value`, `key: value`, `key = "value"` and XML attributes `key="value"` with a secret name;
+ * - `key value` lines with a secret name (`requirepass x`, `masterauth x`);
+ * - SQL `IDENTIFIED BY 'x'`, and `-p<password>` on mysql/mariadb command lines.
+ * A value is a leak when {@link isLiteralSecretValue}. Comment lines (`#`, `;`, `//`, `<!--`, `*`) are skipped.
+ */
+export function findPlainTextSecrets(text: string): SecretLeak[] {
+  const leaks: SecretLeak[] = [];
+  const lineOf = (index: number) => text.slice(0, index).split('\n').length;
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/g)) leaks.push({ line: lineOf(m.index!), key: 'PEM private key block' });
+  for (const m of text.matchAll(/<([A-Za-z_][\w.-]*)(\s[^>]*)?>\s*(<!\[CDATA\[[\s\S]*?\]\]>|[^<]*?)\s*<\/\1>/g)) {
+    if (isSecretKey(m[1]) && isLiteralSecretValue(m[3])) leaks.push({ line: lineOf(m.index!), key: `<${m[1]}>` });
+  }
+  for (const m of text.matchAll(/<crypt>\s*<key>\s*(<!\[CDATA\[[\s\S]*?\]\]>|[^<]*?)\s*<\/key>/g)) {
+    if (isLiteralSecretValue(m[1])) leaks.push({ line: lineOf(m.index!), key: '<crypt><key>' });
+  }
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || /^(#|;|\/\/|<!--|\*)/.test(line)) return;
+    const found = new Set<string>();
+    for (const m of line.matchAll(/([A-Za-z_@$-][\w.@$-]*)["']?\s*(?:=|:(?!\/\/))\s*("[^"]*"|'[^']*'|[^\s,;&]*)/g)) {
+      if (isSecretKey(m[1]) && isLiteralSecretValue(m[2]) && !found.has(m[1])) {
+        found.add(m[1]);
+        leaks.push({ line: i + 1, key: m[1] });
+      }
+    }
+    const spaced = /^([A-Za-z_][\w.-]*)\s+([^=:\s].*)$/.exec(line);
+    if (spaced && isSecretKey(spaced[1]) && !found.has(spaced[1]) && isLiteralSecretValue(spaced[2])) leaks.push({ line: i + 1, key: spaced[1] });
+    for (const m of line.matchAll(/IDENTIFIED\s+BY\s+(?!PASSWORD\b)('[^']*'|"[^"]*")/gi)) {
+      if (isLiteralSecretValue(m[1])) leaks.push({ line: i + 1, key: 'IDENTIFIED BY' });
+    }
+    if (/^(mysql|mariadb|mysqladmin|mariadb-admin|mysqldump|mariadb-dump)\b/.test(line)) {
+      for (const m of line.matchAll(/(?:^|\s)-p(\S+)/g)) {
+        if (isLiteralSecretValue(m[1])) leaks.push({ line: i + 1, key: '-p' });
+      }
+    }
+  });
+  return leaks;
+}
+
+/**
+ * HS-SECRET-1: no secret in plain text in the synthesized output.
+ *
+ * Scanned: every rendered host file (`stack.renderHostFiles()`) and every host's cloud-init
+ * commands, with {@link findPlainTextSecrets}; and the synthesized Terraform: resource and provider
+ * arguments named like a secret must be references (`${var.x}`, `${random_password.x.result}`), no
+ * string may hold a PEM private key, sensitive variables must have no `default`, variables named
+ * like a secret must be `sensitive`, and a `${var.x}` standing for a secret in a host file must be
+ * a sensitive variable. Use `Secret.variable(...)` and put `secret.value` in the file.
+ */
+export const PLAIN_TEXT_SECRETS_RULE: IPolicyRule = {
+  id: PLAIN_TEXT_SECRETS_RULE_ID,
+  description: 'No password, key, token or pre-shared key appears as a literal in the Terraform or in any rendered host file: secrets are sensitive variables or generated',
+  evaluate(stack: HostingStack): PolicyFinding[] {
+    const findings: PolicyFinding[] = [];
+    const json = synthesizedJson(stack);
+    const variables = (json.variable ?? {}) as Record<string, Record<string, unknown>>;
+    const sensitive = new Set(Object.entries(variables).filter(([, v]) => v.sensitive === true).map(([k]) => k));
+    const advice = 'use Secret.variable(scope, name, description) and put secret.value in the file';
+
+    const hostPaths = new Map(stack.hosts.map((h) => [h.hostname, h.node.path]));
+    for (const f of stack.renderHostFiles()) {
+      const at = hostPaths.get(f.host) ?? stack.node.path;
+      for (const leak of findPlainTextSecrets(f.content)) {
+        findings.push(finding(this, at, `${f.host}:${f.path} line ${leak.line}: ${leak.key} holds a literal secret; ${advice}`));
+      }
+      for (const name of secretVariableReferences(f.content)) {
+        if (variables[name] && !sensitive.has(name)) {
+          findings.push(finding(this, at, `${f.host}:${f.path}: the secret comes from var.${name}, which is not sensitive; Terraform would print it in plans (declare it with Secret.variable)`));
+        }
+      }
+    }
+    for (const host of stack.hosts) {
+      const doc = parse(host.cloudConfig.render()) as { runcmd?: unknown[] } | null;
+      (doc?.runcmd ?? []).forEach((cmd, i) => {
+        const line = Array.isArray(cmd) ? cmd.map(String).join(' ') : String(cmd);
+        for (const leak of findPlainTextSecrets(line)) {
+          findings.push(finding(this, host.node.path, `${host.hostname}: cloud-init command ${i + 1}: ${leak.key} holds a literal secret; ${advice}`));
+        }
+      });
+    }
+
+    for (const [name, v] of Object.entries(variables)) {
+      if (v.sensitive === true && 'default' in v) {
+        findings.push(finding(this, `${stack.node.path}/${name}`, `the sensitive variable ${name} has a default, a literal secret in the Terraform; remove it and set the value at apply (TF_VAR_${name})`));
+      }
+      if (v.sensitive !== true && isSecretKey(name)) {
+        findings.push(finding(this, `${stack.node.path}/${name}`, `the variable ${name} is named like a secret but is not sensitive; ${advice}`));
+      }
+    }
+    const blocks: { path: string; body: unknown; what: string }[] = allSynthesizedResources(stack, json).map((r) => ({ path: r.path, body: r.body, what: `${r.type}.${r.name}` }));
+    for (const [type, body] of Object.entries((json.provider ?? {}) as Record<string, unknown>)) blocks.push({ path: stack.node.path, body, what: `provider ${type}` });
+    for (const b of blocks) {
+      walkStrings(b.body, [], (keyPath, value) => {
+        const key = keyPath[keyPath.length - 1] ?? '';
+        if (/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/.test(value)) {
+          findings.push(finding(this, b.path, `${b.what}: ${keyPath.join('.')} holds a PEM private key block; ${advice}`));
+        } else if (key !== 'user_data' && isSecretKey(key) && !value.includes('${')) {
+          findings.push(finding(this, b.path, `${b.what}: ${keyPath.join('.')} is a literal secret; pass a sensitive variable or a generated secret (random_password)`));
+        }
+      });
+    }
+    return findings;
+  },
+};
+
+/** The variables referenced where a secret is expected in `text` (`password = ${var.x}` -> `x`). */
+function secretVariableReferences(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/([A-Za-z_@$-][\w.@$-]*)["'>]?\s*(?:=|:|\s)\s*["']?(?:<!\[CDATA\[)?\$\{[^}\n]*?\bvar\.([A-Za-z_][\w-]*)/g)) {
+    if (isSecretKey(m[1])) names.add(m[2]);
+  }
+  return [...names];
+}
+
+/** Calls `visit` with the key path of every string in `value`, skipping cdktf's `//` metadata. */
+function walkStrings(value: unknown, keyPath: string[], visit: (keyPath: string[], value: string) => void): void {
+  if (typeof value === 'string') {
+    visit(keyPath, value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => walkStrings(v, keyPath, visit));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (k === '//') continue;
+      walkStrings(v, [...keyPath, k], visit);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { VrrpPair } from '../../balancing/vrrp-pair';
+import { findHosts, ServerInstance } from '../../compute/server-cluster';
+import { Connections } from '../../core/connections';
+import { IpProtocol } from '../../core/port';
+import type { HostingStack } from '../../stack/hosting-stack';
+import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
+import { cidrContainsAddress } from '../stack-facts';
+
+/** Id of {@link VRRP_PAIRS_RULE}. */
+export const VRRP_PAIRS_RULE_ID = 'HS-VRRP-1';
+
+/** Where keepalived reads its configuration (Debian). */
+export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
+
+/**
+ * HS-VRRP-1: VRRP is allowed between the nodes of every keepalived pair, and the VIP is in every
+ * node's `allowed_address_pairs`.
+ *
+ * - For every {@link VrrpPair} (LVS and haproxy balancers): the nodes' Connections let VRRP (IP
+ *   protocol 112) in from the nodes themselves (`allowInternally(Port.vrrp())`), and each node's
+ *   port lists the VIP as an allowed address pair (else Neutron drops the master's packets from it).
+ * - For every other host rendering `/etc/keepalived/keepalived.conf`: each `unicast_peer` must be
+ *   let in on VRRP (by a group holding its address or a CIDR containing it; without unicast peers,
+ *   by the host's own group), and each `virtual_ipaddress` must be an allowed address pair of the
+ *   host's port.
+ */
+export const VRRP_PAIRS_RULE: IPolicyRule = {
+  id: VRRP_PAIRS_RULE_ID,
+  description: 'VRRP is allowed between the nodes of every keepalived pair and the VIP is in each node port\'s allowed_address_pairs',
+  evaluate(stack: HostingStack): PolicyFinding[] {
+    const findings: PolicyFinding[] = [];
+    const pairs = stack.node.findAll().filter((c): c is VrrpPair => c instanceof VrrpPair);
+    const pairNodes = new Set<ServerInstance>(pairs.flatMap((p) => p.nodes.instances));
+    for (const pair of pairs) {
+      if (!allowsVrrpFromGroup(pair.connections, pair.connections)) {
+        findings.push(finding(this, pair.node.path, `the nodes' connections do not let VRRP (IP protocol 112) in from the nodes themselves; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress} (call connections.allowInternally(Port.vrrp()))`));
+      }
+      for (const host of pair.nodes.instances) {
+        if (!hasAddressPair(host, pair.vipAddress)) {
+          findings.push(finding(this, host.node.path, `the port of ${host.hostname} does not list the VIP ${pair.vipAddress} in allowed_address_pairs; Neutron would drop the master's packets from the VIP`));
+        }
+      }
+    }
+    for (const host of findHosts(stack)) {
+      if (pairNodes.has(host)) continue;
+      const file = host.cloudConfig.hostFiles.find((f) => f.path === KEEPALIVED_CONFIG_PATH);
+      if (!file) continue;
+      const model = parseKeepalivedVrrp(file.content);
+      const group = host.cluster.connections;
+      if (model.unicastPeers.length === 0 && model.virtualIpAddresses.length > 0 && !allowsVrrpFromGroup(group, group)) {
+        findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} sends VRRP adverts by multicast, but its connections do not let VRRP in from its own group`));
+      }
+      for (const peer of model.unicastPeers) {
+        if (!allowsVrrpFromAddress(group, peer)) {
+          findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} has the unicast peer ${peer}, but its connections do not let VRRP (IP protocol 112) in from it`));
+        }
+      }
+      for (const vip of model.virtualIpAddresses) {
+        if (!hasAddressPair(host, vip)) {
+          findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} holds the VIP ${vip}, which is not in its port's allowed_address_pairs`));
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** The VRRP facts of a keepalived.conf: unicast peers and virtual addresses (without prefix). */
+export interface KeepalivedVrrpFacts {
+  /** Addresses listed in `unicast_peer` blocks. */
+  readonly unicastPeers: string[];
+  /** Addresses listed in `virtual_ipaddress` blocks, without `/prefix` or `dev`. */
+  readonly virtualIpAddresses: string[];
+}
+
+/** Reads the `unicast_peer` and `virtual_ipaddress` blocks of a keepalived.conf. */
+export function parseKeepalivedVrrp(text: string): KeepalivedVrrpFacts {
+  const facts: KeepalivedVrrpFacts = { unicastPeers: [], virtualIpAddresses: [] };
+  const block = (name: string): string[] => {
+    const out: string[] = [];
+    const re = new RegExp(`\\b${name}\\s*\\{([^}]*)\\}`, 'g');
+    for (const m of text.matchAll(re)) {
+      for (const line of m[1].split('\n')) {
+        const first = line.replace(/#.*$/, '').trim().split(/\s+/)[0];
+        if (first) out.push(first.replace(/\/\d+$/, ''));
+      }
+    }
+    return out;
+  };
+  facts.unicastPeers.push(...block('unicast_peer'));
+  facts.virtualIpAddresses.push(...block('virtual_ipaddress'));
+  return facts;
+}
+
+function allowsVrrpFromGroup(target: Connections, group: Connections): boolean {
+  return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && r.source.kind === 'group' && r.source.connections === group);
+}
+
+function allowsVrrpFromAddress(target: Connections, address: string): boolean {
+  return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && (
+    (r.source.kind === 'group' && r.source.connections.addresses.includes(address))
+    || (r.source.kind === 'cidr' && cidrContainsAddress(r.source.cidr, address))));
+}
+
+function hasAddressPair(host: ServerInstance, address: string): boolean {
+  return host.port.allowedAddressPairs.some((p) => p === address || (p.includes('/') && cidrContainsAddress(p, address)));
+}

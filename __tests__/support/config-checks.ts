@@ -4,8 +4,8 @@
  */
 import { basename } from 'node:path';
 import { ConfigSyntax, RenderedHostFile } from '../../lib';
-import { checkApache, checkHaproxy, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
-import { checkNfsExports, checkNginx } from './daemons';
+import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
+import { checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
 import { checkOpenstackClouds } from './daemons';
@@ -102,7 +102,8 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
     case ConfigSyntax.XML:
       return checkXml(content);
     case ConfigSyntax.NGINX:
-      return checkNginx(nginxForCheck(content));
+      // TLS material comes from sensitive variables at boot: check with a throw-away certificate.
+      return /^\s*ssl_certificate\s/m.test(content) ? checkNginxWithTestCertificate(nginxForCheck(content)) : checkNginx(nginxForCheck(content));
     case ConfigSyntax.NFS_EXPORTS:
       return checkNfsExports(content);
     case ConfigSyntax.SHELL:
@@ -110,7 +111,8 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
     case ConfigSyntax.OPENSTACK_CLOUDS:
       return checkOpenstackClouds(content);
     case ConfigSyntax.HAPROXY:
-      return checkHaproxy(content);
+      // A TLS bind names a certificate that cloud-init writes at boot: the check supplies a test one.
+      return checkHaproxyWithTestCertificate(content);
     case ConfigSyntax.REDIS:
       // Started with port 0 on a scratch socket; includes of other host files are dropped (each is checked on its own).
       return checkRedis(content);

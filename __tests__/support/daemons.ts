@@ -3,7 +3,7 @@
  * never a skip: `npm test` installs the Debian packages first (scripts/install-test-deps.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -421,6 +421,52 @@ export function checkPython(program: string): CheckResult {
   try {
     const file = s.write('program.py', program);
     return run(['python3', '-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[1] + "c", doraise=True)', file]);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `haproxy -c -q` on a config whose `crt` files do not exist here (the certificate bundle is a
+ * sensitive variable written by cloud-init): a throw-away self-signed RSA certificate and key are
+ * made by `openssl req -x509` in a scratch folder and every `crt <path>` points at that bundle.
+ * With `warningsFail`, `-dW` makes any warning fail the check too.
+ */
+export function checkHaproxyWithTestCertificate(config: string, options: { warningsFail?: boolean } = {}): CheckResult {
+  requireBinary('haproxy');
+  requireBinary('openssl');
+  const s = scratch('haproxy-tls');
+  try {
+    const key = join(s.dir, 'key.pem');
+    const cert = join(s.dir, 'cert.pem');
+    const made = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=check.invalid', '-keyout', key, '-out', cert]);
+    if (!made.ok) return { ok: false, output: `openssl could not make a test certificate: ${made.output}` };
+    const bundle = s.write('bundle.pem', `${readFileSync(cert, 'utf8')}${readFileSync(key, 'utf8')}`);
+    const text = config.replace(/(\scrt\s+)\S+/g, `$1${bundle}`);
+    return run(['haproxy', '-c', '-q', ...(options.warningsFail ? ['-dW'] : []), '-f', s.write('haproxy.cfg', text)]);
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `nginx -t` (as {@link checkNginx}) on a config whose `ssl_certificate` and `ssl_certificate_key`
+ * files do not exist here (they come from sensitive variables at boot): a throw-away self-signed
+ * certificate and key are made by `openssl req -x509` in the scratch prefix and both directives
+ * point at them.
+ */
+export function checkNginxWithTestCertificate(config: string, extraFiles: Record<string, string> = {}): CheckResult {
+  requireBinary('openssl');
+  const s = scratch('nginx-tls-material');
+  try {
+    const key = join(s.dir, 'key.pem');
+    const cert = join(s.dir, 'cert.pem');
+    const made = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=check.invalid', '-keyout', key, '-out', cert]);
+    if (!made.ok) return { ok: false, output: `openssl could not make a test certificate: ${made.output}` };
+    const text = config
+      .replace(/^(\s*ssl_certificate\s+)\S+;/gm, '$1@SCRATCH@/tls/cert.pem;')
+      .replace(/^(\s*ssl_certificate_key\s+)\S+;/gm, '$1@SCRATCH@/tls/key.pem;');
+    return checkNginx(text, { ...extraFiles, 'tls/cert.pem': readFileSync(cert, 'utf8'), 'tls/key.pem': readFileSync(key, 'utf8') });
   } finally {
     s.cleanup();
   }

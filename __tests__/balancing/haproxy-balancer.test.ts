@@ -1,5 +1,4 @@
-import { Construct } from 'constructs';
-import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, PrivateVSwitch, Router, Secret, ServerCluster } from '../../lib';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, PrivateVSwitch, Router, Secret } from '../../lib';
 import {
   HAPROXY_CERTIFICATE_PATH, HAPROXY_TLS_BIND_OPTIONS, HAPROXY_TRACK_SCRIPT, HaproxyBalancer, HaproxyBalancerProps, HaproxyTlsOptions, HSTS_MAX_AGE_SECONDS, HTTPS_PORT,
 } from '../../lib/balancing/haproxy-balancer';
@@ -8,7 +7,7 @@ import { intermediateCiphersuiteString, intermediateCipherString, tlsIntermediat
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalived, checkNftables } from '../support/daemons';
 import { checkSysctl } from '../support/config-checks';
-import { resourcesOf, synthJson, testStack } from '../support/synth';
+import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -22,16 +21,7 @@ function fixture(props: Partial<HaproxyBalancerProps> = {}, frontendCount = 3) {
   return { stack, dmz, access, web, lb };
 }
 
-function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count = 2): IServerTier {
-  const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
-}
 
-function file(stack: HostingStack, host: string, path: string): string {
-  const f = stack.renderHostFiles().find((x) => x.host === host && x.path === path);
-  if (!f) throw new Error(`no ${path} on ${host}`);
-  return f.content;
-}
 
 function lines(text: string): string[] {
   return text.split('\n').map((l) => l.trim());

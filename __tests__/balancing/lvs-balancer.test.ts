@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Construct } from 'constructs';
-import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStack, IServerTier, Port, PrivateVSwitch, Router, ServerCluster } from '../../lib';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, Port, PrivateVSwitch, Router, ServerCluster } from '../../lib';
 import { LvsForwarding, LvsScheduler } from '../../lib/balancing/keepalived-config';
 import { DEFAULT_LVS_SIZING, LvsBalancer, LvsBalancerProps, lvsVipUnitName } from '../../lib/balancing/lvs-balancer';
 import { checkKeepalived, checkNftables, checkSystemdUnit, run, withNetns } from '../support/daemons';
-import { resourcesOf, synthJson, testStack } from '../support/synth';
+import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -20,16 +19,7 @@ function fixture(props: Partial<LvsBalancerProps> = {}) {
 }
 
 /** The smallest IServerTier: a ServerCluster and its connections. */
-function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch): IServerTier {
-  const cluster = new ServerCluster(scope, id, { vswitch, count: 2, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
-}
 
-function file(stack: HostingStack, host: string, path: string): string {
-  const f = stack.renderHostFiles().find((x) => x.host === host && x.path === path);
-  if (!f) throw new Error(`no ${path} on ${host}`);
-  return f.content;
-}
 
 function lines(text: string): string[] {
   return text.split('\n').map((l) => l.trim());

@@ -1,8 +1,7 @@
-import { Construct } from 'constructs';
-import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Router, ServerCluster } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, HealthCheck, loadOpenstackProviderSchema, PrivateVSwitch, Router } from '../../lib';
 import { dhcpPoolCidrs } from '../../lib/balancing/http-balancer';
 import { OctaviaBalancer, OctaviaBalancerProps, RECOMMENDED_OCTAVIA_SIZE } from '../../lib/balancing/octavia-balancer';
-import { resourcesOf, synthJson, testStack } from '../support/synth';
+import { resourcesOf, synthJson, testStack, fakeTier } from '../support/synth';
 
 const FLAVOR = '3a4b8c1d-0e2f-4a5b-9c6d-7e8f9a0b1c2d';
 
@@ -16,10 +15,6 @@ function fixture(props: Partial<OctaviaBalancerProps> = {}, frontendCount = 3) {
   return { stack, dmz, access, web, lb };
 }
 
-function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count = 2): IServerTier {
-  const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
-}
 
 const ref = (type: string, path: string, attr: string) => new RegExp(`^\\$\\{${type}\\.${path}_[0-9A-F]+\\.${attr}\\}$`);
 

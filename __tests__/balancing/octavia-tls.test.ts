@@ -1,18 +1,13 @@
-import { Construct } from 'constructs';
-import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, Flavor, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, loadOpenstackProviderSchema, PrivateVSwitch, Secret } from '../../lib';
 import { BalancerKind, CountryEntrances } from '../../lib/balancing/country-entrances';
 import { OctaviaBalancer, OctaviaTlsOptions } from '../../lib/balancing/octavia-balancer';
 import { TLS_INTERMEDIATE_RULE_ID } from '../../lib/policy/rules/tls-intermediate';
 import { intermediateCipherString } from '../../lib/security/tls-policy';
-import { resourcesOf, synthJson, testStack } from '../support/synth';
+import { resourcesOf, synthJson, testStack, fakeTier } from '../support/synth';
 
 const CERT = 'https://key-manager.gra.cloud.ovh.net/v1/secrets/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71';
 const TLS: OctaviaTlsOptions = { certificateContainerRef: CERT, redirectPrefix: 'https://www.example.com' };
 
-function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch): IServerTier {
-  const cluster = new ServerCluster(scope, id, { vswitch, count: 2, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
-}
 
 function fixture(tls: OctaviaTlsOptions | undefined = TLS) {
   const stack = testStack();

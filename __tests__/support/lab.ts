@@ -176,12 +176,7 @@ export function figure(name: string, value: number | string, detail: string): vo
   console.log(`FIGURE ${name}=${value} (${detail})`);
 }
 
-/** The content of a rendered host file of a stack; throws when the stack renders none there. */
-export function hostFile(stack: HostingStack, host: string, path: string): string {
-  const f = stack.renderHostFiles().find((x) => x.host === host && x.path === path);
-  if (!f) throw new Error(`${stack.node.id} renders no ${path} on ${host}`);
-  return f.content;
-}
+export { hostFile } from './synth';
 
 /** The vSwitches of a stack. */
 export function vswitchesOf(stack: HostingStack): PrivateVSwitch[] {

@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
-import { HostingStack } from '../../lib';
+import { Construct } from 'constructs';
+import { Flavor, HostingStack, IServerTier, PrivateVSwitch, ServerCluster } from '../../lib';
 
 /** A fresh stack in a fresh test app. */
 export function testStack(id = 'test'): HostingStack {
@@ -14,4 +15,17 @@ export function synthJson(stack: HostingStack): Record<string, any> {
 /** All resources of one type in synthesized JSON, as a list of configs. */
 export function resourcesOf(json: Record<string, any>, type: string): Record<string, any>[] {
   return Object.values(json.resource?.[type] ?? {});
+}
+
+/** The rendered content of one host file of a stack, as written for review. */
+export function hostFile(stack: HostingStack, host: string, path: string): string {
+  const f = stack.renderHostFiles().find((x) => x.host === host && x.path === path);
+  if (!f) throw new Error(`${stack.node.id} renders no ${path} on ${host}`);
+  return f.content;
+}
+
+/** A minimal tier (a cluster of b3-8 servers) for balancers to target. */
+export function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count = 2): IServerTier {
+  const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
+  return { cluster, connections: cluster.connections };
 }

@@ -61,8 +61,10 @@ describe('renderHaproxyConfig', () => {
   });
 
   test('given an HTTP check, when rendered, then the backend is round-robin, httpchk GET, check inter/fall/rise and per-server maxconn', () => {
-    expect(section(renderHaproxyConfig(model()), 'backend frontends')).toEqual([
+    expect(section(renderHaproxyConfig(model()), 'backend frontends').filter((l) => !l.startsWith('#'))).toEqual([
       'balance roundrobin',
+      'retry-on conn-failure empty-response response-timeout',
+      'http-request disable-l7-retry unless METH_GET',
       'option httpchk GET /healthz',
       'http-check expect status 200',
       'default-server check inter 2000ms fall 3 rise 2',

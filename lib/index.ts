@@ -17,6 +17,7 @@ export * from './stack/hosting-stack';
 export * from './balancing/health-check';
 export * from './core/secret';
 export * from './core/endpoints';
+export * from './core/case-study-figures';
 export * from './validation/provider-schema-check';
 export * from './balancing/keepalived-config';
 export * from './balancing/lvs-balancer';

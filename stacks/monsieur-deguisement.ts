@@ -33,6 +33,7 @@ import {
   MagentoCode,
   MagentoFrontends,
   MiniSite,
+  MONSIEUR_DEGUISEMENT,
   MD_REFERENCE_YEAR,
   MD_TIME_ZONE,
   MysqlReplication,
@@ -57,13 +58,13 @@ import {
 } from '../lib';
 
 /** Up to 4,250 orders a day at peak (case study 5). */
-export const MD_PEAK_ORDERS_PER_DAY = 4250;
+export const MD_PEAK_ORDERS_PER_DAY: number = MONSIEUR_DEGUISEMENT.peakOrdersPerDay;
 /** 240,000 visitors a day in campaigns (case study 5). */
-export const MD_CAMPAIGN_VISITORS_PER_DAY = 240000;
+export const MD_CAMPAIGN_VISITORS_PER_DAY: number = MONSIEUR_DEGUISEMENT.campaignVisitorsPerDay;
 /** Peaks of 1,500 concurrent users per channel (country) (case study 5). */
-export const MD_CONCURRENT_USERS_PER_COUNTRY = 1500;
+export const MD_CONCURRENT_USERS_PER_COUNTRY: number = MONSIEUR_DEGUISEMENT.concurrentUsersPerCountry;
 /** 4,000 concurrent users in total (case study 5). */
-export const MD_CONCURRENT_USERS_TOTAL = 4000;
+export const MD_CONCURRENT_USERS_TOTAL: number = MONSIEUR_DEGUISEMENT.concurrentUsersTotal;
 /** Four countries (case study 5); the document does not name them: Spain (home) and three neighbours. */
 export const MD_COUNTRIES: readonly string[] = ['ES', 'FR', 'PT', 'IT'];
 

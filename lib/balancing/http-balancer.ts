@@ -6,11 +6,12 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { formatIpv4, parseIpv4 } from '../core/ipv4';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck } from './health-check';
+import { MONSIEUR_DEGUISEMENT } from '../core/case-study-figures';
 
 /** Peaks of 1,500 concurrent users per channel (case study 5). */
-export const DEFAULT_CONCURRENT_USERS_PER_COUNTRY = 1500;
+export const DEFAULT_CONCURRENT_USERS_PER_COUNTRY: number = MONSIEUR_DEGUISEMENT.concurrentUsersPerCountry;
 /** 4,000 concurrent users in total (case study 5). */
-export const DEFAULT_CONCURRENT_USERS_TOTAL = 4000;
+export const DEFAULT_CONCURRENT_USERS_TOTAL: number = MONSIEUR_DEGUISEMENT.concurrentUsersTotal;
 
 /**
  * Client connections one concurrent user keeps open to the public entry. Browsers open up to 6

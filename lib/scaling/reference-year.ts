@@ -13,11 +13,12 @@
  * minute holds V / 60 users (before noise).
  */
 import { DemandTrace, TraceResolutionMinutes, TRACE_RESOLUTIONS } from './demand-trace';
+import { MONSIEUR_DEGUISEMENT } from '../core/case-study-figures';
 
 /** 240,000 visitors a day in campaigns (case study 5): the busiest day of the reference year. */
-export const MD_REFERENCE_PEAK_VISITORS_PER_DAY = 240000;
+export const MD_REFERENCE_PEAK_VISITORS_PER_DAY: number = MONSIEUR_DEGUISEMENT.campaignVisitorsPerDay;
 /** 4,000 concurrent users in total at the peak (case study 5): the busiest minute of the reference year. */
-export const MD_REFERENCE_PEAK_CONCURRENT_USERS = 4000;
+export const MD_REFERENCE_PEAK_CONCURRENT_USERS: number = MONSIEUR_DEGUISEMENT.concurrentUsersTotal;
 /** Average visit length in minutes (assumption: a costume shop visit browses several product pages). */
 export const MD_SESSION_MINUTES = 12;
 /** Arrivals at the evening peak over the day's mean arrivals (assumption: 240,000/day x 2 x 12 min / 1,440 = 4,000). */

@@ -10,6 +10,7 @@ export * from './compute/flavor';
 export * from './compute/machine-image';
 export * from './compute/key-pair';
 export * from './compute/cloud-config';
+export * from './compute/nic-resolution';
 export * from './compute/server-cluster';
 export * from './config/template';
 export * from './config/xml';

@@ -158,7 +158,8 @@ describe.each([BalancerKind.OCTAVIA, BalancerKind.KEEPALIVED_HAPROXY])('CountryE
   test('given the stack, when every config file is sent to its real checker, then all pass', () => {
     const { stack } = build();
     const files = stack.renderHostFiles().filter((f) => f.syntax !== undefined);
-    if (kind === BalancerKind.KEEPALIVED_HAPROXY) expect(files.length).toBe(4 * 2 * 4);
+    // Per node: nftables, haproxy, keepalived, sysctl, and the NIC script and its unit.
+    if (kind === BalancerKind.KEEPALIVED_HAPROXY) expect(files.length).toBe(4 * 2 * 6);
     else expect(files).toEqual([]);
     for (const f of files) {
       const r = checkHostFile(f)!;

@@ -5,7 +5,7 @@ import {
 import { LoadShedding, MAGENTO1_ORDERING_PATHS, MAGENTO1_SESSION_COOKIE, MiniSite } from '../../lib/balancing/load-shedding';
 import { intermediateCiphersuiteString, intermediateCipherString, tlsIntermediateProblems } from '../../lib/security/tls-policy';
 import { StaticContentServer } from '../../lib/web/static-content-server';
-import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalived, checkNftables } from '../support/daemons';
+import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalivedAsOnServer, checkNftables } from '../support/daemons';
 import { checkSysctl } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
 
@@ -169,17 +169,17 @@ describe('HaproxyBalancer: node configs', () => {
     const two = file(stack, 'lb-2', '/etc/keepalived/keepalived.conf');
     expect(lines(one)).toEqual(expect.arrayContaining([
       'script_user root', 'enable_script_security', `vrrp_script ${HAPROXY_TRACK_SCRIPT} {`, 'script "/usr/bin/killall -0 haproxy"',
-      'track_script {', HAPROXY_TRACK_SCRIPT, `unicast_src_ip ${a}`, b, 'priority 150', 'nopreempt', `${lb.vipAddress}/32 dev eth0`,
+      'track_script {', HAPROXY_TRACK_SCRIPT, `unicast_src_ip ${a}`, b, 'priority 150', 'nopreempt', `${lb.vipAddress}/32 dev $NIC`, 'interface $NIC', 'include /run/hosting-stacks/keepalived-nic.conf',
     ]));
     expect(lines(two)).toEqual(expect.arrayContaining([`unicast_src_ip ${b}`, a, 'priority 100']));
     expect(one).not.toMatch(/virtual_server|IPVS/);
   });
 
-  test('given both keepalived configs, when checked by keepalived -t in a namespace with eth0, then both pass', () => {
+  test('given both keepalived configs, when checked by keepalived -t with $NIC defined as ens3, then both pass', () => {
     const { stack, lb, web } = fixture();
     lb.addTarget(web, { port: 80 });
     for (const host of ['lb-1', 'lb-2']) {
-      const r = checkKeepalived(file(stack, host, '/etc/keepalived/keepalived.conf'), ['eth0']);
+      const r = checkKeepalivedAsOnServer(file(stack, host, '/etc/keepalived/keepalived.conf'));
       expect(r.output).toBe('');
       expect(r.ok).toBe(true);
     }
@@ -214,12 +214,15 @@ describe('HaproxyBalancer: node configs', () => {
     lb.addTarget(web, { port: 80 });
     for (const host of lb.nodes.instances) {
       expect(host.cloudConfig.packages).toEqual(['haproxy', 'keepalived', 'nftables', 'psmisc']);
-      expect(host.cloudConfig.services).toEqual(['nftables', 'haproxy', 'keepalived']);
+      expect(host.cloudConfig.services).toEqual(['hosting-stacks-nic.service', 'nftables', 'haproxy', 'keepalived']);
       expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([
         ['/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY],
         ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
         ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
         ['/etc/sysctl.d/60-haproxy-nonlocal-bind.conf', ConfigSyntax.SYSCTL],
+        ['/etc/systemd/system/hosting-stacks-nic.service', ConfigSyntax.SYSTEMD_UNIT],
+        ['/etc/systemd/system/keepalived.service.d/hosting-stacks-nic.conf', undefined],
+        ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
       ]);
       expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- --system/);
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, Port, PrivateVSwitch, Router, ServerCluster } from '../../lib';
 import { LvsForwarding, LvsScheduler } from '../../lib/balancing/keepalived-config';
 import { DEFAULT_LVS_SIZING, LvsBalancer, LvsBalancerProps, lvsVipUnitName } from '../../lib/balancing/lvs-balancer';
-import { checkKeepalived, checkNftables, checkSystemdUnit, run, withNetns } from '../support/daemons';
+import { checkKeepalived, checkKeepalivedAsOnServer, checkNftables, checkSystemdUnit, run, withNetns } from '../support/daemons';
 import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
@@ -54,11 +54,11 @@ function startUnitIn(ns: string, unit: string): void {
 }
 
 describe('LvsBalancer: props and defaults', () => {
-  test('given only vswitch and adminCidr, when created, then defaults are DR, wlc, eth0, a derived router id and advert 1 s', () => {
+  test('given only vswitch and adminCidr, when created, then defaults are DR, wlc, the interface found at boot, a derived router id and advert 1 s', () => {
     const { lb } = fixture();
     expect(lb.forwarding).toBe(LvsForwarding.DIRECT_ROUTING);
     expect(lb.scheduler).toBe(LvsScheduler.WEIGHTED_LEAST_CONNECTION);
-    expect(lb.interfaceName).toBe('eth0');
+    expect(lb.interfaceName).toBeUndefined();
     expect(lb.advertIntervalSeconds).toBe(1);
     expect(lb.vipAddress).toBe('10.0.1.4');
     // 10.0.1.4 = 167772420; 167772420 mod 255 = 15; + 1
@@ -221,18 +221,18 @@ describe('LvsBalancer: director configs', () => {
     const [a, b] = lb.nodes.addresses;
     const one = lines(file(stack, 'lb-1', '/etc/keepalived/keepalived.conf'));
     const two = lines(file(stack, 'lb-2', '/etc/keepalived/keepalived.conf'));
-    expect(one).toEqual(expect.arrayContaining([`unicast_src_ip ${a}`, b, 'priority 150', 'state BACKUP', 'nopreempt', 'virtual_router_id 16', '10.0.1.4/32 dev eth0']));
+    expect(one).toEqual(expect.arrayContaining([`unicast_src_ip ${a}`, b, 'priority 150', 'state BACKUP', 'nopreempt', 'virtual_router_id 16', 'include /run/hosting-stacks/keepalived-nic.conf', 'interface $NIC', '10.0.1.4/32 dev $NIC']));
     expect(two).toEqual(expect.arrayContaining([`unicast_src_ip ${b}`, a, 'priority 100', 'state BACKUP', 'nopreempt', 'virtual_router_id 16']));
     expect(one).toEqual(expect.arrayContaining(['virtual_server 10.0.1.4 80 {', 'lvs_method DR', 'lvs_sched wlc', 'delay_loop 5', 'path /health', 'status_code 200', 'connect_timeout 1', 'retry 2', 'delay_before_retry 5']));
     for (const address of web.cluster.addresses) expect(one).toContain(`real_server ${address} 80 {`);
   });
 
-  test('given both nodes configs, when checked by keepalived -t with eth0, then both pass', () => {
+  test('given both nodes configs, when checked by keepalived -t with $NIC defined as ens3, then both pass', () => {
     const { stack, lb, web } = fixture();
     lb.addTarget(web, { port: 80, healthCheck: HealthCheck.http() });
     lb.addTarget(web, { port: 443 });
     for (const host of ['lb-1', 'lb-2']) {
-      const r = checkKeepalived(file(stack, host, '/etc/keepalived/keepalived.conf'), ['eth0']);
+      const r = checkKeepalivedAsOnServer(file(stack, host, '/etc/keepalived/keepalived.conf'));
       expect(r.output).toBe('');
       expect(r.ok).toBe(true);
     }
@@ -276,8 +276,14 @@ describe('LvsBalancer: director configs', () => {
     lb.addTarget(web, { port: 80 });
     for (const host of lb.nodes.instances) {
       expect(host.cloudConfig.packages).toEqual(expect.arrayContaining(['ipvsadm', 'keepalived', 'nftables']));
-      expect(host.cloudConfig.services).toEqual(['nftables', 'keepalived']);
-      expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED], ['/etc/nftables.conf', ConfigSyntax.NFTABLES]]);
+      expect(host.cloudConfig.services).toEqual(['hosting-stacks-nic.service', 'nftables', 'keepalived']);
+      expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([
+        ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
+        ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
+        ['/etc/systemd/system/hosting-stacks-nic.service', ConfigSyntax.SYSTEMD_UNIT],
+        ['/etc/systemd/system/keepalived.service.d/hosting-stacks-nic.conf', undefined],
+        ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
+      ]);
     }
   });
 });
@@ -332,7 +338,7 @@ describe('LvsBalancer: NAT', () => {
     lb.addTarget(web, { port: 80 });
     const [a, b] = web.cluster.addresses;
     expect(lines(file(stack, 'lb-1', '/etc/sysctl.d/60-lvs-director.conf'))).toEqual(expect.arrayContaining([
-      'net.ipv4.ip_forward = 1', 'net.ipv4.conf.all.send_redirects = 0', 'net.ipv4.conf.eth0.send_redirects = 0',
+      'net.ipv4.ip_forward = 1', 'net.ipv4.conf.all.send_redirects = 0', 'net.ipv4.conf.*.send_redirects = 0',
     ]));
     const ruleset = file(stack, 'lb-2', '/etc/nftables.conf');
     expect(lines(ruleset)).toEqual(expect.arrayContaining([
@@ -341,7 +347,7 @@ describe('LvsBalancer: NAT', () => {
     ]));
     expect(checkNftables(ruleset).ok).toBe(true);
     expect(lines(file(stack, 'lb-1', '/etc/keepalived/keepalived.conf'))).toContain('lvs_method NAT');
-    expect(checkKeepalived(file(stack, 'lb-1', '/etc/keepalived/keepalived.conf')).ok).toBe(true);
+    expect(checkKeepalivedAsOnServer(file(stack, 'lb-1', '/etc/keepalived/keepalived.conf')).ok).toBe(true);
     // NAT real servers keep no VIP: they never send from it.
     expect(web.cluster.instances[0].port.allowedAddressPairs).toEqual([]);
   });
@@ -353,15 +359,15 @@ describe('LvsBalancer: NAT', () => {
     expect(stack.renderHostFiles().filter((f) => f.host === 'lb-1').map((f) => f.path)).not.toContain('/etc/sysctl.d/60-lvs-director.conf');
   });
 
-  test('given the NAT director sysctls, when applied in a namespace with eth0, then every key exists', () => {
+  test('given the NAT director sysctls, when applied in a namespace whose NIC is ens3, then every key exists and ens3 sends no redirects', () => {
     const { stack, lb, web } = fixture({ forwarding: LvsForwarding.NAT });
     lb.addTarget(web, { port: 80 });
     const content = file(stack, 'lb-1', '/etc/sysctl.d/60-lvs-director.conf');
-    withNetns(['eth0'], (ns) => {
+    withNetns(['ens3'], (ns) => {
       const r = applySysctlIn(ns, content);
       expect(r.output).not.toMatch(/cannot stat|Invalid/);
       expect(r.ok).toBe(true);
-      expect(run(['ip', 'netns', 'exec', ns, 'sysctl', '-n', 'net.ipv4.conf.eth0.send_redirects']).output.trim()).toBe('0');
+      expect(run(['ip', 'netns', 'exec', ns, 'sysctl', '-n', 'net.ipv4.conf.ens3.send_redirects']).output.trim()).toBe('0');
     });
   });
 

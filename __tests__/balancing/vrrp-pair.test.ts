@@ -3,7 +3,7 @@ import { HaproxyBalancer } from '../../lib/balancing/haproxy-balancer';
 import { renderKeepalivedConfig, VrrpState } from '../../lib/balancing/keepalived-config';
 import { LvsBalancer } from '../../lib/balancing/lvs-balancer';
 import { DEFAULT_VRRP_SIZING, VrrpPair, VrrpPairProps } from '../../lib/balancing/vrrp-pair';
-import { checkKeepalived } from '../support/daemons';
+import { checkKeepalivedAsOnServer } from '../support/daemons';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
@@ -24,7 +24,7 @@ describe('VrrpPair', () => {
     const { stack, pair } = fixture();
     expect(pair.nodes.instances.map((i) => i.hostname)).toEqual(['pair-1', 'pair-2']);
     expect(pair.nodes.flavor.sizing).toEqual(DEFAULT_VRRP_SIZING);
-    expect([pair.vipAddress, pair.virtualRouterId, pair.interfaceName, pair.advertIntervalSeconds, pair.role]).toEqual(['10.0.1.4', 16, 'eth0', 1, 'VRRP nodes']);
+    expect([pair.vipAddress, pair.virtualRouterId, pair.interfaceName, pair.advertIntervalSeconds, pair.role]).toEqual(['10.0.1.4', 16, undefined, 1, 'VRRP nodes']);
     for (const host of pair.nodes.instances) expect(host.port.allowedAddressPairs).toEqual(['10.0.1.4']);
     const json = synthJson(stack);
     expect(resourcesOf(json, 'openstack_compute_servergroup_v2')[0].policies).toEqual(['anti-affinity']);
@@ -49,7 +49,7 @@ describe('VrrpPair', () => {
     const { pair } = fixture();
     const [a, b] = pair.nodes.addresses;
     expect(pair.vrrpInstanceModel(1, ['chk_proxy'])).toEqual({
-      name: 'VI_16', interface: 'eth0', state: VrrpState.BACKUP, priority: 100, virtualRouterId: 16, advertIntervalSeconds: 1,
+      name: 'VI_16', interface: '$NIC', state: VrrpState.BACKUP, priority: 100, virtualRouterId: 16, advertIntervalSeconds: 1,
       unicastSrcIp: b, unicastPeers: [a], nopreempt: true, virtualIpAddresses: ['10.0.1.4/32'], trackScripts: ['chk_proxy'],
     });
     expect(pair.vrrpInstanceModel(0).trackScripts).toEqual([]);
@@ -72,6 +72,7 @@ describe('renderKeepalivedConfig with a tracked script', () => {
   const { pair } = fixture();
   const config = renderKeepalivedConfig({
     routerId: 'pair-1',
+    includes: pair.keepalivedIncludes,
     vrrpInstance: pair.vrrpInstanceModel(0, ['chk_haproxy']),
     vrrpScripts: [{ name: 'chk_haproxy', script: '/usr/bin/killall -0 haproxy', intervalSeconds: 2, timeoutSeconds: 1, fall: 2, rise: 3 }],
     virtualServers: [],
@@ -86,18 +87,18 @@ describe('renderKeepalivedConfig with a tracked script', () => {
   });
 
   test('given the config, when checked by keepalived -t, then it passes', () => {
-    const r = checkKeepalived(config, ['eth0']);
+    const r = checkKeepalivedAsOnServer(config);
     expect(r.output).toBe('');
     expect(r.ok).toBe(true);
   });
 
   test('given a script whose program does not exist, when checked by keepalived -t, then it fails', () => {
-    expect(checkKeepalived(config.replace('/usr/bin/killall', '/usr/bin/no-such-program'), ['eth0']).ok).toBe(false);
+    expect(checkKeepalivedAsOnServer(config.replace('/usr/bin/killall', '/usr/bin/no-such-program')).ok).toBe(false);
   });
 
   test('given no script, when rendered, then no script security, script or track_script appears', () => {
-    const plain = renderKeepalivedConfig({ routerId: 'pair-1', vrrpInstance: pair.vrrpInstanceModel(0), virtualServers: [] });
+    const plain = renderKeepalivedConfig({ routerId: 'pair-1', includes: pair.keepalivedIncludes, vrrpInstance: pair.vrrpInstanceModel(0), virtualServers: [] });
     expect(plain).not.toMatch(/script/);
-    expect(checkKeepalived(plain, ['eth0']).ok).toBe(true);
+    expect(checkKeepalivedAsOnServer(plain).ok).toBe(true);
   });
 });

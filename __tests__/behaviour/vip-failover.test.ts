@@ -1,8 +1,9 @@
 /**
  * VIP failover with the real keepalived, from the stacks' rendered configs: each balancer node is a
- * lab host (network, PID and mount namespaces) with its planned address on the interface its
- * keepalived.conf names, its rendered nftables ruleset loaded and the rendered keepalived.conf at
- * /etc/keepalived/keepalived.conf. keepalived runs the VRRP half only (`-P`): this kernel has no
+ * lab host (network, PID and mount namespaces) with its planned address on `ens3` (OVHcloud's
+ * Debian 12 name), its rendered nftables ruleset loaded, the rendered keepalived.conf at
+ * /etc/keepalived/keepalived.conf and `$NIC` defined by the rendered boot script that finds the
+ * interface from the address. keepalived runs the VRRP half only (`-P`): this kernel has no
  * IPVS, and the virtual_server blocks of the LVS directors are not what is proven here.
  *
  * What the rendered config promises, read from it: a backup takes the VIP over when it has heard no
@@ -12,7 +13,7 @@
  * The measured takeover must stay within it plus TAKEOVER_MARGIN_MS.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer } from '../../lib';
+import { BalancerKind, HaproxyBalancer, HostingStack, NIC_SCRIPT_PATH } from '../../lib';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, hostFile, Lab, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, useLab, vswitchesOf } from '../support/lab';
@@ -84,6 +85,18 @@ interface Node {
   haproxy?: LabProcess;
 }
 
+/**
+ * What the node does at boot before keepalived starts: the rendered hosting-stacks-nic script finds
+ * the interface that carries the node's address and defines `$NIC` for keepalived.conf. Returns the
+ * VRRP settings with the interface it found.
+ */
+function resolveNic(lab: Lab, host: LabHost, stack: HostingStack, name: string, vrrp: VrrpInstanceConfig): VrrpInstanceConfig {
+  const r = lab.exec(host, ['sh', host.stage('hosting-stacks-nic', hostFile(stack, name, NIC_SCRIPT_PATH))]);
+  const nic = / is on (\S+)/.exec(r.stdout)?.[1];
+  if (!r.ok || !nic) throw new Error(`hosting-stacks-nic on ${name}: ${r.output}`);
+  return { ...vrrp, interfaceName: nic };
+}
+
 async function startKeepalived(lab: Lab, node: Node): Promise<void> {
   // -P: VRRP only (no IPVS here); -n -l: a foreground child of the test logging to its output.
   node.keepalived = await lab.spawn(node.host, ['keepalived', '-P', '-n', '-l', '-D', '-f', '/etc/keepalived/keepalived.conf'], {
@@ -132,9 +145,9 @@ describe('POPGOM: the LVS directors keep the VIP (keepalived VRRP, rendered conf
 
   beforeAll(async () => {
     for (const name of names) {
-      const vrrp = parseVrrp(hostFile(stack, name, '/etc/keepalived/keepalived.conf'));
-      const host = await lab.addHost(name, plannedHost(stack, name, { interfaceName: vrrp.interfaceName, privateDirs: ['/etc/keepalived'] }));
+      const host = await lab.addHost(name, plannedHost(stack, name, { privateDirs: ['/etc/keepalived'] }));
       host.writeFile('/etc/keepalived/keepalived.conf', hostFile(stack, name, '/etc/keepalived/keepalived.conf'));
+      const vrrp = resolveNic(lab, host, stack, name, parseVrrp(hostFile(stack, name, '/etc/keepalived/keepalived.conf')));
       // The rendered firewall, loaded first: VRRP between the directors must pass it.
       const nft = lab.exec(host, ['nft', '-f', host.stage('nftables.conf', hostFile(stack, name, '/etc/nftables.conf'))]);
       if (!nft.ok) throw new Error(`nft -f on ${name}: ${nft.output}`);
@@ -189,7 +202,7 @@ describe('POPGOM: the LVS directors keep the VIP (keepalived VRRP, rendered conf
       const withoutVrrp = ruleset.split('\n').filter((l) => !/ip protocol vrrp accept/.test(l)).join('\n');
       expect(withoutVrrp).not.toBe(ruleset);
       expect(lab.exec(host, ['nft', '-f', host.stage('nftables.conf', withoutVrrp)]).ok).toBe(true);
-      pair.push({ name, host, vrrp: parseVrrp(conf) });
+      pair.push({ name, host, vrrp: resolveNic(lab, host, stack, name, parseVrrp(conf)) });
     }
 
     // When
@@ -220,9 +233,9 @@ describe('Monsieur Déguisement (keepalived+haproxy): a country entrance keeps i
     for (const instance of balancer.nodes.instances) {
       const name = instance.hostname;
       const conf = hostFile(stack, name, '/etc/keepalived/keepalived.conf');
-      const vrrp = parseVrrp(conf);
-      const host = await lab.addHost(name, plannedHost(stack, name, { interfaceName: vrrp.interfaceName, privateDirs: ['/etc/keepalived', '/etc/haproxy', '/etc/sysctl.d'] }));
+      const host = await lab.addHost(name, plannedHost(stack, name, { privateDirs: ['/etc/keepalived', '/etc/haproxy', '/etc/sysctl.d'] }));
       host.writeFile('/etc/keepalived/keepalived.conf', conf);
+      const vrrp = resolveNic(lab, host, stack, name, parseVrrp(conf));
       host.writeFile('/etc/haproxy/haproxy.cfg', hostFile(stack, name, '/etc/haproxy/haproxy.cfg'));
       host.writeFile('/etc/sysctl.d/60-haproxy-nonlocal-bind.conf', hostFile(stack, name, '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf'));
       // What systemd does at boot (systemd-sysctl) and for haproxy.service (RuntimeDirectory=haproxy).

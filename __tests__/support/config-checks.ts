@@ -3,7 +3,7 @@
  * `daemon` tag and path. A tagged file with no known check fails: every daemon config is checked.
  */
 import { basename } from 'node:path';
-import { ConfigSyntax, RenderedHostFile } from '../../lib';
+import { ConfigSyntax, KEEPALIVED_NIC_INCLUDE, RenderedHostFile } from '../../lib';
 import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
 import { checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
@@ -88,8 +88,10 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
       // A DocumentRoot must exist for apache2 -t; on the host the package or cloud-init creates it.
       return checkApache(content.replace(/^DefaultRuntimeDir\s+.*$/m, 'DefaultRuntimeDir "@SCRATCH@"').replace(/^DocumentRoot\s+.*$/m, 'DocumentRoot "@SCRATCH@/document-root"'), { 'document-root/.keep': '' });
     case ConfigSyntax.KEEPALIVED: {
-      const iface = /^\s*interface\s+(\S+)/m.exec(content)?.[1] ?? 'eth0';
-      return checkKeepalived(content, [iface]);
+      // `interface $NIC` is defined at boot by the include the NIC unit writes; the check gives it ens3,
+      // the name on OVHcloud's Debian 12 image.
+      if (content.includes(`include ${KEEPALIVED_NIC_INCLUDE}`)) return checkKeepalived(content, ['ens3'], { [KEEPALIVED_NIC_INCLUDE]: '$NIC=ens3\n' });
+      return checkKeepalived(content, [/^\s*interface\s+(\S+)/m.exec(content)?.[1] ?? 'ens3']);
     }
     case ConfigSyntax.NFTABLES:
       return checkNftables(content);

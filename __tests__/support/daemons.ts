@@ -99,16 +99,31 @@ export function withNetns<T>(interfaces: string[], fn: (ns: string) => T): T {
   }
 }
 
-/** `keepalived -t -f` inside a namespace that has the named interfaces. */
-export function checkKeepalived(config: string, interfaces: string[] = ['eth0']): CheckResult {
+/**
+ * `keepalived -t -f` inside a namespace that has the named interfaces. `includes` maps a path the
+ * config includes (a file written at boot on the server) to the content it has there.
+ */
+export function checkKeepalived(config: string, interfaces: string[] = ['ens3'], includes: Record<string, string> = {}): CheckResult {
   requireBinary('keepalived');
   const s = scratch('keepalived');
   try {
+    Object.entries(includes).forEach(([path, content], i) => {
+      config = config.split(`include ${path}\n`).join(`include ${s.write(`include-${i}.conf`, content)}\n`);
+    });
     const file = s.write('keepalived.conf', config);
     return withNetns(interfaces, (ns) => run(['ip', 'netns', 'exec', ns, 'keepalived', '-t', '-f', file]));
   } finally {
     s.cleanup();
   }
+}
+
+/**
+ * `keepalived -t` on a config as the server runs it: where it includes the boot-time definition of
+ * `$NIC` (hosting-stacks-nic), that include defines `$NIC` as `nic` and the namespace has that interface.
+ */
+export function checkKeepalivedAsOnServer(config: string, nic = 'ens3'): CheckResult {
+  const include = '/run/hosting-stacks/keepalived-nic.conf';
+  return config.includes(`include ${include}`) ? checkKeepalived(config, [nic], { [include]: `$NIC=${nic}\n` }) : checkKeepalived(config, [nic]);
 }
 
 /**

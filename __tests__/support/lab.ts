@@ -197,7 +197,7 @@ export function plannedHost(stack: HostingStack, hostname: string, extra: { read
   if (!instance) throw new Error(`${stack.node.id} plans no host ${hostname}`);
   const vswitch = instance.cluster.vswitch;
   return {
-    interfaces: [{ name: extra.interfaceName ?? 'eth0', segment: vswitch.cidr, addresses: [`${instance.address}/${prefixOf(vswitch.cidr)}`] }],
+    interfaces: [{ name: extra.interfaceName ?? 'ens3', segment: vswitch.cidr, addresses: [`${instance.address}/${prefixOf(vswitch.cidr)}`] }],
     gateway: vswitch.gatewayIp,
     privateDirs: extra.privateDirs,
   };

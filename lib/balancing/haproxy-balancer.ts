@@ -96,7 +96,7 @@ export interface HaproxyBalancerProps {
   readonly vipAddress?: string;
   /** Public network of the floating IP; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
-  /** The nodes' network interface name. @default 'eth0' */
+  /** Pin the nodes' network interface name (`ens3`). @default - found at boot from each node's fixed address */
   readonly interfaceName?: string;
   /** Host name prefix of the nodes. @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
@@ -262,7 +262,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   /** The keepalived model of node `index`: the VRRP instance tracking `chk_haproxy`, no IPVS. */
   public keepalivedModel(index: number): KeepalivedConfigModel {
     const vrrpInstance = this.vrrpInstanceModel(index, [HAPROXY_TRACK_SCRIPT]);
-    return { routerId: this.nodes.instances[index].hostname, vrrpInstance, vrrpScripts: [HAPROXY_VRRP_SCRIPT], virtualServers: [] };
+    return { routerId: this.nodes.instances[index].hostname, includes: this.keepalivedIncludes, vrrpInstance, vrrpScripts: [HAPROXY_VRRP_SCRIPT], virtualServers: [] };
   }
 
   private resolveTls(options: HaproxyTlsOptions): HaproxyTls {

@@ -124,6 +124,8 @@ export interface KeepalivedConfigModel {
   readonly vrrpInstance: KeepalivedVrrpInstanceModel;
   /** The IPVS virtual servers. */
   readonly virtualServers: readonly KeepalivedVirtualServerModel[];
+  /** Files included first (e.g. the boot-time definition of `$NIC`). @default - none */
+  readonly includes?: readonly string[];
   /** Health scripts of this node (`vrrp_script`); they run as root with `enable_script_security`. @default - none */
   readonly vrrpScripts?: readonly KeepalivedVrrpScriptModel[];
 }
@@ -133,6 +135,7 @@ export function renderKeepalivedConfig(model: KeepalivedConfigModel): string {
   return renderTemplate('keepalived.conf.hbs', {
     ...model,
     vrrpScripts: model.vrrpScripts ?? [],
+    includes: model.includes ?? [],
     vrrpInstance: { ...model.vrrpInstance, trackScripts: model.vrrpInstance.trackScripts ?? [] },
   });
 }

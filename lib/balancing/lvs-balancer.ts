@@ -55,7 +55,7 @@ export interface LvsBalancerProps {
   readonly vipAddress?: string;
   /** Public network the floating IP comes from; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
-  /** Name of the directors' network interface (`ens3` on some images). @default DEFAULT_LVS_INTERFACE ('eth0') */
+  /** Pin the name of the directors' network interface (`ens3`). @default - found at boot from each director's fixed address */
   readonly interfaceName?: string;
   /** Host name prefix of the directors (`<prefix>-1`, `<prefix>-2`). @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
@@ -207,6 +207,7 @@ export class LvsBalancer extends VrrpPair {
     const vrrpInstance = this.vrrpInstanceModel(index);
     return {
       routerId: this.nodes.instances[index].hostname,
+      includes: this.keepalivedIncludes,
       vrrpInstance,
       virtualServers: this.virtualServices.map((s) => this.virtualServerModel(s)),
     };
@@ -267,7 +268,8 @@ export class LvsBalancer extends VrrpPair {
             { key: 'net.ipv4.ip_forward', value: '1' },
             { key: 'net.ipv4.conf.all.send_redirects', value: '0' },
             { key: 'net.ipv4.conf.default.send_redirects', value: '0' },
-            { key: `net.ipv4.conf.${this.interfaceName}.send_redirects`, value: '0' },
+            // Every interface, whatever its name (sysctl.d globs; udev applies them to interfaces that appear later).
+            { key: 'net.ipv4.conf.*.send_redirects', value: '0' },
           ],
         }),
       });

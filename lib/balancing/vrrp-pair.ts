@@ -12,6 +12,7 @@ import { ExternalNetwork } from '../network/external-network';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { KeepalivedVrrpInstanceModel, VrrpState } from './keepalived-config';
 import { kebabCase } from '../core/naming';
+import { KEEPALIVED_NIC_INCLUDE, KEEPALIVED_NIC_VARIABLE, resolveNicAtBoot } from '../compute/nic-resolution';
 
 /** Two nodes share one VIP by VRRP: one holds it, the other takes over. */
 export const VRRP_NODE_COUNT = 2;
@@ -27,8 +28,12 @@ export const VRRP_PREFERRED_PRIORITY = 150;
 /** VRRP priority of the second node. */
 export const VRRP_STANDBY_PRIORITY = 100;
 
-/** Interface name of Debian 12 cloud images on OpenStack (virtio-net). */
-export const DEFAULT_VRRP_INTERFACE = 'eth0';
+/**
+ * keepalived's name for the nodes' interface when none is pinned: `$NIC`, defined at boot by
+ * `/run/hosting-stacks/keepalived-nic.conf` from the interface that carries the node's fixed
+ * address (OVHcloud's Debian 12 image names it `ens3`, other images `eth0`).
+ */
+export const DEFAULT_VRRP_INTERFACE = KEEPALIVED_NIC_VARIABLE;
 
 /** VRRPv3 adverts are counted in hundredths of a second on 12 bits (RFC 5798 §5.2.7). */
 const MAX_ADVERT_CENTISECONDS = 4095;
@@ -49,7 +54,7 @@ export interface VrrpPairProps {
   readonly vipAddress?: string;
   /** Public network the floating IP comes from; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
-  /** Name of the nodes' network interface (`ens3` on some images). @default DEFAULT_VRRP_INTERFACE ('eth0') */
+  /** Pin the name of the nodes' network interface (`ens3`). @default - found at boot from each node's fixed address */
   readonly interfaceName?: string;
   /** Host name prefix of the nodes (`<prefix>-1`, `<prefix>-2`). @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
@@ -94,8 +99,8 @@ export class VrrpPair extends Construct implements IConnectable {
   public readonly virtualRouterId: number;
   /** Seconds between VRRP adverts. */
   public readonly advertIntervalSeconds: number;
-  /** The nodes' interface name. */
-  public readonly interfaceName: string;
+  /** The nodes' interface name when pinned; undefined when each node finds it at boot from its address. */
+  public readonly interfaceName?: string;
   /** The network SSH is allowed from. */
   public readonly adminCidr: string;
   /** The external network of the floating IP. */
@@ -110,8 +115,8 @@ export class VrrpPair extends Construct implements IConnectable {
     this.vswitch = props.vswitch;
     this.role = props.role ?? 'VRRP nodes';
     this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
-    this.interfaceName = props.interfaceName ?? DEFAULT_VRRP_INTERFACE;
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
+    this.interfaceName = props.interfaceName;
+    if (this.interfaceName !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
       throw new HostingStacksError(this, 'interfaceName', this.interfaceName, 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores');
     }
 
@@ -155,7 +160,11 @@ export class VrrpPair extends Construct implements IConnectable {
     }
     PAIRS.set(this.vswitch, [...siblings, this]);
 
-    for (const host of this.nodes.instances) host.port.addAllowedAddressPair(this.vipAddress);
+    for (const host of this.nodes.instances) {
+      host.port.addAllowedAddressPair(this.vipAddress);
+      // keepalived names the interface; unless pinned, each node finds it at boot from its address.
+      if (this.interfaceName === undefined) resolveNicAtBoot(host.cloudConfig, host.address, ['keepalived.service']);
+    }
 
     this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
       pool: this.externalNetwork.name,
@@ -168,6 +177,11 @@ export class VrrpPair extends Construct implements IConnectable {
     this.connections.allowFrom(Peer.ipv4(this.adminCidr), Port.tcp(22), 'SSH from the admin network');
   }
 
+  /** Files keepalived.conf includes: the boot-time definition of `$NIC` unless the interface is pinned. */
+  public get keepalivedIncludes(): string[] {
+    return this.interfaceName === undefined ? [KEEPALIVED_NIC_INCLUDE] : [];
+  }
+
   /**
    * The `vrrp_instance` of node `index` (0 or 1): unicast to the other node, BACKUP with
    * `nopreempt`, priority 150 for the first node and 100 for the second, the VIP as a /32.
@@ -178,7 +192,7 @@ export class VrrpPair extends Construct implements IConnectable {
     if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${VRRP_NODE_COUNT - 1}`);
     return {
       name: `VI_${this.virtualRouterId}`,
-      interface: this.interfaceName,
+      interface: this.interfaceName ?? DEFAULT_VRRP_INTERFACE,
       state: VrrpState.BACKUP,
       priority: index === 0 ? VRRP_PREFERRED_PRIORITY : VRRP_STANDBY_PRIORITY,
       virtualRouterId: this.virtualRouterId,

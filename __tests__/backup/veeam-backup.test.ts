@@ -94,17 +94,21 @@ describe('VeeamBackup', () => {
     expect(web.backupPolicies).toEqual(['test/Backup/vital']);
   });
 
+  test.each([['GRA11', 'SBG'], ['SBG7', 'GRA'], ['GRA9', 'SBG'], ['DE1', 'GRA']])('given servers in %s and no offsiteRegion, then the off-site copy goes to object storage region %s', (region, offsite) => {
+    expect(setup({ region }).backup.offsiteRegion).toBe(offsite);
+  });
+
   test('without off-site copies there is no container; with them, one in the off-site region that destroy does not empty', () => {
     const a = setup();
     policy(a.backup, [a.db]);
     expect(a.backup.container).toBeUndefined();
     expect(resourcesOf(JSON.parse(Testing.synth(a.stack)), 'openstack_objectstorage_container_v1')).toEqual([]);
-    const b = setup({ offsiteRegion: 'SBG5' });
+    const b = setup({ offsiteRegion: 'SBG' });
     policy(b.backup, [b.db], { offsiteCopy: true });
     expect(resourcesOf(JSON.parse(Testing.synth(b.stack)), 'openstack_objectstorage_container_v1')).toEqual([
-      { name: 'test-backup-offsite', region: 'SBG5', versioning: false, force_destroy: false, metadata: { 'hosting-stacks-path': 'test/Backup' } },
+      { name: 'test-backup-offsite', region: 'SBG', versioning: false, force_destroy: false, metadata: { 'hosting-stacks-path': 'test/Backup' } },
     ]);
-    expect(runnerFile(b.stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain("export OFFSITE_REGION='SBG5'");
+    expect(runnerFile(b.stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain("export OFFSITE_REGION='SBG'");
   });
 
   test('the runner takes no inbound traffic unless an admin peer is given, then SSH from it only', () => {
@@ -135,7 +139,7 @@ describe('VeeamBackup', () => {
   });
 
   test('a stack with the backup conforms to the provider schema, has only valid Terraform templates and passes validation', () => {
-    const { stack, backup, db, web } = setup({ offsiteRegion: 'SBG5', adminPeer: Peer.ipv4('198.51.100.0/24') });
+    const { stack, backup, db, web } = setup({ offsiteRegion: 'SBG', adminPeer: Peer.ipv4('198.51.100.0/24') });
     policy(backup, [db], { volumeBackups: true, offsiteCopy: true, rpoHours: 36 });
     backup.addPolicy('hourly', { servers: [web], schedule: BackupSchedule.everyHours(4), rotation: 6 });
     const json = JSON.parse(Testing.synth(stack));
@@ -147,7 +151,7 @@ describe('VeeamBackup', () => {
   test.each(['hosting-stacks-backup-vital.service', 'hosting-stacks-backup-vital.timer', 'hosting-stacks-backup-vital', 'clouds.yaml', 'hosting-stacks-backup-hourly.timer'])(
     'the rendered %s passes its real check',
     (name) => {
-      const { stack, backup, db, web } = setup({ offsiteRegion: 'SBG5' });
+      const { stack, backup, db, web } = setup({ offsiteRegion: 'SBG' });
       policy(backup, [db], { volumeBackups: true, offsiteCopy: true });
       backup.addPolicy('hourly', { servers: [web], schedule: BackupSchedule.everyHours(4), rotation: 6 });
       const file = stack.renderHostFiles().find((f) => f.host === 'backup-runner-1' && f.path.endsWith(`/${name}`))!;
@@ -168,6 +172,8 @@ describe('VeeamBackup errors', () => {
   test.each([
     [{ region: 'GRA 11' }, /test\/Backup: 'region' \('GRA 11'\) must be an OpenStack region name/],
     [{ offsiteRegion: '' }, /test\/Backup: 'offsiteRegion' \(''\) must be an OpenStack region name/],
+    [{ offsiteRegion: 'GRA11' }, /test\/Backup: 'offsiteRegion' \('GRA11'\) must be an object storage region such as 'GRA'/],
+    [{ region: 'XYZ1' }, /test\/Backup: 'offsiteRegion' \(undefined\) must be given: no default off-site object storage region is known for region 'XYZ1'/],
     [{ authUrl: 'http://auth.cloud.ovh.net/v3' }, /'authUrl' \('http:\/\/auth.cloud.ovh.net\/v3'\) must be an https URL of Keystone/],
     [{ containerName: 'bad/name' }, /'containerName' \('bad\/name'\) must be 1 to 63 letters/],
   ])('bad props %# are refused', (props, message) => {

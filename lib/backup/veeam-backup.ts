@@ -61,7 +61,11 @@ export interface VeeamBackupProps {
   readonly applicationCredentialId?: Secret;
   /** Secret of that application credential. @default Secret.variable(this, 'backup_os_application_credential_secret', ...) */
   readonly applicationCredentialSecret?: Secret;
-  /** Region of the off-site container; another region than `region` survives the loss of that one. @default - `region` */
+  /**
+   * Object storage region of the off-site container (OVHcloud names them `GRA`, `SBG`, `BHS`, ...,
+   * not `GRA11`). @default - another region than the servers': OFFSITE_REGION_PAIRS of `region`'s
+   * object storage region (`GRA11` -> `SBG`); a region without a pair must be given
+   */
   readonly offsiteRegion?: string;
   /** Name of the off-site container. @default - derived from the construct path */
   readonly containerName?: string;
@@ -129,7 +133,9 @@ export class VeeamBackup extends Construct {
   constructor(scope: Construct, id: string, props: VeeamBackupProps) {
     super(scope, id);
     this.region = requireRegion(this, 'region', props.region);
-    this.offsiteRegion = requireRegion(this, 'offsiteRegion', props.offsiteRegion ?? props.region);
+    this.offsiteRegion = props.offsiteRegion !== undefined
+      ? requireObjectStorageRegion(this, 'offsiteRegion', props.offsiteRegion)
+      : defaultOffsiteRegion(this, this.region);
     this.authUrl = props.authUrl ?? OVH_AUTH_URL;
     if (!/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?$/.test(this.authUrl)) {
       throw new HostingStacksError(this, 'authUrl', this.authUrl, "must be an https URL of Keystone, e.g. 'https://auth.cloud.ovh.net/v3'");
@@ -368,6 +374,41 @@ export class BackupPolicy extends Construct {
     }
     return runbook;
   }
+}
+
+/**
+ * OVHcloud's object storage region of a compute region: the letters before the number (`GRA11` ->
+ * `GRA`, `SBG7` -> `SBG`); 3-AZ regions (`EU-WEST-PAR`) keep their name.
+ */
+export function objectStorageRegionOf(computeRegion: string): string {
+  return /^[A-Z]+-[A-Z]+-[A-Z]+$/.test(computeRegion) ? computeRegion : computeRegion.replace(/(?:-[A-Z]|\d+)$/, '');
+}
+
+/**
+ * The off-site object storage region for servers in a given object storage region: another site,
+ * far enough that one incident does not take both (Gravelines and Strasbourg are 500 km apart).
+ */
+export const OFFSITE_REGION_PAIRS: Readonly<Record<string, string>> = {
+  GRA: 'SBG', SBG: 'GRA', RBX: 'SBG', DE: 'GRA', UK: 'GRA', WAW: 'DE', BHS: 'GRA',
+};
+
+function defaultOffsiteRegion(scope: Construct, computeRegion: string): string {
+  const storage = objectStorageRegionOf(computeRegion);
+  const other = OFFSITE_REGION_PAIRS[storage];
+  if (!other) {
+    throw new HostingStacksError(scope, 'offsiteRegion', undefined,
+      `must be given: no default off-site object storage region is known for region '${computeRegion}' (known: ${Object.keys(OFFSITE_REGION_PAIRS).join(', ')})`);
+  }
+  return other;
+}
+
+/** An object storage region: OVHcloud's are short (`GRA`, `SBG`); a compute region name (`GRA11`) fails at apply. */
+function requireObjectStorageRegion(scope: Construct, prop: string, region: string): string {
+  requireRegion(scope, prop, region);
+  if (/^[A-Z]+\d+$/.test(region)) {
+    throw new HostingStacksError(scope, prop, region, `must be an object storage region such as '${objectStorageRegionOf(region)}': OVHcloud's object storage regions are GRA, SBG, ..., not compute regions such as GRA11`);
+  }
+  return region;
 }
 
 function requireRegion(scope: Construct, prop: string, region: string): string {

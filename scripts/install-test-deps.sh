@@ -9,8 +9,12 @@ PKGS=(nginx haproxy keepalived apache2 php-fpm redis-server memcached mariadb-se
 PKGS+=(prometheus-node-exporter prometheus-apache-exporter)
 # MagentoFrontends: the PHP extensions its php.ini names (checkPhpIni loads the Debian conf.d).
 PKGS+=(php8.2-cli php8.2-redis php8.2-mysql php8.2-intl php8.2-gd php8.2-soap php8.2-curl php8.2-xml php8.2-mbstring)
+# The lab (lib/lab): Debian 12 containers booted by systemd-nspawn from an image debootstrap builds,
+# packages served from a flat repository (dpkg-scanpackages), test keys and certificates.
+PKGS+=(debootstrap systemd-container dpkg-dev openssh-client openssl util-linux)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
-      java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack)
+      java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
+      debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).

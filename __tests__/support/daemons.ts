@@ -22,6 +22,15 @@ export function requireBinary(binary: string): string {
   return r.stdout.trim();
 }
 
+/**
+ * Throws unless this machine can run the lab (root, and each binary installed): a lab test fails,
+ * never skips, where it cannot run. `npm test` installs what it needs (scripts/install-test-deps.sh).
+ */
+export function requireLabHost(binaries: readonly string[]): void {
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, nftables, systemd-nspawn): run the tests as root');
+  for (const b of binaries) requireBinary(b);
+}
+
 /** Runs a command with a time bound and returns its result. */
 export function run(argv: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CheckResult & { status: number | null } {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd: options.cwd, timeout: options.timeoutMs ?? 20000, env: options.env ?? process.env });

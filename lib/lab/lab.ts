@@ -1,0 +1,485 @@
+/**
+ * The lab: a local data plane of OpenStack for one synthesized stack. It reads the stack's
+ * `cdk.tf.json` (exactly what Terraform would create, with the variables' defaults and generated test
+ * values for the required ones), builds the networks as Neutron realises them (bridges, routers,
+ * floating IPs, port security and security groups per port, see network.ts), runs an amphora for each
+ * Octavia load balancer, boots every server as a Debian 12 container under systemd and cloud-init
+ * from exactly its user_data, then checks each server and the stack's declared flows, and reports.
+ *
+ * ```ts
+ * import { runLab } from 'hosting-stacks/lab';
+ * const report = await runLab('cdktf.out/stacks/popgom');
+ * console.log(formatLabReport(report));
+ * ```
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Amphora } from './amphora';
+import { ensureLabImage } from './image';
+import { downloadsOf, hostOf, LabInternet } from './internet';
+import { cidrContains, isSingleAddress } from './ipv4-util';
+import { missingModule, serverLimits, ServerLimits } from './kernel-limits';
+import { LabPortModel, LabSecurityGroupRuleModel, LabServerModel, LabStackModel } from './model';
+import { LabNetwork } from './network';
+import { ensureLabRepo, packagesOfUserData } from './package-repo';
+import { httpGet, HttpProbe, tcpConnects } from './probes';
+import { LabServer } from './server';
+import { readStackModel } from './stack-model';
+
+/** Options of {@link runLab}. */
+export interface LabOptions {
+  /** Values for the stack's variables (others get their default or a generated test value). @default - generated */
+  readonly variables?: Record<string, unknown>;
+  /** Servers booted at once (2 cores, 24 GB: about 4). @default 4 */
+  readonly concurrency?: number;
+  /** How long one server may take from start to cloud-init done (package installs on 2 loaded cores are slow). @default 900000 */
+  readonly bootTimeoutMs?: number;
+
+  /** Leave everything running for inspection; `LabRun.destroy()` removes it later. @default false */
+  readonly keep?: boolean;
+  /** Progress lines. @default - none */
+  readonly log?: (line: string) => void;
+  /** Folder for the lab's work files. @default - a new folder under the OS temp dir */
+  readonly workDir?: string;
+}
+
+/** The outcome of one check. */
+export interface LabCheck {
+  /** `server`, `entry`, `connection`, `forbidden`, `member`, `monitoring`. */
+  readonly kind: string;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** One server's state after boot. */
+export interface LabServerReport {
+  readonly key: string;
+  readonly name: string;
+  /** cloud-init's final status (`done`, `error`, `degraded done`, `timeout`). */
+  readonly cloudInit: string;
+  readonly cloudInitErrors: readonly string[];
+  /** Failed systemd units, those the lab's kernel limits explain excluded. */
+  readonly failedUnits: readonly string[];
+  /** Failed units the kernel limits explain, with the reason. */
+  readonly limitedUnits: readonly { unit: string; reason: string }[];
+  /** The last journal lines of each failed unit, and cloud-init's output when it failed. */
+  readonly logs: Readonly<Record<string, string>>;
+  /** Ports its security groups open on which nothing listens (`tcp/8080`). */
+  readonly notListening: readonly string[];
+  readonly bootSeconds?: number;
+  /** Clean: cloud-init done without error, no failed unit, every opened port served. */
+  readonly clean: boolean;
+  /** What the lab did differently on this server. */
+  readonly adaptations: readonly string[];
+}
+
+/** The lab's report for one stack. */
+export interface LabReport {
+  readonly stack: string;
+  readonly servers: readonly LabServerReport[];
+  readonly checks: readonly LabCheck[];
+  /** What the lab could not realise or prove, said rather than skipped. */
+  readonly limits: readonly string[];
+  readonly wallSeconds: number;
+  /** The `FIGURE` line. */
+  readonly figure: string;
+}
+
+/** A lab that is up (kept with `keep: true`). */
+export interface LabRun {
+  readonly report: LabReport;
+  readonly model: LabStackModel;
+  /** Stops every server and amphora and removes every namespace of this run. */
+  destroy(): Promise<void>;
+}
+
+/** How long a server's opened ports may take to be served after cloud-init is done. */
+const LISTEN_GRACE_MS = 90_000;
+
+/** Boots the stack in `stackDir` in the lab, checks it, reports, and (unless `keep`) tears it down. */
+export async function runLab(stackDir: string, options: LabOptions = {}): Promise<LabRun> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const model = readStackModel(stackDir, { variables: options.variables });
+  const stack = model.stackName || basename(stackDir);
+  const labId = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `hs-lab-${stack}-`));
+  mkdirSync(workDir, { recursive: true });
+  const limits: string[] = model.unrealised.map((u) => `${u.key}: ${u.reason}`);
+  const servers = new Map<string, LabServer>();
+  const amphorae: Amphora[] = [];
+  let network: LabNetwork | undefined;
+  let internet: LabInternet | undefined;
+
+  const destroy = async (): Promise<void> => {
+    await Promise.allSettled([...servers.values()].map((s) => s.stop()));
+    await Promise.allSettled(amphorae.map((a) => a.stop()));
+    if (internet) await internet.stop();
+    if (network) await network.destroy();
+    if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    log(`[lab ${stack}] ${model.servers.length} servers, ${model.ports.length} ports, ${model.loadBalancers.length} load balancers`);
+    const image = await ensureLabImage({ log });
+    const packages = [...new Set(model.servers.flatMap((s) => packagesOfUserData(s.userData)))].sort();
+    const repo = await ensureLabRepo(image, packages, { log });
+    network = await LabNetwork.create(model, { labId });
+    const net = network;
+    log(`[lab ${stack}] network up (lab ${labId})`);
+
+    for (const lb of model.loadBalancers) {
+      const dir = join(workDir, `amphora-${amphorae.length + 1}`);
+      mkdirSync(dir, { recursive: true });
+      amphorae.push(await Amphora.start(lb, { namespace: net.namespaceOf(lb.key), workDir: dir }));
+    }
+
+    // Downloads from outside the Debian archive: the lab's stand-in answers them (internet.ts).
+    const downloads = new Map(model.servers.map((s) => [s.key, downloadsOf(s)]));
+    const downloadHosts = [...new Set([...downloads.values()].flat().map(hostOf))];
+    if (downloadHosts.length) {
+      internet = await LabInternet.start({ namespace: net.clientNamespace, address: model.external.clientAddress, hosts: downloadHosts, workDir: join(workDir, 'internet') });
+    }
+    const limitsByServer = new Map<string, ServerLimits>(model.servers.map((s) => {
+      const lim = serverLimits(s);
+      const hosts = [...new Set(downloads.get(s.key)!.map(hostOf))];
+      return [s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim];
+    }));
+    const reports = await mapLimit(model.servers, options.concurrency ?? 4, async (server, i) => {
+      const lim = limitsByServer.get(server.key)!;
+      const dir = join(workDir, `server-${i + 1}`);
+      mkdirSync(dir, { recursive: true });
+      log(`[lab ${stack}] boot ${server.name}`);
+      const booted = await LabServer.boot({
+        image, repo, server, netns: net.namespaceOf(server.key), workDir: dir,
+        machineName: `hs-${labId}-${i + 1}`, log,
+        extraFiles: Object.fromEntries(lim.adaptations.map((a) => [a.path, a.content])),
+      });
+      servers.set(server.key, booted);
+      const report = await inspectServer(model, server, booted, lim, options.bootTimeoutMs ?? 900_000);
+      log(`[lab ${stack}] ${server.name}: ${report.clean ? 'clean' : 'NOT clean'} (${report.cloudInit}, ${report.bootSeconds ?? '?'} s)`);
+      return report;
+    });
+
+    const checks: LabCheck[] = [];
+    for (const server of model.servers) {
+      for (const url of downloads.get(server.key)!) {
+        const report = reports.find((r) => r.key === server.key)!;
+        const served = internet!.requests().some((r) => url.endsWith(r));
+        // The stand-in is not the release: a pinned checksum must refuse it, and the setup must stop visibly.
+        const ok = served && report.cloudInit !== 'done';
+        checks.push({ kind: 'download', name: `${server.name} ${url}`, ok,
+          detail: !served ? 'the server never asked for it' : ok ? `the lab's stand-in was refused; cloud-init: ${report.cloudInit}` : 'the stand-in was accepted or its refusal did not stop the setup' });
+        if (served) limits.push(`${server.name} downloads ${url} at boot (outside the Debian archive, a deploy risk): the lab served a stand-in, which must be refused`);
+      }
+    }
+    checks.push(...await checkEntries(model, net, limitsByServer, limits));
+    checks.push(...await checkDeclaredConnections(model, net));
+    checks.push(...await checkForbidden(model, net, reports));
+    checks.push(...await checkMembers(model, net));
+    checks.push(...await checkMonitoring(model, servers));
+
+    const wallSeconds = (Date.now() - started) / 1000;
+    const boots = reports.map((r) => r.bootSeconds).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+    const p50 = boots.length ? boots[Math.floor((boots.length - 1) / 2)] : NaN;
+    const max = boots.length ? boots[boots.length - 1] : NaN;
+    const clean = reports.filter((r) => r.clean).length;
+    const figure = `FIGURE lab ${stack}: servers clean ${clean}/${reports.length}, boot-to-ready p50 ${p50.toFixed(1)} s max ${max.toFixed(1)} s, wall ${wallSeconds.toFixed(0)} s`;
+    const report: LabReport = { stack, servers: reports, checks, limits, wallSeconds, figure };
+    if (!options.keep) await destroy();
+    return { report, model, destroy };
+  } catch (e) {
+    await destroy();
+    throw e;
+  }
+}
+
+/** Waits for cloud-init, then reads failed units and listening sockets. */
+async function inspectServer(model: LabStackModel, server: LabServerModel, booted: LabServer, lim: ServerLimits, timeoutMs: number): Promise<LabServerReport> {
+  const ci = await booted.waitForCloudInit(timeoutMs);
+  const running = ci.status !== 'timeout' && ci.status !== 'stopped';
+  const failed = running ? await booted.failedUnits() : [];
+  const limitedUnits: { unit: string; reason: string }[] = lim.unitLimits.filter((l) => failed.includes(l.unit));
+  const journals = new Map<string, string>();
+  for (const u of failed) journals.set(u, await booted.journal(u, 40));
+  for (const u of failed) {
+    const module = missingModule(journals.get(u) ?? '');
+    if (module && !limitedUnits.some((l) => l.unit === u)) limitedUnits.push({ unit: u, reason: `needs the kernel module ${module}, which the lab's containers cannot load (a VM's kernel has it)` });
+  }
+  // cloud-final fails when runcmd failed; when the only failing command restarted a unit the kernel
+  // cannot run (mount units are restarted last: see CloudConfig), everything else has run.
+  const cloudFinal = journals.get('cloud-final.service') ?? '';
+  const limitedScriptFailure = ci.status === 'error' && ci.errors.every((e) => /scripts-user|runcmd/.test(e))
+    && limitedUnits.some((l) => cloudFinal.includes(l.unit) || ci.errors.join(' ').includes(l.unit) || failed.includes(l.unit))
+    && failed.every((u) => u === 'cloud-final.service' || limitedUnits.some((l) => l.unit === u));
+  if (limitedScriptFailure) limitedUnits.push({ unit: 'cloud-final.service', reason: 'runcmd stopped at the restart of a unit the kernel cannot run; every command before it (the daemons) ran' });
+  const failedUnits = failed.filter((u) => !limitedUnits.some((l) => l.unit === u));
+  const own = ownAddresses(model, server);
+  const ipvsPorts = new Set(lim.ipvsServices.map((v) => v.port));
+  const expected = openedPorts(model, server).filter(({ protocol, port }) => !(protocol === 'tcp' && ipvsPorts.has(port))); // IPVS: see limits
+  // A daemon restarted by cloud-init's last command may still be starting (a JVM takes seconds):
+  // give the opened ports LISTEN_GRACE_MS to be served, polling, before reporting one as not listening.
+  let notListening: string[] = [];
+  const graceEnd = Date.now() + LISTEN_GRACE_MS;
+  while (running) {
+    const listening = await booted.listening();
+    notListening = expected.filter(({ protocol, port }) => !listening.some((l) => l.protocol === protocol && l.port === port
+      && (l.address === '0.0.0.0' || l.address === '*' || l.address === '::' || own.includes(l.address)))).map(({ protocol, port }) => `${protocol}/${port}`);
+    if (notListening.length === 0 || Date.now() > graceEnd) break;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  const logs: Record<string, string> = {};
+  for (const unit of [...failedUnits, ...(ci.status !== 'done' ? ['cloud-final.service'] : [])]) {
+    if (running && logs[unit] === undefined) logs[unit] = (journals.get(unit) ?? await booted.journal(unit, 40)).slice(-4000);
+  }
+  if (!running) logs.console = ci.errors.join('\n').slice(-4000);
+  const cloudInitOk = ci.status === 'done' || limitedScriptFailure;
+  return {
+    key: server.key,
+    name: server.name,
+    cloudInit: ci.status,
+    cloudInitErrors: ci.errors,
+    failedUnits,
+    limitedUnits,
+    notListening,
+    logs,
+    bootSeconds: ci.seconds,
+    clean: cloudInitOk && failedUnits.length === 0 && notListening.length === 0,
+    adaptations: lim.adaptations.map((a) => `${a.path}: ${a.reason}`),
+  };
+}
+
+function portsOf(model: LabStackModel, server: LabServerModel): LabPortModel[] {
+  return server.portKeys.map((k) => model.ports.find((p) => p.key === k)).filter((p): p is LabPortModel => p !== undefined);
+}
+
+/** The server's fixed addresses and single-address pairs (a VIP it may hold). */
+function ownAddresses(model: LabStackModel, server: LabServerModel): string[] {
+  return portsOf(model, server).flatMap((p) => [
+    ...p.fixedIps.map((f) => f.ipAddress),
+    ...p.allowedAddressPairs.filter((a) => isSingleAddress(a.ipAddress)).map((a) => a.ipAddress.replace(/\/32$/, '')),
+  ]);
+}
+
+function ingressRules(model: LabStackModel, port: LabPortModel): LabSecurityGroupRuleModel[] {
+  if (!port.portSecurity) return [];
+  return port.securityGroupKeys.flatMap((k) => model.securityGroups.find((g) => g.key === k)?.rules ?? [])
+    .filter((r) => r.direction === 'ingress' && r.ethertype === 'IPv4');
+}
+
+/** TCP/UDP ports the server's groups open (single ports only; ranges are not services). */
+function openedPorts(model: LabStackModel, server: LabServerModel): { protocol: string; port: number }[] {
+  const seen = new Map<string, { protocol: string; port: number }>();
+  for (const port of portsOf(model, server)) {
+    for (const r of ingressRules(model, port)) {
+      if ((r.protocol === 'tcp' || r.protocol === 'udp') && r.portRangeMin !== undefined && r.portRangeMin === r.portRangeMax) {
+        seen.set(`${r.protocol}/${r.portRangeMin}`, { protocol: r.protocol, port: r.portRangeMin });
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+function serverOfAddress(model: LabStackModel, address: string): LabServerModel | undefined {
+  return model.servers.find((s) => portsOf(model, s).some((p) => p.fixedIps.some((f) => f.ipAddress === address)));
+}
+
+/** Members of a security group: the servers with a port in it. */
+function groupMembers(model: LabStackModel, groupKey: string): LabServerModel[] {
+  return model.servers.filter((s) => portsOf(model, s).some((p) => p.portSecurity && p.securityGroupKeys.includes(groupKey)));
+}
+
+/** One request through each public entry (floating IP) on each port open to the internet. */
+async function checkEntries(model: LabStackModel, net: LabNetwork, limitsByServer: Map<string, ServerLimits>, limits: string[]): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  for (const fip of model.floatingIps) {
+    const port = model.ports.find((p) => p.key === fip.portKey);
+    if (!port) continue;
+    const lb = port.owner.kind === 'loadbalancer' ? model.loadBalancers.find((l) => l.vipPortKey === port.key) : undefined;
+    const targets: { port: number; tls: boolean }[] = lb
+      ? lb.listeners.map((l) => ({ port: l.protocolPort, tls: l.protocol === 'TERMINATED_HTTPS' || l.protocol === 'HTTPS' }))
+      : ingressRules(model, port).filter((r) => r.protocol === 'tcp' && r.remoteIpPrefix === '0.0.0.0/0' && r.portRangeMin !== undefined)
+        .map((r) => ({ port: r.portRangeMin!, tls: r.portRangeMin === 443 }));
+    // A VIP held through address pairs by servers whose IPVS serves it: the kernel has no IPVS, so the
+    // request goes to the real servers directly from the holder (the next hop).
+    const holders = model.servers.filter((s) => (limitsByServer.get(s.key)?.ipvsServices ?? []).some((v) => v.address === fip.fixedIp));
+    for (const t of targets) {
+      const ipvs = holders.flatMap((h) => limitsByServer.get(h.key)!.ipvsServices.filter((v) => v.address === fip.fixedIp && v.port === t.port).map((v) => ({ h, v })));
+      if (ipvs.length > 0) {
+        const { h, v } = ipvs[0];
+        limits.push(`${fip.key} -> ${fip.fixedIp}:${t.port} is an IPVS virtual server: the kernel has no IPVS, so each real server is asked directly from ${h.name}`);
+        for (const rs of v.realServers) {
+          const probe = await httpGet(net.namespaceOf(h.key), `http://${rs.address}:${rs.port}/`, 10, { Host: fip.fixedIp });
+          checks.push(entryCheck(`${fip.address}:${t.port} (IPVS next hop ${rs.address}:${rs.port} from ${h.name})`, probe));
+        }
+        continue;
+      }
+      const url = `${t.tls ? 'https' : 'http'}://${fip.address}:${t.port}/`;
+      const probe = await httpGet(net.clientNamespace, url);
+      checks.push(entryCheck(`${fip.address}:${t.port} -> ${fip.fixedIp} (${fip.portKey})`, probe));
+    }
+  }
+  return checks;
+}
+
+function entryCheck(name: string, probe: HttpProbe): LabCheck {
+  // A redirect is an answer of the entry (HTTP to HTTPS); anything below 500 proves a server answered.
+  const ok = probe.status >= 200 && probe.status < 500;
+  return { kind: 'entry', name, ok, detail: probe.error ? probe.error : `HTTP ${probe.status} ${probe.body.replace(/\s+/g, ' ').slice(0, 160)}` };
+}
+
+/** Every connection a security group admits from another group or an address of the stack works. */
+async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  const done = new Set<string>();
+  for (const dst of model.servers) {
+    const dstAddress = portsOf(model, dst)[0]?.fixedIps[0]?.ipAddress;
+    if (!dstAddress) continue;
+    for (const port of portsOf(model, dst)) {
+      for (const r of ingressRules(model, port)) {
+        if (r.protocol !== 'tcp' || r.portRangeMin === undefined || r.portRangeMin !== r.portRangeMax) continue;
+        const sources = r.remoteGroupKey
+          ? groupMembers(model, r.remoteGroupKey)
+          : r.remoteIpPrefix && r.remoteIpPrefix !== '0.0.0.0/0'
+            ? model.servers.filter((s) => portsOf(model, s).some((p) => p.fixedIps.some((f) => cidrContains(r.remoteIpPrefix!, f.ipAddress))))
+            : [];
+        for (const src of sources) {
+          if (src.key === dst.key) continue;
+          const id = `${src.key}>${dst.key}:${r.portRangeMin}`;
+          if (done.has(id)) continue;
+          done.add(id);
+          const ok = await tcpConnects(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
+          checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok, detail: ok ? 'connected' : `refused or dropped (rule ${r.key})` });
+        }
+      }
+    }
+  }
+  return checks;
+}
+
+/**
+ * A sample of flows nothing admits, which must fail: the internet to every floating IP on every
+ * listening port the groups do not open to it, and one server to another on a port the other
+ * listens on but does not open to it, for every pair of networks.
+ */
+async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: readonly LabServerReport[]): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  for (const fip of model.floatingIps) {
+    const port = model.ports.find((p) => p.key === fip.portKey);
+    if (!port || port.owner.kind === 'loadbalancer') continue;
+    const open = new Set(ingressRules(model, port).filter((r) => r.remoteIpPrefix === '0.0.0.0/0').map((r) => r.portRangeMin));
+    for (const p of [22, 3306, 6379]) {
+      if (open.has(p)) continue;
+      const connected = await tcpConnects(net.clientNamespace, fip.address, p, 2);
+      checks.push({ kind: 'forbidden', name: `internet -> ${fip.address}:${p}`, ok: !connected, detail: connected ? 'CONNECTED: nothing admits this flow' : 'refused as it must be' });
+    }
+  }
+  const sampled = new Set<string>();
+  for (const dst of model.servers) {
+    const addr = portsOf(model, dst)[0]?.fixedIps[0]?.ipAddress;
+    const rep = reports.find((r) => r.key === dst.key);
+    if (!addr || !rep) continue;
+    for (const { protocol, port } of openedPorts(model, dst)) {
+      // Only a port something listens on proves a refusal is the network's, not an empty port's.
+      if (protocol !== 'tcp' || rep.notListening.includes(`tcp/${port}`) || rep.cloudInit === 'timeout' || rep.cloudInit === 'stopped') continue;
+      const dstPort = portsOf(model, dst)[0];
+      const rules = ingressRules(model, dstPort).filter((r) => r.protocol === 'tcp' && r.portRangeMin !== undefined && port >= r.portRangeMin && port <= (r.portRangeMax ?? r.portRangeMin));
+      const admitted = (src: LabServerModel): boolean => rules.some((r) =>
+        (r.remoteGroupKey !== undefined && groupMembers(model, r.remoteGroupKey).some((m) => m.key === src.key))
+        || (r.remoteIpPrefix !== undefined && portsOf(model, src).some((p) => p.fixedIps.some((f) => cidrContains(r.remoteIpPrefix!, f.ipAddress)))));
+      for (const src of model.servers) {
+        if (src.key === dst.key || admitted(src)) continue;
+        const pair = `${portsOf(model, src)[0]?.networkKey}>${dstPort.networkKey}:${port}`;
+        if (sampled.has(pair)) continue;
+        sampled.add(pair);
+        const connected = await tcpConnects(net.namespaceOf(src.key), addr, port, 2);
+        checks.push({ kind: 'forbidden', name: `${src.name} -> ${dst.name} ${addr}:${port}`, ok: !connected, detail: connected ? 'CONNECTED: no rule admits this flow' : 'refused as it must be' });
+      }
+    }
+  }
+  return checks;
+}
+
+/** Every pool member is a server of the stack and answers its amphora. */
+async function checkMembers(model: LabStackModel, net: LabNetwork): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  for (const lb of model.loadBalancers) {
+    for (const pool of lb.pools) {
+      for (const m of pool.members) {
+        const server = serverOfAddress(model, m.address);
+        if (!server) {
+          checks.push({ kind: 'member', name: `${lb.name} ${m.address}:${m.protocolPort}`, ok: false, detail: 'no server of the stack has this address' });
+          continue;
+        }
+        const ok = await tcpConnects(net.namespaceOf(lb.key), m.address, m.protocolPort);
+        checks.push({ kind: 'member', name: `${lb.name} -> ${server.name} ${m.address}:${m.protocolPort}`, ok, detail: ok ? 'answers' : 'does not answer its amphora' });
+      }
+    }
+  }
+  return checks;
+}
+
+/** Every Prometheus of the stack scrapes targets that exist and are up. */
+async function checkMonitoring(model: LabStackModel, servers: Map<string, LabServer>): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  for (const server of model.servers) {
+    const booted = servers.get(server.key);
+    if (!booted || !/prometheus/.test(server.userData)) continue;
+    const listening = await booted.listening();
+    if (!listening.some((l) => l.port === 9090)) continue;
+    // Give every target one scrape interval before reading their health.
+    let targets: { scrapeUrl: string; health: string; lastError: string }[] = [];
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const r = await booted.exec(['curl', '-s', '--max-time', '5', 'http://127.0.0.1:9090/api/v1/targets?state=active']);
+      try {
+        targets = (JSON.parse(r.stdout).data.activeTargets ?? []) as typeof targets;
+      } catch {
+        targets = [];
+      }
+      if (targets.length > 0 && targets.every((t) => t.health !== 'unknown')) break;
+      await new Promise((res) => setTimeout(res, 5000));
+    }
+    for (const t of targets) {
+      const host = /^\w+:\/\/([^:/]+)/.exec(t.scrapeUrl)?.[1] ?? '';
+      const exists = host === 'localhost' || host.startsWith('127.') || serverOfAddress(model, host) !== undefined;
+      checks.push({ kind: 'monitoring', name: `${server.name} scrapes ${t.scrapeUrl}`, ok: exists && t.health === 'up', detail: !exists ? 'no server of the stack has this address' : `${t.health}${t.lastError ? `: ${t.lastError}` : ''}` });
+    }
+  }
+  return checks;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping the order of results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** The report as text: a line per server and per check, the limits, and the FIGURE line. */
+export function formatLabReport(report: LabReport): string {
+  const lines: string[] = [`Lab report: ${report.stack}`];
+  for (const s of report.servers) {
+    const why = [
+      s.cloudInit !== 'done' ? `cloud-init ${s.cloudInit}${s.cloudInitErrors.length ? `: ${s.cloudInitErrors.join('; ').slice(0, 300)}` : ''}` : '',
+      s.failedUnits.length ? `failed units: ${s.failedUnits.join(', ')}` : '',
+      s.notListening.length ? `nothing listening on ${s.notListening.join(', ')}` : '',
+    ].filter(Boolean).join('; ');
+    lines.push(`  server ${s.name}: ${s.clean ? 'clean' : `NOT CLEAN (${why})`}${s.bootSeconds !== undefined ? `, ready in ${s.bootSeconds.toFixed(1)} s` : ''}`);
+    for (const l of s.limitedUnits) lines.push(`    limit: ${l.unit}: ${l.reason}`);
+    if (!s.clean) for (const [unit, log] of Object.entries(s.logs)) lines.push(`    ${unit}:`, ...log.trim().split('\n').slice(-12).map((l) => `      | ${l}`));
+    for (const a of s.adaptations) lines.push(`    adapted: ${a}`);
+  }
+  for (const c of report.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.kind} ${c.name}: ${c.detail}`);
+  for (const l of report.limits) lines.push(`  limit: ${l}`);
+  lines.push(report.figure);
+  return lines.join('\n');
+}

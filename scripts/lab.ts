@@ -1,0 +1,41 @@
+/**
+ * `npm run lab -- <stack|stack directory> [--keep]`: boots a synthesized stack in the lab (see
+ * lib/lab/lab.ts), prints its report and FIGURE line, writes the report as JSON to
+ * `cdktf.out/lab/<stack>.json`, and exits non-zero when a server is not clean or a check fails.
+ * With `--keep` everything stays up until Ctrl-C, then is removed.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatLabReport, runLab } from '../lib/lab';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const keep = args.includes('--keep');
+  const target = args.find((a) => !a.startsWith('--'));
+  if (!target) {
+    console.error('usage: npm run lab -- <stack|stack directory> [--keep]   (run `npm run synth` first)');
+    return 2;
+  }
+  const dir = existsSync(join(target, 'cdk.tf.json')) ? resolve(target) : resolve('cdktf.out', 'stacks', target);
+  if (!existsSync(join(dir, 'cdk.tf.json'))) {
+    console.error(`lab: ${dir}/cdk.tf.json does not exist: run \`npm run synth\` first, or name a synthesized stack directory`);
+    return 2;
+  }
+  const run = await runLab(dir, { keep, log: (l) => console.error(l) });
+  const text = formatLabReport(run.report);
+  console.log(text);
+  mkdirSync(resolve('cdktf.out', 'lab'), { recursive: true });
+  writeFileSync(resolve('cdktf.out', 'lab', `${run.report.stack}.json`), JSON.stringify(run.report, null, 2));
+  const ok = run.report.servers.every((s) => s.clean) && run.report.checks.every((c) => c.ok);
+  if (keep) {
+    console.error('lab: kept running; press Ctrl-C to remove it');
+    await new Promise<void>((res) => { process.once('SIGINT', () => res()); process.once('SIGTERM', () => res()); });
+    await run.destroy();
+  }
+  return ok ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

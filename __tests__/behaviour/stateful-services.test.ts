@@ -49,9 +49,9 @@ describe('POPGOM: MariaDB primary and replica from the rendered files', () => {
   async function installAndStart(l: Lab, name: string): Promise<void> {
     const host = await l.addHost(name, plannedHost(stack, name, { privateDirs: ['/etc/mysql', '/var/lib/mysql', '/var/log', '/usr/local/sbin'] }));
     hosts[name] = host;
-    // What the Debian package leaves: its /etc/mysql, /var/log/mysql (mysql:adm), an empty datadir.
+    // What Debian 12's package leaves: its /etc/mysql and an empty datadir (no /var/log/mysql: it logs
+    // to the journal, and a test that made that folder hid a log_bin there that stopped the real server).
     cpSync('/etc/mysql', host.path('/etc/mysql'), { recursive: true });
-    host.mkdir('/var/log/mysql', 'mysql:adm', 0o2750);
     host.chown('/var/lib/mysql', 'mysql:mysql');
     // What cloud-init writes: the rendered files, the passwords Terraform substitutes (0600 root).
     const values = { '${var.mysql_app_password}': APP_PASSWORD, '${var.mysql_replication_password}': REPLICATION_PASSWORD };

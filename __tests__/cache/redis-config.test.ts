@@ -13,6 +13,7 @@ import { checkRedis, requireBinary, run, scratch } from '../support/daemons';
 
 function model(overrides: Partial<RedisConfig> = {}): RedisConfig {
   return {
+    purpose: "the shop's sessions",
     bindAddresses: ['10.0.3.5', '127.0.0.1'],
     port: 6379,
     protectedMode: true,
@@ -27,6 +28,8 @@ function model(overrides: Partial<RedisConfig> = {}): RedisConfig {
     maxMemoryPolicy: RedisEvictionPolicy.NOEVICTION,
     appendOnly: true,
     appendFsync: RedisAppendFsync.EVERY_SECOND,
+    dbFilename: 'dump.rdb',
+    appendDirName: 'appendonlydir',
     disabledCommands: REDIS_DEFAULT_DISABLED_COMMANDS,
     includeFiles: ['@SCRATCH@/redis-auth.conf'],
     ...overrides,
@@ -119,6 +122,73 @@ describe('Redis from the rendered config, on loopback', () => {
         redis.once('exit', () => resolve());
         redis.kill('SIGTERM');
       });
+      s.cleanup();
+    }
+  });
+});
+
+describe('a cache instance beside the sessions', () => {
+  const cacheModel = (overrides: Partial<RedisConfig> = {}) => model({
+    purpose: 'the cache instance (allkeys-lru, not persisted)',
+    maxMemoryPolicy: RedisEvictionPolicy.ALLKEYS_LRU,
+    appendOnly: false,
+    dbFilename: 'dump-cache.rdb',
+    appendDirName: 'appendonlydir-cache',
+    ...overrides,
+  });
+
+  test('when rendered without persistence, then no AOF, no RDB snapshot, and allkeys-lru', () => {
+    const text = renderRedisConfig(cacheModel());
+    const d = directives(text);
+    expect(d.get('appendonly')).toEqual(['no']);
+    expect(d.get('save')).toEqual(['""']);
+    expect(d.get('appendfsync')).toBeUndefined();
+    expect(d.get('dbfilename')).toEqual(['dump-cache.rdb']);
+    expect(d.get('maxmemory-policy')).toEqual(['allkeys-lru']);
+    expect(text).toMatch(/^# Rendered by hosting-stacks \(RedisServer\): Redis 7 holding the cache instance \(allkeys-lru, not persisted\)\.$/m);
+  });
+
+  test('when checked by starting redis-server, then the cache config is accepted', () => {
+    const r = checkRedis(renderRedisConfig(cacheModel()), { 'redis-auth.conf': renderRedisAuthConfig({ password: 's3cret' }) });
+    expect(r.output).not.toContain('FATAL');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given both rendered configs on loopback with 2 MB each, when the cache is filled past its maxmemory, then it evicts while the sessions instance still takes writes', async () => {
+    requireBinary('redis-server');
+    requireBinary('redis-cli');
+    const [sessionsPort, cachePort] = [await freePort(), await freePort()];
+    const s = scratch('redis-split');
+    const password = 's3cret';
+    s.write('redis-auth.conf', renderRedisAuthConfig({ password }));
+    const common = { bindAddresses: ['127.0.0.1'], maxMemoryMb: 2, includeFiles: [`${s.dir}/redis-auth.conf`], pidFile: '@SCRATCH@/PID', logFile: '""', dir: '@SCRATCH@' };
+    const write = (name: string, m: RedisConfig) => s.write(`${name}.conf`, renderRedisConfig(m).split('@SCRATCH@').join(s.dir).replace('@SCRATCH@/PID', `${s.dir}/${name}.pid`));
+    const sessionsFile = write('sessions', model({ ...common, port: sessionsPort }));
+    const cacheFile = write('cache', cacheModel({ ...common, port: cachePort }));
+    const daemons = [spawn('redis-server', [sessionsFile], { stdio: 'ignore' }), spawn('redis-server', [cacheFile], { stdio: 'ignore' })];
+    const cli = (port: number, ...args: string[]) => run(['redis-cli', '--no-auth-warning', '-a', password, '-h', '127.0.0.1', '-p', String(port), ...args], { timeoutMs: 5000 });
+    try {
+      const end = Date.now() + 5000;
+      while ((cli(sessionsPort, 'PING').output.trim() !== 'PONG' || cli(cachePort, 'PING').output.trim() !== 'PONG') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      // 4 MB of cache entries (Magento's block and config cache) into a 2 MB cache.
+      const value = 'x'.repeat(1024);
+      const script = `for i=1,4096 do redis.call('SET', 'cache:' .. i, ARGV[1]) end return 'done'`;
+      expect(cli(cachePort, 'EVAL', script, '0', value).output.trim()).toBe('done');
+      expect(cli(cachePort, 'INFO', 'stats').output).toMatch(/evicted_keys:[1-9]/);
+      expect(cli(cachePort, 'SET', 'cache:next', value).output.trim()).toBe('OK');
+      // A login still writes its session.
+      expect(cli(sessionsPort, 'SET', 'sess:abc', 'customer 42').output.trim()).toBe('OK');
+      expect(cli(sessionsPort, 'INFO', 'persistence').output).toContain('aof_enabled:1');
+      expect(cli(cachePort, 'INFO', 'persistence').output).toContain('aof_enabled:0');
+      // Had the cache shared the noeviction sessions server, the next login would have been refused.
+      cli(sessionsPort, 'EVAL', script, '0', value);
+      expect(cli(sessionsPort, 'SET', 'sess:def', 'customer 43').output).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
+    } finally {
+      await Promise.all(daemons.map((d) => new Promise<void>((resolve) => {
+        if (d.exitCode !== null) return resolve();
+        d.once('exit', () => resolve());
+        d.kill('SIGTERM');
+      })));
       s.cleanup();
     }
   });

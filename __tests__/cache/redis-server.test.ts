@@ -1,5 +1,8 @@
 import { Testing } from 'cdktf';
 import { RedisServer } from '../../lib/cache/redis-server';
+import { RedisInstanceProps } from '../../lib/cache/redis-instance';
+import { ServerCluster } from '../../lib/compute/server-cluster';
+import { Port } from '../../lib/core/port';
 import { RedisAppendFsync, RedisEvictionPolicy } from '../../lib/cache/redis-config';
 import { ConfigSyntax } from '../../lib/compute/cloud-config';
 import { Flavor } from '../../lib/compute/flavor';
@@ -36,8 +39,8 @@ describe('RedisServer', () => {
     expect(conf).toMatch(/^appendfsync everysec$/m);
     expect(conf).toMatch(/^include \/etc\/redis\/redis-auth\.conf$/m);
     expect(conf).not.toContain('requirepass');
-    expect(redis.instance.cloudConfig.packages).toEqual(['redis-server']);
-    expect(redis.instance.cloudConfig.services).toEqual(['redis-server']);
+    expect(redis.instance.cloudConfig.packages).toContain('redis-server');
+    expect(redis.instance.cloudConfig.services.filter((u) => u.startsWith('redis-server'))).toEqual(['redis-server']);
   });
 
   test('when synthesized, then the password is the redis_password variable, quoted for Redis at apply, in a 0600 file', () => {
@@ -82,6 +85,82 @@ describe('RedisServer', () => {
     expect(conf).toMatch(/^appendfsync always$/m);
     expect(conf).toMatch(/^tcp-keepalive 30$/m);
     expect(conf.match(/^rename-command .*$/gm)).toEqual(['rename-command FLUSHALL ""']);
+  });
+
+  describe('addInstance', () => {
+    function withCache(overrides: Partial<RedisInstanceProps> = {}) {
+      const { stack, data } = setup();
+      const redis = new RedisServer(stack, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }), maxMemoryFraction: 0.25 });
+      const cache = redis.addInstance('Cache', { port: 6380, maxMemoryFraction: 0.375, ...overrides });
+      return { stack, redis, cache };
+    }
+
+    test('given a cache instance, then a second redis-server on the same host: its own port, allkeys-lru, no persistence, own files', () => {
+      const { redis, cache } = withCache();
+      expect(redis.instances).toEqual([cache]);
+      expect(cache.address).toBe(redis.address);
+      expect(cache.connections).toBe(redis.connections);
+      expect(cache.password).toBe(redis.password);
+      expect([redis.maxMemoryMb, cache.maxMemoryMb]).toEqual([1024, 1536]);
+      const conf = file(redis, '/etc/redis/redis-cache.conf');
+      expect(conf).toMatch(/^port 6380$/m);
+      expect(conf).toMatch(/^maxmemory 1536mb$/m);
+      expect(conf).toMatch(/^maxmemory-policy allkeys-lru$/m);
+      expect(conf).toMatch(/^appendonly no$/m);
+      expect(conf).toMatch(/^save ""$/m);
+      expect(conf).toMatch(/^pidfile \/run\/redis-cache\/redis-server\.pid$/m);
+      expect(conf).toMatch(/^logfile \/var\/log\/redis\/redis-server-cache\.log$/m);
+      expect(conf).toMatch(/^include \/etc\/redis\/auth-cache\.conf$/m);
+      const sessions = file(redis, '/etc/redis/redis.conf');
+      expect(sessions).toMatch(/^maxmemory 1024mb$/m);
+      expect(sessions).toMatch(/^maxmemory-policy noeviction$/m);
+      expect(sessions).toMatch(/^appendonly yes$/m);
+      expect(redis.instance.cloudConfig.services.filter((u) => u.startsWith('redis-server'))).toEqual(['redis-server', 'redis-server@cache']);
+    });
+
+    test('given a cache instance, then every Redis file on the host passes the real redis-server check', () => {
+      const { stack } = withCache();
+      const files = stack.renderHostFiles().filter((f) => f.syntax === ConfigSyntax.REDIS);
+      expect(files.map((f) => f.path).sort()).toEqual(['/etc/redis/auth-cache.conf', '/etc/redis/redis-auth.conf', '/etc/redis/redis-cache.conf', '/etc/redis/redis.conf']);
+      for (const f of files) {
+        const r = checkHostFile(f)!;
+        expect({ path: f.path, ok: r.ok, output: r.ok ? '' : r.output }).toEqual({ path: f.path, ok: true, output: '' });
+      }
+    });
+
+    test('given clients of the cache instance, then its port is opened from them in the server\'s security group', () => {
+      const { stack, cache } = withCache();
+      const app = new ServerCluster(stack, 'App', { vswitch: new PrivateVSwitch(stack, 'Access', { cidr: '10.0.1.0/24' }), count: 1, flavor: Flavor.named('b3-8') });
+      cache.connections.allowFrom(app, Port.tcp(cache.port));
+      const rules = Object.values(JSON.parse(Testing.synth(stack)).resource.openstack_networking_secgroup_rule_v2) as Record<string, unknown>[];
+      expect(rules.filter((r) => r.port_range_min === 6380).map((r) => [String(r.security_group_id).includes('Sessions_Server'), String(r.remote_group_id).includes('App_')])).toEqual([[true, true]]);
+    });
+
+    test('given a persisted instance with its own password, then AOF with its own folder and its own password file', () => {
+      const { stack, redis } = withCache();
+      const password = Secret.variable(stack, 'queue_redis_password', 'x');
+      const queue = redis.addInstance('Queue', { port: 6381, maxMemoryFraction: 0.1, persistent: true, evictionPolicy: RedisEvictionPolicy.NOEVICTION, password });
+      const conf = file(redis, '/etc/redis/redis-queue.conf');
+      expect(conf).toMatch(/^appendonly yes$/m);
+      expect(conf).toMatch(/^appenddirname "appendonlydir-queue"$/m);
+      expect(conf).toMatch(/^dbfilename dump-queue\.rdb$/m);
+      expect(stack.renderHostFiles().find((f) => f.path === '/etc/redis/auth-queue.conf')!.content).toContain('var.queue_redis_password');
+      expect(queue.password).toBe(password);
+    });
+
+    test.each([
+      ['the server\'s port', { port: 6379 }, /Sessions\/Cache: 'port' \(6379\) is already taken on the host by test\/Sessions$/],
+      ['a share that overflows the RAM', { maxMemoryFraction: 0.6 }, /Sessions\/Cache: 'maxMemoryFraction' \(0.6\) brings the host's instances to 0.25 \+ 0.6 = 0.85 of its RAM; together they may fill at most 0.8$/],
+      ['a tiny share', { maxMemoryFraction: 0.01 }, /Sessions\/Cache: 'maxMemoryFraction' \(0.01\) must be a share of the RAM of at least 0.05/],
+      ['port 0', { port: 0 }, /Sessions\/Cache: 'port' \(0\) must be an integer from 1 to 65535/],
+    ] as [string, Partial<RedisInstanceProps>, RegExp][])('given %s, then addInstance throws', (_name, overrides, message) => {
+      expect(() => withCache(overrides)).toThrow(message);
+    });
+
+    test('given a second instance on a port already taken by the first, then addInstance throws', () => {
+      const { redis } = withCache();
+      expect(() => redis.addInstance('Other', { port: 6380, maxMemoryFraction: 0.1 })).toThrow(/Sessions\/Other: 'port' \(6380\) is already taken on the host by test\/Sessions\/Cache$/);
+    });
   });
 
   describe('errors', () => {

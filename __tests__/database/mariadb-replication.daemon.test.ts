@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
   MariadbConfigModel,
+  mariadbConnectionLimits,
   mariadbHostForCidr,
   MariadbRole,
   renderMariadbBootstrapScript,
@@ -67,7 +68,7 @@ async function startServer(role: MariadbRole, serverId: number, port: number): P
     relayLogBasename: join(runDir, 'relay-bin'),
     binlogExpireSeconds: 86400,
     bufferPoolMb: 128,
-    maxConnections: 50,
+    connections: mariadbConnectionLimits([{ client: 'test', servers: 1, connectionsPerServer: 40, bound: 'test clients', connections: 40 }], 10),
   };
   const socket = join(runDir, 'mysqld.sock');
   // The rendered file, then what only this test needs (on a host, Debian's 50-server.cnf sets these).

@@ -1,4 +1,5 @@
 import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
 import { Flavor, sizingFromGhz } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { Port } from '../../lib/core/port';
@@ -44,7 +45,8 @@ describe('MysqlReplication defaults', () => {
     expect(db.bufferPoolFraction).toBe(0.6);
     expect(db.bufferPoolMb).toBe(2432);
     expect(db.binlogRetentionDays).toBe(7);
-    expect(db.maxConnections).toBe(200);
+    // No client declared yet: the replica's replication connection and the admin reserve.
+    expect(db.maxConnections).toBe(1 + 10);
     expect(db.applicationHost).toBe('%');
   });
 
@@ -104,6 +106,72 @@ describe('MysqlReplication errors', () => {
   });
 });
 
+describe('MysqlReplication max_connections', () => {
+  function client(stack: HostingStack, id: string) {
+    return new Construct(stack, id);
+  }
+
+  test('given clients declared after the database, then max_connections is their sum plus the replicas and the admin reserve, in every server\'s config', () => {
+    const { stack, db } = setup({ replicas: 2, flavor: Flavor.custom({ name: 'db-16gb', vcpus: 4, ramGb: 16, diskGb: 100 }) });
+    db.addClient({ client: client(stack, 'Frontends'), servers: 10, connectionsPerServer: 56, bound: 'PHP-FPM pm.max_children' });
+    db.addClient({ client: client(stack, 'BackOffice'), servers: 1, connectionsPerServer: 14, bound: 'PHP-FPM pm.max_children' });
+    expect(db.maxConnections).toBe(560 + 14 + 2 + 10);
+    for (const host of db.cluster.instances) {
+      const config = fileOf(stack, host.hostname, MARIADB_CONFIG_PATH);
+      expect(mysqldOptions(config).max_connections).toBe('586');
+      expect(config).toContain('#   560 = 10 x 56 (PHP-FPM pm.max_children): test/Frontends\n');
+      expect(config).toContain('#   2 = 2 x 1 (replication I/O thread per replica): test/Db\n');
+      expect(config).toContain('#   sum: 586\n');
+    }
+  });
+
+  test('given one more client or a client with more servers, then max_connections rises by its connections', () => {
+    const { stack, db } = setup();
+    db.addClient({ client: client(stack, 'App'), servers: 2, connectionsPerServer: 50, bound: 'Tomcat pool maxTotal' });
+    const before = db.maxConnections;
+    db.addClient({ client: client(stack, 'OrderTracking'), servers: 1, connectionsPerServer: 20, bound: 'WildFly max-pool-size' });
+    expect(db.maxConnections).toBe(before + 20);
+    const { stack: stack3, db: db3 } = setup();
+    db3.addClient({ client: client(stack3, 'App'), servers: 3, connectionsPerServer: 50, bound: 'Tomcat pool maxTotal' });
+    expect(db3.maxConnections).toBe(before - 100 + 150);
+  });
+
+  test('given every server with its clients, then mariadbd accepts the config', () => {
+    const { stack, db } = setup();
+    db.addClient({ client: client(stack, 'App'), servers: 2, connectionsPerServer: 50, bound: 'Tomcat pool maxTotal' });
+    for (const host of db.cluster.instances) {
+      const result = checkMariadb(fileOf(stack, host.hostname, MARIADB_CONFIG_PATH));
+      expect(result.output).not.toMatch(/unknown variable/i);
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  test('given clients the flavor\'s RAM cannot hold, then addClient throws naming the database, the count and the limit', () => {
+    const { stack, db } = setup();
+    // 4 GB, 2,432 MB pool: (4096 - 2432 - 784) / 3 = 293 connections.
+    expect(() => db.addClient({ client: client(stack, 'Frontends'), servers: 10, connectionsPerServer: 56, bound: 'PHP-FPM pm.max_children' }))
+      .toThrow(/^test\/Db: 'maxConnections' \(571\) \(derived: 1 \(test\/Db: 1 x 1 replication I\/O thread per replica\) \+ 560 \(test\/Frontends: 10 x 56 PHP-FPM pm.max_children\) \+ 10 \(administration\)\) must fit the flavor 'db-4gb': its 4 GB hold at most 293 connections of 3 MB after the 2432 MB buffer pool/);
+  });
+
+  test('given a max_connections the RAM cannot hold, then the constructor throws', () => {
+    expect(() => setup({ maxConnections: 1000 })).toThrow(/^test\/Db: 'maxConnections' \(1000\) must fit the flavor 'db-4gb': its 4 GB hold at most 293 connections/);
+  });
+
+  test('given a max_connections below what the clients declare, then addClient throws', () => {
+    const { stack, db } = setup({ maxConnections: 100 });
+    expect(() => db.addClient({ client: client(stack, 'App'), servers: 2, connectionsPerServer: 50, bound: 'Tomcat pool maxTotal' }))
+      .toThrow(/^test\/Db: 'maxConnections' \(100\) must be at least what the clients can open at once \(111: 1 \(test\/Db: 1 x 1 replication I\/O thread per replica\) \+ 100 \(test\/App: 2 x 50 Tomcat pool maxTotal\) \+ 10 \(administration\)\)/);
+  });
+
+  test.each([
+    [{ servers: 0 }, /'addClient.servers' \(0\) must be an integer from 1 to 10000/],
+    [{ connectionsPerServer: 0 }, /'addClient.connectionsPerServer' \(0\) must be an integer from 1 to 10000/],
+  ])('given a demand of %j, then addClient throws', (bad, message) => {
+    const { stack, db } = setup();
+    expect(() => db.addClient({ client: client(stack, 'App'), servers: 1, connectionsPerServer: 1, bound: 'x', ...bad })).toThrow(message);
+  });
+});
+
 describe('MysqlReplication resources', () => {
   test('given 1 + 2 servers, then one anti-affinity server group and three instances of the flavor', () => {
     const { stack } = setup({ replicas: 2 });
@@ -160,12 +228,12 @@ describe('MysqlReplication rendered files', () => {
   });
 
   test('given 4 GB of RAM at 0.7 and 14 days, then the buffer pool and the binlog expiry follow', () => {
-    const { stack } = setup({ bufferPoolFraction: 0.7, binlogRetentionDays: 14, maxConnections: 300 });
+    const { stack } = setup({ bufferPoolFraction: 0.7, binlogRetentionDays: 14, maxConnections: 150 });
     const options = mysqldOptions(fileOf(stack, 'db-2', MARIADB_CONFIG_PATH));
     expect(options).toMatchObject({
       innodb_buffer_pool_size: `${Math.floor((4096 * 0.7) / 128) * 128}M`,
       binlog_expire_logs_seconds: String(14 * 86400),
-      max_connections: '300',
+      max_connections: '150',
       gtid_strict_mode: 'ON',
       log_slave_updates: 'ON',
       binlog_format: 'ROW',

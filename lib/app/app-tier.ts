@@ -141,6 +141,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
 
     this.database = props.database;
     if (props.database) props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to its database`);
+    props.database?.addClient?.({ client: this, servers: this.cluster.maxCount, connectionsPerServer: poolSize, bound: 'Tomcat JDBC pool maxTotal' });
 
     const contextName = this.contextPath === '/' ? 'ROOT' : this.contextPath.slice(1).split('/').join('#');
     this.contextFilePath = `${TOMCAT_PATHS.contextDir}/${contextName}.xml`;

@@ -111,6 +111,7 @@ export class BackOffice extends Construct implements IServerTier {
     props.vpn.allowOfficesTo(this, Port.tcp(22));
     this.database = props.database;
     if (props.database) props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} (Magento admin) to its database`);
+    props.database?.addClient?.({ client: this, servers: 1, connectionsPerServer: this.phpChildren, bound: 'PHP-FPM pm.max_children' });
     if (props.media) props.media.allowClient(this, props.vswitch.cidr);
 
     this.cluster.configureHosts((host) => {

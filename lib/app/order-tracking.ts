@@ -224,6 +224,7 @@ export class OrderTracking extends Construct implements IHttpBackend {
     }
 
     props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path}: WildFly datasource`);
+    props.database.addClient?.({ client: this, servers: 1, connectionsPerServer: maxPoolSize, bound: 'WildFly datasource max-pool-size' });
 
     const driverName = 'mariadb-java-client.jar';
     const cc = this.instance.cloudConfig;

@@ -33,13 +33,31 @@ export const REDIS_PATHS = {
 } as const;
 
 /**
+ * Debian 12 paths of a second `redis-server` instance on the same host, run by the package's
+ * template unit `redis-server@<name>.service`: it reads `/etc/redis/redis-<name>.conf`, runs in
+ * `/run/redis-<name>` and may write only to `/var/lib/redis` and `/var/log/redis`.
+ */
+export function redisInstancePaths(name: string) {
+  return {
+    config: `/etc/redis/redis-${name}.conf`,
+    authConfig: `/etc/redis/auth-${name}.conf`,
+    pidFile: `/run/redis-${name}/redis-server.pid`,
+    logFile: `/var/log/redis/redis-server-${name}.log`,
+    dataDir: REDIS_PATHS.dataDir,
+    service: `redis-server@${name}`,
+  } as const;
+}
+
+/**
  * Commands disabled by default. `FLUSHDB` stays: Magento's "Flush Cache Storage" sends it to the
  * cache database (Cm_Cache_Backend_Redis). `KEYS` blocks the server while it walks every key.
  */
 export const REDIS_DEFAULT_DISABLED_COMMANDS: readonly string[] = ['FLUSHALL', 'CONFIG', 'DEBUG', 'MODULE', 'REPLICAOF', 'SLAVEOF', 'KEYS'];
 
-/** The model of `/etc/redis/redis.conf`. */
+/** The model of `/etc/redis/redis.conf` (or of an instance's `/etc/redis/redis-<name>.conf`). */
 export interface RedisConfig {
+  /** What the instance holds, for the header comment ("the shop's sessions"). */
+  readonly purpose: string;
   /** Addresses to listen on (the planned address and 127.0.0.1). */
   readonly bindAddresses: readonly string[];
   /** TCP port. */
@@ -64,8 +82,12 @@ export interface RedisConfig {
   readonly maxMemoryMb: number;
   /** What happens at the ceiling. */
   readonly maxMemoryPolicy: RedisEvictionPolicy;
-  /** Keep the append-only file. */
+  /** Keep the append-only file and RDB snapshots; false for a cache (no file, no fork). */
   readonly appendOnly: boolean;
+  /** RDB file name in `dir` (unique per instance sharing the folder). */
+  readonly dbFilename: string;
+  /** Folder of the append-only files in `dir` (unique per instance sharing the folder). */
+  readonly appendDirName: string;
   /** fsync policy of the append-only file. */
   readonly appendFsync: RedisAppendFsync;
   /** Commands renamed to "" (disabled). */

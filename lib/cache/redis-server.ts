@@ -17,6 +17,7 @@ import {
   renderRedisConfig,
 } from './redis-config';
 import { kebabCase } from '../core/naming';
+import { RedisInstance, RedisInstanceProps } from './redis-instance';
 
 /**
  * Default share of the server's RAM Redis may fill (`maxmemory`). An AOF rewrite or RDB save forks
@@ -67,9 +68,11 @@ export interface RedisServerProps {
  * ceiling from the flavor's RAM, the append-only file fsynced every second and the commands no
  * application needs disabled. Clients are let in with `redis.connections.allowFrom(tier, Port.tcp(redis.port))`.
  *
- * With the default `noeviction`, a full server refuses every write that needs memory: when
- * Magento's cache shares the server (MagentoFrontends' default, database 1), size `maxmemory` for
- * the cache too, or give the front-ends a separate cache server.
+ * With the default `noeviction`, a full server refuses every write that needs memory: do not let a
+ * cache share it (MagentoFrontends' default when no `cache` is given, database 1), or a growing
+ * cache blocks logins. Give the cache its own process on the same host with
+ * `redis.addInstance('Cache', { port: 6380, maxMemoryFraction: ... })` (allkeys-lru, no
+ * persistence), or a server of its own.
  */
 export class RedisServer extends Construct implements IRedisEndpoint {
   /** The server (one instance, stateful). */
@@ -90,6 +93,14 @@ export class RedisServer extends Construct implements IRedisEndpoint {
   public readonly appendFsync: RedisAppendFsync;
   /** Disabled commands. */
   public readonly disabledCommands: readonly string[];
+  /** Share of the RAM the server's own instance may fill. */
+  public readonly maxMemoryFraction: number;
+  /** Seconds between TCP keep-alive probes to clients. */
+  public readonly tcpKeepaliveSeconds: number;
+  /** Connections at once, per instance. */
+  public readonly maxClients: number;
+  /** The further `redis-server` instances on the host, in the order they were added. */
+  public readonly instances: RedisInstance[] = [];
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     super(scope, id);
@@ -99,10 +110,13 @@ export class RedisServer extends Construct implements IRedisEndpoint {
     if (!Number.isFinite(fraction) || fraction < 0.1 || fraction > 0.8) {
       throw new HostingStacksError(this, 'maxMemoryFraction', fraction, 'must be a number from 0.1 to 0.8 (a fork for AOF rewrites and the OS need the rest)');
     }
+    this.maxMemoryFraction = fraction;
     const keepalive = props.tcpKeepaliveSeconds ?? 60;
     requireIntegerInRange(this, 'tcpKeepaliveSeconds', keepalive, 0, 7200);
+    this.tcpKeepaliveSeconds = keepalive;
     const maxClients = props.maxClients ?? 10000;
     requireIntegerInRange(this, 'maxClients', maxClients, 1, 1000000);
+    this.maxClients = maxClients;
     this.disabledCommands = (props.disabledCommands ?? REDIS_DEFAULT_DISABLED_COMMANDS).map((c) => c.toUpperCase());
     for (const c of this.disabledCommands) {
       if (!/^[A-Z][A-Z|-]*$/.test(c)) throw new HostingStacksError(this, 'disabledCommands', c, 'must be Redis command names (letters, e.g. FLUSHALL)');
@@ -135,6 +149,18 @@ export class RedisServer extends Construct implements IRedisEndpoint {
     return this.cluster.instances[0];
   }
 
+  /**
+   * Adds a second `redis-server` process on this host (Debian's `redis-server@<name>.service`) with
+   * its own port, `maxmemory` and eviction policy, by default a cache: `allkeys-lru`, no
+   * persistence, the server's password. The instances' memory shares, the server's included, must
+   * add up to at most 0.8 of the RAM. Returns the instance, an {@link IRedisEndpoint} to give clients.
+   */
+  public addInstance(id: string, props: RedisInstanceProps): RedisInstance {
+    const instance = new RedisInstance(this, id, props);
+    this.instances.push(instance);
+    return instance;
+  }
+
   private configureHost(host: ServerInstance, tcpKeepaliveSeconds: number, maxClients: number): void {
     const cc = host.cloudConfig;
     cc.addPackages('redis-server');
@@ -144,6 +170,7 @@ export class RedisServer extends Construct implements IRedisEndpoint {
       permissions: '0640',
       syntax: ConfigSyntax.REDIS,
       content: renderRedisConfig({
+        purpose: "the shop's sessions",
         bindAddresses: [host.address, '127.0.0.1'],
         port: this.port,
         protectedMode: true,
@@ -159,6 +186,8 @@ export class RedisServer extends Construct implements IRedisEndpoint {
         maxMemoryPolicy: this.evictionPolicy,
         appendOnly: true,
         appendFsync: this.appendFsync,
+        dbFilename: 'dump.rdb',
+        appendDirName: 'appendonlydir',
         disabledCommands: this.disabledCommands,
         includeFiles: [REDIS_PATHS.authConfig],
       }),

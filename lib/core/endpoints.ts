@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { IConnectable } from './connections';
 import { Secret } from './secret';
 
@@ -15,6 +16,24 @@ export interface IMysqlDatabase extends IConnectable {
   readonly applicationUser: string;
   /** The application user's password (a sensitive variable). */
   readonly applicationPassword: Secret;
+  /**
+   * Declares a client and the most connections it can hold open at once, so a database that sizes
+   * `max_connections` from its clients counts it (MysqlReplication does). Every construct taking a
+   * database calls it; a database managed elsewhere may leave it out. Returns the demand recorded.
+   */
+  addClient?(demand: MysqlClientDemand): MysqlClientDemand;
+}
+
+/** The most connections one client of a database can hold open at once: `servers x connectionsPerServer`. */
+export interface MysqlClientDemand {
+  /** The construct that connects (its path names it in the rendered config and in errors). */
+  readonly client: IConstruct;
+  /** Servers that connect, at their most (a scalable tier's `maxCount`). */
+  readonly servers: number;
+  /** Connections one server can open at once (PHP-FPM children, a JDBC pool's maximum). */
+  readonly connectionsPerServer: number;
+  /** What bounds the connections of one server, e.g. 'PHP-FPM pm.max_children'. */
+  readonly bound: string;
 }
 
 /** An HTTP service that a reverse proxy or balancer sends requests to. */

@@ -13,11 +13,119 @@ export const MARIADB_CONF_DIR = '/etc/mysql/mariadb.conf.d';
 /** The unix socket Debian's `mariadb.service` listens on (root logs in through it by `unix_socket`). */
 export const DEBIAN_MARIADB_SOCKET = '/run/mysqld/mysqld.sock';
 
-/** Where Debian's package keeps the server logs (created by the package, owned by `mysql:adm`). */
-export const DEBIAN_MARIADB_LOG_DIR = '/var/log/mysql';
+/**
+ * Where the binary and relay logs go: the datadir, which Debian 12's `mariadb-server` creates and
+ * owns (`mysql:mysql`). Debian 12 logs to the journal and no longer creates `/var/log/mysql`: a
+ * `log_bin` there stops the server at start (found by booting the server in the lab).
+ */
+export const DEBIAN_MARIADB_LOG_DIR = '/var/lib/mysql';
 
 /** InnoDB sizes the buffer pool in chunks of 128 MB (`innodb_buffer_pool_chunk_size`); the pool is a multiple of it. */
 export const INNODB_BUFFER_POOL_CHUNK_MB = 128;
+
+/**
+ * Connections kept for administration on top of the clients' sum: a backup (mariabackup or
+ * mysqldump), a monitoring exporter, the bootstrap script and an operator's client. MariaDB adds
+ * one more for a SUPER user beyond `max_connections` (`extra_max_connections`), not counted here.
+ */
+export const MARIADB_ADMIN_CONNECTIONS = 10;
+
+/**
+ * Memory one connection may take in MB, at MariaDB 10.11's defaults for the per-session buffers
+ * (`mariadbd --help --verbose`): sort 2 MB + join 256 KB + read_rnd 256 KB + read 128 KB + thread
+ * stack 292 KB + binlog cache 32 KB + two 16 KB network buffers, 2.9 MB, rounded up. An in-memory
+ * temporary table (up to `tmp_table_size`, 16 MB) comes on top only while a query needs one.
+ */
+export const MARIADB_CONNECTION_MB = 3;
+
+/**
+ * Memory outside the buffer pool and the connections in MB: MariaDB's global buffers at their
+ * defaults (`key_buffer_size` 128 MB, `aria_pagecache_buffer_size` 128 MB, `innodb_log_buffer_size`
+ * 16 MB), plus 512 MB for the kernel, sshd, cloud-init and agents.
+ */
+export const MARIADB_RESERVED_MB = 128 + 128 + 16 + 512;
+
+/**
+ * Tables one connection holds open at once. MySQL's and MariaDB's manuals size `table_open_cache` as
+ * `max_connections x N`, N the most tables one query joins; Magento 1's EAV catalogue queries join
+ * a handful of attribute tables per entity, so 8.
+ */
+export const MARIADB_TABLES_PER_CONNECTION = 8;
+
+/** `table_open_cache` below which it is never set: MariaDB 10.11's default. */
+export const MARIADB_MIN_TABLE_OPEN_CACHE = 2000;
+
+/** `LimitNOFILE` of Debian 12's `mariadb.service`: mariadbd cannot open more files, whatever `open_files_limit` says. */
+export const DEBIAN_MARIADB_LIMIT_NOFILE = 32768;
+
+/** One client's share of `max_connections`, as the rendered config lists it. */
+export interface MariadbConnectionTerm {
+  /** Path of the construct that connects. */
+  readonly client: string;
+  /** Servers that connect, at their most. */
+  readonly servers: number;
+  /** Connections one server can open at once. */
+  readonly connectionsPerServer: number;
+  /** What bounds one server's connections. */
+  readonly bound: string;
+  /** `servers x connectionsPerServer`. */
+  readonly connections: number;
+}
+
+/** `max_connections` and the limits that follow from it. */
+export interface MariadbConnectionLimits {
+  /** The clients' shares, in the order they were declared. */
+  readonly terms: readonly MariadbConnectionTerm[];
+  /** Connections kept for administration. */
+  readonly adminReserve: number;
+  /** The clients' shares plus the admin reserve. */
+  readonly sum: number;
+  /** Whether `max_connections` was given rather than derived (it is then at least `sum`). */
+  readonly given: boolean;
+  /** `max_connections`. */
+  readonly maxConnections: number;
+  /**
+   * `thread_cache_size`: every connection may leave its thread for the next one. PHP opens one
+   * connection per request, so at a peak threads are made and ended hundreds of times a second
+   * without it; the cached threads' memory is within the per-connection budget.
+   */
+  readonly threadCacheSize: number;
+  /** `table_open_cache`: {@link MARIADB_TABLES_PER_CONNECTION} per connection, at least MariaDB's default, within the file limit. */
+  readonly tableOpenCache: number;
+  /** `open_files_limit`, as mariadbd sizes it: 10 + connections (with the extra one) + 2 per cached table. */
+  readonly openFilesLimit: number;
+}
+
+/**
+ * The connection limits of a server whose clients are `terms`: `max_connections` is their sum plus
+ * `adminReserve`, or `given` when set. `table_open_cache` is lowered so that mariadbd's own file
+ * count (`10 + max_connections + extra_max_connections + 2 x table_open_cache`) stays within
+ * Debian's `LimitNOFILE` (otherwise mariadbd lowers it at start, silently but for a warning).
+ */
+export function mariadbConnectionLimits(terms: readonly MariadbConnectionTerm[], adminReserve: number, given?: number): MariadbConnectionLimits {
+  const sum = terms.reduce((n, t) => n + t.connections, 0) + adminReserve;
+  const maxConnections = given ?? sum;
+  const fileBudget = Math.floor((DEBIAN_MARIADB_LIMIT_NOFILE - 10 - maxConnections - 1) / 2);
+  const tableOpenCache = Math.max(MARIADB_MIN_TABLE_OPEN_CACHE, Math.min(maxConnections * MARIADB_TABLES_PER_CONNECTION, fileBudget));
+  return {
+    terms,
+    adminReserve,
+    sum,
+    given: given !== undefined,
+    maxConnections,
+    threadCacheSize: maxConnections,
+    tableOpenCache,
+    openFilesLimit: 10 + maxConnections + 1 + 2 * tableOpenCache,
+  };
+}
+
+/**
+ * The most connections a server with `ramGb` of memory and a `bufferPoolMb` buffer pool can hold:
+ * what is left after the pool and {@link MARIADB_RESERVED_MB}, at {@link MARIADB_CONNECTION_MB} each.
+ */
+export function mariadbConnectionsForRam(ramGb: number, bufferPoolMb: number): number {
+  return Math.max(0, Math.floor((Math.floor(ramGb * 1024) - bufferPoolMb - MARIADB_RESERVED_MB) / MARIADB_CONNECTION_MB));
+}
 
 /** The role of one MariaDB server in a primary/replica set. */
 export enum MariadbRole {
@@ -47,8 +155,8 @@ export interface MariadbConfigModel {
   readonly binlogExpireSeconds: number;
   /** `innodb_buffer_pool_size` in MB, a multiple of {@link INNODB_BUFFER_POOL_CHUNK_MB}. */
   readonly bufferPoolMb: number;
-  /** `max_connections`. */
-  readonly maxConnections: number;
+  /** `max_connections`, its sum and the limits that follow from it. */
+  readonly connections: MariadbConnectionLimits;
 }
 
 /** Renders `/etc/mysql/mariadb.conf.d/60-hosting-stacks.cnf` for one server. */

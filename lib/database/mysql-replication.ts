@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
 import { Connections } from '../core/connections';
-import { IMysqlDatabase } from '../core/endpoints';
+import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
@@ -13,7 +13,13 @@ import {
   DEBIAN_MARIADB_LOG_DIR,
   DEBIAN_MARIADB_SOCKET,
   MARIADB_CONF_DIR,
+  MARIADB_ADMIN_CONNECTIONS,
+  MARIADB_CONNECTION_MB,
+  MARIADB_RESERVED_MB,
   MariadbConfigModel,
+  mariadbConnectionLimits,
+  MariadbConnectionLimits,
+  mariadbConnectionsForRam,
   mariadbHostForCidr,
   MariadbRole,
   renderMariadbBootstrapScript,
@@ -79,7 +85,12 @@ export interface MysqlReplicationProps {
   readonly port?: number;
   /** Days binary logs are kept, 1 to 99. @default 7 */
   readonly binlogRetentionDays?: number;
-  /** `max_connections` of each server, 10 to 10000. @default 200 */
+  /**
+   * `max_connections` of each server, 10 to 10000; must be at least what the clients declare.
+   * @default - derived at synth: the connections every client declared (`addClient`, which every
+   * construct taking this database calls), the replicas' replication connections, plus
+   * MARIADB_ADMIN_CONNECTIONS (10) for administration
+   */
   readonly maxConnections?: number;
   /** Boot volume size in GB. @default - the flavor's sizing disk, else the flavor's disk */
   readonly bootVolumeGb?: number;
@@ -107,6 +118,14 @@ export interface MysqlReplicationProps {
  * Terraform variables written into root-only files (0600) that the scripts read; no output holds
  * a literal password. Replicas start from the primary's first binary log, so a replica added after
  * the binary logs have expired must be seeded from a backup (mariabackup) first.
+ *
+ * `max_connections` is derived at synth from the clients: every construct taking the database
+ * declares the most connections it can open at once with {@link MysqlReplication.addClient}
+ * (front-ends at their `maxCount` x PHP-FPM children, JDBC pools x servers, ...), the replicas add
+ * their replication connections and 10 are kept for administration; the rendered option file shows
+ * the sum, and `thread_cache_size`, `table_open_cache` and `open_files_limit` follow from it. A client
+ * that takes the flavor's RAM past what it can hold (3 MB a connection beside the buffer pool) is
+ * refused with an error naming the sum.
  *
  * Replication traffic is allowed between the members; application tiers declare their own access:
  * `db.connections.allowFrom(app, Port.tcp(db.port))`. Its default child is the primary's server.
@@ -143,10 +162,14 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
   public readonly bufferPoolFraction: number;
   /** Days binary logs are kept. */
   public readonly binlogRetentionDays: number;
-  /** `max_connections` of each server. */
-  public readonly maxConnections: number;
   /** Account host of the application user (`%` or `network/netmask`). */
   public readonly applicationHost: string;
+  /** The clients that declared their connections, in order. */
+  private readonly clients: MysqlClientDemand[] = [];
+  /** `maxConnections` when given. */
+  private readonly givenMaxConnections?: number;
+  /** Connections the flavor's RAM holds after the buffer pool and the global buffers. */
+  private readonly connectionsForRam: number;
 
   constructor(scope: Construct, id: string, props: MysqlReplicationProps) {
     super(scope, id);
@@ -156,8 +179,8 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     requireIntegerInRange(this, 'port', this.port, 1, 65535);
     this.binlogRetentionDays = props.binlogRetentionDays ?? DEFAULT_BINLOG_RETENTION_DAYS;
     requireIntegerInRange(this, 'binlogRetentionDays', this.binlogRetentionDays, 1, MAX_BINLOG_RETENTION_DAYS);
-    this.maxConnections = props.maxConnections ?? 200;
-    requireIntegerInRange(this, 'maxConnections', this.maxConnections, 10, 10000);
+    if (props.maxConnections !== undefined) requireIntegerInRange(this, 'maxConnections', props.maxConnections, 10, 10000);
+    this.givenMaxConnections = props.maxConnections;
     const primaryWaitSeconds = props.primaryWaitSeconds ?? 900;
     requireIntegerInRange(this, 'primaryWaitSeconds', primaryWaitSeconds, 10, 86400);
     this.bufferPoolFraction = props.bufferPoolFraction ?? DEFAULT_BUFFER_POOL_FRACTION;
@@ -207,6 +230,11 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     this.writerAddress = this.primary.address;
     this.readerAddresses = this.replicas.map((r) => r.address);
     this.bufferPoolMb = bufferPoolMbForRam(this.cluster.flavor.ramGb, this.bufferPoolFraction);
+    this.connectionsForRam = mariadbConnectionsForRam(this.cluster.flavor.ramGb, this.bufferPoolMb);
+    this.requireConnectionsFitRam();
+    // Each replica's I/O thread holds one connection to the primary (its binlog dump thread); every
+    // server gets the same limit, so a promoted replica takes the primary's clients.
+    this.addClient({ client: this, servers: replicaCount, connectionsPerServer: 1, bound: 'replication I/O thread per replica' });
 
     const replicationHost = mariadbHostForCidr(props.vswitch.cidr)!;
     const appPasswordFile = `${MARIADB_SECRETS_DIR}/app.password`;
@@ -215,7 +243,8 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
       const role = index === 0 ? MariadbRole.PRIMARY : MariadbRole.REPLICA;
       const cc = host.cloudConfig;
       cc.addPackages('mariadb-server', 'mariadb-client');
-      cc.addFile({ path: MARIADB_CONFIG_PATH, content: renderMariadbConfig(this.configModel(role, index + 1, host.address)), syntax: ConfigSyntax.MARIADB });
+      // Rendered at synth: the clients declare themselves after the database is made.
+      cc.addLazyFile(MARIADB_CONFIG_PATH, ConfigSyntax.MARIADB, () => renderMariadbConfig(this.configModel(role, index + 1, host.address)));
       // A trailing newline makes cloud-init's YAML hold the value in a literal block: any character is safe there.
       cc.addFile({ path: replicationPasswordFile, content: `${this.replicationPassword.value}\n`, permissions: '0600' });
       const script = role === MariadbRole.PRIMARY
@@ -251,6 +280,53 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     });
   }
 
+  /** `max_connections` of each server: the one given, else the clients' connections plus the admin reserve (grows with `addClient`). */
+  public get maxConnections(): number {
+    return this.connectionLimits.maxConnections;
+  }
+
+  /** `max_connections`, how it adds up, and the limits that follow from it (`thread_cache_size`, `table_open_cache`, `open_files_limit`). */
+  public get connectionLimits(): MariadbConnectionLimits {
+    const terms = this.clients.map((d) => ({
+      client: d.client.node.path,
+      servers: d.servers,
+      connectionsPerServer: d.connectionsPerServer,
+      bound: d.bound,
+      connections: d.servers * d.connectionsPerServer,
+    }));
+    return mariadbConnectionLimits(terms, MARIADB_ADMIN_CONNECTIONS, this.givenMaxConnections);
+  }
+
+  /**
+   * Declares a client that may hold `servers x connectionsPerServer` connections at once; unless
+   * `maxConnections` was given, `max_connections` grows by as much. Throws when the servers' RAM
+   * cannot hold that many connections, or when a given `maxConnections` is below the new sum.
+   * Returns the demand recorded.
+   */
+  public addClient(demand: MysqlClientDemand): MysqlClientDemand {
+    requireIntegerInRange(this, 'addClient.servers', demand.servers, 1, 10000);
+    requireIntegerInRange(this, 'addClient.connectionsPerServer', demand.connectionsPerServer, 1, 10000);
+    this.clients.push(demand);
+    const limits = this.connectionLimits;
+    if (limits.given && limits.sum > limits.maxConnections) {
+      throw new HostingStacksError(this, 'maxConnections', limits.maxConnections,
+        `must be at least what the clients can open at once (${limits.sum}: ${describeTerms(limits)}); leave it out to derive it`);
+    }
+    this.requireConnectionsFitRam();
+    return demand;
+  }
+
+  /** Throws when the flavor's RAM, after the buffer pool and the global buffers, cannot hold `max_connections` connections. */
+  private requireConnectionsFitRam(): void {
+    const limits = this.connectionLimits;
+    if (limits.maxConnections <= this.connectionsForRam) return;
+    const flavor = this.cluster.flavor;
+    throw new HostingStacksError(this, 'maxConnections', limits.maxConnections,
+      `${limits.given ? '' : `(derived: ${describeTerms(limits)}) `}must fit the flavor '${flavor.name}': its ${flavor.ramGb} GB hold at most ${this.connectionsForRam} connections of `
+      + `${MARIADB_CONNECTION_MB} MB after the ${this.bufferPoolMb} MB buffer pool and ${MARIADB_RESERVED_MB} MB for global buffers and the OS; `
+      + 'give a larger flavor, a lower bufferPoolFraction, or clients with fewer connections');
+  }
+
   /** The option file model of the server `serverId` (1 is the primary) at `address`. */
   private configModel(role: MariadbRole, serverId: number, address: string): MariadbConfigModel {
     return {
@@ -263,7 +339,15 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
       relayLogBasename: `${DEBIAN_MARIADB_LOG_DIR}/relay-bin`,
       binlogExpireSeconds: this.binlogRetentionDays * 86400,
       bufferPoolMb: this.bufferPoolMb,
-      maxConnections: this.maxConnections,
+      connections: this.connectionLimits,
     };
   }
+}
+
+/** The sum of `limits` in words: `560 (md/Frontends: 10 x 56 PHP-FPM pm.max_children) + ... + 10 (administration)`. */
+function describeTerms(limits: MariadbConnectionLimits): string {
+  return [
+    ...limits.terms.map((t) => `${t.connections} (${t.client}: ${t.servers} x ${t.connectionsPerServer} ${t.bound})`),
+    `${limits.adminReserve} (administration)`,
+  ].join(' + ');
 }

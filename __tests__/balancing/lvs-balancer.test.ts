@@ -21,6 +21,17 @@ function fixture(props: Partial<LvsBalancerProps> = {}) {
 /** The smallest IServerTier: a ServerCluster and its connections. */
 
 
+describe('LvsBalancer public address', () => {
+  test('given a balancer, when synthesized, then one output named <path>_public_address holds its floating IP address', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const json = synthJson(stack);
+    expect(Object.keys(json.output)).toEqual(['lb_public_address']);
+    expect(json.output.lb_public_address.value).toMatch(/^\$\{openstack_networking_floatingip_v2\.Lb_FloatingIp_[0-9A-F]+\.address\}$/);
+    expect(lb.publicAddressOutput.node.id).toBe('PublicAddress');
+  });
+});
+
 function lines(text: string): string[] {
   return text.split('\n').map((l) => l.trim());
 }
@@ -54,12 +65,12 @@ function startUnitIn(ns: string, unit: string): void {
 }
 
 describe('LvsBalancer: props and defaults', () => {
-  test('given only vswitch and adminCidr, when created, then defaults are DR, wlc, the interface found at boot, a derived router id and advert 1 s', () => {
+  test('given only vswitch and adminCidr, when created, then defaults are DR, wlc, the interface found at boot, a derived router id and advert 0.1 s', () => {
     const { lb } = fixture();
     expect(lb.forwarding).toBe(LvsForwarding.DIRECT_ROUTING);
     expect(lb.scheduler).toBe(LvsScheduler.WEIGHTED_LEAST_CONNECTION);
     expect(lb.interfaceName).toBeUndefined();
-    expect(lb.advertIntervalSeconds).toBe(1);
+    expect(lb.advertIntervalSeconds).toBe(0.1);
     expect(lb.vipAddress).toBe('10.0.1.4');
     // 10.0.1.4 = 167772420; 167772420 mod 255 = 15; + 1
     expect(lb.virtualRouterId).toBe(16);
@@ -167,16 +178,47 @@ describe('LvsBalancer: errors', () => {
 });
 
 describe('LvsBalancer: resources', () => {
-  test('given a balancer, when synthesized, then both node ports allow the VIP and forwarded client addresses', () => {
+  test('given direct routing (the default), when synthesized, then the directors\' ports have port security off, no security group and no address pair', () => {
     const { stack, lb, web } = fixture();
     lb.addTarget(web, { port: 80 });
     const ports = resourcesOf(synthJson(stack), 'openstack_networking_port_v2');
     for (const name of ['test-lb-nodes-instance1', 'test-lb-nodes-instance2']) {
-      expect(ports.find((p) => p.name === name)!.allowed_address_pairs).toEqual([{ ip_address: '10.0.1.4' }, { ip_address: '0.0.0.0/0' }]);
+      const port = ports.find((p) => p.name === name)!;
+      expect(port.port_security_enabled).toBe(false);
+      expect(port.no_security_groups).toBe(true);
+      expect(port.security_group_ids).toBeUndefined();
+      expect(port.allowed_address_pairs).toBeUndefined();
+    }
+    for (const host of lb.nodes.instances) {
+      expect(host.port.portSecurityEnabled).toBe(false);
+      expect(host.port.portSecurityDisabledReason).toMatch(/^LVS direct-routing director of test\/Lb: .*stateful security groups/);
     }
     const vip = ports.find((p) => p.name === 'test-lb-vip-port')!;
     expect(vip.fixed_ip).toEqual([expect.objectContaining({ ip_address: '10.0.1.4' })]);
     expect(vip.device_id).toBeUndefined();
+  });
+
+  test('given direct routing, when another group allows a port from the directors, then the rule also names each director\'s address, as they are in no group', () => {
+    const { stack, lb, web } = fixture();
+    lb.addTarget(web, { port: 80 });
+    const rule = web.connections.allowFrom(lb, Port.tcp(22), 'SSH from the directors');
+    expect(rule.addressResources.map((r) => r.friendlyUniqueId)).toHaveLength(2);
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2').filter((r) => r.port_range_min === 22 && String(r.description).startsWith('SSH from the directors'));
+    expect(rules.map((r) => r.remote_ip_prefix ?? r.remote_group_id).sort()).toEqual([
+      expect.stringMatching(/^\$\{openstack_networking_secgroup_v2\.Lb_Nodes_Connections_\w+\.id\}$/), '10.0.1.2/32', '10.0.1.3/32',
+    ]);
+  });
+
+  test('given NAT, when synthesized, then the directors\' ports keep port security and allow the VIP and forwarded client addresses', () => {
+    const { stack, lb, web } = fixture({ forwarding: LvsForwarding.NAT });
+    lb.addTarget(web, { port: 80 });
+    const ports = resourcesOf(synthJson(stack), 'openstack_networking_port_v2');
+    for (const name of ['test-lb-nodes-instance1', 'test-lb-nodes-instance2']) {
+      const port = ports.find((p) => p.name === name)!;
+      expect(port.port_security_enabled).toBeUndefined();
+      expect(port.security_group_ids).toHaveLength(1);
+      expect(port.allowed_address_pairs).toEqual([{ ip_address: '10.0.1.4' }, { ip_address: '0.0.0.0/0' }]);
+    }
   });
 
   test('given a balancer, when synthesized, then a floating IP from Ext-Net is associated with the VIP port after the router interface', () => {
@@ -262,7 +304,12 @@ describe('LvsBalancer: director configs', () => {
         `ip saddr { ${ADMIN} } tcp dport 22 accept comment "SSH from the admin network"`,
         `ip saddr { ${monitor.addresses[0]} } tcp dport 9100 accept comment "node exporter scrape"`,
       ]));
-      expect(ruleset).toMatch(/^ {8}tcp dport 80 accept comment "internet: LVS virtual service 10.0.1.4:80/m);
+      // IPVS takes the VIP's packets in LOCAL_IN, after the input chain: accepted to the VIP only.
+      expect(ruleset).toMatch(/^ {8}ip daddr \{ 10\.0\.1\.4 \} tcp dport 80 accept comment "internet: LVS virtual service 10.0.1.4:80/m);
+      expect(ruleset).not.toMatch(/^ {8}tcp dport 80 accept/m);
+      // A DR director routes nothing: its forward chain accepts only what it already let through.
+      const forward = /chain forward \{([\s\S]*?)\n {4}\}/.exec(ruleset)![1];
+      expect(forward.split('\n').filter((l) => /accept/.test(l)).map((l) => l.trim())).toEqual(['ct state established,related accept']);
       expect(ruleset).not.toMatch(/ct state invalid drop/);
       expect(ruleset).not.toMatch(/dport 22 accept comment "(?!SSH)/);
       const r = checkNftables(ruleset);
@@ -276,14 +323,20 @@ describe('LvsBalancer: director configs', () => {
     lb.addTarget(web, { port: 80 });
     for (const host of lb.nodes.instances) {
       expect(host.cloudConfig.packages).toEqual(expect.arrayContaining(['ipvsadm', 'keepalived', 'nftables']));
-      expect(host.cloudConfig.services).toEqual(['hosting-stacks-nic.service', 'nftables', 'keepalived']);
+      expect(host.cloudConfig.services).toEqual(['hosting-stacks-metadata-guard.service', 'hosting-stacks-nic.service', 'nftables', 'keepalived']);
       expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([
+        ['/etc/hosting-stacks/metadata-guard.nft', ConfigSyntax.NFTABLES],
         ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
         ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
+        ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
         ['/etc/systemd/system/hosting-stacks-nic.service', ConfigSyntax.SYSTEMD_UNIT],
+        ['/etc/systemd/system/keepalived.service.d/hosting-stacks-firewall.conf', undefined],
         ['/etc/systemd/system/keepalived.service.d/hosting-stacks-nic.conf', undefined],
         ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
       ]);
+      // Fail closed: a director whose ruleset did not load never takes the VIP.
+      const dropIn = host.cloudConfig.hostFiles.find((f) => f.path === '/etc/systemd/system/keepalived.service.d/hosting-stacks-firewall.conf')!.content;
+      expect(lines(dropIn)).toEqual(expect.arrayContaining(['[Unit]', 'Requires=nftables.service', 'After=nftables.service']));
     }
   });
 });
@@ -297,9 +350,9 @@ describe('LvsBalancer: direct-routing real servers', () => {
     expect(unit).toBe('lvs-vip-10-0-1-4.service');
     for (const host of web.cluster.instances) {
       expect(host.port.allowedAddressPairs).toEqual(['10.0.1.4']);
-      expect(host.cloudConfig.services).toEqual([unit]);
+      expect(host.cloudConfig.services).toEqual(['hosting-stacks-metadata-guard.service', unit]);
       const paths = host.cloudConfig.hostFiles.map((f) => f.path);
-      expect(paths).toEqual(['/etc/sysctl.d/60-lvs-direct-routing.conf', `/etc/systemd/system/${unit}`]);
+      expect(paths).toEqual(['/etc/hosting-stacks/metadata-guard.nft', '/etc/sysctl.d/60-lvs-direct-routing.conf', '/etc/systemd/system/hosting-stacks-metadata-guard.service', `/etc/systemd/system/${unit}`]);
       const sysctl = lines(file(stack, host.hostname, '/etc/sysctl.d/60-lvs-direct-routing.conf'));
       expect(sysctl).toEqual(expect.arrayContaining(['net.ipv4.conf.all.arp_ignore = 1', 'net.ipv4.conf.all.arp_announce = 2']));
       expect(lines(file(stack, host.hostname, `/etc/systemd/system/${unit}`))).toContain('ExecStart=/usr/sbin/ip addr replace 10.0.1.4/32 dev lo');
@@ -377,7 +430,7 @@ describe('LvsBalancer: NAT', () => {
     lb.addTarget(web, { port: 443 });
     const host = web.cluster.instances[0];
     const unitName = `lvs-nat-reply-${lb.virtualRouterId}.service`;
-    expect(host.cloudConfig.services).toEqual([unitName]);
+    expect(host.cloudConfig.services).toEqual(['hosting-stacks-metadata-guard.service', unitName]);
     const unit = file(stack, host.hostname, `/etc/systemd/system/${unitName}`);
     expect(checkSystemdUnit(unit, unitName).ok).toBe(true);
     withNetns(['eth0'], (ns) => {

@@ -24,7 +24,7 @@ describe('VrrpPair', () => {
     const { stack, pair } = fixture();
     expect(pair.nodes.instances.map((i) => i.hostname)).toEqual(['pair-1', 'pair-2']);
     expect(pair.nodes.flavor.sizing).toEqual(DEFAULT_VRRP_SIZING);
-    expect([pair.vipAddress, pair.virtualRouterId, pair.interfaceName, pair.advertIntervalSeconds, pair.role]).toEqual(['10.0.1.4', 16, undefined, 1, 'VRRP nodes']);
+    expect([pair.vipAddress, pair.virtualRouterId, pair.interfaceName, pair.advertIntervalSeconds, pair.role]).toEqual(['10.0.1.4', 16, undefined, 0.1, 'VRRP nodes']);
     for (const host of pair.nodes.instances) expect(host.port.allowedAddressPairs).toEqual(['10.0.1.4']);
     const json = synthJson(stack);
     expect(resourcesOf(json, 'openstack_compute_servergroup_v2')[0].policies).toEqual(['anti-affinity']);
@@ -49,7 +49,7 @@ describe('VrrpPair', () => {
     const { pair } = fixture();
     const [a, b] = pair.nodes.addresses;
     expect(pair.vrrpInstanceModel(1, ['chk_proxy'])).toEqual({
-      name: 'VI_16', interface: '$NIC', state: VrrpState.BACKUP, priority: 100, virtualRouterId: 16, advertIntervalSeconds: 1,
+      name: 'VI_16', interface: '$NIC', state: VrrpState.BACKUP, priority: 100, virtualRouterId: 16, advertIntervalSeconds: 0.1,
       unicastSrcIp: b, unicastPeers: [a], nopreempt: true, virtualIpAddresses: ['10.0.1.4/32'], trackScripts: ['chk_proxy'],
     });
     expect(pair.vrrpInstanceModel(0).trackScripts).toEqual([]);

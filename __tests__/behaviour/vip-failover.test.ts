@@ -10,20 +10,38 @@
  * advert for the VRRPv3 master-down interval (RFC 5798, 6.1):
  *   Master_Down_Interval = 3 x Master_Adver_Interval + Skew_Time,
  *   Skew_Time = ((256 - Priority) x Master_Adver_Interval) / 256   (the backup's priority).
- * The measured takeover must stay within it plus TAKEOVER_MARGIN_MS.
+ * The measured takeover must stay within it plus TAKEOVER_MARGIN_MS, and under TAKEOVER_TARGET_MS.
+ * While POPGOM's master dies, a client sends a bounded loop of requests to the VIP (a new
+ * connection each, no retry: every request counts); none may fail but the one connection in flight
+ * when the client's ARP entry moves to the new master, which resets it (see the test).
  */
 import { Testing } from 'cdktf';
 import { BalancerKind, HaproxyBalancer, HostingStack, NIC_SCRIPT_PATH } from '../../lib';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
-import { figure, hostFile, Lab, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, useLab, vswitchesOf } from '../support/lab';
+import { figure, hostFile, Lab, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, RequestLoopOptions, RequestSample, useLab, vswitchesOf } from '../support/lab';
+
+/** Issue 9 item 12: a VIP takeover, and the client's first answer through the new master, within 1 s. */
+const TAKEOVER_TARGET_MS = 1000;
+/**
+ * The client's request loop around the takeover: one client, one request at a time, a new
+ * connection per request and no retry (what a browser does for a new page), paced at 50/s, bounded
+ * in count and time; each request times out after 2 s (a browser waits longer: a request that
+ * would only have been slow counts as failed here).
+ */
+const TAKEOVER_LOOP: RequestLoopOptions = { count: 200, durationMs: 3000, concurrency: 1, ratePerSecond: 50, timeoutMs: 2000 };
+/** Requests answered by the master before it is killed. */
+const KILL_AFTER_REQUESTS = 20;
 
 /**
  * What the measurement adds to the protocol's interval: the 20 ms poll of `ip addr`, the `ip` call
  * itself (~5 ms), keepalived adding the address over netlink, and scheduling delays on a busy CI
- * runner (jest runs other suites in parallel). Measured here: 3.2-3.6 s against a 3.61 s interval.
+ * runner (jest runs other suites in parallel). Measured here: 3.2-3.6 s against a 3.61 s interval
+ * with 1 s adverts; with the 0.1 s default, 0.28-0.35 s against 0.34-0.36 s on a quiet runner and up
+ * to 0.76 s with a load of 7 on 2 cores (the delay is absolute, so it weighs more on short intervals).
+ * TAKEOVER_TARGET_MS bounds it too.
  */
-const TAKEOVER_MARGIN_MS = 300;
+const TAKEOVER_MARGIN_MS = 450;
 /** The client sees the backup after its gratuitous ARPs: the takeover, then one 20 ms curl poll and a connection. */
 const ANSWER_MARGIN_MS = 500;
 
@@ -167,7 +185,7 @@ describe('POPGOM: the LVS directors keep the VIP (keepalived VRRP, rendered conf
     expect(nodes.map((n) => n.vrrp.sourceAddress)).toEqual(stack.balancer.nodes.instances.map((i) => i.address));
   });
 
-  test('given both directors started, when the master keepalived is SIGKILLed, then the backup answers on the VIP within 3 x advert_int + skew', async () => {
+  test('given both directors started and a client requesting the VIP, when the master keepalived is SIGKILLed, then the backup answers on the VIP within 3 x advert_int + skew and under 1 s, and no request fails but one in flight at the takeover', async () => {
     // Given: both keepalived started; one is elected
     await Promise.all(nodes.map((n) => startKeepalived(lab, n)));
     const vip = stack.balancer.vipAddress;
@@ -178,17 +196,48 @@ describe('POPGOM: the LVS directors keep the VIP (keepalived VRRP, rendered conf
     const before = await lab.curl(client, url, 2000);
     expect(before.body.trim()).toBe(master.name);
 
-    // When: the master's keepalived dies at once (its VRRP child first, then the parent: no clean shutdown)
+    // When: a client keeps requesting the VIP, and the master's keepalived dies at once (its VRRP
+    // child first, then the parent: no clean shutdown, so the VIP stays on the dead master's NIC
+    // until the backup's gratuitous ARPs move the client over)
+    const loop = await lab.requestLoop(client, url, TAKEOVER_LOOP);
+    await loop.whenCompleted(KILL_AFTER_REQUESTS, 5000);
+    const killedAt = Date.now();
     master.keepalived!.kill('SIGKILL', { tree: true });
     const limit = masterDownIntervalMs(backup.vrrp);
     const { takeoverMs, answerMs } = await measureTakeover(lab, backup, client, vip, url, (body) => body.trim() === backup.name, limit.total + 5000);
+    const report = await loop.report;
 
     // Then
-    figure('popgom-vip-takeover-ms', takeoverMs, `limit 3 x ${backup.vrrp.advertIntervalMs} ms + skew ${limit.skew.toFixed(0)} ms (priority ${backup.vrrp.priority}) = ${limit.total.toFixed(0)} ms + margin ${TAKEOVER_MARGIN_MS} ms`);
-    figure('popgom-vip-answer-ms', answerMs, `client ${client.name} answered by ${backup.name} on ${vip}, limit ${limit.total.toFixed(0)} + ${ANSWER_MARGIN_MS} ms`);
+    // The loop's clock starts with its process, a little after requestLoop returned: align it on the
+    // request whose completion let the kill go (one request at a time: number KILL_AFTER_REQUESTS - 1).
+    const pivot = report.samples.find((r) => r.i === KILL_AFTER_REQUESTS - 1)!;
+    const skew = killedAt - (pivot.at + pivot.ms);
+    const sinceKill = (r: RequestSample) => r.at + skew - killedAt;
+    const during = report.samples.filter((r) => sinceKill(r) >= 0 && sinceKill(r) <= answerMs);
+    // A request whose connection the dead master accepted and whose later packets go to the new
+    // master once the client has its gratuitous ARP: the new master knows no such connection and
+    // resets it (so would a new IPVS master: the directors do not synchronise connections).
+    const resetAtTakeover = (r: RequestSample) => r.error === 'ECONNRESET' && during.includes(r);
+    const failures = report.failed.map((r) => `#${r.i} at +${sinceKill(r)} ms: ${r.error ?? r.status} after ${r.ms} ms`).join(', ');
+    figure('popgom-vip-takeover-ms', takeoverMs, `limit 3 x ${backup.vrrp.advertIntervalMs} ms + skew ${limit.skew.toFixed(0)} ms (priority ${backup.vrrp.priority}) = ${limit.total.toFixed(0)} ms + margin ${TAKEOVER_MARGIN_MS} ms; target < ${TAKEOVER_TARGET_MS} ms`);
+    figure('popgom-vip-answer-ms', answerMs, `client ${client.name} answered by ${backup.name} on ${vip}, limit ${limit.total.toFixed(0)} + ${ANSWER_MARGIN_MS} ms; target < ${TAKEOVER_TARGET_MS} ms`);
+    figure('popgom-vip-takeover-requests', `${report.ok}/${report.sent}`, `failed ${report.failed.length}${failures ? ` (${failures})` : ''}; ${during.length} started between the kill and the first answer through ${backup.name}; one client, a new connection per request, no retry, ${TAKEOVER_LOOP.ratePerSecond}/s; served by ${JSON.stringify(report.byBody)}`);
+    figure('popgom-vip-takeover-latency-ms', `p50=${report.latency.p50},p95=${report.latency.p95},p99=${report.latency.p99},max=${report.latency.max}`, `${report.sent} requests in ${report.durationMs} ms`);
     expect(takeoverMs).toBeLessThanOrEqual(limit.total + TAKEOVER_MARGIN_MS);
     expect(answerMs).toBeLessThanOrEqual(limit.total + ANSWER_MARGIN_MS);
+    expect(takeoverMs).toBeLessThan(TAKEOVER_TARGET_MS);
+    expect(answerMs).toBeLessThan(TAKEOVER_TARGET_MS);
     expect(backup.keepalived!.logs()).toMatch(/Entering MASTER STATE/);
+    // No request went unanswered for want of a master (no refusal, no timeout): the only failure
+    // allowed is the one connection in flight when the client's ARP entry moved, reset by the new
+    // master. Zero needs IPVS connection synchronisation between the directors (not proven here:
+    // this kernel has no IPVS).
+    expect(report.failed.filter((r) => !resetAtTakeover(r))).toEqual([]);
+    expect(report.failed.length).toBeLessThanOrEqual(TAKEOVER_LOOP.concurrency!);
+    // The loop spanned the takeover: requests were sent through it, and both directors answered.
+    expect(during.length).toBeGreaterThan(0);
+    expect(report.byBody[master.name]).toBeGreaterThanOrEqual(KILL_AFTER_REQUESTS);
+    expect(report.byBody[backup.name]).toBeGreaterThan(0);
   }, 30000);
   test('given the rendered ruleset without its VRRP rule, when both directors start, then both become master: the rule is what the stable election above relies on', async () => {
     // Given: the same directors on a segment of their own, the VRRP accept rule removed from each ruleset

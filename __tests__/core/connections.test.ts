@@ -101,4 +101,37 @@ describe('Connections', () => {
       expect(port.validate(db.connections.owner, 'port')).toBe(port);
     });
   });
+
+  describe('members outside the security group (ports with port security off)', () => {
+    test('given a rule from a group, when a member of that group leaves the security group, then the rule also admits its address', () => {
+      const { stack, app, db } = twoGroups();
+      app.connections.addMemberAddress('10.0.0.5');
+      const rule = db.connections.allowFrom(app, Port.tcp(3306), 'from the app');
+      app.connections.addMemberOutsideSecurityGroup('10.0.0.6');
+      expect(app.connections.addresses).toEqual(['10.0.0.5', '10.0.0.6']);
+      expect(rule.addressResources).toHaveLength(1);
+      const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+      expect(rules.map((r) => r.remote_ip_prefix ?? 'group').sort()).toEqual(['10.0.0.6/32', 'group']);
+      const byAddress = rules.find((r) => r.remote_ip_prefix === '10.0.0.6/32')!;
+      expect(byAddress).toMatchObject({ protocol: 'tcp', port_range_min: 3306, port_range_max: 3306 });
+      expect(byAddress.security_group_id).toMatch(/Db_Connections/);
+      expect(byAddress.description).toBe('from the app (member 10.0.0.6: port security off, outside the group)');
+    });
+
+    test('given a member outside the security group, when a rule from its group is declared later, then it admits the address too', () => {
+      const { stack, app, db } = twoGroups();
+      app.connections.addMemberOutsideSecurityGroup('10.0.0.6');
+      app.connections.addMemberOutsideSecurityGroup('10.0.0.6');
+      db.connections.allowFrom(app, Port.tcp(3306));
+      const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+      expect(rules.map((r) => r.remote_ip_prefix ?? 'group').sort()).toEqual(['10.0.0.6/32', 'group']);
+    });
+
+    test('given a rule between a group\'s own members, then no address rule is added (the group binds only its ports)', () => {
+      const { stack, app } = twoGroups();
+      app.connections.addMemberOutsideSecurityGroup('10.0.0.6');
+      app.connections.allowInternally(Port.vrrp());
+      expect(resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2').map((r) => r.remote_ip_prefix ?? 'group')).toEqual(['group']);
+    });
+  });
 });

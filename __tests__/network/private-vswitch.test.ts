@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ExternalNetwork, PrivateVSwitch, Router } from '../../lib';
+import { Connections, ExternalNetwork, PrivateVSwitch, Router } from '../../lib';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 describe('PrivateVSwitch', () => {
@@ -112,6 +112,57 @@ describe('PrivateVSwitch', () => {
       const v = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
       v.allocateAddress(new Construct(stack, 'A'), '10.0.1.10');
       expect(() => v.allocateAddress(new Construct(stack, 'B'), '10.0.1.10')).toThrow(/test\/B: 'address' \('10\.0\.1\.10'\) is already planned for test\/A/);
+    });
+  });
+
+  describe('port security', () => {
+    function portFixture() {
+      const stack = testStack();
+      const v = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+      const holder = new Construct(stack, 'Host');
+      const connections = new Connections(holder, 'Connections');
+      const port = v.addPort(holder, 'Port', { connections: [connections], allowedAddressPairs: ['10.0.1.50'] });
+      return { stack, v, port, connections };
+    }
+
+    test('given a port, when created, then port security is on with its group and address pairs', () => {
+      const { stack, port } = portFixture();
+      expect(port.portSecurityEnabled).toBe(true);
+      expect(port.portSecurityDisabledReason).toBeUndefined();
+      const body = resourcesOf(synthJson(stack), 'openstack_networking_port_v2')[0];
+      expect(body.port_security_enabled).toBeUndefined();
+      expect(body.security_group_ids).toHaveLength(1);
+      expect(body.allowed_address_pairs).toEqual([{ ip_address: '10.0.1.50' }]);
+    });
+
+    test('given disablePortSecurity with a reason, when synthesized, then the port has port security off, no security group and no address pair', () => {
+      const { stack, port, connections } = portFixture();
+      port.disablePortSecurity('the host firewall filters it');
+      port.addAllowedAddressPair('10.0.1.51');
+      expect(port.portSecurityEnabled).toBe(false);
+      expect(port.portSecurityDisabledReason).toBe('the host firewall filters it');
+      expect(port.allowedAddressPairs).toEqual([]);
+      const body = resourcesOf(synthJson(stack), 'openstack_networking_port_v2')[0];
+      expect(body.port_security_enabled).toBe(false);
+      expect(body.no_security_groups).toBe(true);
+      expect(body.security_group_ids).toBeUndefined();
+      expect(body.allowed_address_pairs).toBeUndefined();
+      // Still a member of the intent (host firewalls name it), but not of the security group.
+      expect(connections.addresses).toEqual([port.address]);
+      expect(connections.addressesOutsideSecurityGroup).toEqual([port.address]);
+    });
+
+    test('given disablePortSecurity twice, then the first reason is kept', () => {
+      const { port } = portFixture();
+      port.disablePortSecurity('first');
+      port.disablePortSecurity('second');
+      expect(port.portSecurityDisabledReason).toBe('first');
+    });
+
+    test('given disablePortSecurity without a reason, then it throws', () => {
+      const { port } = portFixture();
+      expect(() => port.disablePortSecurity(' ')).toThrow(/test\/Host: 'reason' \(' '\) must say why port security is off on the port 10\.0\.1\.2/);
+      expect(port.portSecurityEnabled).toBe(true);
     });
   });
 });

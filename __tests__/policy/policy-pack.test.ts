@@ -20,7 +20,7 @@ const ALWAYS: IPolicyRule = { id: 'ACME-NAME-1', description: 'every stack is na
 
 describe('PolicyPack', () => {
   test('the default pack holds the six rules of issue 5, in order', () => {
-    expect(PolicyPack.default().rules.map((r) => r.id)).toEqual(['HS-DATA-1', 'HS-SSH-1', 'HS-VRRP-1', 'HS-BACKUP-1', 'HS-SECRET-1', 'HS-TLS-1']);
+    expect(PolicyPack.default().rules.map((r) => r.id)).toEqual(['HS-DATA-1', 'HS-SSH-1', 'HS-VRRP-1', 'HS-PORTSEC-1', 'HS-BACKUP-1', 'HS-SECRET-1', 'HS-TLS-1']);
     expect(PolicyPack.default().rules.every((r) => r.description.length > 20)).toBe(true);
   });
 

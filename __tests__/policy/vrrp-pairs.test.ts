@@ -55,6 +55,27 @@ describe('HS-VRRP-1: VRRP between keepalived pairs, the VIP in allowed_address_p
     expect(VRRP_PAIRS_RULE.evaluate(stack)).toEqual([]);
   });
 
+  test('compliant: LVS direct-routing directors need no VIP address pair (port security off), their ruleset accepts VRRP from the peer', () => {
+    const { stack, lb } = lvsStack();
+    for (const host of lb.nodes.instances) {
+      expect(host.port.portSecurityEnabled).toBe(false);
+      expect(host.port.allowedAddressPairs).toEqual([]);
+    }
+    expect(findingsOf(stack, VRRP_PAIRS_RULE_ID)).toEqual([]);
+  });
+
+  test('non-compliant: an LVS direct-routing director whose ruleset does not accept VRRP from its peer', () => {
+    const { stack, lb } = lvsStack();
+    const host = lb.nodes.instances[0];
+    // A ruleset edited after rendering (simulated on the rendered file): the VRRP rule names only the VIP.
+    const file = host.cloudConfig.hostFiles.find((f) => f.path === '/etc/nftables.conf')!;
+    const rendered = file.content;
+    Object.defineProperty(file, 'content', { get: () => rendered.replace(/ip saddr \{ [^}]* \} ip protocol vrrp/, `ip saddr { ${lb.vipAddress} } ip protocol vrrp`) });
+    expect(findingsOf(stack, VRRP_PAIRS_RULE_ID).map((f) => [f.constructPath, f.message])).toEqual([
+      ['test/Lb/Nodes/Instance1', `the port of lb-1 has port security off, so its host firewall is its only filter, but its /etc/nftables.conf does not accept VRRP from ${lb.nodes.addresses[1]}; keepalived adverts would be dropped and both nodes would hold the VIP ${lb.vipAddress}`],
+    ]);
+  });
+
   test('non-compliant: a VrrpPair node whose port lost the VIP address pair', () => {
     const { stack, lb } = pairStack();
     // A construct that rebuilt the pairs list without the VIP (simulated on the live list).

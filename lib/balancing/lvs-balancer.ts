@@ -1,13 +1,16 @@
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudConfig, ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { renderTemplate } from '../config/template';
-import { IngressRule } from '../core/connections';
+import { Connections, IngressRule } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { snakeCasePath } from '../core/naming';
+import { stableOutput } from '../core/outputs';
 import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { HealthCheck, HealthCheckKind } from './health-check';
 import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig } from './keepalived-config';
@@ -45,9 +48,14 @@ export interface LvsBalancerProps {
   readonly flavor?: Flavor;
   /** VRRP router id, 1-255, unique among the balancers of one vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
   readonly virtualRouterId?: number;
-  /** Seconds between VRRP adverts (VRRPv3: 0.01 to 40.95, in hundredths); failover takes about 3x this. @default 1 */
+  /** Seconds between VRRP adverts (VRRPv3: 0.01 to 40.95, in hundredths); failover takes about 3.6x this. @default DEFAULT_ADVERT_INTERVAL_SECONDS (0.1) */
   readonly advertIntervalSeconds?: number;
-  /** How IPVS forwards to the real servers. @default LvsForwarding.DIRECT_ROUTING */
+  /**
+   * How IPVS forwards to the real servers. DIRECT_ROUTING turns port security off on the directors'
+   * ports (their nftables rulesets are their firewalls): Neutron's stateful security groups drop
+   * half-seen connections, and there is no option to keep it on for clouds with stateless groups.
+   * NAT keeps port security on. @default LvsForwarding.DIRECT_ROUTING
+   */
   readonly forwarding?: LvsForwarding;
   /** IPVS scheduler. @default LvsScheduler.WEIGHTED_LEAST_CONNECTION (the IPVS default) */
   readonly scheduler?: LvsScheduler;
@@ -99,11 +107,24 @@ export interface LvsVirtualService {
  *   election; after a failover the recovered node does not take the VIP back, because IPVS connection
  *   state is not synchronised and every move of the VIP resets the clients' open connections: one
  *   interruption per failure instead of two.
- * - The VIP is a port with a planned fixed address and no device; both nodes' ports list it in
- *   `allowed_address_pairs` so Neutron lets the master answer ARP and send from it. The floating IP
+ * - The VIP is a port with a planned fixed address and no device (it keeps the directors' security
+ *   group, which filters nothing there: the master's port carries the VIP's traffic). The floating IP
  *   is associated with the VIP port.
- * - Directors forward packets that keep the clients' source addresses (DR: only the MAC is rewritten;
- *   NAT: only the destination), which Neutron's anti-spoofing would drop, so their ports also allow
+ * - Direct routing (default): the directors' ports have **port security off**
+ *   ({@link PlannedPort.disablePortSecurity}), hence no security group and no address pairs, and each
+ *   director's nftables ruleset is the only firewall of its port. Why: replies go from the real
+ *   servers straight to the clients, so a director's port sees one direction of each connection;
+ *   Neutron's stateful security groups mark the client's second packet (its ACK) conntrack-invalid
+ *   and drop it, and no handshake completes. Port security off also lets the directors forward
+ *   packets that keep the clients' source addresses and lets the master answer ARP for the VIP, for
+ *   which their ports used to allow `0.0.0.0/0` as an address pair (a hack that also made Neutron
+ *   count any source as a member of their group). Clouds with stateless security groups could keep
+ *   port security on; this construct does not offer it: OVHcloud's Neutron has none.
+ *   Rules elsewhere naming the directors' group are realised for their addresses (`remote_ip_prefix`),
+ *   since their ports are in no group ({@link Connections.addMemberOutsideSecurityGroup}).
+ * - NAT: both directions pass the director, so Neutron's conntrack sees whole connections and port
+ *   security stays on; the directors forward packets that keep the clients' source addresses (only
+ *   the destination is rewritten), which Neutron's anti-spoofing would drop, so their ports allow
  *   `0.0.0.0/0` as an address pair. Caveat: Neutron then counts any source as a member of the
  *   directors' security group where another group names it as a remote group; the directors'
  *   nftables rules, which name peers by address, still hold.
@@ -119,15 +140,27 @@ export interface LvsVirtualService {
  *   learn to bypass them.
  * - In both modes clients' addresses reach the real servers unchanged, so the target tier's
  *   connections allow the port from the internet; this also admits the directors' health checks.
- * - Netfilter: `/etc/nftables.conf` on each node is derived from the nodes' {@link Connections}
- *   (VRRP from the peers' addresses, SSH from `adminCidr`, served ports from anywhere), input and
- *   forward policy drop; in NAT mode the forward chain admits the real servers' ports and replies.
+ * - Netfilter: `/etc/nftables.conf` on each node is derived from the nodes' {@link Connections}, so it
+ *   covers everything their security group declares: established/related, VRRP from the peers'
+ *   addresses, SSH from `adminCidr`, each virtual service's port from anywhere but only to the VIP
+ *   (IPVS takes the packets in LOCAL_IN, after the input chain), and drops the rest (input and forward
+ *   policy drop). A DR director routes nothing (`ip_forward` stays 0: IPVS rewrites the MAC and
+ *   transmits from LOCAL_IN), so its forward chain accepts nothing; in NAT mode the forward chain
+ *   admits the real servers' ports and replies. keepalived requires nftables.service (a drop-in): a
+ *   director whose firewall failed to load never takes the VIP.
  */
 export class LvsBalancer extends VrrpPair {
   /** How IPVS forwards. */
   public readonly forwarding: LvsForwarding;
   /** The IPVS scheduler. */
   public readonly scheduler: LvsScheduler;
+  /** The public address: the floating IP's `address`, known at apply. */
+  public readonly publicAddress: string;
+  /**
+   * The Terraform output holding {@link publicAddress} (construct id `PublicAddress`), named
+   * `<path in snake case>_public_address` (`balancer_public_address`): point DNS at it.
+   */
+  public readonly publicAddressOutput: TerraformOutput;
 
   private readonly virtualServices: LvsVirtualService[] = [];
 
@@ -147,10 +180,23 @@ export class LvsBalancer extends VrrpPair {
     this.forwarding = props.forwarding ?? LvsForwarding.DIRECT_ROUTING;
     this.scheduler = props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION;
 
-    // Directors forward packets that keep the clients' source addresses (see the class description).
-    for (const host of this.nodes.instances) host.port.addAllowedAddressPair('0.0.0.0/0');
+    for (const host of this.nodes.instances) {
+      if (this.forwarding === LvsForwarding.DIRECT_ROUTING) {
+        // See the class description: stateful security groups drop direct-routed connections.
+        host.port.disablePortSecurity(`LVS direct-routing director of ${this.node.path}: it sees one direction of each connection, which Neutron's stateful security groups drop as invalid; its nftables ruleset is its firewall`);
+      } else {
+        // NAT directors forward packets that keep the clients' source addresses (see the class description).
+        host.port.addAllowedAddressPair('0.0.0.0/0');
+      }
+    }
 
     this.nodes.instances.forEach((host, index) => this.configureDirector(host, index));
+
+    this.publicAddress = this.floatingIp.address;
+    this.publicAddressOutput = stableOutput(this, 'PublicAddress', `${snakeCasePath(this)}_public_address`, {
+      value: this.publicAddress,
+      description: `Public address of ${this.node.path} (the floating IP on its VIP ${this.vipAddress}): point the site's DNS name at it`,
+    });
 
     this.node.addValidation({
       validate: () => this.virtualServices.length > 0 ? [] : [`${this.node.path}: 'targets' ([]) must hold at least one target; call addTarget(tier, { port })`],
@@ -213,6 +259,16 @@ export class LvsBalancer extends VrrpPair {
     };
   }
 
+  /**
+   * The input-chain rules of the directors: the nodes' Connections (see
+   * {@link nftablesRulesFromConnections}), each virtual service's port accepted only to the VIP.
+   */
+  public inputRules(): NftablesRule[] {
+    const listeners = new Set(this.virtualServices.map((s) => s.listenerRule));
+    const declared = this.connections.ingressRules;
+    return nftablesRulesFromConnections(this.connections).map((rule, i) => (listeners.has(declared[i]) ? { ...rule, destinations: [this.vipAddress] } : rule));
+  }
+
   /** The forward-chain rules of the directors: none for DR; the real servers' ports both ways for NAT. */
   public forwardRules(): NftablesRule[] {
     if (this.forwarding !== LvsForwarding.NAT) return [];
@@ -254,9 +310,14 @@ export class LvsBalancer extends VrrpPair {
     // Rendered when cloud-init is rendered, so targets and rules added after construction are in.
     config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({
       hostname: host.hostname,
-      input: nftablesRulesFromConnections(this.connections),
+      input: this.inputRules(),
       forward: this.forwardRules(),
     }));
+    // Fail closed: no VIP (and, in DR, no traffic to an unfiltered port) without the firewall.
+    config.addFile({
+      path: '/etc/systemd/system/keepalived.service.d/hosting-stacks-firewall.conf',
+      content: '# keepalived takes the VIP only once the nftables ruleset is loaded. Generated by hosting-stacks.\n[Unit]\nRequires=nftables.service\nAfter=nftables.service\n',
+    });
     config.addLazyFile('/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
     if (this.forwarding === LvsForwarding.NAT) {
       config.addFile({

@@ -40,6 +40,18 @@ export interface IngressRule {
   readonly description: string;
   /** The Neutron security-group rule realising it. */
   readonly resource: NetworkingSecgroupRuleV2;
+  /**
+   * For a group source with members outside its security group (ports with port security off): one
+   * rule per such member, by `remote_ip_prefix` `<address>/32`, since `remote_group_id` admits only
+   * the group's ports. Grows when such a member joins later.
+   */
+  readonly addressResources: readonly NetworkingSecgroupRuleV2[];
+}
+
+/** A rule of another Connections naming this one as its source, and how to realise it for one more address. */
+interface SourcedRule {
+  readonly rule: IngressRule;
+  readonly realiseFor: (address: string) => void;
 }
 
 /** Props of {@link Connections}. */
@@ -64,6 +76,8 @@ export class Connections extends Construct {
   public readonly securityGroup: NetworkingSecgroupV2;
   private readonly rules = new Map<string, IngressRule>();
   private readonly memberAddresses: string[] = [];
+  private readonly outsideAddresses: string[] = [];
+  private readonly sourcedRules: SourcedRule[] = [];
 
   constructor(scope: Construct, id: string, props: ConnectionsProps = {}) {
     super(scope, id);
@@ -91,6 +105,24 @@ export class Connections extends Construct {
   /** Records a planned member address; called by the construct that plans the address. */
   public addMemberAddress(address: string): void {
     if (!this.memberAddresses.includes(address)) this.memberAddresses.push(address);
+  }
+
+  /** The member addresses whose ports have port security off, so are not in the security group. */
+  public get addressesOutsideSecurityGroup(): readonly string[] {
+    return [...this.outsideAddresses];
+  }
+
+  /**
+   * Records that member `address` sits on a port without port security (no security group; see
+   * {@link PlannedPort.disablePortSecurity}): it stays a member of this intent, but every rule
+   * elsewhere naming this group as its source, declared before or after, also gets a
+   * `remote_ip_prefix <address>/32` rule, since Neutron's `remote_group_id` admits only the group's ports.
+   */
+  public addMemberOutsideSecurityGroup(address: string): void {
+    this.addMemberAddress(address);
+    if (this.outsideAddresses.includes(address)) return;
+    this.outsideAddresses.push(address);
+    for (const s of this.sourcedRules) s.realiseFor(address);
   }
 
   /**
@@ -152,8 +184,26 @@ export class Connections extends Construct {
       securityGroupId: this.securityGroup.id,
       description: description.slice(0, 255),
     });
-    const rule: IngressRule = { port, source, description, resource };
+    const addressResources: NetworkingSecgroupRuleV2[] = [];
+    const rule: IngressRule = { port, source, description, resource, addressResources };
     this.rules.set(key, rule);
+    // Between this group's own members the group binds only the ports it is on: nothing to add.
+    if (source.kind === 'group' && source.connections !== this) {
+      const realiseFor = (address: string): void => {
+        addressResources.push(new NetworkingSecgroupRuleV2(this, `${id}-${address.replace(/\./g, '_')}`, {
+          direction: 'ingress',
+          ethertype: 'IPv4',
+          protocol: port.protocol,
+          portRangeMin: port.fromPort,
+          portRangeMax: port.toPort,
+          remoteIpPrefix: `${address}/32`,
+          securityGroupId: this.securityGroup.id,
+          description: `${description} (member ${address}: port security off, outside the group)`.slice(0, 255),
+        }));
+      };
+      source.connections.sourcedRules.push({ rule, realiseFor });
+      for (const address of source.connections.outsideAddresses) realiseFor(address);
+    }
     return rule;
   }
 }

@@ -78,10 +78,28 @@ export interface PlannedPort {
   readonly address: string;
   /** The vSwitch it sits on. */
   readonly vswitch: PrivateVSwitch;
-  /** Extra source addresses (or CIDRs) the port may send from: VRRP VIPs, LVS direct-routing VIPs. */
+  /**
+   * Extra source addresses (or CIDRs) the port may send from: VRRP VIPs, LVS direct-routing VIPs.
+   * Empty once port security is off (a port without port security may send from any address).
+   */
   readonly allowedAddressPairs: readonly string[];
-  /** Lets the port send from `address` too (anti-spoofing exception). Idempotent. */
+  /** Lets the port send from `address` too (anti-spoofing exception). Idempotent; moot, and ignored, once port security is off. */
   addAllowedAddressPair(address: string): void;
+  /** True while Neutron filters the port (security groups, anti-spoofing): the default. */
+  readonly portSecurityEnabled: boolean;
+  /** Why port security is off, as given to {@link PlannedPort.disablePortSecurity}; undefined while it is on. */
+  readonly portSecurityDisabledReason?: string;
+  /**
+   * Turns Neutron's port security off for this port (`port_security_enabled = false`): no security
+   * group (Neutron refuses one on such a port: `no_security_groups = true`), no anti-spoofing, so no
+   * allowed address pairs either (Neutron refuses those too). The port still counts as a member of
+   * its holders' {@link Connections} (host firewalls rendered from them name its address), but no
+   * longer of their security groups: rules elsewhere naming those groups are realised for its address
+   * by `remote_ip_prefix` (see {@link Connections.addMemberOutsideSecurityGroup}). Nothing filters the
+   * port but the host's own firewall, so the holder must render one from its Connections.
+   * `reason` is required and kept. Idempotent (the first reason is kept).
+   */
+  disablePortSecurity(reason: string): void;
 }
 
 const VSWITCHES = new WeakMap<TerraformStack, PrivateVSwitch[]>();
@@ -102,6 +120,8 @@ export class PrivateVSwitch extends Construct {
   public readonly subnet: NetworkingSubnetV2;
   /** The router the subnet is attached to. */
   public readonly router: Router;
+  /** The subnet's interface on the router (construct id `RouterInterface`): floating IPs on the subnet's ports depend on it. */
+  public readonly routerInterface: NetworkingRouterInterfaceV2;
   /** The subnet's CIDR in canonical form. */
   public readonly cidr: string;
   /** The gateway (router interface) address: the first host address. */
@@ -164,7 +184,7 @@ export class PrivateVSwitch extends Construct {
       allocationPool: [{ start: this.dhcpPool.start, end: this.dhcpPool.end }],
     });
     this.router = props.router ?? new Router(this, 'Router', { externalNetwork: props.externalNetwork });
-    new NetworkingRouterInterfaceV2(this, 'RouterInterface', { routerId: this.router.resource.id, subnetId: this.subnet.id });
+    this.routerInterface = new NetworkingRouterInterfaceV2(this, 'RouterInterface', { routerId: this.router.resource.id, subnetId: this.subnet.id });
   }
 
   /** Every planned address handed out so far, in order. */
@@ -223,13 +243,32 @@ export class PrivateVSwitch extends Construct {
       allowedAddressPairs: Lazy.anyValue({ produce: () => (pairs.length ? pairs.map((ip) => ({ ip_address: ip })) : undefined) }),
     });
     for (const c of options.connections) c.addMemberAddress(address);
+    let disabledReason: string | undefined;
     return {
       resource,
       address,
       vswitch: this,
       allowedAddressPairs: pairs,
       addAllowedAddressPair: (ip: string) => {
-        if (!pairs.includes(ip)) pairs.push(ip);
+        if (disabledReason === undefined && !pairs.includes(ip)) pairs.push(ip);
+      },
+      get portSecurityEnabled(): boolean {
+        return disabledReason === undefined;
+      },
+      get portSecurityDisabledReason(): string | undefined {
+        return disabledReason;
+      },
+      disablePortSecurity: (reason: string) => {
+        if (!reason || !reason.trim()) {
+          throw new HostingStacksError(scope, 'reason', reason, `must say why port security is off on the port ${address} (nothing but the host's firewall filters it then)`);
+        }
+        if (disabledReason !== undefined) return;
+        disabledReason = reason;
+        pairs.length = 0;
+        resource.portSecurityEnabled = false;
+        resource.resetSecurityGroupIds();
+        resource.noSecurityGroups = true;
+        for (const c of options.connections) c.addMemberOutsideSecurityGroup(address);
       },
     };
   }

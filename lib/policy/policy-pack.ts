@@ -5,6 +5,7 @@ import type { HostingStack } from '../stack/hosting-stack';
 import { BACKUP_COVERAGE_RULE } from './rules/backup-coverage';
 import { DATA_ISOLATION_RULE } from './rules/data-isolation';
 import { PLAIN_TEXT_SECRETS_RULE } from './rules/plain-text-secrets';
+import { PORT_SECURITY_RULE } from './rules/port-security';
 import { SSH_ACCESS_RULE } from './rules/ssh-access';
 import { TLS_INTERMEDIATE_RULE } from './rules/tls-intermediate';
 import { VRRP_PAIRS_RULE } from './rules/vrrp-pairs';
@@ -63,7 +64,7 @@ export class PolicyPack {
    * Mozilla intermediate (HS-TLS-1). A new pack each call, so adding rules to one changes no other.
    */
   public static default(): PolicyPack {
-    return new PolicyPack([DATA_ISOLATION_RULE, SSH_ACCESS_RULE, VRRP_PAIRS_RULE, BACKUP_COVERAGE_RULE, PLAIN_TEXT_SECRETS_RULE, TLS_INTERMEDIATE_RULE]);
+    return new PolicyPack([DATA_ISOLATION_RULE, SSH_ACCESS_RULE, VRRP_PAIRS_RULE, PORT_SECURITY_RULE, BACKUP_COVERAGE_RULE, PLAIN_TEXT_SECRETS_RULE, TLS_INTERMEDIATE_RULE]);
   }
 
   /**

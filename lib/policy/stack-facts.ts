@@ -69,7 +69,7 @@ export function cidrContainsAddress(cidr: string, address: string): boolean {
 
 /**
  * The allowed address pairs of the ports in `group`'s security group that are not its members'
- * own addresses (`0.0.0.0/0` on LVS directors). Neutron counts them as members of the group where
+ * own addresses (`0.0.0.0/0` on LVS-NAT directors; direct-routing directors have port security off and no pairs). Neutron counts them as members of the group where
  * another group names it as a remote group, so a rule "from the group" admits them too.
  */
 export function groupAddressPairSources(scope: IConstruct, group: Connections): string[] {

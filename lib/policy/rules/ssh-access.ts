@@ -26,7 +26,7 @@ const MAX_INTERNAL_BLOCK = 1024;
  * - or a **group that is an access point** and whose ports carry no allowed address pair beyond
  *   its members' addresses (Neutron counts every address of an allowed address pair as a member of
  *   the port's security group where another group names it as a remote group, so a group whose
- *   ports allow `0.0.0.0/0`, like LVS directors, admits any source).
+ *   ports allow `0.0.0.0/0`, like LVS-NAT directors, admits any source).
  *
  * An **access point** is a group SSH can only reach through administrators:
  * - a **VPN gateway**: the Connections of an {@link OfficeVpn} gateway (WireGuard), which

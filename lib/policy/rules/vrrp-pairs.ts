@@ -5,6 +5,7 @@ import { IpProtocol } from '../../core/port';
 import type { HostingStack } from '../../stack/hosting-stack';
 import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
 import { cidrContainsAddress } from '../stack-facts';
+import { NFTABLES_CONFIG_PATH } from './port-security';
 
 /** Id of {@link VRRP_PAIRS_RULE}. */
 export const VRRP_PAIRS_RULE_ID = 'HS-VRRP-1';
@@ -19,6 +20,9 @@ export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
  * - For every {@link VrrpPair} (LVS and haproxy balancers): the nodes' Connections let VRRP (IP
  *   protocol 112) in from the nodes themselves (`allowInternally(Port.vrrp())`), and each node's
  *   port lists the VIP as an allowed address pair (else Neutron drops the master's packets from it).
+ *   A node whose port has port security off (LVS direct routing) needs no address pair (Neutron
+ *   filters nothing there) and has no security group: its rendered `/etc/nftables.conf` is what must
+ *   accept VRRP from every other node, so that is read instead.
  * - For every other host rendering `/etc/keepalived/keepalived.conf`: each `unicast_peer` must be
  *   let in on VRRP (by a group holding its address or a CIDR containing it; without unicast peers,
  *   by the host's own group), and each `virtual_ipaddress` must be an allowed address pair of the
@@ -36,6 +40,14 @@ export const VRRP_PAIRS_RULE: IPolicyRule = {
         findings.push(finding(this, pair.node.path, `the nodes' connections do not let VRRP (IP protocol 112) in from the nodes themselves; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress} (call connections.allowInternally(Port.vrrp()))`));
       }
       for (const host of pair.nodes.instances) {
+        if (!host.port.portSecurityEnabled) {
+          const peers = pair.nodes.addresses.filter((a) => a !== host.address);
+          const missing = peers.filter((peer) => !nftablesAcceptsVrrpFrom(host, peer));
+          if (missing.length) {
+            findings.push(finding(this, host.node.path, `the port of ${host.hostname} has port security off, so its host firewall is its only filter, but its ${NFTABLES_CONFIG_PATH} does not accept VRRP from ${missing.join(', ')}; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress}`));
+          }
+          continue;
+        }
         if (!hasAddressPair(host, pair.vipAddress)) {
           findings.push(finding(this, host.node.path, `the port of ${host.hostname} does not list the VIP ${pair.vipAddress} in allowed_address_pairs; Neutron would drop the master's packets from the VIP`));
         }
@@ -100,6 +112,22 @@ function allowsVrrpFromAddress(target: Connections, address: string): boolean {
   return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && (
     (r.source.kind === 'group' && r.source.connections.addresses.includes(address))
     || (r.source.kind === 'cidr' && cidrContainsAddress(r.source.cidr, address))));
+}
+
+/**
+ * True when the host's rendered nftables ruleset has an input rule accepting IP protocol VRRP from
+ * `address` (any source, or a source set naming it or a CIDR containing it).
+ */
+export function nftablesAcceptsVrrpFrom(host: ServerInstance, address: string): boolean {
+  const file = host.cloudConfig.hostFiles.find((f) => f.path === NFTABLES_CONFIG_PATH);
+  if (!file) return false;
+  const input = /chain input \{([\s\S]*?)\n\s*\}/.exec(file.content)?.[1] ?? '';
+  return input.split('\n').some((line) => {
+    if (!/\bip protocol vrrp accept\b/.test(line.replace(/comment ".*"$/, ''))) return false;
+    const saddr = /ip saddr \{([^}]*)\}/.exec(line)?.[1] ?? /ip saddr (\S+)/.exec(line)?.[1];
+    if (saddr === undefined) return true;
+    return saddr.split(',').map((x) => x.trim()).some((s) => s === address || (s.includes('/') && cidrContainsAddress(s, address)));
+  });
 }
 
 function hasAddressPair(host: ServerInstance, address: string): boolean {

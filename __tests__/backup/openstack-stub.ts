@@ -8,6 +8,21 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, scratch } from '../support/daemons';
 
+/**
+ * A fake `hosting-stacks-object-put REGION CONTAINER NAME FILE DELETE_AFTER_SECONDS`: recorded as a
+ * call whose first word is `hosting-stacks-object-put`, the file kept in the store like `object create`.
+ */
+const OBJECT_PUT = `#!/bin/bash
+set -u
+(IFS=$'\\t'; printf 'hosting-stacks-object-put\\t%s\\n' "$*") >> "$STUB_DIR/calls"
+if [ -n "\${STUB_FAIL:-}" ] && [[ "hosting-stacks-object-put $*" =~ $STUB_FAIL ]]; then
+  echo "stub: refusing: $*" >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$STUB_DIR/store/$2/$3")"
+cp "$4" "$STUB_DIR/store/$2/$3"
+`;
+
 /** The fixed UTC time the fake `date` prints. */
 export const STUB_STAMP = '20261121T023000Z';
 
@@ -23,6 +38,7 @@ export class OpenstackStub {
 
   constructor() {
     chmodSync(this.s.write('bin/openstack', OPENSTACK), 0o755);
+    chmodSync(this.s.write('bin/hosting-stacks-object-put', OBJECT_PUT), 0o755);
     chmodSync(this.s.write('bin/date', `#!/bin/sh\necho ${STUB_STAMP}\n`), 0o755);
     chmodSync(this.s.write('bin/sleep', '#!/bin/sh\nexit 0\n'), 0o755);
   }

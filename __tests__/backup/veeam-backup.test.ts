@@ -9,6 +9,9 @@ import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
+import { Secret } from '../../lib/core/secret';
+import { METADATA_GUARD_RULESET_PATH, METADATA_GUARD_UNIT } from '../../lib/compute/metadata-guard';
+import { backupAccessRules } from '../../lib/backup/backup-access-rules';
 import { checkHostFile } from '../support/config-checks';
 import { resourcesOf } from '../support/synth';
 
@@ -40,15 +43,17 @@ describe('VeeamBackup', () => {
     policy(backup, [db]);
     const paths = stack.renderHostFiles().filter((f) => f.host === 'backup-runner-1').map((f) => f.path);
     expect(paths).toEqual([
+      METADATA_GUARD_RULESET_PATH,
       '/etc/hosting-stacks/restore/vital/db-1.md',
       '/etc/hosting-stacks/restore/vital/db-2.md',
       '/etc/openstack/clouds.yaml',
       '/etc/systemd/system/hosting-stacks-backup-vital.service',
       '/etc/systemd/system/hosting-stacks-backup-vital.timer',
+      `/etc/systemd/system/${METADATA_GUARD_UNIT}`,
       '/usr/local/sbin/hosting-stacks-backup-vital',
     ]);
     expect(backup.runnerHost.cloudConfig.packages).toContain('python3-openstackclient');
-    expect(backup.runnerHost.cloudConfig.services).toEqual(['hosting-stacks-backup-vital.timer']);
+    expect(backup.runnerHost.cloudConfig.services).toEqual([METADATA_GUARD_UNIT, 'hosting-stacks-backup-vital.timer']);
   });
 
   test('the runner is one instance of the cheapest production flavor for 1 vCPU and 2 GB', () => {
@@ -58,21 +63,76 @@ describe('VeeamBackup', () => {
     expect(backup.runner.stateful).toBe(false);
   });
 
-  test('clouds.yaml is root-only and holds the application credential as variable references, never a value', () => {
+  test('clouds.yaml is root-only and holds the created credential as references to its attributes, never a value', () => {
     const { stack, backup, db } = setup({ authUrl: 'https://keystone.example.net:5000/v3' });
     policy(backup, [db]);
     const file = backup.runnerHost.cloudConfig.hostFiles.find((f) => f.path === '/etc/openstack/clouds.yaml')!;
     expect(file.permissions).toBe('0600');
     const doc = parse(runnerFile(stack, '/etc/openstack/clouds.yaml'));
+    const address = `openstack_identity_application_credential_v3.${backup.credential!.friendlyUniqueId}`;
     expect(doc.clouds['hosting-stacks-backup'].auth).toEqual({
       auth_url: 'https://keystone.example.net:5000/v3',
-      application_credential_id: '${jsonencode(var.backup_os_application_credential_id)}',
-      application_credential_secret: '${jsonencode(var.backup_os_application_credential_secret)}',
+      application_credential_id: `\${jsonencode(${address}.id)}`,
+      application_credential_secret: `\${jsonencode(${address}.secret)}`,
     });
     expect(doc.clouds['hosting-stacks-backup'].region_name).toBe('GRA11');
     const json = JSON.parse(Testing.synth(stack));
-    expect(json.variable.backup_os_application_credential_id).toMatchObject({ sensitive: true, type: 'string' });
+    expect(json.variable?.backup_os_application_credential_id).toBeUndefined();
+    expect(json.variable?.backup_os_application_credential_secret).toBeUndefined();
+    // `secret` is sensitive in the provider schema, so Terraform hides the user_data holding it.
+    const schema = loadOpenstackProviderSchema() as any;
+    expect(schema.provider_schemas['registry.terraform.io/terraform-provider-openstack/openstack'].resource_schemas.openstack_identity_application_credential_v3.block.attributes.secret.sensitive).toBe(true);
+  });
+
+  test('given no credential in the props, then the stack creates one, not unrestricted, with the access rules of the policies', () => {
+    const { stack, backup, db } = setup({ offsiteRegion: 'SBG' });
+    policy(backup, [db], { volumeBackups: true, offsiteCopy: true });
+    const [credential] = resourcesOf(JSON.parse(Testing.synth(stack)), 'openstack_identity_application_credential_v3');
+    expect(credential).toMatchObject({ name: 'test-backup-runner', unrestricted: false });
+    expect(credential.roles).toBeUndefined();
+    expect(credential.access_rules).toEqual(backupAccessRules({ volumeBackups: true, offsiteContainer: 'test-backup-offsite' }));
+    expect(credential.access_rules).toEqual(backup.accessRules);
+  });
+
+  test('given policies without volume backups or off-site copies, then the credential may only snapshot', () => {
+    const { stack, backup, db } = setup();
+    policy(backup, [db]);
+    const [credential] = resourcesOf(JSON.parse(Testing.synth(stack)), 'openstack_identity_application_credential_v3');
+    expect(credential.access_rules).toEqual([
+      { service: 'volumev3', method: 'GET', path: '/v3/*/volumes' },
+      { service: 'volumev3', method: 'GET', path: '/v3/*/volumes/*' },
+      { service: 'volumev3', method: 'POST', path: '/v3/*/snapshots' },
+      { service: 'volumev3', method: 'GET', path: '/v3/*/snapshots/*' },
+      { service: 'volumev3', method: 'DELETE', path: '/v3/*/snapshots/*' },
+    ]);
+  });
+
+  test('given a user-given credential, then no credential is created and clouds.yaml holds its sensitive variables', () => {
+    const stack = new HostingStack(Testing.app(), 'test');
+    const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const db = new ServerCluster(stack, 'Db', { vswitch, count: 1, flavor: Flavor.named('b3-8'), bootVolumeGb: 50, stateful: true });
+    const backup = new VeeamBackup(stack, 'Backup', {
+      vswitch,
+      region: 'GRA11',
+      applicationCredentialId: Secret.variable(stack, 'backup_os_application_credential_id', 'Id of an application credential restricted to the backup runner'),
+      applicationCredentialSecret: Secret.variable(stack, 'backup_os_application_credential_secret', 'Secret of that application credential'),
+    });
+    policy(backup, [db]);
+    expect(backup.credential).toBeUndefined();
+    const json = JSON.parse(Testing.synth(stack));
+    expect(resourcesOf(json, 'openstack_identity_application_credential_v3')).toEqual([]);
     expect(json.variable.backup_os_application_credential_secret).toMatchObject({ sensitive: true, type: 'string' });
+    expect(parse(runnerFile(stack, '/etc/openstack/clouds.yaml')).clouds['hosting-stacks-backup'].auth).toMatchObject({
+      application_credential_id: '${jsonencode(var.backup_os_application_credential_id)}',
+      application_credential_secret: '${jsonencode(var.backup_os_application_credential_secret)}',
+    });
+  });
+
+  test('given only the id of a user-given credential, then an error names the missing secret', () => {
+    const stack = new HostingStack(Testing.app(), 'test');
+    const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    expect(() => new VeeamBackup(stack, 'Backup', { vswitch, region: 'GRA11', applicationCredentialId: Secret.variable(stack, 'backup_id', 'id') }))
+      .toThrow(/test\/Backup: 'applicationCredentialSecret' \(undefined\) must be given with 'applicationCredentialId'/);
   });
 
   test('the timer runs at the schedule; the script names every server and its boot volume', () => {
@@ -105,10 +165,23 @@ describe('VeeamBackup', () => {
     expect(resourcesOf(JSON.parse(Testing.synth(a.stack)), 'openstack_objectstorage_container_v1')).toEqual([]);
     const b = setup({ offsiteRegion: 'SBG' });
     policy(b.backup, [b.db], { offsiteCopy: true });
+    // Not versioned: the copies expire by X-Delete-After, which versions would outlive (and bill).
     expect(resourcesOf(JSON.parse(Testing.synth(b.stack)), 'openstack_objectstorage_container_v1')).toEqual([
       { name: 'test-backup-offsite', region: 'SBG', versioning: false, force_destroy: false, metadata: { 'hosting-stacks-path': 'test/Backup' } },
     ]);
     expect(runnerFile(b.stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain("export OFFSITE_REGION='SBG'");
+  });
+
+  test('given off-site copies, then they expire after the rotation and the credential can only add objects to the container', () => {
+    const { stack, backup, db } = setup({ offsiteRegion: 'SBG' });
+    const p = policy(backup, [db], { offsiteCopy: true });
+    // 7 daily copies, plus one run of the two 50 GB volumes (2 x 106 min, rounded up to 4 h).
+    expect(p.offsiteRetentionSeconds).toBe((7 * 24 + 4) * 3600);
+    expect(runnerFile(stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain(`export OFFSITE_DELETE_AFTER=${(7 * 24 + 4) * 3600}`);
+    expect(runnerFile(stack, '/usr/local/sbin/hosting-stacks-object-put')).toContain("headers={'X-Delete-After': seconds}");
+    expect(backup.accessRules.filter((r) => r.service === 'object-store')).toEqual([
+      { service: 'object-store', method: 'PUT', path: '/v1/*/test-backup-offsite/**' },
+    ]);
   });
 
   test('the runner takes no inbound traffic unless an admin peer is given, then SSH from it only', () => {
@@ -148,7 +221,7 @@ describe('VeeamBackup', () => {
     expect(stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
   });
 
-  test.each(['hosting-stacks-backup-vital.service', 'hosting-stacks-backup-vital.timer', 'hosting-stacks-backup-vital', 'clouds.yaml', 'hosting-stacks-backup-hourly.timer'])(
+  test.each(['hosting-stacks-backup-vital.service', 'hosting-stacks-backup-vital.timer', 'hosting-stacks-backup-vital', 'clouds.yaml', 'hosting-stacks-backup-hourly.timer', 'hosting-stacks-object-put'])(
     'the rendered %s passes its real check',
     (name) => {
       const { stack, backup, db, web } = setup({ offsiteRegion: 'SBG' });

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { base64Length, CloudConfig, USER_DATA_MAX_BASE64 } from '../../lib';
 
 describe('CloudConfig', () => {
   test('renders files, packages, services and commands as #cloud-config YAML', () => {
-    const c = new CloudConfig('web-1');
+    const c = new CloudConfig('web-1', { metadataGuard: false });
     c.addPackages('apache2', 'apache2');
     c.addFile({ path: '/etc/apache2/apache2.conf', content: 'Listen 80\nServerName web-1\n' });
     c.addPreServiceCommand('sysctl', '--system');
@@ -16,18 +17,30 @@ describe('CloudConfig', () => {
     expect(doc.hostname).toBe('web-1');
     expect(doc.packages).toEqual(['apache2']);
     expect(doc.write_files).toEqual([{ path: '/etc/apache2/apache2.conf', owner: 'root:root', permissions: '0644', defer: true, content: 'Listen 80\nServerName web-1\n' }]);
-    expect(doc.runcmd).toEqual([['sysctl', '--system'], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', 'apache2'], ['systemctl', 'restart', 'apache2'], ['echo', 'done']]);
+    expect(doc.runcmd).toEqual(['set -e', ['dpkg-query', '--show', ...doc.packages], ['sysctl', '--system'], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', 'apache2'], ['systemctl', 'restart', 'apache2'], ['echo', 'done']]);
+  });
+
+  test('given a runcmd whose first command fails, when cloud-init runs it, then nothing after it runs and the script fails', () => {
+    // cloud-init writes runcmd as one sh script, one line per item (lists quoted, strings verbatim).
+    const c = new CloudConfig('web-1', { metadataGuard: false });
+    c.addPreServiceCommand('false');
+    c.addCommand('touch', '/nonexistent-dir/should-not-run');
+    const doc = parse(c.render());
+    const script = (doc.runcmd as (string | string[])[]).map((i) => (typeof i === 'string' ? i : i.map((a) => `'${a}'`).join(' '))).join('\n');
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).not.toMatch(/nonexistent-dir/);
   });
 
   test('refuses two files at one path and relative paths', () => {
-    const c = new CloudConfig('web-1');
+    const c = new CloudConfig('web-1', { metadataGuard: false });
     c.addFile({ path: '/etc/a', content: '' });
     expect(() => c.addFile({ path: '/etc/a', content: 'x' })).toThrow(/web-1: two files would be written to '\/etc\/a'/);
     expect(() => c.addFile({ path: 'etc/b', content: '' })).toThrow(/web-1: file path 'etc\/b' must be absolute/);
   });
 
   test('compresses file bodies when the user data would exceed Nova\'s limit', () => {
-    const c = new CloudConfig('big-1');
+    const c = new CloudConfig('big-1', { metadataGuard: false });
     c.addFile({ path: '/srv/big.txt', content: 'line of repetitive text\n'.repeat(4000) });
     expect(base64Length(c.render())).toBeGreaterThan(USER_DATA_MAX_BASE64);
     const packed = c.renderWithinLimit();

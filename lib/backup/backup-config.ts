@@ -113,6 +113,16 @@ export interface OffsiteModel {
   readonly region: string;
   /** Part size in MiB. */
   readonly partMb: number;
+  /** Seconds each copy is kept: its parts are written with `X-Delete-After` and Swift deletes them then. */
+  readonly deleteAfterSeconds: number;
+}
+
+/** The uploader of off-site parts on the runner (`renderBackupObjectPut`). */
+export const BACKUP_OBJECT_PUT_PATH = '/usr/local/sbin/hosting-stacks-object-put';
+
+/** Renders the uploader of off-site parts: one PUT with `X-Delete-After`, with the runner's `clouds.yaml` entry. */
+export function renderBackupObjectPut(model: { readonly cloud: string }): string {
+  return renderTemplate('backup-object-put.py.hbs', model);
 }
 
 /** One policy's backup script. */

@@ -1,5 +1,6 @@
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { IdentityApplicationCredentialV3 } from '../../.gen/providers/openstack/identity-application-credential-v3';
 import { ObjectstorageContainerV1 } from '../../.gen/providers/openstack/objectstorage-container-v1';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
@@ -12,6 +13,7 @@ import { Secret } from '../core/secret';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import {
   BACKUP_CLOUD_NAME,
+  BACKUP_OBJECT_PUT_PATH,
   BACKUP_POLL_SECONDS,
   backupWaitSeconds,
   estimateOffsiteRestoreMinutes,
@@ -22,12 +24,14 @@ import {
   OffsiteModel,
   OPENSTACK_CLOUDS_PATH,
   OVH_AUTH_URL,
+  renderBackupObjectPut,
   renderBackupScript,
   renderBackupService,
   renderBackupTimer,
   renderOpenstackCloudsYaml,
   renderRestoreRunbook,
 } from './backup-config';
+import { BackupAccessRule, backupAccessRules } from './backup-access-rules';
 import { BackupSchedule, ResolvedBackupSchedule } from './backup-schedule';
 
 // "Veeam Backup: copies of the most important VMs, a VM restored in minutes (RTO of minutes)" (case study 5)
@@ -57,9 +61,14 @@ export interface VeeamBackupProps {
   readonly region: string;
   /** Keystone v3 URL. @default OVH_AUTH_URL */
   readonly authUrl?: string;
-  /** Id of the application credential the runner uses. @default Secret.variable(this, 'backup_os_application_credential_id', ...) */
+  /**
+   * Id of an application credential made outside the stack, for clouds where the user running
+   * Terraform cannot create one (Keystone lets an application credential create another only when
+   * it is itself unrestricted). Give it with `applicationCredentialSecret`, restricted by hand to
+   * the rules of {@link VeeamBackup.accessRules}. @default - a restricted credential created by the stack
+   */
   readonly applicationCredentialId?: Secret;
-  /** Secret of that application credential. @default Secret.variable(this, 'backup_os_application_credential_secret', ...) */
+  /** Secret of the credential given as `applicationCredentialId`. @default - the created credential's secret */
   readonly applicationCredentialSecret?: Secret;
   /**
    * Object storage region of the off-site container (OVHcloud names them `GRA`, `SBG`, `BHS`, ...,
@@ -103,9 +112,11 @@ export interface BackupPolicyOptions {
  * --rotate`) refuses, so each run takes a snapshot of every covered boot volume (restoring from it is
  * a volume clone: minutes), keeps the newest `rotation`, and optionally makes a Cinder backup of it
  * (incremental chains that outlive the volume) and an off-site copy (a qcow2 export streamed into an
- * object-storage container, in parts). The OpenStack provider has no schedule resource: the runner
- * holds the credentials (an application credential from sensitive variables, in a root-only
- * `clouds.yaml`) and one systemd service and timer per policy. Every covered server gets a restore
+ * object-storage container, in parts, that expires after the rotation). The OpenStack provider has
+ * no schedule resource: the runner holds the credentials (an application credential the stack
+ * creates, restricted by access rules to the calls of its scripts, or one given as sensitive
+ * variables; in a root-only `clouds.yaml`) and one systemd service and timer per policy. Restores
+ * need the project's own credentials. Every covered server gets a restore
  * runbook on the runner (`/etc/hosting-stacks/restore/<policy>/<host>.md`, also in `configs/`).
  *
  * The stack's validation requires every `stateful` cluster to be covered by a policy or exempted.
@@ -123,10 +134,12 @@ export class VeeamBackup extends Construct {
   public readonly containerName: string;
   /** Keystone URL. */
   public readonly authUrl: string;
-  /** The application credential's id. */
-  public readonly applicationCredentialId: Secret;
-  /** The application credential's secret. */
-  public readonly applicationCredentialSecret: Secret;
+  /** The application credential's id, as a Terraform reference. */
+  public readonly applicationCredentialId: string;
+  /** The application credential's secret, as a Terraform reference (sensitive). */
+  public readonly applicationCredentialSecret: string;
+  /** The credential the stack creates, construct id `Credential`; undefined when one was given in the props. */
+  public readonly credential?: IdentityApplicationCredentialV3;
   private readonly policyList: BackupPolicy[] = [];
   private containerResource?: ObjectstorageContainerV1;
 
@@ -144,10 +157,26 @@ export class VeeamBackup extends Construct {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(this.containerName)) {
       throw new HostingStacksError(this, 'containerName', this.containerName, 'must be 1 to 63 letters, digits, dots, dashes or underscores');
     }
-    this.applicationCredentialId = props.applicationCredentialId
-      ?? Secret.variable(this, 'backup_os_application_credential_id', 'Id of the OpenStack application credential the backup runner uses');
-    this.applicationCredentialSecret = props.applicationCredentialSecret
-      ?? Secret.variable(this, 'backup_os_application_credential_secret', 'Secret of the OpenStack application credential the backup runner uses');
+    if ((props.applicationCredentialId === undefined) !== (props.applicationCredentialSecret === undefined)) {
+      const [given, missing] = props.applicationCredentialId ? ['applicationCredentialId', 'applicationCredentialSecret'] : ['applicationCredentialSecret', 'applicationCredentialId'];
+      throw new HostingStacksError(this, missing, undefined, `must be given with '${given}': a user-given application credential needs both its id and its secret`);
+    }
+    if (props.applicationCredentialId && props.applicationCredentialSecret) {
+      this.applicationCredentialId = props.applicationCredentialId.value;
+      this.applicationCredentialSecret = props.applicationCredentialSecret.value;
+    } else {
+      // Restricted to the calls the scripts make (access rules, kept in step with the policies by
+      // addPolicy): a runner taken over can snapshot and export, not read other data, touch servers,
+      // networks or identities, nor read, shorten or delete the off-site copies.
+      this.credential = new IdentityApplicationCredentialV3(this, 'Credential', {
+        name: resourceName(this, 'runner'),
+        description: `Backup runner of ${this.node.path}: volume snapshots, backups and off-site copies only (hosting-stacks)`,
+        unrestricted: false,
+        accessRules: backupAccessRules({ volumeBackups: false }),
+      });
+      this.applicationCredentialId = this.credential.id;
+      this.applicationCredentialSecret = this.credential.secret;
+    }
 
     this.runner = new ServerCluster(this, 'Runner', {
       vswitch: props.vswitch,
@@ -166,8 +195,8 @@ export class VeeamBackup extends Construct {
         authUrl: this.authUrl,
         region: this.region,
         // JSON strings are YAML scalars: any character of the credential is safe.
-        applicationCredentialId: Fn.jsonencode(this.applicationCredentialId.value),
-        applicationCredentialSecret: Fn.jsonencode(this.applicationCredentialSecret.value),
+        applicationCredentialId: Fn.jsonencode(this.applicationCredentialId),
+        applicationCredentialSecret: Fn.jsonencode(this.applicationCredentialSecret),
       }),
       permissions: '0600',
       syntax: ConfigSyntax.OPENSTACK_CLOUDS,
@@ -178,6 +207,17 @@ export class VeeamBackup extends Construct {
   /** The policies, in the order added. */
   public get policies(): readonly BackupPolicy[] {
     return [...this.policyList];
+  }
+
+  /**
+   * The Keystone access rules the runner's calls need with the policies added so far: those of the
+   * created credential, and those to give a user-given one.
+   */
+  public get accessRules(): BackupAccessRule[] {
+    return backupAccessRules({
+      volumeBackups: this.policyList.some((p) => p.volumeBackups),
+      offsiteContainer: this.containerResource ? this.containerName : undefined,
+    });
   }
 
   /** The off-site container, once a policy asks for off-site copies. */
@@ -194,10 +234,16 @@ export class VeeamBackup extends Construct {
       throw new HostingStacksError(this, 'id', id, 'is already the id of a policy of this backup');
     }
     if (options.offsiteCopy && !this.containerResource) {
+      // How the copies are protected. Object lock is an S3 feature (OVHcloud's S3 offer, not Swift);
+      // Swift versioning would keep every copy the rotation deletes, and bill it, with no lifecycle
+      // to expire old versions. So the copies are written with X-Delete-After (their retention) and
+      // Swift's expirer deletes them; the runner's credential may only PUT into this container (no
+      // GET, POST or DELETE), so a runner taken over cannot read, shorten or delete a copy. What it
+      // can still do is PUT over an existing name, which access rules cannot forbid; versioning would
+      // keep the overwritten part but, per above, bill every version until deleted by hand.
       this.containerResource = new ObjectstorageContainerV1(this, 'OffsiteContainer', {
         name: this.containerName,
         region: this.offsiteRegion,
-        // Rotation deletes old copies on purpose: versioning would keep them and bill them.
         versioning: false,
         // `terraform destroy` must not delete backups with the stack.
         forceDestroy: false,
@@ -206,6 +252,10 @@ export class VeeamBackup extends Construct {
     }
     const policy = new BackupPolicy(this, id, options, this.policyList);
     this.policyList.push(policy);
+    this.credential?.putAccessRules(this.accessRules);
+    if (policy.offsiteCopy && !this.runnerHost.cloudConfig.hostFiles.some((f) => f.path === BACKUP_OBJECT_PUT_PATH)) {
+      this.runnerHost.cloudConfig.addFile({ path: BACKUP_OBJECT_PUT_PATH, permissions: '0755', syntax: ConfigSyntax.PYTHON, content: renderBackupObjectPut({ cloud: BACKUP_CLOUD_NAME }) });
+    }
     return policy;
   }
 }
@@ -235,6 +285,11 @@ export class BackupPolicy extends Construct {
   public readonly estimatedRunMinutes: number;
   /** Most data a restore can lose: the interval between runs plus one run, hours. */
   public readonly achievableRpoHours: number;
+  /**
+   * Seconds an off-site copy is kept (its parts' X-Delete-After): `rotation` intervals between runs
+   * plus one run's estimated time, so the oldest of `rotation` copies expires only once the next is written.
+   */
+  public readonly offsiteRetentionSeconds: number;
   /** Path of the script on the runner. */
   public readonly scriptPath: string;
   /** Name of the systemd timer. */
@@ -292,8 +347,9 @@ export class BackupPolicy extends Construct {
       }
     }
 
+    this.offsiteRetentionSeconds = (this.rotation * this.schedule.intervalHours + Math.ceil(this.estimatedRunMinutes / 60)) * 3600;
     const offsite: OffsiteModel | undefined = this.offsiteCopy
-      ? { container: backup.containerName, region: backup.offsiteRegion, partMb: OFFSITE_PART_MB }
+      ? { container: backup.containerName, region: backup.offsiteRegion, partMb: OFFSITE_PART_MB, deleteAfterSeconds: this.offsiteRetentionSeconds }
       : undefined;
     const unitBase = `hosting-stacks-backup-${id}`;
     this.scriptPath = `/usr/local/sbin/${unitBase}`;

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Fn } from 'cdktf';
 import { stringify } from 'yaml';
+import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
 
 /** One file cloud-init writes on first boot. */
 export interface HostFile {
@@ -47,6 +48,20 @@ export enum ConfigSyntax {
   PYTHON = 'python',
 }
 
+/** Options of {@link CloudConfig}. */
+export interface CloudConfigOptions {
+  /**
+   * Install the metadata guard: only root may reach the metadata service (169.254.169.254), which
+   * serves the user_data and its secrets. @default true
+   */
+  readonly metadataGuard?: boolean;
+}
+
+/** Whether a unit is a mount or automount unit (`var-www-media.automount`). */
+function isMountUnit(unit: string): boolean {
+  return /\.(auto)?mount$/.test(unit);
+}
+
 /** Nova limits `user_data` to 65,535 characters of base64 text (nova `servers.py` schema). */
 export const USER_DATA_MAX_BASE64 = 65535;
 
@@ -67,7 +82,31 @@ export class CloudConfig {
   constructor(
     /** The host name set by cloud-init. */
     public readonly hostname: string,
-  ) {}
+    options: CloudConfigOptions = {},
+  ) {
+    if (options.metadataGuard ?? true) this.addMetadataGuard();
+  }
+
+  /**
+   * The metadata service (169.254.169.254) hands this server's user_data, secrets included, to any
+   * local process: an nftables table of its own lets only root's sockets reach it.
+   *
+   * Why a table loaded by its own unit rather than the same table in every `/etc/nftables.conf`:
+   * the guard must hold on every server, including those with no firewall of their own, and whatever
+   * writes `/etc/nftables.conf` (a construct, a user's file, a package) and flushes the ruleset; a
+   * copy inside each ruleset would be lost the day one author forgets it. The unit is `PartOf=` and
+   * `ReloadPropagatedFrom=` nftables.service and ordered after it, so every start, restart or reload
+   * of nftables.service re-applies the guard; at boot both run before the network is up. What it
+   * does not cover, a root `nft flush ruleset` by hand, needs root, which may read the metadata anyway.
+   * A server would lose the guard for the milliseconds between nftables.service's load and the
+   * guard's, only while root restarts the firewall.
+   */
+  private addMetadataGuard(): void {
+    this.addPackages('nftables');
+    this.addFile({ path: DEFAULT_METADATA_GUARD.rulesetPath, content: renderMetadataGuardRuleset(DEFAULT_METADATA_GUARD), permissions: '0644', syntax: ConfigSyntax.NFTABLES });
+    this.addFile({ path: `/etc/systemd/system/${DEFAULT_METADATA_GUARD.unitName}`, content: renderMetadataGuardUnit(DEFAULT_METADATA_GUARD), syntax: ConfigSyntax.SYSTEMD_UNIT });
+    this.addServices(DEFAULT_METADATA_GUARD.unitName);
+  }
 
   /** Adds a file; a second file at the same path is an error. Returns the file. */
   public addFile(file: HostFile): HostFile {
@@ -161,11 +200,21 @@ export class CloudConfig {
         }
         return { ...base, content: f.content };
       }),
+      // cloud-init runs runcmd as one shell script that goes on after a failed command and reports
+      // only the last one's status: a failed install would be followed by services started as if it
+      // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
+      // cloud-init reports as an error; the packages are checked first, since a failed `packages`
+      // step does not stop runcmd either.
       runcmd: [
+        'set -e',
+        ...(this.packages.length ? [['dpkg-query', '--show', ...this.packages]] : []),
         ...this.preCommandList,
         ...(this.serviceList.length ? [['systemctl', 'daemon-reload']] : []),
         ...this.serviceList.map((u) => ['systemctl', 'enable', u]),
-        ...this.serviceList.map((u) => ['systemctl', 'restart', u]),
+        // Mount units last: a daemon serving files from a share starts without it (the automount
+        // mounts on first access), and a share that cannot be mounted fails the script after every
+        // daemon is up, so cloud-init reports it without leaving the rest of the server down.
+        ...[...this.serviceList.filter((u) => !isMountUnit(u)), ...this.serviceList.filter(isMountUnit)].map((u) => ['systemctl', 'restart', u]),
         ...this.commandList,
       ],
     };

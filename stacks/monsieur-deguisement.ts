@@ -3,14 +3,14 @@
  * two dedicated servers to a hosted private cloud (VMware + NSX + Veeam) to scale out for campaign
  * peaks: up to 4,250 orders and 240,000 visitors a day, 4,000 concurrent users (1,500 per country).
  *
- *            internet (a CDN pulls static content from the DMZ origin)
+ *            internet (a CDN pulls static content from the DMZ origin's floating IP, open to cdnCidrs only)
  *      |ES|  |FR|  |PT|  |IT|   one public entry per country (Octavia or keepalived+haproxy)
  *  ------------------------------------------------------------- DMZ vSwitch
  *     [StaticContentServer: NGINX origin for media, skin, js]
  *  ------------------------------------------------------------- access vSwitch
  *     [MagentoFrontends: Apache + PHP-FPM, Magento 1.9 (OpenMage), count .. maxCount]
  *  ------------------------------------------------------------- private data vSwitch
- *     [MysqlReplication]  [RedisServer: sessions]  [SolrServer: search]
+ *     [MysqlReplication]  [RedisServer: sessions + cache instance]  [SolrServer: search]
  *  ------------------------------------------------------------- office vSwitch
  *     [OfficeVpn gateway] -> [BackOffice]   [DeploymentServer (CI/CD)]   [backup runner]
  *     [SharedFiles: NFS for media, mounted by the DMZ, the front-ends and the back-office]
@@ -45,6 +45,7 @@ import {
   PrivateVSwitch,
   PrometheusScaling,
   ReactiveRule,
+  RedisInstance,
   RedisServer,
   referenceCampaigns,
   Router,
@@ -79,6 +80,34 @@ export const MD_FRONTEND_BASELINE = 2;
 /** Front-ends at the campaign peak: 4,000 users / 500 per server, plus 20 % headroom. */
 export const MD_FRONTEND_MAX = Math.ceil((MD_CONCURRENT_USERS_TOTAL * 1.2) / MD_USERS_PER_FRONTEND);
 
+/**
+ * The Redis VM of the vital VMs ("Redis (sessions cache)", case study 5, which gives it no size).
+ * It runs two redis-server processes, not one shared by sessions and Magento's cache: with
+ * `noeviction` a growing cache would block logins, and with eviction it would log customers out.
+ *
+ * Two processes on one VM rather than a second VM: the case study names one Redis VM and its
+ * result is -40 % yearly cost, and a second VM would double the Redis bill for a cache. What must
+ * be isolated is memory, and each process has its own `maxmemory`: the cache evicts within its
+ * share and never takes the sessions'. Redis runs commands on one thread, so two processes also
+ * use both vCPUs and a cache flush does not stall session reads. Losing the VM loses both, as with
+ * one process; the cache refills from the database, the sessions are in the VM's backups.
+ */
+export const MD_REDIS_SIZING = { vcpus: 2, ramGb: 4, diskGb: 20 } as const;
+/**
+ * The sessions' share of the Redis VM: 1 GB, `noeviction`, persisted. Our estimate, not the case
+ * study's: 4,000 concurrent users (case study 5) of about 10-minute visits make ~24,000 sessions
+ * live within Magento's one-hour cookie lifetime, at ~16 KB each (gzip above 2 KB) ~375 MB. Its
+ * fork's copy while rewriting the append-only file takes up to as much again.
+ */
+export const MD_SESSIONS_MEMORY_FRACTION = 0.25;
+/**
+ * Magento's cache share: 1.5 GB, `allkeys-lru`, not persisted (it never forks). With the sessions'
+ * 1 GB and its fork's copy, 3.5 GB of the 4 GB: 512 MB are left for the kernel and the page cache.
+ */
+export const MD_CACHE_MEMORY_FRACTION = 0.375;
+/** TCP port of the cache instance (the sessions keep Redis's 6379). */
+export const MD_CACHE_REDIS_PORT = 6380;
+
 /** OVHcloud region: Gravelines (France), the nearest to Spain. */
 export const MD_REGION = 'GRA11';
 
@@ -111,6 +140,12 @@ export const CLOSED_OFFICE: OfficePeer = {
   publicKey: 'vcHCHSbOmBUg3krasCemtI0PN/upWLit5Kd3qM+8NE8=',
 };
 
+/**
+ * The CDN nobody runs (TEST-NET-1, RFC 5737): until the CDN's egress networks are given, the DMZ
+ * origin's public entry answers no one. Case study 5 names a CDN but not its provider.
+ */
+export const CLOSED_CDN_CIDRS: readonly string[] = ['192.0.2.0/24'];
+
 /** Props of {@link MonsieurDeguisementStack}; every figure defaults to the case study's. */
 export interface MonsieurDeguisementStackProps extends HostingStackProps {
   /** OpenStack region. @default MD_REGION ('GRA11') */
@@ -141,7 +176,7 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly baseUrl?: string;
   /** Host names the CDN pulls static content with. @default ['static.monsieurdeguisement.com'] */
   readonly staticHostNames?: string[];
-  /** CDN pull networks; when set, the DMZ origin answers only them. @default - any address */
+  /** The CDN's egress (pull) networks: the only sources the DMZ origin's public entry answers. @default CLOSED_CDN_CIDRS (no one) */
   readonly cdnCidrs?: string[];
   /** Public network of the router, balancers and VPN. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
@@ -159,8 +194,10 @@ export class MonsieurDeguisementStack extends HostingStack {
   public readonly staticContent: StaticContentServer;
   /** The vital VMs of the private data network. */
   public readonly database: MysqlReplication;
-  /** Sessions (and the Magento cache). */
+  /** The Redis VM; its own instance holds the sessions (`noeviction`, persisted). */
   public readonly redis: RedisServer;
+  /** Magento's cache: a second redis-server on the Redis VM (`allkeys-lru`, not persisted). */
+  public readonly redisCache: RedisInstance;
   /** Site search. */
   public readonly solr: SolrServer;
   /** Shared static files. */
@@ -201,16 +238,17 @@ export class MonsieurDeguisementStack extends HostingStack {
       flavor: Flavor.fromSizing({ vcpus: 4, ramGb: 16, diskGb: 100 }),
       databaseName: 'magento',
     });
-    this.redis = new RedisServer(this, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) });
+    this.redis = new RedisServer(this, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing(MD_REDIS_SIZING), maxMemoryFraction: MD_SESSIONS_MEMORY_FRACTION });
+    this.redisCache = this.redis.addInstance('Cache', { port: MD_CACHE_REDIS_PORT, maxMemoryFraction: MD_CACHE_MEMORY_FRACTION });
     this.solr = new SolrServer(this, 'Search', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 8, diskGb: 50 }) });
     this.media = new SharedFiles(this, 'Media', {
       backend: props.nfsBackend ?? NfsBackend.MANILA,
       sizeGb: MD_MEDIA_SHARE_GB,
       // The media are the shop's public static files (the DMZ origin and the CDN serve them), not vital
-      // data: an NFS server VM sits on the access network, which the DMZ origin may reach (policy HS-DATA-1).
-      ...((props.nfsBackend ?? NfsBackend.MANILA) === NfsBackend.NFS_SERVER_VM
-        ? { vswitch: access, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) }
-        : {}),
+      // data: the share (Manila's share network, or an NFS server VM) sits on the access network, which
+      // the DMZ origin may reach (policy HS-DATA-1).
+      vswitch: access,
+      ...((props.nfsBackend ?? NfsBackend.MANILA) === NfsBackend.NFS_SERVER_VM ? { flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }) } : {}),
     });
 
     // Office layer: the back-office and the deployment VM are reached only through the VPN.
@@ -231,6 +269,7 @@ export class MonsieurDeguisementStack extends HostingStack {
       code: MagentoCode.fromPipeline(this.deployment),
       database: this.database,
       sessions: this.redis,
+      cache: this.redisCache,
       search: this.solr,
       media: this.media,
       baseUrl: props.baseUrl ?? MD_BASE_URL,
@@ -258,7 +297,8 @@ export class MonsieurDeguisementStack extends HostingStack {
       flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 50 }),
       hostNames: props.staticHostNames ?? ['static.monsieurdeguisement.com'],
       media: this.media,
-      cdnCidrs: props.cdnCidrs,
+      cdnCidrs: props.cdnCidrs ?? [...CLOSED_CDN_CIDRS],
+      externalNetwork,
       tls: https
         ? {
             certificate: Secret.variable(this, 'static_tls_certificate', 'PEM certificate chain of the static host names (leaf first)'),

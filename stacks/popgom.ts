@@ -4,10 +4,10 @@
  * availability was reported.
  *
  *                      internet
- *                         |  floating IP (Ext-Net) -> VIP
+ *                         |  floating IP (Ext-Net) -> VIP, TCP 80 and 443
  *            [LvsBalancer: 2 directors, keepalived VRRP, IPVS DR, nftables]
  *                         |  (front vSwitch)
- *                 [WebTier: 2 x Apache]
+ *                 [WebTier: 2 x Apache, HTTPS ends here, HTTP redirected]
  *                         |  (router between vSwitches, security groups decide)
  *      [AppTier: 2 x Tomcat] + [OrderTracking: WildFly + Intalio BPM] (back vSwitch)
  *                         |
@@ -33,6 +33,7 @@ import {
   Port,
   PrivateVSwitch,
   Router,
+  Secret,
   sizingFromGhz,
   VeeamBackup,
   WebTier,
@@ -98,6 +99,11 @@ export interface PopgomStackProps extends HostingStackProps {
   readonly forwarding?: LvsForwarding;
   /** Public network of the router and the floating IP. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
+  /**
+   * Serve the shop over HTTPS (Mozilla intermediate), terminated on the web servers (LVS is layer 4),
+   * HTTP redirected; the certificate chain and key are Terraform variables. @default true
+   */
+  readonly https?: boolean;
 }
 
 /** The POPGOM architecture on OpenStack. */
@@ -152,6 +158,13 @@ export class PopgomStack extends HostingStack {
       count: props.webCount ?? POPGOM_WEB_COUNT,
       flavor: props.webFlavor ?? Flavor.fromSizing(POPGOM_WEB_SIZING),
       upstream: this.app,
+      // LVS forwards TCP: TLS can only end on the web servers.
+      tls: (props.https ?? true)
+        ? {
+            certificate: Secret.variable(this, 'web_tls_certificate', 'PEM certificate chain of the shop host names (leaf first)'),
+            privateKey: Secret.variable(this, 'web_tls_private_key', 'PEM private key of the shop host names certificate'),
+          }
+        : undefined,
     });
     this.balancer = new LvsBalancer(this, 'Balancer', {
       vswitch: front,
@@ -160,20 +173,30 @@ export class PopgomStack extends HostingStack {
       externalNetwork,
     });
     this.balancer.addTarget(this.web, { port: this.web.listenPort, healthCheck: HealthCheck.http({ path: this.web.healthCheckPath }) });
+    // keepalived's HTTP_GET speaks plain HTTP: the TLS port is checked by a TCP connect, Apache by the HTTP check above.
+    if (this.web.tls) this.balancer.addTarget(this.web, { port: this.web.tls.port, healthCheck: HealthCheck.tcp() });
 
     this.backup = new VeeamBackup(this, 'Backup', { vswitch: back, region });
     this.backup.addPolicy('database', { servers: [this.database], ...POPGOM_BACKUP, volumeBackups: true, offsiteCopy: true });
 
-    // The directors are the jump hosts: SSH reaches every other server only from them. By their
-    // addresses, not their group: their ports allow 0.0.0.0/0 as an address pair (LVS forwarding),
-    // and Neutron counts an address pair as a member of the group, so a rule naming their group
-    // would admit any source (policy HS-SSH-1).
+    // The directors are the jump hosts: SSH reaches every other server only from them, named by
+    // their addresses. With direct routing (the default) their ports have port security off and sit
+    // in no security group: their nftables rulesets alone keep SSH to them for adminCidr (policy
+    // HS-PORTSEC-1 checks the rulesets follow their Connections), and a rule naming their group would
+    // be realised by these same addresses anyway. With NAT their ports allow 0.0.0.0/0 as an address
+    // pair, which Neutron counts as a member of their group: a rule naming the group would admit any
+    // source (policy HS-SSH-1). The addresses are right in both modes.
     const jumpHosts = this.balancer.nodes.addresses.map((address) => Peer.ipv4(`${address}/32`));
     for (const tier of [this.web, this.app, this.database, this.orderTracking, this.backup.runner]) {
       for (const jumpHost of jumpHosts) tier.connections.allowFrom(jumpHost, Port.tcp(22), `SSH from the jump host ${jumpHost.cidr} (LVS director)`);
     }
     // Case study 2 names no admin network of its own: the LVS directors, in the DMZ, are the jump hosts.
+    // Their own filter is their nftables ruleset (no security group with direct routing), and their
+    // ports may send from any address (no anti-spoofing; with NAT the 0.0.0.0/0 pair does the same):
+    // a compromised director could send as another host, though the answers would go to that host
+    // (no TCP session follows). What protects the databases is that the directors are hard to
+    // compromise: SSH from adminCidr only, nothing else open but the virtual service on the VIP.
     PolicyPack.suppress(this.database, 'HS-DATA-1',
-      'SSH from the two LVS directors (the jump hosts, in the DMZ, themselves reached by SSH only from adminCidr) is the administrators\' only way to the databases; no other flow from the DMZ reaches them');
+      'SSH from the two LVS directors (the jump hosts, in the DMZ, themselves reached by SSH only from adminCidr, enforced by their nftables rulesets) is the administrators\' only way to the databases; no other flow from the DMZ reaches them');
   }
 }

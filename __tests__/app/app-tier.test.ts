@@ -90,9 +90,12 @@ describe('AppTier', () => {
       expect(xpath(xml, 'string(//Connector/@acceptCount)')).toBe('50');
     });
     const cc = app.cluster.instances[0].cloudConfig;
-    expect(cc.packages).toEqual(['default-jre-headless', 'tomcat10']);
-    expect(cc.services).toEqual(['tomcat10']);
-    expect(cc.hostFiles.map((f) => f.path)).toEqual(['/etc/default/tomcat10', '/etc/tomcat10/server.xml', '/var/lib/tomcat10/webapps/ROOT/healthz']);
+    expect(cc.packages).toEqual(['default-jre-headless', 'nftables', 'tomcat10']);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'tomcat10']);
+    expect(cc.hostFiles.map((f) => f.path)).toEqual([
+      '/etc/default/tomcat10', '/etc/hosting-stacks/metadata-guard.nft', '/etc/systemd/system/hosting-stacks-metadata-guard.service',
+      '/etc/tomcat10/server.xml', '/var/lib/tomcat10/webapps/ROOT/healthz',
+    ]);
     expect(file(app, '/var/lib/tomcat10/webapps/ROOT/healthz')).toBe('ok\n');
   });
 

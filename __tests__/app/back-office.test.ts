@@ -97,7 +97,7 @@ describe('BackOffice', () => {
     expect(office.listenPort).toBe(80);
     expect(office.phpChildren).toBe(Math.floor((office.cluster.flavor.ramGb * 1024 - 1024) / 512));
     const cc = office.cluster.instances[0].cloudConfig;
-    expect(cc.services).toEqual(['nftables', 'php8.2-fpm', 'nginx']);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'nftables', 'php8.2-fpm', 'nginx']);
     expect(cc.packages).toEqual(expect.arrayContaining(['nginx', 'php8.2-fpm', 'php8.2-mysql']));
   });
 
@@ -137,12 +137,14 @@ describe('BackOffice', () => {
   test('given the VM, when its configs are rendered, then nginx, PHP-FPM and nftables accept them and nftables lets only the gateway in', () => {
     const { stack } = backOffice();
     const files = stack.renderHostFiles().filter((f) => f.host === 'back-office-1' && f.syntax !== undefined);
-    expect(files.map((f) => f.path)).toEqual(['/etc/nftables.conf', '/etc/nginx/nginx.conf', BACK_OFFICE_PATHS.phpFpmPool]);
+    expect(files.map((f) => f.path)).toEqual([
+      '/etc/hosting-stacks/metadata-guard.nft', '/etc/nftables.conf', '/etc/nginx/nginx.conf', BACK_OFFICE_PATHS.phpFpmPool, '/etc/systemd/system/hosting-stacks-metadata-guard.service',
+    ]);
     for (const file of files) {
       const r = checkHostFile(file)!;
       expect(`${file.path}: ${r.ok ? 'ok' : r.output}`).toBe(`${file.path}: ok`);
     }
-    const nft = files[0].content;
+    const nft = files.find((f) => f.path === '/etc/nftables.conf')!.content;
     expect(nft).toMatch(/ip saddr \{ 10\.20\.0\.2 \} tcp dport 80 accept/);
     expect(nft).toMatch(/ip saddr \{ 10\.20\.0\.2 \} tcp dport 22 accept/);
     expect(nft.match(/ accept comment/g)).toHaveLength(2);

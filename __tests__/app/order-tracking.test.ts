@@ -128,7 +128,7 @@ describe('OrderTracking resources', () => {
     const { orders } = setup();
     const cc = orders.instance.cloudConfig;
     expect(cc.packages).toEqual(expect.arrayContaining(['openjdk-17-jre-headless', 'libmariadb-java', 'curl']));
-    expect(cc.services).toEqual(['wildfly']);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'wildfly']);
     const rendered = cc.render();
     expect(rendered.indexOf(`- - ${WILDFLY_INSTALL_PATH}`)).toBeGreaterThan(-1);
     expect(rendered.indexOf(`- - ${WILDFLY_INSTALL_PATH}`)).toBeLessThan(rendered.indexOf('- restart\n    - wildfly'));

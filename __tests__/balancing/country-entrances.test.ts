@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
 import { BalancerKind, CountryEntrances, CountryEntrancesProps, DEFAULT_COUNTRIES, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
 import { HaproxyBalancer, HaproxyTarget } from '../../lib/balancing/haproxy-balancer';
 import { LoadShedding, MiniSite } from '../../lib/balancing/load-shedding';
@@ -129,11 +129,12 @@ describe.each([BalancerKind.OCTAVIA, BalancerKind.KEEPALIVED_HAPROXY])('CountryE
     const json = synthJson(stack);
     expect(resourcesOf(json, 'openstack_networking_floatingip_v2')).toHaveLength(4);
     expect(resourcesOf(json, 'openstack_networking_floatingip_associate_v2')).toHaveLength(4);
-    const outputs = Object.values(json.output as Record<string, { value: string; description: string }>);
-    expect(outputs).toHaveLength(4);
+    const outputs = json.output as Record<string, { value: string; description: string }>;
+    expect(Object.keys(outputs).sort()).toEqual(['entrances_es_public_address', 'entrances_fr_public_address', 'entrances_it_public_address', 'entrances_pt_public_address']);
     for (const e of entrances.entrances) {
-      const out = outputs.find((o) => o.description.startsWith(`Public address of the ${e.country} entry`));
-      expect(out!.value).toMatch(new RegExp(`^\\$\\{openstack_networking_floatingip_v2\\.Entrances_${e.country}_FloatingIp_[0-9A-F]+\\.address\\}$`));
+      const out = outputs[`entrances_${e.country.toLowerCase()}_public_address`];
+      expect(out.description).toMatch(new RegExp(`^Public address of the ${e.country} entry`));
+      expect(out.value).toMatch(new RegExp(`^\\$\\{openstack_networking_floatingip_v2\\.Entrances_${e.country}_FloatingIp_[0-9A-F]+\\.address\\}$`));
       expect(e.output.node.id).toBe(`PublicAddress-${e.country}`);
     }
   });
@@ -158,9 +159,28 @@ describe.each([BalancerKind.OCTAVIA, BalancerKind.KEEPALIVED_HAPROXY])('CountryE
   test('given the stack, when every config file is sent to its real checker, then all pass', () => {
     const { stack } = build();
     const files = stack.renderHostFiles().filter((f) => f.syntax !== undefined);
-    // Per node: nftables, haproxy, keepalived, sysctl, and the NIC script and its unit.
-    if (kind === BalancerKind.KEEPALIVED_HAPROXY) expect(files.length).toBe(4 * 2 * 6);
-    else expect(files).toEqual([]);
+    // Every server: the metadata guard's ruleset and unit.
+    const guard: [string, ConfigSyntax][] = [
+      ['/etc/hosting-stacks/metadata-guard.nft', ConfigSyntax.NFTABLES],
+      ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
+    ];
+    // Per balancer node: nftables, haproxy, keepalived, sysctl, and the NIC script and its unit.
+    const balancerNode: [string, ConfigSyntax][] = [
+      ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
+      ['/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY],
+      ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
+      ['/etc/sysctl.d/60-haproxy-nonlocal-bind.conf', ConfigSyntax.SYSCTL],
+      ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
+      ['/etc/systemd/system/hosting-stacks-nic.service', ConfigSyntax.SYSTEMD_UNIT],
+    ];
+    const expected = [
+      ...['frontends-1', 'frontends-2', 'frontends-3'].flatMap((host) => guard.map(([path, syntax]) => `${host}:${path}:${syntax}`)),
+      ...(kind === BalancerKind.KEEPALIVED_HAPROXY
+        ? ['es', 'fr', 'pt', 'it'].flatMap((c) => [1, 2].flatMap((i) => [...guard, ...balancerNode].map(([path, syntax]) => `entrances-${c}-${i}:${path}:${syntax}`)))
+        : []),
+    ];
+    expect(files.map((f) => `${f.host}:${f.path}:${f.syntax}`).sort()).toEqual(expected.sort());
+    expect(files).toHaveLength(kind === BalancerKind.KEEPALIVED_HAPROXY ? 3 * 2 + 4 * 2 * 8 : 3 * 2);
     for (const f of files) {
       const r = checkHostFile(f)!;
       expect([`${f.host}:${f.path}`, r.ok, r.ok ? '' : r.output]).toEqual([`${f.host}:${f.path}`, true, '']);

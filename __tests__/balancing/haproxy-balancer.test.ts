@@ -125,6 +125,18 @@ describe('HaproxyBalancer: resources and rules', () => {
     expect(target.trustedProxies).toEqual(lb.nodes.addresses);
   });
 
+  test('given a tier that believes X-Forwarded-Proto from its entries, when added, then it is told the two nodes\' addresses', () => {
+    // Given
+    const { lb, web } = fixture();
+    const told: [readonly string[], string][] = [];
+    const trusting = Object.assign(web, { trustForwardedProtoFrom: (sources: readonly string[], entry: { node: { path: string } }) => told.push([sources, entry.node.path]) });
+    // When
+    lb.addTarget(trusting, { port: 80 });
+    // Then
+    expect(told).toEqual([[lb.nodes.addresses, 'test/Lb']]);
+    expect(lb.nodes.addresses).toHaveLength(2);
+  });
+
   test('given three front-ends, when the target is added, then the members are the tier instances with maxconn for N-1 servers', () => {
     const { lb, web } = fixture();
     const target = lb.addTarget(web, { port: 80 });
@@ -214,12 +226,14 @@ describe('HaproxyBalancer: node configs', () => {
     lb.addTarget(web, { port: 80 });
     for (const host of lb.nodes.instances) {
       expect(host.cloudConfig.packages).toEqual(['haproxy', 'keepalived', 'nftables', 'psmisc']);
-      expect(host.cloudConfig.services).toEqual(['hosting-stacks-nic.service', 'nftables', 'haproxy', 'keepalived']);
+      expect(host.cloudConfig.services).toEqual(['hosting-stacks-metadata-guard.service', 'hosting-stacks-nic.service', 'nftables', 'haproxy', 'keepalived']);
       expect(host.cloudConfig.hostFiles.map((f) => [f.path, f.syntax])).toEqual([
         ['/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY],
+        ['/etc/hosting-stacks/metadata-guard.nft', ConfigSyntax.NFTABLES],
         ['/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED],
         ['/etc/nftables.conf', ConfigSyntax.NFTABLES],
         ['/etc/sysctl.d/60-haproxy-nonlocal-bind.conf', ConfigSyntax.SYSCTL],
+        ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
         ['/etc/systemd/system/hosting-stacks-nic.service', ConfigSyntax.SYSTEMD_UNIT],
         ['/etc/systemd/system/keepalived.service.d/hosting-stacks-nic.conf', undefined],
         ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
@@ -240,7 +254,7 @@ function withStatic(props: Partial<HaproxyBalancerProps> | ((s: StaticContentSer
   const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
   const web = fakeTier(stack, 'Web', access, 3);
-  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], cdnCidrs });
+  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], cdnCidrs: cdnCidrs ?? ['198.51.100.0/24'] });
   const extra = typeof props === 'function' ? props(staticContent, stack) : props;
   const lb = new HaproxyBalancer(stack, 'Lb', { vswitch: dmz, adminCidr: ADMIN, ...extra });
   return { stack, dmz, web, staticContent, lb };

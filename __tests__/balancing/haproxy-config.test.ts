@@ -57,7 +57,9 @@ describe('renderHaproxyConfig', () => {
   });
 
   test('given the model, when rendered, then the frontend binds the VIP with its maxconn', () => {
-    expect(section(renderHaproxyConfig(model()), 'frontend www')).toEqual(['bind 10.0.1.4:80', 'maxconn 4500', 'default_backend frontends']);
+    expect(section(renderHaproxyConfig(model()), 'frontend www').filter((l) => !l.startsWith('#'))).toEqual([
+      'bind 10.0.1.4:80', 'maxconn 4500', 'http-request set-header X-Forwarded-Proto http', 'default_backend frontends',
+    ]);
   });
 
   test('given an HTTP check, when rendered, then the backend is round-robin, httpchk GET, check inter/fall/rise and per-server maxconn', () => {
@@ -282,9 +284,9 @@ describe('renderHaproxyConfig: TLS', () => {
       'bind 10.0.1.4:80',
       'bind 10.0.1.4:443 ssl crt /etc/haproxy/certs/entry.pem alpn h2,http/1.1',
       'maxconn 4500',
-      '# Plain HTTP only redirects; the members learn the request came over HTTPS.',
+      '# Plain HTTP only redirects; the members learn the request came over HTTPS (whatever a client sent is replaced).',
       'http-request redirect scheme https code 301 unless { ssl_fc }',
-      'http-request set-header X-Forwarded-Proto https',
+      'http-request set-header X-Forwarded-Proto https if { ssl_fc }',
       'http-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }',
       'default_backend frontends',
     ]);
@@ -297,7 +299,15 @@ describe('renderHaproxyConfig: TLS', () => {
   });
 
   test('given no TLS, when rendered, then nothing of TLS appears', () => {
-    expect(renderHaproxyConfig(model())).not.toMatch(/ssl|crt|redirect|Strict-Transport|X-Forwarded-Proto/);
+    expect(renderHaproxyConfig(model())).not.toMatch(/ssl|crt|redirect|Strict-Transport|X-Forwarded-Proto https/);
+  });
+
+  test('given no TLS, when rendered, then the frontend replaces any client X-Forwarded-Proto with http', () => {
+    // Given / When
+    const frontend = section(renderHaproxyConfig(model()), 'frontend www');
+    // Then: the members believe this header from the nodes, so a client's 'https' must never pass
+    expect(frontend).toContain('http-request set-header X-Forwarded-Proto http');
+    expect(frontend.filter((l) => /X-Forwarded-Proto/.test(l) && !l.startsWith('#'))).toEqual(['http-request set-header X-Forwarded-Proto http']);
   });
 
   test('given TLS and a test certificate, when checked by haproxy -c -dW, then it passes', () => {
@@ -322,6 +332,7 @@ describe('renderHaproxyConfig: load shedding', () => {
     expect(frontend).toEqual([
       'bind 10.0.1.4:80',
       'maxconn 4500',
+      'http-request set-header X-Forwarded-Proto http',
       'acl ordering path -m beg /checkout /customer/account',
       'acl ordering req.cook(frontend) -m found',
       'acl pool_down nbsrv(frontends) eq 0',

@@ -11,7 +11,7 @@ import { testStack } from '../support/synth';
 function fixture() {
   const stack = testStack();
   const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
-  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], count: 2 });
+  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], cdnCidrs: ['198.51.100.0/24'], count: 2 });
   const scope = new Construct(stack, 'Lb');
   return { stack, staticContent, scope };
 }

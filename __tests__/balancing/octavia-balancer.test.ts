@@ -109,13 +109,14 @@ describe('OctaviaBalancer: errors', () => {
 });
 
 describe('OctaviaBalancer: resources', () => {
-  test('given a balancer, when synthesized, then an HTTP listener on 80 adds X-Forwarded-For with the connection limit and timeouts', () => {
+  test('given a balancer, when synthesized, then an HTTP listener on 80 adds X-Forwarded-For and replaces X-Forwarded-Proto, with the connection limit and timeouts', () => {
     const { stack, lb, web } = fixture();
     lb.addTarget(web, { port: 80 });
     const [listener] = resourcesOf(synthJson(stack), 'openstack_lb_listener_v2');
     expect(listener).toEqual(expect.objectContaining({
       protocol: 'HTTP', protocol_port: 80, connection_limit: 4500,
-      insert_headers: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true' },
+      // X-Forwarded-Proto: the amphora sets 'http', so a client's own 'https' never reaches the members
+      insert_headers: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true', 'X-Forwarded-Proto': 'true' },
       timeout_client_data: 30000, timeout_member_connect: 5000, timeout_member_data: 60000,
     }));
     expect(listener.loadbalancer_id).toMatch(ref('openstack_lb_loadbalancer_v2', 'Lb', 'id'));
@@ -182,6 +183,17 @@ describe('OctaviaBalancer: resources', () => {
     expect(rules[0].description).toMatch(/Octavia amphorae: plugged into test\/Access \(member subnet_id\), they take addresses from its DHCP pool 10.0.2.128-10.0.2.254/);
     expect(target.memberRules.map((r) => r.source)).toEqual([{ kind: 'cidr', cidr: '10.0.2.128/25' }]);
     expect(target.trustedProxies).toEqual(['10.0.2.128/25']);
+  });
+
+  test('given a tier that believes X-Forwarded-Proto from its entries, when added, then it is told the amphorae sources', () => {
+    // Given
+    const { lb, web } = fixture();
+    const told: [readonly string[], string][] = [];
+    const trusting = Object.assign(web, { trustForwardedProtoFrom: (sources: readonly string[], entry: { node: { path: string } }) => told.push([sources, entry.node.path]) });
+    // When
+    lb.addTarget(trusting, { port: 80 });
+    // Then
+    expect(told).toEqual([[['10.0.2.128/25'], 'test/Lb']]);
   });
 
   test('given a stack with an Octavia entry, when checked against the provider schema and template rules, then there is no violation', () => {

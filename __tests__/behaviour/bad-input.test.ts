@@ -664,13 +664,19 @@ const ROWS: readonly BadInputRow[] = [
   {
     kind: 'NFS share with no client',
     phase: Phase.SYNTH,
-    build: (app) => new SharedFiles(new HostingStack(app, 'shop'), 'Media', { backend: NfsBackend.MANILA, sizeGb: 200 }),
+    build: (app) => {
+      const { stack, net } = shop(app);
+      return new SharedFiles(stack, 'Media', { backend: NfsBackend.MANILA, sizeGb: 200, vswitch: net });
+    },
     error: /shop\/Media: 'clients' \(\[\]\) must hold at least one network; call allowClient\(client, cidr\) for each network that mounts the share/,
   },
   {
     kind: 'NFS share of 0 GB',
     phase: Phase.BUILD,
-    build: (app) => new SharedFiles(new HostingStack(app, 'shop'), 'Media', { sizeGb: 0 }),
+    build: (app) => {
+      const { stack, net } = shop(app);
+      return new SharedFiles(stack, 'Media', { sizeGb: 0, vswitch: net });
+    },
     error: /^shop\/Media: 'sizeGb' \(0\) must be an integer from 1 to 16384/,
   },
 
@@ -680,8 +686,8 @@ const ROWS: readonly BadInputRow[] = [
     phase: Phase.BUILD,
     build: (app) => {
       const { stack, net } = shop(app);
-      const media = new SharedFiles(stack, 'Media', { sizeGb: 10 });
-      new StaticContentServer(stack, 'Static', { vswitch: net, flavor: Flavor.named('b3-8'), hostNames: [], media });
+      const media = new SharedFiles(stack, 'Media', { sizeGb: 10, vswitch: net });
+      new StaticContentServer(stack, 'Static', { vswitch: net, flavor: Flavor.named('b3-8'), hostNames: [], cdnCidrs: ['198.51.100.0/24'], media });
     },
     error: /^shop\/Static: 'hostNames' \(\[\]\) must name at least one host name/,
   },

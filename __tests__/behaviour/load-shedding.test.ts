@@ -240,7 +240,7 @@ function generatedModel(): HaproxyConfigModel {
   const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
   const web = new ServerCluster(stack, 'Web', { vswitch: access, count: POOL_SERVERS, flavor: Flavor.named('b3-8') });
-  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: [MINI_SITE_HOST] });
+  const staticContent = new StaticContentServer(stack, 'StaticContent', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: [MINI_SITE_HOST], cdnCidrs: ['198.51.100.0/24'] });
   const lb = new HaproxyBalancer(stack, 'Lb', {
     vswitch: dmz,
     adminCidr: '203.0.113.0/24',

@@ -60,7 +60,10 @@ describe('ServerCluster', () => {
     const server = resourcesOf(synthJson(stack), 'openstack_compute_instance_v2')[0];
     const doc = parse(server.user_data);
     expect(doc.hostname).toBe('app-servers-1');
-    expect(doc.write_files[0]).toMatchObject({ path: '/etc/motd', content: 'hello\n' });
+    expect(doc.write_files.map((f: { path: string }) => f.path)).toEqual([
+      '/etc/hosting-stacks/metadata-guard.nft', '/etc/motd', '/etc/systemd/system/hosting-stacks-metadata-guard.service',
+    ]);
+    expect(doc.write_files[1]).toMatchObject({ path: '/etc/motd', content: 'hello\n' });
   });
 
   test('honours placement, explicit addresses, hostname prefix and image', () => {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { apacheMpmLimitsForRam } from '../../lib/web/apache-config';
 import {
@@ -47,6 +48,7 @@ function apacheModel(overrides: Partial<MagentoApacheConfig> = {}): MagentoApach
     timeoutSeconds: 60,
     keepAliveTimeoutSeconds: 5,
     mpm: apacheMpmLimitsForRam(4, 150)!,
+    forwardedProtoSources: [],
     ...overrides,
   };
 }
@@ -242,6 +244,21 @@ describe('renderMagentoApacheConfig', () => {
     expect(r.ok).toBe(true);
   });
 
+  test('given the entries\' sources, when rendered, then HTTPS=on follows X-Forwarded-Proto only when the peer is one of them, and apache2 -t accepts it', () => {
+    // Given / When
+    const text = renderMagentoApacheConfig(apacheModel({ forwardedProtoSources: ['10.30.1.128/25', '10.30.0.5'] }));
+    // Then
+    expect(text).toContain(`<If "%{CONN_REMOTE_ADDR} -ipmatch '10.30.1.128/25' || %{CONN_REMOTE_ADDR} -ipmatch '10.30.0.5'">\n    SetEnvIf X-Forwarded-Proto "^https$" HTTPS=on\n</If>`);
+    expect(text.match(/^\s*SetEnvIf.*HTTPS=on$/gm)).toHaveLength(1);
+    const r = checkApache(text, { 'magento/index.php': '<?php\n' });
+    expect(r.output).toContain('Syntax OK');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given no entry in front, when rendered, then X-Forwarded-Proto is never believed', () => {
+    expect(renderMagentoApacheConfig(apacheModel())).not.toMatch(/HTTPS=on|SetEnvIf X-Forwarded-Proto/);
+  });
+
   test('given a module folder without the modules, then apache2 -t rejects the config', () => {
     expect(checkApache(renderMagentoApacheConfig(apacheModel({ modulesDir: '@SCRATCH@/none' }))).ok).toBe(false);
   });
@@ -314,6 +331,55 @@ describe('Apache and PHP-FPM from the rendered configs, on loopback', () => {
       expect(upload.status).toBe(403);
       expect(await upload.text()).not.toContain('executed');
       expect((await fetch(`${base}/fpm-status`)).status).toBe(200);
+    } finally {
+      await stop(apache);
+      await stop(fpm);
+      s.cleanup();
+    }
+  });
+});
+
+/** GET `path` from `localAddress` (a loopback address other than 127.0.0.1 is a different peer), with `headers`. */
+function getFrom(localAddress: string, port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, localAddress, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('X-Forwarded-Proto from the entries only, Apache and PHP-FPM on loopback', () => {
+  test('given 127.0.0.2 as the entry, then Magento sees HTTPS=on from it and never from another peer', async () => {
+    // Given: the entry is 127.0.0.2; any other peer (127.0.0.1 here) is a client reaching Apache directly
+    requireBinary('apache2');
+    requireBinary('php-fpm8.2');
+    const port = await freePort();
+    const s = scratch('magento-xfp');
+    chmodSync(s.dir, 0o755);
+    s.write('magento/index.php', '<?php echo "https=", $_SERVER["HTTPS"] ?? "";\n');
+    run(['chmod', '-R', 'a+rX', s.dir]);
+    s.write('pool.conf', renderPhpFpmPoolConfig(poolModel({ maxChildren: 2 })).split('@SCRATCH@').join(s.dir));
+    const fpmConf = s.write('php-fpm.conf', renderPhpFpmConfig(fpmModel()).split('@SCRATCH@').join(s.dir));
+    const model = apacheModel({ listenAddress: '127.0.0.1', listenPort: port, forwardedProtoSources: ['127.0.0.2/32'] });
+    const apacheConf = s.write('apache2.conf', renderMagentoApacheConfig(model).split('@SCRATCH@').join(s.dir));
+    const fpm = spawn('php-fpm8.2', ['--nodaemonize', '-y', fpmConf, '-c', s.write('php.ini', '')], { stdio: 'ignore' });
+    const apache = spawn('apache2', ['-D', 'FOREGROUND', '-f', apacheConf], { stdio: 'ignore' });
+    try {
+      await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, 10000);
+      // When / Then: the entry says https
+      expect(await getFrom('127.0.0.2', port, '/shop.html', { 'X-Forwarded-Proto': 'https' })).toEqual({ status: 200, body: 'https=on' });
+      // the entry says http
+      expect(await getFrom('127.0.0.2', port, '/shop.html', { 'X-Forwarded-Proto': 'http' })).toEqual({ status: 200, body: 'https=' });
+      // a client that is not an entry says https, also with a forged X-Forwarded-For naming the entry
+      expect(await getFrom('127.0.0.1', port, '/shop.html', { 'X-Forwarded-Proto': 'https' })).toEqual({ status: 200, body: 'https=' });
+      expect(await getFrom('127.0.0.1', port, '/shop.html', { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '127.0.0.2' })).toEqual({ status: 200, body: 'https=' });
+      // a client sending HTTPS as a header of its own gets HTTP_HTTPS, never HTTPS
+      expect(await getFrom('127.0.0.1', port, '/shop.html', { HTTPS: 'on' })).toEqual({ status: 200, body: 'https=' });
     } finally {
       await stop(apache);
       await stop(fpm);

@@ -1,6 +1,7 @@
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { RedisServer } from '../../lib/cache/redis-server';
+import { MysqlReplication } from '../../lib/database/mysql-replication';
 import { ConfigSyntax } from '../../lib/compute/cloud-config';
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerInstance } from '../../lib/compute/server-cluster';
@@ -133,8 +134,10 @@ describe('MagentoFrontends', () => {
     const { frontends } = setup();
     const cc = frontends.cluster.instances[0].cloudConfig;
     expect(hostFile(frontends, '/usr/local/sbin/magento-install-release')).toContain(`sha256='${SHA}'`);
-    expect(cc.render()).toMatch(/runcmd:\n\s+- - \/usr\/local\/sbin\/magento-install-release\n\s+- - systemctl\n\s+- daemon-reload/);
-    expect(cc.services).toEqual(['php8.2-fpm', 'apache2']);
+    // Stop at the first failure, check every package is installed, then install the release before any service starts.
+    const dpkgQuery = ['  - - dpkg-query', '    - --show', ...cc.packages.map((p) => `    - ${p}`)].join('\n');
+    expect(cc.render()).toContain(`runcmd:\n  - set -e\n${dpkgQuery}\n  - - /usr/local/sbin/magento-install-release\n  - - systemctl\n    - daemon-reload\n`);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'php8.2-fpm', 'apache2']);
     expect(frontends.connections.ingressRules).toEqual([]);
 
     const stack = setup();
@@ -168,9 +171,11 @@ describe('MagentoFrontends', () => {
     const files = stack.renderHostFiles().filter((f) => f.host === 'front-1');
     expect(files.map((f) => [f.path, f.syntax])).toEqual([
       ['/etc/apache2/apache2.conf', ConfigSyntax.APACHE],
+      ['/etc/hosting-stacks/metadata-guard.nft', ConfigSyntax.NFTABLES],
       ['/etc/php/8.2/fpm/conf.d/99-magento.ini', ConfigSyntax.PHP_INI],
       ['/etc/php/8.2/fpm/php-fpm.conf', ConfigSyntax.PHP_FPM],
       ['/etc/php/8.2/fpm/pool.d/magento.conf', ConfigSyntax.PHP_FPM],
+      ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
       ['/usr/local/sbin/magento-install-release', ConfigSyntax.SHELL],
       ['/var/www/magento/app/etc/local.xml', ConfigSyntax.XML],
     ]);
@@ -205,6 +210,46 @@ describe('MagentoFrontends', () => {
     expect(xml).toContain(`<server>${cacheRedis.address}</server>`);
     expect(f.cluster.instances[0].hostname).toBe('shop-1');
     expect(cacheRedis.connections.ingressRules.map((r) => r.port.label)).toEqual(['tcp-6379']);
+  });
+
+  test('given a cache instance on the sessions\' Redis VM, then local.xml sends the cache to it and the sessions to the sessions instance, and only the front-ends may reach its port', () => {
+    const { stack, access, data } = setup();
+    const sessions = new RedisServer(stack, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 4, diskGb: 20 }), maxMemoryFraction: 0.25 });
+    const cache = sessions.addInstance('Cache', { port: 6380, maxMemoryFraction: 0.375 });
+    const f = new MagentoFrontends(stack, 'Shop', {
+      vswitch: access, count: 1, flavor: Flavor.named('b3-8'), code: RELEASE, database: new FakeDatabase(stack, 'Db2'), sessions, cache, baseUrl: 'https://www.example.es/',
+    });
+    const xml = hostFile(f, '/var/www/magento/app/etc/local.xml');
+    const section = (tag: string) => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml)![1];
+    expect(section('redis_session')).toContain(`<host>${sessions.address}</host>`);
+    expect(section('redis_session')).toContain('<port>6379</port>');
+    expect(section('cache')).toContain('<backend>Cm_Cache_Backend_Redis</backend>');
+    expect(section('cache')).toContain(`<server>${sessions.address}</server>`);
+    expect(section('cache')).toContain('<port>6380</port>');
+    expect(hostFile(f, '/etc/php/8.2/fpm/conf.d/99-magento.ini')).toMatch(/^session\.save_path = "tcp:\/\/10\.0\.3\.\d+:6379\?/m);
+    const into = sessions.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'group' && r.source.connections === f.connections]);
+    expect(into).toEqual([['tcp-6379', true], ['tcp-6380', true]]);
+    const files = stack.renderHostFiles().filter((h) => h.host === sessions.instance.hostname || h.host === 'shop-1');
+    for (const h of files) {
+      const r = checkHostFile(h);
+      if (r) expect({ path: h.path, ok: r.ok, output: r.ok ? '' : r.output }).toEqual({ path: h.path, ok: true, output: '' });
+    }
+  });
+
+  test('given a MariaDB database, then the front-ends declare maxCount x pm.max_children connections, and a higher maxCount raises max_connections', () => {
+    const build = (maxCount: number) => {
+      const stack = new HostingStack(Testing.app(), 'test');
+      const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24' });
+      const data = new PrivateVSwitch(stack, 'Data', { cidr: '10.0.3.0/24' });
+      const database = new MysqlReplication(stack, 'Db', { vswitch: data, flavor: Flavor.custom({ name: 'db-16', vcpus: 4, ramGb: 16, diskGb: 100 }), databaseName: 'magento' });
+      const redis = new RedisServer(stack, 'Redis', { vswitch: data, flavor: Flavor.named('b3-8') });
+      new MagentoFrontends(stack, 'Front', { vswitch: access, count: 2, maxCount, flavor: Flavor.named('b3-8'), code: RELEASE, database, sessions: redis, baseUrl: 'https://www.example.es/' });
+      return database;
+    };
+    const ten = build(10);
+    expect(ten.maxConnections).toBe(10 * 56 + 1 + 10);
+    expect(ten.connectionLimits.terms.map((t) => `${t.client}: ${t.servers} x ${t.connectionsPerServer} ${t.bound}`)).toContain('test/Front: 10 x 56 PHP-FPM pm.max_children');
+    expect(build(12).maxConnections).toBe(ten.maxConnections + 2 * 56);
   });
 
   describe('errors', () => {

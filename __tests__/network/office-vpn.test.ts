@@ -177,6 +177,15 @@ describe('OfficeVpn with WireGuard (default)', () => {
     expect(assoc.port_id).toMatch(/^\$\{openstack_networking_port_v2\.Vpn_Gateway_Instance1_Port_[A-Z0-9]+\.id\}$/);
   });
 
+  test('given a gateway, when synthesized, then the floating IP is associated only after the vSwitch is on the router', () => {
+    // Given: the WireGuard gateway on BackNet
+    const { stack } = wireguard();
+    // When
+    const [assoc] = resourcesOf(synthJson(stack), 'openstack_networking_floatingip_associate_v2');
+    // Then: Neutron refuses the association before the subnet's router interface exists
+    expect(assoc.depends_on).toEqual([expect.stringMatching(/^openstack_networking_router_interface_v2\.BackNet_RouterInterface_[A-Z0-9]+$/)]);
+  });
+
   test('given offices with known public addresses, when synthesized, then UDP 51820 is open from those addresses only', () => {
     const { stack, vpn } = wireguard();
     const rules = vpn.connections!.ingressRules;
@@ -211,7 +220,7 @@ describe('OfficeVpn with WireGuard (default)', () => {
     const json = synthJson(stack);
     expect(json.variable.wireguard_private_key).toMatchObject({ sensitive: true, type: 'string' });
     expect(JSON.stringify(json)).not.toContain(TEST_KEYS.gatewayPrivate);
-    expect(host.cloudConfig.services).toEqual(['nftables', 'wg-quick@wg0']);
+    expect(host.cloudConfig.services).toEqual(['hosting-stacks-metadata-guard.service', 'nftables', 'wg-quick@wg0']);
     expect(host.cloudConfig.packages).toEqual(expect.arrayContaining(['wireguard-tools', 'nftables']));
   });
 
@@ -232,7 +241,9 @@ describe('OfficeVpn with WireGuard (default)', () => {
     const { stack, vpn, back } = wireguard();
     vpn.allowOfficesTo(target(stack, 'Admin', back), Port.tcp(80));
     const files = stack.renderHostFiles().filter((f) => f.host === 'vpn-gateway-1' && f.syntax !== undefined);
-    expect(files.map((f) => f.path)).toEqual(['/etc/nftables.conf', '/etc/sysctl.d/60-wireguard-gateway.conf', '/etc/wireguard/wg0.conf']);
+    expect(files.map((f) => f.path)).toEqual([
+      '/etc/hosting-stacks/metadata-guard.nft', '/etc/nftables.conf', '/etc/sysctl.d/60-wireguard-gateway.conf', '/etc/systemd/system/hosting-stacks-metadata-guard.service', '/etc/wireguard/wg0.conf',
+    ]);
     for (const file of files) {
       const r = checkHostFile(file)!;
       expect(`${file.path}: ${r.ok ? 'ok' : r.output}`).toBe(`${file.path}: ok`);

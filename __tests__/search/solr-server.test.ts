@@ -38,8 +38,8 @@ describe('SolrServer', () => {
     expect(solr.connections.ingressRules).toEqual([]);
     expect(solr.allowList).toEqual(['127.0.0.1', solr.address]);
     const cc = solr.cluster.instances[0].cloudConfig;
-    expect(cc.packages).toEqual(['ca-certificates', 'curl', 'lsof', 'openjdk-17-jre-headless']);
-    expect(cc.services).toEqual(['solr']);
+    expect(cc.packages).toEqual(['ca-certificates', 'curl', 'lsof', 'nftables', 'openjdk-17-jre-headless']);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'solr']);
     const doc = cc.render();
     expect(doc.indexOf('- - /usr/local/sbin/solr-install.sh')).toBeLessThan(doc.indexOf('- - systemctl\n    - restart\n    - solr'));
     expect(doc.indexOf('- - /usr/local/sbin/solr-create-core.sh')).toBeGreaterThan(doc.indexOf('- - systemctl\n    - restart\n    - solr'));
@@ -64,6 +64,8 @@ describe('SolrServer', () => {
     const files = stack.renderHostFiles().filter((f) => f.host === 'solr-1');
     expect(files.map((f) => [f.path, f.syntax])).toEqual([
       ['/etc/default/solr.in.sh', 'shell'],
+      ['/etc/hosting-stacks/metadata-guard.nft', 'nftables'],
+      ['/etc/systemd/system/hosting-stacks-metadata-guard.service', 'systemd'],
       ['/usr/local/sbin/solr-create-core.sh', 'shell'],
       ['/usr/local/sbin/solr-install.sh', 'shell'],
     ]);

@@ -99,6 +99,32 @@ describe('Monsieur Déguisement stack', () => {
     expect(Object.values(json.resource.openstack_lb_member_v2 as Json)).toHaveLength(MD_COUNTRIES.length * stack.frontends.cluster.instances.length);
   });
 
+  test('sessions and Magento\'s cache are two Redis processes on the Redis VM: sessions noeviction and persisted, cache allkeys-lru and not, each port open to the front-ends only', () => {
+    const files = stack.renderHostFiles().filter((f) => f.host === stack.redis.instance.hostname);
+    const conf = (path: string) => files.find((f) => f.path === path)!.content;
+    const option = (text: string, name: string) => new RegExp(`^${name} (.*)$`, 'm').exec(text)?.[1];
+    const sessions = conf('/etc/redis/redis.conf');
+    const cache = conf('/etc/redis/redis-cache.conf');
+    expect([option(sessions, 'port'), option(sessions, 'maxmemory-policy'), option(sessions, 'appendonly'), option(sessions, 'maxmemory')]).toEqual(['6379', 'noeviction', 'yes', '1024mb']);
+    expect([option(cache, 'port'), option(cache, 'maxmemory-policy'), option(cache, 'appendonly'), option(cache, 'save'), option(cache, 'maxmemory')]).toEqual(['6380', 'allkeys-lru', 'no', '""', '1536mb']);
+    expect(stack.redis.instance.cloudConfig.services.filter((u) => u.startsWith('redis-server'))).toEqual(['redis-server', 'redis-server@cache']);
+    const rules = ingressOf(json, 'md/Sessions/Server');
+    for (const port of [6379, 6380]) expect(sources(rules.filter((r) => r.from === port))).toEqual(['md/Frontends/Servers']);
+    const xml = stack.renderHostFiles().find((f) => f.host === 'frontends-1' && f.path.endsWith('/local.xml'))!.content;
+    expect(/<redis_session>[\s\S]*?<port>(\d+)<\/port>/.exec(xml)![1]).toBe('6379');
+    expect(/<cache>[\s\S]*?<port>(\d+)<\/port>/.exec(xml)![1]).toBe('6380');
+  });
+
+  test('max_connections is derived from the clients at their peak: 10 front-ends x 56 children + the back-office\'s 14 + 1 replica + 10 for administration', () => {
+    expect(stack.database.maxConnections).toBe(10 * 56 + 14 + 1 + 10);
+    for (const host of stack.database.cluster.instances) {
+      const cnf = stack.renderHostFiles().find((f) => f.host === host.hostname && f.path === '/etc/mysql/mariadb.conf.d/60-hosting-stacks.cnf')!.content;
+      expect(cnf).toContain('#   560 = 10 x 56 (PHP-FPM pm.max_children): md/Frontends\n');
+      expect(cnf).toContain('#   14 = 1 x 14 (PHP-FPM pm.max_children): md/BackOffice\n');
+      expect(cnf).toMatch(/^max_connections = 585$/m);
+    }
+  });
+
   test('every stateful VM is in the backup policy', () => {
     const covered = [stack.database, stack.redis, stack.solr, stack.backOffice].map((t) => t.cluster.backupPolicies);
     for (const policies of covered) expect(policies).toEqual(['md/Backup/vital']);

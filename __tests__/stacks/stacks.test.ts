@@ -27,6 +27,15 @@ describe.each(stacks.map((s) => [s.node.id, s] as const))('stack %s', (_id, stac
     expect(checkTerraformTemplates(terraform)).toEqual([]);
   });
 
+  test('names every output stably: snake_case, no cdktf hash suffix', () => {
+    const names = Object.keys((terraform as { output?: Record<string, unknown> }).output ?? {});
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(name).not.toMatch(/_[0-9a-f]{8}$/i);
+    }
+  });
+
   test('passes every validation', () => {
     expect(stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
   });
@@ -39,4 +48,10 @@ describe.each(stacks.map((s) => [s.node.id, s] as const))('stack %s', (_id, stac
       expect(result.ok).toBe(true);
     },
   );
+});
+
+test('POPGOM outputs its public address: the LVS floating IP, as balancer_public_address', () => {
+  const popgom = stacks.find((s) => s.node.id === 'popgom')!;
+  const output = (popgom.toTerraform() as { output: Record<string, { value: string }> }).output.balancer_public_address;
+  expect(output.value).toMatch(/^\$\{openstack_networking_floatingip_v2\.Balancer_FloatingIp_[0-9A-F]+\.address\}$/);
 });

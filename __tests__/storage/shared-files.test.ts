@@ -3,7 +3,7 @@ import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
-import { NfsBackend, SharedFiles } from '../../lib/storage/shared-files';
+import { NfsBackend, SharedFiles, SharedFilesProps } from '../../lib/storage/shared-files';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkHostFile } from '../support/config-checks';
@@ -29,30 +29,51 @@ function fileOf(stack: HostingStack, host: string, path: string) {
 }
 
 describe('SharedFiles (MANILA)', () => {
-  test('given only a size, then an NFS share of the OVHcloud type on a share network taken from a Terraform variable', () => {
-    const { stack } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 100 });
+  test('given a size and a vSwitch, then an NFS share of the OVHcloud type on a share network the stack creates', () => {
+    // Given
+    const { stack, front } = setup();
+    // When
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 100, vswitch: front });
+    const json = synth(stack);
+    // Then
     expect(media.backend).toBe(NfsBackend.MANILA);
     expect(media.shareName).toBe('media');
-    const json = synth(stack);
     const share = Object.values(json.resource.openstack_sharedfilesystem_share_v2) as Record<string, unknown>[];
     expect(share).toHaveLength(1);
-    expect(share[0]).toMatchObject({ name: 'test-media', share_proto: 'NFS', size: 100, share_type: 'standard-1az', share_network_id: '${var.test_media_share_network_id}' });
-    expect(json.variable.test_media_share_network_id).toMatchObject({ type: 'string', nullable: false });
+    expect(share[0]).toMatchObject({
+      name: 'test-media', share_proto: 'NFS', size: 100, share_type: 'standard-1az',
+      share_network_id: `\${openstack_sharedfilesystem_sharenetwork_v2.${stack.getLogicalId(media.shareNetwork!)}.id}`,
+    });
+    expect(Object.keys(json.variable ?? {}).filter((v) => v.includes('share'))).toEqual([]);
   });
 
-  test('given a share network id and type, then they are used and no variable is declared', () => {
-    const { stack } = setup();
-    new SharedFiles(stack, 'Media', { sizeGb: 50, shareNetworkId: 'c6f5a2e4-0000-4000-8000-000000000001', shareType: 'standard-3az' });
+  test('given a vSwitch, then the share network is on its network and subnet', () => {
+    // Given
+    const { stack, front } = setup();
+    // When
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 100, vswitch: front });
     const json = synth(stack);
-    const share = Object.values(json.resource.openstack_sharedfilesystem_share_v2)[0] as Record<string, unknown>;
-    expect(share).toMatchObject({ share_network_id: 'c6f5a2e4-0000-4000-8000-000000000001', share_type: 'standard-3az' });
-    expect(Object.keys(json.variable ?? {}).filter((v) => v.includes('share_network'))).toEqual([]);
+    // Then
+    const networks = Object.values(json.resource.openstack_sharedfilesystem_sharenetwork_v2) as Record<string, unknown>[];
+    expect(networks).toEqual([{
+      name: 'test-media',
+      description: 'hosting-stacks: test/Media on test/Front',
+      neutron_net_id: `\${openstack_networking_network_v2.${stack.getLogicalId(front.network)}.id}`,
+      neutron_subnet_id: `\${openstack_networking_subnet_v2.${stack.getLogicalId(front.subnet)}.id}`,
+    }]);
+    expect(media.vswitch).toBe(front);
+  });
+
+  test('given a share type, then it is used', () => {
+    const { stack, front } = setup();
+    new SharedFiles(stack, 'Media', { sizeGb: 50, vswitch: front, shareType: 'standard-3az' });
+    const share = Object.values(synth(stack).resource.openstack_sharedfilesystem_share_v2)[0] as Record<string, unknown>;
+    expect(share).toMatchObject({ share_type: 'standard-3az' });
   });
 
   test('when clients are allowed, then one rw ip access rule per network, none twice', () => {
     const { stack, front, dmz, web, content } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 100 });
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 100, vswitch: front });
     media.allowClient(web, front.cidr);
     media.allowClient(content, dmz.cidr);
     media.allowClient(web, front.cidr);
@@ -66,7 +87,7 @@ describe('SharedFiles (MANILA)', () => {
 
   test('when mounted, then each host gets nfs-common and escaped .mount/.automount units naming the export location', () => {
     const { stack, front, web } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 100 });
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 100, vswitch: front });
     media.allowClient(web, front.cidr);
     for (const h of web.instances) media.mountOn(h, '/var/www/magento/media');
     const host = web.instances[0];
@@ -84,7 +105,7 @@ describe('SharedFiles (MANILA)', () => {
 
   test('when synthesized, then it conforms to the provider schema and every Terraform template is valid', () => {
     const { stack, front, web } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 100 });
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 100, vswitch: front });
     media.allowClient(web, front.cidr);
     media.mountOn(web.instances[0], '/var/www/magento/media');
     const json = synth(stack);
@@ -146,8 +167,8 @@ describe('SharedFiles (NFS_SERVER_VM)', () => {
   test('when built, then the server runs NFSv4 only with rpcbind and statd masked', () => {
     const { media } = vm();
     const cc = media.server!.instances[0].cloudConfig;
-    expect(cc.packages).toEqual(['nfs-kernel-server']);
-    expect(cc.services).toEqual(['nfs-server']);
+    expect(cc.packages).toEqual(['nfs-kernel-server', 'nftables']);
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'nfs-server']);
     expect(cc.hostFiles.find((f) => f.path === '/etc/nfs.conf.d/hosting-stacks.conf')!.content).toMatch(/^vers3=n$/m);
     const runcmd = cc.render();
     expect(runcmd).toContain('- - systemctl\n    - mask\n    - --now\n    - rpcbind.service\n    - rpcbind.socket\n    - rpc-statd.service');
@@ -175,12 +196,16 @@ describe('SharedFiles errors', () => {
   test.each([
     ['sizeGb 0', { sizeGb: 0 }, /'sizeGb' \(0\) must be an integer from 1 to 16384/],
     ['a bad share name', { sizeGb: 1, shareName: 'Media Files' }, /'shareName' \('Media Files'\) must be lower-case/],
-    ['an empty share network id', { sizeGb: 1, shareNetworkId: ' ' }, /'shareNetworkId' \(' '\) must be the id of a Manila share network/],
     ['a flavor with MANILA', { sizeGb: 1, flavor: Flavor.named('b3-8') }, /'flavor' \('NamedFlavor'\) applies only to the NFS_SERVER_VM backend/],
-    ['no vswitch with NFS_SERVER_VM', { sizeGb: 1, backend: NfsBackend.NFS_SERVER_VM, flavor: Flavor.named('b3-8') }, /'vswitch' \(undefined\) is required for the NFS_SERVER_VM backend/],
   ])('given %s, then it throws', (_name, props, message) => {
+    const { stack, data } = setup();
+    expect(() => new SharedFiles(stack, 'Media', { vswitch: data, ...props })).toThrow(message);
+  });
+
+  test.each([NfsBackend.MANILA, NfsBackend.NFS_SERVER_VM])('given the %s backend without a vswitch, then it throws naming the prop', (backend) => {
     const { stack } = setup();
-    expect(() => new SharedFiles(stack, 'Media', props)).toThrow(message);
+    const props = { sizeGb: 1, backend, flavor: backend === NfsBackend.NFS_SERVER_VM ? Flavor.named('b3-8') : undefined } as unknown as SharedFilesProps;
+    expect(() => new SharedFiles(stack, 'Media', props)).toThrow(/^test\/Media: 'vswitch' \(undefined\) is required: the PrivateVSwitch the share is served on/);
   });
 
   test('given NFS_SERVER_VM without a flavor or with a share type, then it throws', () => {
@@ -190,23 +215,18 @@ describe('SharedFiles errors', () => {
       .toThrow(/'shareType' \('x'\) applies only to the MANILA backend/);
   });
 
-  test('given a MANILA share with a vswitch, then it throws naming the vswitch', () => {
-    const { stack, data } = setup();
-    expect(() => new SharedFiles(stack, 'Media', { sizeGb: 1, vswitch: data })).toThrow(/'vswitch' \('test\/Data'\) applies only to the NFS_SERVER_VM backend/);
-  });
-
   test.each([
     ['10.0.2.1/24', /'cidr' \('10\.0\.2\.1\/24'\) must be an IPv4 CIDR with no host bits set/],
     ['0.0.0.0/0', /'cidr' \('0\.0\.0\.0\/0'\) is the whole internet/],
   ])('given the client network %s, then allowClient throws', (cidr, message) => {
-    const { stack, web } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 1 });
+    const { stack, web, front } = setup();
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 1, vswitch: front });
     expect(() => media.allowClient(web, cidr)).toThrow(message);
   });
 
   test.each(['/', 'var/www', '/var/www/', '/var//www', '/var/../etc'])('given the mount point %s, then mountOn throws', (mountPoint) => {
-    const { stack, web } = setup();
-    const media = new SharedFiles(stack, 'Media', { sizeGb: 1 });
+    const { stack, web, front } = setup();
+    const media = new SharedFiles(stack, 'Media', { sizeGb: 1, vswitch: front });
     expect(() => media.mountOn(web.instances[0], mountPoint)).toThrow(/'mountPoint' .* must be an absolute path other than '\/'/);
   });
 });

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { ConfigSyntax, KEEPALIVED_NIC_INCLUDE, RenderedHostFile } from '../../lib';
 import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
-import { checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
+import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
 import { checkOpenstackClouds } from './daemons';
@@ -86,7 +86,13 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
     case ConfigSyntax.APACHE:
       // The runtime directory is made by Debian's apache2ctl at start; point the check at its scratch dir.
       // A DocumentRoot must exist for apache2 -t; on the host the package or cloud-init creates it.
-      return checkApache(content.replace(/^DefaultRuntimeDir\s+.*$/m, 'DefaultRuntimeDir "@SCRATCH@"').replace(/^DocumentRoot\s+.*$/m, 'DocumentRoot "@SCRATCH@/document-root"'), { 'document-root/.keep': '' });
+    {
+      const moved = content.replace(/^DefaultRuntimeDir\s+.*$/m, 'DefaultRuntimeDir "@SCRATCH@"').replace(/^DocumentRoot\s+.*$/m, 'DocumentRoot "@SCRATCH@/document-root"');
+      // Certificates come from sensitive variables at boot: the check uses a throw-away pair.
+      return /^\s*SSLCertificateFile\s/m.test(moved)
+        ? checkApacheWithTestCertificate(moved, { 'document-root/.keep': '' })
+        : checkApache(moved, { 'document-root/.keep': '' });
+    }
     case ConfigSyntax.KEEPALIVED: {
       // `interface $NIC` is defined at boot by the include the NIC unit writes; the check gives it ens3,
       // the name on OVHcloud's Debian 12 image.

@@ -495,3 +495,26 @@ export function checkNginxWithTestCertificate(config: string, extraFiles: Record
     s.cleanup();
   }
 }
+
+/**
+ * `apache2 -t` (as {@link checkApache}) on a config whose `SSLCertificateFile` and
+ * `SSLCertificateKeyFile` do not exist here (they come from sensitive variables at boot): a
+ * throw-away self-signed certificate and key are made by `openssl req -x509` and both directives
+ * point at them. mod_ssl loads and checks the pair at `-t`, so a mismatched or unreadable pair fails.
+ */
+export function checkApacheWithTestCertificate(config: string, extraFiles: Record<string, string> = {}): CheckResult {
+  requireBinary('openssl');
+  const s = scratch('apache-tls-material');
+  try {
+    const key = join(s.dir, 'key.pem');
+    const cert = join(s.dir, 'cert.pem');
+    const made = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=check.invalid', '-keyout', key, '-out', cert]);
+    if (!made.ok) return { ok: false, output: `openssl could not make a test certificate: ${made.output}` };
+    const text = config
+      .replace(/^(\s*SSLCertificateFile\s+)\S+$/gm, '$1"@SCRATCH@/tls/cert.pem"')
+      .replace(/^(\s*SSLCertificateKeyFile\s+)\S+$/gm, '$1"@SCRATCH@/tls/key.pem"');
+    return checkApache(text, { ...extraFiles, 'tls/cert.pem': readFileSync(cert, 'utf8'), 'tls/key.pem': readFileSync(key, 'utf8') });
+  } finally {
+    s.cleanup();
+  }
+}

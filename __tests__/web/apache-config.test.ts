@@ -1,10 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
+import { request as httpsRequest, RequestOptions as HttpsRequestOptions } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApacheConfig, apacheMpmLimitsForRam, renderApacheConfig } from '../../lib/web/apache-config';
-import { checkApache, requireBinary, scratch } from '../support/daemons';
+import { intermediateCipherString } from '../../lib/security/tls-policy';
+import { checkApache, checkApacheWithTestCertificate, requireBinary, run, scratch } from '../support/daemons';
 
 function model(overrides: Partial<ApacheConfig> = {}): ApacheConfig {
   return {
@@ -219,6 +221,119 @@ describe('Apache from the rendered config, on loopback', () => {
       b1.server.close();
       b2.server.close();
       b2.server.closeAllConnections();
+      s.cleanup();
+    }
+  });
+});
+
+/** The TLS part of a model: Mozilla intermediate, files under the scratch folder. */
+function tlsModel(port = 443) {
+  return {
+    port,
+    certificateFile: '@SCRATCH@/tls/web.crt',
+    certificateKeyFile: '@SCRATCH@/tls/web.key',
+    protocol: '-all +TLSv1.2 +TLSv1.3',
+    ciphers: intermediateCipherString(),
+    hstsMaxAgeSeconds: 63072000,
+    redirectStatus: 301,
+    redirectPortSuffix: port === 443 ? '' : `:${port}`,
+  };
+}
+
+/** GET over plain HTTP with a Host header of its own (fetch would send the URL's). */
+function httpGetWithHost(port: number, path: string, host: string): Promise<{ status: number; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GET over HTTPS without certificate verification (a throw-away certificate). */
+function httpsGet(port: number, path: string, options: HttpsRequestOptions = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, rejectUnauthorized: false, ...options }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('renderApacheConfig with TLS', () => {
+  test('given tls, when rendered, then mod_ssl serves the TLS port with Mozilla intermediate settings, HSTS, and HTTP only redirects', () => {
+    // Given / When
+    const text = renderApacheConfig(model({ tls: tlsModel() }));
+    // Then
+    expect(text).toMatch(/^Listen \*:443$/m);
+    expect(text).toMatch(/^SSLProtocol -all \+TLSv1\.2 \+TLSv1\.3$/m);
+    expect(text).toContain(`SSLCipherSuite ${intermediateCipherString()}`);
+    expect(text).toMatch(/^SSLSessionTickets off$/m);
+    expect(text).toContain('<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile "@SCRATCH@/tls/web.crt"\nSSLCertificateKeyFile "@SCRATCH@/tls/web.key"');
+    expect(text).toContain('Header always set Strict-Transport-Security "max-age=63072000"');
+    const http = text.slice(text.indexOf('<VirtualHost *:80>'), text.indexOf('</VirtualHost>'));
+    expect(http).toContain('RewriteCond "%{REQUEST_URI}" "!=/healthz"');
+    expect(http).toContain('RewriteRule "^" "https://%{SERVER_NAME}%{REQUEST_URI}" [R=301,L]');
+    expect(http).not.toContain('ProxyPass');
+    // the reverse proxy is inside the TLS virtual host
+    const https = text.slice(text.indexOf('<VirtualHost *:443>'));
+    expect(https).toContain('ProxyPass "/" "balancer://app/"');
+  });
+
+  test('given tls, when checked by apache2 -t with a test certificate, then it is accepted', () => {
+    const r = checkApacheWithTestCertificate(renderApacheConfig(model({ tls: tlsModel() })));
+    expect(r.output).toContain('Syntax OK');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given no tls, when rendered, then nothing of mod_ssl appears', () => {
+    expect(renderApacheConfig(model())).not.toMatch(/ssl|SSL|VirtualHost|Rewrite/);
+  });
+});
+
+describe('Apache with TLS from the rendered config, on loopback', () => {
+  test('given a certificate, then HTTPS proxies with X-Forwarded-Proto https, HTTP redirects except the health path, and TLS 1.1 is refused', async () => {
+    requireBinary('apache2');
+    requireBinary('openssl');
+    const backend = await startBackend('one');
+    const [httpPort, tlsPort] = [await freePort(), await freePort()];
+    const s = scratch('apache-tls-run');
+    chmodSync(s.dir, 0o755);
+    s.write('health/healthz', 'ok\n');
+    const made = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=www.example.com', '-keyout', join(s.dir, 'web.key'), '-out', join(s.dir, 'web.crt')]);
+    expect(made.ok).toBe(true);
+    const config = renderApacheConfig(model({
+      listenAddress: '127.0.0.1',
+      listenPort: httpPort,
+      balancer: { ...model().balancer, members: [{ url: `http://127.0.0.1:${backend.port}`, route: 'm1' }], healthCheck: { path: '/healthz', intervalSeconds: 1, fails: 1, passes: 1 } },
+      tls: { ...tlsModel(tlsPort), certificateFile: '@SCRATCH@/web.crt', certificateKeyFile: '@SCRATCH@/web.key' },
+    })).split('@SCRATCH@').join(s.dir);
+    const apache = spawn('apache2', ['-D', 'FOREGROUND', '-f', s.write('apache2.conf', config)], { stdio: 'ignore' });
+    try {
+      await waitFor(`http://127.0.0.1:${httpPort}/healthz`, 10000);
+      // HTTP: the health path answers, everything else goes to HTTPS with its path and query
+      expect(await (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).text()).toBe('ok\n');
+      const redirect = await httpGetWithHost(httpPort, '/tyres/summer?size=205', 'www.example.com');
+      expect(redirect.status).toBe(301);
+      expect(redirect.location).toBe(`https://www.example.com:${tlsPort}/tyres/summer?size=205`);
+      expect(backend.seen).toEqual([]);
+      // HTTPS: proxied, the upstream learns the scheme whatever the client claimed, with HSTS
+      const page = await httpsGet(tlsPort, '/tyres', { headers: { 'X-Forwarded-Proto': 'http' } });
+      expect(page).toMatchObject({ status: 200, body: 'one' });
+      expect(page.headers['strict-transport-security']).toBe('max-age=63072000');
+      expect(backend.seen.map((h) => h['x-forwarded-proto'])).toEqual(['https']);
+      // Mozilla intermediate: TLS 1.1 is refused
+      await expect(httpsGet(tlsPort, '/tyres', { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow(/alert protocol version|unsupported protocol|wrong version/i);
+    } finally {
+      await stop(apache);
+      backend.server.close();
+      backend.server.closeAllConnections();
       s.cleanup();
     }
   });

@@ -157,13 +157,13 @@ describe('StaticContentServer with tls', () => {
     const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.3.0/24', zone: NetworkZone.DMZ, externalNetwork: ExternalNetwork.ovh() });
     const certificate = Secret.variable(stack, 'static_tls_certificate', 'PEM chain');
     const privateKey = Secret.variable(stack, 'static_tls_private_key', 'PEM key');
-    const content = new StaticContentServer(stack, 'Content', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], ...(tls ? { tls: { certificate, privateKey } } : {}) });
+    const content = new StaticContentServer(stack, 'Content', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['static.example.com'], cdnCidrs: ['198.51.100.0/24'], ...(tls ? { tls: { certificate, privateKey } } : {}) });
     return { stack, content, certificate, privateKey };
   }
 
-  test('given tls, then 443 is opened like 80 and the certificate and key are written root-only from their variables', () => {
+  test('given tls, then 443 is opened like 80, to the CDN only, and the certificate and key are written root-only from their variables', () => {
     const { stack, content } = setup();
-    expect(content.connections.ingressRules.map((r) => `${r.port.label} ${r.source.kind}`)).toEqual(['tcp-80 internet', 'tcp-443 internet']);
+    expect(content.connections.ingressRules.map((r) => `${r.port.label} ${r.source.kind === 'cidr' ? r.source.cidr : r.source.kind}`)).toEqual(['tcp-80 198.51.100.0/24', 'tcp-443 198.51.100.0/24']);
     const host = content.cluster.instances[0].cloudConfig;
     const staged = host.hostFiles.filter((f) => f.path.startsWith('/etc/nginx/tls/'));
     expect(staged.map((f) => [f.path, f.permissions])).toEqual([[`${STATIC_TLS_PATHS.certificate}.b64`, '0600'], [`${STATIC_TLS_PATHS.privateKey}.b64`, '0600']]);
@@ -187,7 +187,7 @@ describe('StaticContentServer with tls', () => {
   test('given tls with a non-Secret key or port 80, then it throws', () => {
     const { stack, certificate } = setup(false);
     const dmz = stack.node.findChild('Dmz') as PrivateVSwitch;
-    const build = (id: string, tls: object) => () => new StaticContentServer(stack, id, { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['s.example.com'], tls: tls as never });
+    const build = (id: string, tls: object) => () => new StaticContentServer(stack, id, { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['s.example.com'], cdnCidrs: ['198.51.100.0/24'], tls: tls as never });
     expect(build('A', { certificate, privateKey: '-----BEGIN PRIVATE KEY-----' })).toThrow(/test\/A: 'tls.privateKey' \('-----BEGIN PRIVATE KEY-----'\) must be a Secret/);
     expect(build('B', { certificate, privateKey: certificate, port: 80 })).toThrow(/test\/B: 'tls.port' \(80\) is the HTTP port; HTTPS needs another \(443\)/);
     expect(build('C', { certificate, privateKey: certificate, hstsMaxAgeSeconds: -1 })).toThrow(/test\/C: 'tls.hstsMaxAgeSeconds' \(-1\) must be an integer of at least 0/);

@@ -7,7 +7,12 @@ import { IHttpBackend } from '../../lib/core/endpoints';
 import { HealthCheck } from '../../lib/balancing/health-check';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
-import { WebTier } from '../../lib/web/web-tier';
+import { Secret } from '../../lib/core/secret';
+import { PLAIN_TEXT_SECRETS_RULE_ID } from '../../lib/policy/rules/plain-text-secrets';
+import { apacheTlsEndpoints, TLS_INTERMEDIATE_RULE_ID } from '../../lib/policy/rules/tls-intermediate';
+import { MOZILLA_INTERMEDIATE_CIPHERS } from '../../lib/security/tls-policy';
+import { WEB_TLS_PATHS, WebTier } from '../../lib/web/web-tier';
+import { checkHostFile } from '../support/config-checks';
 import { checkTerraformTemplates, evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { checkApache } from '../support/daemons';
 
@@ -78,9 +83,11 @@ describe('WebTier', () => {
       expect(text).toContain('hcuri=/healthz');
     }
     const files = web.cluster.instances[0].cloudConfig;
-    expect(files.packages).toEqual(['apache2']);
-    expect(files.services).toEqual(['apache2']);
-    expect(files.hostFiles.map((f) => f.path)).toEqual(['/etc/apache2/apache2.conf', '/var/www/health/healthz']);
+    expect(files.packages).toEqual(['apache2', 'nftables']);
+    expect(files.services).toEqual(['hosting-stacks-metadata-guard.service', 'apache2']);
+    expect(files.hostFiles.map((f) => f.path)).toEqual([
+      '/etc/apache2/apache2.conf', '/etc/hosting-stacks/metadata-guard.nft', '/etc/systemd/system/hosting-stacks-metadata-guard.service', '/var/www/health/healthz',
+    ]);
   });
 
   test('given props, then they reach the config', () => {
@@ -123,6 +130,62 @@ describe('WebTier', () => {
     expect(web.user_data).toContain('%%{REQUEST_SCHEME}');
     expect(checkTerraformTemplates(synth)).toEqual([]);
     expect(evaluateTerraformTemplate(web.user_data, {})).toContain('RequestHeader set X-Forwarded-Proto "expr=%{REQUEST_SCHEME}"');
+  });
+
+  describe('with tls', () => {
+    function withTls(overrides: Record<string, unknown> = {}) {
+      const { stack, vswitch, app } = setup();
+      const certificate = Secret.variable(stack, 'web_tls_certificate', 'PEM chain');
+      const privateKey = Secret.variable(stack, 'web_tls_private_key', 'PEM key');
+      const web = new WebTier(stack, 'Web', { vswitch, count: 2, flavor: Flavor.fromSizing(WEB_SIZING), upstream: app, tls: { certificate, privateKey, ...overrides } });
+      return { stack, web, certificate };
+    }
+
+    test('given tls, then 443 with HSTS two years, and the certificate and key are written root-only from their variables', () => {
+      // Given / When
+      const { stack, web } = withTls();
+      // Then
+      expect(web.tls).toMatchObject({ port: 443, hstsMaxAgeSeconds: 63072000 });
+      const cc = web.cluster.instances[0].cloudConfig;
+      const staged = cc.hostFiles.filter((f) => f.path.startsWith('/etc/apache2/tls/'));
+      expect(staged.map((f) => [f.path, f.permissions])).toEqual([[`${WEB_TLS_PATHS.certificate}.b64`, '0600'], [`${WEB_TLS_PATHS.privateKey}.b64`, '0600']]);
+      expect(stack.renderHostFiles().find((f) => f.host === 'web-1' && f.path === `${WEB_TLS_PATHS.privateKey}.b64`)!.content).toBe('${base64encode(var.web_tls_private_key)}\n');
+      expect(cc.render()).toContain(`chmod 0600 ${WEB_TLS_PATHS.privateKey} && chown root:root ${WEB_TLS_PATHS.privateKey}`);
+    });
+
+    test('given tls, then apache2.conf serves HTTPS with Mozilla intermediate on the written files and redirects HTTP', () => {
+      const { web } = withTls();
+      const text = apacheConf(web);
+      expect(text).toContain(`SSLCertificateFile "${WEB_TLS_PATHS.certificate}"`);
+      expect(text).toContain(`SSLCertificateKeyFile "${WEB_TLS_PATHS.privateKey}"`);
+      expect(text).toContain('RewriteRule "^" "https://%{SERVER_NAME}%{REQUEST_URI}" [R=301,L]');
+      const [endpoint] = apacheTlsEndpoints(text);
+      expect(endpoint.protocols.sort()).toEqual(['TLSv1.2', 'TLSv1.3']);
+      expect(endpoint.ciphers).toEqual([...MOZILLA_INTERMEDIATE_CIPHERS]);
+    });
+
+    test('given tls, then the production config passes apache2 -t with a test certificate, HS-TLS-1 and HS-SECRET-1', () => {
+      const { stack } = withTls();
+      const conf = stack.renderHostFiles().find((f) => f.host === 'web-1' && f.path === '/etc/apache2/apache2.conf')!;
+      const r = checkHostFile(conf)!;
+      expect(r.output).toContain('Syntax OK');
+      expect(r.ok).toBe(true);
+      const findings = stack.policyPack.check(stack).findings.filter((f) => [TLS_INTERMEDIATE_RULE_ID, PLAIN_TEXT_SECRETS_RULE_ID].includes(f.ruleId));
+      expect(findings).toEqual([]);
+    });
+
+    test('given a TLS port other than 443, then the redirect names it', () => {
+      const { web } = withTls({ port: 8443 });
+      expect(apacheConf(web)).toContain('RewriteRule "^" "https://%{SERVER_NAME}:8443%{REQUEST_URI}" [R=301,L]');
+    });
+
+    test.each([
+      ['a key in plain text', { privateKey: '-----BEGIN PRIVATE KEY-----' }, /test\/Web: 'tls\.privateKey' \('-----BEGIN PRIVATE KEY-----'\) must be a Secret/],
+      ['the HTTP port', { port: 80 }, /test\/Web: 'tls\.port' \(80\) is the HTTP port \('listenPort'\); HTTPS needs another \(443\)/],
+      ['a negative HSTS max-age', { hstsMaxAgeSeconds: -1 }, /test\/Web: 'tls\.hstsMaxAgeSeconds' \(-1\) must be an integer of at least 0/],
+    ])('given %s, then it throws', (_name, overrides, message) => {
+      expect(() => withTls(overrides)).toThrow(message);
+    });
   });
 
   describe('errors', () => {

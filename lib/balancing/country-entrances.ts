@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { snakeCasePath } from '../core/naming';
+import { stableOutput } from '../core/outputs';
 import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { HaproxyBalancer, HaproxyTlsOptions } from './haproxy-balancer';
@@ -84,7 +86,7 @@ export interface CountryEntrance {
   readonly target: HttpTarget;
   /** The public address (the floating IP's `address`, known at apply). */
   readonly publicAddress: string;
-  /** The Terraform output holding the public address (construct id `PublicAddress-<code>`). */
+  /** The Terraform output holding the public address (construct id `PublicAddress-<code>`, named `<path>_<code>_public_address`: `entrances_es_public_address`). */
   readonly output: TerraformOutput;
 }
 
@@ -99,7 +101,8 @@ export interface CountryEntrance {
  * countries`): below, a single country's peak would exceed the whole; above, the entries together
  * could not carry it.
  *
- * Construct ids: one child per country code (`ES`, `FR` ...), and `PublicAddress-<code>` outputs.
+ * Construct ids: one child per country code (`ES`, `FR` ...), and `PublicAddress-<code>` outputs,
+ * named `<path in snake case>_<code>_public_address` in Terraform (`entrances_es_public_address`).
  */
 export class CountryEntrances extends Construct {
   /** The country codes, in order. */
@@ -156,7 +159,7 @@ export class CountryEntrances extends Construct {
     this.entrances = this.countries.map((country) => {
       const balancer = this.createBalancer(country, props);
       const target = balancer.addTarget(props.frontends, { port, healthCheck });
-      const output = new TerraformOutput(this, `PublicAddress-${country}`, {
+      const output = stableOutput(this, `PublicAddress-${country}`, `${snakeCasePath(this)}_${country.toLowerCase()}_public_address`, {
         value: balancer.floatingIp.address,
         description: `Public address of the ${country} entry (${balancer.node.path}): point the country's DNS name or CDN origin at it`,
       });

@@ -12,7 +12,7 @@ import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERM
 import { HaproxyConfigModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
 import { HealthCheck } from './health-check';
 import {
-  connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier,
+  connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier, trustForwardedProto,
 } from './http-balancer';
 import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfig } from './keepalived-config';
 import { LoadShedding, MiniSiteKind } from './load-shedding';
@@ -90,7 +90,7 @@ export interface HaproxyBalancerProps {
   readonly flavor?: Flavor;
   /** VRRP router id, 1-255, unique among the VRRP pairs of the vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
   readonly virtualRouterId?: number;
-  /** Seconds between VRRP adverts (0.01 to 40.95). @default 1 */
+  /** Seconds between VRRP adverts (0.01 to 40.95); failover takes about 3.6x this. @default DEFAULT_ADVERT_INTERVAL_SECONDS (0.1) */
   readonly advertIntervalSeconds?: number;
   /** Planned address of the VIP. @default - the next free planned address */
   readonly vipAddress?: string;
@@ -220,6 +220,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       trustedProxies: this.nodes.addresses,
       serverMaxconn: this.loadShedding?.perServerCapacity ?? Math.ceil(this.connectionLimit / Math.max(1, instances.length - 1)),
     };
+    // The nodes set X-Forwarded-Proto on every request (haproxy.cfg); the tier believes it from them only.
+    trustForwardedProto(tier, this.targetValue.trustedProxies, this);
     return this.targetValue;
   }
 

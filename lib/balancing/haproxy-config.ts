@@ -160,8 +160,9 @@ export interface HaproxyConfigModel {
  * Renders a haproxy.cfg: HTTP mode, one frontend on the VIP, one `balance roundrobin` backend with
  * no cookie and no stick table (no session persistence), health-checked servers with a per-server
  * `maxconn` (excess requests queue in haproxy, not on the server), `retries` + `option redispatch`,
- * `option forwardfor` (X-Forwarded-For) and an admin stats socket. Optionally an HTTPS bind with
- * Mozilla intermediate settings (HTTP redirected, HSTS, `X-Forwarded-Proto: https` to the members),
+ * `option forwardfor` (X-Forwarded-For), `X-Forwarded-Proto` set by the entry (a client's own is
+ * replaced: the members believe it from the nodes) and an admin stats socket. Optionally an HTTPS
+ * bind with Mozilla intermediate settings (HTTP redirected, HSTS, `X-Forwarded-Proto: https`),
  * and load shedding to a mini-site backend (rules on {@link HaproxyLoadSheddingModel}). Pure.
  */
 export function renderHaproxyConfig(model: HaproxyConfigModel): string {

@@ -93,6 +93,22 @@ export interface HttpTarget {
 }
 
 /**
+ * A tier that believes `X-Forwarded-Proto` only from the entries in front of it (HTTPS ends there):
+ * each entry's `addTarget` names the sources its requests come from ({@link HttpTarget.trustedProxies}),
+ * so the tier's daemon config follows from the same `addTarget` call as its security-group rules.
+ */
+export interface IForwardedProtoTrusting {
+  /** Believes the `X-Forwarded-Proto` of requests whose peer address is in `sources` (addresses or CIDRs), sent by `entry`. */
+  trustForwardedProtoFrom(sources: readonly string[], entry: IConstruct): void;
+}
+
+/** Tells `tier` which sources' `X-Forwarded-Proto` to believe, when it is {@link IForwardedProtoTrusting}. */
+export function trustForwardedProto(tier: IServerTier, sources: readonly string[], entry: IConstruct): void {
+  const trusting = tier as Partial<IForwardedProtoTrusting>;
+  if (typeof trusting.trustForwardedProtoFrom === 'function') trusting.trustForwardedProtoFrom(sources, entry);
+}
+
+/**
  * A public HTTP entry: a balancer with a floating IP that spreads requests round-robin, without
  * session persistence, over the health-checked instances of one tier.
  */

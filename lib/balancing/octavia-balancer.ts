@@ -22,7 +22,7 @@ import { PrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck, HealthCheckKind } from './health-check';
 import {
   connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, dhcpPoolCidrs, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer,
-  requireConcurrentUsers, requireReachableTier,
+  requireConcurrentUsers, requireReachableTier, trustForwardedProto,
 } from './http-balancer';
 import { associateFloatingIp, requireGatewayRouter } from './vrrp-pair';
 
@@ -200,7 +200,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       protocol: 'HTTP',
       protocolPort: this.listenerPort,
       connectionLimit: this.connectionLimit,
-      insertHeaders: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true' },
+      // X-Forwarded-Proto too ('http' here): the amphora replaces whatever a client sent.
+      insertHeaders: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true', 'X-Forwarded-Proto': 'true' },
       timeoutClientData: ENTRY_TIMEOUTS.clientMs,
       timeoutMemberConnect: ENTRY_TIMEOUTS.connectMs,
       timeoutMemberData: ENTRY_TIMEOUTS.serverMs,
@@ -262,6 +263,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       address: instance.address,
       protocolPort: options.port,
       subnetId: memberVswitch.subnet.id,
+      // A member of a front-end the count variable does not ask for would be an ERROR member naming no server.
+      count: instance.existence,
     }));
     const pool0 = memberVswitch.dhcpPool;
     const amphoraSources = dhcpPoolCidrs(memberVswitch);
@@ -278,6 +281,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       monitor,
       members,
     };
+    // Both listeners set X-Forwarded-Proto (http or https); the tier believes it from the amphorae only.
+    trustForwardedProto(tier, amphoraSources, this);
     return this.targetValue;
   }
 

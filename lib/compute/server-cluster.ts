@@ -96,6 +96,11 @@ export class ServerInstance extends Construct {
   public readonly index: number;
   /** True when the instance exists only while the cluster's count variable asks for it. */
   public readonly conditional: boolean;
+  /**
+   * For a conditional instance, the `count` (0 or 1) its resources carry; what names the instance
+   * elsewhere (a load balancer member) carries it too, so nothing names a server that does not exist.
+   */
+  public readonly existence?: number;
 
   constructor(cluster: ServerCluster, id: string, index: number, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
@@ -137,6 +142,7 @@ export class ServerInstance extends Construct {
     if (this.conditional) {
       const exists = Token.asNumber(`\${var.${cluster.countVariable!.friendlyUniqueId} > ${index} ? 1 : 0}`);
       for (const r of [this.port.resource, this.bootVolume, this.resource]) r.count = exists;
+      this.existence = exists;
     }
     this.node.addValidation({
       validate: () => {

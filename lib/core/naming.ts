@@ -22,3 +22,20 @@ export function resourceName(scope: IConstruct, suffix?: string): string {
 export function kebabCase(id: string): string {
   return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
 }
+
+/**
+ * The construct path below its stack in snake case (`Entrances/ES` -> `entrances_es`,
+ * `OrderTracking` -> `order_tracking`), for Terraform names (variables, outputs).
+ */
+export function snakeCasePath(scope: IConstruct): string {
+  const stack = TerraformStack.of(scope);
+  return scope.node.scopes
+    .slice(scope.node.scopes.indexOf(stack) + 1)
+    .map((s) => s.node.id)
+    .join('_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+}

@@ -272,6 +272,11 @@ export interface MagentoApacheConfig {
   readonly keepAliveTimeoutSeconds: number;
   /** Event MPM limits. */
   readonly mpm: ApacheMpmEventLimits;
+  /**
+   * Peers (addresses or CIDRs: the entries where HTTPS ends) whose `X-Forwarded-Proto: https` sets
+   * `HTTPS=on` for Magento; from any other peer the header counts for nothing. Empty: never believed.
+   */
+  readonly forwardedProtoSources: readonly string[];
 }
 
 /** Renders `php-fpm.conf` from `templates/php-fpm.conf.hbs`. */

@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
@@ -6,6 +6,7 @@ import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IConnectable } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { parseCidr } from '../core/ipv4';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { xmlEscapedAtApply } from '../app/app-tier';
@@ -210,6 +211,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   public readonly phpMaxChildren: number;
   /** Apache's event MPM limits per server. */
   public readonly mpm: ApacheMpmEventLimits;
+  private readonly forwardedProtoSourceList: string[] = [];
   /** Apache's `ServerName`, from the base URL. */
   public readonly serverName: string;
   /** Magento's encryption key. */
@@ -305,6 +307,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     this.phpFpmSocket = `/run/php/php${this.phpVersion}-fpm-magento.sock`;
 
     props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to the shop database`);
+    // Magento 1 opens one connection per request (core_read and core_write share default_setup): one per PHP-FPM child, at maxCount servers.
+    props.database.addClient?.({ client: this, servers: this.maxCount, connectionsPerServer: this.phpMaxChildren, bound: 'PHP-FPM pm.max_children' });
     props.sessions.connections.allowFrom(this, Port.tcp(props.sessions.port), `${this.node.path} sessions`);
     if (!sameServer) cache.connections.allowFrom(this, Port.tcp(cache.port), `${this.node.path} cache`);
     props.search?.connections.allowFrom(this, Port.tcp(props.search.port), `${this.node.path} site search`);
@@ -360,7 +364,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     this.cluster.configureHosts((host) => {
       const cc = host.cloudConfig;
       cc.addPackages('apache2', `php${v}-fpm`, `php${v}-cli`, `php${v}-curl`, `php${v}-gd`, `php${v}-intl`, `php${v}-mbstring`, `php${v}-mysql`, `php${v}-soap`, `php${v}-xml`, `php${v}-redis`);
-      cc.addFile({ path: MAGENTO_PATHS.apacheConfig, syntax: ConfigSyntax.APACHE, content: renderMagentoApacheConfig(this.apacheModel(adminFrontName, timeout)) });
+      // Rendered with cloud-init: the entries in front are added after the front-ends.
+      cc.addLazyFile(MAGENTO_PATHS.apacheConfig, ConfigSyntax.APACHE, () => renderMagentoApacheConfig(this.apacheModel(adminFrontName, timeout)));
       cc.addFile({
         path: `/etc/php/${v}/fpm/php-fpm.conf`,
         syntax: ConfigSyntax.PHP_FPM,
@@ -415,6 +420,25 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     });
   }
 
+  /** Peers whose `X-Forwarded-Proto` Apache believes (the entries in front), in the order they were added, without duplicates. */
+  public get forwardedProtoSources(): readonly string[] {
+    return [...this.forwardedProtoSourceList];
+  }
+
+  /**
+   * Believes `X-Forwarded-Proto: https` (Apache sets `HTTPS=on` for Magento) from requests whose
+   * peer is in `sources`, and from no one else. Entries call it from their `addTarget`.
+   */
+  public trustForwardedProtoFrom(sources: readonly string[], entry: IConstruct): void {
+    for (const source of sources) {
+      const block = parseCidr(source.includes('/') ? source : `${source}/32`);
+      if (!block || block.prefix === 0) {
+        throw new HostingStacksError(this, 'forwardedProtoSources', source, `must be IPv4 addresses or CIDRs other than 0.0.0.0/0 (from ${entry.node.path})`);
+      }
+      if (!this.forwardedProtoSourceList.includes(source)) this.forwardedProtoSourceList.push(source);
+    }
+  }
+
   /** TCP port Apache listens on (the {@link IHttpBackend} name of `httpPort`). */
   public get backendPort(): number {
     return this.httpPort;
@@ -451,6 +475,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       timeoutSeconds: timeoutSeconds,
       keepAliveTimeoutSeconds: 5,
       mpm: this.mpm,
+      forwardedProtoSources: this.forwardedProtoSources,
     };
   }
 }

@@ -195,7 +195,12 @@ export class OfficeVpn extends Construct {
         pool: external.name,
         description: `hosting-stacks: ${this.node.path} WireGuard endpoint`,
       });
-      new NetworkingFloatingipAssociateV2(this, 'FloatingIpAssociation', { floatingIp: this.floatingIp.address, portId: host.port.resource.id });
+      // Neutron refuses the association while the gateway's subnet is not yet on the router.
+      new NetworkingFloatingipAssociateV2(this, 'FloatingIpAssociation', {
+        floatingIp: this.floatingIp.address,
+        portId: host.port.resource.id,
+        dependsOn: [props.vswitch.routerInterface],
+      });
       this.publicAddress = this.floatingIp.address;
       this.openListenPort();
       this.configureGateway(host);

@@ -1,7 +1,7 @@
-import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { SharedfilesystemShareAccessV2 } from '../../.gen/providers/openstack/sharedfilesystem-share-access-v2';
 import { SharedfilesystemShareV2 } from '../../.gen/providers/openstack/sharedfilesystem-share-v2';
+import { SharedfilesystemSharenetworkV2 } from '../../.gen/providers/openstack/sharedfilesystem-sharenetwork-v2';
 import { ConfigSyntax, HostFile } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
@@ -32,7 +32,7 @@ export enum NfsBackend {
   NFS_SERVER_VM = 'nfs-server-vm',
 }
 
-/** Manila's share type on OVHcloud Public Cloud (one availability zone, needs a share network). */
+/** Manila's share type on OVHcloud Public Cloud (one availability zone, DHSS=True: needs a share network). */
 export const OVH_MANILA_SHARE_TYPE = 'standard-1az';
 
 /** Where the NFS server VM keeps the shared folders (`<root>/<name>`). */
@@ -65,14 +65,11 @@ export interface SharedFilesProps {
   /** MANILA: Manila share type. @default OVH_MANILA_SHARE_TYPE ('standard-1az') */
   readonly shareType?: string;
   /**
-   * MANILA: id of the Manila share network the share is served on (OVHcloud's share type creates a
-   * share server per share network, so one is required). The provider schema used here has no
-   * share-network resource: create it once per project (`openstack share network create`).
-   * @default - a Terraform variable `<share resource name>_share_network_id` the operator sets
+   * The vSwitch the share is served on: MANILA's share network is created on its network and
+   * subnet (OVHcloud's share type creates a share server there, which takes an address from the
+   * subnet's DHCP pool); NFS_SERVER_VM's server is placed on it.
    */
-  readonly shareNetworkId?: string;
-  /** NFS_SERVER_VM: the vSwitch the server is on (required for that backend). @default - none */
-  readonly vswitch?: PrivateVSwitch;
+  readonly vswitch: PrivateVSwitch;
   /** NFS_SERVER_VM: flavor of the server (required for that backend). @default - none */
   readonly flavor?: Flavor;
   /** NFS_SERVER_VM: host name prefix. @default - the construct id in kebab case */
@@ -93,8 +90,10 @@ export interface NfsClientAccess {
  * Files shared over NFSv4 between tiers (Magento's media between back-office, front-ends and the
  * DMZ content server), from either an OpenStack Manila share or an NFS server VM:
  *
- * - `MANILA`: `openstack_sharedfilesystem_share_v2` (NFS) and one `ip` access rule (rw) per client
- *   network; the export path is Manila's first export location, a Terraform reference resolved at apply.
+ * - `MANILA`: `openstack_sharedfilesystem_share_v2` (NFS) on a share network created on the vSwitch's
+ *   network and subnet (`openstack_sharedfilesystem_sharenetwork_v2`), and one `ip` access rule (rw)
+ *   per client network; the export path is Manila's first export location, a Terraform reference
+ *   resolved at apply.
  * - `NFS_SERVER_VM`: one stateful Debian 12 server with nfs-kernel-server, NFSv4 only (no rpcbind,
  *   statd or mountd ports), `/etc/exports` listing exactly the client networks, and TCP 2049 open
  *   only to the clients' security groups.
@@ -111,8 +110,10 @@ export class SharedFiles extends Construct implements INfsShare {
   public readonly shareName: string;
   /** MANILA: the share, construct id `Resource`. */
   public readonly share?: SharedfilesystemShareV2;
-  /** MANILA: the Terraform variable holding the share network id, when no id was given. */
-  public readonly shareNetworkVariable?: TerraformVariable;
+  /** MANILA: the share network on the vSwitch's network and subnet, construct id `ShareNetwork`. */
+  public readonly shareNetwork?: SharedfilesystemSharenetworkV2;
+  /** The vSwitch the share is served on. */
+  public readonly vswitch: PrivateVSwitch;
   /** NFS_SERVER_VM: the server. */
   public readonly server?: ServerCluster;
   /** NFS_SERVER_VM: the exported folder on the server. */
@@ -131,42 +132,39 @@ export class SharedFiles extends Construct implements INfsShare {
       throw new HostingStacksError(this, 'shareName', this.shareName, 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)');
     }
 
+    if (!(props.vswitch instanceof PrivateVSwitch)) {
+      throw new HostingStacksError(this, 'vswitch', describe(props.vswitch), 'is required: the PrivateVSwitch the share is served on (Manila share network or NFS server VM)');
+    }
+    this.vswitch = props.vswitch;
+
     if (this.backend === NfsBackend.MANILA) {
-      for (const p of ['vswitch', 'flavor', 'hostnamePrefix'] as const) {
+      for (const p of ['flavor', 'hostnamePrefix'] as const) {
         if (props[p] !== undefined) throw new HostingStacksError(this, p, describe(props[p]), 'applies only to the NFS_SERVER_VM backend');
       }
-      if (props.shareNetworkId !== undefined && !props.shareNetworkId.trim()) {
-        throw new HostingStacksError(this, 'shareNetworkId', props.shareNetworkId, 'must be the id of a Manila share network (omit it to get a Terraform variable)');
-      }
       const name = resourceName(this);
-      let shareNetworkId = props.shareNetworkId;
-      if (shareNetworkId === undefined) {
-        this.shareNetworkVariable = new TerraformVariable(this, 'ShareNetworkId', {
-          type: 'string',
-          nullable: false,
-          description: `Id of the Manila share network that serves the share ${name} (openstack share network list)`,
-        });
-        this.shareNetworkVariable.overrideLogicalId(`${name.replace(/-/g, '_')}_share_network_id`);
-        shareNetworkId = this.shareNetworkVariable.stringValue;
-      }
+      // Created here, on a subnet of the same apply: a share network id from outside could only name
+      // a subnet that does not exist yet, or one the stack does not manage.
+      this.shareNetwork = new SharedfilesystemSharenetworkV2(this, 'ShareNetwork', {
+        name,
+        description: `hosting-stacks: ${this.node.path} on ${this.vswitch.node.path}`,
+        neutronNetId: this.vswitch.network.id,
+        neutronSubnetId: this.vswitch.subnet.id,
+      });
       this.share = new SharedfilesystemShareV2(this, 'Resource', {
         name,
         description: `hosting-stacks: ${this.node.path}`,
         shareProto: 'NFS',
         size: this.sizeGb,
         shareType: props.shareType ?? OVH_MANILA_SHARE_TYPE,
-        shareNetworkId,
+        shareNetworkId: this.shareNetwork.id,
       });
       this.remotePath = this.share.exportLocations.get(0).path;
     } else {
-      if (!props.vswitch) throw new HostingStacksError(this, 'vswitch', undefined, 'is required for the NFS_SERVER_VM backend');
       if (!props.flavor) throw new HostingStacksError(this, 'flavor', undefined, 'is required for the NFS_SERVER_VM backend');
-      for (const p of ['shareType', 'shareNetworkId'] as const) {
-        if (props[p] !== undefined) throw new HostingStacksError(this, p, props[p], 'applies only to the MANILA backend');
-      }
+      if (props.shareType !== undefined) throw new HostingStacksError(this, 'shareType', props.shareType, 'applies only to the MANILA backend');
       this.exportPath = `${NFS_SERVER_EXPORT_ROOT}/${this.shareName}`;
       this.server = new ServerCluster(this, 'Server', {
-        vswitch: props.vswitch,
+        vswitch: this.vswitch,
         count: 1,
         flavor: props.flavor,
         stateful: true,

@@ -104,6 +104,26 @@ export interface ApacheBalancer {
   readonly healthCheck: ApacheMemberHealthCheck;
 }
 
+/** HTTPS on the web server itself (mod_ssl): a TLS virtual host, and plain HTTP redirected to it. */
+export interface ApacheTlsModel {
+  /** TCP port of the TLS virtual host. */
+  readonly port: number;
+  /** `SSLCertificateFile`: the PEM certificate chain, leaf first. */
+  readonly certificateFile: string;
+  /** `SSLCertificateKeyFile`: the PEM private key. */
+  readonly certificateKeyFile: string;
+  /** `SSLProtocol` arguments (`-all +TLSv1.2 +TLSv1.3`). */
+  readonly protocol: string;
+  /** `SSLCipherSuite` for TLS 1.2 (OpenSSL names joined by `:`). */
+  readonly ciphers: string;
+  /** `Strict-Transport-Security` max-age on HTTPS answers; 0 sends none. */
+  readonly hstsMaxAgeSeconds: number;
+  /** Status of the HTTP-to-HTTPS redirect (301). */
+  readonly redirectStatus: number;
+  /** `:port` appended to the redirect's host, empty for 443. */
+  readonly redirectPortSuffix: string;
+}
+
 /** A complete, self-contained `/etc/apache2/apache2.conf` for a reverse proxy in front of an app tier. */
 export interface ApacheConfig {
   /** `ServerName`. */
@@ -142,9 +162,15 @@ export interface ApacheConfig {
   readonly mpm: ApacheMpmEventLimits;
   /** The app-tier balancer. */
   readonly balancer: ApacheBalancer;
+  /** HTTPS terminated here, HTTP redirected to it. @default - HTTP only */
+  readonly tls?: ApacheTlsModel;
 }
 
-/** Renders `apache2.conf` from `templates/apache2.conf.hbs`. */
+/**
+ * Renders `apache2.conf` from `templates/apache2.conf.hbs`. With `tls`, the reverse proxy is the TLS
+ * virtual host's only, and the HTTP virtual host answers the health and status paths and redirects
+ * everything else to HTTPS.
+ */
 export function renderApacheConfig(config: ApacheConfig): string {
-  return renderTemplate('apache2.conf.hbs', config);
+  return renderTemplate('apache2.conf.hbs', { ...config, tls: config.tls ? { ...config.tls, hsts: config.tls.hstsMaxAgeSeconds > 0 } : false });
 }

@@ -1,15 +1,21 @@
+import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
+import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
 import { HealthCheck } from '../balancing/health-check';
+import { associateFloatingIp, requireGatewayRouter } from '../balancing/vrrp-pair';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, Peer } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
+import { stableOutput } from '../core/outputs';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
+import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from '../storage/nfs';
 import {
@@ -24,7 +30,7 @@ import {
   renderNginxConfig,
   VERSIONED_ASSET_PATTERNS,
 } from './nginx-config';
-import { kebabCase } from '../core/naming';
+import { kebabCase, snakeCasePath } from '../core/naming';
 
 /** The static root: Magento 1's `media/` (shared over NFS), `skin/` and `js/` (deployed) below it. */
 export const STATIC_ROOT = '/var/www/static';
@@ -72,6 +78,18 @@ export interface StaticContentTls extends Omit<NginxTlsModel, 'listen'> {
   readonly privateKey: Secret;
 }
 
+/** The public entry of one origin server: a floating IP on its port. */
+export interface StaticOriginEntry {
+  /** The server. */
+  readonly instance: ServerInstance;
+  /** Its floating IP (construct id `PublicEntry-<instance id>/FloatingIp`). */
+  readonly floatingIp: NetworkingFloatingipV2;
+  /** The association with the server's port, after the vSwitch's router interface. */
+  readonly association: NetworkingFloatingipAssociateV2;
+  /** The public address the CDN pulls from (a Terraform reference). */
+  readonly address: string;
+}
+
 /** Props of {@link StaticContentServer}. */
 export interface StaticContentServerProps {
   /** The DMZ vSwitch the servers are on. */
@@ -85,10 +103,14 @@ export interface StaticContentServerProps {
   /** Shared media, mounted at /var/www/static/media and opened to the vSwitch's network. @default - no mount: media are deployed like skin/ and js/ */
   readonly media?: INfsShare;
   /**
-   * The CDN's pull (origin shield) networks. When given, TCP 80 is open only to them; otherwise to
-   * the internet, as a DMZ origin is public by nature. @default - open to the internet
+   * The CDN's egress (pull, origin shield) networks: the only sources the origin's public entry
+   * answers on TCP 80 (and 443 with `tls`). Required: no CDN's networks can be guessed, and an
+   * origin open to the internet lets anyone bypass the CDN. Until the CDN is chosen, give a closed
+   * documentation network (RFC 5737, e.g. `192.0.2.0/24`).
    */
-  readonly cdnCidrs?: string[];
+  readonly cdnCidrs: string[];
+  /** Public network of the origin's floating IPs; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
   /** Connections per nginx worker. @default 4096 */
   readonly workerConnections?: number;
   /** Seconds browsers and the CDN keep unversioned assets. @default DEFAULT_UNVERSIONED_MAX_AGE_SECONDS (3600) */
@@ -108,6 +130,10 @@ export interface StaticContentServerProps {
  * `/etc/nginx/nginx.conf` is complete (see {@link renderNginxConfig}); the origin listens on TCP 80,
  * and with `tls` on TCP 443 too (Mozilla intermediate; the certificate chain and key come from
  * sensitive variables and are written root-only, 0600).
+ *
+ * The CDN reaches each server through a floating IP on its port (`PublicEntry-<instance id>`),
+ * associated once the vSwitch is on its router; the security group admits those ports from
+ * `cdnCidrs` only. The public addresses are the Terraform output `<path>_public_addresses`.
  */
 export class StaticContentServer extends Construct implements IServerTier, IHttpBackend {
   /** The servers. */
@@ -116,8 +142,14 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
   public readonly connections: Connections;
   /** Host names served. */
   public readonly hostNames: readonly string[];
-  /** The CDN pull networks, when restricted. */
-  public readonly cdnCidrs?: readonly string[];
+  /** The CDN pull networks: the only sources of the public ports. */
+  public readonly cdnCidrs: readonly string[];
+  /** The external network of the floating IPs. */
+  public readonly externalNetwork: ExternalNetwork;
+  /** One public entry (floating IP) per server, in order. */
+  public readonly publicEntries: readonly StaticOriginEntry[];
+  /** The output listing the servers' public addresses (`<path>_public_addresses`). */
+  public readonly publicAddressesOutput: TerraformOutput;
   /** Connections per worker. */
   public readonly workerConnections: number;
   /** Cache-Control of versioned assets. */
@@ -154,15 +186,18 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
         "must be an absolute path of letters, digits, '.', '_' and '-' segments (not starting with '.') outside /media/, /skin/ and /js/ (e.g. '/healthz')");
     }
-    if (props.cdnCidrs !== undefined) {
-      if (props.cdnCidrs.length === 0) throw new HostingStacksError(this, 'cdnCidrs', props.cdnCidrs, 'must name at least one network (omit it to open the origin to the internet)');
-      for (const c of props.cdnCidrs) {
-        const block = parseCidr(c);
-        if (!block || block.prefix === 0) throw new HostingStacksError(this, 'cdnCidrs', c, "must be IPv4 CIDRs with no host bits set, other than 0.0.0.0/0 (e.g. '198.51.100.0/24')");
-      }
-      requireUnique(this, 'cdnCidrs', props.cdnCidrs);
-      this.cdnCidrs = [...props.cdnCidrs];
+    if (!Array.isArray(props.cdnCidrs) || props.cdnCidrs.length === 0) {
+      throw new HostingStacksError(this, 'cdnCidrs', props.cdnCidrs,
+        "must name at least one network: the CDN's egress networks, the only sources the public origin answers (until the CDN is chosen, a closed documentation network such as '192.0.2.0/24')");
     }
+    for (const c of props.cdnCidrs) {
+      const block = parseCidr(c);
+      if (!block || block.prefix === 0) throw new HostingStacksError(this, 'cdnCidrs', c, "must be IPv4 CIDRs with no host bits set, other than 0.0.0.0/0 (e.g. '198.51.100.0/24')");
+    }
+    requireUnique(this, 'cdnCidrs', props.cdnCidrs);
+    this.cdnCidrs = [...props.cdnCidrs];
+    this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
+    requireGatewayRouter(this, props.vswitch, this.externalNetwork);
     this.versionedCacheControl = `public, max-age=${ONE_YEAR_SECONDS}, immutable`;
     this.defaultCacheControl = `public, max-age=${maxAge}`;
     this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
@@ -176,12 +211,21 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     });
     this.connections = this.cluster.connections;
     for (const port of [this.backendPort, ...(this.tls ? [this.tls.port] : [])].map((p) => Port.tcp(p))) {
-      if (this.cdnCidrs) {
-        for (const c of this.cdnCidrs) this.connections.allowFrom(Peer.ipv4(c), port, `CDN pull from ${c}`);
-      } else {
-        this.connections.allowFromInternet(port, 'CDN origin in the DMZ: static content is public by nature and the CDN pulls from unlisted addresses');
-      }
+      for (const c of this.cdnCidrs) this.connections.allowFrom(Peer.ipv4(c), port, `CDN pull from ${c}`);
     }
+    this.publicEntries = this.cluster.instances.map((instance) => {
+      const entry = new Construct(this, `PublicEntry-${instance.node.id}`);
+      const floatingIp = new NetworkingFloatingipV2(entry, 'FloatingIp', {
+        pool: this.externalNetwork.name,
+        description: `hosting-stacks: ${this.node.path} CDN origin ${instance.hostname}`,
+      });
+      const association = associateFloatingIp(entry, floatingIp, instance.port.resource.id, props.vswitch);
+      return { instance, floatingIp, association, address: floatingIp.address };
+    });
+    this.publicAddressesOutput = stableOutput(this, 'PublicAddresses', `${snakeCasePath(this)}_public_addresses`, {
+      value: this.publicEntries.map((e) => e.address),
+      description: `Public addresses of ${this.node.path} (the CDN's origin; open to cdnCidrs only)`,
+    });
 
     this.media = props.media;
     if (props.media) props.media.allowClient(this, props.vswitch.cidr);

@@ -7,11 +7,14 @@ import { Connections } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
+import { Secret } from '../core/secret';
 import { PrivateVSwitch } from '../network/private-vswitch';
+import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import {
   ApacheBalancer,
   ApacheConfig,
   ApacheMpmEventLimits,
+  ApacheTlsModel,
   apacheMpmLimitsForRam,
   APACHE_RESERVED_MB,
   APACHE_THREADS_PER_CHILD,
@@ -19,6 +22,7 @@ import {
   renderApacheConfig,
 } from './apache-config';
 import { kebabCase } from '../core/naming';
+import { HSTS_TWO_YEARS_SECONDS } from './nginx-config';
 
 /** Debian 12 paths of the `apache2` package and of the files this tier adds. */
 export const APACHE_PATHS = {
@@ -29,6 +33,39 @@ export const APACHE_PATHS = {
   mimeTypes: '/etc/mime.types',
   healthDir: '/var/www/health',
 } as const;
+
+/** Where the web servers' TLS certificate chain and key are written (root only, 0600; Apache reads them as root at start). */
+export const WEB_TLS_PATHS = { certificate: '/etc/apache2/tls/web.crt', privateKey: '/etc/apache2/tls/web.key' } as const;
+
+/** The HTTPS port of the web servers. */
+export const WEB_HTTPS_PORT = 443;
+
+/** Status of the HTTP-to-HTTPS redirect: permanent, so browsers and search engines keep the HTTPS URL. */
+export const WEB_HTTPS_REDIRECT_STATUS = 301;
+
+/** HTTPS terminated on the web servers themselves (behind a layer-4 balancer such as LVS). */
+export interface WebTierTlsOptions {
+  /** PEM certificate chain (leaf first) as a sensitive variable. */
+  readonly certificate: Secret;
+  /** PEM private key as a sensitive variable. */
+  readonly privateKey: Secret;
+  /** HTTPS port. @default WEB_HTTPS_PORT (443) */
+  readonly port?: number;
+  /** `Strict-Transport-Security` max-age on HTTPS answers; 0 sends none. @default HSTS_TWO_YEARS_SECONDS (Mozilla's two years) */
+  readonly hstsMaxAgeSeconds?: number;
+}
+
+/** The resolved HTTPS settings of a {@link WebTier}. */
+export interface WebTierTls {
+  /** HTTPS port. */
+  readonly port: number;
+  /** The certificate chain's variable. */
+  readonly certificate: Secret;
+  /** The private key's variable. */
+  readonly privateKey: Secret;
+  /** HSTS max-age; 0 for none. */
+  readonly hstsMaxAgeSeconds: number;
+}
 
 /** Props of {@link WebTier}. */
 export interface WebTierProps {
@@ -64,6 +101,11 @@ export interface WebTierProps {
   readonly backendHealthCheck?: HealthCheck;
   /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
+  /**
+   * HTTPS on the servers (mod_ssl, Mozilla intermediate): a TLS virtual host that proxies to the
+   * upstream, and `listenPort` redirecting to it except the health path. @default - HTTP only
+   */
+  readonly tls?: WebTierTlsOptions;
 }
 
 /**
@@ -72,6 +114,11 @@ export interface WebTierProps {
  * checks and optional cookie stickiness), answering its own health path for the layer-4 balancer in
  * front. `/etc/apache2/apache2.conf` is rendered complete, so nothing of the package's
  * `*-enabled/` folders is used.
+ *
+ * With `tls`, HTTPS ends on the servers (the balancer in front is layer 4): the certificate chain
+ * and key come from sensitive variables, written root-only (0600); only the TLS virtual host
+ * proxies (sending `X-Forwarded-Proto: https` upstream), and plain HTTP answers the health path
+ * and redirects everything else with a 301. Open the TLS port on the balancer too.
  */
 export class WebTier extends Construct implements IServerTier {
   /** The servers. */
@@ -92,6 +139,8 @@ export class WebTier extends Construct implements IServerTier {
   public readonly mpm: ApacheMpmEventLimits;
   /** Whether clients are pinned to one app server. */
   public readonly stickySessions: boolean;
+  /** The resolved HTTPS settings, when `tls` was given. */
+  public readonly tls?: WebTierTls;
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
     super(scope, id);
@@ -125,6 +174,7 @@ export class WebTier extends Construct implements IServerTier {
     this.upstream = props.upstream;
     this.stickySessions = props.stickySessions ?? true;
     this.healthCheck = HealthCheck.http({ path: this.healthCheckPath });
+    if (props.tls) this.tls = this.resolveTls(props.tls);
 
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
@@ -148,6 +198,10 @@ export class WebTier extends Construct implements IServerTier {
     this.cluster.configureHosts((host) => {
       const cc = host.cloudConfig;
       cc.addPackages('apache2');
+      if (this.tls) {
+        cc.addSecretFile(WEB_TLS_PATHS.certificate, this.tls.certificate.value);
+        cc.addSecretFile(WEB_TLS_PATHS.privateKey, this.tls.privateKey.value);
+      }
       cc.addFile({
         path: APACHE_PATHS.config,
         syntax: ConfigSyntax.APACHE,
@@ -156,6 +210,35 @@ export class WebTier extends Construct implements IServerTier {
       cc.addFile({ path: `${APACHE_PATHS.healthDir}${this.healthCheckPath}`, content: 'ok\n' });
       cc.addServices('apache2');
     });
+  }
+
+  /** The TLS part of the Apache model (production paths), when `tls` was given. */
+  public apacheTlsModel(): ApacheTlsModel | undefined {
+    if (!this.tls) return undefined;
+    return {
+      port: this.tls.port,
+      certificateFile: WEB_TLS_PATHS.certificate,
+      certificateKeyFile: WEB_TLS_PATHS.privateKey,
+      protocol: ['-all', ...MOZILLA_INTERMEDIATE_PROTOCOLS.map((p) => `+${p}`)].join(' '),
+      ciphers: intermediateCipherString(),
+      hstsMaxAgeSeconds: this.tls.hstsMaxAgeSeconds,
+      redirectStatus: WEB_HTTPS_REDIRECT_STATUS,
+      redirectPortSuffix: this.tls.port === WEB_HTTPS_PORT ? '' : `:${this.tls.port}`,
+    };
+  }
+
+  private resolveTls(options: WebTierTlsOptions): WebTierTls {
+    for (const prop of ['certificate', 'privateKey'] as const) {
+      if (!(options[prop] instanceof Secret)) {
+        throw new HostingStacksError(this, `tls.${prop}`, options[prop], `must be a Secret (Secret.variable(scope, 'web_tls_${prop === 'certificate' ? 'certificate' : 'private_key'}', ...)): TLS material is never written in plain text`);
+      }
+    }
+    const port = options.port ?? WEB_HTTPS_PORT;
+    requireIntegerInRange(this, 'tls.port', port, 1, 65535);
+    if (port === this.listenPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP port ('listenPort'); HTTPS needs another (${WEB_HTTPS_PORT})`);
+    const hstsMaxAgeSeconds = options.hstsMaxAgeSeconds ?? HSTS_TWO_YEARS_SECONDS;
+    requireIntegerInRange(this, 'tls.hstsMaxAgeSeconds', hstsMaxAgeSeconds, 0);
+    return { port, certificate: options.certificate, privateKey: options.privateKey, hstsMaxAgeSeconds };
   }
 
   private balancerModel(timeoutSeconds: number, connectTimeoutSeconds: number, retrySeconds: number): ApacheBalancer {
@@ -196,6 +279,7 @@ export class WebTier extends Construct implements IServerTier {
       keepAliveTimeoutSeconds: 5,
       mpm: this.mpm,
       balancer,
+      tls: this.apacheTlsModel(),
     };
   }
 }

@@ -1,0 +1,37 @@
+/**
+ * stacks/all.ts: what `npm run synth` builds. The stacks are replaced by recorders, so the props
+ * each gets are checked without building them.
+ */
+import { Testing } from 'cdktf';
+import { buildAllStacks } from '../../stacks/all';
+import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
+import { PopgomStack } from '../../stacks/popgom';
+
+jest.mock('../../stacks/popgom', () => ({ PopgomStack: jest.fn() }));
+jest.mock('../../stacks/monsieur-deguisement', () => ({ MonsieurDeguisementStack: jest.fn() }));
+
+const STACKS_WITH_AN_ADMIN_NETWORK = [PopgomStack, MonsieurDeguisementStack] as unknown as jest.Mock[];
+
+const givenAdminCidr = process.env.ADMIN_CIDR;
+beforeEach(() => {
+  delete process.env.ADMIN_CIDR;
+  for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) stack.mockClear();
+});
+afterAll(() => {
+  if (givenAdminCidr === undefined) delete process.env.ADMIN_CIDR;
+  else process.env.ADMIN_CIDR = givenAdminCidr;
+});
+
+test('given ADMIN_CIDR, then every stack that takes an admin network gets it as adminCidr', () => {
+  process.env.ADMIN_CIDR = '198.51.100.0/24';
+  buildAllStacks(Testing.app());
+  for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) {
+    expect(stack).toHaveBeenCalledTimes(1);
+    expect(stack.mock.calls[0][2]).toEqual(expect.objectContaining({ adminCidr: '198.51.100.0/24' }));
+  }
+});
+
+test('given no ADMIN_CIDR, then no stack gets an adminCidr, so each keeps its safe default', () => {
+  buildAllStacks(Testing.app());
+  for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) expect(stack.mock.calls[0][2]?.adminCidr).toBeUndefined();
+});

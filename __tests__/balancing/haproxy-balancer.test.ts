@@ -238,7 +238,7 @@ describe('HaproxyBalancer: node configs', () => {
         ['/etc/systemd/system/keepalived.service.d/hosting-stacks-nic.conf', undefined],
         ['/usr/local/sbin/hosting-stacks-nic', ConfigSyntax.SHELL],
       ]);
-      expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- --system/);
+      expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- -p\n {4}- \/etc\/sysctl.d\/60-haproxy-nonlocal-bind.conf/);
     }
   });
 

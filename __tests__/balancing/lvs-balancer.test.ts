@@ -356,7 +356,7 @@ describe('LvsBalancer: direct-routing real servers', () => {
       const sysctl = lines(file(stack, host.hostname, '/etc/sysctl.d/60-lvs-direct-routing.conf'));
       expect(sysctl).toEqual(expect.arrayContaining(['net.ipv4.conf.all.arp_ignore = 1', 'net.ipv4.conf.all.arp_announce = 2']));
       expect(lines(file(stack, host.hostname, `/etc/systemd/system/${unit}`))).toContain('ExecStart=/usr/sbin/ip addr replace 10.0.1.4/32 dev lo');
-      expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- --system/);
+      expect(host.cloudConfig.render()).toMatch(/- - sysctl\n {4}- -p\n {4}- \/etc\/sysctl.d\/60-lvs-direct-routing.conf/);
     }
     const ports = resourcesOf(synthJson(stack), 'openstack_networking_port_v2').filter((p) => /^test-web-/.test(p.name));
     expect(ports.map((p) => p.allowed_address_pairs)).toEqual([[{ ip_address: '10.0.1.4' }], [{ ip_address: '10.0.1.4' }]]);

@@ -293,7 +293,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
         settings: [{ key: 'net.ipv4.ip_nonlocal_bind', value: '1' }],
       }),
     });
-    config.addPreServiceCommand('sysctl', '--system');
+    config.addPreServiceCommand('sysctl', '-p', '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf');
     if (this.tls) {
       // Resolved at apply from the sensitive variable; only root reads it (haproxy does, before it drops to its user).
       config.addSecretFile(HAPROXY_CERTIFICATE_PATH, this.tls.certificate.value);

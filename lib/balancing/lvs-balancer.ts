@@ -321,7 +321,7 @@ export class LvsBalancer extends VrrpPair {
     config.addLazyFile('/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
     if (this.forwarding === LvsForwarding.NAT) {
       config.addFile({
-        path: '/etc/sysctl.d/60-lvs-director.conf',
+        path: LVS_DIRECTOR_SYSCTL_PATH,
         syntax: ConfigSyntax.SYSCTL,
         content: renderLvsSysctlConfig({
           comment: `LVS-NAT director of ${this.node.path}: forward, and never redirect real servers past the director (one-network NAT)`,
@@ -334,7 +334,7 @@ export class LvsBalancer extends VrrpPair {
           ],
         }),
       });
-      config.addPreServiceCommand('sysctl', '--system');
+      config.addPreServiceCommand('sysctl', '-p', LVS_DIRECTOR_SYSCTL_PATH);
     }
     config.addServices('nftables', 'keepalived');
   }
@@ -355,7 +355,7 @@ export class LvsBalancer extends VrrpPair {
           ],
         }),
       });
-      config.addPreServiceCommand('sysctl', '--system');
+      config.addPreServiceCommand('sysctl', '-p', sysctlPath);
     }
     const unit = lvsVipUnitName(this.vipAddress);
     const unitPath = `/etc/systemd/system/${unit}`;
@@ -383,6 +383,9 @@ export class LvsBalancer extends VrrpPair {
     host.cloudConfig.addServices(unit);
   }
 }
+
+/** The NAT director's sysctl file. */
+const LVS_DIRECTOR_SYSCTL_PATH = '/etc/sysctl.d/60-lvs-director.conf';
 
 /** Model of a sysctl.d file. */
 export interface LvsSysctlModel {

@@ -340,7 +340,7 @@ export class OfficeVpn extends Construct {
         settings: [{ key: 'net.ipv4.ip_forward', value: '1' }],
       }),
     });
-    cc.addPreServiceCommand('sysctl', '--system');
+    cc.addPreServiceCommand('sysctl', '-p', '/etc/sysctl.d/60-wireguard-gateway.conf');
     // Rendered when cloud-init is rendered, so flows declared after construction are in.
     cc.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => this.gatewayRuleset(host));
     cc.addServices('nftables', `wg-quick@${WIREGUARD_INTERFACE}`);

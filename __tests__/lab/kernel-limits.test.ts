@@ -45,12 +45,12 @@ describe('kernel limits', () => {
     expect(parseVirtualServers('vrrp_instance VI_1 {\n}\n')).toEqual([]);
   });
 
-  test('given an NFS automount, then its unit is a known limit of the kernel', () => {
+  test('given an NFS automount, then its units and the rpc_pipefs mount of nfs-common are known limits of the kernel', () => {
     const lim = serverLimits(server({
       '/etc/systemd/system/var-www-media.mount': '[Mount]\nWhat=10.0.0.5:/media\nWhere=/var/www/media\nType=nfs4\n',
       '/etc/systemd/system/var-www-media.automount': '[Automount]\nWhere=/var/www/media\n',
     }));
-    expect(lim.unitLimits.map((u) => u.unit).sort()).toEqual(['var-www-media.automount', 'var-www-media.mount']);
+    expect(lim.unitLimits.map((u) => u.unit).sort()).toEqual(['run-rpc_pipefs.mount', 'var-www-media.automount', 'var-www-media.mount']);
   });
 });
 

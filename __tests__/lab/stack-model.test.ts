@@ -99,16 +99,17 @@ describe('popgom', () => {
     expect(db.userData).toContain(popgom.variables.mysql_replication_password as string);
   });
 
-  test('the VRRP ports keep their allowed address pairs', () => {
+  test('the LVS directors\' ports have port security off (direct routing), so no pairs or groups', () => {
     const port = popgom.ports.find((p) => p.key.includes('Balancer_Nodes_Instance1_Port'))!;
-    expect(port.allowedAddressPairs).toEqual([{ ipAddress: '10.20.1.6' }, { ipAddress: '0.0.0.0/0' }]);
-    expect(port.portSecurity).toBe(true);
+    expect(port.allowedAddressPairs).toEqual([]);
+    expect(port.securityGroupKeys).toEqual([]);
+    expect(port.portSecurity).toBe(false);
     expect(port.owner).toEqual({ kind: 'server', serverKey: popgom.servers.find((s) => s.name === 'balancer-1')!.key });
   });
 
-  test('volumes, server groups and the object storage container are unrealised with a reason', () => {
+  test('volumes, server groups, the backup credential and the object storage container are unrealised with a reason', () => {
     const kinds = new Set(popgom.unrealised.map((u) => u.key.split('.')[0]));
-    expect([...kinds].sort()).toEqual(['openstack_blockstorage_volume_v3', 'openstack_compute_servergroup_v2', 'openstack_objectstorage_container_v1']);
+    expect([...kinds].sort()).toEqual(['openstack_blockstorage_volume_v3', 'openstack_compute_servergroup_v2', 'openstack_identity_application_credential_v3', 'openstack_objectstorage_container_v1']);
     for (const u of popgom.unrealised) expect(u.reason).toBeTruthy();
   });
 });

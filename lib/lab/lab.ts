@@ -235,6 +235,8 @@ async function inspectServer(model: LabStackModel, server: LabServerModel, boote
     if (running && logs[unit] === undefined) logs[unit] = (journals.get(unit) ?? await booted.journal(unit, 40)).slice(-4000);
   }
   if (!running) logs.console = ci.errors.join('\n').slice(-4000);
+  // What the failing command printed: the end of cloud-init's output log.
+  if (running && ci.status === 'error') logs['cloud-init-output.log'] = (booted.readFile('/var/log/cloud-init-output.log') ?? '').split('\n').slice(-30).join('\n');
   const cloudInitOk = ci.status === 'done' || limitedScriptFailure;
   return {
     key: server.key,
@@ -311,7 +313,7 @@ async function checkEntries(model: LabStackModel, net: LabNetwork, limitsByServe
         const { h, v } = ipvs[0];
         limits.push(`${fip.key} -> ${fip.fixedIp}:${t.port} is an IPVS virtual server: the kernel has no IPVS, so each real server is asked directly from ${h.name}`);
         for (const rs of v.realServers) {
-          const probe = await httpGet(net.namespaceOf(h.key), `http://${rs.address}:${rs.port}/`, 10, { Host: fip.fixedIp });
+          const probe = await httpGet(net.namespaceOf(h.key), `${t.tls ? 'https' : 'http'}://${rs.address}:${rs.port}/`, 10, { Host: fip.fixedIp });
           checks.push(entryCheck(`${fip.address}:${t.port} (IPVS next hop ${rs.address}:${rs.port} from ${h.name})`, probe));
         }
         continue;

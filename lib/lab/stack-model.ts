@@ -39,7 +39,7 @@ import {
   ResourceReference,
   TerraformValue,
 } from './terraform-expressions';
-import { generateTestVariables, seededBytes, selfSignedCertificate } from './test-variables';
+import { generateTestVariables, seededBytes, selfSignedCertificate, testPassword } from './test-variables';
 
 /** Options of {@link readStackModel} and {@link buildStackModel}. */
 export interface StackModelOptions {
@@ -308,6 +308,10 @@ class StackModelBuilder {
       this.sharesUsed.add(instance.address);
       const name = this.attribute(instance, 'name') ?? instance.name;
       return [{ path: `${SHARE_EXPORT_HOST}:/lab-unrealised/${templateText(name)}`, preferred: true }];
+    }
+    if (instance.type === 'openstack_identity_application_credential_v3' && attribute === 'secret') {
+      // Keystone generates the secret when none is given; the lab's is a test password.
+      return this.attribute(instance, 'secret') ?? testPassword(this.seed, `app-credential:${instance.address}`);
     }
     const v = this.attribute(instance, attribute);
     if (v !== undefined) return v;

@@ -1,0 +1,90 @@
+/**
+ * Every stack, synthesized as `npm run synth` does, booted in the lab: every server from its own
+ * user_data under systemd and cloud-init, Neutron's rules enforced, each public entry asked, every
+ * declared flow tried and a sample of forbidden ones refused (lib/lab). The report and its FIGURE
+ * line are printed.
+ *
+ * What a deploy would still hit is listed in KNOWN_DEFECTS, each with the issue item that fixes it:
+ * the test fails when anything else is not clean or fails, and prints a `FIXED` line for a listed
+ * defect that no longer shows, to be removed from the list. It never skips: without root or the
+ * lab's tools it fails.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostingApp } from '../../lib';
+import { formatLabReport, LabReport, runLab } from '../../lib/lab';
+import { buildAllStacks } from '../../stacks/all';
+import { requireLabHost } from '../support/daemons';
+
+/** The stacks of stacks/all.ts, in order (a new stack must be added here, and so booted). */
+const STACKS = ['popgom', 'monsieur-deguisement'];
+
+/** `<stack> server <name>` or `<stack> check <kind> <name prefix>` -> why it fails today. */
+const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
+  // Downloads from outside the Debian archive: the lab serves a stand-in, which the pinned checksum
+  // refuses (the 'download' check proves it); a deploy depends on the vendor's site at boot. Fix:
+  // deliver the application as an artifact the user provides (issue 9 item 5).
+  'popgom server order-tracking-1': 'WildFly is downloaded at boot; the lab\'s stand-in is refused by its checksum',
+  'popgom check connection app-1 -> order-tracking-1': 'WildFly never installed (above)',
+  'popgom check connection app-2 -> order-tracking-1': 'WildFly never installed (above)',
+  'monsieur-deguisement server search-1': 'Solr is downloaded at boot; the lab\'s stand-in is refused by its checksum',
+  'monsieur-deguisement check connection frontends-1 -> search-1': 'Solr never installed (above)',
+  'monsieur-deguisement check connection frontends-2 -> search-1': 'Solr never installed (above)',
+  // The lab's amphora has a port on its VIP subnet only; Octavia plugs one into each member subnet
+  // (members name it), and the front-ends admit the amphorae's DHCP pool there. Through the router
+  // the members see the VIP subnet's address and refuse it (a gap of the lab, issue 8).
+  'monsieur-deguisement check member ': 'the lab\'s amphora has no port on the member subnet',
+  ...Object.fromEntries(['100', '101', '102', '103'].map((ip) => [`monsieur-deguisement check entry 198.18.0.${ip}:443 `, 'no member reachable by the lab\'s amphora (above)'])),
+  // Prometheus scrapes every front-end up to maxCount, whether the count variable asks for it or
+  // not: the targets must follow the count (issue 9 items 6 and 7).
+  ...Object.fromEntries([4, 5, 6, 7, 8, 9, 10, 11].flatMap((i) => [9100, 9117].map((port) => [
+    `monsieur-deguisement check monitoring monitoring-1 scrapes http://10.30.1.${i}:${port}/`, 'a target for a front-end the count does not ask for']))),
+};
+
+/** What did not pass, as keys comparable with KNOWN_DEFECTS. */
+function failures(report: LabReport): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of report.servers) if (!s.clean) out.set(`${report.stack} server ${s.name}`, `${s.cloudInit}; failed: ${s.failedUnits.join(', ')}; not listening: ${s.notListening.join(', ')}`);
+  for (const c of report.checks) if (!c.ok) out.set(`${report.stack} check ${c.kind} ${c.name}`, c.detail);
+  return out;
+}
+
+function knownFor(stack: string, key: string): string | undefined {
+  return Object.entries(KNOWN_DEFECTS).find(([k]) => k.startsWith(`${stack} `) && key.startsWith(k))?.[1];
+}
+
+describe('the lab boots every stack', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'hs-lab-synth-'));
+  const started = Date.now();
+  let ids: string[] = [];
+
+  beforeAll(() => {
+    requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl']);
+    const app = new HostingApp({ outdir });
+    ids = buildAllStacks(app).map((s) => s.node.id);
+    app.synth();
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+    console.log(`FIGURE lab share of the suite: ${((Date.now() - started) / 1000).toFixed(0)} s for ${ids.length} stacks`);
+  });
+
+  test('boots every stack the app synthesizes', () => {
+    expect(ids).toEqual(STACKS);
+  });
+
+  test.each(STACKS.map((s) => [s]))('%s: every server comes up clean and every flow behaves as the Terraform declares', async (id) => {
+    const run = await runLab(join(outdir, 'stacks', id), { log: (l) => process.stderr.write(`${l}\n`) });
+    const report = run.report;
+    console.log(formatLabReport(report));
+    const seen = failures(report);
+    const unexpected = [...seen].filter(([k]) => knownFor(id, k) === undefined).map(([k, v]) => `${k}: ${v}`);
+    const fixed = Object.keys(KNOWN_DEFECTS).filter((k) => k.startsWith(`${id} `) && ![...seen.keys()].some((s) => s.startsWith(k)));
+    for (const k of fixed) console.log(`FIXED ${k}: no longer seen, remove it from KNOWN_DEFECTS`);
+    expect(unexpected).toEqual([]);
+    expect(report.servers.length).toBeGreaterThan(0);
+    expect(report.checks.some((c) => c.kind === 'entry' && c.ok)).toBe(true);
+  }, 45 * 60 * 1000);
+});

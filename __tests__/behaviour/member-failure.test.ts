@@ -15,7 +15,9 @@
  * - haproxy runs with `-db` (one foreground process, a child of the test) instead of the unit's -Ws.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer } from '../../lib';
+import { BalancerKind, HaproxyBalancer, NIC_SCRIPT_PATH } from '../../lib';
+import { selfSignedCertificate } from '../../lib/lab/test-variables';
+import { WEB_TLS_PATHS } from '../../lib/web/web-tier';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, haproxyStat, hostFile, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, readText, useLab, vswitchesOf } from '../support/lab';
@@ -93,9 +95,13 @@ describe('Monsieur Déguisement: haproxy removes a crashed front-end without fai
       servers[i.hostname] = await lab.startHttpServer(await lab.addHost(i.hostname, plannedHost(stack, i.hostname)), { port: stack.frontends.httpPort });
     }));
     haproxyHost = await lab.addHost(node, plannedHost(stack, node, { privateDirs: ['/etc/haproxy'] }));
-    // The VIP, as keepalived's virtual_ipaddress line adds it on the master.
+    // The VIP, as keepalived's virtual_ipaddress line adds it on the master, on the interface the
+    // rendered boot script finds for `$NIC` (the one carrying the node's address).
     const vipLine = /virtual_ipaddress \{\s*(\S+) dev (\S+)/.exec(hostFile(stack, node, '/etc/keepalived/keepalived.conf'))!;
-    const add = lab.exec(haproxyHost, ['ip', 'addr', 'add', vipLine[1], 'dev', vipLine[2]]);
+    const nicScript = lab.exec(haproxyHost, ['sh', haproxyHost.stage('hosting-stacks-nic', hostFile(stack, node, NIC_SCRIPT_PATH))]);
+    const nic = / is on (\S+)/.exec(nicScript.stdout)?.[1];
+    if (!nicScript.ok || !nic) throw new Error(`hosting-stacks-nic on ${node}: ${nicScript.output}`);
+    const add = lab.exec(haproxyHost, ['ip', 'addr', 'add', vipLine[1], 'dev', vipLine[2] === '$NIC' ? nic : vipLine[2]]);
     if (!add.ok) throw new Error(add.output);
     const nft = lab.exec(haproxyHost, ['nft', '-f', haproxyHost.stage('nftables.conf', hostFile(stack, node, '/etc/nftables.conf'))]);
     if (!nft.ok) throw new Error(nft.output);
@@ -198,6 +204,10 @@ describe('POPGOM: Apache\'s balancer fails over from a crashed application serve
     }));
     webHost = await lab.addHost(web, plannedHost(stack, web, { privateDirs: ['/etc/apache2', '/var/log', '/var/www'] }));
     webHost.writeFile('/etc/apache2/apache2.conf', conf);
+    // The TLS pair cloud-init decodes at boot from the stack's variables: a test pair here.
+    const tls = selfSignedCertificate(web);
+    webHost.writeFile(WEB_TLS_PATHS.certificate, tls.certificatePem);
+    webHost.writeFile(WEB_TLS_PATHS.privateKey, tls.privateKeyPem, { mode: 0o600 });
     for (const f of stack.renderHostFiles().filter((x) => x.host === web && x.path.startsWith('/var/www/'))) webHost.writeFile(f.path, f.content);
     webHost.mkdir('/run/apache2');
     webHost.mkdir('/var/log/apache2', 'root:adm', 0o750);
@@ -211,8 +221,11 @@ describe('POPGOM: Apache\'s balancer fails over from a crashed application serve
   });
 
   test('given a bounded request loop on web-1, when an application server crashes, then no request fails', async () => {
-    // Given
-    const url = `http://${stack.web.cluster.instances[0].address}:${stack.web.listenPort}/`;
+    // Given: customers arrive over HTTPS (plain HTTP redirects there)
+    const address = stack.web.cluster.instances[0].address;
+    const redirect = await lab.curl(client, `http://${address}:${stack.web.listenPort}/`, 3000);
+    expect(redirect.status).toBe(301);
+    const url = `https://${address}:${stack.web.tls!.port}/`;
     const first = await lab.curl(client, url, 3000);
     expect(first.ok).toBe(true);
     const loop = await lab.requestLoop(client, url, LOOP);

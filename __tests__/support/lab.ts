@@ -613,7 +613,8 @@ export class Lab {
   /**
    * Starts the lab's tiny HTTP server in `host`: `/healthz` answers `ok`, every other path the
    * server's name, each answer closing its connection. SIGUSR2 makes it crash (SIGKILL itself) at
-   * the first instant it has no request in progress: a member dying between two requests.
+   * the first instant it has no request in progress, connections the kernel completed but it had not
+   * accepted yet included: a member dying between two requests.
    */
   public async startHttpServer(host: LabHost, options: { readonly address?: string; readonly port: number; readonly name?: string }): Promise<LabProcess> {
     requireBinary('python3');
@@ -870,9 +871,24 @@ class Server(ThreadingHTTPServer):
         crash_if_idle()
 def on_usr2(signum, frame):
     state['dying'] = True
-    crash_if_idle()
 signal.signal(signal.SIGUSR2, on_usr2)
 server = Server((address, port), Handler)
+server.timeout = 0.05
 print('listening %s:%d' % (address, port), flush=True)
-server.serve_forever(poll_interval=0.05)
+while not state['dying']:
+    server.handle_request()
+# Dying: a connection the kernel completed but nobody accepted yet is a request in progress too
+# (its client has sent or is sending it). Take every one of those, stop listening (new connections
+# are refused, so a balancer fails over before sending), then die once the taken ones are answered.
+server.socket.setblocking(False)
+while True:
+    try:
+        request, client_address = server.socket.accept()
+    except (BlockingIOError, InterruptedError):
+        break
+    request.setblocking(True)
+    server.process_request(request, client_address)
+server.socket.close()
+crash_if_idle()
+threading.Event().wait()
 `;

@@ -165,6 +165,8 @@ export interface LabMemberModel {
   readonly key: string;
   readonly name?: string;
   readonly address: string;
+  /** `subnet_id`: Octavia plugs the amphora into this subnet and reaches the member from there. */
+  readonly subnetKey?: string;
   readonly protocolPort: number;
   readonly weight: number;
   readonly adminStateUp: boolean;

@@ -165,7 +165,8 @@ class StackModelBuilder {
     const servers = this.servers();
     const loadBalancers = this.loadBalancers();
     const securityGroups = [...this.securityGroups(), ...loadBalancers.map((lb) => this.loadBalancerSecurityGroup(lb))];
-    const ports = [...this.ports(subnets, servers, routers), ...loadBalancers.map((lb) => this.vipPort(lb, subnets))];
+    const planned = [...this.ports(subnets, servers, routers), ...loadBalancers.map((lb) => this.vipPort(lb, subnets))];
+    const ports = [...planned, ...this.memberSubnetPorts(loadBalancers, subnets, planned)];
     const floatingIps = this.floatingIps(ports, routers);
     const unrealised = this.unrealised(floatingIps);
     return {
@@ -696,6 +697,7 @@ class StackModelBuilder {
         key: m.address,
         name: this.str(m, 'name'),
         address: this.required(m, 'address'),
+        subnetKey: this.str(m, 'subnet_id'),
         protocolPort: this.num(m, 'protocol_port') ?? requiredNumber(m, 'protocol_port'),
         weight: this.num(m, 'weight') ?? 1,
         adminStateUp: this.bool(m, 'admin_state_up') ?? true,
@@ -707,6 +709,7 @@ class StackModelBuilder {
           key: `${set.address}#member[${i}]`,
           name: typeof m.name === 'string' ? m.name : undefined,
           address: String(m.address),
+          subnetKey: typeof m.subnet_id === 'string' ? m.subnet_id : undefined,
           protocolPort: Number(m.protocol_port),
           weight: typeof m.weight === 'number' ? m.weight : 1,
           adminStateUp: m.admin_state_up !== false,
@@ -763,6 +766,36 @@ class StackModelBuilder {
       allowedAddressPairs: [],
       owner: { kind: 'loadbalancer', loadBalancerKey: lb.key },
     };
+  }
+
+  /**
+   * The ports Octavia plugs into each member subnet other than the VIP's (`<lb>#member-port#<subnet>`):
+   * owned by the load balancer, an address from the subnet's allocation pool (what the members see
+   * as the source of requests and health checks), port security on with the VIP security group.
+   */
+  private memberSubnetPorts(loadBalancers: readonly LabLoadBalancerModel[], subnets: readonly LabSubnetModel[], ports: readonly LabPortModel[]): LabPortModel[] {
+    const allocator = new AddressAllocator(subnets, this.instancesOf('openstack_networking_subnet_v2').map((s) => ({ key: s.address, pools: this.blocks(s, 'allocation_pool') })));
+    for (const p of ports) for (const ip of p.fixedIps) allocator.take(ip.subnetKey, ip.ipAddress);
+    for (const lb of loadBalancers) allocator.take(lb.vipSubnetKey, lb.vipAddress);
+    return loadBalancers.flatMap((lb) => {
+      const memberSubnets = [...new Set(lb.pools.flatMap((p) => p.members.map((m) => m.subnetKey)).filter((k): k is string => k !== undefined && k !== lb.vipSubnetKey))];
+      return memberSubnets.map((subnetKey) => {
+        const subnet = subnets.find((s) => s.key === subnetKey);
+        if (!subnet) throw new LabEvaluationError({ address: lb.key, path: 'member.subnet_id' }, subnetKey, 'not a subnet of the stack');
+        const key = `${lb.key}#member-port#${subnetKey}`;
+        return {
+          key,
+          name: `octavia-lb-member-${lb.name}`,
+          networkKey: subnet.networkKey,
+          fixedIps: [{ subnetKey, ipAddress: allocator.allocate(subnetKey, key) }],
+          macAddress: this.macFor(key),
+          portSecurity: true,
+          securityGroupKeys: [`${lb.key}#sg`],
+          allowedAddressPairs: [],
+          owner: { kind: 'loadbalancer' as const, loadBalancerKey: lb.key },
+        };
+      });
+    });
   }
 
   /** Octavia's VIP security group (`<lb>#sg`): each listener's port open from its allowed_cidrs, or from anywhere. */

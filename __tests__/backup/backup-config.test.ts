@@ -48,7 +48,6 @@ const OFFSITE = { container: 'shop-backup-offsite', region: 'SBG5', partMb: 1, d
 const UNIT: BackupUnitModel = {
   policyId: 'vital',
   scheduleDescription: 'daily at 02:30 Europe/Madrid',
-  serverCount: 2,
   scriptPath: '/usr/local/sbin/hosting-stacks-backup-vital',
   timeoutSeconds: 3600,
   onCalendar: '*-*-* 02:30:00 Europe/Madrid',

@@ -175,9 +175,9 @@ describe('VeeamBackup', () => {
   test('given off-site copies, then they expire after the rotation and the credential can only add objects to the container', () => {
     const { stack, backup, db } = setup({ offsiteRegion: 'SBG' });
     const p = policy(backup, [db], { offsiteCopy: true });
-    // 7 daily copies, plus one run of the two 50 GB volumes (2 x 106 min, rounded up to 4 h).
-    expect(p.offsiteRetentionSeconds).toBe((7 * 24 + 4) * 3600);
-    expect(runnerFile(stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain(`export OFFSITE_DELETE_AFTER=${(7 * 24 + 4) * 3600}`);
+    // 7 daily copies, plus the one day a run of the two 50 GB volumes (2 x 106 min) spans.
+    expect(p.offsiteRetentionSeconds).toBe((7 + 1) * 24 * 3600);
+    expect(runnerFile(stack, '/usr/local/sbin/hosting-stacks-backup-vital')).toContain(`export OFFSITE_DELETE_AFTER=${(7 + 1) * 24 * 3600}`);
     expect(runnerFile(stack, '/usr/local/sbin/hosting-stacks-object-put')).toContain("headers={'X-Delete-After': seconds}");
     expect(backup.accessRules.filter((r) => r.service === 'object-store')).toEqual([
       { service: 'object-store', method: 'PUT', path: '/v1/*/test-backup-offsite/**' },

@@ -121,7 +121,7 @@ const ROWS: readonly BadInputRow[] = [
       const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24', plannedAddressCount: 2 });
       tier(stack, net, 'Web', 3);
     },
-    error: /^shop\/Net: 'plannedAddressCount' \(2\) is exhausted: no planned address left in 10\.0\.1\.2-10\.0\.1\.3 of 10\.0\.1\.0\/24 for shop\/Web\/Instance3; raise 'plannedAddressCount'/,
+    error: /^shop\/Web: 'count' \(3\) needs 3 consecutive free planned addresses and 10\.0\.1\.2-10\.0\.1\.3 of shop\/Net \(10\.0\.1\.0\/24\) has no such run left; lower 'count', raise the vSwitch's 'plannedAddressCount' or use a larger 'cidr'/,
   },
   {
     kind: 'planned address outside the subnet',
@@ -130,7 +130,7 @@ const ROWS: readonly BadInputRow[] = [
       const { stack, net } = shop(app);
       new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: Flavor.named('b3-8'), addresses: ['10.0.2.10'] });
     },
-    error: /^shop\/Web\/Instance1: 'address' \('10\.0\.2\.10'\) is outside the subnet 10\.0\.1\.0\/24 of shop\/Net/,
+    error: /^shop\/Web\/Instance1: 'addresses' \('10\.0\.2\.10'\) is outside the subnet 10\.0\.1\.0\/24 of shop\/Net/,
   },
   {
     kind: 'VIP in the DHCP pool',
@@ -149,7 +149,7 @@ const ROWS: readonly BadInputRow[] = [
       new ServerCluster(stack, 'A', { vswitch: net, count: 1, flavor: Flavor.named('b3-8'), addresses: ['10.0.1.10'] });
       new ServerCluster(stack, 'B', { vswitch: net, count: 1, flavor: Flavor.named('b3-8'), addresses: ['10.0.1.10'] });
     },
-    error: /^shop\/B\/Instance1: 'address' \('10\.0\.1\.10'\) is already planned for shop\/A\/Instance1/,
+    error: /^shop\/B\/Instance1: 'addresses' \('10\.0\.1\.10'\) is already planned for shop\/A\/Instance1/,
   },
   {
     kind: 'VIP that is not an IPv4 address',

@@ -45,8 +45,10 @@ describe('MysqlReplication defaults', () => {
     expect(db.bufferPoolFraction).toBe(0.6);
     expect(db.bufferPoolMb).toBe(2432);
     expect(db.binlogRetentionDays).toBe(7);
-    // No client declared yet: the replica's replication connection and the admin reserve.
-    expect(db.maxConnections).toBe(1 + 10);
+    // No client declared yet: a replication connection for each replica the address capacity (10
+    // servers) allows, at most MAX_MYSQL_REPLICAS (8), and the admin reserve.
+    expect(db.cluster.addressCapacity).toBe(10);
+    expect(db.maxConnections).toBe(8 + 10);
     expect(db.applicationHost).toBe('%');
   });
 
@@ -115,13 +117,13 @@ describe('MysqlReplication max_connections', () => {
     const { stack, db } = setup({ replicas: 2, flavor: Flavor.custom({ name: 'db-16gb', vcpus: 4, ramGb: 16, diskGb: 100 }) });
     db.addClient({ client: client(stack, 'Frontends'), servers: 10, connectionsPerServer: 56, bound: 'PHP-FPM pm.max_children' });
     db.addClient({ client: client(stack, 'BackOffice'), servers: 1, connectionsPerServer: 14, bound: 'PHP-FPM pm.max_children' });
-    expect(db.maxConnections).toBe(560 + 14 + 2 + 10);
+    expect(db.maxConnections).toBe(560 + 14 + 8 + 10);
     for (const host of db.cluster.instances) {
       const config = fileOf(stack, host.hostname, MARIADB_CONFIG_PATH);
-      expect(mysqldOptions(config).max_connections).toBe('586');
+      expect(mysqldOptions(config).max_connections).toBe('592');
       expect(config).toContain('#   560 = 10 x 56 (PHP-FPM pm.max_children): test/Frontends\n');
-      expect(config).toContain('#   2 = 2 x 1 (replication I/O thread per replica): test/Db\n');
-      expect(config).toContain('#   sum: 586\n');
+      expect(config).toContain('#   8 = 8 x 1 (replication I/O thread per replica, up to the address capacity): test/Db\n');
+      expect(config).toContain('#   sum: 592\n');
     }
   });
 
@@ -150,7 +152,7 @@ describe('MysqlReplication max_connections', () => {
     const { stack, db } = setup();
     // 4 GB, 2,432 MB pool: (4096 - 2432 - 784) / 3 = 293 connections.
     expect(() => db.addClient({ client: client(stack, 'Frontends'), servers: 10, connectionsPerServer: 56, bound: 'PHP-FPM pm.max_children' }))
-      .toThrow(/^test\/Db: 'maxConnections' \(571\) \(derived: 1 \(test\/Db: 1 x 1 replication I\/O thread per replica\) \+ 560 \(test\/Frontends: 10 x 56 PHP-FPM pm.max_children\) \+ 10 \(administration\)\) must fit the flavor 'db-4gb': its 4 GB hold at most 293 connections of 3 MB after the 2432 MB buffer pool/);
+      .toThrow(/^test\/Db: 'maxConnections' \(578\) \(derived: 8 \(test\/Db: 8 x 1 replication I\/O thread per replica, up to the address capacity\) \+ 560 \(test\/Frontends: 10 x 56 PHP-FPM pm.max_children\) \+ 10 \(administration\)\) must fit the flavor 'db-4gb': its 4 GB hold at most 293 connections of 3 MB after the 2432 MB buffer pool/);
   });
 
   test('given a max_connections the RAM cannot hold, then the constructor throws', () => {
@@ -160,7 +162,7 @@ describe('MysqlReplication max_connections', () => {
   test('given a max_connections below what the clients declare, then addClient throws', () => {
     const { stack, db } = setup({ maxConnections: 100 });
     expect(() => db.addClient({ client: client(stack, 'App'), servers: 2, connectionsPerServer: 50, bound: 'Tomcat pool maxTotal' }))
-      .toThrow(/^test\/Db: 'maxConnections' \(100\) must be at least what the clients can open at once \(111: 1 \(test\/Db: 1 x 1 replication I\/O thread per replica\) \+ 100 \(test\/App: 2 x 50 Tomcat pool maxTotal\) \+ 10 \(administration\)\)/);
+      .toThrow(/^test\/Db: 'maxConnections' \(100\) must be at least what the clients can open at once \(118: 8 \(test\/Db: 8 x 1 replication I\/O thread per replica, up to the address capacity\) \+ 100 \(test\/App: 2 x 50 Tomcat pool maxTotal\) \+ 10 \(administration\)\)/);
   });
 
   test.each([

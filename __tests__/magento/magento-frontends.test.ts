@@ -236,20 +236,23 @@ describe('MagentoFrontends', () => {
     }
   });
 
-  test('given a MariaDB database, then the front-ends declare maxCount x pm.max_children connections, and a higher maxCount raises max_connections', () => {
-    const build = (maxCount: number) => {
+  test('given a MariaDB database, then the front-ends declare addressCapacity x pm.max_children connections whatever the count, and a larger capacity raises max_connections', () => {
+    const build = (maxCount: number, addressCapacity?: number) => {
       const stack = new HostingStack(Testing.app(), 'test');
       const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24' });
       const data = new PrivateVSwitch(stack, 'Data', { cidr: '10.0.3.0/24' });
       const database = new MysqlReplication(stack, 'Db', { vswitch: data, flavor: Flavor.custom({ name: 'db-16', vcpus: 4, ramGb: 16, diskGb: 100 }), databaseName: 'magento' });
       const redis = new RedisServer(stack, 'Redis', { vswitch: data, flavor: Flavor.named('b3-8') });
-      new MagentoFrontends(stack, 'Front', { vswitch: access, count: 2, maxCount, flavor: Flavor.named('b3-8'), code: RELEASE, database, sessions: redis, baseUrl: 'https://www.example.es/' });
+      new MagentoFrontends(stack, 'Front', { vswitch: access, count: 2, maxCount, addressCapacity, flavor: Flavor.named('b3-8'), code: RELEASE, database, sessions: redis, baseUrl: 'https://www.example.es/' });
       return database;
     };
     const ten = build(10);
-    expect(ten.maxConnections).toBe(10 * 56 + 1 + 10);
-    expect(ten.connectionLimits.terms.map((t) => `${t.client}: ${t.servers} x ${t.connectionsPerServer} ${t.bound}`)).toContain('test/Front: 10 x 56 PHP-FPM pm.max_children');
-    expect(build(12).maxConnections).toBe(ten.maxConnections + 2 * 56);
+    expect(ten.maxConnections).toBe(10 * 56 + 8 + 10);
+    expect(ten.connectionLimits.terms.map((t) => `${t.client}: ${t.servers} x ${t.connectionsPerServer} ${t.bound}`)).toContain('test/Front: 10 x 56 PHP-FPM pm.max_children, servers up to the address capacity');
+    // Growing within the capacity does not reconfigure the database.
+    expect(build(4).maxConnections).toBe(ten.maxConnections);
+    expect(build(12, 12).maxConnections).toBe(ten.maxConnections + 2 * 56);
+    expect(() => build(12)).toThrow(/^test\/Front: 'maxCount' \(12\) needs 12 servers and 'addressCapacity' keeps 10 planned addresses for the tier; set 'addressCapacity' to at least 12/);
   });
 
   describe('errors', () => {

@@ -115,13 +115,13 @@ describe('Monsieur Déguisement stack', () => {
     expect(/<cache>[\s\S]*?<port>(\d+)<\/port>/.exec(xml)![1]).toBe('6380');
   });
 
-  test('max_connections is derived from the clients at their peak: 10 front-ends x 56 children + the back-office\'s 14 + 1 replica + 10 for administration', () => {
-    expect(stack.database.maxConnections).toBe(10 * 56 + 14 + 1 + 10);
+  test('max_connections is derived from the clients at their peak: 10 front-ends x 56 children + the back-office\'s 14 + 8 replicas (the most the address capacity allows) + 10 for administration', () => {
+    expect(stack.database.maxConnections).toBe(10 * 56 + 14 + 8 + 10);
     for (const host of stack.database.cluster.instances) {
       const cnf = stack.renderHostFiles().find((f) => f.host === host.hostname && f.path === '/etc/mysql/mariadb.conf.d/60-hosting-stacks.cnf')!.content;
-      expect(cnf).toContain('#   560 = 10 x 56 (PHP-FPM pm.max_children): md/Frontends\n');
+      expect(cnf).toContain('#   560 = 10 x 56 (PHP-FPM pm.max_children, servers up to the address capacity): md/Frontends\n');
       expect(cnf).toContain('#   14 = 1 x 14 (PHP-FPM pm.max_children): md/BackOffice\n');
-      expect(cnf).toMatch(/^max_connections = 585$/m);
+      expect(cnf).toMatch(/^max_connections = 592$/m);
     }
   });
 

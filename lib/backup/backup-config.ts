@@ -147,7 +147,7 @@ export interface BackupScriptModel {
 
 /** Renders the script one policy's service runs. */
 export function renderBackupScript(model: BackupScriptModel): string {
-  return renderTemplate('backup-policy.sh.hbs', { ...model, offsite: model.offsite ?? false, serverCount: model.servers.length });
+  return renderTemplate('backup-policy.sh.hbs', { ...model, offsite: model.offsite ?? false });
 }
 
 /** One policy's systemd service and timer. */
@@ -156,8 +156,6 @@ export interface BackupUnitModel {
   readonly policyId: string;
   /** The schedule in words. */
   readonly scheduleDescription: string;
-  /** Number of servers covered. */
-  readonly serverCount: number;
   /** Absolute path of the script. */
   readonly scriptPath: string;
   /** `TimeoutStartSec=` of the service, seconds. */

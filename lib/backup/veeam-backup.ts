@@ -287,7 +287,9 @@ export class BackupPolicy extends Construct {
   public readonly achievableRpoHours: number;
   /**
    * Seconds an off-site copy is kept (its parts' X-Delete-After): `rotation` intervals between runs
-   * plus one run's estimated time, so the oldest of `rotation` copies expires only once the next is written.
+   * plus the whole intervals one run's estimated time spans (one, unless a run outlasts the
+   * interval), so the oldest of `rotation` copies expires only once the next is written, and a
+   * server added to the policy does not change it.
    */
   public readonly offsiteRetentionSeconds: number;
   /** Path of the script on the runner. */
@@ -347,7 +349,8 @@ export class BackupPolicy extends Construct {
       }
     }
 
-    this.offsiteRetentionSeconds = (this.rotation * this.schedule.intervalHours + Math.ceil(this.estimatedRunMinutes / 60)) * 3600;
+    const runIntervals = Math.max(1, Math.ceil(this.estimatedRunMinutes / 60 / this.schedule.intervalHours));
+    this.offsiteRetentionSeconds = (this.rotation + runIntervals) * this.schedule.intervalHours * 3600;
     const offsite: OffsiteModel | undefined = this.offsiteCopy
       ? { container: backup.containerName, region: backup.offsiteRegion, partMb: OFFSITE_PART_MB, deleteAfterSeconds: this.offsiteRetentionSeconds }
       : undefined;
@@ -378,10 +381,10 @@ export class BackupPolicy extends Construct {
     const unit = {
       policyId: id,
       scheduleDescription: this.schedule.description,
-      serverCount: this.hosts.length,
       scriptPath: this.scriptPath,
-      // Three times the estimate: a run that hangs is stopped and reported as failed.
-      timeoutSeconds: Math.max(3600, this.estimatedRunMinutes * 3 * 60),
+      // A run still going when the intervals it may span are over is stopped and reported as failed:
+      // whole intervals, not the estimate, so a server added to the policy does not change the unit.
+      timeoutSeconds: runIntervals * this.schedule.intervalHours * 3600,
       onCalendar: this.schedule.onCalendar,
       randomizedDelaySeconds: BACKUP_RANDOMIZED_DELAY_SECONDS,
     };

@@ -53,8 +53,16 @@ export interface ServerClusterProps {
   readonly hostnamePrefix?: string;
   /** Server-group policy. @default ServerGroupPolicy.ANTI_AFFINITY */
   readonly placement?: ServerGroupPolicy;
-  /** Specific planned addresses, one per instance. @default - the next free planned addresses */
+  /** Specific planned addresses, one per instance. @default - the first `maxCount` of the cluster's reserved block */
   readonly addresses?: string[];
+  /**
+   * Consecutive planned addresses reserved for the cluster on its vSwitch (ignored with `addresses`):
+   * its instances take the first `maxCount`, the rest keep room so that raising the count up to it
+   * moves no other server's address and changes no other server's config, except the lists that
+   * name members. Raising it later moves what was planned after it: set it once, with room.
+   * @default maxCount
+   */
+  readonly addressCapacity?: number;
   /** Extra source addresses the ports may use (VIPs). @default - none */
   readonly allowedAddressPairs?: string[];
   /** Connections (security group) to use. @default - a new one for this cluster */
@@ -68,6 +76,27 @@ export interface ServerClusterProps {
 }
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
+
+/**
+ * Planned addresses a scalable tier (web, application, database, Magento front-ends, static
+ * content) keeps on its vSwitch by default: its count can grow up to it without moving any other
+ * server's address.
+ */
+export const SCALABLE_TIER_ADDRESS_CAPACITY = 10;
+
+/**
+ * The address capacity of a scalable tier: `capacity` or {@link SCALABLE_TIER_ADDRESS_CAPACITY}.
+ * The error names the tier's prop `maxProp` when its most servers (`maxCount`) do not fit.
+ */
+export function scalableTierAddressCapacity(tier: IConstruct, capacity: number | undefined, maxCount: number, maxProp: string, maxValue: number = maxCount): number {
+  const resolved = capacity ?? SCALABLE_TIER_ADDRESS_CAPACITY;
+  requireIntegerInRange(tier, 'addressCapacity', resolved, 1, 100);
+  if (maxCount > resolved) {
+    throw new HostingStacksError(tier, maxProp, maxValue,
+      `needs ${maxCount} servers and 'addressCapacity' keeps ${resolved} planned addresses for the tier; set 'addressCapacity' to at least ${maxCount} (on a deployed stack that moves the addresses planned after the tier, once)`);
+  }
+  return resolved;
+}
 
 /** One instance of a {@link ServerCluster}: its port, boot volume, server and cloud-init config. */
 export class ServerInstance extends Construct {
@@ -102,7 +131,7 @@ export class ServerInstance extends Construct {
    */
   public readonly existence?: number;
 
-  constructor(cluster: ServerCluster, id: string, index: number, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
+  constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
     this.index = index;
     this.conditional = cluster.countVariable !== undefined && index >= cluster.minCount;
@@ -113,7 +142,8 @@ export class ServerInstance extends Construct {
     this.cloudConfig = new CloudConfig(this.hostname);
     this.port = props.vswitch.addPort(this, 'Port', {
       connections: [cluster.connections],
-      address: props.addresses?.[index],
+      address,
+      addressProp: props.addresses ? 'addresses' : 'addressCapacity',
       allowedAddressPairs: props.allowedAddressPairs,
     });
     this.address = this.port.address;
@@ -192,6 +222,8 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly count: number;
   /** Most instances; all of them are planned. */
   public readonly maxCount: number;
+  /** Planned addresses reserved for the cluster (its instances take the first `maxCount`). */
+  public readonly addressCapacity: number;
   /** The Terraform variable holding the count, when the cluster scales (minCount < maxCount). */
   public readonly countVariable?: TerraformVariable;
   /** True when the servers hold data that must be backed up. */
@@ -221,6 +253,13 @@ export class ServerCluster extends Construct implements IConnectable {
     if (props.addresses && props.addresses.length !== this.maxCount) {
       throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${this.maxCount})`);
     }
+    this.addressCapacity = props.addresses ? this.maxCount : props.addressCapacity ?? this.maxCount;
+    requireIntegerInRange(this, 'addressCapacity', this.addressCapacity, 1, 100);
+    if (this.maxCount > this.addressCapacity) {
+      throw new HostingStacksError(this, 'maxCount', this.maxCount, `must not exceed 'addressCapacity' (${this.addressCapacity}): the cluster's reserved addresses; raising the capacity moves the addresses planned after it on ${this.vswitch.node.path}`);
+    }
+    const capacityProp = props.addressCapacity !== undefined ? 'addressCapacity' : props.maxCount !== undefined ? 'maxCount' : 'count';
+    const reserved = props.addresses ?? this.vswitch.reserveAddresses(this, this.addressCapacity, capacityProp);
     this.connections = props.connections ?? new Connections(this, 'Connections');
     this.serverGroup = new ComputeServergroupV2(this, 'ServerGroup', {
       name: resourceName(this),
@@ -245,7 +284,7 @@ export class ServerCluster extends Construct implements IConnectable {
       this.countVariable.overrideLogicalId(name);
     }
     for (let i = 0; i < this.maxCount; i++) {
-      this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, props, this.serverGroup, this.bootVolumeGb));
+      this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, reserved[i], props, this.serverGroup, this.bootVolumeGb));
     }
   }
 

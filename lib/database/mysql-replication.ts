@@ -1,6 +1,6 @@
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
-import { ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
+import { ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
 import { Connections } from '../core/connections';
 import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
@@ -67,6 +67,11 @@ export interface MysqlReplicationProps {
   readonly flavor: Flavor;
   /** Read-only replicas following the primary, 1 to {@link MAX_MYSQL_REPLICAS}. @default 1 */
   readonly replicas?: number;
+  /**
+   * Planned addresses kept for the servers on the vSwitch: growing up to it moves no other server's
+   * address (see ServerCluster's `addressCapacity`). @default SCALABLE_TIER_ADDRESS_CAPACITY (10)
+   */
+  readonly addressCapacity?: number;
   /** Schema the application uses (letters, digits, `_`). */
   readonly databaseName: string;
   /** The application's account (letters, digits, `_`). @default 'app' */
@@ -217,6 +222,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
       count: 1 + replicaCount,
+      addressCapacity: scalableTierAddressCapacity(this, props.addressCapacity, 1 + replicaCount, 'replicas', replicaCount),
       flavor: props.flavor,
       bootVolumeGb: props.bootVolumeGb,
       hostnamePrefix: props.hostnamePrefix ?? 'db',
@@ -233,8 +239,10 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     this.connectionsForRam = mariadbConnectionsForRam(this.cluster.flavor.ramGb, this.bufferPoolMb);
     this.requireConnectionsFitRam();
     // Each replica's I/O thread holds one connection to the primary (its binlog dump thread); every
-    // server gets the same limit, so a promoted replica takes the primary's clients.
-    this.addClient({ client: this, servers: replicaCount, connectionsPerServer: 1, bound: 'replication I/O thread per replica' });
+    // server gets the same limit, so a promoted replica takes the primary's clients. Counted for the
+    // replicas the address capacity allows, so adding one does not reconfigure the others.
+    const replicaRoom = Math.min(MAX_MYSQL_REPLICAS, this.cluster.addressCapacity - 1);
+    if (replicaRoom > 0) this.addClient({ client: this, servers: replicaRoom, connectionsPerServer: 1, bound: 'replication I/O thread per replica, up to the address capacity' });
 
     const replicationHost = mariadbHostForCidr(props.vswitch.cidr)!;
     const appPasswordFile = `${MARIADB_SECRETS_DIR}/app.password`;

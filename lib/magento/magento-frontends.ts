@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Connections, IConnectable } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -114,6 +114,11 @@ export interface MagentoFrontendsProps {
    * variable asks for them. @default - count
    */
   readonly maxCount?: number;
+  /**
+   * Planned addresses kept for the servers on the vSwitch: growing up to it moves no other server's
+   * address (see ServerCluster's `addressCapacity`). @default SCALABLE_TIER_ADDRESS_CAPACITY (10)
+   */
+  readonly addressCapacity?: number;
   /** Flavor of the front-ends; PHP-FPM's pool is sized from its RAM. */
   readonly flavor: Flavor;
   /** Where the code comes from: `MagentoCode.release({ url, sha256 })` or `MagentoCode.fromPipeline(deployVm)`. */
@@ -288,6 +293,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       count: props.count,
       minCount,
       maxCount: this.maxCount,
+      addressCapacity: scalableTierAddressCapacity(this, props.addressCapacity, this.maxCount, props.maxCount !== undefined ? 'maxCount' : 'count'),
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
@@ -308,7 +314,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
 
     props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to the shop database`);
     // Magento 1 opens one connection per request (core_read and core_write share default_setup): one per PHP-FPM child, at maxCount servers.
-    props.database.addClient?.({ client: this, servers: this.maxCount, connectionsPerServer: this.phpMaxChildren, bound: 'PHP-FPM pm.max_children' });
+    // Sized for the tier's address capacity, not its count: growing the tier must not reconfigure the database.
+    props.database.addClient?.({ client: this, servers: this.cluster.addressCapacity, connectionsPerServer: this.phpMaxChildren, bound: 'PHP-FPM pm.max_children, servers up to the address capacity' });
     props.sessions.connections.allowFrom(this, Port.tcp(props.sessions.port), `${this.node.path} sessions`);
     if (!sameServer) cache.connections.allowFrom(this, Port.tcp(cache.port), `${this.node.path} cache`);
     props.search?.connections.allowFrom(this, Port.tcp(props.search.port), `${this.node.path} site search`);

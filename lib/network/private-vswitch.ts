@@ -139,6 +139,8 @@ export class PrivateVSwitch extends Construct {
   private readonly firstPlanned: number;
   private readonly lastPlanned: number;
   private readonly taken = new Map<number, string>();
+  /** Addresses kept for a holder's later members (its address capacity), by address: the holder's path. */
+  private readonly reserved = new Map<number, string>();
 
   constructor(scope: Construct, id: string, props: PrivateVSwitchProps) {
     super(scope, id);
@@ -205,7 +207,7 @@ export class PrivateVSwitch extends Construct {
   public allocateAddress(holder: IConstruct, address?: string, prop = 'address'): string {
     if (address === undefined) {
       for (let a = this.firstPlanned; a <= this.lastPlanned; a++) {
-        if (!this.taken.has(a)) {
+        if (!this.taken.has(a) && !this.reserved.has(a)) {
           this.taken.set(a, holder.node.path);
           return formatIpv4(a);
         }
@@ -226,8 +228,34 @@ export class PrivateVSwitch extends Construct {
     if (owner !== undefined) {
       throw new HostingStacksError(holder, prop, address, `is already planned for ${owner}`);
     }
+    const keeper = this.reserved.get(a);
+    if (keeper !== undefined && holder.node.path !== keeper && !holder.node.path.startsWith(`${keeper}/`)) {
+      throw new HostingStacksError(holder, prop, address, `is reserved for the members of ${keeper} (its address capacity)`);
+    }
     this.taken.set(a, holder.node.path);
     return address;
+  }
+
+  /**
+   * Reserves `size` consecutive planned addresses for `holder`'s members (the first free run) and
+   * returns them in order. Only `holder` and constructs below it can take them, so the members it
+   * adds later, up to `size`, never move an address planned after the reservation. The error names
+   * `holder`'s prop `prop` when no such run is left.
+   */
+  public reserveAddresses(holder: IConstruct, size: number, prop = 'addressCapacity'): string[] {
+    const free = (a: number) => !this.taken.has(a) && !this.reserved.has(a);
+    for (let first = this.firstPlanned; first + size - 1 <= this.lastPlanned; first++) {
+      let run = 0;
+      while (run < size && free(first + run)) run++;
+      if (run === size) {
+        const block = Array.from({ length: size }, (_, i) => first + i);
+        for (const a of block) this.reserved.set(a, holder.node.path);
+        return block.map(formatIpv4);
+      }
+      first += run;
+    }
+    throw new HostingStacksError(holder, prop, size,
+      `needs ${size} consecutive free planned addresses and ${this.plannedRange.first}-${this.plannedRange.last} of ${this.node.path} (${this.cidr}) has no such run left; lower '${prop}', raise the vSwitch's 'plannedAddressCount' or use a larger 'cidr'`);
   }
 
   /** Creates a port in `scope` on this vSwitch with a planned fixed address and the given security groups. */

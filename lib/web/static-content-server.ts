@@ -6,7 +6,7 @@ import { HealthCheck } from '../balancing/health-check';
 import { associateFloatingIp, requireGatewayRouter } from '../balancing/vrrp-pair';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Connections, Peer } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
@@ -100,6 +100,11 @@ export interface StaticContentServerProps {
   readonly hostNames: string[];
   /** Number of servers. @default 1 (case study 5: "a content server"; the CDN in front absorbs the load and keeps serving cached objects) */
   readonly count?: number;
+  /**
+   * Planned addresses kept for the servers on the vSwitch: growing up to it moves no other server's
+   * address (see ServerCluster's `addressCapacity`). @default SCALABLE_TIER_ADDRESS_CAPACITY (10)
+   */
+  readonly addressCapacity?: number;
   /** Shared media, mounted at /var/www/static/media and opened to the vSwitch's network. @default - no mount: media are deployed like skin/ and js/ */
   readonly media?: INfsShare;
   /**
@@ -206,6 +211,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
       count,
+      addressCapacity: scalableTierAddressCapacity(this, props.addressCapacity, count, 'count'),
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });

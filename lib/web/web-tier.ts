@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -77,6 +77,11 @@ export interface WebTierProps {
   readonly minCount?: number;
   /** Most servers; all are planned and health-checked by the balancers, the count variable decides how many exist. @default - count */
   readonly maxCount?: number;
+  /**
+   * Planned addresses kept for the servers on the vSwitch: growing up to it moves no other server's
+   * address (see ServerCluster's `addressCapacity`). @default SCALABLE_TIER_ADDRESS_CAPACITY (10)
+   */
+  readonly addressCapacity?: number;
   /** Flavor of the servers; Apache's worker limits are sized from its RAM. */
   readonly flavor: Flavor;
   /** The HTTP service Apache balances requests over (the app tier). */
@@ -181,6 +186,7 @@ export class WebTier extends Construct implements IServerTier {
       count: props.count,
       minCount: props.minCount,
       maxCount: props.maxCount,
+      addressCapacity: scalableTierAddressCapacity(this, props.addressCapacity, props.maxCount ?? props.count, props.maxCount !== undefined ? 'maxCount' : 'count'),
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });

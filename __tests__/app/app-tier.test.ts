@@ -181,6 +181,32 @@ describe('AppTier', () => {
       expect(xpath(access, 'string(//Valve[@className="org.apache.catalina.valves.AccessLogValve"]/@pattern)')).toContain('"%{Referer}i"');
     });
 
+    test('when built, then /healthz is a JSP mapped by ROOT\'s web.xml that answers 200 only when SELECT 1 succeeds through its own pool', () => {
+      const { app } = withDatabase();
+      const paths = app.cluster.instances[0].cloudConfig.hostFiles.map((f) => f.path);
+      expect(paths).not.toContain('/var/lib/tomcat10/webapps/ROOT/healthz');
+      expect(app.healthCheckFilePath).toBe('/var/lib/tomcat10/webapps/ROOT/WEB-INF/hosting-stacks-health.jsp');
+      const webXml = file(app, '/var/lib/tomcat10/webapps/ROOT/WEB-INF/web.xml');
+      expect(checkXml(webXml).ok).toBe(true);
+      expect(xpath(webXml, 'string(//*[local-name()="servlet"]/*[local-name()="jsp-file"])')).toBe('/WEB-INF/hosting-stacks-health.jsp');
+      expect(xpath(webXml, 'string(//*[local-name()="servlet-mapping"]/*[local-name()="url-pattern"])')).toBe('/healthz');
+      const jsp = file(app, app.healthCheckFilePath);
+      expect(jsp).toContain('lookup("java:comp/env/jdbc/health")');
+      expect(jsp).toContain('executeQuery("SELECT 1")');
+      expect(jsp).toContain('response.setStatus(503)');
+      // The ROOT application is the application here: its context holds both pools, the health one with a single connection.
+      const ctx = file(app, '/etc/tomcat10/Catalina/localhost/ROOT.xml');
+      expect(xpath(ctx, 'string(/Context/Resource[@name="jdbc/health"]/@maxTotal)')).toBe('1');
+      expect(xpath(ctx, 'string(/Context/Resource[@name="jdbc/app"]/@maxTotal)')).toBe('50');
+    });
+
+    test('given contextPath /shop, then ROOT.xml holds only the health page\'s pool and shop.xml the application\'s', () => {
+      const { app } = withDatabase({ contextPath: '/shop' });
+      expect(xpath(file(app, '/etc/tomcat10/Catalina/localhost/ROOT.xml'), 'count(/Context/Resource)')).toBe('1');
+      expect(xpath(file(app, '/etc/tomcat10/Catalina/localhost/ROOT.xml'), 'string(/Context/Resource/@name)')).toBe('jdbc/health');
+      expect(xpath(file(app, '/etc/tomcat10/Catalina/localhost/shop.xml'), 'string(/Context/Resource/@name)')).toBe('jdbc/app');
+    });
+
     test('given contextPath /shop/v2, then the context file is shop#v2.xml', () => {
       const { app } = withDatabase({ contextPath: '/shop/v2' });
       expect(app.contextFilePath).toBe('/etc/tomcat10/Catalina/localhost/shop#v2.xml');

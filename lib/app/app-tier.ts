@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -11,6 +11,8 @@ import { PrivateVSwitch } from '../network/private-vswitch';
 import {
   renderTomcatContextXml,
   renderTomcatDefaults,
+  renderTomcatHealthJsp,
+  renderTomcatHealthWebXml,
   renderTomcatServerXml,
   TOMCAT_DEFAULT_ACCEPT_COUNT,
   TOMCAT_DEFAULT_MAX_THREADS,
@@ -38,6 +40,15 @@ export const TOMCAT_PATHS = {
 /** JNDI name of the application's DataSource (`java:comp/env/jdbc/app`). */
 export const APP_DATASOURCE_JNDI_NAME = 'jdbc/app';
 
+/** JNDI name of the health page's own DataSource (in the ROOT context). */
+export const HEALTH_DATASOURCE_JNDI_NAME = 'jdbc/health';
+
+/** The health page's JSP, inside the ROOT web application (under WEB-INF: only its mapping serves it). */
+export const HEALTH_JSP_PATH = '/WEB-INF/hosting-stacks-health.jsp';
+
+/** Seconds the health page waits for a connection and for `SELECT 1`. */
+export const HEALTH_QUERY_TIMEOUT_SECONDS = 2;
+
 /** Props of {@link AppTier}. */
 export interface AppTierProps {
   /** The vSwitch the servers are on. */
@@ -48,6 +59,11 @@ export interface AppTierProps {
   readonly minCount?: number;
   /** Most servers; all are planned and health-checked by the balancers, the count variable decides how many exist. @default - count */
   readonly maxCount?: number;
+  /**
+   * Planned addresses kept for the servers on the vSwitch: growing up to it moves no other server's
+   * address (see ServerCluster's `addressCapacity`). @default SCALABLE_TIER_ADDRESS_CAPACITY (10)
+   */
+  readonly addressCapacity?: number;
   /** Flavor of the servers; the Java heap is sized from its RAM. */
   readonly flavor: Flavor;
   /** TCP port of Tomcat's HTTP connector. @default 8080 */
@@ -58,7 +74,13 @@ export interface AppTierProps {
   readonly database?: IMysqlDatabase;
   /** Context path of the application (`/` for the root application, or `/shop`). @default '/' */
   readonly contextPath?: string;
-  /** Path that answers 200 while Tomcat runs: a static file under `/var/lib/tomcat10/webapps/ROOT` served by Tomcat's default servlet (a ROOT.war that replaces that folder must carry it). @default '/healthz' */
+  /**
+   * The health page of the ROOT web application under `/var/lib/tomcat10/webapps/ROOT` (a ROOT.war
+   * that replaces that folder must carry its files). With a `database`, a JSP mapped there by
+   * `WEB-INF/web.xml` answers 200 only when `SELECT 1` succeeds through its own one-connection
+   * DataSource `jdbc/health`, else 503; without one, a static file answers 200 while Tomcat runs.
+   * @default '/healthz'
+   */
   readonly healthCheckPath?: string;
   /** Request-processing threads per server. @default TOMCAT_DEFAULT_MAX_THREADS (200) */
   readonly maxThreads?: number;
@@ -100,7 +122,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
   public readonly database?: IMysqlDatabase;
   /** Host path of the context file holding the DataSource. */
   public readonly contextFilePath: string;
-  /** Host path of the static health file. */
+  /** Host path of the health page's file: the JSP with a database, the static file without. */
   public readonly healthCheckFilePath: string;
 
   constructor(scope: Construct, id: string, props: AppTierProps) {
@@ -133,6 +155,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
       count: props.count,
       minCount: props.minCount,
       maxCount: props.maxCount,
+      addressCapacity: scalableTierAddressCapacity(this, props.addressCapacity, props.maxCount ?? props.count, props.maxCount !== undefined ? 'maxCount' : 'count'),
       flavor: props.flavor,
       hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
     });
@@ -141,11 +164,13 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
 
     this.database = props.database;
     if (props.database) props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to its database`);
-    props.database?.addClient?.({ client: this, servers: this.cluster.maxCount, connectionsPerServer: poolSize, bound: 'Tomcat JDBC pool maxTotal' });
+    // Sized for the tier's address capacity, not its count: growing the tier must not reconfigure the database.
+    props.database?.addClient?.({ client: this, servers: this.cluster.addressCapacity, connectionsPerServer: poolSize, bound: 'Tomcat JDBC pool maxTotal, servers up to the address capacity' });
+    props.database?.addClient?.({ client: this, servers: this.cluster.addressCapacity, connectionsPerServer: 1, bound: 'health page DataSource, servers up to the address capacity' });
 
     const contextName = this.contextPath === '/' ? 'ROOT' : this.contextPath.slice(1).split('/').join('#');
     this.contextFilePath = `${TOMCAT_PATHS.contextDir}/${contextName}.xml`;
-    this.healthCheckFilePath = `${TOMCAT_PATHS.webapps}/ROOT${this.healthCheckPath}`;
+    this.healthCheckFilePath = props.database ? `${TOMCAT_PATHS.webapps}/ROOT${HEALTH_JSP_PATH}` : `${TOMCAT_PATHS.webapps}/ROOT${this.healthCheckPath}`;
     const internalProxies = Lazy.stringValue({ produce: () => this.trustedProxyPattern() });
 
     this.cluster.configureHosts((host) => {
@@ -177,18 +202,28 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
         syntax: ConfigSyntax.SHELL,
         content: renderTomcatDefaults({ heapMb: this.heapMb, extraJavaOptions: ['-XX:+UseG1GC'] }),
       });
-      cc.addFile({ path: this.healthCheckFilePath, owner: 'tomcat:tomcat', content: 'ok\n' });
       if (props.database) {
         cc.addPackages('libmariadb-java');
         // Tomcat's common class loader reads CATALINA_BASE/lib; the container-managed pool needs the driver there.
         cc.addPreServiceCommand('ln', '-sf', TOMCAT_PATHS.mariadbDriverJar, `${TOMCAT_PATHS.lib}/mariadb-java-client.jar`);
+        // The health page's own pool lives in the ROOT context: the application's context file when
+        // the application is ROOT, its own ROOT.xml otherwise.
+        const health = healthDataSourceFor(props.database);
+        const application = dataSourceFor(props.database, poolSize);
+        const contexts = contextName === 'ROOT' ? [{ path: this.contextFilePath, dataSources: [application, health] }]
+          : [{ path: this.contextFilePath, dataSources: [application] }, { path: `${TOMCAT_PATHS.contextDir}/ROOT.xml`, dataSources: [health] }];
+        for (const context of contexts) {
+          cc.addFile({ path: context.path, owner: 'root:tomcat', permissions: '0640', syntax: ConfigSyntax.XML, content: renderTomcatContextXml({ dataSources: context.dataSources }) });
+        }
         cc.addFile({
-          path: this.contextFilePath,
+          path: `${TOMCAT_PATHS.webapps}/ROOT/WEB-INF/web.xml`,
           owner: 'root:tomcat',
-          permissions: '0640',
           syntax: ConfigSyntax.XML,
-          content: renderTomcatContextXml({ dataSources: [dataSourceFor(props.database, poolSize)] }),
+          content: renderTomcatHealthWebXml({ path: this.healthCheckPath, jspPath: HEALTH_JSP_PATH, jndiName: HEALTH_DATASOURCE_JNDI_NAME }),
         });
+        cc.addFile({ path: this.healthCheckFilePath, owner: 'root:tomcat', content: renderTomcatHealthJsp({ jndiName: HEALTH_DATASOURCE_JNDI_NAME, timeoutSeconds: HEALTH_QUERY_TIMEOUT_SECONDS }) });
+      } else {
+        cc.addFile({ path: this.healthCheckFilePath, owner: 'tomcat:tomcat', content: 'ok\n' });
       }
       cc.addServices('tomcat10');
     });
@@ -216,6 +251,11 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
 }
 
 /** The JNDI DataSource of `database`, with the password escaped for XML by Terraform at apply. */
+/** The health page's pool: one connection, a short wait, so a database that does not answer fails the check fast. */
+function healthDataSourceFor(database: IMysqlDatabase): TomcatDataSource {
+  return { ...dataSourceFor(database, 1), name: HEALTH_DATASOURCE_JNDI_NAME, maxIdle: 1, maxWaitMillis: HEALTH_QUERY_TIMEOUT_SECONDS * 1000 };
+}
+
 function dataSourceFor(database: IMysqlDatabase, poolSize: number): TomcatDataSource {
   return {
     name: APP_DATASOURCE_JNDI_NAME,

@@ -81,6 +81,27 @@ export function renderTomcatContextXml(config: TomcatContextConfig): string {
   return renderTemplate('tomcat-context.xml.hbs', escapeXmlStrings(config));
 }
 
+/** The ROOT application's `WEB-INF/web.xml` mapping the health page. */
+export interface TomcatHealthWebXmlConfig {
+  /** URL path of the health page (`/healthz`). */
+  readonly path: string;
+  /** The JSP inside the application (`/WEB-INF/hosting-stacks-health.jsp`). */
+  readonly jspPath: string;
+  /** JNDI name of its DataSource (`jdbc/health`). */
+  readonly jndiName: string;
+}
+
+/** Renders the ROOT application's `WEB-INF/web.xml` from `templates/tomcat-health-web.xml.hbs`. */
+export function renderTomcatHealthWebXml(config: TomcatHealthWebXmlConfig): string {
+  return renderTemplate('tomcat-health-web.xml.hbs', escapeXmlStrings(config));
+}
+
+/** Renders the health JSP from `templates/tomcat-health.jsp.hbs`: 200 when `SELECT 1` succeeds through `jndiName`, else 503. */
+export function renderTomcatHealthJsp(config: { readonly jndiName: string; readonly timeoutSeconds: number }): string {
+  if (!/^[A-Za-z0-9/_-]+$/.test(config.jndiName)) throw new Error(`renderTomcatHealthJsp: JNDI name '${config.jndiName}' must be letters, digits, '/', '_' and '-'`);
+  return renderTemplate('tomcat-health.jsp.hbs', config);
+}
+
 /** Renders `/etc/default/tomcat10` from `templates/tomcat-default.hbs`. */
 export function renderTomcatDefaults(config: TomcatDefaultsConfig): string {
   for (const option of config.extraJavaOptions) {

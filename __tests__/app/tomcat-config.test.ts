@@ -1,16 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   renderTomcatContextXml,
   renderTomcatDefaults,
+  renderTomcatHealthJsp,
+  renderTomcatHealthWebXml,
   renderTomcatServerXml,
   TomcatContextConfig,
   TomcatServerConfig,
 } from '../../lib/app/tomcat-config';
 import { checkXml, requireBinary, run, scratch } from '../support/daemons';
+import { startLoopbackMariadb } from '../support/loopback-mariadb';
 
 const CATALINA_HOME = '/usr/share/tomcat10';
 const MARIADB_JAR = '/usr/share/java/mariadb-java-client.jar';
@@ -200,4 +203,62 @@ describe('Tomcat 10 from the rendered files, on loopback', () => {
       s.cleanup();
     }
   });
+});
+
+/**
+ * The health page the AppTier renders with a database (ROOT's web.xml mapping /healthz to the JSP,
+ * its one-connection jdbc/health pool in ROOT.xml) in the real Tomcat 10, before a MariaDB of the
+ * test's own on loopback: 200 while the database answers, 503 once it is gone.
+ */
+describe('the Tomcat health page from the rendered files, before a MariaDB on loopback', () => {
+  test('given the database answers, then /healthz is 200 ok; given it stopped, then 503', async () => {
+    requireBinary('java');
+    requireBinary(`${CATALINA_HOME}/bin/catalina.sh`);
+    if (!existsSync(MARIADB_JAR)) throw new Error(`${MARIADB_JAR} is missing: run scripts/install-test-deps.sh (libmariadb-java)`);
+    const s = scratch('tomcat-health');
+    chmodSync(s.dir, 0o755);
+    const db = await startLoopbackMariadb(s.dir, { database: 'popgom', user: 'popgom', password: PASSWORD });
+    let tomcat: ChildProcess | undefined;
+    try {
+      const port = await freePort();
+      for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT/WEB-INF']) mkdirSync(join(s.dir, d), { recursive: true });
+      s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '' })));
+      copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
+      symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+      s.write('conf/Catalina/localhost/ROOT.xml', renderTomcatContextXml({ dataSources: [{
+        name: 'jdbc/health', driverClassName: 'org.mariadb.jdbc.Driver', url: `jdbc:mariadb://127.0.0.1:${db.port}/popgom`, username: 'popgom', password: PASSWORD,
+        maxTotal: 1, maxIdle: 1, maxWaitMillis: 2000, validationQuery: 'SELECT 1',
+      }] }));
+      s.write('webapps/ROOT/WEB-INF/web.xml', renderTomcatHealthWebXml({ path: '/healthz', jspPath: '/WEB-INF/hosting-stacks-health.jsp', jndiName: 'jdbc/health' }));
+      s.write('webapps/ROOT/WEB-INF/hosting-stacks-health.jsp', renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2 }));
+      const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
+      tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
+        env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
+        stdio: 'ignore',
+      });
+      const url = `http://127.0.0.1:${port}/healthz`;
+      const end = Date.now() + 45000;
+      let health: Response | undefined;
+      while (!health) {
+        try {
+          health = await fetch(url);
+        } catch {
+          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${url} (exit ${tomcat.exitCode})`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      expect(await health.text()).toBe('ok\n');
+      expect(health.status).toBe(200);
+      expect(health.headers.get('cache-control')).toBe('no-store');
+      // When the database stops
+      await db.stop();
+      const down = await fetch(url);
+      expect(down.status).toBe(503);
+      expect(await down.text()).toMatch(/^database unavailable: /);
+    } finally {
+      if (tomcat) await stop(tomcat);
+      await db.stop();
+      s.cleanup();
+    }
+  }, 90000);
 });

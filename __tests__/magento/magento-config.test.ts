@@ -14,6 +14,7 @@ import {
   PhpFpmProcessManager,
   phpFpmSizingForRam,
   renderMagentoApacheConfig,
+  renderMagentoHealthScript,
   renderMagentoLocalXml,
   renderMagentoPhpIni,
   renderMagentoReleaseScript,
@@ -22,6 +23,7 @@ import {
   xmlEscape,
 } from '../../lib/magento/magento-config';
 import { checkShell } from '../support/config-checks';
+import { startLoopbackMariadb } from '../support/loopback-mariadb';
 import { checkApache, checkPhpFpm, checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkXml, requireBinary, run, scratch } from '../support/daemons';
 
 function apacheModel(overrides: Partial<MagentoApacheConfig> = {}): MagentoApacheConfig {
@@ -42,8 +44,10 @@ function apacheModel(overrides: Partial<MagentoApacheConfig> = {}): MagentoApach
     phpFpmSocket: '@SCRATCH@/php-fpm.sock',
     phpTimeoutSeconds: 60,
     healthCheckPath: '/healthz',
+    healthScript: '@SCRATCH@/health/magento-health.php',
     phpFpmStatusPath: '/fpm-status',
-    rewriteExemptPattern: '^(healthz|fpm-status|server-status)$',
+    phpFpmPingPath: '/fpm-ping',
+    rewriteExemptPattern: '^(healthz|fpm-ping|fpm-status|server-status)$',
     staticMaxAgeDays: 7,
     timeoutSeconds: 60,
     keepAliveTimeoutSeconds: 5,
@@ -81,7 +85,7 @@ function poolModel(overrides: Partial<PhpFpmPoolConfig> = {}): PhpFpmPoolConfig 
     maxSpareServers: 12,
     maxRequests: 500,
     statusPath: '/fpm-status',
-    pingPath: '/healthz',
+    pingPath: '/fpm-ping',
     pingResponse: 'ok',
     slowlogFile: '@SCRATCH@/slow.log',
     requestSlowlogTimeoutSeconds: 5,
@@ -147,7 +151,7 @@ describe('renderPhpFpmConfig / renderPhpFpmPoolConfig', () => {
     expect(kv.has('pm.start_servers')).toBe(false);
     expect(kv.get('pm.max_requests')).toBe('500');
     expect(kv.get('pm.status_path')).toBe('/fpm-status');
-    expect(kv.get('ping.path')).toBe('/healthz');
+    expect(kv.get('ping.path')).toBe('/fpm-ping');
     expect(kv.get('slowlog')).toBe('@SCRATCH@/slow.log');
     expect(kv.get('request_slowlog_timeout')).toBe('5s');
   });
@@ -226,10 +230,12 @@ describe('renderMagentoReleaseScript', () => {
 });
 
 describe('renderMagentoApacheConfig', () => {
-  test('when rendered, then PHP goes to the FPM socket, the health path to FPM ping and private folders are denied', () => {
+  test('when rendered, then PHP goes to the FPM socket, the health path to the health script, FPM ping to localhost only and private folders are denied', () => {
     const text = renderMagentoApacheConfig(apacheModel());
     expect(text).toContain('SetHandler "proxy:unix:@SCRATCH@/php-fpm.sock|fcgi://localhost"');
-    expect(text).toMatch(/<Location "\/healthz">\s+SetHandler "proxy:unix:@SCRATCH@\/php-fpm\.sock\|fcgi:\/\/localhost"\s+<\/Location>/);
+    expect(text).toContain('Alias "/healthz" "@SCRATCH@/health/magento-health.php"');
+    expect(text).toMatch(/<Location "\/healthz">\s+SetHandler "proxy:unix:@SCRATCH@\/php-fpm\.sock\|fcgi:\/\/localhost"\s+Require all granted\s+<\/Location>/);
+    expect(text).toMatch(/<Location "\/fpm-ping">\s+SetHandler "proxy:unix:@SCRATCH@\/php-fpm\.sock\|fcgi:\/\/localhost"\s+Require local\s+<\/Location>/);
     expect(text).toContain('<DirectoryMatch "^@SCRATCH@/magento/(app|var|media/downloadable)(/|$)">');
     expect(text).toContain('<LocationMatch "^/(index\\.php/)?admin(/|$)">');
     expect(text).toMatch(/^DocumentRoot "@SCRATCH@\/magento"$/m);
@@ -294,7 +300,7 @@ async function waitForStatus(url: string, status: number, timeoutMs: number): Pr
 }
 
 describe('Apache and PHP-FPM from the rendered configs, on loopback', () => {
-  test('given a front controller, then PHP pages, rewrites, /healthz (FPM ping), denied folders and the denied admin behave', async () => {
+  test('given a front controller and no shop code, then PHP pages, rewrites, FPM ping, denied folders and the denied admin behave, and /healthz refuses traffic', async () => {
     requireBinary('apache2');
     requireBinary('php-fpm8.2');
     const port = await freePort();
@@ -302,6 +308,7 @@ describe('Apache and PHP-FPM from the rendered configs, on loopback', () => {
     chmodSync(s.dir, 0o755);
     const root = join(s.dir, 'magento');
     s.write('magento/index.php', '<?php echo "magento:", $_SERVER["REQUEST_URI"], ":", ini_get("memory_limit");\n');
+    s.write('health/magento-health.php', renderMagentoHealthScript({ documentRoot: root, timeoutSeconds: 2 }));
     s.write('magento/app/etc/local.xml', '<config/>\n');
     s.write('magento/skin/style.css', 'body{}\n');
     s.write('magento/media/evil.php', '<?php echo "executed";\n');
@@ -315,8 +322,12 @@ describe('Apache and PHP-FPM from the rendered configs, on loopback', () => {
     const apache = spawn('apache2', ['-D', 'FOREGROUND', '-f', apacheConf], { stdio: 'ignore' });
     const base = `http://127.0.0.1:${port}`;
     try {
-      await waitForStatus(`${base}/healthz`, 200, 10000);
-      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok');
+      await waitForStatus(`${base}/fpm-ping`, 200, 10000);
+      expect(await (await fetch(`${base}/fpm-ping`)).text()).toBe('ok');
+      // No app/Mage.php in the document root: the front-end must not take customers.
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.text()).toMatch(/^unhealthy: no Magento code in /);
       // Magento's front controller takes every path that is not a file, with the ini overrides applied.
       const page = await fetch(`${base}/costumes/pirate.html`);
       expect(page.status).toBe(200);
@@ -370,7 +381,7 @@ describe('X-Forwarded-Proto from the entries only, Apache and PHP-FPM on loopbac
     const fpm = spawn('php-fpm8.2', ['--nodaemonize', '-y', fpmConf, '-c', s.write('php.ini', '')], { stdio: 'ignore' });
     const apache = spawn('apache2', ['-D', 'FOREGROUND', '-f', apacheConf], { stdio: 'ignore' });
     try {
-      await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, 10000);
+      await waitForStatus(`http://127.0.0.1:${port}/fpm-ping`, 200, 10000);
       // When / Then: the entry says https
       expect(await getFrom('127.0.0.2', port, '/shop.html', { 'X-Forwarded-Proto': 'https' })).toEqual({ status: 200, body: 'https=on' });
       // the entry says http
@@ -386,4 +397,95 @@ describe('X-Forwarded-Proto from the entries only, Apache and PHP-FPM on loopbac
       s.cleanup();
     }
   });
+});
+
+/**
+ * The front-end's health page through the real Apache and PHP-FPM, in front of a real MariaDB and
+ * Redis on loopback (scratch data, their own ports): it refuses traffic until the shop's code is
+ * there, the shop is installed in the database and the session store answers, and again as soon
+ * as one of them is gone. The local.xml is the rendered one, with passwords full of XML specials.
+ */
+describe('the Magento health page, Apache + PHP-FPM + MariaDB + Redis on loopback', () => {
+  const DB_PASSWORD = `db <pw> & "q" 'a'`;
+  const REDIS_PASSWORD = `re<d>is & pw`;
+  const s = scratch('magento-health');
+  const children: ChildProcess[] = [];
+  let base = '';
+  let root = '';
+  let sql: (statement: string) => void;
+  let stopDatabase: () => Promise<void> = async () => undefined;
+  let redis: ChildProcess;
+
+  const health = async (): Promise<{ status: number; body: string }> => {
+    const r = await fetch(`${base}/healthz`);
+    return { status: r.status, body: await r.text() };
+  };
+
+  beforeAll(async () => {
+    for (const b of ['apache2', 'php-fpm8.2', 'redis-server']) requireBinary(b);
+    chmodSync(s.dir, 0o755);
+    const [httpPort, redisPort] = [await freePort(), await freePort()];
+    // MariaDB on 127.0.0.1 with the shop's database and account.
+    const db = await startLoopbackMariadb(s.dir, { database: 'magento', user: 'magento', password: DB_PASSWORD });
+    stopDatabase = db.stop;
+    sql = (statement: string) => void db.sql(statement);
+    const dbPort = db.port;
+    // Redis with a password, on 127.0.0.1:redisPort.
+    const redisConf = s.write('redis.conf', `bind 127.0.0.1\nport ${redisPort}\nsave ""\nappendonly no\ndir ${s.dir}\nrequirepass "${REDIS_PASSWORD.replace(/"/g, '\\"')}"\n`);
+    redis = spawn('redis-server', [redisConf], { stdio: 'ignore' });
+    children.push(redis);
+    // The front-end: rendered local.xml, health script, pool, Apache.
+    root = join(s.dir, 'magento');
+    s.write('magento/index.php', '<?php echo "shop";\n');
+    s.write('magento/app/etc/local.xml', renderMagentoLocalXml(localXmlModel({
+      database: { host: '127.0.0.1', port: dbPort, username: 'magento', password: xmlEscape(DB_PASSWORD), name: 'magento', tablePrefix: '' },
+      sessions: { host: '127.0.0.1', port: redisPort, password: xmlEscape(REDIS_PASSWORD), database: 0, timeoutSeconds: 2.5, maxConcurrency: 6, maxLifetimeSeconds: 2592000 },
+    })));
+    s.write('health/magento-health.php', renderMagentoHealthScript({ documentRoot: root, timeoutSeconds: 2 }));
+    run(['chmod', '-R', 'a+rX', s.dir]);
+    s.write('pool.conf', renderPhpFpmPoolConfig(poolModel({ maxChildren: 2 })).split('@SCRATCH@').join(s.dir));
+    const fpmConf = s.write('php-fpm.conf', renderPhpFpmConfig(fpmModel()).split('@SCRATCH@').join(s.dir));
+    const apacheConf = s.write('apache2.conf', renderMagentoApacheConfig(apacheModel({ listenAddress: '127.0.0.1', listenPort: httpPort })).split('@SCRATCH@').join(s.dir));
+    children.push(spawn('php-fpm8.2', ['--nodaemonize', '-y', fpmConf, '-c', s.write('php.ini', '')], { stdio: 'ignore' }));
+    children.push(spawn('apache2', ['-D', 'FOREGROUND', '-f', apacheConf], { stdio: 'ignore' }));
+    base = `http://127.0.0.1:${httpPort}`;
+    await waitForStatus(`${base}/fpm-ping`, 200, 10000);
+  }, 60000);
+
+  afterAll(async () => {
+    await Promise.all([...children.map((c) => stop(c)), stopDatabase()]);
+    s.cleanup();
+  }, 30000);
+
+  test('given no code, then 503: the deployment has not reached the front-end', async () => {
+    const r = await health();
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/^unhealthy: no Magento code in .*app\/Mage\.php/);
+  });
+
+  test('given the code and an empty database, then 503: the shop is not installed', async () => {
+    s.write('magento/app/Mage.php', '<?php\n');
+    const r = await health();
+    expect(r.body).toMatch(/^unhealthy: database: .*core_config_data/);
+    expect(r.status).toBe(503);
+    sql("CREATE TABLE magento.core_config_data (config_id INT AUTO_INCREMENT PRIMARY KEY, scope VARCHAR(8) NOT NULL DEFAULT 'default', scope_id INT NOT NULL DEFAULT 0, path VARCHAR(255) NOT NULL, value TEXT)");
+    const empty = await health();
+    expect(empty).toEqual({ status: 503, body: 'unhealthy: the shop is not installed in the database (no web/unsecure/base_url in core_config_data)\n' });
+  });
+
+  test('given the installed shop and the session store, then 200 ok', async () => {
+    sql("INSERT INTO magento.core_config_data (path, value) VALUES ('web/unsecure/base_url', 'https://www.example.es/')");
+    expect(await health()).toEqual({ status: 200, body: 'ok\n' });
+  });
+
+  test('given the session store gone, then 503 naming it; given the database gone, then 503 naming it', async () => {
+    await stop(redis);
+    const r = await health();
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/^unhealthy: session store: /);
+    await stopDatabase();
+    const d = await health();
+    expect(d.status).toBe(503);
+    expect(d.body).toMatch(/^unhealthy: database: /);
+  }, 20000);
 });

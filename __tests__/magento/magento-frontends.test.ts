@@ -177,6 +177,7 @@ describe('MagentoFrontends', () => {
       ['/etc/php/8.2/fpm/pool.d/magento.conf', ConfigSyntax.PHP_FPM],
       ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
       ['/usr/local/sbin/magento-install-release', ConfigSyntax.SHELL],
+      ['/usr/local/share/hosting-stacks/magento-health.php', ConfigSyntax.PHP],
       ['/var/www/magento/app/etc/local.xml', ConfigSyntax.XML],
     ]);
     for (const f of stack.renderHostFiles()) {
@@ -196,7 +197,10 @@ describe('MagentoFrontends', () => {
     expect(f.phpMaxChildren).toBe(Math.floor((8192 - 1024 - 256) / 256));
     const pool = hostFile(f, '/etc/php/8.2/fpm/pool.d/magento.conf');
     expect(pool).toMatch(/^pm = dynamic$/m);
-    expect(pool).toMatch(/^ping\.path = \/lb$/m);
+    // The balancer's path runs the health script; PHP-FPM's own ping stays on /fpm-ping for local checks.
+    expect(pool).toMatch(/^ping\.path = \/fpm-ping$/m);
+    expect(hostFile(f, '/etc/apache2/apache2.conf')).toContain('Alias "/lb" "/usr/local/share/hosting-stacks/magento-health.php"');
+    expect(hostFile(f, '/usr/local/share/hosting-stacks/magento-health.php')).toContain("$root = '/var/www/magento';");
     expect(pool).toMatch(/^request_terminate_timeout = 120s$/m);
     const apache = hostFile(f, '/etc/apache2/apache2.conf');
     expect(apache).toMatch(/^Listen \*:8080$/m);
@@ -262,6 +266,7 @@ describe('MagentoFrontends', () => {
       ['httpPort 0', { httpPort: 0 }, /Front: 'httpPort' \(0\)/],
       ['nested health path', { healthCheckPath: '/a/b' }, /Front: 'healthCheckPath' \('\/a\/b'\) must be one path segment/],
       ['health path on the FPM status', { healthCheckPath: '/fpm-status' }, /Front: 'healthCheckPath' \('\/fpm-status'\)/],
+      ['health path on the FPM ping', { healthCheckPath: '/fpm-ping' }, /Front: 'healthCheckPath' \('\/fpm-ping'\)/],
       ['base URL without slash', { baseUrl: 'https://www.example.com' }, /Front: 'baseUrl' \('https:\/\/www\.example\.com'\) must be an http\(s\) URL/],
       ['base URL ftp', { baseUrl: 'ftp://www.example.com/' }, /Front: 'baseUrl'/],
       ['reserve too small', { systemReservedMb: 100 }, /Front: 'systemReservedMb' \(100\)/],

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { ConfigSyntax, KEEPALIVED_NIC_INCLUDE, RenderedHostFile } from '../../lib';
-import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkSystemdUnit, checkXml, CheckResult, run, scratch, withNetns, requireBinary } from './daemons';
+import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkPhp, CheckResult, checkSystemdUnit, checkXml, requireBinary, run, scratch, withNetns } from './daemons';
 import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
@@ -141,6 +141,8 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
       return checkAlertmanager(content);
     case ConfigSyntax.PYTHON:
       return checkPython(content);
+    case ConfigSyntax.PHP:
+      return checkPhp(content);
     default:
       return { ok: false, output: `no check known for syntax '${file.syntax}' (${file.host}:${file.path}); add one to __tests__/support/config-checks.ts` };
   }

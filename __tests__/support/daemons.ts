@@ -438,6 +438,17 @@ export function checkAlertmanager(config: string): CheckResult {
   }
 }
 
+/** `php -l` on a PHP script (syntax only; Debian's php8.2-cli). */
+export function checkPhp(script: string): CheckResult {
+  requireBinary('php');
+  const s = scratch('php');
+  try {
+    return run(['php', '-l', s.write('script.php', script)]);
+  } finally {
+    s.cleanup();
+  }
+}
+
 /** `python3 -m py_compile` on a Python 3 program (syntax only). */
 export function checkPython(program: string): CheckResult {
   requireBinary('python3');

@@ -46,6 +46,8 @@ export enum ConfigSyntax {
   PROMETHEUS_CONFIG = 'prometheus-config',
   /** Python 3 programs (`python3 -m py_compile`). */
   PYTHON = 'python',
+  /** PHP scripts (`php -l`). */
+  PHP = 'php',
 }
 
 /** Options of {@link CloudConfig}. */

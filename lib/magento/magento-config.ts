@@ -258,10 +258,14 @@ export interface MagentoApacheConfig {
   readonly phpFpmSocket: string;
   /** Seconds Apache waits for PHP-FPM's response. */
   readonly phpTimeoutSeconds: number;
-  /** Path answered by PHP-FPM's ping for the balancer. */
+  /** The balancer's health path, answered by the health script. */
   readonly healthCheckPath: string;
+  /** The health script (outside the document root), run by PHP-FPM for `healthCheckPath`. */
+  readonly healthScript: string;
   /** PHP-FPM's status path, answered to localhost only. */
   readonly phpFpmStatusPath: string;
+  /** PHP-FPM's ping path, answered to localhost only. */
+  readonly phpFpmPingPath: string;
   /** Per-directory rewrite pattern of the paths Magento's front controller must not take. */
   readonly rewriteExemptPattern: string;
   /** Days browsers may cache skin/, js/ and media/. */
@@ -307,6 +311,20 @@ export function renderMagentoReleaseScript(config: MagentoReleaseScript): string
 /** Renders `apache2.conf` from `templates/magento-apache2.conf.hbs`. */
 export function renderMagentoApacheConfig(config: MagentoApacheConfig): string {
   return renderTemplate('magento-apache2.conf.hbs', config);
+}
+
+/** The front-end's health script (`templates/magento-health.php.hbs`). */
+export interface MagentoHealthScript {
+  /** Magento's document root (code and app/etc/local.xml). */
+  readonly documentRoot: string;
+  /** Seconds each of the database and the session store may take to answer. */
+  readonly timeoutSeconds: number;
+}
+
+/** Renders the health script from `templates/magento-health.php.hbs`. */
+export function renderMagentoHealthScript(config: MagentoHealthScript): string {
+  if (!/^\/[A-Za-z0-9/_.-]+$/.test(config.documentRoot)) throw new Error(`renderMagentoHealthScript: document root '${config.documentRoot}' must be an absolute path of letters, digits, '/', '_', '.' and '-'`);
+  return renderTemplate('magento-health.php.hbs', config);
 }
 
 /** Escapes a literal string for XML text and attributes. */

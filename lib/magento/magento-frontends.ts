@@ -24,6 +24,7 @@ import {
   phpFpmSizingForRam,
   PhpVersion,
   renderMagentoApacheConfig,
+  renderMagentoHealthScript,
   renderMagentoLocalXml,
   renderMagentoPhpIni,
   renderMagentoReleaseScript,
@@ -63,8 +64,8 @@ export abstract class MagentoCode {
   /**
    * The deployment VM (CI/CD) pushes the code to every front-end over SSH (rsync to
    * `/var/www/magento`, then `systemctl reload php8.2-fpm`: OPcache does not look for changed files).
-   * The front-ends only admit SSH from `deployer`; the pipeline must deploy to a new front-end
-   * before the balancer sends it traffic (its health path answers without the code).
+   * The front-ends only admit SSH from `deployer`; a new front-end takes no traffic until the
+   * pipeline has deployed to it (its health path answers 503 without the code).
    */
   public static fromPipeline(deployer: IConnectable): MagentoCode {
     return new PipelineCode(deployer);
@@ -141,7 +142,11 @@ export interface MagentoFrontendsProps {
   readonly phpVersion?: PhpVersion;
   /** TCP port Apache listens on. @default 80 */
   readonly httpPort?: number;
-  /** Path the balancer checks; answered by PHP-FPM's ping through Apache. @default '/healthz' */
+  /**
+   * Path the balancer checks, answered by the health script through Apache and PHP-FPM: 200 only
+   * when the front-end has the shop's code, the shop is installed in its database and the session
+   * store answers, 503 otherwise. @default '/healthz'
+   */
   readonly healthCheckPath?: string;
   /** PHP-FPM process manager. @default PhpFpmProcessManager.STATIC (dedicated servers: no fork at peaks) */
   readonly processManager?: PhpFpmProcessManager;
@@ -184,7 +189,14 @@ export const MAGENTO_PATHS = {
   apacheLogDir: '/var/log/apache2',
   mimeTypes: '/etc/mime.types',
   releaseScript: '/usr/local/sbin/magento-install-release',
+  healthScript: '/usr/local/share/hosting-stacks/magento-health.php',
 } as const;
+
+/** PHP-FPM's own ping (the pool answers), for local checks; the balancer's health path checks more. */
+export const MAGENTO_FPM_PING_PATH = '/fpm-ping';
+
+/** Seconds the health page gives the database and the session store to answer. */
+export const MAGENTO_HEALTH_TIMEOUT_SECONDS = 2;
 
 /**
  * The Magento 1.9 front-ends: Apache 2.4 (event MPM) and PHP-FPM on a {@link ServerCluster} of the
@@ -202,7 +214,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   public readonly connections: Connections;
   /** TCP port Apache listens on. */
   public readonly httpPort: number;
-  /** Path the balancer checks (PHP-FPM's ping through Apache). */
+  /** Path the balancer checks (the health script: code, installed shop, session store). */
   public readonly healthCheckPath: string;
   /** The health check a balancer in front should use. */
   public readonly healthCheck: HealthCheck;
@@ -240,9 +252,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     this.httpPort = props.httpPort ?? 80;
     requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
-    if (!/^\/[A-Za-z0-9_-]+$/.test(this.healthCheckPath) || ['/fpm-status', '/server-status'].includes(this.healthCheckPath)) {
+    if (!/^\/[A-Za-z0-9_-]+$/.test(this.healthCheckPath) || ['/fpm-status', MAGENTO_FPM_PING_PATH, '/server-status'].includes(this.healthCheckPath)) {
       throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
-        "must be one path segment of letters, digits, '_' and '-' (e.g. '/healthz'), other than '/fpm-status' and '/server-status'");
+        `must be one path segment of letters, digits, '_' and '-' (e.g. '/healthz'), other than '/fpm-status', '${MAGENTO_FPM_PING_PATH}' and '/server-status'`);
     }
     this.serverName = hostOfUrl(this, props.baseUrl);
     this.phpVersion = props.phpVersion ?? PhpVersion.PHP_8_2;
@@ -403,7 +415,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
           maxSpareServers: Math.max(1, Math.ceil(this.phpMaxChildren / 2)),
           maxRequests,
           statusPath: '/fpm-status',
-          pingPath: this.healthCheckPath,
+          pingPath: MAGENTO_FPM_PING_PATH,
           pingResponse: 'ok',
           slowlogFile: `/var/log/php${v}-fpm-magento.slow.log`,
           requestSlowlogTimeoutSeconds: 5,
@@ -411,6 +423,11 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
         }),
       });
       cc.addFile({ path: `/etc/php/${v}/fpm/conf.d/99-magento.ini`, syntax: ConfigSyntax.PHP_INI, content: ini });
+      cc.addFile({
+        path: MAGENTO_PATHS.healthScript,
+        syntax: ConfigSyntax.PHP,
+        content: renderMagentoHealthScript({ documentRoot: MAGENTO_DOCUMENT_ROOT, timeoutSeconds: MAGENTO_HEALTH_TIMEOUT_SECONDS }),
+      });
       cc.addFile({ path: `${MAGENTO_DOCUMENT_ROOT}/app/etc/local.xml`, syntax: ConfigSyntax.XML, owner: 'root:www-data', permissions: '0640', content: localXml });
       if (release) {
         cc.addPackages('curl', 'unzip', 'rsync');
@@ -457,7 +474,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   }
 
   private apacheModel(adminFrontName: string, timeoutSeconds: number): MagentoApacheConfig {
-    const exempt = [this.healthCheckPath, '/fpm-status', '/server-status'].map((p) => p.slice(1).replace(/[.]/g, '\\.'));
+    const exempt = [this.healthCheckPath, MAGENTO_FPM_PING_PATH, '/fpm-status', '/server-status'].map((p) => p.slice(1).replace(/[.]/g, '\\.'));
     return {
       serverName: this.serverName,
       listenAddress: '*',
@@ -475,7 +492,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       phpFpmSocket: this.phpFpmSocket,
       phpTimeoutSeconds: timeoutSeconds,
       healthCheckPath: this.healthCheckPath,
+      healthScript: MAGENTO_PATHS.healthScript,
       phpFpmStatusPath: '/fpm-status',
+      phpFpmPingPath: MAGENTO_FPM_PING_PATH,
       rewriteExemptPattern: `^(${exempt.join('|')})$`,
       // skin/ and js/ change only with a deployment; a week keeps repeat visits cheap and a fix reaches every browser within days.
       staticMaxAgeDays: 7,

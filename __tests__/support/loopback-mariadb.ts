@@ -1,0 +1,66 @@
+/**
+ * A MariaDB of the test's own on 127.0.0.1: `mariadb-install-db` into a scratch folder, `mariadbd`
+ * as the mysql user on a free port with its socket in that folder, one database and one account.
+ * `stop()` ends it by its PID (SIGTERM, SIGKILL after 10 s) and waits; callers stop it on failure too.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { requireBinary, run } from './daemons';
+
+export interface LoopbackMariadb {
+  readonly port: number;
+  /** Runs SQL as root over the socket; throws with the client's output on failure. */
+  sql(statement: string): string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freeLoopbackPort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => {
+    const port = (s.address() as AddressInfo).port;
+    s.close(() => resolve(port));
+  }));
+}
+
+/** Starts MariaDB in `dir` (which must be traversable by mysql), with `database` and `user`@127.0.0.1 identified by `password`. */
+export async function startLoopbackMariadb(dir: string, account: { readonly database: string; readonly user: string; readonly password: string }): Promise<LoopbackMariadb> {
+  for (const b of ['mariadbd', 'mariadb-install-db', 'mariadb', 'mariadb-admin']) requireBinary(b);
+  const data = join(dir, 'mariadb-data');
+  mkdirSync(data);
+  run(['chown', 'mysql:mysql', data]);
+  const install = run(['mariadb-install-db', '--no-defaults', `--datadir=${data}`, '--user=mysql', '--skip-test-db'], { timeoutMs: 30000 });
+  if (!install.ok) throw new Error(`mariadb-install-db: ${install.output}`);
+  const port = await freeLoopbackPort();
+  const socket = join(data, 'mysqld.sock');
+  const child: ChildProcess = spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, '--user=mysql', '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, '--skip-log-bin'], { stdio: 'ignore' });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const sql = (statement: string): string => {
+    const r = run(['mariadb', '--protocol=socket', `--socket=${socket}`, '--user=root', '--batch', '--skip-column-names', '-e', statement], { timeoutMs: 10000 });
+    if (!r.ok) throw new Error(`${statement}: ${r.output}`);
+    return r.output;
+  };
+  try {
+    const end = Date.now() + 20000;
+    while (!run(['mariadb-admin', `--socket=${socket}`, '--user=root', 'ping']).ok) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`mariadbd did not start on 127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const quoted = account.password.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    sql(`CREATE DATABASE \`${account.database}\`; CREATE USER '${account.user}'@'127.0.0.1' IDENTIFIED BY '${quoted}'; GRANT ALL ON \`${account.database}\`.* TO '${account.user}'@'127.0.0.1';`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { port, sql, stop };
+}

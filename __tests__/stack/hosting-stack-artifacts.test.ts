@@ -23,7 +23,9 @@ describe('HostingStack.addArtifact', () => {
     expect(readFileSync(join(dir, 'campaigns', 'sale.tfvars.json'), 'utf8')).toBe('{"n":2}');
     expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toBe('a,b');
     expect(existsSync(join(dir, 'cdk.tf.json'))).toBe(true);
-    expect(stack.renderArtifacts().map((a) => a.path)).toEqual(['README.txt', 'campaigns/sale.tfvars.json']);
+    // rollout.json is every stack's own: the order and digests hosting-stacks-rollout works from.
+    expect(stack.renderArtifacts().map((a) => a.path)).toEqual(['README.txt', 'campaigns/sale.tfvars.json', 'rollout.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'rollout.json'), 'utf8'))).toEqual({ stack: 'shop', servers: [] });
   });
 
   test('given a second synth into the same folder, then artifacts no longer produced are removed, others kept', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Fn } from 'cdktf';
 import { stringify } from 'yaml';
@@ -185,9 +186,11 @@ export class CloudConfig {
 
   /**
    * Renders the `#cloud-config` document. With `compress`, file bodies without Terraform references
-   * are stored gzip+base64 to fit Nova's user-data limit.
+   * are stored gzip+base64 to fit Nova's user-data limit. With `configDigest`, the last command is
+   * the readiness step ({@link readinessCommand}), which prints that digest on the console once
+   * every step before it succeeded and no systemd unit failed.
    */
-  public render(options: { compress?: boolean } = {}): string {
+  public render(options: RenderOptions = {}): string {
     const hasReference = (s: string) => s.includes('${');
     const doc = {
       hostname: this.hostname,
@@ -218,21 +221,62 @@ export class CloudConfig {
         // daemon is up, so cloud-init reports it without leaving the rest of the server down.
         ...[...this.serviceList.filter((u) => !isMountUnit(u)), ...this.serviceList.filter(isMountUnit)].map((u) => ['systemctl', 'restart', u]),
         ...this.commandList,
+        ...(options.configDigest === undefined ? [] : [readinessCommand(this.hostname, options.configDigest)]),
       ],
     };
     return '#cloud-config\n' + stringify(doc, { blockQuote: 'literal', lineWidth: 0 });
   }
 
   /** Renders within Nova's limit, compressing file bodies if needed; throws when it still does not fit. */
-  public renderWithinLimit(): string {
-    const plain = this.render();
+  public renderWithinLimit(options: Omit<RenderOptions, 'compress'> = {}): string {
+    const plain = this.render(options);
     if (base64Length(plain) <= USER_DATA_MAX_BASE64) return plain;
-    const packed = this.render({ compress: true });
+    const packed = this.render({ ...options, compress: true });
     if (base64Length(packed) <= USER_DATA_MAX_BASE64) return packed;
     throw new Error(
       `${this.hostname}: user_data is ${base64Length(packed)} base64 characters even with compressed files; Nova allows ${USER_DATA_MAX_BASE64}`,
     );
   }
+}
+
+/** Options of {@link CloudConfig.render}. */
+export interface RenderOptions {
+  /** Store file bodies without Terraform references gzip+base64. @default false */
+  readonly compress?: boolean;
+  /** End with the readiness step printing this digest ({@link readinessCommand}). @default - no readiness step */
+  readonly configDigest?: string;
+}
+
+/** The console line a server prints when its configuration `digest` is in place and healthy. */
+export const READY_MARKER = 'hosting-stacks-ready';
+/** The console line a server prints when its configuration was applied but a systemd unit failed. */
+export const FAILED_MARKER = 'hosting-stacks-failed';
+
+/**
+ * The SHA-256 (hex) of a server's configuration: its `#cloud-config` without the readiness step,
+ * Terraform references as written (`$\{var.x\}`), so a new value of a sensitive variable does not
+ * change it. Instances carry it as metadata (`hosting-stacks:config`) and print it when ready.
+ */
+export function configDigestOf(userData: string): string {
+  return createHash('sha256').update(userData).digest('hex');
+}
+
+/**
+ * The last step of the boot: when every step before it succeeded (runcmd stops at the first
+ * failure) and no systemd unit is in the failed state, prints `hosting-stacks-ready <host> <digest>`;
+ * otherwise prints `hosting-stacks-failed <host> <digest>: <units>` and fails, which cloud-init
+ * reports as an error. cloud-final's output reaches the serial console, so the line is in
+ * `openstack console log show`: what `hosting-stacks-rollout` waits for before the next server.
+ */
+export function readinessCommand(hostname: string, digest: string): string[] {
+  if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`${hostname}: config digest '${digest}' is not a SHA-256 in hex`);
+  return [
+    'sh',
+    '-c',
+    'failed=$(systemctl list-units --state=failed --plain --no-legend --no-pager | cut -d " " -f 1 | tr "\\n" " "); ' +
+      `if [ -n "$failed" ]; then echo "${FAILED_MARKER} ${hostname} ${digest}: $failed"; exit 1; fi; ` +
+      `echo "${READY_MARKER} ${hostname} ${digest}"`,
+  ];
 }
 
 /** Length of the base64 encoding of a UTF-8 string. */

@@ -1,4 +1,4 @@
-import { Lazy, TerraformResource, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { DefaultTokenResolver, Lazy, StringConcat, TerraformResource, TerraformStack, TerraformVariable, Token, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
@@ -7,7 +7,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { kebabCase, resourceName } from '../core/naming';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
-import { CloudConfig } from './cloud-config';
+import { CloudConfig, configDigestOf } from './cloud-config';
 import { Flavor, FlavorSpec } from './flavor';
 import { KeyPair } from './key-pair';
 import { MachineImage } from './machine-image';
@@ -76,6 +76,9 @@ export interface ServerClusterProps {
 }
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
+
+/** The instance metadata key holding the digest of the configuration the server was created with. */
+export const CONFIG_METADATA_KEY = 'hosting-stacks:config';
 
 /**
  * Planned addresses a scalable tier (web, application, database, Magento front-ends, static
@@ -167,7 +170,14 @@ export class ServerInstance extends Construct {
       network: [{ port: ref(this.port.resource, 'id') }],
       schedulerHints: [{ group: group.id }],
       userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderUserData()) }),
-      metadata: { 'hosting-stacks:path': this.node.path },
+      metadata: { 'hosting-stacks:path': this.node.path, [CONFIG_METADATA_KEY]: Lazy.stringValue({ produce: () => this.configDigest() }) },
+      // A new user_data would replace the server (Nova cannot change it), and Terraform replaces
+      // every changed server at once: both directors, the database primary, all front-ends. So
+      // `terraform apply` leaves running servers as they are, and `hosting-stacks-rollout` replaces
+      // the servers whose configuration changed one at a time, each from its own boot volume, and
+      // waits until the server prints that its new configuration is ready. The metadata keeps the
+      // digest the server was created with: what the rollout compares.
+      lifecycle: { ignoreChanges: ['user_data', 'metadata'] },
     });
     if (this.conditional) {
       const exists = Token.asNumber(`\${var.${cluster.countVariable!.friendlyUniqueId} > ${index} ? 1 : 0}`);
@@ -186,10 +196,25 @@ export class ServerInstance extends Construct {
     });
   }
 
+  /** The Terraform address of the server (`openstack_compute_instance_v2.<id>`, with `[0]` when conditional). */
+  public get terraformAddress(): string {
+    return `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}${this.conditional ? '[0]' : ''}`;
+  }
+
+  /**
+   * The SHA-256 of this server's configuration (`configDigestOf`): its `#cloud-config` as Terraform
+   * will evaluate it, references unevaluated. Call at synth, once every construct added its part.
+   */
+  public configDigest(): string {
+    const text = this.cloudConfig.render();
+    const resolved = Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+    return configDigestOf(resolved);
+  }
+
   /** The user data within Nova's limit; the error names this instance's path when it does not fit. */
   private renderUserData(): string {
     try {
-      return this.cloudConfig.renderWithinLimit();
+      return this.cloudConfig.renderWithinLimit({ configDigest: this.configDigest() });
     } catch (e) {
       throw new Error(`${this.node.path}: ${(e as Error).message}`);
     }

@@ -9,6 +9,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError } from '../core/errors';
 import { PolicyPack } from '../policy/policy-pack';
+import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
@@ -56,6 +57,8 @@ export class HostingStack extends TerraformStack {
     // HS-BACKUP-1 says so, and a pack without that rule does not lift the requirement.
     this.node.addValidation({ validate: () => (this.policyPack.rules.some((r) => r.id === BACKUP_COVERAGE_RULE_ID) ? [] : validateBackupCoverage(this)) });
     this.node.addValidation({ validate: () => this.policyPack.validate(this) });
+    // The order and the configuration digests `hosting-stacks-rollout` replaces servers by.
+    this.addArtifact(ROLLOUT_PLAN_FILE, () => renderRolloutPlan(this));
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
     const inner = this.synthesizer;
     this.synthesizer = {

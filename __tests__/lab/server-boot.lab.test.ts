@@ -12,6 +12,8 @@ import { ensureLabImage } from '../../lib/lab/image';
 import { ensureLabRepo, packagesOfUserData } from '../../lib/lab/package-repo';
 import { LabServer } from '../../lib/lab/server';
 import { LabServerModel } from '../../lib/lab/model';
+import { CloudConfig, ConfigSyntax, configDigestOf } from '../../lib/compute/cloud-config';
+import { readinessOf } from '../../lib/rollout/rollout';
 import { requireLabHost } from '../support/daemons';
 
 /** Fails (never skips) where the lab cannot run. */
@@ -27,13 +29,14 @@ const RUN = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
 const NS_S1 = `hs-tb${RUN}-s1`;
 const NS_S2 = `hs-tb${RUN}-s2`;
 const NS_C = `hs-tb${RUN}-c`;
+const NS_R = `hs-tb${RUN}-r`;
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
 }
 
 function deleteNamespaces(): void {
-  for (const ns of [NS_S1, NS_S2, NS_C]) {
+  for (const ns of [NS_S1, NS_S2, NS_R, NS_C]) {
     try {
       ip('netns', 'del', ns);
     } catch {
@@ -42,10 +45,10 @@ function deleteNamespaces(): void {
   }
 }
 
-/** hs-tbRUN-s1 (ens3 10.99.0.2/24) and hs-tbRUN-s2 (ens3 10.99.1.2/24), both wired to hs-tbRUN-c only. */
+/** hs-tbRUN-s1 (ens3 10.99.0.2/24), hs-tbRUN-s2 (ens3 10.99.1.2/24) and hs-tbRUN-r (ens3 10.99.2.2/24), all wired to hs-tbRUN-c only. */
 function createNamespaces(): void {
   deleteNamespaces();
-  for (const ns of [NS_S1, NS_S2, NS_C]) ip('netns', 'add', ns);
+  for (const ns of [NS_S1, NS_S2, NS_R, NS_C]) ip('netns', 'add', ns);
   const wire = (ns: string, peer: string, serverIp: string, clientIp: string): void => {
     // Created inside the namespaces: nothing ever touches the host's own network namespace.
     ip('-n', ns, 'link', 'add', 'ens3', 'type', 'veth', 'peer', 'name', peer, 'netns', NS_C);
@@ -57,6 +60,7 @@ function createNamespaces(): void {
   };
   wire(NS_S1, 'c-s1', '10.99.0.2/24', '10.99.0.1/24');
   wire(NS_S2, 'c-s2', '10.99.1.2/24', '10.99.1.1/24');
+  wire(NS_R, 'c-r', '10.99.2.2/24', '10.99.2.1/24');
   ip('-n', NS_C, 'link', 'set', 'lo', 'up');
 }
 
@@ -210,4 +214,71 @@ describeLab('lab: a server boots from its user_data', () => {
     await server.stop();
     expect(server.running).toBe(false);
   }, 10 * 60_000);
+  it('a server replaced from its boot volume applies its new configuration, keeps its data and says so on its console', async () => {
+    // The library's own cloud-config, as a rollout replaces a server: same disk, new user_data, new instance id.
+    const version = (page: string, broken = false) => {
+      const cc = new CloudConfig('lab-rollout-1', { metadataGuard: false });
+      cc.addPackages('nginx');
+      cc.addFile({ path: '/var/www/html/index.html', content: `${page}\n` });
+      cc.addServices('nginx');
+      if (broken) {
+        // Starts, then fails a second later: only the readiness step can tell.
+        cc.addFile({ path: '/etc/systemd/system/hs-broken.service', syntax: ConfigSyntax.SYSTEMD_UNIT, content: '[Service]\nExecStart=/bin/sh -c \'sleep 1; exit 3\'\n' });
+        cc.addServices('hs-broken.service');
+        cc.addCommand('sleep', '4');
+      }
+      const digest = configDigestOf(cc.render());
+      return { digest, userData: cc.renderWithinLimit({ configDigest: digest }) };
+    };
+    const workDir = path.join(workRoot, 'rollout');
+    const boot = async (userData: string, generation: number): Promise<LabServer> => {
+      const server = await LabServer.boot({
+        image,
+        repo,
+        server: { key: 'openstack_compute_instance_v2.Rollout', name: 'lab-rollout-1', portKeys: [], userData },
+        netns: NS_R,
+        workDir,
+        machineName: `hs-tb${RUN}-r${generation}`,
+        keepDisk: generation > 1,
+        instanceId: `lab-rollout-${generation}`,
+        log,
+      });
+      servers.push(server);
+      return server;
+    };
+    const consoleOf = (s: LabServer) => fs.readFileSync(s.consoleLog, 'utf8');
+
+    const v1 = version('version 1');
+    let server = await boot(v1.userData, 1);
+    const first = await server.waitForCloudInit(10 * 60_000);
+    if (first.status !== 'done') log(`first boot: ${first.errors.join(' | ')}\n${server.consoleTail(30)}`);
+    expect(first.status).toBe('done');
+    expect(readinessOf(consoleOf(server), 'lab-rollout-1', v1.digest)).toEqual({ state: 'ready' });
+    await server.exec(['sh', '-c', 'mkdir -p /var/lib/shop && echo "order 1001" > /var/lib/shop/orders']);
+    await server.stop();
+
+    const v2 = version('version 2');
+    expect(v2.digest).not.toBe(v1.digest);
+    server = await boot(v2.userData, 2);
+    const second = await server.waitForCloudInit(10 * 60_000);
+    log(`replaced: cloud-init ${second.status} in ${second.seconds} s`);
+    expect(second.errors).toEqual([]);
+    expect(readinessOf(consoleOf(server), 'lab-rollout-1', v2.digest)).toEqual({ state: 'ready' });
+    // Not ready for a digest it does not run.
+    expect(readinessOf(consoleOf(server), 'lab-rollout-1', v1.digest).state).not.toBe('ready');
+    expect(server.readFile('/var/lib/shop/orders')).toBe('order 1001\n');
+    expect(server.readFile('/var/lib/cloud/data/instance-id')?.trim()).toBe('lab-rollout-2');
+    const page = execFileSync('ip', ['netns', 'exec', NS_C, 'curl', '-sS', '--max-time', '10', 'http://10.99.2.2/'], { encoding: 'utf8' });
+    expect(page).toBe('version 2\n');
+    await server.stop();
+
+    const v3 = version('version 3', true);
+    server = await boot(v3.userData, 3);
+    expect((await server.waitForCloudInit(10 * 60_000)).status).toBe('error');
+    const verdict = readinessOf(consoleOf(server), 'lab-rollout-1', v3.digest);
+    expect(verdict.state).toBe('failed');
+    expect(verdict.detail).toMatch(/^hosting-stacks-failed lab-rollout-1 [0-9a-f]{64}: hs-broken\.service/);
+    expect(server.readFile('/var/lib/shop/orders')).toBe('order 1001\n');
+    await server.stop();
+  }, 20 * 60_000);
 });

@@ -31,6 +31,17 @@ export interface LabServerBootOptions {
    * the lab's adaptations to this kernel (a systemd drop-in, ...). The user_data is never altered.
    */
   readonly extraFiles?: Readonly<Record<string, string>>;
+  /**
+   * Boot from the disk a previous boot in `workDir` left (its overlay's upper directory), as Nova
+   * does when it replaces a server whose boot volume outlives it (`delete_on_termination = false`).
+   * @default false: a fresh disk from the image
+   */
+  readonly keepDisk?: boolean;
+  /**
+   * cloud-init's instance id. A replaced server is a new instance: give a new id and cloud-init runs
+   * its per-instance steps (the whole user_data) again on the kept disk. @default - derived from the server's key
+   */
+  readonly instanceId?: string;
   readonly log?: LabLog;
 }
 
@@ -199,7 +210,8 @@ export class LabServer {
     const work = path.join(workDir, 'work');
     const rootDir = path.join(fs.realpathSync(workDir), 'root');
     await unmount(rootDir);
-    for (const d of [upper, work]) fs.rmSync(d, { recursive: true, force: true });
+    // overlayfs needs an empty work directory; the upper one is the server's disk.
+    for (const d of opts.keepDisk ? [work] : [upper, work]) fs.rmSync(d, { recursive: true, force: true });
     for (const d of [upper, work, rootDir]) fs.mkdirSync(d, { recursive: true });
     await run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${opts.image},upperdir=${upper},workdir=${work}`, rootDir]);
 
@@ -217,7 +229,8 @@ export class LabServer {
       const seed = path.join(rootDir, 'var/lib/cloud/seed/nocloud');
       fs.mkdirSync(seed, { recursive: true });
       fs.writeFileSync(path.join(seed, 'user-data'), opts.server.userData);
-      const instanceId = `lab-${createHash('sha256').update(opts.server.key).digest('hex').slice(0, 16)}`;
+      const instanceId = opts.instanceId ?? `lab-${createHash('sha256').update(opts.server.key).digest('hex').slice(0, 16)}`;
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(instanceId)) throw new Error(`invalid instance id ${JSON.stringify(instanceId)}`);
       fs.writeFileSync(
         path.join(seed, 'meta-data'),
         `instance-id: ${instanceId}\nlocal-hostname: ${JSON.stringify(opts.server.name)}\n`,

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
@@ -15,6 +15,7 @@ import {
   phpFpmSizingForRam,
   renderMagentoApacheConfig,
   renderMagentoHealthScript,
+  renderMagentoInstallScript,
   renderMagentoLocalXml,
   renderMagentoPhpIni,
   renderMagentoReleaseScript,
@@ -473,8 +474,15 @@ describe('the Magento health page, Apache + PHP-FPM + MariaDB + Redis on loopbac
     expect(empty).toEqual({ status: 503, body: 'unhealthy: the shop is not installed in the database (no web/unsecure/base_url in core_config_data)\n' });
   });
 
-  test('given the installed shop and the session store, then 200 ok', async () => {
+  test('given a base URL but the schema installer not finished, then 503 naming it', async () => {
     sql("INSERT INTO magento.core_config_data (path, value) VALUES ('web/unsecure/base_url', 'https://www.example.es/')");
+    const r = await health();
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/^unhealthy: the schema install has not finished \(no hosting_stacks\/install\/code/);
+  });
+
+  test('given the installed shop and the session store, then 200 ok', async () => {
+    sql("INSERT INTO magento.core_config_data (path, value) VALUES ('hosting_stacks/install/code', 'abc')");
     expect(await health()).toEqual({ status: 200, body: 'ok\n' });
   });
 
@@ -489,3 +497,111 @@ describe('the Magento health page, Apache + PHP-FPM + MariaDB + Redis on loopbac
     expect(d.body).toMatch(/^unhealthy: database: /);
   }, 20000);
 });
+
+/**
+ * The schema installer, run by three front-ends at once against a MariaDB on loopback, with a
+ * stand-in for OpenMage's app/Mage.php (__tests__/magento/fixtures/stand-in-Mage.php: OpenMage
+ * itself cannot be downloaded here) whose setup run takes a second and is counted: the setup
+ * scripts run once, the base URLs and the admin user are written once, an upgrade of the code
+ * runs them once more and keeps what the database already had.
+ */
+describe('the Magento schema installer, three front-ends at once, MariaDB on loopback', () => {
+  const s = scratch('magento-install');
+  let db: Awaited<ReturnType<typeof startLoopbackMariadb>> | undefined;
+  let root = '';
+  let script = '';
+  const query = (statement: string): string => db!.sql(statement).trim();
+  const install = (): Promise<{ code: number; output: string }> =>
+    new Promise((resolve) => {
+      const child = spawn('php8.2', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, output });
+      });
+    });
+  const setVersion = (version: string) =>
+    s.write('magento/app/code/core/Mage/Core/etc/config.xml', `<?xml version="1.0"?>\n<config><modules><Mage_Core><version>${version}</version></Mage_Core></modules></config>\n`);
+
+  beforeAll(async () => {
+    requireBinary('php8.2');
+    chmodSync(s.dir, 0o755);
+    db = await startLoopbackMariadb(s.dir, { database: 'magento', user: 'magento', password: 'magento pw' });
+    root = join(s.dir, 'magento');
+    s.write('magento/app/etc/local.xml', renderMagentoLocalXml(localXmlModel({
+      database: { host: '127.0.0.1', port: db.port, username: 'magento', password: 'magento pw', name: 'magento', tablePrefix: '' },
+    })));
+    s.write('magento/app/Mage.php', readFileSync(join(__dirname, 'fixtures/stand-in-Mage.php'), 'utf8'));
+    s.write('magento/app/etc/modules/Mage_All.xml', '<?xml version="1.0"?>\n<config><modules><Mage_Core><active>true</active></Mage_Core></modules></config>\n');
+    setVersion('1.6.0.10');
+    s.write('admin-password', 'correct horse battery staple\n');
+    script = s.write('magento-install.php', renderMagentoInstallScript({
+      documentRoot: root,
+      baseUrl: 'https://www.example.es/',
+      secure: true,
+      admin: { username: 'admin', firstname: 'Shop', lastname: 'Administrator', email: 'admin@www.example.es' },
+      adminPasswordFile: join(s.dir, 'admin-password'),
+      databaseWaitSeconds: 30,
+      lockWaitSeconds: 60,
+    }));
+  }, 60000);
+
+  afterAll(async () => {
+    await db?.stop();
+    s.cleanup();
+  }, 30000);
+
+  test('php -l accepts the rendered installer', () => {
+    const r = run(['php8.2', '-l', script]);
+    expect(r.output).toContain('No syntax errors detected');
+  });
+
+  test('given an empty database and three front-ends at once, then the setup scripts run once, with the base URLs and one admin', async () => {
+    const results = await Promise.all([install(), install(), install()]);
+    for (const r of results) expect(r).toEqual({ code: 0, output: expect.stringContaining('magento-install: ') });
+    expect(results.filter((r) => r.output.includes('applying the setup scripts'))).toHaveLength(1);
+    expect(results.filter((r) => r.output.includes('another front-end installed the schema'))).toHaveLength(2);
+    expect(query('SELECT COUNT(*) FROM magento.hs_setup_runs')).toBe('1');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'web/unsecure/base_url'")).toBe('https://www.example.es/');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'web/secure/base_url'")).toBe('https://www.example.es/');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'web/secure/use_in_frontend'")).toBe('1');
+    expect(query('SELECT username, email, is_active FROM magento.admin_user')).toBe('admin\tadmin@www.example.es\t1');
+    const hash = query('SELECT password FROM magento.admin_user');
+    expect(run(['php8.2', '-r', `exit(password_verify('correct horse battery staple', '${hash}') ? 0 : 1);`]).ok).toBe(true);
+    expect(query("SELECT COUNT(*) FROM magento.admin_role r JOIN magento.admin_role g ON r.parent_id = g.role_id WHERE r.role_type = 'U' AND g.role_name = 'Administrators'")).toBe('1');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'hosting_stacks/install/code'")).toMatch(/^[0-9a-f]{64}$/);
+  }, 90000);
+
+  test('given the same code again, then nothing runs', async () => {
+    const r = await install();
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/the schema of this code is installed/);
+    expect(query('SELECT COUNT(*) FROM magento.hs_setup_runs')).toBe('1');
+  });
+
+  test('given new code (a module version) and a base URL of the shop\'s own, then the upgrade runs once and keeps the URL and the admin', async () => {
+    const before = query("SELECT value FROM magento.core_config_data WHERE path = 'hosting_stacks/install/code'");
+    query("UPDATE magento.core_config_data SET value = 'https://shop.example.es/' WHERE path = 'web/unsecure/base_url'");
+    setVersion('1.6.0.11');
+    const results = await Promise.all([install(), install()]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(query('SELECT version FROM magento.hs_setup_runs ORDER BY id')).toBe('1.6.0.10\n1.6.0.11');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'web/unsecure/base_url'")).toBe('https://shop.example.es/');
+    expect(query('SELECT COUNT(*) FROM magento.admin_user')).toBe('1');
+    expect(query("SELECT value FROM magento.core_config_data WHERE path = 'hosting_stacks/install/code'")).not.toBe(before);
+  }, 90000);
+
+  test('given no admin yet and a short password, then it fails saying so, and marks nothing installed', async () => {
+    query('DELETE FROM magento.admin_user');
+    query("DELETE FROM magento.core_config_data WHERE path = 'hosting_stacks/install/code'");
+    s.write('admin-password', 'short\n');
+    const r = await install();
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/admin-password must hold the admin password, 12 characters or more/);
+    expect(query("SELECT COUNT(*) FROM magento.core_config_data WHERE path = 'hosting_stacks/install/code'")).toBe('0');
+  });
+});
+

@@ -136,8 +136,12 @@ describe('MagentoFrontends', () => {
     expect(hostFile(frontends, '/usr/local/sbin/magento-install-release')).toContain(`sha256='${SHA}'`);
     // Stop at the first failure, check every package is installed, then install the release before any service starts.
     const dpkgQuery = ['  - - dpkg-query', '    - --show', ...cc.packages.map((p) => `    - ${p}`)].join('\n');
-    expect(cc.render()).toContain(`runcmd:\n  - set -e\n${dpkgQuery}\n  - - /usr/local/sbin/magento-install-release\n  - - systemctl\n    - daemon-reload\n`);
-    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'php8.2-fpm', 'apache2']);
+    // (between them, the admin password file is decoded: a pre-service command too)
+    const rendered = cc.render();
+    expect(rendered).toContain(`runcmd:\n  - set -e\n${dpkgQuery}\n  - - sh\n    - -c\n    - umask 077 && base64 -d /etc/hosting-stacks/magento-admin-password.b64`);
+    expect(rendered).toContain('  - - /usr/local/sbin/magento-install-release\n  - - systemctl\n    - daemon-reload\n');
+    // The schema installer after the daemons, and its path unit for code that arrives later.
+    expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'php8.2-fpm', 'apache2', 'hosting-stacks-magento-install.service', 'hosting-stacks-magento-install.path']);
     expect(frontends.connections.ingressRules).toEqual([]);
 
     const stack = setup();
@@ -158,7 +162,9 @@ describe('MagentoFrontends', () => {
     const instances = Object.values(json.resource.openstack_compute_instance_v2) as { name: string; user_data: string }[];
     const front = instances.find((i) => i.name === 'front-1')!;
     expect(front.user_data).toContain('${replace(replace(replace(replace(replace(var.db_password, "&", "&amp;")');
-    const resolved = evaluateTerraformTemplate(front.user_data, { db_password: 'd<b>&"x', redis_password: 'r&p#"$\\ ?=', magento_crypt_key: 'k&ey' });
+    const resolved = evaluateTerraformTemplate(front.user_data, { db_password: 'd<b>&"x', redis_password: 'r&p#"$\\ ?=', magento_crypt_key: 'k&ey', magento_admin_password: 'admin pw & "more"' });
+    // The admin password travels base64 on one line, decoded on the server into a file only root and www-data read.
+    expect(resolved).toContain(`${Buffer.from('admin pw & "more"').toString('base64')}\n`);
     expect(resolved).toContain('<password>d&lt;b&gt;&amp;&quot;x</password>');
     expect(resolved).toContain('<key>k&amp;ey</key>');
     expect(resolved).toContain('<password>r&amp;p#&quot;$\\ ?=</password>');
@@ -171,19 +177,36 @@ describe('MagentoFrontends', () => {
     const files = stack.renderHostFiles().filter((f) => f.host === 'front-1');
     expect(files.map((f) => [f.path, f.syntax])).toEqual([
       ['/etc/apache2/apache2.conf', ConfigSyntax.APACHE],
+      ['/etc/hosting-stacks/magento-admin-password.b64', undefined],
       ['/etc/hosting-stacks/metadata-guard.nft', ConfigSyntax.NFTABLES],
       ['/etc/php/8.2/fpm/conf.d/99-magento.ini', ConfigSyntax.PHP_INI],
       ['/etc/php/8.2/fpm/php-fpm.conf', ConfigSyntax.PHP_FPM],
       ['/etc/php/8.2/fpm/pool.d/magento.conf', ConfigSyntax.PHP_FPM],
+      ['/etc/systemd/system/hosting-stacks-magento-install.path', ConfigSyntax.SYSTEMD_UNIT],
+      ['/etc/systemd/system/hosting-stacks-magento-install.service', ConfigSyntax.SYSTEMD_UNIT],
       ['/etc/systemd/system/hosting-stacks-metadata-guard.service', ConfigSyntax.SYSTEMD_UNIT],
       ['/usr/local/sbin/magento-install-release', ConfigSyntax.SHELL],
       ['/usr/local/share/hosting-stacks/magento-health.php', ConfigSyntax.PHP],
+      ['/usr/local/share/hosting-stacks/magento-install.php', ConfigSyntax.PHP],
       ['/var/www/magento/app/etc/local.xml', ConfigSyntax.XML],
     ]);
     for (const f of stack.renderHostFiles()) {
       const r = checkHostFile(f);
       if (r) expect({ path: f.path, ok: r.ok, output: r.ok ? '' : r.output }).toEqual({ path: f.path, ok: true, output: '' });
     }
+  });
+
+  test('the schema installer gets the base URL and the admin user; an admin value it cannot carry is an error naming the prop', () => {
+    const { frontends } = setup();
+    const installer = hostFile(frontends, '/usr/local/share/hosting-stacks/magento-install.php');
+    expect(installer).toContain("$baseUrl = 'https://www.monsieurdeguisement.com/';");
+    expect(installer).toContain("'username' => 'admin',");
+    expect(installer).toContain("'email' => 'admin@www.monsieurdeguisement.com',");
+    expect(hostFile(frontends, '/etc/systemd/system/hosting-stacks-magento-install.service')).toMatch(/^ConditionPathExists=\/var\/www\/magento\/app\/Mage\.php$/m);
+    const custom = setup({ admin: { username: 'ops.team', firstname: 'Équipe', lastname: 'Ops', email: 'ops@example.es' } }).frontends;
+    expect(hostFile(custom, '/usr/local/share/hosting-stacks/magento-install.php')).toContain("'firstname' => 'Équipe',");
+    expect(() => setup({ admin: { email: "x'@example.es" } })).toThrow("test/Front: 'admin.email' ('x'@example.es') must be an e-mail address");
+    expect(() => setup({ admin: { username: "a'; system('id'); '" } })).toThrow(/test\/Front: 'admin\.username' .* must be 1 to 40 letters, digits/);
   });
 
   test('given props, then they reach the configs', () => {

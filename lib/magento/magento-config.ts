@@ -327,6 +327,67 @@ export function renderMagentoHealthScript(config: MagentoHealthScript): string {
   return renderTemplate('magento-health.php.hbs', config);
 }
 
+/** The admin user the installer creates when the database has none. */
+export interface MagentoAdminUser {
+  readonly username: string;
+  readonly firstname: string;
+  readonly lastname: string;
+  readonly email: string;
+}
+
+/** The schema installer (`templates/magento-install.php.hbs`). */
+export interface MagentoInstallScript {
+  readonly documentRoot: string;
+  /** Written into `web/unsecure/base_url` and `web/secure/base_url` when the database has none. */
+  readonly baseUrl: string;
+  /** The base URL is https: the shop and the admin use the secure URLs. */
+  readonly secure: boolean;
+  readonly admin: MagentoAdminUser;
+  /** File holding the admin password (read only when no admin user exists). */
+  readonly adminPasswordFile: string;
+  /** Seconds to wait for the database at boot. */
+  readonly databaseWaitSeconds: number;
+  /** Seconds a front-end waits for another one's install. */
+  readonly lockWaitSeconds: number;
+}
+
+/** The units that run the installer (`templates/magento-install.service.hbs`, `.path.hbs`). */
+export interface MagentoInstallUnits {
+  readonly documentRoot: string;
+  readonly scriptPath: string;
+  readonly phpVersion: string;
+  readonly runUser: string;
+  readonly runGroup: string;
+  readonly timeoutSeconds: number;
+  readonly serviceUnit: string;
+  readonly pathUnit: string;
+}
+
+/** Renders the schema installer. Every value lands in a PHP single-quoted string: each is checked for its place. */
+export function renderMagentoInstallScript(config: MagentoInstallScript): string {
+  const check = (name: string, value: string, pattern: RegExp, allowed: string) => {
+    if (!pattern.test(value)) throw new Error(`renderMagentoInstallScript: ${name} '${value}' must be ${allowed}`);
+  };
+  check('documentRoot', config.documentRoot, /^\/[A-Za-z0-9/_.-]+$/, "an absolute path of letters, digits, '/', '_', '.' and '-'");
+  check('adminPasswordFile', config.adminPasswordFile, /^\/[A-Za-z0-9/_.-]+$/, "an absolute path of letters, digits, '/', '_', '.' and '-'");
+  check('baseUrl', config.baseUrl, /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]*$/, "an http(s) URL of a host name and a path of letters, digits, '.', '_', '~', '/' and '-', ending in '/'");
+  check('admin.username', config.admin.username, /^[A-Za-z0-9._-]{1,40}$/, "1 to 40 letters, digits, '.', '_' and '-'");
+  check('admin.firstname', config.admin.firstname, /^[\p{L}\p{N} .-]{1,32}$/u, "1 to 32 letters, digits, spaces, '.' and '-'");
+  check('admin.lastname', config.admin.lastname, /^[\p{L}\p{N} .-]{1,32}$/u, "1 to 32 letters, digits, spaces, '.' and '-'");
+  check('admin.email', config.admin.email, /^[A-Za-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an e-mail address');
+  return renderTemplate('magento-install.php.hbs', config);
+}
+
+/** Renders the installer's oneshot service. */
+export function renderMagentoInstallService(config: MagentoInstallUnits): string {
+  return renderTemplate('magento-install.service.hbs', config);
+}
+
+/** Renders the path unit that starts the installer when the code arrives. */
+export function renderMagentoInstallPath(config: MagentoInstallUnits): string {
+  return renderTemplate('magento-install.path.hbs', config);
+}
+
 /** Escapes a literal string for XML text and attributes. */
 export function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');

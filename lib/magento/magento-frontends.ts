@@ -25,6 +25,10 @@ import {
   PhpVersion,
   renderMagentoApacheConfig,
   renderMagentoHealthScript,
+  renderMagentoInstallPath,
+  renderMagentoInstallScript,
+  renderMagentoInstallService,
+  MagentoInstallScript,
   renderMagentoLocalXml,
   renderMagentoPhpIni,
   renderMagentoReleaseScript,
@@ -179,6 +183,26 @@ export interface MagentoFrontendsProps {
   readonly phpSessionDatabase?: number;
   /** Host name prefix; hosts are `<prefix>-1`, `<prefix>-2`, ... @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
+  /**
+   * The admin user the schema installer creates when the database has no admin user (a new shop;
+   * an imported database keeps its own). @default - username 'admin', e-mail `admin@<base URL host>`,
+   * password `Secret.variable(this, 'magento_admin_password', ...)`
+   */
+  readonly admin?: MagentoAdminProps;
+}
+
+/** The admin user of {@link MagentoFrontendsProps.admin}. */
+export interface MagentoAdminProps {
+  /** @default 'admin' */
+  readonly username?: string;
+  /** @default 'Shop' */
+  readonly firstname?: string;
+  /** @default 'Administrator' */
+  readonly lastname?: string;
+  /** @default `admin@<base URL host>` */
+  readonly email?: string;
+  /** 12 characters or more (checked on the server). @default Secret.variable(this, 'magento_admin_password', ...) */
+  readonly password?: Secret;
 }
 
 /** Debian 12 paths of the packages the front-ends use. */
@@ -190,7 +214,14 @@ export const MAGENTO_PATHS = {
   mimeTypes: '/etc/mime.types',
   releaseScript: '/usr/local/sbin/magento-install-release',
   healthScript: '/usr/local/share/hosting-stacks/magento-health.php',
+  installScript: '/usr/local/share/hosting-stacks/magento-install.php',
+  adminPasswordFile: '/etc/hosting-stacks/magento-admin-password',
+  installService: 'hosting-stacks-magento-install.service',
+  installPath: 'hosting-stacks-magento-install.path',
 } as const;
+
+/** Minutes the schema install may take (the first one runs every module's setup scripts). */
+export const MAGENTO_INSTALL_TIMEOUT_MINUTES = 45;
 
 /** PHP-FPM's own ping (the pool answers), for local checks; the balancer's health path checks more. */
 export const MAGENTO_FPM_PING_PATH = '/fpm-ping';
@@ -237,6 +268,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   public readonly search?: ISolrEndpoint;
   /** PHP-FPM's unix socket. */
   public readonly phpFpmSocket: string;
+  /** The password of the admin user the installer creates when the database has none. */
+  public readonly adminPassword: Secret;
 
   constructor(scope: Construct, id: string, props: MagentoFrontendsProps) {
     super(scope, id);
@@ -380,6 +413,34 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       adminFrontName,
     });
 
+    const admin = props.admin ?? {};
+    this.adminPassword = admin.password ?? Secret.variable(this, 'magento_admin_password', 'Password of the Magento admin user the front-ends create when the database has none (12 characters or more)');
+    const installScript = renderMagentoInstallScriptFor(this, {
+      documentRoot: MAGENTO_DOCUMENT_ROOT,
+      baseUrl: props.baseUrl,
+      secure: props.baseUrl.startsWith('https:'),
+      admin: {
+        username: admin.username ?? 'admin',
+        firstname: admin.firstname ?? 'Shop',
+        lastname: admin.lastname ?? 'Administrator',
+        email: admin.email ?? `admin@${this.serverName}`,
+      },
+      adminPasswordFile: MAGENTO_PATHS.adminPasswordFile,
+      databaseWaitSeconds: 15 * 60,
+      lockWaitSeconds: MAGENTO_INSTALL_TIMEOUT_MINUTES * 60,
+    });
+    const installUnits = {
+      documentRoot: MAGENTO_DOCUMENT_ROOT,
+      scriptPath: MAGENTO_PATHS.installScript,
+      phpVersion: v,
+      runUser: 'www-data',
+      runGroup: 'www-data',
+      // Waiting for the database, then for another front-end's install, then its own.
+      timeoutSeconds: 15 * 60 + 2 * MAGENTO_INSTALL_TIMEOUT_MINUTES * 60,
+      serviceUnit: MAGENTO_PATHS.installService,
+      pathUnit: MAGENTO_PATHS.installPath,
+    };
+
     this.cluster.configureHosts((host) => {
       const cc = host.cloudConfig;
       cc.addPackages('apache2', `php${v}-fpm`, `php${v}-cli`, `php${v}-curl`, `php${v}-gd`, `php${v}-intl`, `php${v}-mbstring`, `php${v}-mysql`, `php${v}-soap`, `php${v}-xml`, `php${v}-redis`);
@@ -429,6 +490,11 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
         content: renderMagentoHealthScript({ documentRoot: MAGENTO_DOCUMENT_ROOT, timeoutSeconds: MAGENTO_HEALTH_TIMEOUT_SECONDS }),
       });
       cc.addFile({ path: `${MAGENTO_DOCUMENT_ROOT}/app/etc/local.xml`, syntax: ConfigSyntax.XML, owner: 'root:www-data', permissions: '0640', content: localXml });
+      // The schema, base URLs and admin user, once for all front-ends (a MariaDB lock serializes them).
+      cc.addFile({ path: MAGENTO_PATHS.installScript, syntax: ConfigSyntax.PHP, content: installScript });
+      cc.addSecretFile(MAGENTO_PATHS.adminPasswordFile, this.adminPassword.value, { permissions: '0640', owner: 'root:www-data' });
+      cc.addFile({ path: `/etc/systemd/system/${MAGENTO_PATHS.installService}`, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderMagentoInstallService(installUnits) });
+      cc.addFile({ path: `/etc/systemd/system/${MAGENTO_PATHS.installPath}`, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderMagentoInstallPath(installUnits) });
       if (release) {
         cc.addPackages('curl', 'unzip', 'rsync');
         cc.addFile({
@@ -440,7 +506,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
         cc.addPreServiceCommand(MAGENTO_PATHS.releaseScript);
       }
       props.media?.mountOn(host, `${MAGENTO_DOCUMENT_ROOT}/media`);
-      cc.addServices(`php${v}-fpm`, 'apache2');
+      // The installer after PHP-FPM and Apache: the health page says why the front-end is not ready meanwhile.
+      cc.addServices(`php${v}-fpm`, 'apache2', MAGENTO_PATHS.installService, MAGENTO_PATHS.installPath);
     });
   }
 
@@ -519,3 +586,14 @@ function hostOfUrl(scope: Construct, url: string): string {
   return parsed.hostname;
 }
 
+/** The installer script; a value it cannot carry is an error naming the prop. */
+function renderMagentoInstallScriptFor(scope: Construct, config: MagentoInstallScript): string {
+  try {
+    return renderMagentoInstallScript(config);
+  } catch (e) {
+    const m = /^renderMagentoInstallScript: (\S+) ('.*') (must be .*)$/.exec((e as Error).message);
+    if (!m) throw e;
+    const prop = m[1] === 'baseUrl' ? 'baseUrl' : m[1];
+    throw new HostingStacksError(scope, prop, m[2].slice(1, -1), m[3]);
+  }
+}

@@ -379,8 +379,12 @@ function evaluate(expr: Expression, variables: Record<string, string>): string {
     if (search === '') throw new Error('cannot evaluate replace() with an empty substring');
     return str.split(search).join(replacement);
   }
+  if (expr.kind === 'call' && expr.name === 'base64encode' && expr.args.length === 1) {
+    // Terraform encodes the string's UTF-8 bytes.
+    return Buffer.from(evaluate(expr.args[0], variables), 'utf8').toString('base64');
+  }
   const what = expr.kind === 'call' ? `${expr.name}() with ${expr.args.length} argument(s)` : expr.kind === 'number' ? `the number ${expr.text}` : `a ${expr.kind} expression`;
-  throw new Error(`cannot evaluate ${what}: only replace(str, "a", "b") chains are supported`);
+  throw new Error(`cannot evaluate ${what}: only replace(str, "a", "b") chains and base64encode(str) are supported`);
 }
 
 function objectOrEmpty(v: unknown): Record<string, unknown> {

@@ -16,6 +16,7 @@ export * from './compute/server-cluster';
 export * from './config/template';
 export * from './config/xml';
 export * from './stack/hosting-stack';
+export * from './stack/state-backend';
 export { ROLLOUT_PLAN_FILE, rolloutPlanOf } from './rollout/rollout-plan';
 export type { RolloutPlan, RolloutPlanServer } from './rollout/rollout-plan';
 export { RolloutError, runRollout } from './rollout/rollout';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, LocalBackend, StringConcat, TerraformStack, Tokenization } from 'cdktf';
+import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, StringConcat, TerraformStack, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { validateBackupCoverage } from '../backup/backup-coverage';
@@ -10,13 +10,19 @@ import { findHosts, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError } from '../core/errors';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
+import { StateBackend } from './state-backend';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
   /** OpenStack region (`GRA11`, `SBG7` ...). @default - taken from `OS_REGION_NAME` at plan time */
   readonly region?: string;
-  /** Keep state in a local file with a relative path (the same on every machine). Set false to add your own backend. @default true */
+  /** Keep state in a local file with a relative path (the same on every machine). Set false to add your own backend. Ignored with `stateBackend`. @default true */
   readonly localBackend?: boolean;
+  /**
+   * Where the state lives: `StateBackend.ovhObjectStorage({ bucket, region })` shares it, locked,
+   * between operators, CI and the scaling hook. @default StateBackend.local() (unless `localBackend` is false)
+   */
+  readonly stateBackend?: StateBackend;
   /** Policy rules checked at synth; findings fail it. Extend with `PolicyPack.default().addRule(rule)`. @default PolicyPack.default() */
   readonly policyPack?: PolicyPack;
 }
@@ -49,7 +55,8 @@ export class HostingStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: HostingStackProps = {}) {
     super(scope, id);
     this.provider = new OpenstackProvider(this, 'openstack', { region: props.region });
-    if (props.localBackend ?? true) new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    if (props.stateBackend) props.stateBackend.bind(this);
+    else if (props.localBackend ?? true) StateBackend.local().bind(this);
     this.node.addValidation({ validate: () => this.validateHostnames() });
     // The policy pack (lib/policy): unsuppressed findings are validation errors.
     this.policyPack = props.policyPack ?? PolicyPack.default();

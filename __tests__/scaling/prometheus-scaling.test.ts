@@ -100,7 +100,9 @@ describe('PrometheusScaling', () => {
     expect(am.receivers[0].webhook_configs[0].url).toBe(monitoring.hookUrl);
     expect(monitoring.hookUrl).toBe('http://127.0.0.1:9095/alerts');
     const hook = JSON.parse(fileOf(doc, MONITORING_PATHS.hookConfig)!);
-    expect(hook.command).toEqual(['terraform', '-chdir=/srv/terraform/shop', 'apply', '-auto-approve', '-input=false', '-var-file=scaling/hook.auto.tfvars.json']);
+    // The count-only apply, installed next to the hook: a plan changing more than the counts is refused.
+    expect(hook.command).toEqual(['/usr/bin/python3', '/usr/local/lib/scaling-hook/count-apply.py', '/srv/terraform/shop', '-var-file=scaling/hook.auto.tfvars.json']);
+    expect(fileOf(doc, MONITORING_PATHS.countApply)).toContain('Applies new instance counts, and nothing else.');
     expect(hook.tiers.web_servers_count.windows).toEqual([{ campaign: 'late', scaleOutAt: '2027-12-01T00:00:00.000Z', scaleInAt: '2027-12-02T00:00:00.000Z', count: 5 }]);
     expect(Object.keys(hook.tiers)).toEqual(['web_servers_count', 'app_servers_count']);
   });

@@ -86,7 +86,7 @@ describe('what the scaling rules compile to for Terraform', () => {
       const at = new Date(steps[i].at);
       expect(fields.slice(0, 5)).toEqual([String(at.getUTCMinutes()), String(at.getUTCHours()), String(at.getUTCDate()), String(at.getUTCMonth() + 1), '*']);
       expect(line).toContain(`[ "$(date -u +\\%Y)" = ${at.getUTCFullYear()} ]`);
-      expect(line.endsWith(`apply -input=false -auto-approve${steps[i].args.map((a) => ` ${a}`).join('')}`)).toBe(true);
+      expect(line.endsWith(`python3 "$STACK_DIR/scaling/count-apply.py" "$STACK_DIR"${steps[i].args.map((a) => ` ${a}`).join('')}`)).toBe(true);
     });
     expect(read('scaling/crontab')).toContain('STACK_DIR=/srv/hosting-stacks/cdktf.out/stacks/shop\n');
   });
@@ -98,26 +98,35 @@ describe('what the scaling rules compile to for Terraform', () => {
     expect(wf.on.schedule.every((s: { cron: string }) => s.cron.split(' ').length === 5)).toBe(true);
     expect(wf.on.workflow_dispatch.inputs.step.options).toEqual(['baseline', ...steps.map((s) => s.at)]);
     const apply = wf.jobs.apply.steps.find((s: { name?: string }) => s.name === 'Apply the step');
-    expect(apply.run).toContain('terraform -chdir=cdktf.out/stacks/shop apply -input=false -auto-approve ${{ steps.pick.outputs.args }}');
+    expect(apply.run).toContain('terraform -chdir=cdktf.out/stacks/shop init -input=false');
+    expect(apply.run).toContain('python3 cdktf.out/stacks/shop/scaling/count-apply.py cdktf.out/stacks/shop ${{ steps.pick.outputs.args }}');
     expect(wf.jobs.apply.env.OS_AUTH_TYPE).toBe('v3applicationcredential');
   });
 
   describe('run for real', () => {
     let tf: ReturnType<typeof scratch>;
     let env: NodeJS.ProcessEnv;
-    // A Terraform module with the stack's own count variables (their validation included) that
-    // outputs them: applying a step there shows what the step sets, offline.
+    // A Terraform module with the stack's own count variables (their validation included), one
+    // count-driven resource per tier (terraform_data: no provider to download) and the counts as an
+    // output: applying a step there shows what the step sets, offline. Named cdk.tf.json, as the
+    // synthesized stack's, since the count-only apply reads which resources the counts drive.
+    const module = (extra: Record<string, object> = {}) => {
+      const stackTf = JSON.parse(read('cdk.tf.json'));
+      const names = ['app_servers_count', 'web_servers_count'];
+      return JSON.stringify({
+        variable: Object.fromEntries(names.map((n) => [n, stackTf.variable[n]])),
+        resource: { terraform_data: { ...Object.fromEntries(names.map((n) => [n.replace('_servers_count', ''), { count: `\${var.${n}}`, input: n }])), ...extra } },
+        output: { counts: { value: Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])) } },
+      });
+    };
     beforeAll(() => {
       requireBinary('terraform');
       requireBinary('dash');
+      requireBinary('python3');
       tf = scratch('scaling-tf');
-      const stackTf = JSON.parse(read('cdk.tf.json'));
-      const names = ['app_servers_count', 'web_servers_count'];
-      tf.write('main.tf.json', JSON.stringify({
-        variable: Object.fromEntries(names.map((n) => [n, stackTf.variable[n]])),
-        output: { counts: { value: Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])) } },
-      }));
+      tf.write('cdk.tf.json', module());
       cpSync(join(dir, 'campaigns'), join(tf.dir, 'campaigns'), { recursive: true });
+      cpSync(join(dir, 'scaling'), join(tf.dir, 'scaling'), { recursive: true });
       env = { ...process.env, TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: '/dev/null' };
       const init = run(['terraform', `-chdir=${tf.dir}`, 'init', '-input=false'], { env });
       if (!init.ok) throw new Error(init.output);
@@ -158,6 +167,28 @@ describe('what the scaling rules compile to for Terraform', () => {
         expect(r.output).not.toMatch(/Error/);
         expect(output()).toEqual(steps[i].counts);
       });
+    });
+
+    test('the count-only apply, with the real terraform, refuses a plan that changes more than the counts and applies nothing', () => {
+      run(['terraform', `-chdir=${tf.dir}`, 'apply', '-input=false', '-auto-approve'], { env });
+      tf.write('cdk.tf.json', module({ unreviewed: { input: 'a change that is not a count' } }));
+      try {
+        const r = run(['python3', join(tf.dir, 'scaling/count-apply.py'), tf.dir, '-var=app_servers_count=5'], { env });
+        expect(r.status).toBe(3);
+        // Listed: only what the counts do not explain.
+        expect(r.output).toMatch(/^  terraform_data\.unreviewed: create$/m);
+        expect(r.output).not.toMatch(/^  terraform_data\.app\[\d\]: create$/m);
+        expect(output()).toEqual({ app_servers_count: 2, web_servers_count: 2 });
+        const state = run(['terraform', `-chdir=${tf.dir}`, 'state', 'list'], { env }).output;
+        expect(state).not.toContain('terraform_data.unreviewed');
+        expect(state).not.toContain('terraform_data.app[2]');
+      } finally {
+        tf.write('cdk.tf.json', module());
+      }
+      const ok = run(['python3', join(tf.dir, 'scaling/count-apply.py'), tf.dir, '-var=app_servers_count=5'], { env });
+      expect(ok.status).toBe(0);
+      expect(ok.output).toContain('3 change(s): terraform_data.app[2]: create, terraform_data.app[3]: create, terraform_data.app[4]: create');
+      expect(run(['terraform', `-chdir=${tf.dir}`, 'state', 'list'], { env }).output).toContain('terraform_data.app[4]');
     });
 
     test('the CI example\'s pick step maps each schedule cron (in its year) and each manual choice to the step\'s arguments', () => {

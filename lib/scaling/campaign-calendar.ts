@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { HostingStack } from '../stack/hosting-stack';
 import { IScalingRules } from './scaling-model';
-import { buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
+import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
 
 /** Minutes a campaign's capacity serves before the campaign opens: caches warm up, and a failed boot can be retried. */
 export const DEFAULT_PRE_WARM_MINUTES = 60;
@@ -225,6 +225,8 @@ export class CampaignCalendar extends Construct {
     stack.addArtifact('scaling/schedule.json', () => renderScalingSchedule(schedule()));
     stack.addArtifact('scaling/crontab', () => renderScalingCrontab(schedule()));
     stack.addArtifact('scaling/github-actions.yml', () => renderScalingWorkflow(schedule()));
+    // What the crontab and the workflow run: a count change never carries another change along.
+    addCountApplyArtifact(stack);
   }
 
   private addCampaignArtifact(c: Campaign): void {

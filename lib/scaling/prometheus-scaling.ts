@@ -33,6 +33,7 @@ import {
   SCRAPE_INTERVAL_SECONDS,
 } from './prometheus-config';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
+import { renderCountApplyScript } from './scaling-schedule';
 
 /**
  * The monitoring server's default size: Prometheus keeps ~1,000 series per node_exporter and ~50 per
@@ -57,6 +58,7 @@ export const MONITORING_PATHS = {
   hookEnvironment: '/etc/scaling-hook/cloud.env',
   hookUnit: '/etc/systemd/system/scaling-hook.service',
   hookState: '/var/lib/scaling-hook/state.json',
+  countApply: '/usr/local/lib/scaling-hook/count-apply.py',
 } as const;
 
 /** The variables file the hook writes, relative to the Terraform working copy. */
@@ -78,7 +80,11 @@ export interface PrometheusScalingProps {
   readonly adminPeer?: Peer | IConnectable;
   /** The Terraform working copy on the monitoring server (the operator copies the synthesized stack there). @default `/srv/terraform/<stack id>` */
   readonly workingDirectory?: string;
-  /** The command the hook runs after it changed a count (argv, run in the working copy). @default terraform -chdir=<dir> apply -auto-approve -input=false -var-file=scaling/hook.auto.tfvars.json */
+  /**
+   * The command the hook runs after it changed a count (argv, run in the working copy). @default the
+   * count-only apply: `python3 count-apply.py <dir> -var-file=scaling/hook.auto.tfvars.json`, which
+   * refuses a plan that changes more than the counts
+   */
   readonly applyCommand?: readonly string[];
   /** Minutes the command may run before the hook kills it. @default 30 */
   readonly applyTimeoutMinutes?: number;
@@ -158,7 +164,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.workingDirectory) || /(^|\/)\.\.?(\/|$)/.test(this.workingDirectory)) {
       throw new HostingStacksError(this, 'workingDirectory', this.workingDirectory, "must be an absolute path of letters, digits, '.', '_' and '-' segments (e.g. '/srv/terraform/popgom')");
     }
-    this.applyCommand = props.applyCommand ?? ['terraform', `-chdir=${this.workingDirectory}`, 'apply', '-auto-approve', '-input=false', `-var-file=${HOOK_TFVARS_FILE}`];
+    this.applyCommand = props.applyCommand ?? ['/usr/bin/python3', MONITORING_PATHS.countApply, this.workingDirectory, `-var-file=${HOOK_TFVARS_FILE}`];
     if (this.applyCommand.length === 0 || this.applyCommand.some((a) => a.length === 0)) {
       throw new HostingStacksError(this, 'applyCommand', this.applyCommand, 'must be a non-empty argv list of non-empty strings');
     }
@@ -213,6 +219,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
       content: renderDaemonArgs({ daemon: 'prometheus-alertmanager', args: [`--web.listen-address=${listen}:${ALERTMANAGER_PORT}`, '--cluster.listen-address='] }),
     });
     cc.addFile({ path: MONITORING_PATHS.hookScript, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderScalingHookScript() });
+    cc.addFile({ path: MONITORING_PATHS.countApply, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderCountApplyScript(TerraformStack.of(this).node.id) });
     cc.addFile({
       path: MONITORING_PATHS.hookUnit,
       syntax: ConfigSyntax.SYSTEMD_UNIT,

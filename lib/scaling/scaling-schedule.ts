@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { renderTemplate } from '../config/template';
 import type { CampaignCalendar } from './campaign-calendar';
+import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';
 
 /**
@@ -212,3 +213,22 @@ function sameCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
+
+/** Where the count-only apply is written next to the stack's Terraform (and run from by the crontab and CI). */
+export const COUNT_APPLY_ARTIFACT = 'scaling/count-apply.py';
+/** How long the count-only apply waits for the state lock another apply holds. */
+export const COUNT_APPLY_LOCK_TIMEOUT = '15m';
+
+/**
+ * The count-only apply (`templates/count-apply.py.hbs`): plans with the given counts, refuses a plan
+ * that changes more than the count-driven resources, applies the saved plan. Every scaling path runs it.
+ */
+export function renderCountApplyScript(stack: string): string {
+  return renderTemplate('count-apply.py.hbs', { stack, lockTimeout: COUNT_APPLY_LOCK_TIMEOUT });
+}
+
+/** Adds `scaling/count-apply.py` to the stack once, whichever scaling construct asks first. */
+export function addCountApplyArtifact(stack: HostingStack): void {
+  if (!stack.hasArtifact(COUNT_APPLY_ARTIFACT)) stack.addArtifact(COUNT_APPLY_ARTIFACT, () => renderCountApplyScript(stack.node.id));
+}
+

@@ -100,6 +100,11 @@ export class HostingStack extends TerraformStack {
     this.artifacts.set(relativePath, produce);
   }
 
+  /** Whether an artifact is already added at `relativePath`. */
+  public hasArtifact(relativePath: string): boolean {
+    return this.artifacts.has(relativePath);
+  }
+
   /** The artifacts' contents, sorted by path: what synth writes next to the Terraform. */
   public renderArtifacts(): { readonly path: string; readonly content: string }[] {
     return [...this.artifacts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, produce]) => ({ path, content: produce() }));

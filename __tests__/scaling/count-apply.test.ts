@@ -1,0 +1,118 @@
+/**
+ * The count-only apply, run with python3 against a fake `terraform` on PATH that records its calls
+ * and shows a given plan: count changes are applied from the saved plan, anything else is refused
+ * before Terraform applies a thing.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderCountApplyScript } from '../../lib/scaling/scaling-schedule';
+import { requireBinary, scratch } from '../support/daemons';
+
+const s = scratch('count-apply');
+const stackDir = join(s.dir, 'stack');
+const bin = join(s.dir, 'bin');
+const calls = join(s.dir, 'calls.txt');
+const planJson = join(s.dir, 'plan.json');
+let script = '';
+
+const TF = {
+  variable: { web_count: { type: 'number', default: 2 }, mysql_app_password: { type: 'string', sensitive: true } },
+  resource: {
+    openstack_compute_instance_v2: { Web_Instance3: { count: '${var.web_count > 2 ? 1 : 0}' }, Db_Instance1: {} },
+    openstack_networking_port_v2: { Web_Instance3_Port: { count: '${var.web_count > 2 ? 1 : 0}' } },
+    openstack_lb_member_v2: { Entry_Member3: { count: '${var.web_count > 2 ? 1 : 0}' } },
+    openstack_networking_secgroup_rule_v2: { Web_Http: {} },
+  },
+};
+
+const change = (address: string, actions: string[], mode = 'managed') => {
+  const [type, rest] = address.split('.');
+  return { address, mode, type, name: rest.replace(/\[\d+\]$/, ''), change: { actions } };
+};
+
+function countApply(args: string[], plan: object): { status: number | null; stdout: string; stderr: string; calls: string[] } {
+  writeFileSync(calls, '');
+  writeFileSync(planJson, JSON.stringify(plan));
+  const r = spawnSync('python3', [script, stackDir, ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 20000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls: readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) };
+}
+
+beforeAll(() => {
+  requireBinary('python3');
+  s.write('stack/cdk.tf.json', JSON.stringify(TF));
+  s.write('stack/campaigns/halloween.tfvars.json', JSON.stringify({ web_count: 3 }));
+  s.write('stack/campaigns/bad.tfvars.json', JSON.stringify({ web_count: 3, mysql_app_password: 'x' }));
+  script = s.write('count-apply.py', renderCountApplyScript('shop'));
+  // A fake terraform: records argv; `plan -out=F` writes F; `show -json` prints the given plan.
+  s.write('bin/terraform', `#!/bin/sh
+echo "$*" >> '${calls}'
+case "$2" in
+  plan) for a in "$@"; do case "$a" in -out=*) : > "$(echo "$1" | sed 's/^-chdir=//')/\${a#-out=}" ;; esac; done ;;
+  show) cat '${planJson}' ;;
+esac
+`);
+  chmodSync(join(bin, 'terraform'), 0o755);
+});
+afterAll(() => s.cleanup());
+
+describe('count-apply.py', () => {
+  test('given a campaign\'s counts and a plan that only creates count-driven resources, then the saved plan is applied', () => {
+    const r = countApply(['-var-file=campaigns/halloween.tfvars.json'], {
+      resource_changes: [
+        change('openstack_compute_instance_v2.Web_Instance3[0]', ['create']),
+        change('openstack_networking_port_v2.Web_Instance3_Port[0]', ['create']),
+        change('openstack_lb_member_v2.Entry_Member3[0]', ['create']),
+        change('openstack_compute_instance_v2.Db_Instance1', ['no-op']),
+        change('data.openstack_images_image_v2.Debian', ['read'], 'data'),
+      ],
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([
+      `-chdir=${stackDir} plan -input=false -lock-timeout=15m -out=.hosting-stacks-count.plan -var-file=campaigns/halloween.tfvars.json`,
+      `-chdir=${stackDir} show -json .hosting-stacks-count.plan`,
+      `-chdir=${stackDir} apply -input=false -lock-timeout=15m .hosting-stacks-count.plan`,
+    ]);
+    expect(r.stdout).toContain('3 change(s): openstack_compute_instance_v2.Web_Instance3[0]: create');
+    expect(existsSync(join(stackDir, '.hosting-stacks-count.plan'))).toBe(false);
+  });
+
+  test('given a plan that also changes something else, or replaces a counted server, then nothing is applied and the changes are listed', () => {
+    const r = countApply(['-var=web_count=3'], {
+      resource_changes: [
+        change('openstack_compute_instance_v2.Web_Instance3[0]', ['create']),
+        change('openstack_networking_secgroup_rule_v2.Web_Http', ['delete', 'create']),
+        change('openstack_compute_instance_v2.Db_Instance1', ['update']),
+        change('openstack_networking_port_v2.Web_Instance3_Port[0]', ['delete', 'create']),
+      ],
+    });
+    expect(r.status).toBe(3);
+    expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['plan', 'show']);
+    expect(r.stderr).toContain('refused: the plan changes more than the counts {"web_count": "3"}');
+    expect(r.stderr).toContain('openstack_networking_secgroup_rule_v2.Web_Http: delete/create');
+    expect(r.stderr).toContain('openstack_compute_instance_v2.Db_Instance1: update');
+    expect(r.stderr).toContain('openstack_networking_port_v2.Web_Instance3_Port[0]: delete/create');
+    expect(r.stderr).not.toContain('Web_Instance3[0]: create');
+    expect(existsSync(join(stackDir, '.hosting-stacks-count.plan'))).toBe(false);
+  });
+
+  test('given a variable that is not a count, or a count that is not a whole number, then Terraform is never run', () => {
+    const secret = countApply(['-var-file=campaigns/bad.tfvars.json'], {});
+    expect(secret.status).toBe(2);
+    expect(secret.stderr).toContain('mysql_app_password is not a count variable of the stack (those are: web_count)');
+    const half = countApply(['-var=web_count=2.5'], {});
+    expect(half.status).toBe(2);
+    expect(half.stderr).toContain("web_count='2.5' is not a whole number");
+    const other = countApply(['-target=openstack_compute_instance_v2.Db_Instance1'], {});
+    expect(other.status).toBe(2);
+    expect([...secret.calls, ...half.calls, ...other.calls]).toEqual([]);
+  });
+
+  test('given counts that change nothing, then nothing is applied', () => {
+    const r = countApply(['-var=web_count=2'], { resource_changes: [change('openstack_compute_instance_v2.Db_Instance1', ['no-op'])] });
+    expect(r.status).toBe(0);
+    expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['plan', 'show']);
+    expect(r.stdout).toContain('0 change(s): none');
+  });
+});

@@ -31,9 +31,9 @@ const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
   'monsieur-deguisement server search-1': 'Solr is downloaded at boot; the lab\'s stand-in is refused by its checksum',
   'monsieur-deguisement check connection frontends-1 -> search-1': 'Solr never installed (above)',
   'monsieur-deguisement check connection frontends-2 -> search-1': 'Solr never installed (above)',
-  // No Magento code reaches the front-ends in the lab (the deployment pipeline never runs, and the
-  // stack installs no schema): their health page answers 503, so the amphorae have no member to
-  // send HTTPS to (issue 9 item 5). Port 80 answers with the redirect.
+  // No Magento code reaches the front-ends in the lab (the deployment pipeline never runs, so the
+  // schema installer, which waits for the code, never runs either): their health page answers 503,
+  // so the amphorae have no member to send HTTPS to (issue 9 item 5). Port 80 answers with the redirect.
   ...Object.fromEntries(['100', '101', '102', '103'].map((ip) => [`monsieur-deguisement check entry 198.18.0.${ip}:443 `, 'no healthy front-end: no Magento code or schema deployed'])),
   // Prometheus scrapes every front-end up to maxCount, whether the count variable asks for it or
   // not: the targets must follow the count (issue 9 items 6 and 7).

@@ -1,10 +1,45 @@
 #!/usr/bin/env bash
 # The whole test suite: Debian packages for the daemon checks, the provider bindings, a type check,
-# then jest (unit, snapshot, schema conformance and real-daemon tests).
+# then jest (unit, snapshot, schema conformance and real-daemon tests, the behaviour tests and the lab).
+#
+# With arguments, one jest run with them (`npm test -- __tests__/web`). Without, three runs: the lab
+# (__tests__/lab, about 20 minutes, mostly waiting for containers to boot) beside the unit and daemon
+# tests, then the timing-based behaviour tests (__tests__/behaviour: failover, load shedding) alone,
+# once the lab has stopped its containers, so that no boot competes with their measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
 bash scripts/install-test-deps.sh
 node scripts/generate-bindings.mjs
 npx tsc --noEmit -p .
-npx jest --ci "$@"
+if [ "$#" -gt 0 ]; then
+  exec npx jest --ci "$@"
+fi
+
+lab_log="$(mktemp -t hosting-stacks-lab.XXXXXX.log)"
+lab_pid=""
+stop_lab() {
+  # Interrupted: stop the lab's jest (its afterAll hooks stop the containers it started) and wait for it.
+  if [ -n "$lab_pid" ] && kill -0 "$lab_pid" 2>/dev/null; then
+    kill -TERM "$lab_pid" 2>/dev/null || true
+    wait "$lab_pid" 2>/dev/null || true
+  fi
+}
+trap stop_lab INT TERM
+npx jest --ci __tests__/lab/ > "$lab_log" 2>&1 &
+lab_pid=$!
+echo "The lab runs beside the other tests (its output follows when it ends)."
+
+status=0
+npx jest --ci --testPathIgnorePatterns '/__tests__/(lab|behaviour)/' || status=1
+
+lab_status=0
+wait "$lab_pid" || lab_status=$?
+lab_pid=""
+echo "===== the lab (__tests__/lab) ====="
+cat "$lab_log"
+rm -f "$lab_log"
+[ "$lab_status" = 0 ] || status=1
+
+npx jest --ci __tests__/behaviour/ || status=1
+exit "$status"

@@ -12,6 +12,8 @@ import { parse } from 'yaml';
 import { Flavor, PrivateVSwitch, rolloutPlanOf, RolloutError, runRollout, ServerCluster } from '../../lib';
 import { CONFIG_METADATA_KEY } from '../../lib/compute/server-cluster';
 import { CommandResult } from '../../lib/rollout/rollout';
+import { main } from '../../lib/rollout/cli';
+import { readinessCommand } from '../../lib/compute/cloud-config';
 import { RolloutPlan } from '../../lib/rollout/rollout-plan';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
@@ -186,6 +188,20 @@ describe('hosting-stacks-rollout', () => {
     expect(forced.replaced).toEqual(['db-1']);
     await expect(runRollout({ stackDir: dir, run: cloud.run, force: ['db-9'], ...quiet })).rejects.toThrow(RolloutError);
     await expect(runRollout({ stackDir: dir, run: cloud.run, force: ['db-9'], ...quiet })).rejects.toThrow(/'db-9' is not a server of stack .*db-1/);
+  });
+
+  test('bad input: an unknown --only host, a timeout of 0, a digest that is not SHA-256, and bad command-line arguments', async () => {
+    const cloud = deployed();
+    await expect(runRollout({ stackDir: dir, run: cloud.run, only: ['web-9'], ...quiet })).rejects.toThrow(/'web-9' is not a server of stack/);
+    await expect(runRollout({ stackDir: dir, run: cloud.run, readyTimeoutMinutes: 0, ...quiet })).rejects.toThrow('the readiness timeout and the poll interval must be greater than 0');
+    expect(() => readinessCommand('web-1', 'abc')).toThrow("web-1: config digest 'abc' is not a SHA-256 in hex");
+    await expect(main([dir, '--ready-timeout-minutes', '-5'])).rejects.toThrow(/--ready-timeout-minutes needs a value|must be a number greater than 0/);
+    await expect(main([dir, '--ready-timeout-minutes', 'soon'])).rejects.toThrow("--ready-timeout-minutes (soon) must be a number greater than 0");
+    await expect(main([dir, '--only'])).rejects.toThrow('--only needs a value');
+    await expect(main([dir, '--fast'])).rejects.toThrow("unexpected argument '--fast'");
+    await expect(main([dir, 'second-dir'])).rejects.toThrow("unexpected argument 'second-dir'");
+    await expect(main([])).rejects.toThrow(/^usage: hosting-stacks-rollout STACK_DIR/);
+    expect(cloud.commands).toEqual([]);
   });
 
   test('the command line reads the stack directory and runs terraform from PATH', () => {

@@ -4,7 +4,7 @@
  * before Terraform applies a thing.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCountApplyScript } from '../../lib/scaling/scaling-schedule';
 import { requireBinary, scratch } from '../support/daemons';
@@ -48,7 +48,7 @@ beforeAll(() => {
   s.write('bin/terraform', `#!/bin/sh
 echo "$*" >> '${calls}'
 case "$2" in
-  plan) for a in "$@"; do case "$a" in -out=*) : > "$(echo "$1" | sed 's/^-chdir=//')/\${a#-out=}" ;; esac; done ;;
+  plan) [ -e '${bin}/fail-plan' ] && exit 1; for a in "$@"; do case "$a" in -out=*) : > "$(echo "$1" | sed 's/^-chdir=//')/\${a#-out=}" ;; esac; done ;;
   show) cat '${planJson}' ;;
 esac
 `);
@@ -107,6 +107,26 @@ describe('count-apply.py', () => {
     const other = countApply(['-target=openstack_compute_instance_v2.Db_Instance1'], {});
     expect(other.status).toBe(2);
     expect([...secret.calls, ...half.calls, ...other.calls]).toEqual([]);
+  });
+
+  test('given a missing var file or a -var without a value, then Terraform is never run; given a failing plan, then nothing is applied', () => {
+    const missing = countApply(['-var-file=campaigns/none.tfvars.json'], {});
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*campaigns\/none\.tfvars\.json as JSON/);
+    const bare = countApply(['-var=web_count'], {});
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toContain('-var=web_count must be -var=NAME=N');
+    expect([...missing.calls, ...bare.calls]).toEqual([]);
+    writeFileSync(join(bin, 'fail-plan'), '');
+    try {
+      const r = countApply(['-var=web_count=3'], {});
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/terraform -chdir=\S+ plan exited with 1/);
+      expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['plan']);
+      expect(existsSync(join(stackDir, '.hosting-stacks-count.plan'))).toBe(false);
+    } finally {
+      rmSync(join(bin, 'fail-plan'));
+    }
   });
 
   test('given counts that change nothing, then nothing is applied', () => {

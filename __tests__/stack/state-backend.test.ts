@@ -30,8 +30,6 @@ describe('StateBackend', () => {
     });
     // No credential in the Terraform: they come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
     expect(JSON.stringify(backend)).not.toMatch(/access_key|secret_key/);
-    expect(StateBackend.ovhObjectStorage({ bucket: 'acme-tfstate', region: 'gra' }).locking).toBe(true);
-    expect(StateBackend.local().locking).toBe(false);
   });
 
   test('given a bad bucket, region or key, then an error names the stack, the prop and the value', () => {

@@ -363,18 +363,30 @@ export interface MagentoInstallUnits {
   readonly pathUnit: string;
 }
 
-/** Renders the schema installer. Every value lands in a PHP single-quoted string: each is checked for its place. */
+/**
+ * The first value of `config` the installer cannot carry, with what is allowed: every value lands in
+ * a PHP single-quoted string, so each is checked for its place. Undefined when all are fine.
+ */
+export function invalidMagentoInstallValue(config: MagentoInstallScript): { readonly name: string; readonly value: string; readonly allowed: string } | undefined {
+  const path = "an absolute path of letters, digits, '/', '_', '.' and '-'";
+  const name32 = "1 to 32 letters, digits, spaces, '.' and '-'";
+  const rules: [string, string, RegExp, string][] = [
+    ['documentRoot', config.documentRoot, /^\/[A-Za-z0-9/_.-]+$/, path],
+    ['adminPasswordFile', config.adminPasswordFile, /^\/[A-Za-z0-9/_.-]+$/, path],
+    ['baseUrl', config.baseUrl, /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]*$/, "an http(s) URL of a host name and a path of letters, digits, '.', '_', '~', '/' and '-', ending in '/'"],
+    ['admin.username', config.admin.username, /^[A-Za-z0-9._-]{1,40}$/, "1 to 40 letters, digits, '.', '_' and '-'"],
+    ['admin.firstname', config.admin.firstname, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
+    ['admin.lastname', config.admin.lastname, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
+    ['admin.email', config.admin.email, /^[A-Za-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an e-mail address'],
+  ];
+  const bad = rules.find(([, value, pattern]) => typeof value !== 'string' || !pattern.test(value));
+  return bad && { name: bad[0], value: bad[1], allowed: bad[3] };
+}
+
+/** Renders the schema installer; throws on a value it cannot carry ({@link invalidMagentoInstallValue}). */
 export function renderMagentoInstallScript(config: MagentoInstallScript): string {
-  const check = (name: string, value: string, pattern: RegExp, allowed: string) => {
-    if (!pattern.test(value)) throw new Error(`renderMagentoInstallScript: ${name} '${value}' must be ${allowed}`);
-  };
-  check('documentRoot', config.documentRoot, /^\/[A-Za-z0-9/_.-]+$/, "an absolute path of letters, digits, '/', '_', '.' and '-'");
-  check('adminPasswordFile', config.adminPasswordFile, /^\/[A-Za-z0-9/_.-]+$/, "an absolute path of letters, digits, '/', '_', '.' and '-'");
-  check('baseUrl', config.baseUrl, /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]*$/, "an http(s) URL of a host name and a path of letters, digits, '.', '_', '~', '/' and '-', ending in '/'");
-  check('admin.username', config.admin.username, /^[A-Za-z0-9._-]{1,40}$/, "1 to 40 letters, digits, '.', '_' and '-'");
-  check('admin.firstname', config.admin.firstname, /^[\p{L}\p{N} .-]{1,32}$/u, "1 to 32 letters, digits, spaces, '.' and '-'");
-  check('admin.lastname', config.admin.lastname, /^[\p{L}\p{N} .-]{1,32}$/u, "1 to 32 letters, digits, spaces, '.' and '-'");
-  check('admin.email', config.admin.email, /^[A-Za-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an e-mail address');
+  const bad = invalidMagentoInstallValue(config);
+  if (bad) throw new Error(`renderMagentoInstallScript: ${bad.name} '${bad.value}' must be ${bad.allowed}`);
   return renderTemplate('magento-install.php.hbs', config);
 }
 

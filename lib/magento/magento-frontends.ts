@@ -28,6 +28,7 @@ import {
   renderMagentoInstallPath,
   renderMagentoInstallScript,
   renderMagentoInstallService,
+  invalidMagentoInstallValue,
   MagentoInstallScript,
   renderMagentoLocalXml,
   renderMagentoPhpIni,
@@ -222,6 +223,8 @@ export const MAGENTO_PATHS = {
 
 /** Minutes the schema install may take (the first one runs every module's setup scripts). */
 export const MAGENTO_INSTALL_TIMEOUT_MINUTES = 45;
+/** Minutes the installer waits for the database at boot (both may be booting at once). */
+export const MAGENTO_INSTALL_DATABASE_WAIT_MINUTES = 15;
 
 /** PHP-FPM's own ping (the pool answers), for local checks; the balancer's health path checks more. */
 export const MAGENTO_FPM_PING_PATH = '/fpm-ping';
@@ -415,7 +418,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
 
     const admin = props.admin ?? {};
     this.adminPassword = admin.password ?? Secret.variable(this, 'magento_admin_password', 'Password of the Magento admin user the front-ends create when the database has none (12 characters or more)');
-    const installScript = renderMagentoInstallScriptFor(this, {
+    const installModel: MagentoInstallScript = {
       documentRoot: MAGENTO_DOCUMENT_ROOT,
       baseUrl: props.baseUrl,
       secure: props.baseUrl.startsWith('https:'),
@@ -426,9 +429,12 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
         email: admin.email ?? `admin@${this.serverName}`,
       },
       adminPasswordFile: MAGENTO_PATHS.adminPasswordFile,
-      databaseWaitSeconds: 15 * 60,
+      databaseWaitSeconds: MAGENTO_INSTALL_DATABASE_WAIT_MINUTES * 60,
       lockWaitSeconds: MAGENTO_INSTALL_TIMEOUT_MINUTES * 60,
-    });
+    };
+    const invalid = invalidMagentoInstallValue(installModel);
+    if (invalid) throw new HostingStacksError(this, invalid.name, invalid.value, `must be ${invalid.allowed}`);
+    const installScript = renderMagentoInstallScript(installModel);
     const installUnits = {
       documentRoot: MAGENTO_DOCUMENT_ROOT,
       scriptPath: MAGENTO_PATHS.installScript,
@@ -436,7 +442,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       runUser: 'www-data',
       runGroup: 'www-data',
       // Waiting for the database, then for another front-end's install, then its own.
-      timeoutSeconds: 15 * 60 + 2 * MAGENTO_INSTALL_TIMEOUT_MINUTES * 60,
+      timeoutSeconds: (MAGENTO_INSTALL_DATABASE_WAIT_MINUTES + 2 * MAGENTO_INSTALL_TIMEOUT_MINUTES) * 60,
       serviceUnit: MAGENTO_PATHS.installService,
       pathUnit: MAGENTO_PATHS.installPath,
     };
@@ -584,16 +590,4 @@ function hostOfUrl(scope: Construct, url: string): string {
     throw new HostingStacksError(scope, 'baseUrl', url, "must be an http(s) URL with a DNS host name, ending in '/' (e.g. 'https://www.example.com/')");
   }
   return parsed.hostname;
-}
-
-/** The installer script; a value it cannot carry is an error naming the prop. */
-function renderMagentoInstallScriptFor(scope: Construct, config: MagentoInstallScript): string {
-  try {
-    return renderMagentoInstallScript(config);
-  } catch (e) {
-    const m = /^renderMagentoInstallScript: (\S+) ('.*') (must be .*)$/.exec((e as Error).message);
-    if (!m) throw e;
-    const prop = m[1] === 'baseUrl' ? 'baseUrl' : m[1];
-    throw new HostingStacksError(scope, prop, m[2].slice(1, -1), m[3]);
-  }
 }

@@ -172,9 +172,9 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
     return r.stdout;
   };
 
-  const servers = rolloutStatus(plan, instancesOfState(await tf('show', '-json')), options.force ?? []);
   const only = options.only ?? [];
-  for (const h of only) if (!servers.some((s) => s.hostname === h)) throw new RolloutError(`'${h}' is not a server of stack ${plan.stack}`);
+  for (const h of only) if (!plan.servers.some((s) => s.hostname === h)) throw new RolloutError(`'${h}' is not a server of stack ${plan.stack}`);
+  const servers = rolloutStatus(plan, instancesOfState(await tf('show', '-json')), options.force ?? []);
   const todo = servers.filter((s) => (s.status === 'changed' || s.status === 'forced') && (only.length === 0 || only.includes(s.hostname)));
   for (const s of servers) log(`${s.status.padEnd(8)} ${s.hostname.padEnd(24)} ${s.address}`);
   if (options.dryRun || todo.length === 0) {

@@ -30,24 +30,17 @@ export abstract class StateBackend {
     return new OvhObjectStorageBackend(props);
   }
 
-  /** True when the state is shared and locked (a controller may apply from another machine). */
-  public abstract readonly locking: boolean;
-
   /** Adds the backend to `stack`; an invalid prop is an error naming the stack. */
   public abstract bind(stack: TerraformStack): void;
 }
 
 class LocalStateBackend extends StateBackend {
-  public readonly locking = false;
-
   public bind(stack: TerraformStack): void {
     new LocalBackend(stack, { path: `terraform.${stack.node.id}.tfstate` });
   }
 }
 
 class OvhObjectStorageBackend extends StateBackend {
-  public readonly locking = true;
-
   constructor(private readonly props: OvhObjectStorageBackendProps) {
     super();
   }

@@ -45,9 +45,13 @@ export interface RolloutOptions {
   readonly terraform?: string;
   /** The OpenStack client (`openstack console log show`). @default 'openstack' */
   readonly openstack?: string;
+  /** Runs terraform and the OpenStack client. @default - spawns them, collecting their output */
   readonly run?: CommandRunner;
+  /** Waits between console reads. @default - setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock of the readiness timeout, in ms. @default Date.now */
   readonly now?: () => number;
+  /** Where progress lines go. @default - standard output */
   readonly log?: (line: string) => void;
 }
 

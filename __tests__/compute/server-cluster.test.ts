@@ -28,6 +28,19 @@ describe('ServerCluster', () => {
     expect(servers.map((s) => s.name)).toEqual(['app-servers-1', 'app-servers-2']);
   });
 
+  test('metadata added to an instance is updated in place; only the config digest is ignored, and a key is set once', () => {
+    const { stack, c } = cluster();
+    c.instances[0].addMetadata('hosting-stacks:count:web', '3');
+    const server = resourcesOf(synthJson(stack), 'openstack_compute_instance_v2')[0];
+    expect(server.metadata).toEqual({ 'hosting-stacks:path': 'test/AppServers/Instance1', 'hosting-stacks:config': expect.stringMatching(/^[0-9a-f]{64}$/), 'hosting-stacks:count:web': '3' });
+    expect(server.lifecycle.ignore_changes).toEqual(['user_data', 'metadata["hosting-stacks:config"]']);
+    expect(() => c.instances[0].addMetadata('hosting-stacks:count:web', '4')).toThrow(
+      "test/AppServers/Instance1: 'metadata' ('hosting-stacks:count:web') is already set on this server",
+    );
+    expect(() => c.instances[0].addMetadata('hosting-stacks:config', 'x')).toThrow(/'metadata' \('hosting-stacks:config'\) is already set/);
+    expect(() => c.instances[1].addMetadata('bad key', 'x')).toThrow("test/AppServers/Instance2: 'metadata' ('bad key') must be 1 to 255 letters");
+  });
+
   test('boot volumes come from the image lookup with the sizing disk', () => {
     const { stack } = cluster({ flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 8, diskGb: 30 }) });
     const json = synthJson(stack);

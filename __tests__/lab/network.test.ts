@@ -5,6 +5,10 @@
  */
 import { requireLabHost } from '../support/daemons';
 import { LabNetwork } from '../../lib/lab/network';
+import { LabMetadataService } from '../../lib/lab/metadata-service';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LabStackModel } from '../../lib/lab/model';
 import { addressOf, CLIENT_ADDRESS, group, groupKey, ingress, macOf, portKey, ROUTER, serverKey, stackModel, SUBNET_CIDR } from './lab-fixtures';
 import { sendArpRequest, startTcpServer, startUdpServer, tcpRequest, udpSend, waitFor, type RunningServer } from './lab-traffic';
@@ -12,7 +16,7 @@ import { sendArpRequest, startTcpServer, startUdpServer, tcpRequest, udpSend, wa
 /** Fails (never skips) where the lab cannot run. */
 function describeIfRoot(name: string, fn: () => void): void {
   describe(name, () => {
-    beforeAll(() => requireLabHost(['ip', 'nft', 'python3', 'timeout']));
+    beforeAll(() => requireLabHost(['ip', 'nft', 'python3', 'timeout', 'curl']));
     fn();
   });
 }
@@ -41,7 +45,7 @@ async function withLab(labId: string, model: LabStackModel, body: (lab: LabNetwo
 const nsOf = (lab: LabNetwork, name: string): string => lab.namespaceOf(serverKey(name));
 
 describeIfRoot('LabNetwork enforces Neutron rules', () => {
-  const usedIds = ['t1', 't2', 't3', 't4a', 't4b', 't5', 't6', 't7'];
+  const usedIds = ['t1', 't2', 't3', 't4a', 't4b', 't5', 't6', 't7', 't8'];
   afterAll(async () => {
     for (const id of usedIds) await LabNetwork.removeLabNamespaces(id);
   });
@@ -254,5 +258,37 @@ describeIfRoot('LabNetwork enforces Neutron rules', () => {
       // Hairpin: an instance reaching a floating IP of its own network goes through the router, SNATed to its gateway.
       expect(await tcpRequest(lab, nsOf(lab, 'priv'), FIP, 8080, MUST_WORK)).toContain(`reply ok ${gateway}`);
     });
+  });
+
+  test('the metadata service answers each server its own metadata through its router, and serves an in-place update', async () => {
+    const base = stackModel([{ name: 'a', index: 1, groups: ['web'] }, { name: 'b', index: 2, groups: ['web'] }], [group('web', [])]);
+    const withMeta = (count: string): LabStackModel => ({
+      ...base,
+      servers: base.servers.map((sv) => ({ ...sv, metadata: { 'hosting-stacks:path': `stack/${sv.name}`, 'hosting-stacks:count:web': count } })),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'hs-lab-metadata-'));
+    let service: LabMetadataService | undefined;
+    try {
+      await withLab('t8', withMeta('2'), async (lab) => {
+        service = await LabMetadataService.start(withMeta('2'), { routerNamespaces: [...lab.routers.values()].map((r) => r.namespace), workDir: dir });
+        const ask = async (name: string) => {
+          const r = await lab.exec(nsOf(lab, name), ['curl', '-s', '--max-time', '5', 'http://169.254.169.254/openstack/latest/meta_data.json']);
+          return JSON.parse(r.stdout || '{}') as { name?: string; meta?: Record<string, string> };
+        };
+        expect(await ask('a')).toMatchObject({ name: 'a', meta: { 'hosting-stacks:path': 'stack/a', 'hosting-stacks:count:web': '2' } });
+        expect(await ask('b')).toMatchObject({ name: 'b', meta: { 'hosting-stacks:path': 'stack/b' } });
+        service.update(withMeta('3'));
+        expect((await ask('a')).meta?.['hosting-stacks:count:web']).toBe('3');
+        // Only the metadata document: another path is not found.
+        const other = await lab.exec(nsOf(lab, 'a'), ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', 'http://169.254.169.254/openstack/latest/user_data']);
+        expect(other.stdout).toBe('404');
+        await service.stop();
+        const gone = await lab.exec(nsOf(lab, 'a'), ['curl', '-s', '--max-time', '3', 'http://169.254.169.254/openstack/latest/meta_data.json']);
+        expect(gone.status).not.toBe(0);
+      });
+    } finally {
+      await service?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -129,6 +129,30 @@ describe('count-apply.py', () => {
     }
   });
 
+  test('given a count change that also updates the monitoring server\'s count metadata in place, then it is applied; any other metadata or attribute change is refused', () => {
+    const monitoring = (before: object, after: object, afterUnknown: object = {}) => ({
+      ...change('openstack_compute_instance_v2.Monitoring_Instance1', ['update']),
+      change: { actions: ['update'], before, after, after_unknown: afterUnknown },
+    });
+    const base = { name: 'monitoring-1', flavor_name: 'b3-8', metadata: { 'hosting-stacks:path': 'shop/Monitoring', 'hosting-stacks:config': 'abc', 'hosting-stacks:count:web_count': '2' } };
+    const counted = { ...base, metadata: { ...base.metadata, 'hosting-stacks:count:web_count': '3' } };
+    const ok = countApply(['-var=web_count=3'], { resource_changes: [change('openstack_compute_instance_v2.Web_Instance3[0]', ['create']), monitoring(base, counted, { metadata: {} })] });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.calls.map((c) => c.split(' ')[1])).toEqual(['plan', 'show', 'apply']);
+    expect(ok.stdout).toContain('openstack_compute_instance_v2.Monitoring_Instance1: update');
+    for (const [what, after, unknown] of [
+      ['another metadata key', { ...counted, metadata: { ...counted.metadata, 'hosting-stacks:path': 'shop/Other' } }, {}],
+      ['another attribute', { ...counted, flavor_name: 'b3-16' }, {}],
+      ['a value known only after apply', counted, { metadata: {}, access_ip_v4: true }],
+    ] as const) {
+      const r = countApply(['-var=web_count=3'], { resource_changes: [monitoring(base, after, unknown)] });
+      expect([what, r.status]).toEqual([what, 3]);
+      expect(r.stderr).toContain('openstack_compute_instance_v2.Monitoring_Instance1: update');
+      expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['plan', 'show']);
+    }
+  });
+
   test('given counts that change nothing, then nothing is applied', () => {
     const r = countApply(['-var=web_count=2'], { resource_changes: [change('openstack_compute_instance_v2.Db_Instance1', ['no-op'])] });
     expect(r.status).toBe(0);

@@ -40,7 +40,8 @@ describe('PrometheusScaling', () => {
     const json = synthJson(stack);
     const doc = hostDoc(json, 'monitoring-1');
     expect(doc.packages).toEqual(expect.arrayContaining(['prometheus', 'prometheus-alertmanager', 'python3']));
-    for (const path of Object.values(MONITORING_PATHS).filter((p) => !p.includes('apache') && p !== MONITORING_PATHS.hookEnvironment && p !== MONITORING_PATHS.hookState)) {
+    const notFiles: string[] = [MONITORING_PATHS.hookEnvironment, MONITORING_PATHS.hookState, MONITORING_PATHS.targetsDirectory];
+    for (const path of Object.values(MONITORING_PATHS).filter((p) => !p.includes('apache') && !notFiles.includes(p))) {
       expect(fileOf(doc, path)).toBeDefined();
     }
     expect(doc.runcmd).toEqual(expect.arrayContaining([
@@ -53,17 +54,33 @@ describe('PrometheusScaling', () => {
     expect(fileOf(doc, MONITORING_PATHS.alertmanagerDefaults)).toMatch(/^ARGS="--web.listen-address=127.0.0.1:9093 --cluster.listen-address="$/m);
   });
 
-  test('every planned instance of each tier is scraped by node_exporter, the Apache tier also by the Apache exporter', () => {
+  test('every planned instance of each tier is a counted target of node_exporter, the Apache tier also of the Apache exporter', () => {
     const { stack, monitoring, web, app } = setup();
-    const prom = parse(fileOf(hostDoc(synthJson(stack), 'monitoring-1'), MONITORING_PATHS.prometheusConfig)!);
-    const targets = (job: string) => prom.scrape_configs.find((j: { job_name: string }) => j.job_name === job).static_configs.map((c: { targets: string[]; labels: object }) => [c.targets[0], c.labels]);
-    expect(targets('node')).toEqual([
-      ...web.cluster.instances.map((i) => [`${i.address}:9100`, { tier: 'shop/Web', host: i.hostname }]),
-      ...app.cluster.instances.map((i) => [`${i.address}:9100`, { tier: 'shop/App', host: i.hostname }]),
+    const json = synthJson(stack);
+    const doc = hostDoc(json, 'monitoring-1');
+    const prom = parse(fileOf(doc, MONITORING_PATHS.prometheusConfig)!);
+    // Prometheus reads the targets files the scrape-targets unit writes from the counts.
+    expect(prom.scrape_configs).toEqual([
+      { job_name: 'node', file_sd_configs: [{ files: ['/etc/prometheus/targets/node.json'] }] },
+      { job_name: 'apache', file_sd_configs: [{ files: ['/etc/prometheus/targets/apache.json'] }] },
     ]);
+    const config = JSON.parse(fileOf(doc, MONITORING_PATHS.scrapeTargetsConfig)!);
+    expect(config.metadataUrl).toBe('http://169.254.169.254/openstack/latest/meta_data.json');
+    const targets = (job: string) => config.jobs.find((j: { file: string }) => j.file.endsWith(`/${job}.json`)).targets;
+    const planned = (tier: { cluster: ServerCluster }, name: string, variable: string, port: number) =>
+      tier.cluster.instances.map((i) => ({ address: `${i.address}:${port}`, labels: { tier: name, host: i.hostname }, countVariable: variable, index: i.index }));
+    expect(targets('node')).toEqual([...planned(web, 'shop/Web', 'web_servers_count', 9100), ...planned(app, 'shop/App', 'app_servers_count', 9100)]);
     expect(targets('node')).toHaveLength(6 + 8);
-    expect(targets('apache')).toEqual(web.cluster.instances.map((i) => [`${i.address}:9117`, { tier: 'shop/Web', host: i.hostname }]));
-    expect(monitoring.scrapeJobs().map((j) => j.targets.length)).toEqual([14, 6]);
+    expect(targets('apache')).toEqual(planned(web, 'shop/Web', 'web_servers_count', 9117));
+    expect(monitoring.countedTargets().map((j) => j.targets.length)).toEqual([14, 6]);
+    // The counts reach the running server as metadata Terraform updates in place (never replacing it).
+    const server = resourcesOf(json, 'openstack_compute_instance_v2').find((s) => s.name === 'monitoring-1')!;
+    expect(server.metadata).toMatchObject({ 'hosting-stacks:count:web_servers_count': '${var.web_servers_count}', 'hosting-stacks:count:app_servers_count': '${var.app_servers_count}' });
+    expect(server.lifecycle.ignore_changes).toEqual(['user_data', 'metadata["hosting-stacks:config"]']);
+    // Written before Prometheus starts, then every 30 s by the timer.
+    const enabled = doc.runcmd.filter((c) => Array.isArray(c) && c[0] === 'systemctl' && c[1] === 'restart').map((c) => c[2]);
+    expect(enabled.indexOf('hosting-stacks-scrape-targets.service')).toBeLessThan(enabled.indexOf('prometheus'));
+    expect(enabled).toContain('hosting-stacks-scrape-targets.timer');
   });
 
   test('the tier hosts get the exporters, and the tiers admit them from the monitoring server only', () => {

@@ -133,6 +133,7 @@ export class ServerInstance extends Construct {
    * elsewhere (a load balancer member) carries it too, so nothing names a server that does not exist.
    */
   public readonly existence?: number;
+  private readonly extraMetadata = new Map<string, string>();
 
   constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
@@ -170,14 +171,17 @@ export class ServerInstance extends Construct {
       network: [{ port: ref(this.port.resource, 'id') }],
       schedulerHints: [{ group: group.id }],
       userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderUserData()) }),
-      metadata: { 'hosting-stacks:path': this.node.path, [CONFIG_METADATA_KEY]: Lazy.stringValue({ produce: () => this.configDigest() }) },
+      metadata: Lazy.anyValue({
+        produce: () => ({ 'hosting-stacks:path': this.node.path, [CONFIG_METADATA_KEY]: this.configDigest(), ...Object.fromEntries(this.extraMetadata) }),
+      }) as unknown as Record<string, string>,
       // A new user_data would replace the server (Nova cannot change it), and Terraform replaces
       // every changed server at once: both directors, the database primary, all front-ends. So
       // `terraform apply` leaves running servers as they are, and `hosting-stacks-rollout` replaces
       // the servers whose configuration changed one at a time, each from its own boot volume, and
       // waits until the server prints that its new configuration is ready. The metadata keeps the
-      // digest the server was created with: what the rollout compares.
-      lifecycle: { ignoreChanges: ['user_data', 'metadata'] },
+      // digest the server was created with: what the rollout compares. Other metadata (addMetadata)
+      // is updated in place, which Nova allows and the metadata service serves at once.
+      lifecycle: { ignoreChanges: ['user_data', `metadata["${CONFIG_METADATA_KEY}"]`] },
     });
     if (this.conditional) {
       const exists = Token.asNumber(`\${var.${cluster.countVariable!.friendlyUniqueId} > ${index} ? 1 : 0}`);
@@ -194,6 +198,19 @@ export class ServerInstance extends Construct {
         }
       },
     });
+  }
+
+  /**
+   * Adds a metadata entry Nova serves the running server at `169.254.169.254/openstack/latest/meta_data.json`
+   * (`meta`). Unlike user_data, a changed value is applied in place, without replacing the server:
+   * what a server must follow while it runs (the monitoring server's view of each tier's count).
+   */
+  public addMetadata(key: string, value: string): void {
+    if (key === CONFIG_METADATA_KEY || key === 'hosting-stacks:path' || this.extraMetadata.has(key)) {
+      throw new HostingStacksError(this, 'metadata', key, 'is already set on this server; each key once, and not hosting-stacks:path or ' + CONFIG_METADATA_KEY);
+    }
+    if (!/^[A-Za-z0-9:_.-]{1,255}$/.test(key)) throw new HostingStacksError(this, 'metadata', key, "must be 1 to 255 letters, digits, ':', '_', '.' or '-' (Nova's metadata key)");
+    this.extraMetadata.set(key, value);
   }
 
   /** The Terraform address of the server (`openstack_compute_instance_v2.<id>`, with `[0]` when conditional). */

@@ -15,3 +15,4 @@ export { LabServer } from './server';
 export { Amphora } from './amphora';
 export { ensureLabImage } from './image';
 export { ensureLabRepo, packagesOfUserData } from './package-repo';
+export { LabMetadataService, metadataDocuments, METADATA_ADDRESS } from './metadata-service';

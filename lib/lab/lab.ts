@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Amphora } from './amphora';
+import { LabMetadataService } from './metadata-service';
 import { ensureLabImage } from './image';
 import { downloadsOf, hostOf, LabInternet } from './internet';
 import { cidrContains, isSingleAddress } from './ipv4-util';
@@ -112,11 +113,13 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
   const amphorae: Amphora[] = [];
   let network: LabNetwork | undefined;
   let internet: LabInternet | undefined;
+  let metadata: LabMetadataService | undefined;
 
   const destroy = async (): Promise<void> => {
     await Promise.allSettled([...servers.values()].map((s) => s.stop()));
     await Promise.allSettled(amphorae.map((a) => a.stop()));
     if (internet) await internet.stop();
+    if (metadata) await metadata.stop();
     if (network) await network.destroy();
     if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
   };
@@ -129,6 +132,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
     network = await LabNetwork.create(model, { labId });
     const net = network;
     log(`[lab ${stack}] network up (lab ${labId})`);
+    metadata = await LabMetadataService.start(model, { routerNamespaces: [...net.routers.values()].map((r) => r.namespace), workDir: join(workDir, 'metadata') });
 
     for (const lb of model.loadBalancers) {
       const dir = join(workDir, `amphora-${amphorae.length + 1}`);

@@ -126,6 +126,8 @@ export interface LabServerModel {
   readonly portKeys: readonly string[];
   /** The user_data exactly as Terraform would hand it to Nova (expressions evaluated). */
   readonly userData: string;
+  /** Its `metadata` (expressions evaluated), which the lab's metadata service serves it as Nova does. */
+  readonly metadata?: Readonly<Record<string, string>>;
   /** The OpenSSH public key of its Nova key pair (`key_pair`), which cloud-init authorizes for the default user. */
   readonly keyPairPublicKey?: string;
 }

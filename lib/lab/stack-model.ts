@@ -586,6 +586,8 @@ class StackModelBuilder {
         flavorName: this.str(s, 'flavor_name'),
         portKeys,
         userData: this.str(s, 'user_data') ?? '',
+        // Nova's metadata is a map of strings: Terraform converts numbers and booleans.
+        metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
         keyPairPublicKey: keyPair ? this.str(keyPair, 'public_key') : undefined,
       };
     });

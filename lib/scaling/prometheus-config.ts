@@ -202,8 +202,10 @@ export interface PrometheusTarget {
 export interface PrometheusScrapeJob {
   /** Job name. */
   readonly name: string;
-  /** Static targets. */
+  /** Static targets (none when the job reads `targetsFile`). */
   readonly targets: readonly PrometheusTarget[];
+  /** A file_sd file the job reads its targets from (absolute path), instead of static targets. */
+  readonly targetsFile?: string;
 }
 
 /** Model of `prometheus.yml`. */
@@ -228,9 +230,67 @@ export function renderPrometheusConfig(model: PrometheusConfig): string {
     ruleFiles: model.ruleFiles.map(quoted),
     alertmanagers: model.alertmanagers.map(quoted),
     jobs: model.jobs
-      .filter((j) => j.targets.length > 0)
-      .map((j) => ({ name: quoted(j.name), targets: j.targets.map((t) => ({ address: quoted(t.address), labels: labelsOf(t.labels) })) })),
+      .filter((j) => j.targets.length > 0 || j.targetsFile !== undefined)
+      .map((j) => {
+        if (j.targetsFile !== undefined && j.targets.length > 0) throw new Error(`renderPrometheusConfig: job '${j.name}' has both static targets and a targets file`);
+        return {
+          name: quoted(j.name),
+          targetsFile: j.targetsFile === undefined ? undefined : quoted(j.targetsFile),
+          targets: j.targets.map((t) => ({ address: quoted(t.address), labels: labelsOf(t.labels) })),
+        };
+      }),
   });
+}
+
+/** Seconds between two runs of the scrape-targets timer. */
+export const SCRAPE_TARGETS_INTERVAL_SECONDS = 30;
+
+/** Nova metadata key prefix of the monitoring server holding each scaled tier's count. */
+export const COUNT_METADATA_PREFIX = 'hosting-stacks:count:';
+
+/** Where Nova's metadata service serves a server's metadata (`meta`). */
+export const NOVA_METADATA_URL = 'http://169.254.169.254/openstack/latest/meta_data.json';
+
+/** One planned instance a job scrapes while its tier's count includes it. */
+export interface CountedTarget extends PrometheusTarget {
+  /** The tier's count variable. */
+  readonly countVariable: string;
+  /** 0-based position in the tier: the target exists while `index < count`. */
+  readonly index: number;
+}
+
+/** Model of the scrape-targets script's config. */
+export interface ScrapeTargetsConfig {
+  /** Nova's metadata document (JSON with a `meta` object). */
+  readonly metadataUrl: string;
+  /** Prefix of the metadata keys holding the counts (followed by the count variable). */
+  readonly countKeyPrefix: string;
+  /** Reads of the metadata before giving up (2 s apart). */
+  readonly attempts: number;
+  /** Seconds each read may take. */
+  readonly timeoutSeconds: number;
+  /** One file_sd file per job, with every planned target. */
+  readonly jobs: readonly { readonly file: string; readonly targets: readonly CountedTarget[] }[];
+}
+
+/** Renders the scrape-targets script's config as JSON. */
+export function renderScrapeTargetsConfig(model: ScrapeTargetsConfig): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}
+
+/** Renders the scrape-targets script (`python3 -m py_compile`). */
+export function renderScrapeTargetsScript(): string {
+  return renderTemplate('scrape-targets.py.hbs', {});
+}
+
+/** Renders the scrape-targets oneshot unit. */
+export function renderScrapeTargetsUnit(model: { readonly scriptPath: string; readonly configPath: string }): string {
+  return renderTemplate('scrape-targets.service.hbs', model);
+}
+
+/** Renders the timer running the scrape-targets unit every `intervalSeconds`. */
+export function renderScrapeTargetsTimer(model: { readonly intervalSeconds: number }): string {
+  return renderTemplate('scrape-targets.timer.hbs', model);
 }
 
 /** One Alertmanager route: the alerts of one tier and one action, repeated every cooldown. */

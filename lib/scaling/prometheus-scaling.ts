@@ -1,4 +1,4 @@
-import { Aspects, TerraformStack } from 'cdktf';
+import { Aspects, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
@@ -31,6 +31,14 @@ import {
   SCALING_HOOK_PORT,
   ScalingHookConfig,
   SCRAPE_INTERVAL_SECONDS,
+  COUNT_METADATA_PREFIX,
+  CountedTarget,
+  NOVA_METADATA_URL,
+  renderScrapeTargetsConfig,
+  renderScrapeTargetsScript,
+  renderScrapeTargetsTimer,
+  renderScrapeTargetsUnit,
+  SCRAPE_TARGETS_INTERVAL_SECONDS,
 } from './prometheus-config';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
@@ -59,6 +67,11 @@ export const MONITORING_PATHS = {
   hookUnit: '/etc/systemd/system/scaling-hook.service',
   hookState: '/var/lib/scaling-hook/state.json',
   countApply: '/usr/local/lib/scaling-hook/count-apply.py',
+  scrapeTargetsScript: '/usr/local/lib/hosting-stacks/scrape-targets.py',
+  scrapeTargetsConfig: '/etc/hosting-stacks/scrape-targets.json',
+  scrapeTargetsUnit: '/etc/systemd/system/hosting-stacks-scrape-targets.service',
+  scrapeTargetsTimer: '/etc/systemd/system/hosting-stacks-scrape-targets.timer',
+  targetsDirectory: '/etc/prometheus/targets',
 } as const;
 
 /** The variables file the hook writes, relative to the Terraform working copy. */
@@ -107,8 +120,9 @@ const MONITORED = new WeakMap<ServerCluster, string>();
  * - Every planned instance of each scaled tier gets `prometheus-node-exporter` (9100) and, on
  *   Apache tiers ({@link WebTier}, {@link MagentoFrontends}), `prometheus-apache-exporter` (9117,
  *   reading mod_status on the loopback); the tiers admit those ports from the monitoring server.
- *   Prometheus scrapes every planned address: absent instances are down targets, excluded from the
- *   averages by `up == 1`.
+ *   Prometheus scrapes the instances that exist: the monitoring server's Nova metadata holds each
+ *   tier's count (`hosting-stacks:count:<variable>`, updated in place by whichever apply changes
+ *   it), and a timer rewrites Prometheus' targets files from it every 30 s.
  * - Each reactive rule compiles to a scale-out and a scale-in alert (see `prometheus-config.ts` for
  *   the PromQL); Alertmanager groups them by tier and action, repeats a firing group at the
  *   cooldown and holds scale-in back while the tier scales out.
@@ -233,7 +247,20 @@ export class PrometheusScaling extends Construct implements IConnectable {
     });
     cc.addPreServiceCommand('useradd', '--system', '--user-group', '--home-dir', '/var/lib/scaling-hook', '--shell', '/usr/sbin/nologin', HOOK_USER);
     cc.addPreServiceCommand('install', '-d', '-o', HOOK_USER, '-g', HOOK_USER, '-m', '0750', this.workingDirectory, `${this.workingDirectory}/scaling`);
-    cc.addServices('prometheus', 'prometheus-alertmanager', 'scaling-hook');
+    // Prometheus' targets follow the counts: Terraform updates these metadata entries in place.
+    for (const r of this.rules) {
+      const variable = r.tier.cluster.countVariable!;
+      this.instance.addMetadata(`${COUNT_METADATA_PREFIX}${variable.friendlyUniqueId}`, Token.asString(variable.value));
+    }
+    cc.addFile({ path: MONITORING_PATHS.scrapeTargetsScript, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderScrapeTargetsScript() });
+    cc.addFile({
+      path: MONITORING_PATHS.scrapeTargetsUnit,
+      syntax: ConfigSyntax.SYSTEMD_UNIT,
+      content: renderScrapeTargetsUnit({ scriptPath: MONITORING_PATHS.scrapeTargetsScript, configPath: MONITORING_PATHS.scrapeTargetsConfig }),
+    });
+    cc.addFile({ path: MONITORING_PATHS.scrapeTargetsTimer, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderScrapeTargetsTimer({ intervalSeconds: SCRAPE_TARGETS_INTERVAL_SECONDS }) });
+    // The targets are written (or the boot fails, naming the metadata) before Prometheus starts.
+    cc.addServices('hosting-stacks-scrape-targets.service', 'hosting-stacks-scrape-targets.timer', 'prometheus', 'prometheus-alertmanager', 'scaling-hook');
 
     this.node.addValidation({ validate: () => this.validatePlans() });
     // The scrape labels, rules, routes and hook config depend on the plans, which are complete only at synth.
@@ -255,14 +282,29 @@ export class PrometheusScaling extends Construct implements IConnectable {
    * the Apache exporter on those of Apache tiers, labelled with the plan's tier and the host name.
    */
   public scrapeJobs(): PrometheusScrapeJob[] {
-    const targets = (job: string, port: number) =>
+    return this.countedTargets().map((j) => ({ name: j.name, targets: [], targetsFile: j.file }));
+  }
+
+  /**
+   * Every planned target of each job, with its tier's count variable and its index: the
+   * scrape-targets script keeps those whose index is below the count.
+   */
+  public countedTargets(): { readonly name: string; readonly file: string; readonly targets: CountedTarget[] }[] {
+    const targets = (job: string, port: number): CountedTarget[] =>
       this.rules
         .filter((r) => job === NODE_JOB || apacheStatusPort(r.tier) !== undefined)
-        .flatMap((r) => r.tier.cluster.instances.map((host) => ({ address: `${host.address}:${port}`, labels: { tier: r.plan.tier, host: host.hostname } })));
+        .flatMap((r) =>
+          r.tier.cluster.instances.map((host) => ({
+            address: `${host.address}:${port}`,
+            labels: { tier: r.plan.tier, host: host.hostname },
+            countVariable: r.tier.cluster.countVariable!.friendlyUniqueId,
+            index: host.index,
+          })),
+        );
     return [
-      { name: NODE_JOB, targets: targets(NODE_JOB, NODE_EXPORTER_PORT) },
-      { name: APACHE_JOB, targets: targets(APACHE_JOB, APACHE_EXPORTER_PORT) },
-    ];
+      { name: NODE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${NODE_JOB}.json`, targets: targets(NODE_JOB, NODE_EXPORTER_PORT) },
+      { name: APACHE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${APACHE_JOB}.json`, targets: targets(APACHE_JOB, APACHE_EXPORTER_PORT) },
+    ].filter((j) => j.targets.length > 0);
   }
 
   /** `prometheus.yml` (reads the plans). */
@@ -311,6 +353,16 @@ export class PrometheusScaling extends Construct implements IConnectable {
     this.planFilesAdded = true;
     const cc = this.instance.cloudConfig;
     cc.addFile({ path: MONITORING_PATHS.prometheusConfig, syntax: ConfigSyntax.PROMETHEUS_CONFIG, content: this.renderScrapeConfig() });
+    cc.addFile({
+      path: MONITORING_PATHS.scrapeTargetsConfig,
+      content: renderScrapeTargetsConfig({
+        metadataUrl: NOVA_METADATA_URL,
+        countKeyPrefix: COUNT_METADATA_PREFIX,
+        attempts: 5,
+        timeoutSeconds: 5,
+        jobs: this.countedTargets().map((j) => ({ file: j.file, targets: j.targets })),
+      }),
+    });
     cc.addFile({ path: MONITORING_PATHS.rules, syntax: ConfigSyntax.PROMETHEUS_RULES, content: this.renderRules() });
     cc.addFile({ path: MONITORING_PATHS.alertmanagerConfig, syntax: ConfigSyntax.ALERTMANAGER, content: this.renderAlertmanager() });
     cc.addFile({ path: MONITORING_PATHS.hookConfig, content: renderScalingHookConfig(this.hookConfig()) });

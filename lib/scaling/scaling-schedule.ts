@@ -1,5 +1,6 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { renderTemplate } from '../config/template';
+import { COUNT_METADATA_PREFIX } from './prometheus-config';
 import type { CampaignCalendar } from './campaign-calendar';
 import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';
@@ -224,7 +225,7 @@ export const COUNT_APPLY_LOCK_TIMEOUT = '15m';
  * that changes more than the count-driven resources, applies the saved plan. Every scaling path runs it.
  */
 export function renderCountApplyScript(stack: string): string {
-  return renderTemplate('count-apply.py.hbs', { stack, lockTimeout: COUNT_APPLY_LOCK_TIMEOUT });
+  return renderTemplate('count-apply.py.hbs', { stack, lockTimeout: COUNT_APPLY_LOCK_TIMEOUT, countMetadataPrefix: COUNT_METADATA_PREFIX });
 }
 
 /** Adds `scaling/count-apply.py` to the stack once, whichever scaling construct asks first. */

@@ -169,6 +169,17 @@ describe('functions', () => {
     expect(() => ev('${replace("a", "/\\\\pL/", "x")}')).toThrow(/RE2 syntax.*not supported/);
   });
 
+  test('regex returns the match or its captures and fails without a match; can() turns that failure into false', () => {
+    expect(ev('${regex("[0-9]+", "ab123c")}')).toBe('123');
+    expect(ev('${regex("^(ssh-ed25519) ([A-Za-z0-9+/=]+)$", "ssh-ed25519 AAAA")}')).toEqual(['ssh-ed25519', 'AAAA']);
+    expect(ev('${regex("(?P<kind>[a-z]+)-", "ed-25519")}')).toEqual({ kind: 'ed' });
+    expect(() => ev('${regex("^x$", "y")}')).toThrow(/regex\(\) pattern "\^x\$" does not match "y"/);
+    expect(ev('${can(regex("^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+( [^\\n]*)?$", var.k))}', { k: 'ssh-ed25519 AAAAC3Nz lab@host' })).toBe(true);
+    expect(ev('${can(regex("^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+( [^\\n]*)?$", var.k))}', { k: '-----BEGIN OPENSSH PRIVATE KEY-----' })).toBe(false);
+    // can() catches an evaluation error, not an undeclared variable (Terraform rejects that at validate).
+    expect(() => ev('${can(var.nope)}')).toThrow(/var.nope is not declared/);
+  });
+
   test('join, lower, upper, trimspace, tostring', () => {
     expect(ev('${join(",", ["a", "b"], ["c"])}')).toBe('a,b,c');
     expect(ev('${lower("AbC")}${upper("x")}')).toBe('abcX');

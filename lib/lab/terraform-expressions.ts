@@ -472,6 +472,17 @@ export function evaluateExpression(expr: Expression, scope: EvaluationScope): Te
     case 'binary':
       return evaluateBinary(expr.op, expr.left, expr.right, scope);
     case 'call':
+      if (expr.name === 'can') {
+        // can(): whether its argument evaluates without an error (the argument is evaluated here, lazily).
+        if (expr.args.length !== 1) throw new EvalProblem(`can() takes 1 argument(s), got ${expr.args.length}`);
+        try {
+          evaluateExpression(expr.args[0], scope);
+          return true;
+        } catch (e) {
+          if (e instanceof EvalProblem) return false;
+          throw e;
+        }
+      }
       return callFunction(expr.name, expr.args.map((a) => evaluateExpression(a, scope)));
   }
 }
@@ -635,10 +646,22 @@ function toList(v: TerraformValue, what: string): readonly TerraformValue[] {
   throw new EvalProblem(`${what} must be a list, got ${describe(v)}`);
 }
 
+/**
+ * Terraform's regex(): the match, or its captures (a list; a map with named groups); an error when
+ * nothing matches. RE2 syntax is translated as for replace(); what cannot be is an error.
+ */
+function regex(pattern: string, text: string): TerraformValue {
+  const m = toJsRegExp(pattern, 'regex').exec(text);
+  if (!m) throw new EvalProblem(`regex() pattern ${JSON.stringify(pattern)} does not match ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)}`);
+  if (m.groups) return Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, v ?? null]));
+  return m.length > 1 ? m.slice(1).map((v) => v ?? null) : m[0];
+}
+
 /** Arity of each supported function: [minimum, maximum]. */
 const ARITY: Record<string, readonly [number, number]> = {
   replace: [3, 3], join: [2, Infinity], jsonencode: [1, 1], base64encode: [1, 1], format: [1, Infinity], lower: [1, 1], upper: [1, 1],
   trimspace: [1, 1], element: [2, 2], lookup: [2, 3], tostring: [1, 1], min: [1, Infinity], max: [1, Infinity], floor: [1, 1],
+  regex: [2, 2], can: [1, 1],
 };
 
 /** The Terraform functions the lab implements. */
@@ -673,6 +696,8 @@ function callFunction(name: string, args: TerraformValue[]): TerraformValue {
       return str(0).toLowerCase();
     case 'upper':
       return str(0).toUpperCase();
+    case 'regex':
+      return regex(str(0), str(1));
     case 'trimspace':
       return str(0).replace(/^[\s\u0085]+|[\s\u0085]+$/gu, '');
     case 'element': {
@@ -720,22 +745,22 @@ function replace(s: string, search: string, replacement: string): string {
 }
 
 /** Translates the RE2 syntax Terraform users write to a JS RegExp (global), or throws when it cannot. */
-function toJsRegExp(pattern: string): RegExp {
+function toJsRegExp(pattern: string, fn = 'replace'): RegExp {
   let p = pattern;
   let flags = 'gu';
   const lead = /^\(\?([imsU]+)\)/.exec(p);
   if (lead) {
-    if (lead[1].includes('U')) throw new EvalProblem(`replace(): the RE2 flag U in /${pattern}/ is not supported`);
+    if (lead[1].includes('U')) throw new EvalProblem(`${fn}(): the RE2 flag U in /${pattern}/ is not supported`);
     flags += lead[1].replace(/[^ims]/g, '');
     p = p.slice(lead[0].length);
   }
-  if (/\(\?[a-zA-Z]/.test(p.replace(/\(\?P?</g, ''))) throw new EvalProblem(`replace(): inline flags inside /${pattern}/ are not supported`);
-  if (/\\[AzQEpP]|\[\[:/.test(p)) throw new EvalProblem(`replace(): the RE2 syntax of /${pattern}/ is not supported by the lab`);
+  if (/\(\?[a-zA-Z]/.test(p.replace(/\(\?P?</g, ''))) throw new EvalProblem(`${fn}(): inline flags inside /${pattern}/ are not supported`);
+  if (/\\[AzQEpP]|\[\[:/.test(p)) throw new EvalProblem(`${fn}(): the RE2 syntax of /${pattern}/ is not supported by the lab`);
   p = p.replace(/\(\?P</g, '(?<');
   try {
     return new RegExp(p, flags);
   } catch (e) {
-    throw new EvalProblem(`replace(): invalid regular expression /${pattern}/: ${(e as Error).message}`);
+    throw new EvalProblem(`${fn}(): invalid regular expression /${pattern}/: ${(e as Error).message}`);
   }
 }
 

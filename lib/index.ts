@@ -13,6 +13,7 @@ export * from './compute/key-pair';
 export * from './compute/cloud-config';
 export * from './compute/nic-resolution';
 export * from './compute/server-cluster';
+export * from './compute/counted-targets';
 export * from './config/template';
 export * from './config/xml';
 export * from './stack/hosting-stack';

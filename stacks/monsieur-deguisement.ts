@@ -274,7 +274,7 @@ export class MonsieurDeguisementStack extends HostingStack {
       media: this.media,
       baseUrl: props.baseUrl ?? MD_BASE_URL,
     });
-    this.deployment.addTarget(this.frontends);
+    // MagentoCode.fromPipeline made the front-ends the deployment server's target (SSH, key, recipe).
 
     // Campaign peaks: the front-ends follow a Terraform count variable, scheduled before each campaign
     // and nudged by a CPU rule in between; every balancer already lists all MD_FRONTEND_MAX of them.

@@ -1,8 +1,12 @@
 import { Testing } from 'cdktf';
 import { checkProviderSchema, checkTerraformTemplates, Connections, loadOpenstackProviderSchema } from '../../lib';
 import { BackOffice } from '../../lib/app/back-office';
-import { DEPLOY_KEY_STAGING_PATH, DEPLOY_TARGETS_PATH, DeploymentServer, DeploymentServerProps } from '../../lib/app/deployment-server';
+import { DEPLOY_AUTHORIZED_KEY_STAGING_PATH, DEPLOY_KEY_STAGING_PATH, DEPLOY_TARGETS_PATH, DeploymentServer, DeploymentServerProps } from '../../lib/app/deployment-server';
+import { Flavor } from '../../lib/compute/flavor';
+import { ServerCluster } from '../../lib/compute/server-cluster';
+import { parse } from 'yaml';
 import { VpnKind } from '../../lib/network/office-vpn';
+import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { checkHostFile } from '../support/config-checks';
 import { resourcesOf, synthJson } from '../support/synth';
 import { FakeDatabase, frontEnds, OFFICE_CIDRS, officeStack } from './office-fixtures';
@@ -80,16 +84,71 @@ describe('DeploymentServer', () => {
     expect(stack.renderHostFiles().some((f) => f.path === DEPLOY_KEY_STAGING_PATH)).toBe(false);
   });
 
-  test('given targets, when rendered, then the targets file lists every server and nftables accepts the host firewall', () => {
+  test('given targets, when rendered, then every planned server is a counted target and nftables accepts the host firewall', () => {
     const { stack, front, server } = deployment();
     server.addTarget(frontEnds(stack, front, 2));
     const files = stack.renderHostFiles().filter((f) => f.host === 'deploy-1');
-    expect(files.find((f) => f.path === DEPLOY_TARGETS_PATH)!.content.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['10.10.0.2 test/Front', '10.10.0.3 test/Front']);
+    // The list of the servers that exist is written at boot and every 30 s from the counts (counted-targets.ts).
+    const config = JSON.parse(files.find((f) => f.path === COUNTED_TARGETS_PATHS.config)!.content);
+    expect(config.jobs).toEqual([{ file: DEPLOY_TARGETS_PATH, targets: [
+      { address: '10.10.0.2', labels: { host: 'front-1', tier: 'test/Front' }, index: 0 },
+      { address: '10.10.0.3', labels: { host: 'front-2', tier: 'test/Front' }, index: 1 },
+    ] }]);
     const nft = files.find((f) => f.path === '/etc/nftables.conf')!;
     const r = checkHostFile(nft)!;
     expect(r.output).toBe('');
     expect(r.ok).toBe(true);
     expect(nft.content).toMatch(/ip saddr \{ 10\.20\.0\.2 \} tcp dport 22 accept/);
+  });
+
+  test('given a target, then its servers authorize the deploy key for the deploy user, from the deployment server only', () => {
+    const { stack, front, server } = deployment();
+    const tier = frontEnds(stack, front, 2);
+    server.addTarget(tier);
+    const json = synthJson(stack);
+    expect(json.variable.deploy_ssh_public_key).toMatchObject({ type: 'string', nullable: false });
+    expect(json.variable.deploy_ssh_public_key.validation[0].condition).toContain('var.deploy_ssh_public_key');
+    const cc = tier.cluster.instances[1].cloudConfig;
+    expect(cc.hostFiles.find((f) => f.path === DEPLOY_AUTHORIZED_KEY_STAGING_PATH)!.permissions).toBe('0600');
+    const key = stack.renderHostFiles().find((f) => f.host === 'front-2' && f.path === DEPLOY_AUTHORIZED_KEY_STAGING_PATH)!;
+    expect(key.content).toBe(`from="${server.cluster.instances[0].address}",no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty \${var.deploy_ssh_public_key}\n`);
+    const runcmd = (parse(cc.render()) as { runcmd: unknown[] }).runcmd;
+    expect(runcmd).toEqual(expect.arrayContaining([
+      ['sh', '-c', 'id -u deploy >/dev/null 2>&1 || useradd --create-home --shell /bin/bash deploy'],
+      ['install', '-m', '0600', '-o', 'deploy', '-g', 'deploy', DEPLOY_AUTHORIZED_KEY_STAGING_PATH, '/home/deploy/.ssh/authorized_keys'],
+    ]));
+    expect(cc.packages).toContain('rsync');
+    // Without a recipe, no directory, sudoers or recipe.
+    expect(cc.hostFiles.some((f) => f.path.startsWith('/etc/sudoers.d/'))).toBe(false);
+    expect(JSON.parse(server.renderRecipes())).toEqual({});
+    // The deployment server follows the tier's count (none here: a fixed-size tier adds no metadata).
+    expect(Object.keys(resourcesOf(json, 'openstack_compute_instance_v2').find((i) => i.name === 'deploy-1')!.metadata).sort()).toEqual(['hosting-stacks:config', 'hosting-stacks:path']);
+  });
+
+  test('given a scalable target, then the deployment server follows its count through metadata', () => {
+    const { stack, front, server } = deployment();
+    const cluster = new ServerCluster(stack, 'Scaled', { vswitch: front, count: 2, maxCount: 4, flavor: Flavor.named('b3-8') });
+    server.addTarget({ cluster, connections: cluster.connections }, { directory: '/srv/app' });
+    const deploy = resourcesOf(synthJson(stack), 'openstack_compute_instance_v2').find((i) => i.name === 'deploy-1')!;
+    expect(deploy.metadata['hosting-stacks:count:scaled_count']).toBe('${var.scaled_count}');
+    const config = JSON.parse(server.cluster.instances[0].cloudConfig.hostFiles.find((f) => f.path === COUNTED_TARGETS_PATHS.config)!.content);
+    expect(config.jobs[0].targets.map((t: { countVariable: string; index: number }) => [t.countVariable, t.index])).toEqual([['scaled_count', 0], ['scaled_count', 1], ['scaled_count', 2], ['scaled_count', 3]]);
+  });
+
+  test('given bad recipes, when added, then it throws naming the prop and value', () => {
+    const { stack, front, server } = deployment();
+    const tier = frontEnds(stack, front);
+    expect(() => server.addTarget(tier, { directory: 'var/www' })).toThrow("test/Deploy: 'recipe.directory' ('var/www') must be an absolute path");
+    expect(() => server.addTarget(tier, { directory: '/var/www/../etc' })).toThrow("'recipe.directory' ('/var/www/../etc') must be an absolute path");
+    expect(() => server.addTarget(tier, { directory: '/srv/app', excludes: ['/var/*'] })).toThrow("'recipe.excludes' ('/var/*') must be rsync patterns");
+    expect(() => server.addTarget(tier, { directory: '/srv/app', afterSync: [['systemctl', 'reload', 'x']] })).toThrow('\'recipe.afterSync\' (["systemctl","reload","x"]) must be argv lists starting with an absolute program path');
+    expect(() => server.addTarget(tier, { directory: '/srv/app', afterSync: [['/bin/sh', '-c', 'a b']] })).toThrow(/'recipe.afterSync'/);
+    server.addTarget(tier, { directory: '/srv/app' });
+    expect(() => server.addTarget(tier, { directory: '/srv/other' })).toThrow("test/Deploy: 'recipe' ('test/Front') is already given for this tier; one recipe per tier");
+    const other = new ServerCluster(stack, 'Other', { vswitch: front, count: 1, flavor: Flavor.named('b3-8') });
+    const late = { cluster: other, connections: other.connections };
+    server.addTarget(late);
+    expect(() => server.addTarget(late, { directory: '/srv/app' })).toThrow("'recipe' ('test/Other') must be given at the first addTarget of the tier");
   });
 
   test('given bad props or targets, when built, then it throws', () => {

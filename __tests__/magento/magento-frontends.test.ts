@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { RedisServer } from '../../lib/cache/redis-server';
@@ -8,6 +9,7 @@ import { ServerInstance } from '../../lib/compute/server-cluster';
 import { Connections, IConnectable } from '../../lib/core/connections';
 import { IMysqlDatabase, ISolrEndpoint } from '../../lib/core/endpoints';
 import { Secret } from '../../lib/core/secret';
+import { DeploymentServer } from '../../lib/app/deployment-server';
 import { MagentoCode, MagentoFrontends, MagentoFrontendsProps } from '../../lib/magento/magento-frontends';
 import { PhpFpmProcessManager } from '../../lib/magento/magento-config';
 import { Router } from '../../lib/network/router';
@@ -41,14 +43,6 @@ class FakeSolr extends Construct implements ISolrEndpoint {
   public readonly address = '10.0.3.60';
   public readonly port = 8983;
   public readonly coreName = 'magento';
-  constructor(scope: Construct, id: string) {
-    super(scope, id);
-    this.connections = new Connections(this, 'Connections');
-  }
-}
-
-class FakeDeployer extends Construct implements IConnectable {
-  public readonly connections: Connections;
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.connections = new Connections(this, 'Connections');
@@ -145,12 +139,31 @@ describe('MagentoFrontends', () => {
     expect(frontends.connections.ingressRules).toEqual([]);
 
     const stack = setup();
-    const deployer = new FakeDeployer(stack.stack, 'DeployVm');
+    const deployer = new DeploymentServer(stack.stack, 'DeployVm', { vswitch: stack.access, adminCidrs: ['203.0.113.0/28'] });
     const piped = new MagentoFrontends(stack.stack, 'Piped', {
       vswitch: stack.access, count: 1, flavor: Flavor.named('b3-8'), code: MagentoCode.fromPipeline(deployer), database: stack.database, sessions: stack.redis, baseUrl: 'https://shop.example.com/',
     });
-    expect(piped.cluster.instances[0].cloudConfig.hostFiles.map((f) => f.path)).not.toContain('/usr/local/sbin/magento-install-release');
+    const pipedCc = piped.cluster.instances[0].cloudConfig;
+    expect(pipedCc.hostFiles.map((f) => f.path)).not.toContain('/usr/local/sbin/magento-install-release');
     expect(piped.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'group' && r.source.connections === deployer.connections])).toEqual([['tcp-22', true]]);
+    // The deployment server syncs into the document root and runs exactly these as root afterwards.
+    expect(deployer.targets).toEqual([piped]);
+    expect(JSON.parse(deployer.renderRecipes())).toEqual({
+      'test/Piped': {
+        directory: '/var/www/magento',
+        excludes: ['/app/etc/local.xml', '/media/', '/var/'],
+        afterSync: [['/usr/bin/systemctl', 'reload', 'php8.2-fpm'], ['/usr/bin/systemctl', 'restart', 'hosting-stacks-magento-install.service']],
+      },
+    });
+    expect(pipedCc.hostFiles.find((f) => f.path === '/etc/sudoers.d/hosting-stacks-deploy')!.content).toContain(
+      'deploy ALL=(root) NOPASSWD: /usr/bin/systemctl reload php8.2-fpm\ndeploy ALL=(root) NOPASSWD: /usr/bin/systemctl restart hosting-stacks-magento-install.service\n',
+    );
+    expect(pipedCc.packages).toEqual(expect.arrayContaining(['rsync', 'sudo']));
+    const runcmd = (parse(pipedCc.render()) as { runcmd: unknown[] }).runcmd;
+    expect(runcmd).toEqual(expect.arrayContaining([
+      ['install', '-d', '-o', 'www-data', '-g', 'www-data', '-m', '0750', '/var/www/magento/var'],
+      ['sh', '-c', 'find /var/www/magento -xdev \\( -path /var/www/magento/media -o -path /var/www/magento/var \\) -prune -o -type d -exec chown deploy:deploy {} +'],
+    ]));
   });
 
   test('when synthesized, then the secrets reach local.xml XML-escaped and php.ini URL-encoded, as Terraform references only', () => {

@@ -4,6 +4,7 @@ import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { Peer } from '../../lib/core/connections';
 import { MONITORING_PATHS, PrometheusScaling } from '../../lib/scaling/prometheus-scaling';
+import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { DEFAULT_SCALING_ENGINE, ScalingEngine } from '../../lib/scaling/scaling-engine';
 import { ScalingMetric } from '../../lib/scaling/scaling-model';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
@@ -64,7 +65,7 @@ describe('PrometheusScaling', () => {
       { job_name: 'node', file_sd_configs: [{ files: ['/etc/prometheus/targets/node.json'] }] },
       { job_name: 'apache', file_sd_configs: [{ files: ['/etc/prometheus/targets/apache.json'] }] },
     ]);
-    const config = JSON.parse(fileOf(doc, MONITORING_PATHS.scrapeTargetsConfig)!);
+    const config = JSON.parse(fileOf(doc, COUNTED_TARGETS_PATHS.config)!);
     expect(config.metadataUrl).toBe('http://169.254.169.254/openstack/latest/meta_data.json');
     const targets = (job: string) => config.jobs.find((j: { file: string }) => j.file.endsWith(`/${job}.json`)).targets;
     const planned = (tier: { cluster: ServerCluster }, name: string, variable: string, port: number) =>
@@ -79,8 +80,9 @@ describe('PrometheusScaling', () => {
     expect(server.lifecycle.ignore_changes).toEqual(['user_data', 'metadata["hosting-stacks:config"]']);
     // Written before Prometheus starts, then every 30 s by the timer.
     const enabled = doc.runcmd.filter((c) => Array.isArray(c) && c[0] === 'systemctl' && c[1] === 'restart').map((c) => c[2]);
-    expect(enabled.indexOf('hosting-stacks-scrape-targets.service')).toBeLessThan(enabled.indexOf('prometheus'));
-    expect(enabled).toContain('hosting-stacks-scrape-targets.timer');
+    expect(enabled.indexOf('hosting-stacks-counted-targets.service')).toBeLessThan(enabled.indexOf('prometheus'));
+    expect(enabled).toContain('hosting-stacks-counted-targets.timer');
+    expect(fileOf(doc, '/etc/systemd/system/hosting-stacks-counted-targets.service')).toContain('Before=prometheus.service');
   });
 
   test('the tier hosts get the exporters, and the tiers admit them from the monitoring server only', () => {

@@ -43,6 +43,23 @@ export interface LabOptions {
   readonly log?: (line: string) => void;
   /** Folder for the lab's work files. @default - a new folder under the OS temp dir */
   readonly workDir?: string;
+  /**
+   * A step run once every server has booted and before the checks, as an operator or a pipeline
+   * would after a deploy (push the application with the stack's deployment server, load data).
+   * Its checks join the report; an exception fails the run (the lab is removed). @default - none
+   */
+  readonly afterBoot?: (stack: LabBootedStack) => Promise<readonly LabCheck[]>;
+}
+
+/** What {@link LabOptions.afterBoot} may do with the booted stack. */
+export interface LabBootedStack {
+  /** The stack as the lab realised it. */
+  readonly model: LabStackModel;
+  /**
+   * Runs `argv` as root on the server named `name` (its hostname), bounded in time (default 60 s).
+   * Never throws for a non-zero status; throws for a server the stack does not have.
+   */
+  exec(name: string, argv: readonly string[], options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
 }
 
 /** The outcome of one check. */
@@ -168,6 +185,19 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
     });
 
     const checks: LabCheck[] = [];
+    if (options.afterBoot) {
+      log(`[lab ${stack}] after boot`);
+      checks.push(...await options.afterBoot({
+        model,
+        exec: async (name, argv, opts = {}) => {
+          const server = model.servers.find((s) => s.name === name);
+          const booted = server && servers.get(server.key);
+          if (!booted) throw new Error(`lab ${stack}: no booted server named '${name}' (servers: ${model.servers.map((s) => s.name).join(', ')})`);
+          const r = await booted.exec(argv, { input: opts.input, timeoutMs: opts.timeoutMs ?? 60_000, check: false });
+          return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+        },
+      }));
+    }
     for (const server of model.servers) {
       for (const url of downloads.get(server.key)!) {
         const report = reports.find((r) => r.key === server.key)!;

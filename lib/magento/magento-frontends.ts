@@ -2,8 +2,9 @@ import { Construct, IConstruct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
+import { DeploymentServer } from '../app/deployment-server';
 import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
-import { Connections, IConnectable } from '../core/connections';
+import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
@@ -67,19 +68,22 @@ export abstract class MagentoCode {
   }
 
   /**
-   * The deployment VM (CI/CD) pushes the code to every front-end over SSH (rsync to
-   * `/var/www/magento`, then `systemctl reload php8.2-fpm`: OPcache does not look for changed files).
-   * The front-ends only admit SSH from `deployer`; a new front-end takes no traffic until the
-   * pipeline has deployed to it (its health path answers 503 without the code).
+   * The deployment VM (CI/CD) pushes the code to every front-end that exists: its pipeline runs
+   * `hosting-stacks-deploy BUILD_DIR` there as the deploy user, which rsyncs the build to
+   * `/var/www/magento` over SSH (not `app/etc/local.xml`, `media/` nor `var/`), then reloads
+   * PHP-FPM (OPcache does not look for changed files) and runs the schema installer. The front-ends
+   * authorize the deploy key from `deployer`'s address only, and admit SSH from it only; a new
+   * front-end takes no traffic until the pipeline has deployed to it (its health path answers 503
+   * without the code and schema).
    */
-  public static fromPipeline(deployer: IConnectable): MagentoCode {
+  public static fromPipeline(deployer: DeploymentServer): MagentoCode {
     return new PipelineCode(deployer);
   }
 
   /** The release installed on first boot, if any. */
   public abstract get releaseArchive(): { readonly url: string; readonly sha256: string } | undefined;
-  /** The construct that pushes code over SSH, if any. */
-  public abstract get deployer(): IConnectable | undefined;
+  /** The deployment server that pushes code over SSH, if any. */
+  public abstract get deployer(): DeploymentServer | undefined;
 }
 
 class ReleaseCode extends MagentoCode {
@@ -89,19 +93,19 @@ class ReleaseCode extends MagentoCode {
   public get releaseArchive() {
     return { url: this.url, sha256: this.sha256 };
   }
-  public get deployer(): IConnectable | undefined {
+  public get deployer(): DeploymentServer | undefined {
     return undefined;
   }
 }
 
 class PipelineCode extends MagentoCode {
-  constructor(private readonly pusher: IConnectable) {
+  constructor(private readonly pusher: DeploymentServer) {
     super();
   }
   public get releaseArchive() {
     return undefined;
   }
-  public get deployer(): IConnectable | undefined {
+  public get deployer(): DeploymentServer | undefined {
     return this.pusher;
   }
 }
@@ -367,8 +371,15 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     props.sessions.connections.allowFrom(this, Port.tcp(props.sessions.port), `${this.node.path} sessions`);
     if (!sameServer) cache.connections.allowFrom(this, Port.tcp(cache.port), `${this.node.path} cache`);
     props.search?.connections.allowFrom(this, Port.tcp(props.search.port), `${this.node.path} site search`);
-    const deployer = props.code.deployer;
-    if (deployer) this.connections.allowFrom(deployer, Port.tcp(22), 'code deployment over SSH');
+    props.code.deployer?.addTarget(this, {
+      directory: MAGENTO_DOCUMENT_ROOT,
+      // cloud-init's local.xml, the shared media and Magento's runtime files are the servers' own.
+      excludes: ['/app/etc/local.xml', '/media/', '/var/'],
+      afterSync: [
+        ['/usr/bin/systemctl', 'reload', `php${this.phpVersion}-fpm`],
+        ['/usr/bin/systemctl', 'restart', MAGENTO_PATHS.installService],
+      ],
+    });
     props.media?.allowClient(this, props.vswitch.cidr);
 
     const v = this.phpVersion;
@@ -510,6 +521,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
           content: renderMagentoReleaseScript({ url: release.url, sha256: release.sha256, documentRoot: MAGENTO_DOCUMENT_ROOT, runUser: 'www-data', runGroup: 'www-data' }),
         });
         cc.addPreServiceCommand(MAGENTO_PATHS.releaseScript);
+      } else {
+        // Magento's runtime files (locks, logs, reports); the release script makes it in release mode.
+        cc.addPreServiceCommand('install', '-d', '-o', 'www-data', '-g', 'www-data', '-m', '0750', `${MAGENTO_DOCUMENT_ROOT}/var`);
       }
       props.media?.mountOn(host, `${MAGENTO_DOCUMENT_ROOT}/media`);
       // The installer after PHP-FPM and Apache: the health page says why the front-end is not ready meanwhile.

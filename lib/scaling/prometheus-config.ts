@@ -242,57 +242,6 @@ export function renderPrometheusConfig(model: PrometheusConfig): string {
   });
 }
 
-/** Seconds between two runs of the scrape-targets timer. */
-export const SCRAPE_TARGETS_INTERVAL_SECONDS = 30;
-
-/** Nova metadata key prefix of the monitoring server holding each scaled tier's count. */
-export const COUNT_METADATA_PREFIX = 'hosting-stacks:count:';
-
-/** Where Nova's metadata service serves a server's metadata (`meta`). */
-export const NOVA_METADATA_URL = 'http://169.254.169.254/openstack/latest/meta_data.json';
-
-/** One planned instance a job scrapes while its tier's count includes it. */
-export interface CountedTarget extends PrometheusTarget {
-  /** The tier's count variable. */
-  readonly countVariable: string;
-  /** 0-based position in the tier: the target exists while `index < count`. */
-  readonly index: number;
-}
-
-/** Model of the scrape-targets script's config. */
-export interface ScrapeTargetsConfig {
-  /** Nova's metadata document (JSON with a `meta` object). */
-  readonly metadataUrl: string;
-  /** Prefix of the metadata keys holding the counts (followed by the count variable). */
-  readonly countKeyPrefix: string;
-  /** Reads of the metadata before giving up (2 s apart). */
-  readonly attempts: number;
-  /** Seconds each read may take. */
-  readonly timeoutSeconds: number;
-  /** One file_sd file per job, with every planned target. */
-  readonly jobs: readonly { readonly file: string; readonly targets: readonly CountedTarget[] }[];
-}
-
-/** Renders the scrape-targets script's config as JSON. */
-export function renderScrapeTargetsConfig(model: ScrapeTargetsConfig): string {
-  return `${JSON.stringify(model, null, 2)}\n`;
-}
-
-/** Renders the scrape-targets script (`python3 -m py_compile`). */
-export function renderScrapeTargetsScript(): string {
-  return renderTemplate('scrape-targets.py.hbs', {});
-}
-
-/** Renders the scrape-targets oneshot unit. */
-export function renderScrapeTargetsUnit(model: { readonly scriptPath: string; readonly configPath: string }): string {
-  return renderTemplate('scrape-targets.service.hbs', model);
-}
-
-/** Renders the timer running the scrape-targets unit every `intervalSeconds`. */
-export function renderScrapeTargetsTimer(model: { readonly intervalSeconds: number }): string {
-  return renderTemplate('scrape-targets.timer.hbs', model);
-}
-
 /** One Alertmanager route: the alerts of one tier and one action, repeated every cooldown. */
 export interface AlertmanagerScalingRoute {
   /** The tier's count variable (`count_variable` label). */

@@ -1,4 +1,4 @@
-import { Aspects, TerraformStack, Token } from 'cdktf';
+import { Aspects, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
@@ -31,15 +31,8 @@ import {
   SCALING_HOOK_PORT,
   ScalingHookConfig,
   SCRAPE_INTERVAL_SECONDS,
-  COUNT_METADATA_PREFIX,
-  CountedTarget,
-  NOVA_METADATA_URL,
-  renderScrapeTargetsConfig,
-  renderScrapeTargetsScript,
-  renderScrapeTargetsTimer,
-  renderScrapeTargetsUnit,
-  SCRAPE_TARGETS_INTERVAL_SECONDS,
 } from './prometheus-config';
+import { CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
 
@@ -67,10 +60,6 @@ export const MONITORING_PATHS = {
   hookUnit: '/etc/systemd/system/scaling-hook.service',
   hookState: '/var/lib/scaling-hook/state.json',
   countApply: '/usr/local/lib/scaling-hook/count-apply.py',
-  scrapeTargetsScript: '/usr/local/lib/hosting-stacks/scrape-targets.py',
-  scrapeTargetsConfig: '/etc/hosting-stacks/scrape-targets.json',
-  scrapeTargetsUnit: '/etc/systemd/system/hosting-stacks-scrape-targets.service',
-  scrapeTargetsTimer: '/etc/systemd/system/hosting-stacks-scrape-targets.timer',
   targetsDirectory: '/etc/prometheus/targets',
 } as const;
 
@@ -247,20 +236,13 @@ export class PrometheusScaling extends Construct implements IConnectable {
     });
     cc.addPreServiceCommand('useradd', '--system', '--user-group', '--home-dir', '/var/lib/scaling-hook', '--shell', '/usr/sbin/nologin', HOOK_USER);
     cc.addPreServiceCommand('install', '-d', '-o', HOOK_USER, '-g', HOOK_USER, '-m', '0750', this.workingDirectory, `${this.workingDirectory}/scaling`);
-    // Prometheus' targets follow the counts: Terraform updates these metadata entries in place.
-    for (const r of this.rules) {
-      const variable = r.tier.cluster.countVariable!;
-      this.instance.addMetadata(`${COUNT_METADATA_PREFIX}${variable.friendlyUniqueId}`, Token.asString(variable.value));
+    // Prometheus' targets follow the counts (counted-targets.ts), written before Prometheus starts.
+    const lists = CountedTargets.of(this.instance);
+    for (const r of this.rules) lists.follow(r.tier.cluster);
+    for (const job of [NODE_JOB, APACHE_JOB]) {
+      lists.addJob(`${MONITORING_PATHS.targetsDirectory}/${job}.json`, () => this.countedTargets().find((j) => j.name === job)?.targets ?? [], ['prometheus.service']);
     }
-    cc.addFile({ path: MONITORING_PATHS.scrapeTargetsScript, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderScrapeTargetsScript() });
-    cc.addFile({
-      path: MONITORING_PATHS.scrapeTargetsUnit,
-      syntax: ConfigSyntax.SYSTEMD_UNIT,
-      content: renderScrapeTargetsUnit({ scriptPath: MONITORING_PATHS.scrapeTargetsScript, configPath: MONITORING_PATHS.scrapeTargetsConfig }),
-    });
-    cc.addFile({ path: MONITORING_PATHS.scrapeTargetsTimer, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderScrapeTargetsTimer({ intervalSeconds: SCRAPE_TARGETS_INTERVAL_SECONDS }) });
-    // The targets are written (or the boot fails, naming the metadata) before Prometheus starts.
-    cc.addServices('hosting-stacks-scrape-targets.service', 'hosting-stacks-scrape-targets.timer', 'prometheus', 'prometheus-alertmanager', 'scaling-hook');
+    cc.addServices('prometheus', 'prometheus-alertmanager', 'scaling-hook');
 
     this.node.addValidation({ validate: () => this.validatePlans() });
     // The scrape labels, rules, routes and hook config depend on the plans, which are complete only at synth.
@@ -293,14 +275,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     const targets = (job: string, port: number): CountedTarget[] =>
       this.rules
         .filter((r) => job === NODE_JOB || apacheStatusPort(r.tier) !== undefined)
-        .flatMap((r) =>
-          r.tier.cluster.instances.map((host) => ({
-            address: `${host.address}:${port}`,
-            labels: { tier: r.plan.tier, host: host.hostname },
-            countVariable: r.tier.cluster.countVariable!.friendlyUniqueId,
-            index: host.index,
-          })),
-        );
+        .flatMap((r) => countedTargetsOf(r.tier.cluster, (host) => `${host.address}:${port}`, (host) => ({ tier: r.plan.tier, host: host.hostname })));
     return [
       { name: NODE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${NODE_JOB}.json`, targets: targets(NODE_JOB, NODE_EXPORTER_PORT) },
       { name: APACHE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${APACHE_JOB}.json`, targets: targets(APACHE_JOB, APACHE_EXPORTER_PORT) },
@@ -353,16 +328,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     this.planFilesAdded = true;
     const cc = this.instance.cloudConfig;
     cc.addFile({ path: MONITORING_PATHS.prometheusConfig, syntax: ConfigSyntax.PROMETHEUS_CONFIG, content: this.renderScrapeConfig() });
-    cc.addFile({
-      path: MONITORING_PATHS.scrapeTargetsConfig,
-      content: renderScrapeTargetsConfig({
-        metadataUrl: NOVA_METADATA_URL,
-        countKeyPrefix: COUNT_METADATA_PREFIX,
-        attempts: 5,
-        timeoutSeconds: 5,
-        jobs: this.countedTargets().map((j) => ({ file: j.file, targets: j.targets })),
-      }),
-    });
+
     cc.addFile({ path: MONITORING_PATHS.rules, syntax: ConfigSyntax.PROMETHEUS_RULES, content: this.renderRules() });
     cc.addFile({ path: MONITORING_PATHS.alertmanagerConfig, syntax: ConfigSyntax.ALERTMANAGER, content: this.renderAlertmanager() });
     cc.addFile({ path: MONITORING_PATHS.hookConfig, content: renderScalingHookConfig(this.hookConfig()) });

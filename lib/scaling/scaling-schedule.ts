@@ -1,6 +1,6 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { renderTemplate } from '../config/template';
-import { COUNT_METADATA_PREFIX } from './prometheus-config';
+import { COUNT_METADATA_PREFIX } from '../compute/counted-targets';
 import type { CampaignCalendar } from './campaign-calendar';
 import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';

@@ -37,6 +37,7 @@ function writeConfig(attempts = 1): string {
       countKeyPrefix: 'hosting-stacks:count:',
       attempts,
       timeoutSeconds: 2,
+      countsFile: join(s.dir, 'counts.json'),
       jobs: [
         { file: node, targets: [target(1, 9100, 'web_count', 0), target(2, 9100, 'web_count', 1), target(3, 9100, 'web_count', 2), target(9, 9100, 'app_count', 0), FIXED] },
         { file: apache, targets: [target(1, 9117, 'web_count', 0), target(2, 9117, 'web_count', 1), target(3, 9117, 'web_count', 2)] },
@@ -85,6 +86,8 @@ describe('counted-targets.py', () => {
     expect(JSON.parse(readFileSync(apache, 'utf8'))[1]).toEqual({ targets: ['10.0.0.2:9117'], labels: { tier: 'web_count', host: 'h2' } });
     expect(statSync(node).mode & 0o777).toBe(0o644);
     expect(first.stdout).toContain('counts {"app_count": 1, "web_count": 2}');
+    // The counts themselves, for the scaling hook: what Terraform last applied.
+    expect(JSON.parse(readFileSync(join(s.dir, 'counts.json'), 'utf8'))).toEqual({ app_count: 1, web_count: 2 });
 
     // Unchanged counts leave the files alone (Prometheus re-reads a file only when it changes).
     const before = statSync(node).mtimeMs;

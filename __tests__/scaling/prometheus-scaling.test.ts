@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { Flavor } from '../../lib/compute/flavor';
@@ -21,14 +22,18 @@ function setup(props: Partial<ConstructorParameters<typeof PrometheusScaling>[2]
   return { ...f, webRules, appRules, monitoring };
 }
 
-type HostDoc = { packages: string[]; write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
+type HostDoc = { packages: string[]; write_files: { path: string; content: string; permissions: string; encoding?: string }[]; runcmd: string[][] };
 
 function hostDoc(json: Record<string, any>, hostname: string): HostDoc {
   const server = resourcesOf(json, 'openstack_compute_instance_v2').find((s) => s.name === hostname);
   return parse(server!.user_data) as HostDoc;
 }
 
-const fileOf = (doc: HostDoc, path: string) => doc.write_files.find((f) => f.path === path)?.content;
+/** A file's content as cloud-init writes it (the monitoring server's bodies are gzip+base64 once the user data nears Nova's limit). */
+const fileOf = (doc: HostDoc, path: string) => {
+  const f = doc.write_files.find((x) => x.path === path);
+  return f?.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString('utf8') : f?.content;
+};
 
 describe('PrometheusScaling', () => {
   test('the default engine is Terraform + Prometheus (OVHcloud has no Aodh)', () => {

@@ -3,7 +3,7 @@
  * records its arguments, and POSTs Alertmanager webhook payloads to it.
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { hookTier, renderScalingHookConfig, renderScalingHookScript, ScalingHookConfig } from '../../lib/scaling/prometheus-config';
@@ -36,6 +36,8 @@ const statePath = join(s.dir, 'state', 'state.json');
 const tfvarsPath = join(workdir, 'scaling', 'hook.auto.tfvars.json');
 const schedulePath = join(workdir, 'scaling', 'schedule.json');
 const recordPath = join(s.dir, 'applies.txt');
+/** What the counted-targets unit writes from the monitoring server's metadata: the counts Terraform last applied. */
+const countsPath = join(s.dir, 'counts.json');
 let hook: ChildProcessWithoutNullStreams;
 let exited: Promise<number | null>;
 let url = '';
@@ -74,8 +76,10 @@ async function waitFor(what: string, ok: () => boolean, ms = 10000): Promise<voi
 }
 
 /** Resets the hook's files: no variables file, the given state (seconds since the epoch), no schedule. */
-function reset(states: Record<string, { lastScaleOutAt?: number; lastChangeAt?: number }> = {}, counts?: Record<string, number>): void {
+function reset(states: Record<string, { lastScaleOutAt?: number; lastChangeAt?: number }> = {}, counts?: Record<string, number>, applied?: Record<string, number>): void {
   for (const p of [tfvarsPath, schedulePath, recordPath]) if (existsSync(p)) writeFileSync(p, '');
+  if (applied) writeFileSync(countsPath, JSON.stringify(applied));
+  else rmSync(countsPath, { force: true });
   s.write('state/state.json', JSON.stringify(states));
   if (counts) s.write('work/scaling/hook.auto.tfvars.json', JSON.stringify(counts));
   else s.write('work/scaling/hook.auto.tfvars.json', '{}');
@@ -91,7 +95,7 @@ beforeAll(async () => {
   chmodSync(stub, 0o755);
   const config: ScalingHookConfig = {
     listenAddress: '127.0.0.1', listenPort: 0, workingDirectory: workdir, tfvarsFile: 'scaling/hook.auto.tfvars.json', scheduleFile: 'scaling/schedule.json',
-    stateFile: statePath, command: [stub, '-var-file=scaling/hook.auto.tfvars.json'], commandTimeoutSeconds: 20,
+    stateFile: statePath, countsFile: countsPath, command: [stub, '-var-file=scaling/hook.auto.tfvars.json'], commandTimeoutSeconds: 20,
     tiers: { web_servers_count: hookTier(WEB), app_servers_count: hookTier(APP), solr_count: hookTier(SOLR) },
   };
   const script = s.write('scaling-hook.py', renderScalingHookScript());
@@ -192,6 +196,15 @@ describe('scaling hook (python3 on 127.0.0.1, stub apply)', () => {
     expect(r.decisions[0]).toMatchObject({ from: 3, to: 3, reason: 'at the floor (minCount or an active campaign)' });
     const out = await post(payload([alert('solr_count', 'scale_out', 'cpu')]));
     expect(out.decisions[0]).toMatchObject({ from: 3, to: 4 });
+    await waitFor('the apply command', () => applies().length === 1);
+  });
+
+  test('given the counts Terraform last applied (another path raised web to 5), then the hook starts from them and writes them for the other tiers', async () => {
+    reset({ web_servers_count: { lastScaleOutAt: longAgo, lastChangeAt: longAgo } }, { web_servers_count: 3, app_servers_count: 5, solr_count: 1 }, { web_servers_count: 5, app_servers_count: 7, solr_count: 2 });
+    const r = await post(payload([alert('web_servers_count', 'scale_out', 'cpu')]));
+    expect(r.decisions).toEqual([{ countVariable: 'web_servers_count', action: 'scale_out', from: 5, to: 6, reason: 'scale out by 1' }]);
+    // The apply must not undo what the crontab or CI applied to the other tiers.
+    expect(tfvars()).toEqual({ web_servers_count: 6, app_servers_count: 7, solr_count: 2 });
     await waitFor('the apply command', () => applies().length === 1);
   });
 

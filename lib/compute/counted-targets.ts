@@ -32,6 +32,8 @@ export const COUNTED_TARGETS_PATHS = {
   config: '/etc/hosting-stacks/counted-targets.json',
   service: 'hosting-stacks-counted-targets.service',
   timer: 'hosting-stacks-counted-targets.timer',
+  /** The counts last read: what Terraform last applied, whoever applied it. */
+  counts: '/var/lib/hosting-stacks/counts.json',
 } as const;
 
 /** One planned server of a list. */
@@ -58,6 +60,8 @@ export interface CountedTargetsConfig {
   readonly timeoutSeconds: number;
   /** One file per job, with every planned target. */
   readonly jobs: readonly { readonly file: string; readonly targets: readonly CountedTarget[] }[];
+  /** Where the counts read are written (`{ "<count variable>": n }`, 0644), when set. */
+  readonly countsFile?: string;
 }
 
 /** Renders the script's config as JSON. */
@@ -113,6 +117,7 @@ export class CountedTargets {
         attempts: 5,
         timeoutSeconds: 5,
         jobs: this.jobs.map((j) => ({ file: j.file, targets: this.checked(j.file, j.targets()) })),
+        countsFile: COUNTED_TARGETS_PATHS.counts,
       }),
     );
     cc.addLazyFile(`/etc/systemd/system/${COUNTED_TARGETS_PATHS.service}`, ConfigSyntax.SYSTEMD_UNIT, () =>

@@ -32,7 +32,7 @@ import {
   ScalingHookConfig,
   SCRAPE_INTERVAL_SECONDS,
 } from './prometheus-config';
-import { CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
+import { COUNTED_TARGETS_PATHS, CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
 
@@ -312,6 +312,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
       tfvarsFile: HOOK_TFVARS_FILE,
       scheduleFile: HOOK_SCHEDULE_FILE,
       stateFile: MONITORING_PATHS.hookState,
+      countsFile: COUNTED_TARGETS_PATHS.counts,
       command: this.applyCommand,
       commandTimeoutSeconds: this.applyTimeoutSeconds,
       tiers: Object.fromEntries(this.plans.map((p) => [p.countVariable, hookTier(p)])),

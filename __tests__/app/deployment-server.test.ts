@@ -143,6 +143,9 @@ describe('DeploymentServer', () => {
     expect(() => server.addTarget(tier, { directory: '/srv/app', excludes: ['/var/*'] })).toThrow("'recipe.excludes' ('/var/*') must be rsync patterns");
     expect(() => server.addTarget(tier, { directory: '/srv/app', afterSync: [['systemctl', 'reload', 'x']] })).toThrow('\'recipe.afterSync\' (["systemctl","reload","x"]) must be argv lists starting with an absolute program path');
     expect(() => server.addTarget(tier, { directory: '/srv/app', afterSync: [['/bin/sh', '-c', 'a b']] })).toThrow(/'recipe.afterSync'/);
+    // Nothing half-written: no SSH rule, no target.
+    expect(tier.connections.ingressRules).toEqual([]);
+    expect(server.targets).toEqual([]);
     server.addTarget(tier, { directory: '/srv/app' });
     expect(() => server.addTarget(tier, { directory: '/srv/other' })).toThrow("test/Deploy: 'recipe' ('test/Front') is already given for this tier; one recipe per tier");
     const other = new ServerCluster(stack, 'Other', { vswitch: front, count: 1, flavor: Flavor.named('b3-8') });

@@ -172,8 +172,9 @@ export class DeploymentServer extends Construct implements IServerTier {
    */
   public addTarget(tier: IServerTier, recipe?: DeployRecipe): IngressRule {
     if (tier === this) throw new HostingStacksError(this, 'tier', this.node.path, 'is the deployment server itself');
-    const rule = tier.connections.allowFrom(this, Port.tcp(22), `deployments from ${this.node.path}`);
+    // The recipe is checked first: a bad one leaves no rule behind.
     if (recipe) this.addRecipe(tier, recipe);
+    const rule = tier.connections.allowFrom(this, Port.tcp(22), `deployments from ${this.node.path}`);
     if (this.targetList.includes(tier)) return rule;
     this.targetList.push(tier);
     CountedTargets.of(this.cluster.instances[0]).follow(tier.cluster);

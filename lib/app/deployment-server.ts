@@ -4,7 +4,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IngressRule, Peer } from '../core/connections';
-import { HostingStacksError, requireUnique } from '../core/errors';
+import { HostingStacksError, requireAbsolutePath, requireUnique } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
@@ -217,9 +217,7 @@ export class DeploymentServer extends Construct implements IServerTier {
     const path = tierPath(tier);
     if (this.recipes.has(tier)) throw new HostingStacksError(this, 'recipe', path, 'is already given for this tier; one recipe per tier');
     if (this.targetList.includes(tier)) throw new HostingStacksError(this, 'recipe', path, 'must be given at the first addTarget of the tier');
-    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(recipe.directory) || /(^|\/)\.\.?(\/|$)/.test(recipe.directory)) {
-      throw new HostingStacksError(this, 'recipe.directory', recipe.directory, "must be an absolute path of letters, digits, '.', '_' and '-' segments (e.g. '/var/www/magento')");
-    }
+    requireAbsolutePath(this, 'recipe.directory', recipe.directory, '/var/www/magento');
     for (const e of recipe.excludes ?? []) {
       if (!/^\/?[A-Za-z0-9._\/-]+$/.test(e) || e.includes('..')) throw new HostingStacksError(this, 'recipe.excludes', e, "must be rsync patterns of letters, digits, '.', '_', '-' and '/' (e.g. '/var/')");
     }

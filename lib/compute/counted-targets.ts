@@ -60,7 +60,7 @@ export interface CountedTargetsConfig {
   readonly timeoutSeconds: number;
   /** One file per job, with every planned target. */
   readonly jobs: readonly { readonly file: string; readonly targets: readonly CountedTarget[] }[];
-  /** Where the counts read are written (`{ "<count variable>": n }`, 0644), when set. */
+  /** Where the counts read are written (`{ "<count variable>": n }`, 0644). @default - not written */
   readonly countsFile?: string;
 }
 

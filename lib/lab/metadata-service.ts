@@ -13,6 +13,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from './host-util';
 import { LabStackModel } from './model';
 
 /** The address Nova's metadata service answers on. */
@@ -72,26 +73,6 @@ export function renderMetadataRedirect(): string {
   ].join('\n');
 }
 
-/** Runs a command; rejects with its output when it fails. */
-function must(argv: readonly string[], input?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${argv.join(' ')} exited with ${code}: ${err.trim()}`));
-    });
-    child.stdin.end(input ?? '');
-  });
-}
-
 /** The metadata proxies of a lab, one per router namespace. */
 export class LabMetadataService {
   /** Starts a proxy in each of `routerNamespaces`, serving `model`'s servers. A failed start stops what it started. */
@@ -102,7 +83,7 @@ export class LabMetadataService {
     service.update(model);
     try {
       for (const ns of options.routerNamespaces) {
-        await must(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], renderMetadataRedirect());
+        await run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: renderMetadataRedirect(), timeoutMs: 10_000 });
         const child = spawn('ip', ['netns', 'exec', ns, 'python3', join(options.workDir, 'proxy.py'), String(METADATA_PROXY_PORT), service.table], { stdio: ['ignore', 'pipe', 'pipe'] });
         service.children.push(child);
         await new Promise<void>((resolve, reject) => {

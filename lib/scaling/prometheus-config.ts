@@ -357,7 +357,7 @@ export interface ScalingHookConfig {
   readonly scheduleFile: string;
   /** Absolute path of the hook's state (last changes per tier). */
   readonly stateFile: string;
-  /** The counts Terraform last applied (`{ "<count variable>": n }`), when the server follows them. */
+  /** The counts Terraform last applied (`{ "<count variable>": n }`), when the server follows them. @default - none: the hook's own variables file and the schedule */
   readonly countsFile?: string;
   /** The command run after the variables file changed (argv, run in the working copy). */
   readonly command: readonly string[];

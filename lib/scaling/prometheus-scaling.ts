@@ -4,7 +4,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
-import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { HostingStacksError, requireAbsolutePath, requireIntegerInRange, requireUnique } from '../core/errors';
 import { kebabCase } from '../core/naming';
 import { Port } from '../core/port';
 import { MagentoFrontends } from '../magento/magento-frontends';
@@ -164,9 +164,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     requireIntegerInRange(this, 'applyTimeoutMinutes', timeoutMinutes, 1, 1440);
     this.applyTimeoutSeconds = timeoutMinutes * 60;
     this.workingDirectory = props.workingDirectory ?? `/srv/terraform/${TerraformStack.of(this).node.id}`;
-    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.workingDirectory) || /(^|\/)\.\.?(\/|$)/.test(this.workingDirectory)) {
-      throw new HostingStacksError(this, 'workingDirectory', this.workingDirectory, "must be an absolute path of letters, digits, '.', '_' and '-' segments (e.g. '/srv/terraform/popgom')");
-    }
+    requireAbsolutePath(this, 'workingDirectory', this.workingDirectory, '/srv/terraform/popgom');
     this.applyCommand = props.applyCommand ?? ['/usr/bin/python3', MONITORING_PATHS.countApply, this.workingDirectory, `-var-file=${HOOK_TFVARS_FILE}`];
     if (this.applyCommand.length === 0 || this.applyCommand.some((a) => a.length === 0)) {
       throw new HostingStacksError(this, 'applyCommand', this.applyCommand, 'must be a non-empty argv list of non-empty strings');
@@ -269,7 +267,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
 
   /**
    * Every planned target of each job, with its tier's count variable and its index: the
-   * scrape-targets script keeps those whose index is below the count.
+   * counted-targets unit keeps those whose index is below the count.
    */
   public countedTargets(): { readonly name: string; readonly file: string; readonly targets: CountedTarget[] }[] {
     const targets = (job: string, port: number): CountedTarget[] =>
@@ -329,7 +327,6 @@ export class PrometheusScaling extends Construct implements IConnectable {
     this.planFilesAdded = true;
     const cc = this.instance.cloudConfig;
     cc.addFile({ path: MONITORING_PATHS.prometheusConfig, syntax: ConfigSyntax.PROMETHEUS_CONFIG, content: this.renderScrapeConfig() });
-
     cc.addFile({ path: MONITORING_PATHS.rules, syntax: ConfigSyntax.PROMETHEUS_RULES, content: this.renderRules() });
     cc.addFile({ path: MONITORING_PATHS.alertmanagerConfig, syntax: ConfigSyntax.ALERTMANAGER, content: this.renderAlertmanager() });
     cc.addFile({ path: MONITORING_PATHS.hookConfig, content: renderScalingHookConfig(this.hookConfig()) });

@@ -14,6 +14,7 @@ const stackDir = join(s.dir, 'stack');
 const bin = join(s.dir, 'bin');
 const calls = join(s.dir, 'calls.txt');
 const planJson = join(s.dir, 'plan.json');
+const stateJson = join(s.dir, 'state.json');
 let script = '';
 
 const TF = {
@@ -49,7 +50,7 @@ beforeAll(() => {
 echo "$*" >> '${calls}'
 case "$2" in
   plan) [ -e '${bin}/fail-plan' ] && exit 1; for a in "$@"; do case "$a" in -out=*) : > "$(echo "$1" | sed 's/^-chdir=//')/\${a#-out=}" ;; esac; done ;;
-  show) cat '${planJson}' ;;
+  show) if [ -n "$4" ]; then cat '${planJson}'; elif [ -e '${stateJson}' ]; then cat '${stateJson}'; else echo '{"format_version":"1.0"}'; fi ;;
 esac
 `);
   chmodSync(join(bin, 'terraform'), 0o755);
@@ -151,6 +152,45 @@ describe('count-apply.py', () => {
       expect(r.stderr).toContain('openstack_compute_instance_v2.Monitoring_Instance1: update');
       expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['plan', 'show']);
     }
+  });
+
+  test('given --keep-raised, then a count below the one last applied stays at it; a count above it, or without a state, applies as given', () => {
+    const state = (web: string) => ({
+      values: { root_module: { resources: [{ type: 'openstack_compute_instance_v2', name: 'Monitoring_Instance1', values: { metadata: { 'hosting-stacks:count:web_count': web } } }] } },
+    });
+    const creates = { resource_changes: [change('openstack_compute_instance_v2.Web_Instance3[0]', ['create'])] };
+    try {
+      // The hook raised web_count to 5; the campaign's end step asks for the default (2): it stays at 5.
+      writeFileSync(stateJson, JSON.stringify(state('5')));
+      const kept = countApply(['--keep-raised=web_count'], { resource_changes: [] });
+      expect(kept.status).toBe(0);
+      expect(kept.calls).toEqual([
+        `-chdir=${stackDir} show -json`,
+        `-chdir=${stackDir} plan -input=false -lock-timeout=15m -out=.hosting-stacks-count.plan -var=web_count=5`,
+        `-chdir=${stackDir} show -json .hosting-stacks-count.plan`,
+      ]);
+      expect(kept.stdout).toContain('web_count stays at 5, the count last applied (asked: 2)');
+      // A campaign's file asking for 3 while 5 are applied: the last -var wins in Terraform, 5.
+      const file = countApply(['--keep-raised=web_count', '-var-file=campaigns/halloween.tfvars.json'], { resource_changes: [] });
+      expect(file.calls[1]).toBe(`-chdir=${stackDir} plan -input=false -lock-timeout=15m -out=.hosting-stacks-count.plan -var-file=campaigns/halloween.tfvars.json -var=web_count=5`);
+      // Asking for more than applied: applied as asked.
+      writeFileSync(stateJson, JSON.stringify(state('2')));
+      const up = countApply(['--keep-raised=web_count', '-var=web_count=3'], creates);
+      expect(up.status).toBe(0);
+      expect(up.calls[1]).toBe(`-chdir=${stackDir} plan -input=false -lock-timeout=15m -out=.hosting-stacks-count.plan -var=web_count=3`);
+      expect(up.calls.map((c) => c.split(' ')[1])).toEqual(['show', 'plan', 'show', 'apply']);
+    } finally {
+      rmSync(stateJson, { force: true });
+    }
+    // No state yet (the first apply): the given counts apply.
+    const fresh = countApply(['--keep-raised=web_count', '-var=web_count=3'], creates);
+    expect(fresh.status).toBe(0);
+    expect(fresh.calls[1]).toContain('-var=web_count=3');
+    // Only count variables can be kept.
+    const bad = countApply(['--keep-raised=mysql_app_password'], {});
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--keep-raised: mysql_app_password is not a count variable of the stack (those are: web_count)');
+    expect(bad.calls).toEqual([]);
   });
 
   test('given counts that change nothing, then nothing is applied', () => {

@@ -5,6 +5,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { CampaignCalendar } from '../../lib/scaling/campaign-calendar';
 import { CapacityModel } from '../../lib/scaling/capacity-model';
+import { PrometheusScaling } from '../../lib/scaling/prometheus-scaling';
 import { ScalingRules } from '../../lib/scaling/scaling-rules';
 import { buildScalingSchedule, renderCampaignTfvars } from '../../lib/scaling/scaling-schedule';
 import { HostingApp } from '../../lib/stack/hosting-stack';
@@ -244,6 +245,25 @@ describe('the schedule model', () => {
     const schedule = buildScalingSchedule(calendar);
     expect(schedule.requiredVariables).toContain('ssh_public_key');
     expect(schedule.requiredVariables).not.toContain('app_servers_count');
+  });
+
+  test('a tier a scaling hook also scales is only raised by the steps: every crontab line and the CI apply pass --keep-raised', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'hs-scaling-'));
+    try {
+      const s = shop(outdir);
+      new PrometheusScaling(s.stack, 'Monitoring', { vswitch: s.vswitch, rules: [s.webRules] });
+      expect(buildScalingSchedule(s.calendar).keepRaised).toEqual(['web_servers_count']);
+      s.app.synth();
+      const dir = join(outdir, 'stacks', 'shop');
+      expect(JSON.parse(readFileSync(join(dir, 'scaling', 'schedule.json'), 'utf8')).keepRaised).toEqual(['web_servers_count']);
+      const lines = readFileSync(join(dir, 'scaling', 'crontab'), 'utf8').split('\n').filter((l) => !l.startsWith('#') && l.includes('count-apply.py'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toContain('"$STACK_DIR" --keep-raised=web_servers_count');
+      const apply = parse(readFileSync(join(dir, 'scaling', 'github-actions.yml'), 'utf8')).jobs.apply.steps.find((x: { name?: string }) => x.name === 'Apply the step');
+      expect(apply.run).toContain('count-apply.py cdktf.out/stacks/shop --keep-raised=web_servers_count ${{ steps.pick.outputs.args }}');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test('a calendar outside a HostingStack cannot be followed', () => {

@@ -33,6 +33,7 @@ import {
   SCRAPE_INTERVAL_SECONDS,
 } from './prometheus-config';
 import { COUNTED_TARGETS_PATHS, CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
+import { hookOwnerOf, setHookOwner } from './count-owners';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
 
@@ -98,9 +99,6 @@ export interface PrometheusScalingProps {
   readonly hostnamePrefix?: string;
 }
 
-/** Tiers already scraped by a PrometheusScaling: each tier's hosts get the exporters once. */
-const MONITORED = new WeakMap<ServerCluster, string>();
-
 /**
  * The Prometheus realisation of reactive scaling for clouds without an alarming service (OVHcloud):
  * a monitoring server on the vSwitch running Prometheus and Alertmanager (Debian packages) and the
@@ -149,7 +147,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
       if (!r.tier.cluster.countVariable) {
         throw new HostingStacksError(this, 'rules', r.tier.cluster.node.path, "does not scale: its cluster has no count variable (give it a 'maxCount' above 'minCount')");
       }
-      const other = MONITORED.get(r.tier.cluster);
+      const other = hookOwnerOf(r.tier.cluster);
       if (other) throw new HostingStacksError(this, 'rules', r.tier.cluster.node.path, `is already scaled by ${other}; one monitoring server per tier`);
     }
     this.rules = [...props.rules];
@@ -185,7 +183,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
 
     for (const r of this.rules) {
       const tier = r.tier;
-      MONITORED.set(tier.cluster, this.node.path);
+      setHookOwner(tier.cluster, this.node.path);
       tier.connections.allowFrom(this, Port.tcp(NODE_EXPORTER_PORT), 'Prometheus scrapes node_exporter');
       const apachePort = apacheStatusPort(tier);
       if (apachePort !== undefined) tier.connections.allowFrom(this, Port.tcp(APACHE_EXPORTER_PORT), 'Prometheus scrapes the Apache exporter');

@@ -4,6 +4,7 @@ import { COUNT_METADATA_PREFIX } from '../compute/counted-targets';
 import type { CampaignCalendar } from './campaign-calendar';
 import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';
+import { hookOwnerOf } from './count-owners';
 
 /**
  * What a campaign calendar compiles to for Terraform: the tiers' count variables set per campaign
@@ -24,6 +25,11 @@ export interface ScalingSchedule {
   readonly requiredVariables: readonly string[];
   /** The count variables, by name. */
   readonly variables: readonly ScheduledVariable[];
+  /**
+   * The count variables a scaling hook also changes (PrometheusScaling): the steps only raise them
+   * (`count-apply.py --keep-raised`), lowering them is the hook's. Empty without a hook.
+   */
+  readonly keepRaised: readonly string[];
   /** Each campaign's counts, campaign by campaign (what `campaigns/<name>.tfvars.json` holds). */
   readonly campaignCounts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** When to apply what, by time. */
@@ -78,6 +84,7 @@ export interface ScalingStep {
 export function buildScalingSchedule(calendar: CampaignCalendar): ScalingSchedule {
   const stack = TerraformStack.of(calendar);
   const plans = calendar.scalingRules.map((r) => r.plan).sort((a, b) => (a.countVariable < b.countVariable ? -1 : 1));
+  const keepRaised = calendar.scalingRules.filter((r) => hookOwnerOf(r.tier.cluster) !== undefined).map((r) => r.plan.countVariable).sort();
   const campaigns = calendar.campaigns;
   const order = campaigns.map((c) => c.name);
   const baseline: Record<string, number> = Object.fromEntries(plans.map((p) => [p.countVariable, p.baselineCount]));
@@ -129,6 +136,7 @@ export function buildScalingSchedule(calendar: CampaignCalendar): ScalingSchedul
     checkoutDirectory: calendar.checkoutDirectory,
     requiredVariables,
     variables: plans.map((p) => ({ name: p.countVariable, tier: p.tier, minCount: p.minCount, baselineCount: p.baselineCount, maxCount: p.maxCount })),
+    keepRaised,
     campaignCounts,
     steps,
   };
@@ -142,7 +150,7 @@ export function renderCampaignTfvars(counts: Readonly<Record<string, number>>): 
 
 /** `scaling/schedule.json`: the variables and the steps, machine-readable. */
 export function renderScalingSchedule(schedule: ScalingSchedule): string {
-  const { stack, calendar, stackDirectory, requiredVariables, variables, steps } = schedule;
+  const { stack, calendar, stackDirectory, requiredVariables, variables, keepRaised, steps } = schedule;
   return `${JSON.stringify({
     stack,
     calendar,
@@ -150,6 +158,7 @@ export function renderScalingSchedule(schedule: ScalingSchedule): string {
     timeZone: 'UTC',
     requiredVariables,
     variables,
+    keepRaised,
     steps: steps.map(({ at, action, campaign, varFile, counts, args, cron, year }) => ({ at, action, campaign, varFile, counts, args, cron, year })),
   }, null, 2)}\n`;
 }
@@ -172,6 +181,10 @@ export interface ScalingRunnerModel {
   readonly requiredVariables: readonly { readonly name: string; readonly env: string; readonly secret: string }[];
   /** Distinct cron expressions of the steps, with what they do. */
   readonly crons: readonly { readonly cron: string; readonly comment: string }[];
+  /** ` --keep-raised=a,b` before each step's arguments (the variables a scaling hook lowers), or ''. */
+  readonly keepRaisedArg: string;
+  /** The variables a scaling hook lowers. */
+  readonly keepRaised: readonly string[];
   /** The steps, with their arguments as one string and a comment. */
   readonly steps: readonly { readonly at: string; readonly year: number; readonly cron: string; readonly argsText: string; readonly comment: string }[];
 }
@@ -196,6 +209,8 @@ export function scalingRunnerModel(schedule: ScalingSchedule): ScalingRunnerMode
     environmentFile: `/etc/hosting-stacks/${stackName}.env`,
     requiredVariables: schedule.requiredVariables.map((name) => ({ name, env: `TF_VAR_${name}`, secret: `TF_VAR_${name.toUpperCase()}` })),
     crons,
+    keepRaisedArg: schedule.keepRaised.length ? ` --keep-raised=${schedule.keepRaised.join(',')}` : '',
+    keepRaised: schedule.keepRaised,
     steps,
   };
 }

@@ -474,6 +474,28 @@ describe('Amphora in a network namespace', () => {
     expect(seenB).toBe(true);
   }, 30000);
 
+  test('reload() applies a member deleted and created again, as Octavia does, without a restart', async () => {
+    const a = amphora!;
+    const both = model(VIP, MEMBER_A, MEMBER_B, pem);
+    const onlyA: LabLoadBalancerModel = { ...both, pools: both.pools.map((p) => ({ ...p, members: p.members.filter((m) => m.address === MEMBER_A) })) };
+    const pid = a.pid;
+    await a.reload(onlyA);
+    expect(a.pid).toBe(pid);
+    expect(fs.readFileSync(a.configPath, 'utf8')).not.toContain(MEMBER_B);
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) names.push((await curl(NS_AMP, ['-k', `https://${VIP}/`])).out.split(' ')[0]);
+    expect(names).toEqual(['member-a', 'member-a', 'member-a', 'member-a']);
+    await a.reload(both);
+    const t0 = Date.now();
+    let seenB = false;
+    while (!seenB && Date.now() - t0 < 15_000) {
+      seenB = (await curl(NS_AMP, ['-k', `https://${VIP}/`])).out.startsWith('member-b');
+      if (!seenB) await sleep(200);
+    }
+    expect(seenB).toBe(true);
+    await expect(a.reload({ ...both, key: 'openstack_lb_loadbalancer_v2.Other' })).rejects.toThrow(/cannot reload as/);
+  }, 40000);
+
   test('stop() ends haproxy by its PID', async () => {
     const a = amphora!;
     expect(a.running).toBe(true);

@@ -3,7 +3,8 @@
  * for, read from the server's user_data.
  */
 import { stringify } from 'yaml';
-import { downloadsOf, hostOf, LabServerModel, parseVirtualServers, serverLimits } from '../../lib/lab';
+import { gzipSync } from 'node:zlib';
+import { downloadsOf, hostOf, LabServerModel, parseVirtualServers, serverLimits, writtenFiles } from '../../lib/lab';
 
 function server(files: Record<string, string>): LabServerModel {
   const userData = `#cloud-config\n${stringify({ write_files: Object.entries(files).map(([path, content]) => ({ path, content })) })}`;
@@ -51,6 +52,19 @@ describe('kernel limits', () => {
       '/etc/systemd/system/var-www-media.automount': '[Automount]\nWhere=/var/www/media\n',
     }));
     expect(lim.unitLimits.map((u) => u.unit).sort()).toEqual(['run-rpc_pipefs.mount', 'var-www-media.automount', 'var-www-media.mount']);
+  });
+});
+
+describe('files a user_data writes', () => {
+  test('given plain, base64 and gzip+base64 contents, then each is read as the server gets it', () => {
+    const text = 'global_defs {\n  router_id lab\n}\n';
+    const userData = `#cloud-config\n${stringify({ write_files: [
+      { path: '/etc/plain', content: text },
+      { path: '/etc/b64', encoding: 'b64', content: Buffer.from(text).toString('base64') },
+      { path: '/etc/gz', encoding: 'gz+b64', content: gzipSync(Buffer.from(text)).toString('base64') },
+    ] })}`;
+    const files = writtenFiles(userData);
+    expect([files.get('/etc/plain'), files.get('/etc/b64'), files.get('/etc/gz')]).toEqual([text, text, text]);
   });
 });
 

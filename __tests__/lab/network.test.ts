@@ -45,7 +45,7 @@ async function withLab(labId: string, model: LabStackModel, body: (lab: LabNetwo
 const nsOf = (lab: LabNetwork, name: string): string => lab.namespaceOf(serverKey(name));
 
 describeIfRoot('LabNetwork enforces Neutron rules', () => {
-  const usedIds = ['t1', 't2', 't3', 't4a', 't4b', 't5', 't6', 't7', 't8'];
+  const usedIds = ['t1', 't2', 't3', 't4a', 't4b', 't5', 't6', 't7', 't8', 't9'];
   afterAll(async () => {
     for (const id of usedIds) await LabNetwork.removeLabNamespaces(id);
   });
@@ -131,6 +131,29 @@ describeIfRoot('LabNetwork enforces Neutron rules', () => {
       servers.push(await startTcpServer(lab, nsOf(lab, 'db'), 8080));
       expect(await tcpRequest(lab, nsOf(lab, 'member'), addressOf(3), 8080, MUST_WORK)).toContain('reply ok');
       expect(await tcpRequest(lab, nsOf(lab, 'stranger'), addressOf(3), 8080)).toMatch(/error/);
+    });
+  });
+
+  test('a count change: a new member of a remote group is admitted, a removed server leaves no namespace behind', async () => {
+    const groups = [group('app', []), group('db', [ingress('fromApp', { ...tcp8080, remoteGroupKey: 'openstack_networking_secgroup_v2.app' })])];
+    const before = stackModel([{ name: 'db', index: 1, groups: ['db'] }, { name: 'app1', index: 2, groups: ['app'] }], groups);
+    const after = stackModel([{ name: 'db', index: 1, groups: ['db'] }, { name: 'app2', index: 3, groups: ['app'] }], groups);
+    await withLab('t9', before, async (lab, servers) => {
+      const app1Ns = nsOf(lab, 'app1');
+      servers.push(await startTcpServer(lab, nsOf(lab, 'db'), 8080, 60));
+      expect(await tcpRequest(lab, app1Ns, addressOf(1), 8080, MUST_WORK)).toContain('reply ok');
+      await lab.applyServers(after, [serverKey('app2')], [serverKey('app1')]);
+      expect(lab.namespaces).not.toContain(app1Ns);
+      expect(() => lab.namespaceOf(serverKey('app1'))).toThrow(/no server or load balancer/);
+      // New namespaces and interfaces never reuse a running one's name.
+      expect(nsOf(lab, 'app2')).toBe('hs-t9-s2');
+      expect(lab.hostNamespaceOf(portKey('app2'))).toBe('hs-t9-p2');
+      expect((await lab.exec(nsOf(lab, 'app2'), ['ip', '-o', 'address', 'show', 'ens3'])).stdout).toContain(`inet ${addressOf(3)}/24`);
+      // db's rules now count app2 as a member of 'app' (and app1's address no longer).
+      expect(await tcpRequest(lab, nsOf(lab, 'app2'), addressOf(1), 8080, MUST_WORK)).toContain('reply ok');
+      const dbRules = (await lab.exec(lab.hostNamespaceOf(portKey('db')), ['nft', 'list', 'ruleset'])).stdout;
+      expect(dbRules).toContain(addressOf(3));
+      expect(dbRules).not.toContain(addressOf(2));
     });
   });
 

@@ -13,9 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostingApp } from '../../lib';
-import { formatLabReport, LabReport, runLab } from '../../lib/lab';
+import { formatLabReport, LabBootedStack, LabReport, runLab } from '../../lib/lab';
 import { buildAllStacks } from '../../stacks/all';
 import { requireLabHost } from '../support/daemons';
+import { scaleOutOnAlert } from './scale-out';
 import { deployStandInShop } from './stand-in-shop';
 
 /** The stacks of stacks/all.ts, in order (a new stack must be added here, and so booted). */
@@ -23,6 +24,9 @@ const STACKS = ['popgom', 'monsieur-deguisement'];
 
 /** The stacks whose front-ends take their code from the stack's deployment server. */
 const PIPELINE_STACKS = ['monsieur-deguisement'];
+
+/** The stacks whose front-ends follow a PrometheusScaling: a scale-out alert must add front-ends that serve. */
+const ALERT_SCALED_STACKS = ['monsieur-deguisement'];
 
 /** `<stack> server <name>` or `<stack> check <kind> <name prefix>` -> why it fails today. */
 const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
@@ -35,6 +39,8 @@ const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
   'monsieur-deguisement server search-1': 'Solr is downloaded at boot; the lab\'s stand-in is refused by its checksum',
   'monsieur-deguisement check connection frontends-1 -> search-1': 'Solr never installed (above)',
   'monsieur-deguisement check connection frontends-2 -> search-1': 'Solr never installed (above)',
+  // The front-end the scale-out alert adds reaches for the same missing Solr.
+  'monsieur-deguisement check connection frontends-3 -> search-1': 'Solr never installed (above)',
 };
 
 /** What did not pass, as keys comparable with KNOWN_DEFECTS. */
@@ -73,7 +79,11 @@ describe('the lab boots every stack', () => {
   test.each(STACKS.map((s) => [s]))('%s: every server comes up clean and every flow behaves as the Terraform declares', async (id) => {
     // After the boot, the stack's own pipeline pushes a stand-in shop where the front-ends take their
     // code from the deployment server (stand-in-shop.ts): the entries are then asked for the shop.
-    const afterBoot = PIPELINE_STACKS.includes(id) ? deployStandInShop : undefined;
+    // Then, where alerts scale the front-ends, a scale-out alert must add front-ends that serve
+    // (scale-out.ts); every check after it runs on the stack as scaled.
+    const afterBoot = PIPELINE_STACKS.includes(id)
+      ? async (stack: LabBootedStack) => [...await deployStandInShop(stack), ...(ALERT_SCALED_STACKS.includes(id) ? await scaleOutOnAlert(stack) : [])]
+      : undefined;
     const run = await runLab(join(outdir, 'stacks', id), { log: (l) => process.stderr.write(`${l}\n`), afterBoot });
     const report = run.report;
     console.log(formatLabReport(report));
@@ -84,6 +94,12 @@ describe('the lab boots every stack', () => {
     expect(unexpected).toEqual([]);
     expect(report.servers.length).toBeGreaterThan(0);
     expect(report.checks.some((c) => c.kind === 'entry' && c.ok)).toBe(true);
+    if (ALERT_SCALED_STACKS.includes(id)) {
+      // The alert's path ran to the end: hook, apply, new front-ends scraped, deployed and serving.
+      const scaling = report.checks.filter((c) => c.kind === 'scaling');
+      expect(scaling.map((c) => c.name)).toEqual(expect.arrayContaining([expect.stringMatching(/ served by frontends-\d+$/)]));
+      expect(scaling.filter((c) => !c.ok)).toEqual([]);
+    }
     if (PIPELINE_STACKS.includes(id)) {
       // Through each HTTPS entry, the stand-in storefront answers from the shop database: entry,
       // amphora, front-end (Apache, PHP-FPM) and MariaDB were crossed.

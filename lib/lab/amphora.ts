@@ -146,27 +146,15 @@ export class Amphora {
       throw new Error(`amphora ${lb.key}: workDir ${workDir} is too long for the stats socket's path (108 bytes at most)`);
     }
     fs.mkdirSync(workDir, { recursive: true });
-    const rendered = renderAmphoraConfig(lb, { stateDir: workDir, logTarget: 'stderr format short', maxconnCap: maxconnForFdLimit(hardNofileLimit()) });
-    for (const [file, content] of Object.entries(rendered.files)) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const secret = file.endsWith('.pem');
-      fs.writeFileSync(file, content, { mode: file.endsWith('.sh') ? 0o755 : secret ? 0o600 : 0o644 });
-      if (file.endsWith('.sh')) fs.chmodSync(file, 0o755);
-    }
     const configPath = path.join(workDir, 'haproxy.cfg');
-    fs.writeFileSync(configPath, rendered.config);
-
-    const check = await run(haproxy, ['-c', '-f', configPath], 30000);
-    if (check.code !== 0) {
-      throw new Error(`amphora ${lb.key}: haproxy -c -f ${configPath} failed (${check.code}):\n${check.stdout}${check.stderr}`);
-    }
+    const rendered = await Amphora.writeConfig(lb, workDir, haproxy);
 
     const child = spawn('ip', ['netns', 'exec', options.namespace, haproxy, '-W', '-db', '-f', configPath], {
       cwd: workDir,
       detached: true, // its own process group, so stop() can reach the workers too
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const amphora = new Amphora(lb, rendered, configPath, child, options.stopTimeoutMs ?? 5000, options.namespace);
+    const amphora = new Amphora(lb, rendered, configPath, child, options.stopTimeoutMs ?? 5000, options.namespace, haproxy);
     try {
       await amphora.waitListening(options.startTimeoutMs ?? 10000);
     } catch (e) {
@@ -176,16 +164,62 @@ export class Amphora {
     return amphora;
   }
 
+  /** Renders `lb`'s configuration and files into `workDir` and checks it with `haproxy -c`. */
+  private static async writeConfig(lb: LabLoadBalancerModel, workDir: string, haproxy: string): Promise<AmphoraConfig> {
+    const rendered = renderAmphoraConfig(lb, { stateDir: workDir, logTarget: 'stderr format short', maxconnCap: maxconnForFdLimit(hardNofileLimit()) });
+    for (const [file, content] of Object.entries(rendered.files)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const secret = file.endsWith('.pem');
+      fs.writeFileSync(file, content, { mode: file.endsWith('.sh') ? 0o755 : secret ? 0o600 : 0o644 });
+      if (file.endsWith('.sh')) fs.chmodSync(file, 0o755);
+    }
+    const configPath = path.join(workDir, 'haproxy.cfg');
+    fs.writeFileSync(`${configPath}.new`, rendered.config);
+    const check = await run(haproxy, ['-c', '-f', `${configPath}.new`], 30000);
+    if (check.code !== 0) {
+      throw new Error(`amphora ${lb.key}: haproxy -c -f ${configPath}.new failed (${check.code}):\n${check.stdout}${check.stderr}`);
+    }
+    fs.renameSync(`${configPath}.new`, configPath);
+    return rendered;
+  }
+
+  /**
+   * Applies a changed load balancer (its pools' members, as Octavia does when a member is created or
+   * deleted): renders and checks the new configuration, then reloads haproxy's master (SIGUSR2),
+   * which starts new workers on it while the old ones finish their connections. Resolves when the
+   * master reports the new workers loaded; rejects (the old configuration keeps serving) otherwise.
+   */
+  async reload(lb: LabLoadBalancerModel, timeoutMs = 10_000): Promise<void> {
+    if (lb.key !== this.lb.key) throw new Error(`amphora ${this.lb.key}: cannot reload as ${lb.key}`);
+    if (this.exit) throw new Error(`amphora ${this.lb.key}: haproxy is not running:\n${this.output}`);
+    const rendered = await Amphora.writeConfig(lb, path.dirname(this.configPath), this.haproxy);
+    const mark = this.reloads;
+    process.kill(this.pid, 'SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    while (this.reloads === mark) {
+      if (this.exit) throw new Error(`amphora ${this.lb.key}: haproxy exited while reloading:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`amphora ${this.lb.key}: haproxy did not report a reload within ${timeoutMs} ms:\n${this.output.slice(-2000)}`);
+      await sleep(50);
+    }
+    if (this.reloadFailed) throw new Error(`amphora ${this.lb.key}: haproxy could not load the new configuration:\n${this.output.slice(-2000)}`);
+    this.lb = lb;
+    this.rendered = rendered;
+  }
+
   /** PID of the haproxy master (`ip netns exec` execs it). */
   readonly pid: number;
   /** The rendered configuration and files. */
-  readonly rendered: AmphoraConfig;
+  rendered: AmphoraConfig;
+  /** Reload outcomes the master has reported (`Loading success` / `Loading failure`). */
+  private reloads = 0;
+  private reloadFailed = false;
   private output = '';
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exited: Promise<void>;
 
   private constructor(
-    readonly lb: LabLoadBalancerModel,
+    /** The load balancer it serves (as last applied). */
+    public lb: LabLoadBalancerModel,
     rendered: AmphoraConfig,
     /** Path of the written haproxy.cfg. */
     readonly configPath: string,
@@ -193,10 +227,17 @@ export class Amphora {
     private readonly stopTimeoutMs: number,
     /** The network namespace it runs in. */
     readonly namespace: string,
+    private readonly haproxy: string,
   ) {
     this.rendered = rendered;
     const keep = (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-OUTPUT_KEEP);
+      const text = b.toString();
+      this.output = (this.output + text).slice(-OUTPUT_KEEP);
+      // The master's words after a reload (SIGUSR2); the first load counts too, reload() waits for a new one.
+      for (const m of text.matchAll(/Loading (success|failure)/g)) {
+        this.reloads++;
+        this.reloadFailed = m[1] === 'failure';
+      }
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

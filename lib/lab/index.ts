@@ -6,6 +6,7 @@
  */
 export * from './model';
 export * from './lab';
+export { LabApplyError, LabApplyPlan, planLabApply } from './lab-apply';
 export * from './probes';
 export * from './kernel-limits';
 export * from './internet';

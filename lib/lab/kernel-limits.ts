@@ -12,6 +12,7 @@
  * - WireGuard: no kernel module; the image carries `wireguard-go`, which `wg-quick` uses in its
  *   place (user space, same configuration): nothing is changed on the server.
  */
+import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { LabServerModel } from './model';
 
@@ -51,7 +52,10 @@ export function writtenFiles(userData: string): Map<string, string> {
   for (const f of files) {
     if (!f.path || f.content === undefined) continue;
     const enc = (f.encoding ?? '').toLowerCase();
-    out.set(f.path, enc === 'b64' || enc === 'base64' ? Buffer.from(f.content, 'base64').toString('utf8') : f.content);
+    // cloud-init's encodings: base64, and gzip then base64 (`gz+b64`, as large files are delivered).
+    const gz = ['gz+b64', 'gzip+base64', 'gz+base64', 'gzip+b64'].includes(enc);
+    const raw = gz || enc === 'b64' || enc === 'base64' ? Buffer.from(f.content, 'base64') : undefined;
+    out.set(f.path, raw === undefined ? f.content : (gz ? gunzipSync(raw) : raw).toString('utf8'));
   }
   return out;
 }

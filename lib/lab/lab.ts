@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Amphora } from './amphora';
+import { planLabApply } from './lab-apply';
 import { LabMetadataService } from './metadata-service';
 import { ensureLabImage } from './image';
 import { downloadsOf, hostOf, LabInternet } from './internet';
@@ -53,13 +54,38 @@ export interface LabOptions {
 
 /** What {@link LabOptions.afterBoot} may do with the booted stack. */
 export interface LabBootedStack {
-  /** The stack as the lab realised it. */
+  /** The stack as the lab realises it now (after the last {@link apply}). */
   readonly model: LabStackModel;
+  /**
+   * Applies new values of the stack's variables as `terraform apply` would (see lab-apply.ts):
+   * servers whose count index appears boot from their own user_data (resolved once cloud-init is
+   * done on each, with their reports), those whose index disappears stop, and ports, security group
+   * membership, balancer members (the amphora reloads) and in-place metadata follow. Values not given
+   * keep the ones in force. Anything but a count change is refused ({@link LabApplyError}) and
+   * nothing is changed. The checks after `afterBoot` run on the stack as applied.
+   */
+  apply(variables: Readonly<Record<string, unknown>>): Promise<LabApplyResult>;
   /**
    * Runs `argv` as root on the server named `name` (its hostname), bounded in time (default 60 s).
    * Never throws for a non-zero status; throws for a server the stack does not have.
    */
   exec(name: string, argv: readonly string[], options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
+  /** One HTTP(S) GET from the lab's internet client (certificates not verified), bounded in time (default 10 s). */
+  fromInternet(url: string, timeoutSeconds?: number): Promise<HttpProbe>;
+}
+
+/** What {@link LabBootedStack.apply} changed. */
+export interface LabApplyResult {
+  /** Names of the servers created, in the stack's order. */
+  readonly added: readonly string[];
+  /** Names of the servers deleted. */
+  readonly removed: readonly string[];
+  /** Names of the running servers whose metadata changed in place. */
+  readonly metadataUpdated: readonly string[];
+  /** Names of the load balancers whose members changed. */
+  readonly membersChanged: readonly string[];
+  /** The created servers after boot (they join the lab's report). */
+  readonly servers: readonly LabServerReport[];
 }
 
 /** The outcome of one check. */
@@ -120,7 +146,8 @@ const LISTEN_GRACE_MS = 90_000;
 export async function runLab(stackDir: string, options: LabOptions = {}): Promise<LabRun> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
-  const model = readStackModel(stackDir, { variables: options.variables });
+  let model = readStackModel(stackDir, { variables: options.variables });
+  let applied: Readonly<Record<string, unknown>> = { ...(options.variables ?? {}) };
   const stack = model.stackName || basename(stackDir);
   const labId = Math.random().toString(36).slice(2, 6).padEnd(4, '0');
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), `hs-lab-${stack}-`));
@@ -168,27 +195,75 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
       const hosts = [...new Set(downloads.get(s.key)!.map(hostOf))];
       return [s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim];
     }));
-    const reports = await mapLimit(model.servers, options.concurrency ?? 4, async (server, i) => {
+    let booted = 0;
+    const bootAndInspect = async (server: LabServerModel): Promise<LabServerReport> => {
       const lim = limitsByServer.get(server.key)!;
-      const dir = join(workDir, `server-${i + 1}`);
+      const n = ++booted;
+      const dir = join(workDir, `server-${n}`);
       mkdirSync(dir, { recursive: true });
       log(`[lab ${stack}] boot ${server.name}`);
-      const booted = await LabServer.boot({
+      const container = await LabServer.boot({
         image, repo, server, netns: net.namespaceOf(server.key), workDir: dir,
-        machineName: `hs-${labId}-${i + 1}`, log,
+        machineName: `hs-${labId}-${n}`, log,
         extraFiles: Object.fromEntries(lim.adaptations.map((a) => [a.path, a.content])),
       });
-      servers.set(server.key, booted);
-      const report = await inspectServer(model, server, booted, lim, options.bootTimeoutMs ?? 900_000);
+      servers.set(server.key, container);
+      const report = await inspectServer(model, server, container, lim, options.bootTimeoutMs ?? 900_000);
       log(`[lab ${stack}] ${server.name}: ${report.clean ? 'clean' : 'NOT clean'} (${report.cloudInit}, ${report.bootSeconds ?? '?'} s)`);
       return report;
-    });
+    };
+    const reports = await mapLimit(model.servers, options.concurrency ?? 4, bootAndInspect);
+
+    /** A count change, applied as Terraform would (lab-apply.ts). */
+    const apply = async (variables: Readonly<Record<string, unknown>>): Promise<LabApplyResult> => {
+      const values = { ...applied, ...variables };
+      const plan = planLabApply(model, readStackModel(stackDir, { variables: values }));
+      const unknownPackages = plan.added.flatMap((s) => packagesOfUserData(s.userData)).filter((p) => !packages.includes(p));
+      if (unknownPackages.length > 0) throw new Error(`lab ${stack}: apply: new servers need packages the lab's repository was not built with: ${[...new Set(unknownPackages)].join(', ')}`);
+      const names = (keys: readonly string[], from: LabStackModel): string[] => keys.map((k) => from.servers.find((s) => s.key === k)?.name ?? k);
+      log(`[lab ${stack}] apply ${JSON.stringify(variables)}: create ${plan.added.map((s) => s.name).join(', ') || 'none'}, delete ${plan.removed.map((s) => s.name).join(', ') || 'none'}`);
+      for (const s of plan.removed) {
+        await servers.get(s.key)?.stop();
+        servers.delete(s.key);
+        const at = reports.findIndex((r) => r.key === s.key);
+        if (at >= 0) reports.splice(at, 1);
+      }
+      await net.applyServers(plan.applied, plan.added.map((s) => s.key), plan.removed.map((s) => s.key));
+      const before = model;
+      model = plan.applied;
+      applied = values;
+      metadata!.update(model);
+      for (const key of plan.membersChanged) {
+        await amphorae.find((a) => a.lb.key === key)!.reload(model.loadBalancers.find((lb) => lb.key === key)!);
+      }
+      for (const s of plan.added) {
+        const down = downloadsOf(s);
+        if (down.some((u) => !internet || !downloadHosts.includes(hostOf(u)))) throw new Error(`lab ${stack}: apply: ${s.name} downloads from a host the lab's internet was not started for`);
+        downloads.set(s.key, down);
+        const lim = serverLimits(s);
+        const hosts = [...new Set(down.map(hostOf))];
+        limitsByServer.set(s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim);
+      }
+      const added = await mapLimit(plan.added, options.concurrency ?? 4, bootAndInspect);
+      reports.push(...added);
+      return {
+        added: plan.added.map((s) => s.name),
+        removed: plan.removed.map((s) => s.name),
+        metadataUpdated: names(plan.metadataUpdated, model),
+        membersChanged: plan.membersChanged.map((k) => before.loadBalancers.find((lb) => lb.key === k)?.name ?? k),
+        servers: added,
+      };
+    };
 
     const checks: LabCheck[] = [];
     if (options.afterBoot) {
       log(`[lab ${stack}] after boot`);
       checks.push(...await options.afterBoot({
-        model,
+        get model() {
+          return model;
+        },
+        apply,
+        fromInternet: (url, timeoutSeconds) => httpGet(net.clientNamespace, url, timeoutSeconds),
         exec: async (name, argv, opts = {}) => {
           const server = model.servers.find((s) => s.name === name);
           const booted = server && servers.get(server.key);

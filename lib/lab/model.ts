@@ -130,6 +130,8 @@ export interface LabServerModel {
   readonly metadata?: Readonly<Record<string, string>>;
   /** The OpenSSH public key of its Nova key pair (`key_pair`), which cloud-init authorizes for the default user. */
   readonly keyPairPublicKey?: string;
+  /** Its `lifecycle.ignore_changes` (`user_data`, `metadata["key"]`): what an apply leaves as created. */
+  readonly ignoreChanges?: readonly string[];
 }
 
 /** A floating IP associated with a port (`openstack_networking_floatingip_v2` + `_associate_v2`). */

@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { renderPortFirewall } from './neutron-firewall';
-import type { LabPortModel, LabStackModel, LabSubnetModel } from './model';
+import type { LabPortModel, LabServerModel, LabStackModel, LabSubnetModel } from './model';
 
 /** Result of a command run in a namespace. */
 export interface LabExecResult {
@@ -174,6 +174,8 @@ export class LabNetwork {
   private readonly routerMap = new Map<string, LabRouterPlacement>();
   private readonly bridges = new Map<string, string>();
   private destroyed = false;
+  private nextServerIndex = 0;
+  private nextPortIndex = 0;
 
   private constructor(private model: LabStackModel, readonly labId: string) {
     this.clientNamespace = this.ns('net');
@@ -234,6 +236,34 @@ export class LabNetwork {
     await Promise.all([...this.portMap.values()].map((p) => this.loadPortFirewall(p)));
   }
 
+  /**
+   * Realises a count change (see lab-apply.ts): removes the namespaces and ports of the servers
+   * `removed` names, builds those of the servers `added` names from `model` (the stack after the
+   * apply), then reloads every port's rules from `model`, since group membership follows the ports.
+   */
+  async applyServers(model: LabStackModel, added: readonly string[], removed: readonly string[]): Promise<void> {
+    for (const key of removed) {
+      const vmNs = this.owners.get(key);
+      if (vmNs === undefined) throw new Error(`LabNetwork ${this.labId}: no server '${key}' to remove`);
+      for (const [portKey, p] of [...this.portMap]) {
+        if (p.vmNamespace !== vmNs) continue;
+        await this.deleteNamespace(p.hostNamespace);
+        this.portMap.delete(portKey);
+      }
+      await this.deleteNamespace(vmNs);
+      this.owners.delete(key);
+    }
+    this.model = model;
+    for (const key of added) {
+      const server = model.servers.find((s) => s.key === key);
+      if (server === undefined) throw new Error(`LabNetwork ${this.labId}: server '${key}' is not in the new model`);
+      if (this.owners.has(key)) throw new Error(`LabNetwork ${this.labId}: server '${key}' is already in the lab`);
+      // New ports get indices past every one given so far: names never collide with a running port's.
+      await this.buildServer(server, () => this.nextPortIndex++, new Set<string>());
+    }
+    await this.updateFirewalls(model);
+  }
+
   /** Removes every namespace of the lab (so every link and rule); idempotent, safe after a failed create. */
   async destroy(): Promise<void> {
     this.destroyed = true;
@@ -264,6 +294,12 @@ export class LabNetwork {
     const s = this.model.subnets.find((x) => x.key === key);
     if (s === undefined) throw new Error(`LabNetwork ${this.labId}: subnet ${key} is not in the stack`);
     return s;
+  }
+
+  private async deleteNamespace(name: string): Promise<void> {
+    await must(['ip', 'netns', 'delete', name]);
+    const i = this.created.indexOf(name);
+    if (i >= 0) this.created.splice(i, 1);
   }
 
   private async addNamespace(name: string): Promise<void> {
@@ -321,20 +357,10 @@ export class LabNetwork {
 
     // Ports of servers and load balancers, in NIC order per owner.
     const portIndex = new Map(model.ports.map((p, i) => [p.key, i]));
+    this.nextPortIndex = model.ports.length;
     const defaultRouted = new Set<string>();
-    for (const [i, server] of model.servers.entries()) {
-      const vmNs = this.ns(`s${i}`);
-      this.owners.set(server.key, vmNs);
-      await this.addNamespace(vmNs);
-      const keys = [...server.portKeys];
-      for (const p of model.ports) {
-        if (p.owner.kind === 'server' && p.owner.serverKey === server.key && !keys.includes(p.key)) keys.push(p.key);
-      }
-      for (const [nicIndex, key] of keys.entries()) {
-        const port = model.ports.find((p) => p.key === key);
-        if (port === undefined) throw new Error(`LabNetwork ${this.labId}: server ${server.key} names port ${key}, which is not in the stack`);
-        await this.buildPort(port, portIndex.get(key) as number, vmNs, `ens${3 + nicIndex}`, defaultRouted);
-      }
+    for (const server of model.servers) {
+      await this.buildServer(server, (key) => portIndex.get(key) as number, defaultRouted);
     }
     for (const [i, lb] of model.loadBalancers.entries()) {
       const vmNs = this.ns(`a${i}`);
@@ -346,6 +372,23 @@ export class LabNetwork {
       for (const [nicIndex, key] of keys.entries()) {
         await this.buildPort(model.ports.find((p) => p.key === key) as LabPortModel, portIndex.get(key) as number, vmNs, `eth${1 + nicIndex}`, defaultRouted);
       }
+    }
+  }
+
+  /** A server's namespace and its ports, in NIC order (`ens3`, `ens4`, ...). */
+  private async buildServer(server: LabServerModel, portIndexOf: (portKey: string) => number, defaultRouted: Set<string>): Promise<void> {
+    const model = this.model;
+    const vmNs = this.ns(`s${this.nextServerIndex++}`);
+    this.owners.set(server.key, vmNs);
+    await this.addNamespace(vmNs);
+    const keys = [...server.portKeys];
+    for (const p of model.ports) {
+      if (p.owner.kind === 'server' && p.owner.serverKey === server.key && !keys.includes(p.key)) keys.push(p.key);
+    }
+    for (const [nicIndex, key] of keys.entries()) {
+      const port = model.ports.find((p) => p.key === key);
+      if (port === undefined) throw new Error(`LabNetwork ${this.labId}: server ${server.key} names port ${key}, which is not in the stack`);
+      await this.buildPort(port, portIndexOf(key), vmNs, `ens${3 + nicIndex}`, defaultRouted);
     }
   }
 

@@ -589,6 +589,7 @@ class StackModelBuilder {
         // Nova's metadata is a map of strings: Terraform converts numbers and booleans.
         metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
         keyPairPublicKey: keyPair ? this.str(keyPair, 'public_key') : undefined,
+        ignoreChanges: ignoreChangesOf(s.body),
       };
     });
   }
@@ -898,6 +899,12 @@ function numberToIpv4(n: number): string {
 
 function templateText(v: TerraformValue): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** A resource's `lifecycle.ignore_changes`, as written (`user_data`, `metadata["key"]`). */
+function ignoreChangesOf(body: Readonly<Record<string, unknown>>): string[] {
+  const list = objectOf(body.lifecycle).ignore_changes;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function objectOf(v: unknown): Record<string, unknown> {

@@ -11,15 +11,12 @@ import {
   AppTier,
   BackupSchedule,
   CampaignCalendar,
-  ExternalNetwork,
   Flavor,
   HealthCheck,
   HostingApp,
   HostingStack,
   HostingStacksError,
   IHttpBackend,
-  IServerTier,
-  LvsBalancer,
   MysqlReplication,
   NfsBackend,
   OctaviaBalancer,
@@ -28,7 +25,6 @@ import {
   Peer,
   Port,
   PrivateVSwitch,
-  Router,
   Secret,
   ServerCluster,
   SharedFiles,
@@ -40,54 +36,10 @@ import {
 import { CLOSED_OFFICE, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { POPGOM_BACKUP, PopgomStack } from '../../stacks/popgom';
 
-/** Where a row's error is raised. */
-enum Phase {
-  /** While the stack is built: a constructor or an addXxx() call throws a HostingStacksError. */
-  BUILD = 'build',
-  /** At `app.synth()`: a validation (`node.addValidation`) fails and the app writes nothing. */
-  SYNTH = 'synth',
-}
+import { BadInputRow, Phase, backedUpDatabase, lvs, shop, tier } from './bad-input-support';
+import { ROWS as MORE_ROWS } from './bad-input-rows';
 
-/** One kind of bad input. */
-interface BadInputRow {
-  /** The kind, unique in the table. */
-  readonly kind: string;
-  /** Builds stacks in `app` with exactly this one bad input. */
-  readonly build: (app: HostingApp) => void;
-  /** The expected message: construct path, prop, value and what is allowed. */
-  readonly error: RegExp;
-  /** Where the error is raised. */
-  readonly phase: Phase;
-}
-
-/** A small stack: a router with a gateway and one /24 vSwitch `Net` (planned .2-.127, DHCP .128-.254). */
-function shop(app: HostingApp) {
-  const stack = new HostingStack(app, 'shop');
-  const router = new Router(stack, 'Router', { externalNetwork: ExternalNetwork.ovh() });
-  const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24', router });
-  return { stack, router, net };
-}
-
-/** A tier of `count` plain servers on `net`, usable as a balancer target. */
-function tier(scope: HostingStack, net: PrivateVSwitch, id = 'Web', count = 2): IServerTier {
-  const cluster = new ServerCluster(scope, id, { vswitch: net, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
-}
-
-/** An LVS pair on `net` with an admin network of its own. */
-function lvs(stack: HostingStack, net: PrivateVSwitch, id = 'Lb', props: { virtualRouterId?: number; vipAddress?: string } = {}): LvsBalancer {
-  return new LvsBalancer(stack, id, { vswitch: net, adminCidr: '198.51.100.0/24', ...props });
-}
-
-/** A database on `net` (stateful), backed up by a policy `database`. */
-function backedUpDatabase(stack: HostingStack, net: PrivateVSwitch) {
-  const db = new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
-  const backup = new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11' });
-  return { db, backup };
-}
-
-
-const ROWS: readonly BadInputRow[] = [
+const OWN_ROWS: readonly BadInputRow[] = [
   // --- Addresses and subnets ---------------------------------------------------------------
   {
     kind: 'vSwitch CIDR that is not a CIDR',
@@ -710,6 +662,9 @@ const ROWS: readonly BadInputRow[] = [
     error: /shop\/Web\/Instance1: web-1: user_data is \d+ base64 characters even with compressed files; Nova allows 65535/,
   },
 ];
+
+/** Every row: this file's and the classes in `bad-input-rows/`. */
+const ROWS: readonly BadInputRow[] = [...OWN_ROWS, ...MORE_ROWS];
 
 /** Every file under `dir`, recursively, as paths relative to it. */
 function filesUnder(dir: string): string[] {

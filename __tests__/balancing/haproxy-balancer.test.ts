@@ -392,7 +392,7 @@ describe('HaproxyBalancer: TLS', () => {
     ['port 80 (the HTTP listener)', { port: 80 }, /'tls\.port' \(80\) must differ from the SSH port \(22\) and the HTTP 'listenerPort' \(80\)/],
     ['port 22', { port: 22 }, /'tls\.port' \(22\) must differ from the SSH port/],
     ['a negative HSTS max-age', { hstsMaxAgeSeconds: -1 }, /'tls\.hstsMaxAgeSeconds' \(-1\) must be an integer from 0 to 2147483647/],
-    ['a PEM in plain text', { certificate: '-----BEGIN CERTIFICATE-----' as unknown as Secret }, /test\/Lb: 'tls\.certificate' \('-----BEGIN CERTIFICATE-----'\) must be a Secret/],
+    ['a PEM in plain text', { certificate: '-----BEGIN CERTIFICATE-----' as unknown as Secret }, /test\/Lb: 'tls\.certificate' \('<a string of 27 characters>'\) must be a Secret/],
   ] as [string, Partial<HaproxyTlsOptions>, RegExp][])('given %s, when created, then it throws', (_, tls, message) => {
     expect(() => withTls(tls)).toThrow(message);
   });

@@ -114,8 +114,8 @@ describe('ScalingRules', () => {
     const a = scalableStack(app, 'a');
     const b = scalableStack(app, 'b');
     const calendar = new CampaignCalendar(b.stack, 'Campaigns');
-    expect(() => new ScalingRules(a.stack, 'AppScaling', { tier: a.appTier, calendar })).toThrow(/^a\/AppScaling: 'calendar' \('b\/Campaigns'\) is in another stack/);
-    expect(() => new ScalingRules(b.stack, 'Remote', { tier: a.appTier })).toThrow(/^b\/Remote: 'tier' \('a\/App'\) is in stack 'a'/);
+    expect(() => new ScalingRules(a.stack, 'AppScaling', { tier: a.appTier, calendar })).toThrow(/^a\/AppScaling: 'calendar' \('<CampaignCalendar b\/Campaigns>'\) is in stack 'b'; it must be in the same stack 'a' \(wiring across stacks is not supported\)/);
+    expect(() => new ScalingRules(b.stack, 'Remote', { tier: a.appTier })).toThrow(/^b\/Remote: 'tier' \('<AppTier a\/App>'\) is in stack 'a'; it must be in the same stack 'b'/);
   });
 
   test('two rules on one metric are an error; a bad rule names its index', () => {

@@ -205,7 +205,7 @@ describe('SharedFiles errors', () => {
   test.each([NfsBackend.MANILA, NfsBackend.NFS_SERVER_VM])('given the %s backend without a vswitch, then it throws naming the prop', (backend) => {
     const { stack } = setup();
     const props = { sizeGb: 1, backend, flavor: backend === NfsBackend.NFS_SERVER_VM ? Flavor.named('b3-8') : undefined } as unknown as SharedFilesProps;
-    expect(() => new SharedFiles(stack, 'Media', props)).toThrow(/^test\/Media: 'vswitch' \(undefined\) is required: the PrivateVSwitch the share is served on/);
+    expect(() => new SharedFiles(stack, 'Media', props)).toThrow(/^test\/Media: 'vswitch' \(undefined\) must be a PrivateVSwitch/);
   });
 
   test('given NFS_SERVER_VM without a flavor or with a share type, then it throws', () => {

@@ -188,7 +188,7 @@ describe('StaticContentServer with tls', () => {
     const { stack, certificate } = setup(false);
     const dmz = stack.node.findChild('Dmz') as PrivateVSwitch;
     const build = (id: string, tls: object) => () => new StaticContentServer(stack, id, { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: ['s.example.com'], cdnCidrs: ['198.51.100.0/24'], tls: tls as never });
-    expect(build('A', { certificate, privateKey: '-----BEGIN PRIVATE KEY-----' })).toThrow(/test\/A: 'tls.privateKey' \('-----BEGIN PRIVATE KEY-----'\) must be a Secret/);
+    expect(build('A', { certificate, privateKey: '-----BEGIN PRIVATE KEY-----' })).toThrow(/test\/A: 'tls.privateKey' \('<a string of 27 characters>'\) must be a Secret/);
     expect(build('B', { certificate, privateKey: certificate, port: 80 })).toThrow(/test\/B: 'tls.port' \(80\) is the HTTP port; HTTPS needs another \(443\)/);
     expect(build('C', { certificate, privateKey: certificate, hstsMaxAgeSeconds: -1 })).toThrow(/test\/C: 'tls.hstsMaxAgeSeconds' \(-1\) must be an integer of at least 0/);
   });

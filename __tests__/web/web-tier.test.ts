@@ -180,7 +180,7 @@ describe('WebTier', () => {
     });
 
     test.each([
-      ['a key in plain text', { privateKey: '-----BEGIN PRIVATE KEY-----' }, /test\/Web: 'tls\.privateKey' \('-----BEGIN PRIVATE KEY-----'\) must be a Secret/],
+      ['a key in plain text', { privateKey: '-----BEGIN PRIVATE KEY-----' }, /test\/Web: 'tls\.privateKey' \('<a string of 27 characters>'\) must be a Secret/],
       ['the HTTP port', { port: 80 }, /test\/Web: 'tls\.port' \(80\) is the HTTP port \('listenPort'\); HTTPS needs another \(443\)/],
       ['a negative HSTS max-age', { hstsMaxAgeSeconds: -1 }, /test\/Web: 'tls\.hstsMaxAgeSeconds' \(-1\) must be an integer of at least 0/],
     ])('given %s, then it throws', (_name, overrides, message) => {

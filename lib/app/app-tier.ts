@@ -19,6 +19,7 @@ import {
   TomcatDataSource,
 } from './tomcat-config';
 import { kebabCase } from '../core/naming';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Default share of the instance's RAM given to the Java heap; the rest is metaspace, thread stacks, code cache, direct buffers and the OS. */
 export const DEFAULT_HEAP_FRACTION = 0.5;
@@ -127,6 +128,10 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
 
   constructor(scope: Construct, id: string, props: AppTierProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
     requireIntegerInRange(this, 'count', props.count, 1, 100);
     this.backendPort = props.port ?? 8080;
     requireIntegerInRange(this, 'port', this.backendPort, 1, 65535);

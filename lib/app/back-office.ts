@@ -20,6 +20,7 @@ import {
   renderBackOfficePhpFpmConfig,
 } from './back-office-config';
 import { kebabCase } from '../core/naming';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
  * The back-office VM's sizing when none is given: the case study gives none; 2 vCPUs and 8 GB
@@ -81,6 +82,12 @@ export class BackOffice extends Construct implements IServerTier {
 
   constructor(scope: Construct, id: string, props: BackOfficeProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'vpn', props.vpn, Kinds.OFFICE_VPN);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
+    optionalPeer(this, 'media', props.media, Kinds.NFS_SHARE);
     this.listenPort = props.listenPort ?? 80;
     requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
     if (this.listenPort === 22) throw new HostingStacksError(this, 'listenPort', 22, 'is SSH; choose another port for the admin site');

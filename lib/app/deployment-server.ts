@@ -6,6 +6,7 @@ import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireAbsolutePath, requireUnique } from '../core/errors';
 import { parseCidr } from '../core/ipv4';
+import { requireAdminSource, requireTerraformVariableName } from '../core/choices';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { OfficeVpn } from '../network/office-vpn';
@@ -14,6 +15,7 @@ import { nftablesModelFromConnections, renderNftablesRuleset } from '../security
 import { kebabCase } from '../core/naming';
 import { renderTemplate } from '../config/template';
 import { CountedTargets, countedTargetsOf } from '../compute/counted-targets';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
  * The deployment VM's sizing when none is given: the case study gives none; git checkouts, asset
@@ -94,6 +96,10 @@ export class DeploymentServer extends Construct implements IServerTier {
 
   constructor(scope: Construct, id: string, props: DeploymentServerProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'vpn', props.vpn, Kinds.OFFICE_VPN);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     const adminCidrs = props.adminCidrs ?? [];
     if (!props.vpn && adminCidrs.length === 0) {
       throw new HostingStacksError(this, 'adminCidrs', adminCidrs, "must list at least one CIDR when no 'vpn' is given: nobody could log in to run or repair deployments");
@@ -102,6 +108,7 @@ export class DeploymentServer extends Construct implements IServerTier {
       const c = parseCidr(text);
       if (!c) throw new HostingStacksError(this, 'adminCidrs', text, "must be IPv4 CIDRs with no host bits set, e.g. '203.0.113.0/28'");
       if (c.prefix === 0) throw new HostingStacksError(this, 'adminCidrs', text, 'is the whole internet; SSH to the deployment server is for administrators only');
+      requireAdminSource(this, 'adminCidrs', c);
     }
     requireUnique(this, 'adminCidrs', adminCidrs.map((t) => parseCidr(t)!.text));
     this.deployUser = props.deployUser ?? 'deploy';
@@ -120,6 +127,7 @@ export class DeploymentServer extends Construct implements IServerTier {
     for (const cidr of adminCidrs) this.connections.allowFrom(Peer.ipv4(cidr), Port.tcp(22), `administrators' SSH to ${this.node.path}`);
     if (props.deployKey ?? true) {
       this.deployKey = Secret.variable(this, 'deploy_ssh_private_key', 'SSH private key (OpenSSH format) the deployment server logs in to the front-ends with');
+      requireTerraformVariableName(this, 'deployKey', 'deploy_ssh_public_key');
       const publicKey = new TerraformVariable(this, 'DeployPublicKey', {
         type: 'string',
         nullable: false,
@@ -171,6 +179,7 @@ export class DeploymentServer extends Construct implements IServerTier {
    * nothing else. Returns the tier's rule; a second call for a tier returns it again.
    */
   public addTarget(tier: IServerTier, recipe?: DeployRecipe): IngressRule {
+    requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
     if (tier === this) throw new HostingStacksError(this, 'tier', this.node.path, 'is the deployment server itself');
     // The recipe is checked first: a bad one leaves no rule behind.
     if (recipe) this.addRecipe(tier, recipe);

@@ -6,6 +6,7 @@ import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { TextKind, requireText } from '../core/text';
 import { Port } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import {
@@ -20,6 +21,7 @@ import {
   WILDFLY_USER,
   WildflyDeploymentArchiveModel,
 } from './wildfly-config';
+import { Kinds, requirePeer, requireProps } from '../core/peers';
 
 /**
  * WildFly release installed by default: 27.0.1.Final, the first Jakarta EE 10 line, runs on
@@ -96,7 +98,6 @@ export interface OrderTrackingProps {
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
-const URL_TEXT = /^https?:\/\/[^\s'"`$\\]+$/;
 const ARCHIVE_NAME = /^[A-Za-z0-9._-]+\.(war|ear)$/;
 const VERSION = /^\d+\.\d+\.\d+\.[A-Za-z0-9]+$/;
 const JNDI = /^java:[A-Za-z0-9/_.-]+$/;
@@ -151,6 +152,10 @@ export class OrderTracking extends Construct implements IHttpBackend {
 
   constructor(scope: Construct, id: string, props: OrderTrackingProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    requirePeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
     this.httpPort = props.httpPort ?? 8080;
     requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
     this.managementPort = props.managementPort ?? 9990;
@@ -164,10 +169,7 @@ export class OrderTracking extends Construct implements IHttpBackend {
     if (!Number.isFinite(heapFraction) || heapFraction < 0.2 || heapFraction > 0.75) {
       throw new HostingStacksError(this, 'heapFraction', heapFraction, 'must be a share of RAM from 0.2 to 0.75');
     }
-    this.healthCheckPath = props.healthCheckPath ?? '/';
-    if (!this.healthCheckPath.startsWith('/')) {
-      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath, "must start with '/'");
-    }
+    this.healthCheckPath = requireText(this, 'healthCheckPath', props.healthCheckPath ?? '/', TextKind.URL_PATH);
     this.datasourceJndiName = props.datasourceJndiName ?? 'java:jboss/datasources/OrderTrackingDS';
     if (!JNDI.test(this.datasourceJndiName)) {
       throw new HostingStacksError(this, 'datasourceJndiName', this.datasourceJndiName, "must be a JNDI name such as 'java:jboss/datasources/OrderTrackingDS'");
@@ -290,9 +292,7 @@ function xmlEscaped(value: string): string {
 }
 
 function requireUrl(scope: Construct, prop: string, url: string): void {
-  if (!URL_TEXT.test(url)) {
-    throw new HostingStacksError(scope, prop, url, "must be an http(s) URL without spaces, quotes, '$' or backslashes");
-  }
+  requireText(scope, prop, url, TextKind.HTTP_URL);
 }
 
 function requireSha256(scope: Construct, prop: string, sha256: string): string {

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { brand, hasBrand } from '../core/peers';
 
 /** Days of the week, as systemd calendar expressions spell them. */
 export enum Weekday {
@@ -31,6 +32,15 @@ export interface ResolvedBackupSchedule {
  * zone (`Europe/Madrid`), which systemd follows across daylight-saving changes.
  */
 export abstract class BackupSchedule {
+  /** True when `x` is a {@link BackupSchedule} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isBackupSchedule(x: unknown): x is BackupSchedule {
+    return hasBrand(x, 'BackupSchedule');
+  }
+
+  protected constructor() {
+    brand(this, 'BackupSchedule');
+  }
+
   /** Every day at `time` (`HH:MM`, 24-hour) in `timeZone`. */
   public static daily(time: string, timeZone = 'UTC'): BackupSchedule {
     return new CalendarSchedule('daily', time, timeZone);

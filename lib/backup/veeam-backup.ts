@@ -8,6 +8,7 @@ import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { resourceName } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { PrivateVSwitch } from '../network/private-vswitch';
@@ -33,6 +34,7 @@ import {
 } from './backup-config';
 import { BackupAccessRule, backupAccessRules } from './backup-access-rules';
 import { BackupSchedule, ResolvedBackupSchedule } from './backup-schedule';
+import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
 
 // "Veeam Backup: copies of the most important VMs, a VM restored in minutes (RTO of minutes)" (case study 5)
 /** Default target restore time of a policy, in minutes. */
@@ -65,10 +67,11 @@ export interface VeeamBackupProps {
    * Id of an application credential made outside the stack, for clouds where the user running
    * Terraform cannot create one (Keystone lets an application credential create another only when
    * it is itself unrestricted). Give it with `applicationCredentialSecret`, restricted by hand to
-   * the rules of {@link VeeamBackup.accessRules}. @default - a restricted credential created by the stack
+   * the rules of {@link VeeamBackup.accessRules}. A Secret made by Secret.variable only; a string or
+   * a look-alike object is refused. @default - a restricted credential created by the stack
    */
   readonly applicationCredentialId?: Secret;
-  /** Secret of the credential given as `applicationCredentialId`. @default - the created credential's secret */
+  /** Secret of the credential given as `applicationCredentialId`. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default - the created credential's secret */
   readonly applicationCredentialSecret?: Secret;
   /**
    * Object storage region of the off-site container (OVHcloud names them `GRA`, `SBG`, `BHS`, ...,
@@ -145,6 +148,12 @@ export class VeeamBackup extends Construct {
 
   constructor(scope: Construct, id: string, props: VeeamBackupProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'applicationCredentialId', props.applicationCredentialId, Kinds.SECRET);
+    optionalPeer(this, 'applicationCredentialSecret', props.applicationCredentialSecret, Kinds.SECRET);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER_OR_CONNECTABLE);
     this.region = requireRegion(this, 'region', props.region);
     this.offsiteRegion = props.offsiteRegion !== undefined
       ? requireObjectStorageRegion(this, 'offsiteRegion', props.offsiteRegion)
@@ -170,7 +179,7 @@ export class VeeamBackup extends Construct {
       // networks or identities, nor read, shorten or delete the off-site copies.
       this.credential = new IdentityApplicationCredentialV3(this, 'Credential', {
         name: resourceName(this, 'runner'),
-        description: `Backup runner of ${this.node.path}: volume snapshots, backups and off-site copies only (hosting-stacks)`,
+        description: escapeTerraformText(`Backup runner of ${this.node.path}: volume snapshots, backups and off-site copies only (hosting-stacks)`),
         unrestricted: false,
         accessRules: backupAccessRules({ volumeBackups: false }),
       });
@@ -247,7 +256,7 @@ export class VeeamBackup extends Construct {
         versioning: false,
         // `terraform destroy` must not delete backups with the stack.
         forceDestroy: false,
-        metadata: { 'hosting-stacks-path': this.node.path },
+        metadata: { 'hosting-stacks-path': escapeTerraformText(this.node.path) },
       });
     }
     const policy = new BackupPolicy(this, id, options, this.policyList);
@@ -300,9 +309,12 @@ export class BackupPolicy extends Construct {
 
   constructor(backup: VeeamBackup, id: string, options: BackupPolicyOptions, others: readonly BackupPolicy[]) {
     super(backup, id);
+    requireProps(this, options, 'options');
     if (!options.servers || options.servers.length === 0) {
       throw new HostingStacksError(this, 'servers', [], 'must name at least one cluster to back up');
     }
+    requirePeers(this, 'servers', options.servers, Kinds.BACKUP_TARGET);
+    requirePeer(this, 'schedule', options.schedule, Kinds.BACKUP_SCHEDULE);
     const clusters = options.servers.map((s) => (s instanceof ServerCluster ? s : s.cluster));
     const seen = new Set<ServerCluster>();
     for (const c of clusters) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { requireEnumValue } from '../core/choices';
 import { snakeCasePath } from '../core/naming';
 import { stableOutput } from '../core/outputs';
 import { ExternalNetwork } from '../network/external-network';
@@ -12,6 +13,7 @@ import { HealthCheck } from './health-check';
 import { DEFAULT_CONCURRENT_USERS_PER_COUNTRY, DEFAULT_CONCURRENT_USERS_TOTAL, HttpTarget, IHttpEntryBalancer } from './http-balancer';
 import { LoadShedding } from './load-shedding';
 import { OctaviaBalancer, OctaviaTlsOptions } from './octavia-balancer';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Which balancer realises each country's entry. */
 export enum BalancerKind {
@@ -118,7 +120,15 @@ export class CountryEntrances extends Construct {
 
   constructor(scope: Construct, id: string, props: CountryEntrancesProps) {
     super(scope, id);
-    this.kind = props.kind ?? BalancerKind.OCTAVIA;
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'frontends', props.frontends, Kinds.SERVER_TIER);
+    optionalPeer(this, 'healthCheck', props.healthCheck, Kinds.HEALTH_CHECK);
+    optionalPeer(this, 'haproxyFlavor', props.haproxyFlavor, Kinds.FLAVOR);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
+    optionalPeer(this, 'loadShedding', props.loadShedding, Kinds.LOAD_SHEDDING);
+    optionalPeer(this, 'tls.certificate', props.tls?.certificate, Kinds.SECRET);
+    this.kind = requireEnumValue(this, 'kind', props.kind ?? BalancerKind.OCTAVIA, BalancerKind, 'BalancerKind');
     this.countries = [...(props.countries ?? DEFAULT_COUNTRIES)];
     if (this.countries.length === 0) throw new HostingStacksError(this, 'countries', [], 'must name at least one country');
     for (const code of this.countries) {

@@ -18,6 +18,7 @@ import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfi
 import { LoadShedding, MiniSiteKind } from './load-shedding';
 import { renderLvsSysctlConfig } from './lvs-balancer';
 import { DEFAULT_VRRP_SIZING, VrrpPair } from './vrrp-pair';
+import { Kinds, requirePeer, requireProps } from '../core/peers';
 
 /** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */
 export const HAPROXY_RETRIES = 3;
@@ -58,7 +59,7 @@ export const HAPROXY_ALPN = 'h2,http/1.1';
 
 /** The HTTPS listener of a {@link HaproxyBalancer}. */
 export interface HaproxyTlsOptions {
-  /** PEM bundle (certificate, intermediates, private key) as a sensitive variable; cloud-init writes it to HAPROXY_CERTIFICATE_PATH, mode 0600. */
+  /** PEM bundle (certificate, intermediates, private key) as a sensitive variable; A Secret made by Secret.variable only; a string or a look-alike object is refused. cloud-init writes it to HAPROXY_CERTIFICATE_PATH, mode 0600. */
   readonly certificate: Secret;
   /** HTTPS port on the VIP. @default HTTPS_PORT (443) */
   readonly port?: number;
@@ -198,6 +199,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
    * nodes in on that port in the tier's connections. One tier per balancer.
    */
   public addTarget(tier: IServerTier, options: HttpTargetOptions): HaproxyTarget {
+    requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
+    requireProps(this, options, 'options');
     if (this.targetValue) {
       throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
     }
@@ -268,9 +271,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   }
 
   private resolveTls(options: HaproxyTlsOptions): HaproxyTls {
-    if (!(options.certificate instanceof Secret)) {
-      throw new HostingStacksError(this, 'tls.certificate', options.certificate, "must be a Secret (Secret.variable(scope, 'entry_tls_pem', ...)): a certificate's private key is never written in plain text");
-    }
+    requirePeer(this, 'tls.certificate', options.certificate, Kinds.SECRET);
     const port = options.port ?? HTTPS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);
     if (port === 22 || port === this.listenerPort) {

@@ -1,5 +1,7 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from '../core/errors';
+import { TextKind, checkText } from '../core/text';
+import { brand, hasBrand } from '../core/peers';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -33,6 +35,11 @@ export enum HealthCheckKind {
  * the error names its path.
  */
 export class HealthCheck {
+  /** True when `x` is a {@link HealthCheck} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isHealthCheck(x: unknown): x is HealthCheck {
+    return hasBrand(x, 'HealthCheck');
+  }
+
   /** GET `path` and expect `expectedStatus`. */
   public static http(options: HttpHealthCheckOptions = {}): HealthCheck {
     return new HealthCheck(HealthCheckKind.HTTP, options.path ?? '/healthz', options.expectedStatus ?? 200, options);
@@ -62,6 +69,7 @@ export class HealthCheck {
     public readonly expectedStatus: number | undefined,
     options: TcpHealthCheckOptions,
   ) {
+    brand(this, 'HealthCheck');
     this.intervalSeconds = options.intervalSeconds ?? 2;
     this.timeoutSeconds = options.timeoutSeconds ?? 2;
     this.unhealthyThreshold = options.unhealthyThreshold ?? 2;
@@ -76,8 +84,9 @@ export class HealthCheck {
     const bad = checks.find(([, v, min, max]) => !Number.isFinite(v) || v < min || v > max);
     if (bad) {
       this.problem = { option: bad[0], value: bad[1], rule: `must be from ${bad[2]} to ${bad[3]}` };
-    } else if (path !== undefined && !path.startsWith('/')) {
-      this.problem = { option: 'path', value: path, rule: "must start with '/'" };
+    } else if (kind === HealthCheckKind.HTTP && checkText(path, TextKind.URL_PATH)) {
+      // The path is written into haproxy, keepalived and Apache lines and Octavia monitors.
+      this.problem = { option: 'path', value: path, rule: checkText(path, TextKind.URL_PATH)! };
     } else if (expectedStatus !== undefined && (!Number.isInteger(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) {
       this.problem = { option: 'expectedStatus', value: expectedStatus, rule: 'must be an HTTP status from 100 to 599' };
     }

@@ -3,6 +3,7 @@ import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { HaproxyLoadSheddingModel, haproxyHealthCheckModel, HaproxyMiniSiteModel } from './haproxy-config';
 import { HealthCheck } from './health-check';
+import { brand, hasBrand, Kinds, requirePeer } from '../core/peers';
 
 /**
  * Path prefixes of a Magento 1 shop's visitors who are ordering: the cart and one-page checkout
@@ -138,6 +139,11 @@ export interface LoadSheddingOptions {
  * Validated by the balancer that takes it ({@link LoadShedding.validate}), so errors name its path.
  */
 export class LoadShedding {
+  /** True when `x` is a {@link LoadShedding} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isLoadShedding(x: unknown): x is LoadShedding {
+    return hasBrand(x, 'LoadShedding');
+  }
+
   /** Sheds browsing visitors to `options.miniSite` while the pool is saturated. */
   public static toMiniSite(options: LoadSheddingOptions): LoadShedding {
     return new LoadShedding(options);
@@ -155,6 +161,7 @@ export class LoadShedding {
   public readonly queueThreshold: number;
 
   private constructor(options: LoadSheddingOptions) {
+    brand(this, 'LoadShedding');
     this.miniSite = options.miniSite;
     this.perServerCapacity = options.perServerCapacity;
     this.orderingPaths = [...(options.orderingPaths ?? MAGENTO1_ORDERING_PATHS)];
@@ -219,12 +226,14 @@ export class LoadShedding {
   }
 
   private validateBackend(scope: IConstruct, site: MiniSite): void {
-    const backend = site.backend!;
+    const backend = requirePeer(scope, 'loadShedding.miniSite', site.backend, Kinds.HTTP_BACKEND);
     const { hostHeader, pathPrefix, page } = site.backendOptions;
     if (backend.backendAddresses.length === 0) {
       throw new HostingStacksError(scope, 'loadShedding.miniSite', backend.connections.owner.node.path, 'has no servers (backendAddresses is empty); a mini-site needs at least one');
     }
     requireIntegerInRange(scope, 'loadShedding.miniSite.backendPort', backend.backendPort, 1, 65535);
+    // The backend's health path is written into the mini-site's `option httpchk` line.
+    HealthCheck.http({ path: backend.healthCheckPath }).validate(scope, 'loadShedding.miniSite.healthCheck');
     if (hostHeader !== undefined && !DNS_NAME.test(hostHeader)) {
       throw new HostingStacksError(scope, 'loadShedding.miniSite.hostHeader', hostHeader, "must be a DNS name the mini-site answers to (e.g. 'static.example.com')");
     }

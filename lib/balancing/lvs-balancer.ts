@@ -6,6 +6,7 @@ import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { renderTemplate } from '../config/template';
 import { Connections, IngressRule } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireEnumValue } from '../core/choices';
 import { snakeCasePath } from '../core/naming';
 import { stableOutput } from '../core/outputs';
 import { Port } from '../core/port';
@@ -15,6 +16,7 @@ import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } fro
 import { HealthCheck, HealthCheckKind } from './health-check';
 import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig } from './keepalived-config';
 import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair } from './vrrp-pair';
+import { Kinds, requirePeer, requireProps } from '../core/peers';
 
 /** 2 load-balancer + firewall servers (LVS, Netfilter) (case study 2). */
 export const LVS_NODE_COUNT = VRRP_NODE_COUNT;
@@ -177,8 +179,8 @@ export class LvsBalancer extends VrrpPair {
       hostnamePrefix: props.hostnamePrefix,
       role: 'LVS directors',
     });
-    this.forwarding = props.forwarding ?? LvsForwarding.DIRECT_ROUTING;
-    this.scheduler = props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION;
+    this.forwarding = requireEnumValue(this, 'forwarding', props.forwarding ?? LvsForwarding.DIRECT_ROUTING, LvsForwarding, 'LvsForwarding');
+    this.scheduler = requireEnumValue(this, 'scheduler', props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION, LvsScheduler, 'LvsScheduler');
 
     for (const host of this.nodes.instances) {
       if (this.forwarding === LvsForwarding.DIRECT_ROUTING) {
@@ -213,6 +215,8 @@ export class LvsBalancer extends VrrpPair {
    * instances for the forwarding method (see the class description). Returns the virtual service.
    */
   public addTarget(tier: IServerTier, options: LvsTargetOptions): LvsVirtualService {
+    requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
+    requireProps(this, options, 'options');
     requireIntegerInRange(this, 'port', options.port, 1, 65535);
     const taken = this.virtualServices.find((s) => s.port === options.port);
     if (taken) {

@@ -12,8 +12,9 @@ import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networkin
 import { IServerTier } from '../compute/server-cluster';
 import { Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { parseIpv4 } from '../core/ipv4';
+import { requireIpv4Address } from '../core/choices';
 import { resourceName } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
@@ -25,6 +26,7 @@ import {
   requireConcurrentUsers, requireReachableTier, trustForwardedProto,
 } from './http-balancer';
 import { associateFloatingIp, requireGatewayRouter } from './vrrp-pair';
+import { Kinds, optionalPeer, PeerKind, requirePeer, requireProps } from '../core/peers';
 
 /**
  * The load-balancer sizes OVHcloud offers as Octavia flavors (`openstack loadbalancer flavor list`
@@ -63,7 +65,8 @@ export interface OctaviaTlsOptions {
   /**
    * Barbican reference of the certificate bundle (PKCS#12 stored with `openstack secret store`,
    * OVHcloud's way for TERMINATED_HTTPS listeners): `https://<barbican endpoint>/v1/secrets/<uuid>`
-   * or `.../v1/containers/<uuid>`; or a Secret (sensitive variable) holding it.
+   * or `.../v1/containers/<uuid>`; or a Secret (sensitive variable, made by `Secret.variable`)
+   * holding it. Any other object, one that only looks like a Secret included, is refused.
    */
   readonly certificateContainerRef: string | Secret;
   /** The HTTPS origin HTTP requests are redirected to, path and query kept (`https://www.example.com`). */
@@ -119,6 +122,9 @@ export interface OctaviaTarget extends HttpTarget {
   readonly members: readonly LbMemberV2[];
 }
 
+/** What `tls.certificateContainerRef` takes when it is not a string. */
+const CERTIFICATE_REF_SECRET: PeerKind<Secret> = { ...Kinds.SECRET, allowed: `a Barbican reference string or ${Kinds.SECRET.allowed}` };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -169,6 +175,9 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
 
   constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     this.vswitch = props.vswitch;
     this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     this.expectedConcurrentUsers = requireConcurrentUsers(this, 'expectedConcurrentUsers', props.expectedConcurrentUsers ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY);
@@ -181,14 +190,12 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     }
     this.flavorId = props.flavorId;
     requireGatewayRouter(this, this.vswitch, this.externalNetwork);
-    if (props.vipAddress !== undefined && parseIpv4(props.vipAddress) === undefined) {
-      throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
-    }
+    if (props.vipAddress !== undefined) requireIpv4Address(this, 'vipAddress', props.vipAddress, this.vswitch.plannedRange.first);
     this.vipAddress = this.vswitch.allocateAddress(this, props.vipAddress, 'vipAddress');
 
     this.resource = new LbLoadbalancerV2(this, 'Resource', {
       name: resourceName(this),
-      description: `hosting-stacks: ${this.node.path}`,
+      description: escapeTerraformText(`hosting-stacks: ${this.node.path}`),
       vipSubnetId: this.vswitch.subnet.id,
       vipAddress: this.vipAddress,
       flavorId: this.flavorId,
@@ -209,7 +216,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     if (props.tls) this.tls = this.createTls(props.tls);
     this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
       pool: this.externalNetwork.name,
-      description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
+      description: escapeTerraformText(`hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`),
     });
     this.floatingIpAssociation = associateFloatingIp(this, this.floatingIp, this.resource.vipPortId, this.vswitch);
 
@@ -228,6 +235,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
    * amphorae in on `options.port` in the tier's connections. One tier per balancer.
    */
   public addTarget(tier: IServerTier, options: HttpTargetOptions): OctaviaTarget {
+    requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
+    requireProps(this, options, 'options');
     if (this.targetValue) {
       throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
     }
@@ -295,7 +304,9 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     const port = options.port ?? OCTAVIA_HTTPS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);
     if (port === this.listenerPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP listener's port; HTTPS needs another (${OCTAVIA_HTTPS_PORT})`);
-    const ref = options.certificateContainerRef instanceof Secret ? options.certificateContainerRef.value : options.certificateContainerRef;
+    const given: unknown = options.certificateContainerRef;
+    // A string is the Barbican reference itself; any other value must be a real Secret (a look-alike object would be written as is).
+    const ref = typeof given === 'string' ? given : requirePeer(this, 'tls.certificateContainerRef', given, CERTIFICATE_REF_SECRET).value;
     if (!Token.isUnresolved(ref) && !BARBICAN_REF.test(ref)) {
       throw new HostingStacksError(this, 'tls.certificateContainerRef', ref,
         "must be a Barbican secret or container reference, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>' (openstack secret store / secret list)");

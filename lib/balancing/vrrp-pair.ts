@@ -6,13 +6,17 @@ import { Flavor, Sizing } from '../compute/flavor';
 import { ServerCluster, ServerGroupPolicy } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { TextKind, requireText } from '../core/text';
 import { parseCidr, parseIpv4 } from '../core/ipv4';
+import { requireAdminSource, requireIpv4Address } from '../core/choices';
 import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { KeepalivedVrrpInstanceModel, VrrpState } from './keepalived-config';
 import { kebabCase } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
 import { KEEPALIVED_NIC_INCLUDE, KEEPALIVED_NIC_VARIABLE, resolveNicAtBoot } from '../compute/nic-resolution';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Two nodes share one VIP by VRRP: one holds it, the other takes over. */
 export const VRRP_NODE_COUNT = 2;
@@ -138,8 +142,13 @@ export class VrrpPair extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: VrrpPairProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     this.vswitch = props.vswitch;
-    this.role = props.role ?? 'VRRP nodes';
+    // Written into rule descriptions and host-firewall comments.
+    this.role = requireText(this, 'role', props.role ?? 'VRRP nodes', TextKind.FREE_TEXT);
     this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     this.interfaceName = props.interfaceName;
     if (this.interfaceName !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
@@ -149,6 +158,7 @@ export class VrrpPair extends Construct implements IConnectable {
     const admin = parseCidr(props.adminCidr);
     if (!admin) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
     if (admin.prefix === 0) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, 'must not be the whole internet: SSH is only for the admin network');
+    requireAdminSource(this, 'adminCidr', admin);
     this.adminCidr = admin.text;
 
     this.advertIntervalSeconds = props.advertIntervalSeconds ?? DEFAULT_ADVERT_INTERVAL_SECONDS;
@@ -160,7 +170,7 @@ export class VrrpPair extends Construct implements IConnectable {
     requireGatewayRouter(this, this.vswitch, this.externalNetwork);
 
     if (props.vipAddress !== undefined) {
-      if (parseIpv4(props.vipAddress) === undefined) throw new HostingStacksError(this, 'vipAddress', props.vipAddress, 'must be an IPv4 address');
+      requireIpv4Address(this, 'vipAddress', props.vipAddress, this.vswitch.plannedRange.first);
       if (!this.vswitch.contains(props.vipAddress)) {
         throw new HostingStacksError(this, 'vipAddress', props.vipAddress, `is outside the subnet ${this.vswitch.cidr} of ${this.vswitch.node.path}`);
       }
@@ -194,7 +204,7 @@ export class VrrpPair extends Construct implements IConnectable {
 
     this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
       pool: this.externalNetwork.name,
-      description: `hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`,
+      description: escapeTerraformText(`hosting-stacks: ${this.node.path} VIP ${this.vipAddress}`),
     });
     this.node.defaultChild = this.floatingIp;
     this.floatingIpAssociation = associateFloatingIp(this, this.floatingIp, this.vipPort.resource.id, this.vswitch);

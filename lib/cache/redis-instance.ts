@@ -3,6 +3,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Connections } from '../core/connections';
 import { IRedisEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireEnumValue } from '../core/choices';
 import { kebabCase } from '../core/naming';
 import { Secret } from '../core/secret';
 import {
@@ -14,6 +15,7 @@ import {
   renderRedisConfig,
 } from './redis-config';
 import type { RedisServer } from './redis-server';
+import { Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /**
  * Most of a Redis host's RAM its instances may fill together (the sum of their `maxmemory`), as
@@ -35,7 +37,7 @@ export interface RedisInstanceProps {
   readonly evictionPolicy?: RedisEvictionPolicy;
   /** Keep an append-only file (fsynced every second) and RDB snapshots. @default false: a cache is rebuilt from its source; no file, no fork */
   readonly persistent?: boolean;
-  /** The `requirepass` password. @default - the server's password: same host, same clients, no isolation to gain */
+  /** The `requirepass` password. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default - the server's password: same host, same clients, no isolation to gain */
   readonly password?: Secret;
 }
 
@@ -73,6 +75,8 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
 
   constructor(server: RedisServer, id: string, props: RedisInstanceProps) {
     super(server, id);
+    requireProps(this, props);
+    optionalPeer(this, 'password', props.password, Kinds.SECRET);
     this.server = server;
     this.name = kebabCase(id);
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(this.name) || this.name === 'server') {
@@ -97,7 +101,7 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
     if (this.maxMemoryMb < 64) {
       throw new HostingStacksError(this, 'maxMemoryFraction', this.maxMemoryFraction, `gives Redis ${this.maxMemoryMb} MB of the host's ${ramGb} GB; at least 64 MB are needed`);
     }
-    this.evictionPolicy = props.evictionPolicy ?? RedisEvictionPolicy.ALLKEYS_LRU;
+    this.evictionPolicy = requireEnumValue(this, 'evictionPolicy', props.evictionPolicy ?? RedisEvictionPolicy.ALLKEYS_LRU, RedisEvictionPolicy, 'RedisEvictionPolicy');
     this.persistent = props.persistent ?? false;
     this.password = props.password ?? server.password;
     this.connections = server.connections;

@@ -5,10 +5,12 @@ import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IRedisEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { requireEnumValue, requireOneOf } from '../core/choices';
 import { Secret } from '../core/secret';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import {
   redisQuotedAtApply,
+  REDIS_COMMANDS,
   REDIS_DEFAULT_DISABLED_COMMANDS,
   REDIS_PATHS,
   RedisAppendFsync,
@@ -18,6 +20,7 @@ import {
 } from './redis-config';
 import { kebabCase } from '../core/naming';
 import { RedisInstance, RedisInstanceProps } from './redis-instance';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
  * Default share of the server's RAM Redis may fill (`maxmemory`). An AOF rewrite or RDB save forks
@@ -39,7 +42,7 @@ export interface RedisServerProps {
   readonly address?: string;
   /** TCP port. @default REDIS_DEFAULT_PORT (6379) */
   readonly port?: number;
-  /** The `requirepass` password. @default Secret.variable(this, 'redis_password', ...) */
+  /** The `requirepass` password. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default Secret.variable(this, 'redis_password', ...) */
   readonly password?: Secret;
   /** Share of the RAM Redis may fill, from 0.1 to 0.8. @default REDIS_DEFAULT_MAXMEMORY_FRACTION (0.5) */
   readonly maxMemoryFraction?: number;
@@ -104,6 +107,10 @@ export class RedisServer extends Construct implements IRedisEndpoint {
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'password', props.password, Kinds.SECRET);
     this.port = props.port ?? REDIS_DEFAULT_PORT;
     requireIntegerInRange(this, 'port', this.port, 1, 65535);
     const fraction = props.maxMemoryFraction ?? REDIS_DEFAULT_MAXMEMORY_FRACTION;
@@ -119,12 +126,12 @@ export class RedisServer extends Construct implements IRedisEndpoint {
     this.maxClients = maxClients;
     this.disabledCommands = (props.disabledCommands ?? REDIS_DEFAULT_DISABLED_COMMANDS).map((c) => c.toUpperCase());
     for (const c of this.disabledCommands) {
-      if (!/^[A-Z][A-Z|-]*$/.test(c)) throw new HostingStacksError(this, 'disabledCommands', c, 'must be Redis command names (letters, e.g. FLUSHALL)');
+      requireOneOf(this, 'disabledCommands', c, REDIS_COMMANDS, 'Redis command names known to Redis 7.0 (e.g. FLUSHALL): rename-command refuses any other, and Redis does not start');
       if (c === 'AUTH' || c === 'PING') throw new HostingStacksError(this, 'disabledCommands', c, 'is needed by every client; it cannot be disabled');
     }
     requireUnique(this, 'disabledCommands', this.disabledCommands);
-    this.evictionPolicy = props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION;
-    this.appendFsync = props.appendFsync ?? RedisAppendFsync.EVERY_SECOND;
+    this.evictionPolicy = requireEnumValue(this, 'evictionPolicy', props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION, RedisEvictionPolicy, 'RedisEvictionPolicy');
+    this.appendFsync = requireEnumValue(this, 'appendFsync', props.appendFsync ?? RedisAppendFsync.EVERY_SECOND, RedisAppendFsync, 'RedisAppendFsync');
     this.password = props.password ?? Secret.variable(this, 'redis_password', 'Password of the Redis server holding the sessions (requirepass)');
 
     this.cluster = new ServerCluster(this, 'Server', {

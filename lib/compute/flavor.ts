@@ -1,6 +1,9 @@
 import { IConstruct } from 'constructs';
 import catalog from '../../data/ovh-flavors.json';
 import { HostingStacksError } from '../core/errors';
+import { requireEnumValue, requireOpenstackName } from '../core/choices';
+import { brand, hasBrand } from '../core/peers';
+import { requireTerraformLiteral } from '../core/terraform-text';
 
 /** What a server needs: the case studies give these per role. */
 export interface Sizing {
@@ -81,6 +84,15 @@ export const OVH_FLAVOR_CATALOG: { readonly asOf: string; readonly currency: str
  * Resolved against a construct so that errors name it.
  */
 export abstract class Flavor {
+  /** True when `x` is a {@link Flavor} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isFlavor(x: unknown): x is Flavor {
+    return hasBrand(x, 'Flavor');
+  }
+
+  protected constructor() {
+    brand(this, 'Flavor');
+  }
+
   /** An OVHcloud flavor by name (`b3-8`). */
   public static named(name: string): Flavor {
     return new NamedFlavor(name);
@@ -121,6 +133,7 @@ class SizedFlavor extends Flavor {
   }
   public resolve(scope: IConstruct): FlavorSpec {
     const s = this.sizing;
+    for (const family of this.families) requireEnumValue(scope, 'flavor.families', family, FlavorFamily, 'FlavorFamily');
     for (const [prop, v] of [['vcpus', s.vcpus], ['ramGb', s.ramGb], ['diskGb', s.diskGb]] as const) {
       if (!Number.isFinite(v) || v <= 0) throw new HostingStacksError(scope, `sizing.${prop}`, v, 'must be a number greater than 0');
     }
@@ -140,6 +153,8 @@ class CustomFlavor extends Flavor {
   }
   public resolve(scope: IConstruct): FlavorSpec {
     if (!this.spec.name) throw new HostingStacksError(scope, 'flavor.name', this.spec.name, 'must not be empty');
+    requireOpenstackName(scope, 'flavor.name', this.spec.name, 'a Nova flavor name');
+    requireTerraformLiteral(scope, 'flavor.name', this.spec.name);
     for (const [prop, v] of [['vcpus', this.spec.vcpus], ['ramGb', this.spec.ramGb]] as const) {
       if (!Number.isFinite(v) || v <= 0) throw new HostingStacksError(scope, `flavor.${prop}`, v, 'must be a number greater than 0');
     }

@@ -2,6 +2,8 @@ import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ComputeKeypairV2 } from '../../.gen/providers/openstack/compute-keypair-v2';
 import { resourceName } from '../core/naming';
+import { requireTerraformVariableName } from '../core/choices';
+import { brand, hasBrand } from '../core/peers';
 
 /** Props of {@link KeyPair}. */
 export interface KeyPairProps {
@@ -11,6 +13,11 @@ export interface KeyPairProps {
 
 /** A Nova key pair for the servers' login user. Only the public key is ever in the output. */
 export class KeyPair extends Construct {
+  /** True when `x` is a {@link KeyPair} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isKeyPair(x: unknown): x is KeyPair {
+    return hasBrand(x, 'KeyPair');
+  }
+
   /** The stack's default key pair (construct id `KeyPair` at the stack root), created on first use. */
   public static ofStack(scope: Construct): KeyPair {
     const stack = TerraformStack.of(scope);
@@ -22,8 +29,10 @@ export class KeyPair extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
     super(scope, id);
+    brand(this, 'KeyPair');
     let publicKey = props.publicKey;
     if (publicKey === undefined) {
+      requireTerraformVariableName(this, 'publicKey', 'ssh_public_key');
       const variable = new TerraformVariable(this, 'PublicKey', {
         type: 'string',
         description: 'OpenSSH public key installed for the login user of every server',

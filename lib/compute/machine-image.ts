@@ -1,6 +1,9 @@
 import { TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DataOpenstackImagesImageV2 } from '../../.gen/providers/openstack/data-openstack-images-image-v2';
+import { requireOpenstackName } from '../core/choices';
+import { brand, hasBrand } from '../core/peers';
+import { requireTerraformLiteral } from '../core/terraform-text';
 
 /** The distribution family of an image; templates and package names depend on it. */
 export enum OsFamily {
@@ -12,6 +15,11 @@ export enum OsFamily {
  * Debian 12 (package names, paths such as `/etc/apache2`), which OVHcloud publishes as `Debian 12`.
  */
 export class MachineImage {
+  /** True when `x` is a {@link MachineImage} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isMachineImage(x: unknown): x is MachineImage {
+    return hasBrand(x, 'MachineImage');
+  }
+
   /** Debian 12 "bookworm", the OVHcloud public image `Debian 12`. */
   public static debian12(): MachineImage {
     return new MachineImage('Debian 12', OsFamily.DEBIAN, 'debian');
@@ -27,10 +35,23 @@ export class MachineImage {
     public readonly family: OsFamily,
     /** The image's default login user. */
     public readonly loginUser: string,
-  ) {}
+  ) {
+    brand(this, 'MachineImage');
+  }
 
-  /** The image data source, one per stack and name. */
-  public lookup(scope: Construct): DataOpenstackImagesImageV2 {
+  /**
+   * Throws a {@link HostingStacksError} naming `scope` and `prop` unless the name is one Glance can
+   * match (not empty, at most 255 characters) and Terraform reads literally (no `${` or `%{`); returns this image otherwise.
+   */
+  public validate(scope: IConstruct, prop: string): MachineImage {
+    requireOpenstackName(scope, prop, this.name, 'a Glance image name');
+    requireTerraformLiteral(scope, prop, this.name);
+    return this;
+  }
+
+  /** The image data source, one per stack and name; the name is validated against `scope` first. */
+  public lookup(scope: Construct, prop = 'image'): DataOpenstackImagesImageV2 {
+    this.validate(scope, prop);
     const stack = TerraformStack.of(scope);
     const id = `Image-${this.name.replace(/[^A-Za-z0-9]/g, '_')}`;
     const existing = stack.node.tryFindChild(id);

@@ -5,12 +5,15 @@ import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instan
 import { ComputeServergroupV2 } from '../../.gen/providers/openstack/compute-servergroup-v2';
 import { Connections, IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireEnumValue, requireIpv4AddressOrCidr, requireOpenstackName, requireTerraformVariableName } from '../core/choices';
 import { kebabCase, resourceName } from '../core/naming';
+import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { CloudConfig, configDigestOf } from './cloud-config';
 import { Flavor, FlavorSpec } from './flavor';
 import { KeyPair } from './key-pair';
 import { MachineImage } from './machine-image';
+import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Nova server-group policies. */
 export enum ServerGroupPolicy {
@@ -172,7 +175,8 @@ export class ServerInstance extends Construct {
       schedulerHints: [{ group: group.id }],
       userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderUserData()) }),
       metadata: Lazy.anyValue({
-        produce: () => ({ 'hosting-stacks:path': this.node.path, [CONFIG_METADATA_KEY]: this.configDigest(), ...Object.fromEntries(this.extraMetadata) }),
+        // The path and the values are text for Nova; a token among them (a count variable) stays a reference.
+        produce: () => ({ 'hosting-stacks:path': escapeTerraformText(this.node.path), [CONFIG_METADATA_KEY]: this.configDigest(), ...Object.fromEntries([...this.extraMetadata].map(([k, v]) => [k, escapeTerraformText(v)])) }),
       }) as unknown as Record<string, string>,
       // A new user_data would replace the server (Nova cannot change it), and Terraform replaces
       // every changed server at once: both directors, the database primary, all front-ends. So
@@ -244,6 +248,11 @@ export class ServerInstance extends Construct {
  * looked up by name. The flavor is named or picked from a sizing (vCPU, RAM, disk).
  */
 export class ServerCluster extends Construct implements IConnectable {
+  /** True when `x` is a {@link ServerCluster} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isServerCluster(x: unknown): x is ServerCluster {
+    return hasBrand(x, 'ServerCluster');
+  }
+
   /** The network intent shared by all instances. */
   public readonly connections: Connections;
   /** The instances, in order. */
@@ -275,6 +284,13 @@ export class ServerCluster extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: ServerClusterProps) {
     super(scope, id);
+    brand(this, 'ServerCluster');
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'image', props.image, Kinds.MACHINE_IMAGE);
+    optionalPeer(this, 'keyPair', props.keyPair, Kinds.KEY_PAIR);
+    optionalPeer(this, 'connections', props.connections, Kinds.CONNECTIONS);
     this.stateful = props.stateful ?? false;
     requireIntegerInRange(this, 'count', props.count, 1, 100);
     this.count = props.count;
@@ -302,19 +318,23 @@ export class ServerCluster extends Construct implements IConnectable {
     }
     const capacityProp = props.addressCapacity !== undefined ? 'addressCapacity' : props.maxCount !== undefined ? 'maxCount' : 'count';
     const reserved = props.addresses ?? this.vswitch.reserveAddresses(this, this.addressCapacity, capacityProp);
+    const placement = requireEnumValue(this, 'placement', props.placement ?? ServerGroupPolicy.ANTI_AFFINITY, ServerGroupPolicy, 'ServerGroupPolicy');
+    (props.image ?? MachineImage.debian12()).validate(this, 'image');
+    if (props.volumeType !== undefined) requireOpenstackName(this, 'volumeType', props.volumeType, 'a Cinder volume type name');
+    for (const pair of props.allowedAddressPairs ?? []) requireIpv4AddressOrCidr(this, 'allowedAddressPairs', pair, '10.0.1.10');
+    requireTerraformLiteral(this, 'volumeType', props.volumeType, true);
     this.connections = props.connections ?? new Connections(this, 'Connections');
     this.serverGroup = new ComputeServergroupV2(this, 'ServerGroup', {
       name: resourceName(this),
-      policies: [props.placement ?? ServerGroupPolicy.ANTI_AFFINITY],
+      policies: [placement],
     });
     this.instances = [];
     if (this.minCount < this.maxCount) {
-      const name = props.countVariableName ?? `${snakePath(this)}_count`;
-      if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new HostingStacksError(this, 'countVariableName', name, 'must be snake_case');
+      const name = requireTerraformVariableName(this, 'countVariableName', props.countVariableName ?? `${snakePath(this)}_count`);
       this.countVariable = new TerraformVariable(this, 'Count', {
         type: 'number',
         default: this.count,
-        description: `Instances of ${this.node.path} (${this.minCount} to ${this.maxCount}); campaigns and the scaling hook set it`,
+        description: escapeTerraformText(`Instances of ${this.node.path} (${this.minCount} to ${this.maxCount}); campaigns and the scaling hook set it`),
         nullable: false,
         validation: [
           {
@@ -373,7 +393,7 @@ export function findHosts(scope: IConstruct): ServerInstance[] {
  * cdktf token markers (`${TfToken[...]}`, e.g. a Secret's value) are kept: they resolve to real references.
  */
 export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
+  return escapeTerraformText(text);
 }
 
 function snakePath(scope: IConstruct): string {

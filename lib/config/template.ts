@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Handlebars from 'handlebars';
+import { hasControlCharacter } from '../core/text';
 
 /**
  * Loads and renders the handlebars templates in the package's `templates/` folder. Templates hold
@@ -25,8 +26,81 @@ export function templatesDir(): string {
   }
 }
 
-/** Renders `templates/<name>` with `model`. Throws when the template names a value the model lacks. */
-export function renderTemplate(name: string, model: object): string {
+/** Options of {@link renderTemplate}. */
+export interface RenderTemplateOptions {
+  /**
+   * Model key paths whose values are multi-line content (a PEM key, a script, a page): they may
+   * hold line feeds and tabs. Array indices are written `[]` (`files[].content`). Every other string
+   * must be on one line.
+   * @default - none: every string of the model is one line
+   */
+  readonly multiLine?: readonly string[];
+}
+
+/**
+ * Thrown by {@link renderTemplate} when a model string holds a control character (or a line break
+ * outside multi-line content): a value a construct forgot to check that could add directives to a
+ * config. Names the template and the model key path.
+ */
+export class TemplateInjectionError extends Error {
+  constructor(
+    /** The template, `haproxy.cfg.hbs`. */
+    public readonly template: string,
+    /** The model key path, `backend.healthCheck.path`. */
+    public readonly keyPath: string,
+    value: string,
+    rule: string,
+  ) {
+    super(`template ${template}: model value '${keyPath}' (${JSON.stringify(value)}) ${rule}`);
+    this.name = 'TemplateInjectionError';
+  }
+}
+
+/** What multi-line content may not hold: control characters other than tab and line feed. */
+const MULTI_LINE_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Throws a {@link TemplateInjectionError} when a string of `model` holds a control character: a line
+ * break, a carriage return, NUL, ESC... Values at a `multiLine` key path may hold line feeds and
+ * tabs, nothing else. The root backstop: constructs check each value for its place, and a value
+ * they forgot still cannot add a line to a config.
+ */
+export function checkTemplateModel(name: string, model: unknown, multiLine: readonly string[] = []): void {
+  const multi = new Set(multiLine);
+  const seen = new Set<object>();
+  const walk = (value: unknown, path: string, pattern: string): void => {
+    if (typeof value === 'string') {
+      const isMulti = multi.has(pattern);
+      if (isMulti ? MULTI_LINE_CONTROL.test(value) : hasControlCharacter(value)) {
+        const rule = isMulti
+          ? 'holds a control character; multi-line content may hold line feeds and tabs only'
+          : 'holds a line break or another control character; a config value must be one line of printable characters';
+        throw new TemplateInjectionError(name, path || '(model)', value, rule);
+      }
+      return;
+    }
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    // Handlebars writes an object through its toString(): one of a JavaScript caller's own is checked as the string it renders.
+    if (!Array.isArray(value) && typeof (value as { toString?: unknown }).toString === 'function' && (value as object).toString !== Object.prototype.toString) {
+      walk(String(value), path, pattern);
+    }
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${path}[${i}]`, `${pattern}[]`));
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, pattern ? `${pattern}.${k}` : k);
+  };
+  walk(model, '', '');
+}
+
+/**
+ * Renders `templates/<name>` with `model`. Throws when the template names a value the model lacks,
+ * and ({@link checkTemplateModel}) when a model string holds a control character or, outside the
+ * `multiLine` key paths, a line break.
+ */
+export function renderTemplate(name: string, model: object, options: RenderTemplateOptions = {}): string {
+  checkTemplateModel(name, model, options.multiLine);
   let template = cache.get(name);
   if (!template) {
     template = hb.compile(readFileSync(join(templatesDir(), name), 'utf8'), { strict: true, noEscape: true });

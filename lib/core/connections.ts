@@ -2,9 +2,13 @@ import { Construct, IConstruct } from 'constructs';
 import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
 import { HostingStacksError } from './errors';
+import { TextKind, requireText } from './text';
+import { requireAdminSource, requireOpenstackName } from './choices';
 import { parseCidr } from './ipv4';
 import { Port } from './port';
 import { resourceName } from './naming';
+import { escapeTerraformText, requireTerraformLiteral } from './terraform-text';
+import { brand, hasBrand, Kinds, requirePeer } from './peers';
 
 /** Anything that owns a {@link Connections}: clusters, balancers, single servers. */
 export interface IConnectable {
@@ -20,6 +24,11 @@ export type TrafficSource =
 
 /** A peer given by address rather than by construct. */
 export class Peer {
+  /** True when `x` is a {@link Peer} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isPeer(x: unknown): x is Peer {
+    return hasBrand(x, 'Peer');
+  }
+
   /** An IPv4 block such as an office or admin network. `0.0.0.0/0` is refused: use `allowFromInternet`. */
   public static ipv4(cidr: string): Peer {
     return new Peer(cidr);
@@ -27,7 +36,9 @@ export class Peer {
   private constructor(
     /** The CIDR as given. */
     public readonly cidr: string,
-  ) {}
+  ) {
+    brand(this, 'Peer');
+  }
 }
 
 /** One allowed inbound flow, as declared; the security-group rule is its realisation. */
@@ -58,7 +69,7 @@ interface SourcedRule {
 export interface ConnectionsProps {
   /** Security group name. @default - derived from the construct path */
   readonly name?: string;
-  /** Security group description. @default - the construct path */
+  /** Security group description (free text; `${` and `%{` are escaped for Terraform). @default - the construct path */
   readonly description?: string;
 }
 
@@ -72,6 +83,11 @@ export interface ConnectionsProps {
  * daemon configs can be rendered from the same intent instead of repeating addresses.
  */
 export class Connections extends Construct {
+  /** True when `x` is a {@link Connections} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isConnections(x: unknown): x is Connections {
+    return hasBrand(x, 'Connections');
+  }
+
   /** The security group; its construct id is `Resource`. */
   public readonly securityGroup: NetworkingSecgroupV2;
   private readonly rules = new Map<string, IngressRule>();
@@ -81,9 +97,11 @@ export class Connections extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectionsProps = {}) {
     super(scope, id);
+    brand(this, 'Connections');
+    if (props.name !== undefined) requireOpenstackName(scope, 'name', props.name, 'a Neutron security group name');
     this.securityGroup = new NetworkingSecgroupV2(this, 'Resource', {
-      name: props.name ?? resourceName(scope),
-      description: props.description ?? `hosting-stacks: ${scope.node.path}`,
+      name: requireTerraformLiteral(this, 'name', props.name, true) ?? resourceName(scope),
+      description: escapeTerraformText(props.description ?? `hosting-stacks: ${scope.node.path}`),
     });
   }
 
@@ -130,12 +148,16 @@ export class Connections extends Construct {
    * Declaring the same flow twice returns the first rule.
    */
   public allowFrom(peer: IConnectable | Peer, port: Port, description?: string): IngressRule {
+    requirePeer(this.owner, 'peer', peer, Kinds.PEER_OR_CONNECTABLE);
+    requirePeer(this.owner, 'port', port, Kinds.PORT);
     if (peer instanceof Peer) {
       const cidr = parseCidr(peer.cidr);
       if (!cidr) throw new HostingStacksError(this.owner, 'peer', peer.cidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
       if (cidr.prefix === 0) {
         throw new HostingStacksError(this.owner, 'peer', peer.cidr, "is the whole internet; only a construct public by nature may be opened to it, through 'allowFromInternet(port, reason)'");
       }
+      // A source SSH (TCP 22) is opened to is an admin source, whoever declares it.
+      if (portsOverlap(port, Port.tcp(22))) requireAdminSource(this.owner, 'peer', cidr);
       return this.addRule({ kind: 'cidr', cidr: cidr.text }, port, description ?? `from ${cidr.text}`);
     }
     return this.addRule({ kind: 'group', connections: peer.connections }, port, description ?? `from ${peer.connections.owner.node.path}`);
@@ -149,16 +171,20 @@ export class Connections extends Construct {
     if (!reason || !reason.trim()) {
       throw new HostingStacksError(this.owner, 'reason', reason, 'must say why this construct is reachable from 0.0.0.0/0');
     }
+    // The reason is kept in the security-group rule and the host firewall's comment.
+    requireText(this.owner, 'reason', reason, TextKind.FREE_TEXT);
     return this.addRule({ kind: 'internet', reason }, port, `internet: ${reason}`);
   }
 
   /** Allows `port` out of this construct into `peer` (declared on the peer's side). */
   public allowTo(peer: IConnectable, port: Port, description?: string): IngressRule {
+    requirePeer(this.owner, 'peer', peer, Kinds.CONNECTABLE);
     return peer.connections.allowFrom({ connections: this }, port, description);
   }
 
   /** Allows `port` between the members of this construct (cluster peers, VRRP). */
   public allowInternally(port: Port, description?: string): IngressRule {
+    requirePeer(this.owner, 'port', port, Kinds.PORT);
     return this.addRule({ kind: 'group', connections: this }, port, description ?? 'between members');
   }
 
@@ -169,6 +195,8 @@ export class Connections extends Construct {
 
   private addRule(source: TrafficSource, port: Port, description: string): IngressRule {
     port.validate(this.owner, 'port');
+    // The description is written into the security-group rule and the host firewall's rule comment.
+    requireText(this.owner, 'description', description, TextKind.FREE_TEXT);
     const key = `${sourceLabel(source)}|${port.label}`;
     const existing = this.rules.get(key);
     if (existing) return existing;
@@ -182,7 +210,8 @@ export class Connections extends Construct {
       remoteIpPrefix: source.kind === 'cidr' ? source.cidr : source.kind === 'internet' ? '0.0.0.0/0' : undefined,
       remoteGroupId: source.kind === 'group' ? source.connections.securityGroup.id : undefined,
       securityGroupId: this.securityGroup.id,
-      description: description.slice(0, 255),
+      // Free text (a reason, a flow's purpose): escaped so Terraform reads it as written.
+      description: escapeTerraformText(description.slice(0, 255)),
     });
     const addressResources: NetworkingSecgroupRuleV2[] = [];
     const rule: IngressRule = { port, source, description, resource, addressResources };
@@ -198,7 +227,7 @@ export class Connections extends Construct {
           portRangeMax: port.toPort,
           remoteIpPrefix: `${address}/32`,
           securityGroupId: this.securityGroup.id,
-          description: `${description} (member ${address}: port security off, outside the group)`.slice(0, 255),
+          description: escapeTerraformText(`${description} (member ${address}: port security off, outside the group)`.slice(0, 255)),
         }));
       };
       source.connections.sourcedRules.push({ rule, realiseFor });

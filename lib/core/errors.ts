@@ -18,9 +18,12 @@ export class HostingStacksError extends Error {
   }
 }
 
-/** Formats a value for an error message: strings quoted, arrays and objects as JSON. */
+/**
+ * Formats a value for an error message: strings quoted (control characters written as `\n`,
+ * `\r`, `\t` or `\u001b`, so a bad value cannot break the message's line), arrays and objects as JSON.
+ */
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return `'${value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, escapeControl)}'`;
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   try {
@@ -60,4 +63,10 @@ export function requireUnique<T>(scope: IConstruct, prop: string, values: readon
     if (seen.has(k)) throw new HostingStacksError(scope, prop, k, 'appears more than once; each entry must be unique');
     seen.add(k);
   }
+}
+
+/** `\n`, `\r`, `\t`, else `\uXXXX`: a control character as it is written in JavaScript source. */
+function escapeControl(c: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -14,9 +14,14 @@ export interface Ipv4Cidr {
   readonly text: string;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** One octet in decimal without leading zeros: `010` is refused, since inet_aton and others read it as octal (8). */
+const OCTET = '(0|[1-9][0-9]{0,2})';
+const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
-/** Parses a dotted-quad address; returns undefined when the text is not one. */
+/**
+ * Parses a dotted-quad address; returns undefined when the text is not one. Octets with leading
+ * zeros (`10.0.01.5`) are refused: other tools (inet_aton, ping, some firewalls) read them as octal.
+ */
 export function parseIpv4(text: string): number | undefined {
   const m = IPV4.exec(text);
   if (!m) return undefined;
@@ -32,11 +37,12 @@ export function formatIpv4(value: number): string {
 
 /**
  * Parses `a.b.c.d/n`. Returns undefined when the text is not a CIDR or has host bits set
- * (`10.0.1.5/24` is rejected: it is ambiguous whether the network or the host was meant).
+ * (`10.0.1.5/24` is rejected: it is ambiguous whether the network or the host was meant), or has
+ * leading zeros in an octet or the prefix length (`010.0.1.0/24`, `10.0.1.0/024`: read as octal elsewhere).
  */
 export function parseCidr(text: string): Ipv4Cidr | undefined {
   const parts = text.split('/');
-  if (parts.length !== 2 || !/^\d{1,2}$/.test(parts[1])) return undefined;
+  if (parts.length !== 2 || !/^(0|[1-9][0-9]?)$/.test(parts[1])) return undefined;
   const address = parseIpv4(parts[0]);
   const prefix = Number(parts[1]);
   if (address === undefined || prefix > 32) return undefined;

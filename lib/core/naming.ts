@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { TerraformStack } from 'cdktf';
+import { requireOpenstackName } from './choices';
 
 /**
  * A cloud resource name for a construct: the stack name and the construct path, lower-case, joined
@@ -10,12 +11,14 @@ export function resourceName(scope: IConstruct, suffix?: string): string {
   const stack = TerraformStack.of(scope);
   const parts = scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((s) => s.node.id);
   const raw = [stack.node.id, ...parts, ...(suffix ? [suffix] : [])].join('-');
-  return raw
+  const name = raw
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
+  // Neutron, Nova and Cinder refuse names over 255 characters: very long construct ids would.
+  return requireOpenstackName(scope, 'id', name, 'a resource name built from the stack id and the construct ids (shorten them)');
 }
 
 /** A construct id in kebab case (`OrderTracking` -> `order-tracking`), for host names and prefixes. */

@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformOutputConfig, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { HostingStacksError } from './errors';
+import { escapeTerraformText } from './terraform-text';
 
 /** What a Terraform output name may be: a lower-case letter, then lower-case letters, digits and `_`. */
 const OUTPUT_NAME = /^[a-z][a-z0-9_]*$/;
@@ -18,7 +19,8 @@ export function stableOutput(scope: Construct, id: string, name: string, config:
   const stack = TerraformStack.of(scope);
   const taken = stack.node.findAll().find((c): c is TerraformOutput => c instanceof TerraformOutput && c.friendlyUniqueId === name);
   if (taken) throw new HostingStacksError(scope, 'name', name, `is already the name of the output ${taken.node.path}; output names must be unique in a stack`);
-  const output = new TerraformOutput(scope, id, config);
+  // The description is text (it names construct paths); the value is the reference it outputs.
+  const output = new TerraformOutput(scope, id, config.description === undefined ? config : { ...config, description: escapeTerraformText(config.description) });
   output.overrideLogicalId(name);
   return output;
 }

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from './errors';
+import { brand, hasBrand } from './peers';
 
 /** IP protocols a {@link Port} can carry. Values are the names Neutron security-group rules accept. */
 export enum IpProtocol {
@@ -19,6 +20,11 @@ export enum IpProtocol {
  * ({@link Port.validate}; `Connections` does it for every rule), so the error names its path.
  */
 export class Port {
+  /** True when `x` is a {@link Port} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isPort(x: unknown): x is Port {
+    return hasBrand(x, 'Port');
+  }
+
   /** One TCP port. */
   public static tcp(port: number): Port {
     return new Port(IpProtocol.TCP, port, port);
@@ -55,6 +61,7 @@ export class Port {
     /** Last port of the range (inclusive); undefined for protocols without ports. */
     public readonly toPort?: number,
   ) {
+    brand(this, 'Port');
     if (fromPort !== undefined || toPort !== undefined) {
       const ok = (p: number | undefined) => p !== undefined && Number.isInteger(p) && p >= 1 && p <= 65535;
       // Kept, not thrown: the factory has no construct path; the construct receiving the port reports it.

@@ -25,6 +25,7 @@ import {
   renderMariadbBootstrapScript,
   renderMariadbConfig,
 } from './mariadb-config';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Replicas a {@link MysqlReplication} may have: enough to spread reads, few enough for one primary's binlog dump threads. */
 export const MAX_MYSQL_REPLICAS = 8;
@@ -76,13 +77,13 @@ export interface MysqlReplicationProps {
   readonly databaseName: string;
   /** The application's account (letters, digits, `_`). @default 'app' */
   readonly applicationUser?: string;
-  /** The application's password. @default Secret.variable(this, 'mysql_app_password', ...) */
+  /** The application's password. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default Secret.variable(this, 'mysql_app_password', ...) */
   readonly applicationPassword?: Secret;
   /** Where the application account may log in from (IPv4 CIDR); security groups still decide who reaches the port. @default - any host ('%') */
   readonly applicationClientCidr?: string;
   /** The replication account (letters, digits, `_`). @default 'replicator' */
   readonly replicationUser?: string;
-  /** The replication account's password. @default Secret.variable(this, 'mysql_replication_password', ...) */
+  /** The replication account's password. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default Secret.variable(this, 'mysql_replication_password', ...) */
   readonly replicationPassword?: Secret;
   /** Share of each server's RAM for the InnoDB buffer pool, 0.1 to 0.8. @default 0.6 */
   readonly bufferPoolFraction?: number;
@@ -178,6 +179,11 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
 
   constructor(scope: Construct, id: string, props: MysqlReplicationProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'applicationPassword', props.applicationPassword, Kinds.SECRET);
+    optionalPeer(this, 'replicationPassword', props.replicationPassword, Kinds.SECRET);
     const replicaCount = props.replicas ?? 1;
     requireIntegerInRange(this, 'replicas', replicaCount, 1, MAX_MYSQL_REPLICAS);
     this.port = props.port ?? 3306;

@@ -7,6 +7,7 @@ import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../comp
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireEnumValue } from '../core/choices';
 import { parseCidr } from '../core/ipv4';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
@@ -40,6 +41,7 @@ import {
   xmlEscape,
 } from './magento-config';
 import { kebabCase } from '../core/naming';
+import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps, requireSameStack } from '../core/peers';
 
 /** Magento's document root on the front-ends. */
 export const MAGENTO_DOCUMENT_ROOT = '/var/www/magento';
@@ -57,6 +59,15 @@ export const MAGENTO_DENIED_DIRECTORIES: readonly string[] = [
 
 /** Where the front-ends' Magento code comes from. */
 export abstract class MagentoCode {
+  /** True when `x` is a {@link MagentoCode} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isMagentoCode(x: unknown): x is MagentoCode {
+    return hasBrand(x, 'MagentoCode');
+  }
+
+  protected constructor() {
+    brand(this, 'MagentoCode');
+  }
+
   /**
    * A pinned release archive (`.zip` or `.tar.gz`), e.g. OpenMage LTS's release zip (built with
    * `composer install --no-dev`, so vendor/ is included), installed by every front-end on first
@@ -145,7 +156,7 @@ export interface MagentoFrontendsProps {
   readonly media?: INfsShare;
   /** Public base URL of the shop; its host name becomes Apache's `ServerName`. */
   readonly baseUrl: string;
-  /** Magento's encryption key (`global/crypt/key`), the same on every node. @default Secret.variable(this, 'magento_crypt_key', ...) */
+  /** Magento's encryption key (`global/crypt/key`), the same on every node. A Secret made by Secret.variable only; a string or a look-alike object is refused. @default Secret.variable(this, 'magento_crypt_key', ...) */
   readonly cryptKey?: Secret;
   /** PHP version. @default PhpVersion.PHP_8_2 */
   readonly phpVersion?: PhpVersion;
@@ -206,7 +217,7 @@ export interface MagentoAdminProps {
   readonly lastname?: string;
   /** @default `admin@<base URL host>` */
   readonly email?: string;
-  /** 12 characters or more (checked on the server). @default Secret.variable(this, 'magento_admin_password', ...) */
+  /** 12 characters or more (checked on the server). A Secret made by Secret.variable only; a string or a look-alike object is refused. @default Secret.variable(this, 'magento_admin_password', ...) */
   readonly password?: Secret;
 }
 
@@ -280,6 +291,19 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
 
   constructor(scope: Construct, id: string, props: MagentoFrontendsProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    requirePeer(this, 'code', props.code, Kinds.MAGENTO_CODE);
+    // A pipeline's deployment server pushes releases over SSH to these servers: it must be in this stack.
+    requireSameStack(this, 'code', props.code.deployer);
+    requirePeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
+    requirePeer(this, 'sessions', props.sessions, Kinds.REDIS_ENDPOINT);
+    optionalPeer(this, 'cache', props.cache, Kinds.REDIS_ENDPOINT);
+    optionalPeer(this, 'search', props.search, Kinds.SOLR_ENDPOINT);
+    optionalPeer(this, 'media', props.media, Kinds.NFS_SHARE);
+    optionalPeer(this, 'cryptKey', props.cryptKey, Kinds.SECRET);
+    optionalPeer(this, 'admin.password', props.admin?.password, Kinds.SECRET);
     requireIntegerInRange(this, 'count', props.count, 1, 100);
     this.maxCount = props.maxCount ?? props.count;
     requireIntegerInRange(this, 'maxCount', this.maxCount, 1, 100);
@@ -297,8 +321,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
         `must be one path segment of letters, digits, '_' and '-' (e.g. '/healthz'), other than '/fpm-status', '${MAGENTO_FPM_PING_PATH}' and '/server-status'`);
     }
     this.serverName = hostOfUrl(this, props.baseUrl);
-    this.phpVersion = props.phpVersion ?? PhpVersion.PHP_8_2;
-    this.processManager = props.processManager ?? PhpFpmProcessManager.STATIC;
+    this.phpVersion = requireEnumValue(this, 'phpVersion', props.phpVersion ?? PhpVersion.PHP_8_2, PhpVersion, 'PhpVersion');
+    this.processManager = requireEnumValue(this, 'processManager', props.processManager ?? PhpFpmProcessManager.STATIC, PhpFpmProcessManager, 'PhpFpmProcessManager');
     const reservedMb = props.systemReservedMb ?? MAGENTO_SYSTEM_RESERVED_MB;
     requireIntegerInRange(this, 'systemReservedMb', reservedMb, 256, 65536);
     const childMb = props.phpChildMb ?? MAGENTO_PHP_CHILD_MB;
@@ -541,6 +565,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
    * peer is in `sources`, and from no one else. Entries call it from their `addTarget`.
    */
   public trustForwardedProtoFrom(sources: readonly string[], entry: IConstruct): void {
+    requireSameStack(this, 'entry', entry);
     for (const source of sources) {
       const block = parseCidr(source.includes('/') ? source : `${source}/32`);
       if (!block || block.prefix === 0) {

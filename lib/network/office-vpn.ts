@@ -12,13 +12,16 @@ import { Flavor, Sizing } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { requireAdminSource, requireEnumValue } from '../core/choices';
 import { cidrContainsCidr, cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
 import { kebabCase, resourceName } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { PrivateVSwitch } from './private-vswitch';
 import { isWireguardKey, renderWireguardConfig, renderWireguardNatTable, renderWireguardSysctl, WIREGUARD_DEFAULT_PORT } from './wireguard-config';
+import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** How the offices reach the private networks. */
 export enum VpnKind {
@@ -114,6 +117,11 @@ export interface OfficeFlow {
  * {@link OfficeVpn.allowOfficesTo} is the only way a target gets rules from the offices.
  */
 export class OfficeVpn extends Construct {
+  /** True when `x` is an {@link OfficeVpn} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isOfficeVpn(x: unknown): x is OfficeVpn {
+    return hasBrand(x, 'OfficeVpn');
+  }
+
   /** The VPN technology. */
   public readonly kind: VpnKind;
   /** The offices' CIDRs, canonical. */
@@ -153,7 +161,11 @@ export class OfficeVpn extends Construct {
 
   constructor(scope: Construct, id: string, props: OfficeVpnProps) {
     super(scope, id);
-    this.kind = props.kind ?? VpnKind.WIREGUARD;
+    brand(this, 'OfficeVpn');
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'gatewayFlavor', props.gatewayFlavor, Kinds.FLAVOR);
+    this.kind = requireEnumValue(this, 'kind', props.kind ?? VpnKind.WIREGUARD, VpnKind, 'VpnKind');
     this.vswitch = props.vswitch;
     const external = props.vswitch.router.externalNetwork;
     if (!external) {
@@ -193,7 +205,7 @@ export class OfficeVpn extends Construct {
       const host = this.gateway.instances[0];
       this.floatingIp = new NetworkingFloatingipV2(this, 'FloatingIp', {
         pool: external.name,
-        description: `hosting-stacks: ${this.node.path} WireGuard endpoint`,
+        description: escapeTerraformText(`hosting-stacks: ${this.node.path} WireGuard endpoint`),
       });
       // Neutron refuses the association while the gateway's subnet is not yet on the router.
       new NetworkingFloatingipAssociateV2(this, 'FloatingIpAssociation', {
@@ -214,7 +226,7 @@ export class OfficeVpn extends Construct {
         name,
         routerId: props.vswitch.router.resource.id,
         adminStateUp: true,
-        description: `hosting-stacks: ${this.node.path}`,
+        description: escapeTerraformText(`hosting-stacks: ${this.node.path}`),
       });
       this.publicAddress = this.vpnService.externalV4Ip;
       this.ikePolicy = new VpnaasIkePolicyV2(this, 'IkePolicy', {
@@ -276,6 +288,8 @@ export class OfficeVpn extends Construct {
    * office CIDR. The target must be on a vSwitch of the VPN's router. Returns the target's rules.
    */
   public allowOfficesTo(target: IConnectable, port: Port): IngressRule[] {
+    requirePeer(this, 'target', target, Kinds.CONNECTABLE);
+    requirePeer(this, 'port', port, Kinds.PORT);
     const path = target.connections.owner.node.path;
     const addresses = target.connections.addresses;
     if (addresses.length === 0) {
@@ -370,6 +384,8 @@ export class OfficeVpn extends Construct {
       const c = parseCidr(text);
       if (!c) throw new HostingStacksError(this, 'officeCidrs', text, "must be IPv4 CIDRs with no host bits set, e.g. '192.168.10.0/24'");
       if (c.prefix === 0) throw new HostingStacksError(this, 'officeCidrs', text, 'is the whole internet; list the offices\' own networks');
+      // The offices are let in by SSH (allowOfficesTo(..., Port.tcp(22))): an admin source.
+      requireAdminSource(this, 'officeCidrs', c);
       return c;
     });
     requireUnique(this, 'officeCidrs', parsed, (c) => c.text);

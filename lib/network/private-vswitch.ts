@@ -6,10 +6,13 @@ import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/netw
 import { NetworkingSubnetV2 } from '../../.gen/providers/openstack/networking-subnet-v2';
 import { Connections } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { IPV4_ADDRESS_RULE, requireEnumValue, requireIpv4Address, requireOpenstackName } from '../core/choices';
 import { cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
 import { resourceName } from '../core/naming';
+import { requireTerraformLiteral } from '../core/terraform-text';
 import { ExternalNetwork } from './external-network';
 import { Router } from './router';
+import { brand, hasBrand, Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /**
  * Free addresses kept in the DHCP allocation pool at the least: the DHCP port takes one and an
@@ -114,6 +117,11 @@ const VSWITCHES = new WeakMap<TerraformStack, PrivateVSwitch[]>();
  * Layout of a /24 by default: `.1` gateway, `.2`–`.127` planned, `.128`–`.254` DHCP pool.
  */
 export class PrivateVSwitch extends Construct {
+  /** True when `x` is a {@link PrivateVSwitch} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isPrivateVSwitch(x: unknown): x is PrivateVSwitch {
+    return hasBrand(x, 'PrivateVSwitch');
+  }
+
   /** The network, construct id `Resource`. */
   public readonly network: NetworkingNetworkV2;
   /** The subnet. */
@@ -144,9 +152,13 @@ export class PrivateVSwitch extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateVSwitchProps) {
     super(scope, id);
+    brand(this, 'PrivateVSwitch');
+    requireProps(this, props);
+    optionalPeer(this, 'router', props.router, Kinds.ROUTER);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     const block = parseCidr(props.cidr);
     if (!block) {
-      throw new HostingStacksError(this, 'cidr', props.cidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.10.1.0/24'");
+      throw new HostingStacksError(this, 'cidr', props.cidr, "must be an IPv4 CIDR with no host bits set and no leading zeros (read as octal elsewhere), e.g. '10.10.1.0/24'");
     }
     if (block.prefix < 16 || block.prefix > 28) {
       throw new HostingStacksError(this, 'cidr', props.cidr, 'must have a prefix length from /16 to /28');
@@ -164,7 +176,11 @@ export class PrivateVSwitch extends Construct {
 
     this.block = block;
     this.cidr = block.text;
-    this.zone = props.zone ?? NetworkZone.APPLICATION;
+    // A zone given by its member's name ('DATA') would silently skip the data-isolation rule.
+    this.zone = requireEnumValue(this, 'zone', props.zone ?? NetworkZone.APPLICATION, NetworkZone, 'NetworkZone');
+    for (const ns of props.dnsNameservers ?? []) requireIpv4Address(this, 'dnsNameservers', ns, '213.186.33.99');
+    if (props.name !== undefined) requireOpenstackName(this, 'name', props.name, 'a Neutron network name');
+    requireTerraformLiteral(this, 'name', props.name, true);
     this.plannedAddressCount = planned;
     this.gatewayIp = formatIpv4(block.network + 1);
     this.firstPlanned = block.network + 2;
@@ -216,7 +232,7 @@ export class PrivateVSwitch extends Construct {
         `is exhausted: no planned address left in ${this.plannedRange.first}-${this.plannedRange.last} of ${this.cidr} for ${holder.node.path}; raise 'plannedAddressCount' or use a larger 'cidr'`);
     }
     const a = parseIpv4(address);
-    if (a === undefined) throw new HostingStacksError(holder, prop, address, 'must be an IPv4 address');
+    if (a === undefined) throw new HostingStacksError(holder, prop, address, IPV4_ADDRESS_RULE);
     if (a < this.block.network || a >= this.block.network + this.block.size) {
       throw new HostingStacksError(holder, prop, address, `is outside the subnet ${this.cidr} of ${this.node.path}`);
     }

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { NetworkingRouterV2 } from '../../.gen/providers/openstack/networking-router-v2';
 import { resourceName } from '../core/naming';
+import { requireTerraformLiteral } from '../core/terraform-text';
+import { requireOpenstackName } from '../core/choices';
 import { ExternalNetwork } from './external-network';
+import { brand, hasBrand, Kinds, optionalPeer } from '../core/peers';
 
 /** Props of {@link Router}. */
 export interface RouterProps {
@@ -17,6 +20,11 @@ export interface RouterProps {
  * what may cross.
  */
 export class Router extends Construct {
+  /** True when `x` is a {@link Router} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isRouter(x: unknown): x is Router {
+    return hasBrand(x, 'Router');
+  }
+
   /** The router resource, construct id `Resource`. */
   public readonly resource: NetworkingRouterV2;
   /** The public network of the gateway, if any. */
@@ -24,7 +32,11 @@ export class Router extends Construct {
 
   constructor(scope: Construct, id: string, props: RouterProps = {}) {
     super(scope, id);
+    brand(this, 'Router');
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     this.externalNetwork = props.externalNetwork;
+    if (props.name !== undefined) requireOpenstackName(this, 'name', props.name, 'a Neutron router name');
+    requireTerraformLiteral(this, 'name', props.name, true);
     this.resource = new NetworkingRouterV2(this, 'Resource', {
       name: props.name ?? resourceName(this),
       externalNetworkId: props.externalNetwork?.lookup(this).id,

@@ -4,6 +4,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { HostingStack } from '../stack/hosting-stack';
 import { IScalingRules } from './scaling-model';
 import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
+import { brand, hasBrand, Kinds, requirePeer } from '../core/peers';
 
 /** Minutes a campaign's capacity serves before the campaign opens: caches warm up, and a failed boot can be retried. */
 export const DEFAULT_PRE_WARM_MINUTES = 60;
@@ -102,6 +103,11 @@ export interface CampaignCalendarProps {
  * ({@link CampaignCalendar.demandSegments}).
  */
 export class CampaignCalendar extends Construct {
+  /** True when `x` is a {@link CampaignCalendar} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isCampaignCalendar(x: unknown): x is CampaignCalendar {
+    return hasBrand(x, 'CampaignCalendar');
+  }
+
   /** Time zone of campaigns that name none. */
   public readonly timeZone: string;
   /** Pre-warm lead of campaigns that give none, in minutes. */
@@ -116,6 +122,7 @@ export class CampaignCalendar extends Construct {
 
   constructor(scope: Construct, id: string, props: CampaignCalendarProps = {}) {
     super(scope, id);
+    brand(this, 'CampaignCalendar');
     this.timeZone = requireTimeZone(this, 'timeZone', props.timeZone ?? 'UTC');
     this.preWarmMinutes = props.preWarmMinutes ?? DEFAULT_PRE_WARM_MINUTES;
     requireIntegerInRange(this, 'preWarmMinutes', this.preWarmMinutes, 0, MAX_PRE_WARM_MINUTES);
@@ -217,6 +224,7 @@ export class CampaignCalendar extends Construct {
     if (!(stack instanceof HostingStack)) {
       throw new HostingStacksError(this, 'scope', stack.node.path, 'must be a HostingStack: the campaign files are written next to its Terraform');
     }
+    requirePeer(this, 'rules', rules, Kinds.SCALING_RULES);
     this.followers.push(rules);
     if (this.hostingStack) return;
     this.hostingStack = stack;

@@ -6,6 +6,7 @@ import { MagentoFrontends } from '../magento/magento-frontends';
 import { WebTier } from '../web/web-tier';
 import { CapacityPlan } from './scaling-model';
 import { ceilCount } from './simulator';
+import { brand, hasBrand } from '../core/peers';
 
 /**
  * Spare capacity planned on top of the expected demand: 20 %, the margin behind the Monsieur
@@ -55,6 +56,11 @@ export interface CapacityModelProps {
  * campaign's expected users into instances, `ceil(users x (1 + headroom) / usersPerInstance)`.
  */
 export class CapacityModel {
+  /** True when `x` is a {@link CapacityModel} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isCapacityModel(x: unknown): x is CapacityModel {
+    return hasBrand(x, 'CapacityModel');
+  }
+
   /**
    * The capacity of one instance of `tier`. Throws (naming the tier) when a figure is out of range,
    * or when `usersPerInstance` is not given for a tier it cannot be derived from.
@@ -77,6 +83,7 @@ export class CapacityModel {
   public readonly requestsPerUserPerSecond: number;
 
   private constructor(tier: IServerTier, props: CapacityModelProps) {
+    brand(this, 'CapacityModel');
     this.tier = tier;
     const scope = tierConstruct(tier);
     this.headroom = props.headroom ?? DEFAULT_HEADROOM;

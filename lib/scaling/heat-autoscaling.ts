@@ -17,6 +17,7 @@ import {
   renderHeatTemplate,
 } from './heat-template';
 import { IScalingRules, ReactiveRulePlan, ScalingMetric } from './scaling-model';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Props of {@link HeatAutoscaling}. */
 export interface HeatAutoscalingProps {
@@ -74,6 +75,10 @@ export class HeatAutoscaling extends Construct {
 
   constructor(scope: Construct, id: string, props: HeatAutoscalingProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'rules', props.rules, Kinds.SCALING_RULES);
+    optionalPeer(this, 'pool', props.pool, Kinds.OCTAVIA_TARGET);
+    optionalPeer(this, 'image', props.image, Kinds.MACHINE_IMAGE);
     this.rules = props.rules;
     this.tier = props.rules.tier;
     const cluster = this.tier.cluster;

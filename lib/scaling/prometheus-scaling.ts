@@ -36,6 +36,7 @@ import { COUNTED_TARGETS_PATHS, CountedTarget, CountedTargets, countedTargetsOf 
 import { hookOwnerOf, setHookOwner } from './count-owners';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
+import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
 
 /**
  * The monitoring server's default size: Prometheus keeps ~1,000 series per node_exporter and ~50 per
@@ -141,6 +142,11 @@ export class PrometheusScaling extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: PrometheusScalingProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeers(this, 'rules', props.rules, Kinds.SCALING_RULES);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER_OR_CONNECTABLE);
     if (props.rules.length === 0) throw new HostingStacksError(this, 'rules', [], 'must name at least one tier to scale');
     requireUnique(this, 'rules', props.rules, (r) => r.tier.cluster.node.path);
     for (const r of props.rules) {

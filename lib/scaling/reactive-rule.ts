@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { CapacityPlan, ReactiveRulePlan, ScalingMetric } from './scaling-model';
+import { brand, hasBrand } from '../core/peers';
 
 /**
  * Scale out when the tier runs above 80 % of its capacity: just under the 83 % that the default 20 %
@@ -51,6 +52,11 @@ export interface ReactiveRuleOptions {
  * rules it is given to.
  */
 export class ReactiveRule {
+  /** True when `x` is a {@link ReactiveRule} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isReactiveRule(x: unknown): x is ReactiveRule {
+    return hasBrand(x, 'ReactiveRule');
+  }
+
   /** Average CPU utilisation of the tier, a fraction from 0 to 1. */
   public static cpu(options: ReactiveRuleOptions = {}): ReactiveRule {
     return new ReactiveRule(ScalingMetric.CPU, options);
@@ -70,7 +76,9 @@ export class ReactiveRule {
     /** The metric watched. */
     public readonly metric: ScalingMetric,
     private readonly options: ReactiveRuleOptions,
-  ) {}
+  ) {
+    brand(this, 'ReactiveRule');
+  }
 
   /**
    * The rule as plain data, defaults taken from `capacity`. Throws a {@link HostingStacksError}

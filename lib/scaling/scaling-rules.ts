@@ -1,4 +1,3 @@
-import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { HostingStacksError, requireUnique } from '../core/errors';
@@ -6,6 +5,7 @@ import { Campaign, CampaignCalendar, mergeIntervals } from './campaign-calendar'
 import { CapacityModel, tierConstruct } from './capacity-model';
 import { ReactiveRule } from './reactive-rule';
 import { IScalingRules, ReactiveRulePlan, ScheduledWindowPlan, TierScalingPlan } from './scaling-model';
+import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
 
 /** Props of {@link ScalingRules}. */
 export interface ScalingRulesProps {
@@ -66,22 +66,21 @@ export class ScalingRules extends Construct implements IScalingRules {
 
   constructor(scope: Construct, id: string, props: ScalingRulesProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'tier', props.tier, Kinds.SERVER_TIER);
+    optionalPeer(this, 'capacity', props.capacity, Kinds.CAPACITY_MODEL);
+    optionalPeer(this, 'calendar', props.calendar, Kinds.CAMPAIGN_CALENDAR);
+    if (props.reactive !== undefined) requirePeers(this, 'reactive', props.reactive, Kinds.REACTIVE_RULE);
     const cluster = props.tier.cluster;
     const tierPath = tierConstruct(props.tier).node.path;
     if (!cluster.countVariable) {
       throw new HostingStacksError(this, 'tier', tierPath,
         `is not scalable: its cluster runs a fixed ${cluster.count} instance(s) and has no count variable; give the tier 'maxCount' above 'minCount' (e.g. minCount: ${cluster.count}, maxCount: ${cluster.count * 2})`);
     }
-    if (TerraformStack.of(cluster) !== TerraformStack.of(this)) {
-      throw new HostingStacksError(this, 'tier', tierPath, `is in stack '${TerraformStack.of(cluster).node.path}'; scaling rules must be in the same stack as their tier`);
-    }
     const other = RULES_OF.get(cluster);
     if (other) throw new HostingStacksError(this, 'tier', tierPath, `already has scaling rules (${other.node.path}); a tier has one set of rules`);
     if (props.capacity && props.capacity.tier !== props.tier) {
       throw new HostingStacksError(this, 'capacity', tierConstruct(props.capacity.tier).node.path, `is the capacity of another tier; use CapacityModel.forTier() with this tier (${tierPath})`);
-    }
-    if (props.calendar && TerraformStack.of(props.calendar) !== TerraformStack.of(this)) {
-      throw new HostingStacksError(this, 'calendar', props.calendar.node.path, 'is in another stack; the campaign files set this stack\'s variables, so the calendar must be in the same stack');
     }
     this.tier = props.tier;
     this.capacity = props.capacity ?? CapacityModel.forTier(props.tier);

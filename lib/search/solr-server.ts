@@ -9,6 +9,7 @@ import { IpProtocol } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam, SOLR_MIN_HEAP_MB, SOLR_RESERVED_MB } from './solr-config';
 import { kebabCase } from '../core/naming';
+import { Kinds, requirePeer, requireProps } from '../core/peers';
 
 /** The Solr release installed by default (Solr 9 runs on Debian 12's OpenJDK 17). */
 export const DEFAULT_SOLR_VERSION = '9.6.1';
@@ -80,6 +81,9 @@ export class SolrServer extends Construct implements ISolrEndpoint {
 
   constructor(scope: Construct, id: string, props: SolrServerProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     this.coreName = props.coreName ?? 'magento';
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(this.coreName)) {
       throw new HostingStacksError(this, 'coreName', this.coreName, "must be letters, digits, '_' and '-', starting with a letter or digit (at most 64 characters)");

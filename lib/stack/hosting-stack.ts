@@ -1,20 +1,24 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, StringConcat, TerraformStack, Tokenization } from 'cdktf';
+import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, Manifest, StringConcat, TerraformDataSource, TerraformElement, TerraformLocal, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { validateBackupCoverage } from '../backup/backup-coverage';
 import { BACKUP_COVERAGE_RULE_ID } from '../policy/rules/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
-import { HostingStacksError } from '../core/errors';
+import { formatValue, HostingStacksError } from '../core/errors';
+import { requireTerraformLiteral } from '../core/terraform-text';
+import { checkTerraformTemplates } from '../validation/terraform-template-check';
+import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
 import { StateBackend } from './state-backend';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
-  /** OpenStack region (`GRA11`, `SBG7` ...). @default - taken from `OS_REGION_NAME` at plan time */
+  /** OpenStack region (`GRA11`, `SBG7` ...); plain text, no `${` or `%{`. @default - taken from `OS_REGION_NAME` at plan time */
   readonly region?: string;
   /** Keep state in a local file with a relative path (the same on every machine). Set false to add your own backend. Ignored with `stateBackend`. @default true */
   readonly localBackend?: boolean;
@@ -43,7 +47,10 @@ export interface RenderedHostFile {
  * A stack of OpenStack resources whose hosts' configs are written next to its Terraform at synth:
  * `cdktf.out/stacks/<stack>/configs/<host>/<absolute path on the host>`, so a reviewer sees every
  * daemon config change in a PR. Configures the OpenStack provider (pinned `~> 3.4`) and a local
- * backend with a relative path.
+ * backend with a relative path. At synth, besides the constructs' validations and the policy pack,
+ * every string of its Terraform must read as meant ({@link checkTerraformTemplates}: a `${` or `%{`
+ * no construct escaped or refused is an error naming the construct and the Terraform address) and
+ * every artifact producer must return its file.
  */
 export class HostingStack extends TerraformStack {
   /** The OpenStack provider. */
@@ -54,6 +61,10 @@ export class HostingStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: HostingStackProps = {}) {
     super(scope, id);
+    // The id names the stack's directory under stacks/ ('..' would write outside it).
+    requireStackId(this, id);
+    if (props.region !== undefined) requireOpenstackName(this, 'region', props.region, 'an OpenStack region name');
+    requireTerraformLiteral(this, 'region', props.region, true);
     this.provider = new OpenstackProvider(this, 'openstack', { region: props.region });
     if (props.stateBackend) props.stateBackend.bind(this);
     else if (props.localBackend ?? true) StateBackend.local().bind(this);
@@ -64,6 +75,10 @@ export class HostingStack extends TerraformStack {
     // HS-BACKUP-1 says so, and a pack without that rule does not lift the requirement.
     this.node.addValidation({ validate: () => (this.policyPack.rules.some((r) => r.id === BACKUP_COVERAGE_RULE_ID) ? [] : validateBackupCoverage(this)) });
     this.node.addValidation({ validate: () => this.policyPack.validate(this) });
+    // Every string of the Terraform is a template: what no construct escaped or refused is reported here.
+    this.node.addValidation({ validate: () => this.validateTerraformTemplates() });
+    // A producer that throws is an error of the check, not of the write.
+    this.node.addValidation({ validate: () => this.validateArtifacts() });
     // The order and the configuration digests `hosting-stacks-rollout` replaces servers by.
     this.addArtifact(ROLLOUT_PLAN_FILE, () => renderRolloutPlan(this));
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
@@ -105,9 +120,64 @@ export class HostingStack extends TerraformStack {
     return this.artifacts.has(relativePath);
   }
 
-  /** The artifacts' contents, sorted by path: what synth writes next to the Terraform. */
+  /**
+   * The artifacts' contents, sorted by path: what synth writes next to the Terraform. A producer that
+   * throws, or returns something other than a string, fails with an error naming this stack and the
+   * artifact's path.
+   */
   public renderArtifacts(): { readonly path: string; readonly content: string }[] {
-    return [...this.artifacts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, produce]) => ({ path, content: produce() }));
+    return [...this.artifacts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, produce]) => ({ path, content: this.produceArtifact(path, produce) }));
+  }
+
+  private produceArtifact(path: string, produce: () => string): string {
+    let content: unknown;
+    try {
+      content = produce();
+    } catch (e) {
+      throw new HostingStacksError(this, 'addArtifact', path, `has a producer that threw at synth (${(e as Error).message}); a producer must return the file's content`);
+    }
+    if (typeof content !== 'string') {
+      throw new HostingStacksError(this, 'addArtifact', path, `has a producer that returned ${formatValue(content)} at synth; a producer must return the file's content as a string`);
+    }
+    return content;
+  }
+
+  /** Runs every artifact producer: one error per producer that fails. */
+  private validateArtifacts(): string[] {
+    const errors: string[] = [];
+    for (const [path, produce] of this.artifacts) {
+      try {
+        this.produceArtifact(path, produce);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * Runs {@link checkTerraformTemplates} over this stack's own Terraform: every `${` or `%{` Terraform
+   * would evaluate that no construct meant, one error each, naming the construct that made the block
+   * (cdktf's `//` metadata, else the element of that address) and the block's Terraform address.
+   */
+  private validateTerraformTemplates(): string[] {
+    let terraform: object;
+    try {
+      terraform = this.toTerraform();
+    } catch {
+      // A Terraform that cannot be rendered fails the synth itself, with its own message (and its
+      // cause is a validation error of the construct whose value failed).
+      return [];
+    }
+    const violations = checkTerraformTemplates(terraform);
+    if (violations.length === 0) return [];
+    const paths = elementPaths(this);
+    return violations.map((v) => {
+      const where = v.constructPath ?? paths.get(v.address) ?? this.node.path;
+      const value = v.value.length > 80 ? `${v.value.slice(0, 80)}... (${v.value.length} characters)` : v.value;
+      return `${where}: '${v.path}' (${formatValue(value)}) of ${v.address} would be evaluated by Terraform: ${v.message}. `
+        + "Give plain text: Terraform reads '${' and '%{' in every string as an expression or a directive";
+    });
   }
 
   /** Every host of this stack. */
@@ -146,7 +216,7 @@ export class HostingStack extends TerraformStack {
     const workdir = join(session.outdir, session.manifest.forStack(this).workingDirectory);
     const root = join(workdir, 'configs');
     const files = this.renderHostFiles();
-    rmSync(root, { recursive: true, force: true });
+    removeHostConfigs(workdir);
     for (const f of files) {
       const target = join(root, f.host, f.path);
       mkdirSync(dirname(target), { recursive: true });
@@ -158,9 +228,7 @@ export class HostingStack extends TerraformStack {
     const workdir = join(session.outdir, session.manifest.forStack(this).workingDirectory);
     const files = this.renderArtifacts();
     const manifest = join(workdir, ARTIFACT_MANIFEST);
-    if (existsSync(manifest)) {
-      for (const old of readFileSync(manifest, 'utf8').split('\n').filter((p) => ARTIFACT_PATH.test(p))) rmSync(join(workdir, old), { force: true });
-    }
+    removeArtifacts(workdir);
     for (const f of files) {
       const target = join(workdir, f.path);
       mkdirSync(dirname(target), { recursive: true });
@@ -184,21 +252,96 @@ function validateConstruct(c: IConstruct): string[] {
   }
 }
 
+/** Removes the host configs a synth wrote in `workdir`: each synth writes them all again. */
+function removeHostConfigs(workdir: string): void {
+  rmSync(join(workdir, 'configs'), { recursive: true, force: true });
+}
+
+/** Removes the artifacts the last synth listed in `workdir`: each synth writes those it still produces. */
+function removeArtifacts(workdir: string): void {
+  const manifest = join(workdir, ARTIFACT_MANIFEST);
+  if (!existsSync(manifest)) return;
+  for (const old of readFileSync(manifest, 'utf8').split('\n').filter((p) => ARTIFACT_PATH.test(p))) rmSync(join(workdir, old), { force: true });
+}
+
+/** The construct path of every Terraform element of `stack`, by its address in the JSON (`openstack_networking_router_v2.Net_Router_Resource_1A2B3C4D`, `provider.openstack`, `output.x`). */
+function elementPaths(stack: TerraformStack): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof TerraformElement)) continue;
+    const id = c.friendlyUniqueId;
+    if (c instanceof TerraformResource) paths.set(`${c.terraformResourceType}.${id}`, c.node.path);
+    else if (c instanceof TerraformDataSource) paths.set(`data.${c.terraformResourceType}.${id}`, c.node.path);
+    else if (c instanceof TerraformProvider) paths.set(`provider.${c.terraformResourceType}`, c.node.path);
+    else if (c instanceof TerraformOutput) paths.set(`output.${id}`, c.node.path);
+    else if (c instanceof TerraformLocal) paths.set(`local.${id}`, c.node.path);
+  }
+  return paths;
+}
+
 /**
- * An app that checks every stack before writing any: a validation error in the last stack leaves
- * nothing half-written in `cdktf.out`.
+ * An app that renders and checks every stack before writing any: a validation error, a Terraform
+ * string Terraform would evaluate, content an aspect adds at synth or an artifact producer that
+ * throws, in any stack, leaves nothing written in `cdktf.out`.
+ *
+ * A plain cdktf `App` writes stack by stack: it checks a stack (its validations, the template check
+ * and the artifact producers included) just before writing it, so a failure leaves the stacks
+ * synthesized before it written.
  */
 export class HostingApp extends App {
   constructor(config?: AppConfig) {
     super(config);
   }
 
-  /** Validates all stacks, then synthesizes them. A validation that throws is reported like the others. */
+  /**
+   * Renders every stack in full, as cdktf's synth does (aspects first, then the Terraform, the host
+   * configs and the artifacts), into a staging folder; then runs every validation of every stack;
+   * and only when neither found a problem, moves the files into the output folder. Otherwise throws
+   * `Validation failed, nothing was written:` with one problem a line. A validation that throws is
+   * reported like the others.
+   */
   public synth(): void {
     const stacks = this.node.findAll().filter(TerraformStack.isStack);
-    const errors = stacks.flatMap((s) => s.node.findAll().flatMap((c) => validateConstruct(c)));
-    if (errors.length) throw new Error(`Validation failed, nothing was written:\n  ${errors.join('\n  ')}`);
-    for (const s of stacks) s.toTerraform();
-    super.synth();
+    const staging = mkdtempSync(join(tmpdir(), 'hosting-stacks-synth-'));
+    try {
+      mkdirSync(join(staging, Manifest.stacksFolder));
+      // Validations run once below, over every stack, after every aspect has run.
+      const session: ISynthesisSession = { outdir: staging, skipValidation: true, manifest: this.manifest };
+      const failures = new Map<TerraformStack, string>();
+      const attempt = (s: TerraformStack, step: () => void): void => {
+        if (failures.has(s)) return;
+        try {
+          step();
+        } catch (e) {
+          // A HostingStacksError (thrown by an aspect's call) already names its construct.
+          failures.set(s, e instanceof HostingStacksError ? e.message : `${s.node.path}: ${(e as Error).message}`);
+        }
+      };
+      // As cdktf's synth: every stack is prepared (cross-stack references) before any is rendered.
+      for (const s of stacks) attempt(s, () => s.prepareStack());
+      // cdktf's stack synthesizer: invokes the stack's aspects, then renders (HostingStack: and its configs and artifacts).
+      for (const s of stacks) attempt(s, () => s.synthesizer.synthesize(session));
+      const errors: string[] = [];
+      for (const s of stacks) {
+        const found = this.skipValidation ? [] : s.node.findAll().flatMap((c) => validateConstruct(c));
+        errors.push(...found);
+        // A render that failed on what a validation reports (user data over Nova's limit) is said once.
+        const failure = failures.get(s);
+        if (failure && !found.some((f) => failure.includes(f))) errors.push(failure);
+      }
+      if (!this.skipValidation) errors.push(...validateConstruct(this));
+      if (errors.length) throw new Error(`Validation failed, nothing was written:\n  ${errors.join('\n  ')}`);
+      for (const s of stacks) {
+        const workdir = this.manifest.forStack(s).workingDirectory;
+        const target = join(this.outdir, workdir);
+        // What the last synth wrote and this one may no longer produce; the state next to it stays.
+        removeHostConfigs(target);
+        removeArtifacts(target);
+        cpSync(join(staging, workdir), target, { recursive: true, force: true });
+      }
+      this.manifest.writeToFile();
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
 }

@@ -7,8 +7,10 @@ import { Flavor } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireEnumValue } from '../core/choices';
 import { parseCidr } from '../core/ipv4';
 import { kebabCase, resourceName } from '../core/naming';
+import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
 import { Port } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from './nfs';
@@ -23,6 +25,7 @@ import {
   renderNfsServerConf,
   systemdUnitNameForPath,
 } from './nfs-config';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Where the shared files are served from. */
 export enum NfsBackend {
@@ -124,7 +127,10 @@ export class SharedFiles extends Construct implements INfsShare {
 
   constructor(scope: Construct, id: string, props: SharedFilesProps) {
     super(scope, id);
-    this.backend = props.backend ?? NfsBackend.MANILA;
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    this.backend = requireEnumValue(this, 'backend', props.backend ?? NfsBackend.MANILA, NfsBackend, 'NfsBackend');
     requireIntegerInRange(this, 'sizeGb', props.sizeGb, 1, 16384);
     this.sizeGb = props.sizeGb;
     this.shareName = props.shareName ?? kebabCase(id);
@@ -132,27 +138,25 @@ export class SharedFiles extends Construct implements INfsShare {
       throw new HostingStacksError(this, 'shareName', this.shareName, 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)');
     }
 
-    if (!(props.vswitch instanceof PrivateVSwitch)) {
-      throw new HostingStacksError(this, 'vswitch', describe(props.vswitch), 'is required: the PrivateVSwitch the share is served on (Manila share network or NFS server VM)');
-    }
     this.vswitch = props.vswitch;
 
     if (this.backend === NfsBackend.MANILA) {
       for (const p of ['flavor', 'hostnamePrefix'] as const) {
         if (props[p] !== undefined) throw new HostingStacksError(this, p, describe(props[p]), 'applies only to the NFS_SERVER_VM backend');
       }
+      requireTerraformLiteral(this, 'shareType', props.shareType, true);
       const name = resourceName(this);
       // Created here, on a subnet of the same apply: a share network id from outside could only name
       // a subnet that does not exist yet, or one the stack does not manage.
       this.shareNetwork = new SharedfilesystemSharenetworkV2(this, 'ShareNetwork', {
         name,
-        description: `hosting-stacks: ${this.node.path} on ${this.vswitch.node.path}`,
+        description: escapeTerraformText(`hosting-stacks: ${this.node.path} on ${this.vswitch.node.path}`),
         neutronNetId: this.vswitch.network.id,
         neutronSubnetId: this.vswitch.subnet.id,
       });
       this.share = new SharedfilesystemShareV2(this, 'Resource', {
         name,
-        description: `hosting-stacks: ${this.node.path}`,
+        description: escapeTerraformText(`hosting-stacks: ${this.node.path}`),
         shareProto: 'NFS',
         size: this.sizeGb,
         shareType: props.shareType ?? OVH_MANILA_SHARE_TYPE,
@@ -196,6 +200,7 @@ export class SharedFiles extends Construct implements INfsShare {
    * Calling it again for the same network adds no second rule or entry.
    */
   public allowClient(client: IConnectable, cidr: string): void {
+    requirePeer(this, 'client', client, Kinds.CONNECTABLE);
     const block = parseCidr(cidr);
     if (!block) throw new HostingStacksError(this, 'cidr', cidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.0.2.0/24'");
     if (block.prefix === 0) throw new HostingStacksError(this, 'cidr', cidr, 'is the whole internet; a share is opened to client networks only');
@@ -224,6 +229,7 @@ export class SharedFiles extends Construct implements INfsShare {
 
   /** Like {@link SharedFiles.mountOn}, returning the `.mount` and `.automount` files it adds. */
   public addMountUnits(host: ServerInstance, mountPoint: string): { readonly mount: HostFile; readonly automount: HostFile } {
+    requirePeer(this, 'host', host, Kinds.SERVER_INSTANCE);
     if (!isNormalizedAbsolutePath(mountPoint) || mountPoint === '/') {
       throw new HostingStacksError(this, 'mountPoint', mountPoint, "must be an absolute path other than '/' without empty, '.' or '..' segments or a trailing '/'");
     }

@@ -16,6 +16,10 @@ export interface TemplateViolation {
   readonly path: string;
   /** What is wrong. */
   readonly message: string;
+  /** The string as it stands in the Terraform. */
+  readonly value: string;
+  /** The construct that made the block, from cdktf's `//` metadata (resources and data sources carry it). */
+  readonly constructPath?: string;
 }
 
 /** The names a template may refer to. */
@@ -51,7 +55,10 @@ const FUNCTIONS: Record<string, readonly [number, number]> = {
 /** Sections of a Terraform document whose strings are templates. */
 const SECTIONS = ['resource', 'data', 'output', 'locals', 'provider'] as const;
 
-/** Checks every string under resource, data, output, locals and provider; returns the violations (none when valid). */
+/**
+ * Checks every string under resource, data, output, locals and provider; returns the violations (none
+ * when valid), each with the construct path cdktf recorded for its block when there is one.
+ */
 export function checkTerraformTemplates(terraform: object): TemplateViolation[] {
   const doc = terraform as Record<string, unknown>;
   const context: TemplateContext = {
@@ -61,9 +68,12 @@ export function checkTerraformTemplates(terraform: object): TemplateViolation[] 
     locals: Object.keys(objectOrEmpty(doc.locals)),
   };
   const violations: TemplateViolation[] = [];
+  let constructPath: string | undefined;
   const visit = (value: unknown, address: string, path: string): void => {
     if (typeof value === 'string') {
-      for (const message of checkTerraformTemplateString(value, context)) violations.push({ address, path, message });
+      for (const message of checkTerraformTemplateString(value, context)) {
+        violations.push({ address, path, message, value, ...(constructPath === undefined ? {} : { constructPath }) });
+      }
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => visit(v, address, `${path}[${i}]`));
     } else if (typeof value === 'object' && value !== null) {
@@ -73,17 +83,22 @@ export function checkTerraformTemplates(terraform: object): TemplateViolation[] 
       }
     }
   };
+  const block = (body: unknown, address: string): void => {
+    const meta = objectOrEmpty(objectOrEmpty(objectOrEmpty(body)['//']).metadata).path;
+    constructPath = typeof meta === 'string' ? meta : undefined;
+    visit(body, address, '');
+  };
   for (const section of SECTIONS) {
     const entries = objectOrEmpty(doc[section]);
     if (section === 'resource' || section === 'data') {
       const prefix = section === 'data' ? 'data.' : '';
       for (const [type, byName] of Object.entries(entries)) {
-        for (const [name, body] of Object.entries(objectOrEmpty(byName))) visit(body, `${prefix}${type}.${name}`, '');
+        for (const [name, body] of Object.entries(objectOrEmpty(byName))) block(body, `${prefix}${type}.${name}`);
       }
     } else if (section === 'locals') {
-      for (const [name, body] of Object.entries(entries)) visit(body, `local.${name}`, '');
+      for (const [name, body] of Object.entries(entries)) block(body, `local.${name}`);
     } else {
-      for (const [name, body] of Object.entries(entries)) visit(body, `${section}.${name}`, '');
+      for (const [name, body] of Object.entries(entries)) block(body, `${section}.${name}`);
     }
   }
   return violations;

@@ -31,6 +31,8 @@ import {
   VERSIONED_ASSET_PATTERNS,
 } from './nginx-config';
 import { kebabCase, snakeCasePath } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** The static root: Magento 1's `media/` (shared over NFS), `skin/` and `js/` (deployed) below it. */
 export const STATIC_ROOT = '/var/www/static';
@@ -58,9 +60,9 @@ export const STATIC_TLS_PORT = 443;
 
 /** HTTPS on a {@link StaticContentServer}. */
 export interface StaticContentTlsOptions {
-  /** PEM certificate chain (leaf first) as a sensitive variable. */
+  /** PEM certificate chain (leaf first) as a sensitive variable. A Secret made by Secret.variable only; a string or a look-alike object is refused. */
   readonly certificate: Secret;
-  /** PEM private key as a sensitive variable. */
+  /** PEM private key as a sensitive variable. A Secret made by Secret.variable only; a string or a look-alike object is refused. */
   readonly privateKey: Secret;
   /** HTTPS port. @default STATIC_TLS_PORT (443) */
   readonly port?: number;
@@ -174,6 +176,11 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
 
   constructor(scope: Construct, id: string, props: StaticContentServerProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    optionalPeer(this, 'media', props.media, Kinds.NFS_SHARE);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     const count = props.count ?? 1;
     requireIntegerInRange(this, 'count', count, 1, 20);
     if (props.hostNames.length === 0) throw new HostingStacksError(this, 'hostNames', props.hostNames, 'must name at least one host name');
@@ -223,7 +230,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       const entry = new Construct(this, `PublicEntry-${instance.node.id}`);
       const floatingIp = new NetworkingFloatingipV2(entry, 'FloatingIp', {
         pool: this.externalNetwork.name,
-        description: `hosting-stacks: ${this.node.path} CDN origin ${instance.hostname}`,
+        description: escapeTerraformText(`hosting-stacks: ${this.node.path} CDN origin ${instance.hostname}`),
       });
       const association = associateFloatingIp(entry, floatingIp, instance.port.resource.id, props.vswitch);
       return { instance, floatingIp, association, address: floatingIp.address };
@@ -294,11 +301,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
   }
 
   private resolveTls(options: StaticContentTlsOptions): StaticContentTls {
-    for (const prop of ['certificate', 'privateKey'] as const) {
-      if (!(options[prop] instanceof Secret)) {
-        throw new HostingStacksError(this, `tls.${prop}`, options[prop], `must be a Secret (Secret.variable(scope, 'static_tls_${prop === 'certificate' ? 'certificate' : 'private_key'}', ...)): TLS material is never written in plain text`);
-      }
-    }
+    for (const prop of ['certificate', 'privateKey'] as const) requirePeer(this, `tls.${prop}`, options[prop], Kinds.SECRET);
     const port = options.port ?? STATIC_TLS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);
     if (port === this.backendPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP port; HTTPS needs another (${STATIC_TLS_PORT})`);

@@ -23,6 +23,7 @@ import {
 } from './apache-config';
 import { kebabCase } from '../core/naming';
 import { HSTS_TWO_YEARS_SECONDS } from './nginx-config';
+import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Debian 12 paths of the `apache2` package and of the files this tier adds. */
 export const APACHE_PATHS = {
@@ -45,9 +46,9 @@ export const WEB_HTTPS_REDIRECT_STATUS = 301;
 
 /** HTTPS terminated on the web servers themselves (behind a layer-4 balancer such as LVS). */
 export interface WebTierTlsOptions {
-  /** PEM certificate chain (leaf first) as a sensitive variable. */
+  /** PEM certificate chain (leaf first) as a sensitive variable. A Secret made by Secret.variable only; a string or a look-alike object is refused. */
   readonly certificate: Secret;
-  /** PEM private key as a sensitive variable. */
+  /** PEM private key as a sensitive variable. A Secret made by Secret.variable only; a string or a look-alike object is refused. */
   readonly privateKey: Secret;
   /** HTTPS port. @default WEB_HTTPS_PORT (443) */
   readonly port?: number;
@@ -149,6 +150,11 @@ export class WebTier extends Construct implements IServerTier {
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
     super(scope, id);
+    requireProps(this, props);
+    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
+    requirePeer(this, 'upstream', props.upstream, Kinds.HTTP_BACKEND);
+    optionalPeer(this, 'backendHealthCheck', props.backendHealthCheck, Kinds.HEALTH_CHECK);
     requireIntegerInRange(this, 'count', props.count, 1, 100);
     this.listenPort = props.listenPort ?? 80;
     requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
@@ -234,11 +240,7 @@ export class WebTier extends Construct implements IServerTier {
   }
 
   private resolveTls(options: WebTierTlsOptions): WebTierTls {
-    for (const prop of ['certificate', 'privateKey'] as const) {
-      if (!(options[prop] instanceof Secret)) {
-        throw new HostingStacksError(this, `tls.${prop}`, options[prop], `must be a Secret (Secret.variable(scope, 'web_tls_${prop === 'certificate' ? 'certificate' : 'private_key'}', ...)): TLS material is never written in plain text`);
-      }
-    }
+    for (const prop of ['certificate', 'privateKey'] as const) requirePeer(this, `tls.${prop}`, options[prop], Kinds.SECRET);
     const port = options.port ?? WEB_HTTPS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);
     if (port === this.listenPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP port ('listenPort'); HTTPS needs another (${WEB_HTTPS_PORT})`);

@@ -1,4 +1,82 @@
-import { BadInputRow } from '../bad-input-support';
+import { Flavor, HaproxyBalancer, HealthCheck, OrderTracking, Peer, Port, VrrpPair } from '../../../lib';
+import { BadInputRow, Phase, backedUpDatabase, lvs, shop, tier } from '../bad-input-support';
 
-/** Bad input of issue 10's class 'injection'. */
-export const ROWS: readonly BadInputRow[] = [];
+/** What a URL path may hold (TextKind.URL_PATH), as the message says it. */
+const URL_PATH_ALLOWED = "must start with '\\/' and hold only URL path characters: letters, digits, '\\/', '%XX' and -\\._~!\\*\\+,=:@& \\(no space, quote, query, line break or other syntax character\\)";
+/** What free text may hold (TextKind.FREE_TEXT). */
+const FREE_TEXT_ALLOWED = 'must be one line of 1 to 1024 characters, not all spaces, without line breaks or other control characters';
+
+/**
+ * Bad input of issue 10's class 'injection': a value that would reach a rendered config and could
+ * add a directive (a line break) or change one (a quote, a space, a comment sign).
+ */
+export const ROWS: readonly BadInputRow[] = [
+  {
+    kind: 'haproxy health-check path carrying an extra server line',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const lb = new HaproxyBalancer(stack, 'Lb', { vswitch: net, adminCidr: '198.51.100.0/24' });
+      lb.addTarget(tier(stack, net), { port: 80, healthCheck: HealthCheck.http({ path: '/ok\r\n    server evil 203.0.113.66:80' }) });
+    },
+    error: new RegExp(`^shop/Lb: 'healthCheck\\.path' \\('/ok\\\\r\\\\n    server evil 203\\.0\\.113\\.66:80'\\) ${URL_PATH_ALLOWED}$`),
+  },
+  {
+    kind: 'keepalived health-check path with a double quote and a space',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      lvs(stack, net).addTarget(tier(stack, net), { port: 80, healthCheck: HealthCheck.http({ path: '/ok" digest 0' }) });
+    },
+    error: new RegExp(`^shop/Lb: 'healthCheck\\.path' \\('/ok" digest 0'\\) ${URL_PATH_ALLOWED}$`),
+  },
+  {
+    kind: 'order-tracking health path adding an Apache ProxyPass',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const { db } = backedUpDatabase(stack, net);
+      new OrderTracking(stack, 'Orders', { vswitch: net, flavor: Flavor.named('b3-8'), database: db, healthCheckPath: '/\nProxyPass /admin http://203.0.113.66/' });
+    },
+    error: new RegExp(`^shop/Orders: 'healthCheckPath' \\('/\\\\nProxyPass /admin http://203\\.0\\.113\\.66/'\\) ${URL_PATH_ALLOWED}$`),
+  },
+  {
+    kind: 'download URL with a NUL byte',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const { db } = backedUpDatabase(stack, net);
+      new OrderTracking(stack, 'Orders', {
+        vswitch: net, flavor: Flavor.named('b3-8'), database: db, bpmArchive: { url: 'https://example.com/bpm\u0000.war', sha256: 'a'.repeat(64), fileName: 'bpm.war' },
+      });
+    },
+    error: /^shop\/Orders: 'bpmArchive\.url' \('https:\/\/example\.com\/bpm\\u0000\.war'\) must be an http\(s\) URL without spaces, quotes, control characters, user info or fragment: a host name or IPv4 address, an optional port, then a path and query of letters, digits, '\/', '\?', '%XX' and -\._~!\*\+,=:@&$/,
+  },
+  {
+    kind: 'security-rule description with a line break (host firewall comment)',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      tier(stack, net).connections.allowFrom(Peer.ipv4('198.51.100.0/24'), Port.tcp(443), 'partners\n        accept');
+    },
+    error: new RegExp(`^shop/Web: 'description' \\('partners\\\\n        accept'\\) ${FREE_TEXT_ALLOWED}$`),
+  },
+  {
+    kind: 'internet reason with an escape character',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      tier(stack, net).connections.allowFromInternet(Port.tcp(80), 'public site\u001b[2K');
+    },
+    error: new RegExp(`^shop/Web: 'reason' \\('public site\\\\u001b\\[2K'\\) ${FREE_TEXT_ALLOWED}$`),
+  },
+  {
+    kind: 'VRRP role carrying a line break',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new VrrpPair(stack, 'Pair', { vswitch: net, adminCidr: '198.51.100.0/24', role: 'nodes\r\nevil' });
+    },
+    error: new RegExp(`^shop/Pair: 'role' \\('nodes\\\\r\\\\nevil'\\) ${FREE_TEXT_ALLOWED}$`),
+  },
+];

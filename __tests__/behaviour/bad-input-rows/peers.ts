@@ -1,4 +1,224 @@
-import { BadInputRow } from '../bad-input-support';
+import {
+  AppTier,
+  BackupSchedule,
+  Flavor,
+  HostingStack,
+  IMysqlDatabase,
+  IServerTier,
+  MysqlReplication,
+  OctaviaBalancer,
+  Port,
+  PrivateVSwitch,
+  PrometheusScaling,
+  ReactiveRule,
+  RedisServer,
+  ScalingRules,
+  Secret,
+  ServerCluster,
+  VeeamBackup,
+  WebTier,
+} from '../../../lib';
+import { BadInputRow, Phase, lvs, shop, tier } from '../bad-input-support';
 
-/** Bad input of issue 10's class 'peers'. */
-export const ROWS: readonly BadInputRow[] = [];
+/** What a JavaScript caller can pass where TypeScript expects another type. */
+const untyped = <T>(value: unknown): T => value as T;
+
+/** A second stack `other` with its own /24 vSwitch `Net` and a scalable AppTier `App` on it. */
+function otherStack(app: Parameters<BadInputRow['build']>[0]) {
+  const stack = new HostingStack(app, 'other');
+  const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.9.1.0/24' });
+  const appTier = new AppTier(stack, 'App', { vswitch: net, count: 2, minCount: 2, maxCount: 4, flavor: Flavor.named('b3-8') });
+  return { stack, net, appTier };
+}
+
+/**
+ * Bad input of issue 10's classes 'secrets' (4), 'crashes instead of errors' (5) and 'wiring
+ * across stacks' (6): every peer a construct receives is checked for its kind and its stack by
+ * lib/core/peers.ts, so each gives a HostingStacksError instead of a TypeError or broken output.
+ */
+export const ROWS: readonly BadInputRow[] = [
+  // --- Secrets (class 4) -----------------------------------------------------------------------
+  {
+    kind: 'password given as a plain string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop', applicationPassword: untyped('hunter2') });
+    },
+    // The message describes the string; it never shows it.
+    error: /^shop\/Db: 'applicationPassword' \('<a string of 7 characters>'\) must be a Secret made by Secret\.variable\(scope, name, description\); a password is never given in plain text$/,
+  },
+  {
+    kind: 'object that looks like a Secret',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new RedisServer(stack, 'Redis', { vswitch: net, flavor: Flavor.named('b3-8'), password: untyped({ variableName: 'redis_password', value: 'hunter2' }) });
+    },
+    error: /^shop\/Redis: 'password' \('<an object \{variableName, value\}>'\) must be a Secret made by Secret\.variable\(scope, name, description\)/,
+  },
+  {
+    kind: 'look-alike Secret where a Barbican reference or a Secret is taken',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new OctaviaBalancer(stack, 'Entry', {
+        vswitch: net,
+        tls: { certificateContainerRef: untyped({ variableName: 'tls_ref', value: 'https://key-manager.example/v1/secrets/x' }), redirectPrefix: 'https://www.example.com' },
+      });
+    },
+    error: /^shop\/Entry: 'tls\.certificateContainerRef' \('<an object \{variableName, value\}>'\) must be a Barbican reference string or a Secret made by Secret\.variable/,
+  },
+  {
+    kind: "Secret of another stack's variable",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = new HostingStack(app, 'other');
+      new RedisServer(stack, 'Redis', { vswitch: net, flavor: Flavor.named('b3-8'), password: Secret.variable(other, 'redis_password', 'elsewhere') });
+    },
+    error: /^shop\/Redis: 'password' \('<Secret var\.redis_password>'\) is in stack 'other'; it must be in the same stack 'shop' \(wiring across stacks is not supported\)/,
+  },
+
+  // --- Kinds of peers (class 5) ----------------------------------------------------------------
+  {
+    kind: 'flavor given as a string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: untyped('b3-8') });
+    },
+    error: /^shop\/Web: 'flavor' \('b3-8'\) must be a Flavor \(Flavor\.named\('b3-8'\), Flavor\.fromSizing\(\.\.\.\) or Flavor\.custom\(\.\.\.\)\)/,
+  },
+  {
+    kind: 'missing flavor',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new MysqlReplication(stack, 'Db', untyped({ vswitch: net, databaseName: 'shop' }));
+    },
+    error: /^shop\/Db: 'flavor' \(undefined\) must be a Flavor \(Flavor\.named/,
+  },
+  {
+    kind: 'vSwitch given as a CIDR string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack } = shop(app);
+      new ServerCluster(stack, 'Web', { vswitch: untyped('10.0.1.0/24'), count: 1, flavor: Flavor.named('b3-8') });
+    },
+    error: /^shop\/Web: 'vswitch' \('10\.0\.1\.0\/24'\) must be a PrivateVSwitch$/,
+  },
+  {
+    kind: 'Redis where a database is expected',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const redis = new RedisServer(stack, 'Redis', { vswitch: net, flavor: Flavor.named('b3-8') });
+      new AppTier(stack, 'App', { vswitch: net, count: 2, flavor: Flavor.named('b3-8'), database: untyped<IMysqlDatabase>(redis) });
+    },
+    error: /^shop\/App: 'database' \('<RedisServer shop\/Redis>'\) must be a MySQL database \(IMysqlDatabase, e\.g\. a MysqlReplication\)/,
+  },
+  {
+    kind: 'web tier whose upstream is a database',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const db = new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
+      new WebTier(stack, 'Web', { vswitch: net, count: 2, flavor: Flavor.named('b3-8'), upstream: untyped(db) });
+    },
+    error: /^shop\/Web: 'upstream' \('<MysqlReplication shop\/Db>'\) must be an HTTP backend \(IHttpBackend, e\.g\. an AppTier, OrderTracking or MagentoFrontends\)/,
+  },
+  {
+    kind: 'balancer target that is not a server tier',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      lvs(stack, net).addTarget(untyped<IServerTier>(net), { port: 80 });
+    },
+    error: /^shop\/Lb: 'tier' \('<PrivateVSwitch shop\/Net>'\) must be a server tier \(IServerTier/,
+  },
+  {
+    kind: 'backup schedule given as a string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const db = new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
+      new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11' }).addPolicy('database', { servers: [db], schedule: untyped('daily'), rotation: 7 });
+    },
+    error: /^shop\/Backup\/database: 'schedule' \('daily'\) must be a BackupSchedule \(BackupSchedule\.daily\(\.\.\.\), \.weekly\(\.\.\.\) or \.everyHours\(\.\.\.\)\)/,
+  },
+  {
+    kind: 'port given as a number where a Port is taken',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const web = tier(stack, net);
+      web.connections.allowFrom(tier(stack, net, 'App'), untyped<Port>(80));
+    },
+    error: /^shop\/Web: 'port' \(80\) must be a Port \(Port\.tcp\(443\)/,
+  },
+  {
+    kind: 'construct given no props',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack } = shop(app);
+      new PrivateVSwitch(stack, 'Back', untyped(undefined));
+    },
+    error: /^shop\/Back: 'props' \(undefined\) must be an object of props$/,
+  },
+
+  // --- Wiring across stacks (class 6) ----------------------------------------------------------
+  {
+    kind: "web tier proxying to another stack's app tier",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = otherStack(app);
+      new WebTier(stack, 'Web', { vswitch: net, count: 2, flavor: Flavor.named('b3-8'), upstream: other.appTier });
+    },
+    error: /^shop\/Web: 'upstream' \('<AppTier other\/App>'\) is in stack 'other'; it must be in the same stack 'shop' \(wiring across stacks is not supported\)/,
+  },
+  {
+    kind: "cluster on another stack's vSwitch",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack } = shop(app);
+      const other = otherStack(app);
+      new ServerCluster(stack, 'Web', { vswitch: other.net, count: 1, flavor: Flavor.named('b3-8') });
+    },
+    error: /^shop\/Web: 'vswitch' \('<PrivateVSwitch other\/Net>'\) is in stack 'other'; it must be in the same stack 'shop'/,
+  },
+  {
+    kind: "scaling rules handed to another stack's monitoring",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = otherStack(app);
+      const rules = new ScalingRules(other.stack, 'AppScaling', { tier: other.appTier, reactive: [ReactiveRule.cpu()] });
+      new PrometheusScaling(stack, 'Monitoring', { vswitch: net, rules: [rules] });
+    },
+    error: /^shop\/Monitoring: 'rules\[0\]' \('<ScalingRules other\/AppScaling>'\) is in stack 'other'; it must be in the same stack 'shop'/,
+  },
+  {
+    kind: "security-group rule from another stack's tier",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = otherStack(app);
+      tier(stack, net).connections.allowFrom(other.appTier, Port.tcp(80));
+    },
+    error: /^shop\/Web: 'peer' \('<AppTier other\/App>'\) is in stack 'other'; it must be in the same stack 'shop'/,
+  },
+  {
+    kind: "backup policy over another stack's database",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = otherStack(app);
+      const db = new MysqlReplication(other.stack, 'Db', { vswitch: other.net, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
+      new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11' }).addPolicy('database', { servers: [db], schedule: BackupSchedule.daily('02:00'), rotation: 7 });
+    },
+    error: /^shop\/Backup\/database: 'servers\[0\]' \('<MysqlReplication other\/Db>'\) is in stack 'other'; it must be in the same stack 'shop'/,
+  },
+];
+

@@ -1,4 +1,5 @@
 import { Connections, IngressRule, TrafficSource } from '../../core/connections';
+import { ADMIN_SOURCE_MIN_PREFIX } from '../../core/choices';
 import { formatIpv4, parseCidr } from '../../core/ipv4';
 import { OfficeVpn } from '../../network/office-vpn';
 import { PrivateVSwitch } from '../../network/private-vswitch';
@@ -19,7 +20,7 @@ const MAX_INTERNAL_BLOCK = 1024;
  * HS-SSH-1: SSH only from an admin or VPN network.
  *
  * Every ingress rule that lets TCP 22 in (a TCP range containing 22 counts) must come from:
- * - an **admin CIDR**: a CIDR other than 0.0.0.0/0 that overlaps none of the stack's vSwitches
+ * - an **admin CIDR**: a CIDR of at most a /16 ({@link ADMIN_SOURCE_MIN_PREFIX}) that overlaps none of the stack's vSwitches
  *   (an administrators' or office network, reached through a floating IP or routed by the VPN);
  *   or a block inside the stack's vSwitches whose every address is a planned address of an
  *   access point (e.g. a jump host's `/32`), covering no DHCP-pool, gateway or other host address;
@@ -109,6 +110,7 @@ class SshFacts {
   private cidrProblem(text: string, visiting: Set<Connections>): string | undefined {
     const block = parseCidr(text)!;
     if (block.prefix === 0) return 'the internet is not an admin network';
+    if (block.prefix < ADMIN_SOURCE_MIN_PREFIX) return `it is wider than /${ADMIN_SOURCE_MIN_PREFIX}; an admin network is at most a /${ADMIN_SOURCE_MIN_PREFIX}`;
     const inside = this.vswitches.filter((v) => overlaps(v, block));
     if (inside.length === 0) return undefined;
     if (block.size > MAX_INTERNAL_BLOCK) {

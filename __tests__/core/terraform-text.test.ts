@@ -1,0 +1,121 @@
+import { DefaultTokenResolver, StringConcat, TerraformVariable, Tokenization } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  checkTerraformTemplates,
+  Connections,
+  escapeTerraformText,
+  Flavor,
+  HostingStacksError,
+  Port,
+  PrivateVSwitch,
+  requireTerraformLiteral,
+  ServerCluster,
+  stableOutput,
+} from '../../lib';
+import { evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
+import { synthJson, testStack } from '../support/synth';
+
+describe('requireTerraformLiteral', () => {
+  test.each([['GRA11'], ['Ext-Net'], ['Debian 12'], ['100% $5 {x} $ {y} % {z}'], ['']])('given %p, which Terraform reads as written, then it is returned', (value) => {
+    expect(requireTerraformLiteral(testStack(), 'region', value)).toBe(value);
+  });
+
+  test.each([['${file("/etc/passwd")}'], ['a%{ if true }b%{ endif }'], ['GRA${var.n}'], ['$${escaped}'], ['%%{escaped}']])(
+    'given %p, which holds a template sequence, then it throws naming the scope, the prop, the value and what is allowed',
+    (value) => {
+      const scope = new Construct(testStack('shop'), 'Net');
+      let thrown: unknown;
+      try {
+        requireTerraformLiteral(scope, 'name', value);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(HostingStacksError);
+      expect((thrown as Error).message).toBe(`shop/Net: 'name' ('${value}') must be a string without '\${' or '%{': Terraform would evaluate them as an expression or a directive`);
+    },
+  );
+
+  test('given a token (a variable\'s value) in a name, then it is allowed: the library\'s own references pass', () => {
+    const stack = testStack();
+    const region = new TerraformVariable(stack, 'region', { type: 'string' }).stringValue;
+    expect(requireTerraformLiteral(stack, 'region', region)).toBe(region);
+    expect(requireTerraformLiteral(stack, 'region', `${region}-b`)).toBe(`${region}-b`);
+  });
+
+  test('given a token next to a template sequence, then the sequence is still refused', () => {
+    const stack = testStack();
+    const region = new TerraformVariable(stack, 'region', { type: 'string' }).stringValue;
+    expect(() => requireTerraformLiteral(stack, 'region', `${region}\${path.cwd}`)).toThrow(/^test: 'region' \(.*\) must be a string without/);
+  });
+
+  test('given a value that is not a string (JavaScript caller), then it throws; undefined passes only when optional', () => {
+    const stack = testStack();
+    expect(() => requireTerraformLiteral(stack, 'volumeType', 12)).toThrow(/^test: 'volumeType' \(12\) must be a string without/);
+    expect(() => requireTerraformLiteral(stack, 'volumeType', undefined)).toThrow(/^test: 'volumeType' \(undefined\) must be a string/);
+    expect(requireTerraformLiteral(stack, 'volumeType', undefined, true)).toBeUndefined();
+  });
+});
+
+describe('escapeTerraformText', () => {
+  test('given text without a template sequence, then it is returned unchanged', () => {
+    expect(escapeTerraformText('hosting-stacks: shop/Web (100% $HOME {x})')).toBe('hosting-stacks: shop/Web (100% $HOME {x})');
+  });
+
+  test.each([
+    ['${file("/etc/passwd")}', '$${file("/etc/passwd")}'],
+    ['%{ if true }x%{ endif }', '%%{ if true }x%%{ endif }'],
+    ['already $${escaped} and %%{escaped}', 'already $$${escaped} and %%%{escaped}'],
+    ['$$${', '$$$${'],
+  ])('given %p, then it escapes it as %p, which Terraform reads back as the text given', (text, escaped) => {
+    expect(escapeTerraformText(text)).toBe(escaped);
+    expect(checkTerraformTemplates({ resource: { t: { r: { description: escaped } } } })).toEqual([]);
+    expect(evaluateTerraformTemplate(escaped, {})).toBe(text);
+  });
+
+  test('given a token among the text, then the token stays a reference and only the text is escaped', () => {
+    const stack = testStack();
+    const v = new TerraformVariable(stack, 'v', { type: 'string' });
+    const escaped = escapeTerraformText(`${v.stringValue} \${x}`);
+    expect(Tokenization.resolve(escaped, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) })).toBe('${var.v} $${x}');
+  });
+});
+
+describe('free text in the Terraform', () => {
+  test('given a reason and a description holding ${...}, when synthesized, then the rules\' descriptions are escaped and the declared text is kept', () => {
+    const stack = testStack('shop');
+    const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const web = new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') });
+    const internet = web.connections.allowFromInternet(Port.tcp(443), 'shop ${file("/etc/passwd")}');
+    web.connections.allowInternally(Port.tcp(8080), 'cluster %{ if true }peers%{ endif }');
+    const json = synthJson(stack);
+    const descriptions = Object.values(json.resource.openstack_networking_secgroup_rule_v2 as Record<string, { description: string }>).map((r) => r.description);
+    expect(descriptions).toEqual(expect.arrayContaining(['internet: shop $${file("/etc/passwd")}', 'cluster %%{ if true }peers%%{ endif }']));
+    expect(internet.description).toBe('internet: shop ${file("/etc/passwd")}');
+    expect(checkTerraformTemplates(json)).toEqual([]);
+  });
+
+  test('given a security group description, a metadata value and an output description holding ${...}, then each is escaped', () => {
+    const stack = testStack('shop');
+    const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const web = new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') });
+    new Connections(stack, 'Admin', { description: 'admins ${timestamp()}' });
+    web.instances[0].addMetadata('note', 'set by ${path.cwd}');
+    stableOutput(stack, 'Note', 'note', { value: 'x', description: 'see %{ if true }this%{ endif }' });
+    const json = synthJson(stack);
+    const groups = Object.values(json.resource.openstack_networking_secgroup_v2 as Record<string, { description: string }>).map((g) => g.description);
+    expect(groups).toContain('admins $${timestamp()}');
+    const server = Object.values(json.resource.openstack_compute_instance_v2 as Record<string, { metadata: Record<string, string> }>)[0];
+    expect(server.metadata.note).toBe('set by $${path.cwd}');
+    expect(json.output.note.description).toBe('see %%{ if true }this%%{ endif }');
+    expect(checkTerraformTemplates(json)).toEqual([]);
+  });
+
+  test('given a variable\'s token as a metadata value, then it stays a reference', () => {
+    const stack = testStack('shop');
+    const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const web = new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') });
+    web.instances[0].addMetadata('count', new TerraformVariable(stack, 'web_count', { type: 'string' }).stringValue);
+    const server = Object.values(synthJson(stack).resource.openstack_compute_instance_v2 as Record<string, { metadata: Record<string, string> }>)[0];
+    expect(server.metadata.count).toBe('${var.web_count}');
+  });
+});

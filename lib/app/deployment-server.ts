@@ -4,7 +4,8 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IngressRule, Peer } from '../core/connections';
-import { HostingStacksError, requireAbsolutePath, requireUnique } from '../core/errors';
+import { HostingStacksError, requireUnique } from '../core/errors';
+import { requireText, TextKind } from '../core/text';
 import { parseCidr } from '../core/ipv4';
 import { requireAdminSource, requireTerraformVariableName } from '../core/choices';
 import { Port } from '../core/port';
@@ -226,7 +227,7 @@ export class DeploymentServer extends Construct implements IServerTier {
     const path = tierPath(tier);
     if (this.recipes.has(tier)) throw new HostingStacksError(this, 'recipe', path, 'is already given for this tier; one recipe per tier');
     if (this.targetList.includes(tier)) throw new HostingStacksError(this, 'recipe', path, 'must be given at the first addTarget of the tier');
-    requireAbsolutePath(this, 'recipe.directory', recipe.directory, '/var/www/magento');
+    requireText(this, 'recipe.directory', recipe.directory, TextKind.ABSOLUTE_PATH);
     for (const e of recipe.excludes ?? []) {
       if (!/^\/?[A-Za-z0-9._\/-]+$/.test(e) || e.includes('..')) throw new HostingStacksError(this, 'recipe.excludes', e, "must be rsync patterns of letters, digits, '.', '_', '-' and '/' (e.g. '/var/')");
     }

@@ -41,13 +41,6 @@ export function requireIntegerInRange(scope: IConstruct, prop: string, value: nu
   }
 }
 
-/** Throws unless `value` is an absolute directory path of plain segments (no '.', '..', spaces or quotes): safe in shell lines and units. */
-export function requireAbsolutePath(scope: IConstruct, prop: string, value: string, example: string): void {
-  if (!/^(\/[A-Za-z0-9._-]+)+$/.test(value) || /(^|\/)\.\.?(\/|$)/.test(value)) {
-    throw new HostingStacksError(scope, prop, value, `must be an absolute path of letters, digits, '.', '_' and '-' segments (e.g. '${example}')`);
-  }
-}
-
 /** Throws unless `value` is a finite number greater than zero. */
 export function requirePositive(scope: IConstruct, prop: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {

@@ -4,7 +4,8 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
-import { HostingStacksError, requireAbsolutePath, requireIntegerInRange, requireUnique } from '../core/errors';
+import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
+import { requireText, TextKind } from '../core/text';
 import { kebabCase } from '../core/naming';
 import { Port } from '../core/port';
 import { MagentoFrontends } from '../magento/magento-frontends';
@@ -168,7 +169,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     requireIntegerInRange(this, 'applyTimeoutMinutes', timeoutMinutes, 1, 1440);
     this.applyTimeoutSeconds = timeoutMinutes * 60;
     this.workingDirectory = props.workingDirectory ?? `/srv/terraform/${TerraformStack.of(this).node.id}`;
-    requireAbsolutePath(this, 'workingDirectory', this.workingDirectory, '/srv/terraform/popgom');
+    requireText(this, 'workingDirectory', this.workingDirectory, TextKind.ABSOLUTE_PATH);
     this.applyCommand = props.applyCommand ?? ['/usr/bin/python3', MONITORING_PATHS.countApply, this.workingDirectory, `-var-file=${HOOK_TFVARS_FILE}`];
     if (this.applyCommand.length === 0 || this.applyCommand.some((a) => a.length === 0)) {
       throw new HostingStacksError(this, 'applyCommand', this.applyCommand, 'must be a non-empty argv list of non-empty strings');

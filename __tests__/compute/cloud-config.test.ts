@@ -35,8 +35,31 @@ describe('CloudConfig', () => {
   test('refuses two files at one path and relative paths', () => {
     const c = new CloudConfig('web-1', { metadataGuard: false });
     c.addFile({ path: '/etc/a', content: '' });
-    expect(() => c.addFile({ path: '/etc/a', content: 'x' })).toThrow(/web-1: two files would be written to '\/etc\/a'/);
-    expect(() => c.addFile({ path: 'etc/b', content: '' })).toThrow(/web-1: file path 'etc\/b' must be absolute/);
+    expect(() => c.addFile({ path: '/etc/a', content: 'x' })).toThrow(/^host web-1: 'file\.path' \('\/etc\/a'\) is already a file of web-1; two files would be written to it$/);
+    expect(() => c.addFile({ path: 'etc/b', content: '' })).toThrow(/^host web-1: 'file\.path' \('etc\/b'\) must be an absolute path of segments/);
+  });
+
+  test('refuses what cloud-init or the host would misread: syntax, mode, owner, package, unit, command', () => {
+    const c = new CloudConfig('web-1', { metadataGuard: false });
+    const js = <T>(v: unknown): T => v as T;
+    expect(() => c.addFile({ path: '/etc/a b', content: '' })).toThrow(/'file\.path' \('\/etc\/a b'\) must be an absolute path/);
+    expect(() => c.addFile({ path: '/etc/a', content: '', syntax: js('nginx-conf') })).toThrow(/'file\.syntax' \('nginx-conf'\) must be one of ConfigSyntax\./);
+    expect(() => c.addFile({ path: '/etc/a', content: '', permissions: '644' })).toThrow(/'file\.permissions' \('644'\) must be an octal mode of four digits/);
+    expect(() => c.addFile({ path: '/etc/a', content: '', owner: 'root' })).toThrow(/'file\.owner' \('root'\) must be 'user:group'/);
+    expect(() => c.addPackages('nginx; rm -rf /')).toThrow(/'packages' \('nginx; rm -rf \/'\) must be Debian package names/);
+    expect(() => c.addServices('nginx\nExecStart=/bin/sh')).toThrow(/'services' \('nginx\\nExecStart=\/bin\/sh'\) must be systemd unit names/);
+    expect(() => c.addCommand()).toThrow(/'command' \(\[\]\) must name a program to run/);
+    expect(() => c.addCommand('echo', 'a\nb')).toThrow(/'command\[1\]' \('a\\nb'\) must be a string without line breaks/);
+    // Nothing half-added: the refused file, package and unit are not there.
+    expect(c.hostFiles).toEqual([]);
+    expect(c.packages).toEqual([]);
+    expect(c.services).toEqual([]);
+  });
+
+  test('names its server construct when it has one', () => {
+    const owner = { node: { path: 'shop/Web/Instance1' } } as unknown as import('constructs').IConstruct;
+    const c = new CloudConfig('web-1', { metadataGuard: false, owner });
+    expect(() => c.addFile({ path: 'relative', content: '' })).toThrow(/^shop\/Web\/Instance1: 'file\.path' \('relative'\)/);
   });
 
   test('compresses file bodies when the user data would exceed Nova\'s limit', () => {

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { App } from 'cdktf';
 import { HostingStacksError } from '../../lib/core/errors';
-import { TextKind, checkText, hasControlCharacter, requireOptionalText, requireText, requireTexts } from '../../lib/core/text';
+import {
+  TextKind, checkText, hasControlCharacter, healthCheckPathRule, requireOptionalText, requireText, requireTextRule, requireTexts,
+} from '../../lib/core/text';
 import { TemplateInjectionError, checkTemplateModel, renderTemplate } from '../../lib/config/template';
 
 function scope(): Construct {
@@ -40,6 +42,10 @@ const CASES: Record<TextKind, { readonly good: readonly string[]; readonly bad: 
   [TextKind.FREE_TEXT]: {
     good: ["administrators' SSH to shop/Web", 'Très forte affluence', 'x'],
     bad: ['', '   ', 'a\nb', 'a\rb', 'a\tb', 'a\u0000b', 'a\u001bb', 'a\u0085b', 'a\u2028b', 'x'.repeat(1025)],
+  },
+  [TextKind.WORD]: {
+    good: ['/usr/bin/systemctl', '-XX:+UseG1GC', 'user@host', '--key=a,b', '100%', '_apt', 'cdktf.out/stacks/shop'],
+    bad: ['', 'a b', "a'b", 'a"b', 'a`id`', '$(id)', 'a;b', 'a&b', 'a|b', 'a#b', '~root', 'a*', 'a?', 'a[b]', 'a{b}', 'a(b)', 'a<b', 'a>b', 'a!b', 'a\\b', 'a\nb', 'a\u0000', 'é', 'a'.repeat(4097)],
   },
 };
 
@@ -82,6 +88,87 @@ describe('TextKind validators', () => {
   it('hasControlCharacter finds C0, DEL, C1 and the Unicode line separators, not printable text', () => {
     for (const c of ['\n', '\r', '\t', '\u0000', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029']) expect(hasControlCharacter(`a${c}b`)).toBe(true);
     expect(hasControlCharacter("Très forte affluence / Very busy: it's 100%")).toBe(false);
+  });
+});
+
+describe('TextRule: a narrower rule on top of a kind', () => {
+  const prefix = { pattern: /^[a-z0-9_]+$/, maxLength: 20, allowed: 'must be at most 20 lower-case letters, digits and underscores' };
+
+  it('given a value that fits the kind and the rule, then it passes', () => {
+    expect(checkText('shop_', TextKind.IDENTIFIER, prefix)).toBeUndefined();
+    expect(requireText(scope(), 'tablePrefix', 'shop_', TextKind.IDENTIFIER, prefix)).toBe('shop_');
+  });
+
+  it.each([
+    ['the pattern', 'Shop_'],
+    ['the maximum length', 'a'.repeat(21)],
+  ])('given a value of the kind that breaks %s, then it throws with the rule\'s text', (_what, value) => {
+    expect(() => requireText(scope(), 'tablePrefix', value, TextKind.IDENTIFIER, prefix))
+      .toThrow(new RegExp(`^Shop: 'tablePrefix' \\('${value}'\\) must be at most 20 lower-case letters, digits and underscores$`));
+  });
+
+  it('given a value the rule would let through but the kind refuses (a line break), then it throws with the rule\'s text', () => {
+    const loose = { pattern: /^[^'"]+$/, allowed: 'must be anything without quotes' };
+    expect(checkText('a\nb', TextKind.FREE_TEXT, loose)).toBe('must be anything without quotes');
+    expect(checkText('a b', TextKind.NAME, loose)).toBe('must be anything without quotes');
+    expect(() => requireText(scope(), 'x', 42, TextKind.NAME, loose)).toThrow(/^Shop: 'x' \(42\) must be anything without quotes$/);
+  });
+
+  it('given minLength, reserved values and a test, then each refuses', () => {
+    const rule = { minLength: 3, reserved: ['root'], test: (v: string) => !v.startsWith('x'), allowed: 'must be a user other than root' };
+    expect(checkText('deploy', TextKind.NAME, rule)).toBeUndefined();
+    for (const v of ['ab', 'root', 'xavier']) expect(checkText(v, TextKind.NAME, rule)).toBe('must be a user other than root');
+  });
+
+  it('given a pattern with the g or y flag, then repeated checks give the same answer (no lastIndex state)', () => {
+    const rule = { pattern: /^[a-z]+$/g, allowed: 'must be lower-case' };
+    for (let i = 0; i < 3; i++) expect(checkText('abc', TextKind.NAME, rule)).toBeUndefined();
+  });
+
+  it('given an optional value or a list, then the rule applies to each value and names the entry', () => {
+    const rule = { pattern: /^[a-z]+$/, allowed: 'must be lower-case letters' };
+    expect(requireOptionalText(scope(), 'x', undefined, TextKind.NAME, rule)).toBeUndefined();
+    expect(() => requireOptionalText(scope(), 'x', 'A', TextKind.NAME, rule)).toThrow(/^Shop: 'x' \('A'\) must be lower-case letters$/);
+    expect(() => requireTexts(scope(), 'names', ['a', 'B'], TextKind.NAME, rule)).toThrow(/^Shop: 'names\[1\]' \('B'\) must be lower-case letters$/);
+    expect(() => requireTexts(scope(), 'names', 'a', TextKind.NAME, rule)).toThrow(/^Shop: 'names' \('a'\) must be a list of strings; each is lower-case letters$/);
+  });
+
+  it('requireTextRule checks a shared rule with its kind', () => {
+    const rule = { kind: TextKind.HOST_NAME, allowed: "must be a DNS name such as 'www.example.com'" };
+    expect(requireTextRule(scope(), 'serverName', 'www.example.com', rule)).toBe('www.example.com');
+    expect(() => requireTextRule(scope(), 'serverName', 'www.example.com\nevil', rule)).toThrow(/^Shop: 'serverName' \('www\.example\.com\\nevil'\) must be a DNS name such as 'www\.example\.com'$/);
+  });
+});
+
+describe('healthCheckPathRule', () => {
+  const check = (rule: ReturnType<typeof healthCheckPathRule>, value: string) => checkText(value, rule.kind, rule);
+
+  it('given no reserved path, then an absolute path of segments passes and anything else is refused', () => {
+    const rule = healthCheckPathRule();
+    expect(rule.kind).toBe(TextKind.ABSOLUTE_PATH);
+    expect(rule.allowed).toBe("must be an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/' (e.g. '/healthz')");
+    for (const v of ['/healthz', '/a/b.txt', '/.well-known/health', '/server-status']) expect(check(rule, v)).toBeUndefined();
+    for (const v of ['healthz', '/', '/healthz/', '/a//b', '/a/../b', '/a b', '/a?b', '/a\nb', `/${'a'.repeat(255)}`]) expect(check(rule, v)).toBe(rule.allowed);
+  });
+
+  it('given reserved paths, then they are refused and the message lists them', () => {
+    const rule = healthCheckPathRule(['/server-status']);
+    expect(check(rule, '/server-status')).toBe("must be an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/', other than '/server-status' (e.g. '/healthz')");
+    expect(check(rule, '/server-status/x')).toBeUndefined();
+  });
+
+  it('given the one-segment shape, then only /[A-Za-z0-9_-]+ passes', () => {
+    const rule = healthCheckPathRule(['/fpm-status', '/fpm-ping', '/server-status'], 'one-segment');
+    expect(rule.allowed).toBe("must be one path segment of letters, digits, '_' and '-', other than '/fpm-status', '/fpm-ping' and '/server-status' (e.g. '/healthz')");
+    expect(check(rule, '/healthz')).toBeUndefined();
+    for (const v of ['/a/b', '/a.php', '/fpm-ping', '/fpm-status']) expect(check(rule, v)).toBe(rule.allowed);
+  });
+
+  it('given the visible-segments shape and reserved prefixes, then hidden segments and paths in the prefixes are refused', () => {
+    const rule = healthCheckPathRule([], 'visible-segments', ['/media/', '/skin/', '/js/']);
+    expect(rule.allowed).toBe("must be an absolute path of letters, digits, '.', '_' and '-' segments (not starting with '.') without a trailing '/', outside /media/, /skin/ and /js/ (e.g. '/healthz')");
+    for (const v of ['/healthz', '/mediax', '/a/b.html', '/js.txt']) expect(check(rule, v)).toBeUndefined();
+    for (const v of ['/media', '/media/health', '/skin/x', '/js', '/.hidden', '/a/.b']) expect(check(rule, v)).toBe(rule.allowed);
   });
 });
 

@@ -63,8 +63,8 @@ describe('OfficeVpn validation', () => {
   });
 
   test('given a CIDR with host bits or not a CIDR, when built, then it throws', () => {
-    expect(build({ officeCidrs: ['192.168.10.5/24', '192.168.20.0/24'] })).toThrow(/'officeCidrs' \('192.168.10.5\/24'\) must be IPv4 CIDRs/);
-    expect(build({ officeCidrs: ['madrid'] })).toThrow(/'officeCidrs' \('madrid'\) must be IPv4 CIDRs/);
+    expect(build({ officeCidrs: ['192.168.10.5/24', '192.168.20.0/24'] })).toThrow(/'officeCidrs' \('192.168.10.5\/24'\) must be an IPv4 CIDR/);
+    expect(build({ officeCidrs: ['madrid'] })).toThrow(/'officeCidrs' \('madrid'\) must be an IPv4 CIDR/);
   });
 
   test('given 0.0.0.0/0, when built, then it throws', () => {

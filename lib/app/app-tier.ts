@@ -19,6 +19,7 @@ import {
   TomcatDataSource,
 } from './tomcat-config';
 import { kebabCase } from '../core/naming';
+import { healthCheckPathRule, requireText, requireTextRule, TextKind } from '../core/text';
 import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Default share of the instance's RAM given to the Java heap; the rest is metaspace, thread stacks, code cache, direct buffers and the OS. */
@@ -147,9 +148,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     requireIntegerInRange(this, 'databasePoolSize', poolSize, 1, 10000);
     this.contextPath = normaliseContextPath(this, props.contextPath ?? '/');
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
-    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.healthCheckPath) || /(^|\/)\.\.?(\/|$)/.test(this.healthCheckPath)) {
-      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath, "must be an absolute path of letters, digits, '.', '_' and '-' segments, without a trailing '/' (e.g. '/healthz')");
-    }
+    requireTextRule(this, 'healthCheckPath', this.healthCheckPath, healthCheckPathRule());
     if (this.contextPath !== '/' && (this.healthCheckPath === this.contextPath || this.healthCheckPath.startsWith(`${this.contextPath}/`))) {
       throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
         `must lie outside the application's context path '${this.contextPath}': it is a static file of the ROOT web application`);
@@ -286,9 +285,9 @@ export function xmlEscapedAtApply(reference: string): string {
 
 function normaliseContextPath(scope: Construct, path: string): string {
   if (path === '/' || path === '') return '/';
-  if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path) || /(^|\/)\.\.?(\/|$)/.test(path) || path.toUpperCase() === '/ROOT') {
-    throw new HostingStacksError(scope, 'contextPath', path, "must be '/' or an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/' (e.g. '/shop')");
-  }
-  return path;
+  return requireText(scope, 'contextPath', path, TextKind.ABSOLUTE_PATH, {
+    test: (p) => p.toUpperCase() !== '/ROOT',
+    allowed: "must be '/' or an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/' (e.g. '/shop')",
+  });
 }
 

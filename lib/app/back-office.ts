@@ -20,6 +20,7 @@ import {
   renderBackOfficePhpFpmConfig,
 } from './back-office-config';
 import { kebabCase } from '../core/naming';
+import { requireOptionalText, requireText, TextKind } from '../core/text';
 import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
@@ -91,13 +92,12 @@ export class BackOffice extends Construct implements IServerTier {
     this.listenPort = props.listenPort ?? 80;
     requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
     if (this.listenPort === 22) throw new HostingStacksError(this, 'listenPort', 22, 'is SSH; choose another port for the admin site');
-    if (props.serverName !== undefined && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(props.serverName)) {
-      throw new HostingStacksError(this, 'serverName', props.serverName, "must be a DNS name such as 'admin.example.com'");
-    }
+    requireOptionalText(this, 'serverName', props.serverName, TextKind.HOST_NAME, { allowed: "must be a DNS name such as 'admin.example.com'" });
     const mageRunCode = props.mageRunCode ?? 'admin';
-    if (!/^[a-z][a-z0-9_]{0,31}$/.test(mageRunCode)) {
-      throw new HostingStacksError(this, 'mageRunCode', mageRunCode, "must be a Magento store code: lower-case letters, digits and '_', starting with a letter");
-    }
+    requireText(this, 'mageRunCode', mageRunCode, TextKind.IDENTIFIER, {
+      pattern: /^[a-z][a-z0-9_]{0,31}$/,
+      allowed: "must be a Magento store code: lower-case letters, digits and '_', starting with a letter",
+    });
     this.documentRoot = BACK_OFFICE_PATHS.documentRoot;
     this.cluster = new ServerCluster(this, 'Server', {
       vswitch: props.vswitch,

@@ -5,7 +5,7 @@ import { Flavor, Sizing } from '../compute/flavor';
 import { IServerTier, ServerCluster } from '../compute/server-cluster';
 import { Connections, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireUnique } from '../core/errors';
-import { requireText, TextKind } from '../core/text';
+import { checkText, requireText, TextKind } from '../core/text';
 import { parseCidr } from '../core/ipv4';
 import { requireAdminSource, requireTerraformVariableName } from '../core/choices';
 import { Port } from '../core/port';
@@ -16,7 +16,7 @@ import { nftablesModelFromConnections, renderNftablesRuleset } from '../security
 import { kebabCase } from '../core/naming';
 import { renderTemplate } from '../config/template';
 import { CountedTargets, countedTargetsOf } from '../compute/counted-targets';
-import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { Kinds, optionalOptions, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
  * The deployment VM's sizing when none is given: the case study gives none; git checkouts, asset
@@ -113,9 +113,11 @@ export class DeploymentServer extends Construct implements IServerTier {
     }
     requireUnique(this, 'adminCidrs', adminCidrs.map((t) => parseCidr(t)!.text));
     this.deployUser = props.deployUser ?? 'deploy';
-    if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(this.deployUser) || this.deployUser === 'root') {
-      throw new HostingStacksError(this, 'deployUser', this.deployUser, "must be a Debian user name (lower-case letters, digits, '_' and '-') other than root");
-    }
+    requireText(this, 'deployUser', this.deployUser, TextKind.WORD, {
+      pattern: /^[a-z_][a-z0-9_-]{0,30}$/,
+      reserved: ['root'],
+      allowed: "must be a Debian user name (lower-case letters, digits, '_' and '-') other than root",
+    });
 
     this.cluster = new ServerCluster(this, 'Server', {
       vswitch: props.vswitch,
@@ -183,7 +185,7 @@ export class DeploymentServer extends Construct implements IServerTier {
     requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
     if (tier === this) throw new HostingStacksError(this, 'tier', this.node.path, 'is the deployment server itself');
     // The recipe is checked first: a bad one leaves no rule behind.
-    if (recipe) this.addRecipe(tier, recipe);
+    if (optionalOptions<DeployRecipe>(this, 'recipe', recipe, ['directory', 'excludes', 'afterSync'])) this.addRecipe(tier, recipe!);
     const rule = tier.connections.allowFrom(this, Port.tcp(22), `deployments from ${this.node.path}`);
     if (this.targetList.includes(tier)) return rule;
     this.targetList.push(tier);
@@ -229,10 +231,14 @@ export class DeploymentServer extends Construct implements IServerTier {
     if (this.targetList.includes(tier)) throw new HostingStacksError(this, 'recipe', path, 'must be given at the first addTarget of the tier');
     requireText(this, 'recipe.directory', recipe.directory, TextKind.ABSOLUTE_PATH);
     for (const e of recipe.excludes ?? []) {
-      if (!/^\/?[A-Za-z0-9._\/-]+$/.test(e) || e.includes('..')) throw new HostingStacksError(this, 'recipe.excludes', e, "must be rsync patterns of letters, digits, '.', '_', '-' and '/' (e.g. '/var/')");
+      requireText(this, 'recipe.excludes', e, TextKind.WORD, {
+        pattern: /^\/?[A-Za-z0-9._\/-]+$/,
+        test: (v) => !v.includes('..'),
+        allowed: "must be rsync patterns of letters, digits, '.', '_', '-' and '/' (e.g. '/var/')",
+      });
     }
     for (const argv of recipe.afterSync ?? []) {
-      if (argv.length === 0 || !argv[0].startsWith('/') || argv.some((a) => !/^[A-Za-z0-9@%+=:,./_-]+$/.test(a))) {
+      if (argv.length === 0 || argv.some((a) => checkText(a, TextKind.WORD) !== undefined) || !argv[0].startsWith('/')) {
         throw new HostingStacksError(this, 'recipe.afterSync', argv, "must be argv lists starting with an absolute program path, of letters, digits and '@%+=:,./_-' only (sudoers matches them literally)");
       }
     }

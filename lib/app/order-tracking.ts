@@ -21,7 +21,7 @@ import {
   WILDFLY_USER,
   WildflyDeploymentArchiveModel,
 } from './wildfly-config';
-import { Kinds, requirePeer, requireProps } from '../core/peers';
+import { Kinds, optionalOptions, requirePeer, requireProps } from '../core/peers';
 
 /**
  * WildFly release installed by default: 27.0.1.Final, the first Jakarta EE 10 line, runs on
@@ -189,14 +189,15 @@ export class OrderTracking extends Construct implements IHttpBackend {
     this.wildflySha256 = requireSha256(this, 'wildflySha256', props.wildflySha256 ?? DEFAULT_WILDFLY_SHA256);
 
     const archives: WildflyDeploymentArchiveModel[] = [];
-    if (props.bpmArchive) {
-      requireUrl(this, 'bpmArchive.url', props.bpmArchive.url);
-      const sha256 = requireSha256(this, 'bpmArchive.sha256', props.bpmArchive.sha256);
-      const fileName = props.bpmArchive.fileName ?? props.bpmArchive.url.replace(/[?#].*$/, '').split('/').pop() ?? '';
+    const bpmArchive = optionalOptions<BpmArchive>(this, 'bpmArchive', props.bpmArchive, ['url', 'sha256', 'fileName']);
+    if (bpmArchive) {
+      requireUrl(this, 'bpmArchive.url', bpmArchive.url);
+      const sha256 = requireSha256(this, 'bpmArchive.sha256', bpmArchive.sha256);
+      const fileName = bpmArchive.fileName ?? bpmArchive.url.replace(/[?#].*$/, '').split('/').pop() ?? '';
       if (!ARCHIVE_NAME.test(fileName)) {
         throw new HostingStacksError(this, 'bpmArchive.fileName', fileName, "must be a file name ending in '.war' or '.ear' (letters, digits, '.', '_', '-')");
       }
-      archives.push({ url: props.bpmArchive.url, sha256, fileName });
+      archives.push({ url: bpmArchive.url, sha256, fileName });
       this.bpmArchiveFileName = fileName;
     } else {
       Annotations.of(this).addWarning(

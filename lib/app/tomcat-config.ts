@@ -1,5 +1,6 @@
 import { renderTemplate } from '../config/template';
 import { escapeXml } from '../config/xml';
+import { checkText, TextKind } from '../core/text';
 
 /** Tomcat's own default of request-processing threads per connector. */
 export const TOMCAT_DEFAULT_MAX_THREADS = 200;
@@ -98,14 +99,16 @@ export function renderTomcatHealthWebXml(config: TomcatHealthWebXmlConfig): stri
 
 /** Renders the health JSP from `templates/tomcat-health.jsp.hbs`: 200 when `SELECT 1` succeeds through `jndiName`, else 503. */
 export function renderTomcatHealthJsp(config: { readonly jndiName: string; readonly timeoutSeconds: number }): string {
-  if (!/^[A-Za-z0-9/_-]+$/.test(config.jndiName)) throw new Error(`renderTomcatHealthJsp: JNDI name '${config.jndiName}' must be letters, digits, '/', '_' and '-'`);
+  const problem = checkText(config.jndiName, TextKind.WORD, { pattern: /^[A-Za-z0-9/_-]+$/, allowed: "must be letters, digits, '/', '_' and '-'" });
+  if (problem) throw new Error(`renderTomcatHealthJsp: JNDI name '${config.jndiName}' ${problem}`);
   return renderTemplate('tomcat-health.jsp.hbs', config);
 }
 
 /** Renders `/etc/default/tomcat10` from `templates/tomcat-default.hbs`. */
 export function renderTomcatDefaults(config: TomcatDefaultsConfig): string {
   for (const option of config.extraJavaOptions) {
-    if (!/^-[A-Za-z0-9:+=._/-]+$/.test(option)) throw new Error(`renderTomcatDefaults: JVM option '${option}' must be one word of letters, digits and : + = . _ / -`);
+    const problem = checkText(option, TextKind.WORD, { pattern: /^-[A-Za-z0-9:+=._/-]+$/, allowed: 'must be one word of letters, digits and : + = . _ / -' });
+    if (problem) throw new Error(`renderTomcatDefaults: JVM option '${option}' ${problem}`);
   }
   return renderTemplate('tomcat-default.hbs', config);
 }

@@ -9,6 +9,7 @@ import { IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { resourceName } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
+import { requireText, TextKind } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { PrivateVSwitch } from '../network/private-vswitch';
@@ -34,7 +35,7 @@ import {
 } from './backup-config';
 import { BackupAccessRule, backupAccessRules } from './backup-access-rules';
 import { BackupSchedule, ResolvedBackupSchedule } from './backup-schedule';
-import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
+import { Kinds, optionalPeer, requireOptions, requirePeer, requirePeers, requireProps } from '../core/peers';
 
 // "Veeam Backup: copies of the most important VMs, a VM restored in minutes (RTO of minutes)" (case study 5)
 /** Default target restore time of a policy, in minutes. */
@@ -159,13 +160,12 @@ export class VeeamBackup extends Construct {
       ? requireObjectStorageRegion(this, 'offsiteRegion', props.offsiteRegion)
       : defaultOffsiteRegion(this, this.region);
     this.authUrl = props.authUrl ?? OVH_AUTH_URL;
-    if (!/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?$/.test(this.authUrl)) {
-      throw new HostingStacksError(this, 'authUrl', this.authUrl, "must be an https URL of Keystone, e.g. 'https://auth.cloud.ovh.net/v3'");
-    }
+    requireText(this, 'authUrl', this.authUrl, TextKind.HTTP_URL, {
+      pattern: /^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?$/,
+      allowed: "must be an https URL of Keystone, e.g. 'https://auth.cloud.ovh.net/v3'",
+    });
     this.containerName = props.containerName ?? resourceName(this, 'offsite');
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(this.containerName)) {
-      throw new HostingStacksError(this, 'containerName', this.containerName, 'must be 1 to 63 letters, digits, dots, dashes or underscores');
-    }
+    requireText(this, 'containerName', this.containerName, TextKind.NAME, { maxLength: 63, allowed: 'must be 1 to 63 letters, digits, dots, dashes or underscores' });
     if ((props.applicationCredentialId === undefined) !== (props.applicationCredentialSecret === undefined)) {
       const [given, missing] = props.applicationCredentialId ? ['applicationCredentialId', 'applicationCredentialSecret'] : ['applicationCredentialSecret', 'applicationCredentialId'];
       throw new HostingStacksError(this, missing, undefined, `must be given with '${given}': a user-given application credential needs both its id and its secret`);
@@ -236,12 +236,12 @@ export class VeeamBackup extends Construct {
 
   /** Adds a policy (`id`: lower-case letters, digits and dashes) and returns it. */
   public addPolicy(id: string, options: BackupPolicyOptions): BackupPolicy {
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(id)) {
-      throw new HostingStacksError(this, 'id', id, 'must be 1 to 32 lower-case letters, digits and dashes, starting with a letter');
-    }
+    requireText(this, 'id', id, TextKind.NAME, { pattern: /^[a-z][a-z0-9-]{0,31}$/, allowed: 'must be 1 to 32 lower-case letters, digits and dashes, starting with a letter' });
     if (this.policyList.some((p) => p.node.id === id)) {
       throw new HostingStacksError(this, 'id', id, 'is already the id of a policy of this backup');
     }
+    // Checked before anything is added, so a bad call leaves no container behind.
+    requireOptions<BackupPolicyOptions>(this, 'options', options, ['servers', 'schedule', 'rotation', 'volumeBackups', 'offsiteCopy', 'rtoMinutes', 'rpoHours']);
     if (options.offsiteCopy && !this.containerResource) {
       // How the copies are protected. Object lock is an S3 feature (OVHcloud's S3 offer, not Swift);
       // Swift versioning would keep every copy the rotation deletes, and bill it, with no lifecycle
@@ -483,8 +483,5 @@ function requireObjectStorageRegion(scope: Construct, prop: string, region: stri
 }
 
 function requireRegion(scope: Construct, prop: string, region: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9-]{1,31}$/.test(region ?? '')) {
-    throw new HostingStacksError(scope, prop, region, "must be an OpenStack region name such as 'GRA11'");
-  }
-  return region;
+  return requireText(scope, prop, region, TextKind.NAME, { pattern: /^[A-Za-z][A-Za-z0-9-]{1,31}$/, allowed: "must be an OpenStack region name such as 'GRA11'" });
 }

@@ -17,8 +17,8 @@ import {
 import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfig } from './keepalived-config';
 import { LoadShedding, MiniSiteKind } from './load-shedding';
 import { renderLvsSysctlConfig } from './lvs-balancer';
-import { DEFAULT_VRRP_SIZING, VrrpPair } from './vrrp-pair';
-import { Kinds, requirePeer, requireProps } from '../core/peers';
+import { DEFAULT_VRRP_SIZING, VrrpPair, vrrpPairPropsOf } from './vrrp-pair';
+import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */
 export const HAPROXY_RETRIES = 3;
@@ -151,7 +151,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   private targetValue?: HaproxyTarget;
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
-    super(scope, id, {
+    super(scope, id, vrrpPairPropsOf(props, (props) => ({
       vswitch: props.vswitch,
       adminCidr: props.adminCidr,
       flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_VRRP_SIZING),
@@ -162,16 +162,16 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       interfaceName: props.interfaceName,
       hostnamePrefix: props.hostnamePrefix,
       role: 'haproxy nodes',
-    });
+    })));
     this.expectedConcurrentUsers = requireConcurrentUsers(this, 'expectedConcurrentUsers', props.expectedConcurrentUsers ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY);
     this.connectionLimit = connectionLimitFor(this.expectedConcurrentUsers);
     this.listenerPort = props.listenerPort ?? 80;
     requireIntegerInRange(this, 'listenerPort', this.listenerPort, 1, 65535);
     if (this.listenerPort === 22) throw new HostingStacksError(this, 'listenerPort', this.listenerPort, 'is the SSH port of the nodes; pick another');
 
-    this.tls = props.tls ? this.resolveTls(props.tls) : undefined;
-    if (props.loadShedding !== undefined) {
-      props.loadShedding.validate(this);
+    this.tls = props.tls !== undefined ? this.resolveTls(props.tls) : undefined;
+    if (optionalPeer(this, 'loadShedding', props.loadShedding, Kinds.LOAD_SHEDDING) !== undefined) {
+      props.loadShedding!.validate(this);
       this.loadShedding = props.loadShedding;
     }
 
@@ -200,7 +200,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
    */
   public addTarget(tier: IServerTier, options: HttpTargetOptions): HaproxyTarget {
     requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
-    requireProps(this, options, 'options');
+    requireOptions<HttpTargetOptions>(this, 'options', options, ['port', 'healthCheck']);
+    optionalPeer(this, 'healthCheck', options.healthCheck, Kinds.HEALTH_CHECK);
     if (this.targetValue) {
       throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
     }
@@ -271,6 +272,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   }
 
   private resolveTls(options: HaproxyTlsOptions): HaproxyTls {
+    requireOptions<HaproxyTlsOptions>(this, 'tls', options, ['certificate', 'port', 'hstsMaxAgeSeconds']);
     requirePeer(this, 'tls.certificate', options.certificate, Kinds.SECRET);
     const port = options.port ?? HTTPS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from '../core/errors';
 import { TextKind, checkText } from '../core/text';
-import { brand, hasBrand } from '../core/peers';
+import { brand, hasBrand, requireFactoryOptions } from '../core/peers';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -21,6 +21,8 @@ export interface HttpHealthCheckOptions {
 
 /** Options of a TCP connect health check. */
 export type TcpHealthCheckOptions = Omit<HttpHealthCheckOptions, 'path' | 'expectedStatus'>;
+
+const TCP_OPTIONS: readonly (keyof TcpHealthCheckOptions)[] = ['intervalSeconds', 'timeoutSeconds', 'unhealthyThreshold', 'healthyThreshold'];
 
 /** Kinds of health check. */
 export enum HealthCheckKind {
@@ -42,10 +44,12 @@ export class HealthCheck {
 
   /** GET `path` and expect `expectedStatus`. */
   public static http(options: HttpHealthCheckOptions = {}): HealthCheck {
+    options = requireFactoryOptions<HttpHealthCheckOptions>('HealthCheck.http', options, ['path', 'expectedStatus', ...TCP_OPTIONS]);
     return new HealthCheck(HealthCheckKind.HTTP, options.path ?? '/healthz', options.expectedStatus ?? 200, options);
   }
   /** A TCP connect. */
   public static tcp(options: TcpHealthCheckOptions = {}): HealthCheck {
+    options = requireFactoryOptions<TcpHealthCheckOptions>('HealthCheck.tcp', options, TCP_OPTIONS);
     return new HealthCheck(HealthCheckKind.TCP, undefined, undefined, options);
   }
 

@@ -4,6 +4,7 @@ import { HostingStacksError, requireIntegerInRange, requireUnique } from '../cor
 import { HaproxyLoadSheddingModel, haproxyHealthCheckModel, HaproxyMiniSiteModel } from './haproxy-config';
 import { HealthCheck } from './health-check';
 import { brand, hasBrand, Kinds, requirePeer } from '../core/peers';
+import { requireOptionalText, requireText, TextKind } from '../core/text';
 
 /**
  * Path prefixes of a Magento 1 shop's visitors who are ordering: the cart and one-page checkout
@@ -179,14 +180,16 @@ export class LoadShedding {
     }
     for (const p of this.orderingPaths) {
       if (p === '/') throw new HostingStacksError(scope, prop('orderingPaths'), p, 'would mark every request as ordering, so nothing would ever be shed; name the ordering paths');
-      if (!URL_PATH.test(p)) {
-        throw new HostingStacksError(scope, prop('orderingPaths'), p, "must be paths starting with '/' made of letters, digits and '/', '.', '_', '-', '~' (e.g. '/checkout')");
-      }
+      requireText(scope, prop('orderingPaths'), p, TextKind.URL_PATH, {
+        pattern: URL_PATH,
+        allowed: "must be paths starting with '/' made of letters, digits and '/', '.', '_', '-', '~' (e.g. '/checkout')",
+      });
     }
     requireUnique(scope, prop('orderingPaths'), this.orderingPaths);
-    if (this.orderingCookie !== undefined && !COOKIE_NAME.test(this.orderingCookie)) {
-      throw new HostingStacksError(scope, prop('orderingCookie'), this.orderingCookie, "must be a cookie name of letters, digits, '_', '-' and '.' (e.g. 'frontend')");
-    }
+    requireOptionalText(scope, prop('orderingCookie'), this.orderingCookie, TextKind.WORD, {
+      pattern: COOKIE_NAME,
+      allowed: "must be a cookie name of letters, digits, '_', '-' and '.' (e.g. 'frontend')",
+    });
     const site = this.miniSite as MiniSite | undefined;
     if (!(site instanceof MiniSite)) {
       throw new HostingStacksError(scope, prop('miniSite'), site, 'must be given: MiniSite.fromBackend(staticServer, ...) or MiniSite.builtinPage()');
@@ -234,15 +237,16 @@ export class LoadShedding {
     requireIntegerInRange(scope, 'loadShedding.miniSite.backendPort', backend.backendPort, 1, 65535);
     // The backend's health path is written into the mini-site's `option httpchk` line.
     HealthCheck.http({ path: backend.healthCheckPath }).validate(scope, 'loadShedding.miniSite.healthCheck');
-    if (hostHeader !== undefined && !DNS_NAME.test(hostHeader)) {
-      throw new HostingStacksError(scope, 'loadShedding.miniSite.hostHeader', hostHeader, "must be a DNS name the mini-site answers to (e.g. 'static.example.com')");
-    }
-    if (pathPrefix !== undefined && !PATH_PREFIX.test(pathPrefix)) {
-      throw new HostingStacksError(scope, 'loadShedding.miniSite.pathPrefix', pathPrefix, "must be a path starting with '/', without a trailing '/', of letters, digits and '/', '.', '_', '-', '~' (e.g. '/mini-site')");
-    }
-    if (page !== undefined && (!URL_PATH.test(page) || page === '/')) {
-      throw new HostingStacksError(scope, 'loadShedding.miniSite.page', page, "must be the path of one page starting with '/', of letters, digits and '/', '.', '_', '-', '~' (e.g. '/media/mini-site/index.html')");
-    }
+    requireOptionalText(scope, 'loadShedding.miniSite.hostHeader', hostHeader, TextKind.HOST_NAME, { allowed: "must be a DNS name the mini-site answers to (e.g. 'static.example.com')" });
+    requireOptionalText(scope, 'loadShedding.miniSite.pathPrefix', pathPrefix, TextKind.URL_PATH, {
+      pattern: PATH_PREFIX,
+      allowed: "must be a path starting with '/', without a trailing '/', of letters, digits and '/', '.', '_', '-', '~' (e.g. '/mini-site')",
+    });
+    requireOptionalText(scope, 'loadShedding.miniSite.page', page, TextKind.URL_PATH, {
+      pattern: URL_PATH,
+      reserved: ['/'],
+      allowed: "must be the path of one page starting with '/', of letters, digits and '/', '.', '_', '-', '~' (e.g. '/media/mini-site/index.html')",
+    });
     if (page !== undefined && pathPrefix !== undefined) {
       throw new HostingStacksError(scope, 'loadShedding.miniSite.page', page, `cannot be combined with 'pathPrefix' ('${pathPrefix}'): give one page for every request, or a prefix before each path`);
     }
@@ -250,9 +254,8 @@ export class LoadShedding {
 
   private validatePage(scope: IConstruct, site: MiniSite): void {
     for (const [name, text] of [['title', site.title], ['message', site.message]] as const) {
-      if (text.trim() === '' || text.length > 500 || /[\u0000-\u001f\u007f]/.test(text)) {
-        throw new HostingStacksError(scope, `loadShedding.miniSite.${name}`, text, 'must be 1 to 500 characters of text on one line (no control characters)');
-      }
+      // FREE_TEXT: htmlText() writes it as HTML haproxy holds in a double-quoted string.
+      requireText(scope, `loadShedding.miniSite.${name}`, text, TextKind.FREE_TEXT, { maxLength: 500, allowed: 'must be 1 to 500 characters of text on one line (no control characters)' });
     }
     requireIntegerInRange(scope, 'loadShedding.miniSite.retryAfterSeconds', site.retryAfterSeconds, 1, 86_400);
   }
@@ -262,7 +265,6 @@ const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
 /** The RFC 6265 token characters haproxy's config parser takes unquoted inside `req.cook(...)`. */
 const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
-const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Text as HTML that haproxy can hold in a double-quoted string: letters, digits, spaces and common

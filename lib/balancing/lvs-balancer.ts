@@ -15,8 +15,8 @@ import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { HealthCheck, HealthCheckKind } from './health-check';
 import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig } from './keepalived-config';
-import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair } from './vrrp-pair';
-import { Kinds, requirePeer, requireProps } from '../core/peers';
+import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair, vrrpPairPropsOf } from './vrrp-pair';
+import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** 2 load-balancer + firewall servers (LVS, Netfilter) (case study 2). */
 export const LVS_NODE_COUNT = VRRP_NODE_COUNT;
@@ -167,7 +167,7 @@ export class LvsBalancer extends VrrpPair {
   private readonly virtualServices: LvsVirtualService[] = [];
 
   constructor(scope: Construct, id: string, props: LvsBalancerProps) {
-    super(scope, id, {
+    super(scope, id, vrrpPairPropsOf(props, (props) => ({
       vswitch: props.vswitch,
       adminCidr: props.adminCidr,
       flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING),
@@ -178,7 +178,7 @@ export class LvsBalancer extends VrrpPair {
       interfaceName: props.interfaceName,
       hostnamePrefix: props.hostnamePrefix,
       role: 'LVS directors',
-    });
+    })));
     this.forwarding = requireEnumValue(this, 'forwarding', props.forwarding ?? LvsForwarding.DIRECT_ROUTING, LvsForwarding, 'LvsForwarding');
     this.scheduler = requireEnumValue(this, 'scheduler', props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION, LvsScheduler, 'LvsScheduler');
 
@@ -216,8 +216,9 @@ export class LvsBalancer extends VrrpPair {
    */
   public addTarget(tier: IServerTier, options: LvsTargetOptions): LvsVirtualService {
     requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
-    requireProps(this, options, 'options');
+    requireOptions<LvsTargetOptions>(this, 'options', options, ['port', 'healthCheck', 'weight']);
     requireIntegerInRange(this, 'port', options.port, 1, 65535);
+    optionalPeer(this, 'healthCheck', options.healthCheck, Kinds.HEALTH_CHECK);
     const taken = this.virtualServices.find((s) => s.port === options.port);
     if (taken) {
       throw new HostingStacksError(this, 'port', options.port, `already has a virtual service on ${this.vipAddress} (to ${taken.tier.cluster.node.path}); each target needs its own port`);

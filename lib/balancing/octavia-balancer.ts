@@ -15,6 +15,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireIpv4Address } from '../core/choices';
 import { resourceName } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
+import { requireText, TextKind } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
@@ -26,7 +27,7 @@ import {
   requireConcurrentUsers, requireReachableTier, trustForwardedProto,
 } from './http-balancer';
 import { associateFloatingIp, requireGatewayRouter } from './vrrp-pair';
-import { Kinds, optionalPeer, PeerKind, requirePeer, requireProps } from '../core/peers';
+import { Kinds, optionalPeer, PeerKind, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /**
  * The load-balancer sizes OVHcloud offers as Octavia flavors (`openstack loadbalancer flavor list`
@@ -184,9 +185,11 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     this.connectionLimit = connectionLimitFor(this.expectedConcurrentUsers);
     this.listenerPort = props.listenerPort ?? 80;
     requireIntegerInRange(this, 'listenerPort', this.listenerPort, 1, 65535);
-    if (props.flavorId !== undefined && !Token.isUnresolved(props.flavorId) && !UUID.test(props.flavorId)) {
-      throw new HostingStacksError(this, 'flavorId', props.flavorId,
-        "must be the id (a UUID) of an Octavia flavor, not its name: take it from 'openstack loadbalancer flavor list' in the region");
+    if (props.flavorId !== undefined && !Token.isUnresolved(props.flavorId)) {
+      requireText(this, 'flavorId', props.flavorId, TextKind.NAME, {
+        pattern: UUID,
+        allowed: "must be the id (a UUID) of an Octavia flavor, not its name: take it from 'openstack loadbalancer flavor list' in the region",
+      });
     }
     this.flavorId = props.flavorId;
     requireGatewayRouter(this, this.vswitch, this.externalNetwork);
@@ -236,7 +239,8 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
    */
   public addTarget(tier: IServerTier, options: HttpTargetOptions): OctaviaTarget {
     requirePeer(this, 'tier', tier, Kinds.SERVER_TIER);
-    requireProps(this, options, 'options');
+    requireOptions<HttpTargetOptions>(this, 'options', options, ['port', 'healthCheck']);
+    optionalPeer(this, 'healthCheck', options.healthCheck, Kinds.HEALTH_CHECK);
     if (this.targetValue) {
       throw new HostingStacksError(this, 'tier', tier.cluster.node.path, `cannot be added: ${this.node.path} already balances ${this.targetValue.tier.cluster.node.path}; one tier per entry`);
     }
@@ -307,12 +311,17 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     const given: unknown = options.certificateContainerRef;
     // A string is the Barbican reference itself; any other value must be a real Secret (a look-alike object would be written as is).
     const ref = typeof given === 'string' ? given : requirePeer(this, 'tls.certificateContainerRef', given, CERTIFICATE_REF_SECRET).value;
-    if (!Token.isUnresolved(ref) && !BARBICAN_REF.test(ref)) {
-      throw new HostingStacksError(this, 'tls.certificateContainerRef', ref,
-        "must be a Barbican secret or container reference, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>' (openstack secret store / secret list)");
+    if (!Token.isUnresolved(ref)) {
+      requireText(this, 'tls.certificateContainerRef', ref, TextKind.HTTP_URL, {
+        pattern: BARBICAN_REF,
+        allowed: "must be a Barbican secret or container reference, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>' (openstack secret store / secret list)",
+      });
     }
-    if (!Token.isUnresolved(options.redirectPrefix) && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(options.redirectPrefix)) {
-      throw new HostingStacksError(this, 'tls.redirectPrefix', options.redirectPrefix, "must be an https origin without path or trailing slash, e.g. 'https://www.example.com'");
+    if (!Token.isUnresolved(options.redirectPrefix)) {
+      requireText(this, 'tls.redirectPrefix', options.redirectPrefix, TextKind.HTTP_URL, {
+        pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/,
+        allowed: "must be an https origin without path or trailing slash, e.g. 'https://www.example.com'",
+      });
     }
     const listener = new LbListenerV2(this, 'TlsListener', {
       name: resourceName(this, 'https'),

@@ -6,7 +6,7 @@ import { Flavor, Sizing } from '../compute/flavor';
 import { ServerCluster, ServerGroupPolicy } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { TextKind, requireText } from '../core/text';
+import { TextKind, requireOptionalText, requireText } from '../core/text';
 import { parseCidr, parseIpv4 } from '../core/ipv4';
 import { requireAdminSource, requireIpv4Address } from '../core/choices';
 import { Port } from '../core/port';
@@ -151,9 +151,10 @@ export class VrrpPair extends Construct implements IConnectable {
     this.role = requireText(this, 'role', props.role ?? 'VRRP nodes', TextKind.FREE_TEXT);
     this.externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     this.interfaceName = props.interfaceName;
-    if (this.interfaceName !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(this.interfaceName)) {
-      throw new HostingStacksError(this, 'interfaceName', this.interfaceName, 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores');
-    }
+    requireOptionalText(this, 'interfaceName', this.interfaceName, TextKind.WORD, {
+      pattern: /^[A-Za-z0-9_.-]{1,15}$/,
+      allowed: 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores',
+    });
 
     const admin = parseCidr(props.adminCidr);
     if (!admin) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
@@ -270,3 +271,12 @@ export function associateFloatingIp(scope: Construct, floatingIp: NetworkingFloa
 }
 
 /** `FrontEnds` -> `front-ends`: a construct id as a host name prefix. */
+
+/**
+ * The {@link VrrpPairProps} a subclass passes to `super` from its own props: `map(props)`, or
+ * `props` unchanged when it is not an object, so that `VrrpPair`'s own check throws a
+ * {@link HostingStacksError} naming the construct instead of the subclass crashing on `props.x`.
+ */
+export function vrrpPairPropsOf<P extends object>(props: P | undefined, map: (p: P) => VrrpPairProps): VrrpPairProps {
+  return typeof props === 'object' && props !== null && !Array.isArray(props) ? map(props) : (props as unknown as VrrpPairProps);
+}

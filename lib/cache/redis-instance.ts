@@ -5,6 +5,7 @@ import { IRedisEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireEnumValue } from '../core/choices';
 import { kebabCase } from '../core/naming';
+import { checkText, TextKind } from '../core/text';
 import { Secret } from '../core/secret';
 import {
   redisInstancePaths,
@@ -79,9 +80,13 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
     optionalPeer(this, 'password', props.password, Kinds.SECRET);
     this.server = server;
     this.name = kebabCase(id);
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(this.name) || this.name === 'server') {
-      throw new HostingStacksError(this, 'id', id, "must give a systemd instance name of letters, digits and '-' starting with a letter (the id in kebab case), other than 'server'");
-    }
+    // The name is the id in kebab case; the error shows the id given.
+    const problem = checkText(this.name, TextKind.NAME, {
+      pattern: /^[a-z][a-z0-9-]{0,30}$/,
+      reserved: ['server'],
+      allowed: "must give a systemd instance name of letters, digits and '-' starting with a letter (the id in kebab case), other than 'server'",
+    });
+    if (problem) throw new HostingStacksError(this, 'id', id, problem);
     this.port = props.port;
     requireIntegerInRange(this, 'port', this.port, 1, 65535);
     const taken = [server, ...server.instances].find((e) => e.port === this.port);

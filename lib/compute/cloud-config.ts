@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Fn } from 'cdktf';
 import { stringify } from 'yaml';
+import { IConstruct } from 'constructs';
 import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
+import { requireEnumValue } from '../core/choices';
+import { HostingStacksError } from '../core/errors';
+import { hasControlCharacter, requireText, TextKind } from '../core/text';
 
 /** One file cloud-init writes on first boot. */
 export interface HostFile {
@@ -58,7 +62,17 @@ export interface CloudConfigOptions {
    * serves the user_data and its secrets. @default true
    */
   readonly metadataGuard?: boolean;
+  /**
+   * The construct whose server this is (its ServerInstance): errors about a file, package, unit or
+   * command added here name its path. @default - errors name the host name only
+   */
+  readonly owner?: IConstruct;
 }
+
+/** A systemd unit name: letters, digits and `:_.@-`, optionally a unit type (without one, systemctl means `.service`). */
+const UNIT_NAME = /^[A-Za-z0-9:_@-][A-Za-z0-9:_.@-]{0,250}$/;
+/** A Debian package name (Debian policy 5.6.1), optionally pinned `=version`. */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/;
 
 /** Whether a unit is a mount or automount unit (`var-www-media.automount`). */
 function isMountUnit(unit: string): boolean {
@@ -87,8 +101,12 @@ export class CloudConfig {
     public readonly hostname: string,
     options: CloudConfigOptions = {},
   ) {
+    this.owner = options.owner ?? ({ node: { path: `host ${hostname}` } } as IConstruct);
     if (options.metadataGuard ?? true) this.addMetadataGuard();
   }
+
+  /** What errors name: the owning construct, else the host name. */
+  private readonly owner: IConstruct;
 
   /**
    * The metadata service (169.254.169.254) hands this server's user_data, secrets included, to any
@@ -113,8 +131,21 @@ export class CloudConfig {
 
   /** Adds a file; a second file at the same path is an error. Returns the file. */
   public addFile(file: HostFile): HostFile {
-    if (!file.path.startsWith('/')) throw new Error(`${this.hostname}: file path '${file.path}' must be absolute`);
-    if (this.files.has(file.path)) throw new Error(`${this.hostname}: two files would be written to '${file.path}'`);
+    if (typeof file !== 'object' || file === null) throw new HostingStacksError(this.owner, 'file', file, 'must be an object with a path and content');
+    requireText(this.owner, 'file.path', file.path, TextKind.FREE_TEXT, {
+      pattern: /^(\/[A-Za-z0-9._@#%+=:,~-]+)+$/,
+      test: (p) => !/(^|\/)\.\.?(\/|$)/.test(p),
+      maxLength: 4096,
+      allowed: "must be an absolute path of segments of letters, digits and '._@#%+=:,~-' (no '.' or '..' segment), e.g. '/etc/nginx/nginx.conf'",
+    });
+    if (file.syntax !== undefined) requireEnumValue(this.owner, 'file.syntax', file.syntax, ConfigSyntax, 'ConfigSyntax');
+    if (file.permissions !== undefined && (typeof file.permissions !== 'string' || !/^0[0-7]{3}$/.test(file.permissions))) {
+      throw new HostingStacksError(this.owner, 'file.permissions', file.permissions, "must be an octal mode of four digits, e.g. '0644'");
+    }
+    if (file.owner !== undefined && (typeof file.owner !== 'string' || !/^[a-z_][a-z0-9_-]{0,31}:[a-z_][a-z0-9_-]{0,31}$/.test(file.owner))) {
+      throw new HostingStacksError(this.owner, 'file.owner', file.owner, "must be 'user:group' of lower-case names, e.g. 'www-data:www-data'");
+    }
+    if (this.files.has(file.path)) throw new HostingStacksError(this.owner, 'file.path', file.path, `is already a file of ${this.hostname}; two files would be written to it`);
     this.files.set(file.path, file);
     return file;
   }
@@ -151,22 +182,43 @@ export class CloudConfig {
 
   /** Adds Debian packages to install. */
   public addPackages(...names: string[]): void {
-    for (const n of names) this.packageSet.add(n);
+    for (const n of names) {
+      requireText(this.owner, 'packages', n, TextKind.FREE_TEXT, { pattern: PACKAGE_NAME, allowed: "must be Debian package names: lower-case letters, digits and '+.-' (optionally '=version'), e.g. 'nginx'" });
+      this.packageSet.add(n);
+    }
   }
 
   /** Enables and (re)starts systemd units after the files are written, in call order. */
   public addServices(...units: string[]): void {
-    for (const u of units) if (!this.serviceList.includes(u)) this.serviceList.push(u);
+    for (const u of units) {
+      requireText(this.owner, 'services', u, TextKind.WORD, { pattern: UNIT_NAME, allowed: "must be systemd unit names: letters, digits and ':_.@-', optionally a type such as '.timer' (e.g. 'nginx', 'backup.timer')" });
+      if (!this.serviceList.includes(u)) this.serviceList.push(u);
+    }
   }
 
   /** Adds a command (argv form) run after the services are started. */
   public addCommand(...argv: string[]): void {
-    this.commandList.push(argv);
+    this.commandList.push(this.checkedArgv('command', argv));
   }
 
   /** Adds a command (argv form) run before the services are started (e.g. `sysctl --system`). */
   public addPreServiceCommand(...argv: string[]): void {
-    this.preCommandList.push(argv);
+    this.preCommandList.push(this.checkedArgv('preServiceCommand', argv));
+  }
+
+  /**
+   * `argv` when it is a command (the program as an absolute path or a name, then its arguments)
+   * with no control character in any argument: cloud-init runs it without a shell, but a line
+   * break would still end the YAML line it is written on.
+   */
+  private checkedArgv(prop: string, argv: unknown[]): string[] {
+    if (argv.length === 0) throw new HostingStacksError(this.owner, prop, argv, 'must name a program to run');
+    argv.forEach((a, i) => {
+      if (typeof a !== 'string' || hasControlCharacter(a)) {
+        throw new HostingStacksError(this.owner, `${prop}[${i}]`, a, 'must be a string without line breaks or other control characters');
+      }
+    });
+    return argv as string[];
   }
 
   /** The files, sorted by path. */

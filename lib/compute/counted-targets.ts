@@ -2,6 +2,7 @@ import { Token } from 'cdktf';
 import { renderTemplate } from '../config/template';
 import { ConfigSyntax } from './cloud-config';
 import { ServerCluster, ServerInstance } from './server-cluster';
+import { Kinds, requirePeer } from '../core/peers';
 
 /**
  * Lists of the servers that exist now, on a server that must follow the tiers' counts while it runs
@@ -142,6 +143,7 @@ export class CountedTargets {
 
   /** The server's count metadata follows `cluster`'s count variable (once per cluster; nothing for a fixed-size one). */
   public follow(cluster: ServerCluster): void {
+    requirePeer(this.instance, 'follow', cluster, Kinds.SERVER_CLUSTER);
     if (this.followed.has(cluster)) return;
     this.followed.add(cluster);
     const variable = cluster.countVariable;

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ComputeKeypairV2 } from '../../.gen/providers/openstack/compute-keypair-v2';
 import { resourceName } from '../core/naming';
 import { requireTerraformVariableName } from '../core/choices';
-import { brand, hasBrand } from '../core/peers';
+import { brand, hasBrand, requireProps } from '../core/peers';
 
 /** Props of {@link KeyPair}. */
 export interface KeyPairProps {
@@ -30,6 +30,7 @@ export class KeyPair extends Construct {
   constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
     super(scope, id);
     brand(this, 'KeyPair');
+    requireProps(this, props);
     let publicKey = props.publicKey;
     if (publicKey === undefined) {
       requireTerraformVariableName(this, 'publicKey', 'ssh_public_key');

@@ -8,6 +8,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireEnumValue, requireIpv4AddressOrCidr, requireOpenstackName, requireTerraformVariableName } from '../core/choices';
 import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
+import { requireText, TextKind } from '../core/text';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
 import { CloudConfig, configDigestOf } from './cloud-config';
 import { Flavor, FlavorSpec } from './flavor';
@@ -140,13 +141,15 @@ export class ServerInstance extends Construct {
 
   constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
+    // Made by ServerCluster only (it is exported as a type); a JavaScript caller gets an error, not a TypeError.
+    requirePeer(this, 'cluster', cluster, Kinds.SERVER_CLUSTER);
     this.index = index;
     this.conditional = cluster.countVariable !== undefined && index >= cluster.minCount;
     Object.defineProperty(this, HOST, { value: true });
     this.cluster = cluster;
     this.flavor = cluster.flavor;
     this.hostname = `${cluster.hostnamePrefix}-${index + 1}`;
-    this.cloudConfig = new CloudConfig(this.hostname);
+    this.cloudConfig = new CloudConfig(this.hostname, { owner: this });
     this.port = props.vswitch.addPort(this, 'Port', {
       connections: [cluster.connections],
       address,
@@ -213,7 +216,7 @@ export class ServerInstance extends Construct {
     if (key === CONFIG_METADATA_KEY || key === 'hosting-stacks:path' || this.extraMetadata.has(key)) {
       throw new HostingStacksError(this, 'metadata', key, 'is already set on this server; each key once, and not hosting-stacks:path or ' + CONFIG_METADATA_KEY);
     }
-    if (!/^[A-Za-z0-9:_.-]{1,255}$/.test(key)) throw new HostingStacksError(this, 'metadata', key, "must be 1 to 255 letters, digits, ':', '_', '.' or '-' (Nova's metadata key)");
+    requireText(this, 'metadata', key, TextKind.WORD, { pattern: /^[A-Za-z0-9:_.-]{1,255}$/, allowed: "must be 1 to 255 letters, digits, ':', '_', '.' or '-' (Nova's metadata key)" });
     this.extraMetadata.set(key, value);
   }
 
@@ -305,9 +308,10 @@ export class ServerCluster extends Construct implements IConnectable {
     this.bootVolumeGb = props.bootVolumeGb ?? this.flavor.sizing?.diskGb ?? this.flavor.diskGb;
     requireIntegerInRange(this, 'bootVolumeGb', this.bootVolumeGb, 1, 16384);
     this.hostnamePrefix = props.hostnamePrefix ?? kebabCase(id);
-    if (!/^[a-z][a-z0-9-]{0,50}$/.test(this.hostnamePrefix)) {
-      throw new HostingStacksError(this, 'hostnamePrefix', this.hostnamePrefix, 'must be lower-case letters, digits and dashes, starting with a letter (at most 51 characters)');
-    }
+    requireText(this, 'hostnamePrefix', this.hostnamePrefix, TextKind.NAME, {
+      pattern: /^[a-z][a-z0-9-]{0,50}$/,
+      allowed: 'must be lower-case letters, digits and dashes, starting with a letter (at most 51 characters)',
+    });
     if (props.addresses && props.addresses.length !== this.maxCount) {
       throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${this.maxCount})`);
     }

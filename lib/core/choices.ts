@@ -66,6 +66,23 @@ export function requireIpv4Address(scope: IConstruct, prop: string, value: unkno
 /** What {@link requireIpv4Address} and the address planner say is allowed. */
 export const IPV4_ADDRESS_RULE = 'must be an IPv4 address in decimal without leading zeros (not a DNS name)';
 
+/** What {@link requireIpv4Cidr} says is allowed. */
+export const IPV4_CIDR_RULE = 'must be an IPv4 CIDR with no host bits set, in decimal without leading zeros (read as octal by other tools)';
+
+/**
+ * Returns the parsed block when `value` is an IPv4 CIDR with no host bits set and no leading zeros
+ * (`010.0.0.0/8` is octal to inet_aton and so to some firewalls); throws a
+ * {@link HostingStacksError} naming `scope`, `prop` and the value otherwise. `refuseEverywhere`
+ * also refuses `0.0.0.0/0` (for lists of trusted sources, where it would mean the internet).
+ */
+export function requireIpv4Cidr(scope: IConstruct, prop: string, value: unknown, example: string, refuseEverywhere = false): Ipv4Cidr {
+  const block = typeof value === 'string' ? parseCidr(value) : undefined;
+  if (!block || (refuseEverywhere && block.prefix === 0)) {
+    throw new HostingStacksError(scope, prop, value, `${IPV4_CIDR_RULE}${refuseEverywhere ? ', other than 0.0.0.0/0' : ''}, e.g. '${example}'`);
+  }
+  return block;
+}
+
 /**
  * Throws unless `value` is an IPv4 address or an IPv4 CIDR with no host bits set (what Neutron's
  * `allowed_address_pairs.ip_address` takes; not a DNS name, no leading zeros); returns it.

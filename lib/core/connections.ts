@@ -3,12 +3,11 @@ import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/network
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
 import { HostingStacksError } from './errors';
 import { TextKind, requireText } from './text';
-import { requireAdminSource, requireOpenstackName } from './choices';
-import { parseCidr } from './ipv4';
+import { requireAdminSource, requireIpv4Cidr, requireOpenstackName } from './choices';
 import { Port } from './port';
 import { resourceName } from './naming';
 import { escapeTerraformText, requireTerraformLiteral } from './terraform-text';
-import { brand, hasBrand, Kinds, requirePeer } from './peers';
+import { brand, hasBrand, Kinds, requirePeer, requireProps } from './peers';
 
 /** Anything that owns a {@link Connections}: clusters, balancers, single servers. */
 export interface IConnectable {
@@ -98,6 +97,7 @@ export class Connections extends Construct {
   constructor(scope: Construct, id: string, props: ConnectionsProps = {}) {
     super(scope, id);
     brand(this, 'Connections');
+    requireProps(this, props);
     if (props.name !== undefined) requireOpenstackName(scope, 'name', props.name, 'a Neutron security group name');
     this.securityGroup = new NetworkingSecgroupV2(this, 'Resource', {
       name: requireTerraformLiteral(this, 'name', props.name, true) ?? resourceName(scope),
@@ -151,8 +151,7 @@ export class Connections extends Construct {
     requirePeer(this.owner, 'peer', peer, Kinds.PEER_OR_CONNECTABLE);
     requirePeer(this.owner, 'port', port, Kinds.PORT);
     if (peer instanceof Peer) {
-      const cidr = parseCidr(peer.cidr);
-      if (!cidr) throw new HostingStacksError(this.owner, 'peer', peer.cidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
+      const cidr = requireIpv4Cidr(this.owner, 'peer', peer.cidr, '198.51.100.0/24');
       if (cidr.prefix === 0) {
         throw new HostingStacksError(this.owner, 'peer', peer.cidr, "is the whole internet; only a construct public by nature may be opened to it, through 'allowFromInternet(port, reason)'");
       }

@@ -10,6 +10,14 @@ export class HostingStacksError extends Error {
   /** The prop (or method argument) that holds the bad value. */
   public readonly prop: string;
 
+  /**
+   * The error of a factory that has no construct yet (`CapacityModel.forTier(...)`): the message
+   * names the factory where it would name a construct path.
+   */
+  public static ofFactory(factory: string, prop: string, value: unknown, rule: string): HostingStacksError {
+    return new HostingStacksError({ node: { path: factory } } as IConstruct, prop, value, rule);
+  }
+
   constructor(scope: IConstruct, prop: string, value: unknown, rule: string) {
     super(`${scope.node.path}: '${prop}' (${formatValue(value)}) ${rule}`);
     this.name = 'HostingStacksError';

@@ -38,6 +38,8 @@ import type { OctaviaTarget } from '../balancing/octavia-balancer';
 import type { MagentoCode } from '../magento/magento-frontends';
 import type { CapacityModel } from '../scaling/capacity-model';
 import type { ReactiveRule } from '../scaling/reactive-rule';
+import type { StateBackend } from '../stack/state-backend';
+import type { PolicyPack } from '../policy/policy-pack';
 
 /** The brand symbol of a kind: `Symbol.for('hosting-stacks.<kind>')`, the same in every copy of the library. */
 function brandSymbol(kind: string): symbol {
@@ -159,6 +161,12 @@ export const Kinds = {
   CAPACITY_MODEL: brandedKind<CapacityModel>('CapacityModel', 'a CapacityModel (CapacityModel.forTier(tier, ...))'),
   /** A {@link ReactiveRule}. */
   REACTIVE_RULE: brandedKind<ReactiveRule>('ReactiveRule', 'a ReactiveRule (ReactiveRule.cpu(...), .requestsPerSecond(...) or .sessionsPerInstance(...))'),
+  /** A {@link StateBackend}. */
+  STATE_BACKEND: brandedKind<StateBackend>('StateBackend', 'a StateBackend (StateBackend.local() or StateBackend.ovhObjectStorage(...))'),
+  /** A {@link PolicyPack}. */
+  POLICY_PACK: brandedKind<PolicyPack>('PolicyPack', 'a PolicyPack (PolicyPack.default() or new PolicyPack([...rules]))'),
+  /** Any construct (the client a demand or a rule is declared for), of the same stack. */
+  CONSTRUCT: { allowed: 'a construct', is: (x: unknown): x is IConstruct => Construct.isConstruct(x) } as PeerKind<IConstruct>,
   /** Anything with a {@link Connections}: a cluster, a tier, a balancer, a single server. */
   CONNECTABLE: { allowed: 'a construct with connections (IConnectable: a tier, a cluster, a server)', is: isConnectable } as PeerKind<IConnectable>,
   /** A {@link Peer} (an address block) or an {@link IConnectable}. */
@@ -326,4 +334,41 @@ export function requireProps<T extends object>(scope: IConstruct, props: T | und
     throw new HostingStacksError(scope, prop, describeValue(props), 'must be an object of props');
   }
   return props;
+}
+
+/**
+ * Returns `value` when it is an object of options whose every key is one of `keys`: the check of a
+ * nested option object (an `addTarget` options bag, an office peer, an archive) before any of its
+ * members is read. A missing or non-object value throws a {@link HostingStacksError} naming
+ * `scope` and `prop` instead of a `TypeError`; an unknown key (a typo such as `sha265`, or an
+ * option of another construct) is refused rather than ignored, with the keys allowed.
+ */
+export function requireOptions<T extends object>(scope: IConstruct, prop: string, value: unknown, keys: readonly (keyof T & string)[]): T {
+  return checkOptions<T>(value, keys, (at, shown, rule) => new HostingStacksError(scope, at === '' ? prop : `${prop}.${at}`, shown, rule));
+}
+
+/**
+ * {@link requireOptions} for a factory that has no construct yet (`HealthCheck.http(options)`,
+ * `ReactiveRule.cpu(options)`): the error names the factory (`HealthCheck.http: 'options.paht'
+ * ...`). `undefined` stands for no options and is returned as `{}`.
+ */
+export function requireFactoryOptions<T extends object>(factory: string, value: unknown, keys: readonly (keyof T & string)[]): T {
+  if (value === undefined) return {} as T;
+  return checkOptions<T>(value, keys, (at, shown, rule) => HostingStacksError.ofFactory(factory, at === '' ? 'options' : `options.${at}`, shown, rule));
+}
+
+function checkOptions<T extends object>(value: unknown, keys: readonly string[], fail: (at: string, shown: unknown, rule: string) => Error): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Construct.isConstruct(value)) {
+    throw fail('', describeValue(value), `must be an object of options (${keys.join(', ')})`);
+  }
+  const unknown = Object.keys(value).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) {
+    throw fail(unknown[0], describeValue((value as Record<string, unknown>)[unknown[0]]), `is not an option here; the options are ${keys.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Like {@link requireOptions}, but `undefined` is allowed (optional options) and returned as is. */
+export function optionalOptions<T extends object>(scope: IConstruct, prop: string, value: unknown, keys: readonly (keyof T & string)[]): T | undefined {
+  return value === undefined ? undefined : requireOptions<T>(scope, prop, value, keys);
 }

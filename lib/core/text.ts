@@ -44,9 +44,18 @@ export enum TextKind {
    * else a value must fit a narrower kind.
    */
   FREE_TEXT = 'FREE_TEXT',
+  /**
+   * One word of a command line or a config that needs no quoting (an argv entry, a JVM option, an
+   * rsync pattern, a relative path, a Unix, MariaDB or cookie name, a digest, a metadata key):
+   * letters, digits and `@%+=:,./_-`, at most 4096. No space, quote, backtick, `$`, `;`, `&`, `|`,
+   * `#`, `!`, `~`, `*`, `?`, bracket, brace, parenthesis, `<`, `>` or backslash, so a POSIX shell
+   * reads it as itself. '%' (a systemd specifier), ',', ':', '=' and a leading '-' still mean
+   * something in some places, which narrow the kind with a {@link TextRule}.
+   */
+  WORD = 'WORD',
 }
 
-interface TextRule {
+interface KindRule {
   readonly test: (value: string) => boolean;
   readonly allowed: string;
 }
@@ -72,7 +81,7 @@ function isHttpUrl(value: string): boolean {
   return (path === undefined || URL_PATH_RE.test(path)) && (query === undefined || QUERY_RE.test(query));
 }
 
-const RULES: Record<TextKind, TextRule> = {
+const RULES: Record<TextKind, KindRule> = {
   [TextKind.URL_PATH]: {
     test: (v) => v.length <= 1024 && URL_PATH_RE.test(v),
     allowed: "must start with '/' and hold only URL path characters: letters, digits, '/', '%XX' and -._~!*+,=:@& (no space, quote, query, line break or other syntax character)",
@@ -105,6 +114,10 @@ const RULES: Record<TextKind, TextRule> = {
     test: (v) => v.length <= 1024 && v.trim() !== '' && !hasControlCharacter(v),
     allowed: 'must be one line of 1 to 1024 characters, not all spaces, without line breaks or other control characters',
   },
+  [TextKind.WORD]: {
+    test: (v) => /^[A-Za-z0-9@%+=:,./_-]{1,4096}$/.test(v),
+    allowed: "must be one word of letters, digits and '@%+=:,./_-' (at most 4096 characters; no space, quote or other shell syntax character)",
+  },
 };
 
 /**
@@ -120,35 +133,118 @@ export function hasControlCharacter(value: string): boolean {
 }
 
 /**
- * Why `value` does not fit `kind` (the "must be ..." text of an error), or undefined when it fits.
- * For value classes that keep a problem until a construct reports it with its path.
+ * A narrower rule a place puts on top of a {@link TextKind}: a MariaDB table prefix is an
+ * identifier of at most 20 lower-case characters, a health-check path is an absolute path other
+ * than '/server-status'. The value must fit the kind first (so control characters and syntax
+ * characters never pass, whatever the narrower rule says), then this rule; `allowed` is the whole
+ * "must be ..." text of the error, so it describes both.
  */
-export function checkText(value: unknown, kind: TextKind): string | undefined {
-  const rule = RULES[kind];
-  if (typeof value !== 'string' || !rule.test(value)) return rule.allowed;
+export interface TextRule {
+  /** A pattern the whole value must also match. */
+  readonly pattern?: RegExp;
+  /** The fewest characters allowed. */
+  readonly minLength?: number;
+  /** The most characters allowed. */
+  readonly maxLength?: number;
+  /** Values of the kind this place reserves for itself (compared as given). */
+  readonly reserved?: readonly string[];
+  /** Any further test (e.g. no path below a reserved prefix). */
+  readonly test?: (value: string) => boolean;
+  /** What is allowed, as the "must be ..." text of the error. */
+  readonly allowed: string;
+}
+
+/** A {@link TextRule} with its kind: one named rule a construct shares with others. */
+export interface KindedTextRule extends TextRule {
+  readonly kind: TextKind;
+}
+
+/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`: a list in a message. */
+function listed(items: readonly string[], quote = "'"): string {
+  const q = items.map((i) => `${quote}${i}${quote}`);
+  return q.length <= 1 ? q.join('') : `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
+}
+
+/**
+ * The shapes of a health-check path: `segments` ({@link TextKind.ABSOLUTE_PATH}'s), `visible-segments`
+ * (no segment starting with '.': nginx refuses hidden files) or `one-segment` (`/[A-Za-z0-9_-]+`).
+ */
+export type HealthCheckPathShape = 'segments' | 'visible-segments' | 'one-segment';
+
+/**
+ * The rule of a health-check path every tier serves from its own daemon: an absolute path of
+ * letters, digits, '.', '_' and '-' segments with no trailing '/' ({@link TextKind.ABSOLUTE_PATH}'s
+ * shape, as a URL path) of at most 255 characters, narrowed to `shape`, other than the paths the
+ * tier's daemons already answer (`reserved`) and outside the prefixes they serve files below
+ * (`reservedPrefixes`, each ending in '/': '/media' and '/media/x' both lie in '/media/').
+ */
+export function healthCheckPathRule(reserved: readonly string[] = [], shape: HealthCheckPathShape = 'segments', reservedPrefixes: readonly string[] = []): KindedTextRule {
+  const others = (reserved.length === 0 ? '' : `, other than ${listed(reserved)}`) + (reservedPrefixes.length === 0 ? '' : `, outside ${listed(reservedPrefixes, '')}`);
+  const shapes: Record<HealthCheckPathShape, { readonly pattern?: RegExp; readonly allowed: string }> = {
+    'segments': { allowed: "must be an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/'" },
+    'visible-segments': {
+      pattern: /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/,
+      allowed: "must be an absolute path of letters, digits, '.', '_' and '-' segments (not starting with '.') without a trailing '/'",
+    },
+    'one-segment': { pattern: /^\/[A-Za-z0-9_-]+$/, allowed: "must be one path segment of letters, digits, '_' and '-'" },
+  };
+  const { pattern, allowed } = shapes[shape];
+  return {
+    kind: TextKind.ABSOLUTE_PATH,
+    pattern,
+    maxLength: 255,
+    reserved,
+    test: reservedPrefixes.length === 0 ? undefined : (v) => !reservedPrefixes.some((p) => `${v}/`.startsWith(p)),
+    allowed: `${allowed}${others} (e.g. '/healthz')`,
+  };
+}
+
+function fitsRule(value: string, rule: TextRule): boolean {
+  if (rule.pattern && !new RegExp(rule.pattern.source, rule.pattern.flags.replace(/[gy]/g, '')).test(value)) return false;
+  if (rule.minLength !== undefined && value.length < rule.minLength) return false;
+  if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
+  if (rule.reserved?.includes(value)) return false;
+  return rule.test ? rule.test(value) : true;
+}
+
+/**
+ * Why `value` does not fit `kind` (and the narrower `rule`, if given): the "must be ..." text of
+ * an error, or undefined when it fits. For value classes that keep a problem until a construct
+ * reports it with its path.
+ */
+export function checkText(value: unknown, kind: TextKind, rule?: TextRule): string | undefined {
+  const base = RULES[kind];
+  if (typeof value !== 'string' || !base.test(value)) return rule?.allowed ?? base.allowed;
+  if (rule && !fitsRule(value, rule)) return rule.allowed;
   return undefined;
 }
 
 /**
  * Throws a {@link HostingStacksError} naming `scope`, `prop` and the value unless `value` is a
- * string that fits `kind` ({@link TextKind}); returns the value. Constructs call it for every prop
- * and `addXxx()` argument whose string reaches a rendered config, so JavaScript callers get the
- * same check as TypeScript ones.
+ * string that fits `kind` ({@link TextKind}) and the narrower `rule`, if given; returns the value.
+ * Constructs call it for every prop and `addXxx()` argument whose string reaches a rendered config
+ * or the Terraform, so JavaScript callers get the same check as TypeScript ones.
  */
-export function requireText(scope: IConstruct, prop: string, value: unknown, kind: TextKind): string {
-  const problem = checkText(value, kind);
+export function requireText(scope: IConstruct, prop: string, value: unknown, kind: TextKind, rule?: TextRule): string {
+  const problem = checkText(value, kind, rule);
   if (problem) throw new HostingStacksError(scope, prop, value, problem);
   return value as string;
 }
 
+/** {@link requireText} with a shared {@link KindedTextRule}. */
+export function requireTextRule(scope: IConstruct, prop: string, value: unknown, rule: KindedTextRule): string {
+  return requireText(scope, prop, value, rule.kind, rule);
+}
+
 /** {@link requireText} for an optional value: undefined passes. */
-export function requireOptionalText(scope: IConstruct, prop: string, value: unknown, kind: TextKind): string | undefined {
-  return value === undefined ? undefined : requireText(scope, prop, value, kind);
+export function requireOptionalText(scope: IConstruct, prop: string, value: unknown, kind: TextKind, rule?: TextRule): string | undefined {
+  return value === undefined ? undefined : requireText(scope, prop, value, kind, rule);
 }
 
 /** {@link requireText} for every entry of a list, naming the entry (`prop[2]`); the list itself must be an array. */
-export function requireTexts(scope: IConstruct, prop: string, values: unknown, kind: TextKind): readonly string[] {
-  if (!Array.isArray(values)) throw new HostingStacksError(scope, prop, values, `must be a list of strings; each ${RULES[kind].allowed.replace(/^must be /, 'is ')}`);
-  values.forEach((v, i) => requireText(scope, `${prop}[${i}]`, v, kind));
+export function requireTexts(scope: IConstruct, prop: string, values: unknown, kind: TextKind, rule?: TextRule): readonly string[] {
+  const allowed = rule?.allowed ?? RULES[kind].allowed;
+  if (!Array.isArray(values)) throw new HostingStacksError(scope, prop, values, `must be a list of strings; each ${allowed.replace(/^must be /, 'is ')}`);
+  values.forEach((v, i) => requireText(scope, `${prop}[${i}]`, v, kind, rule));
   return values as string[];
 }

@@ -25,7 +25,8 @@ import {
   renderMariadbBootstrapScript,
   renderMariadbConfig,
 } from './mariadb-config';
-import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { TextKind, requireText } from '../core/text';
+import { Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /** Replicas a {@link MysqlReplication} may have: enough to spread reads, few enough for one primary's binlog dump threads. */
 export const MAX_MYSQL_REPLICAS = 8;
@@ -199,14 +200,12 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
     if (!Number.isFinite(this.bufferPoolFraction) || this.bufferPoolFraction < min || this.bufferPoolFraction > max) {
       throw new HostingStacksError(this, 'bufferPoolFraction', this.bufferPoolFraction, `must be a share of RAM from ${min} to ${max}`);
     }
-    if (!IDENTIFIER.test(props.databaseName)) {
-      throw new HostingStacksError(this, 'databaseName', props.databaseName, 'must be 1 to 64 letters, digits or underscores');
-    }
-    this.databaseName = props.databaseName;
+    // Words, not TextKind.IDENTIFIER: the bootstrap quotes them, and MariaDB names may start with a digit.
+    this.databaseName = requireText(this, 'databaseName', props.databaseName, TextKind.WORD, { pattern: IDENTIFIER, allowed: 'must be 1 to 64 letters, digits or underscores' });
     this.applicationUser = props.applicationUser ?? 'app';
     this.replicationUser = props.replicationUser ?? 'replicator';
     for (const [prop, value] of [['applicationUser', this.applicationUser], ['replicationUser', this.replicationUser]] as const) {
-      if (!ACCOUNT.test(value)) throw new HostingStacksError(this, prop, value, 'must be 1 to 80 letters, digits or underscores');
+      requireText(this, prop, value, TextKind.WORD, { pattern: ACCOUNT, allowed: 'must be 1 to 80 letters, digits or underscores' });
     }
     if (this.applicationUser === this.replicationUser) {
       throw new HostingStacksError(this, 'replicationUser', this.replicationUser, "must differ from 'applicationUser'");
@@ -318,6 +317,9 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
    * Returns the demand recorded.
    */
   public addClient(demand: MysqlClientDemand): MysqlClientDemand {
+    requireOptions<MysqlClientDemand>(this, 'addClient', demand, ['client', 'servers', 'connectionsPerServer', 'bound']);
+    requirePeer(this, 'addClient.client', demand.client, Kinds.CONSTRUCT);
+    requireText(this, 'addClient.bound', demand.bound, TextKind.FREE_TEXT);
     requireIntegerInRange(this, 'addClient.servers', demand.servers, 1, 10000);
     requireIntegerInRange(this, 'addClient.connectionsPerServer', demand.connectionsPerServer, 1, 10000);
     this.clients.push(demand);

@@ -1,6 +1,7 @@
 import { Fn } from 'cdktf';
 import { terraformLiteral } from '../cache/redis-config';
 import { renderTemplate } from '../config/template';
+import { checkText, TextKind } from '../core/text';
 import { ApacheMpmEventLimits } from '../web/apache-config';
 
 /** PHP-FPM process managers (`pm`). */
@@ -323,7 +324,7 @@ export interface MagentoHealthScript {
 
 /** Renders the health script from `templates/magento-health.php.hbs`. */
 export function renderMagentoHealthScript(config: MagentoHealthScript): string {
-  if (!/^\/[A-Za-z0-9/_.-]+$/.test(config.documentRoot)) throw new Error(`renderMagentoHealthScript: document root '${config.documentRoot}' must be an absolute path of letters, digits, '/', '_', '.' and '-'`);
+  if (checkText(config.documentRoot, TextKind.ABSOLUTE_PATH)) throw new Error(`renderMagentoHealthScript: document root '${config.documentRoot}' must be an absolute path of letters, digits, '/', '_', '.' and '-'`);
   return renderTemplate('magento-health.php.hbs', config);
 }
 
@@ -370,17 +371,17 @@ export interface MagentoInstallUnits {
 export function invalidMagentoInstallValue(config: MagentoInstallScript): { readonly name: string; readonly value: string; readonly allowed: string } | undefined {
   const path = "an absolute path of letters, digits, '/', '_', '.' and '-'";
   const name32 = "1 to 32 letters, digits, spaces, '.' and '-'";
-  const rules: [string, string, RegExp, string][] = [
-    ['documentRoot', config.documentRoot, /^\/[A-Za-z0-9/_.-]+$/, path],
-    ['adminPasswordFile', config.adminPasswordFile, /^\/[A-Za-z0-9/_.-]+$/, path],
-    ['baseUrl', config.baseUrl, /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]*$/, "an http(s) URL of a host name and a path of letters, digits, '.', '_', '~', '/' and '-', ending in '/'"],
-    ['admin.username', config.admin.username, /^[A-Za-z0-9._-]{1,40}$/, "1 to 40 letters, digits, '.', '_' and '-'"],
-    ['admin.firstname', config.admin.firstname, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
-    ['admin.lastname', config.admin.lastname, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
-    ['admin.email', config.admin.email, /^[A-Za-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an e-mail address'],
+  const rules: [string, string, TextKind, RegExp | undefined, string][] = [
+    ['documentRoot', config.documentRoot, TextKind.ABSOLUTE_PATH, undefined, path],
+    ['adminPasswordFile', config.adminPasswordFile, TextKind.ABSOLUTE_PATH, undefined, path],
+    ['baseUrl', config.baseUrl, TextKind.HTTP_URL, /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~\/-]*$/, "an http(s) URL of a host name and a path of letters, digits, '.', '_', '~', '/' and '-', ending in '/'"],
+    ['admin.username', config.admin.username, TextKind.WORD, /^[A-Za-z0-9._-]{1,40}$/, "1 to 40 letters, digits, '.', '_' and '-'"],
+    ['admin.firstname', config.admin.firstname, TextKind.FREE_TEXT, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
+    ['admin.lastname', config.admin.lastname, TextKind.FREE_TEXT, /^[\p{L}\p{N} .-]{1,32}$/u, name32],
+    ['admin.email', config.admin.email, TextKind.EMAIL, /^[A-Za-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'an e-mail address'],
   ];
-  const bad = rules.find(([, value, pattern]) => typeof value !== 'string' || !pattern.test(value));
-  return bad && { name: bad[0], value: bad[1], allowed: bad[3] };
+  const bad = rules.find(([, value, kind, pattern, allowed]) => checkText(value, kind, { pattern, allowed }) !== undefined);
+  return bad && { name: bad[0], value: bad[1], allowed: bad[4] };
 }
 
 /** Renders the schema installer; throws on a value it cannot carry ({@link invalidMagentoInstallValue}). */

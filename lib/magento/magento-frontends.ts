@@ -41,6 +41,7 @@ import {
   xmlEscape,
 } from './magento-config';
 import { kebabCase } from '../core/naming';
+import { healthCheckPathRule, requireText, requireTextRule, TextKind } from '../core/text';
 import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps, requireSameStack } from '../core/peers';
 
 /** Magento's document root on the front-ends. */
@@ -316,10 +317,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     this.httpPort = props.httpPort ?? 80;
     requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
-    if (!/^\/[A-Za-z0-9_-]+$/.test(this.healthCheckPath) || ['/fpm-status', MAGENTO_FPM_PING_PATH, '/server-status'].includes(this.healthCheckPath)) {
-      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
-        `must be one path segment of letters, digits, '_' and '-' (e.g. '/healthz'), other than '/fpm-status', '${MAGENTO_FPM_PING_PATH}' and '/server-status'`);
-    }
+    requireTextRule(this, 'healthCheckPath', this.healthCheckPath, healthCheckPathRule(['/fpm-status', MAGENTO_FPM_PING_PATH, '/server-status'], 'one-segment'));
     this.serverName = hostOfUrl(this, props.baseUrl);
     this.phpVersion = requireEnumValue(this, 'phpVersion', props.phpVersion ?? PhpVersion.PHP_8_2, PhpVersion, 'PhpVersion');
     this.processManager = requireEnumValue(this, 'processManager', props.processManager ?? PhpFpmProcessManager.STATIC, PhpFpmProcessManager, 'PhpFpmProcessManager');
@@ -336,13 +334,13 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     const timeout = props.requestTimeoutSeconds ?? 60;
     requireIntegerInRange(this, 'requestTimeoutSeconds', timeout, 5, 3600);
     const adminFrontName = props.adminFrontName ?? 'admin';
-    if (!/^[a-z][a-z0-9_]{2,31}$/.test(adminFrontName)) {
-      throw new HostingStacksError(this, 'adminFrontName', adminFrontName, 'must be 3 to 32 lower-case letters, digits and underscores, starting with a letter');
-    }
+    requireText(this, 'adminFrontName', adminFrontName, TextKind.IDENTIFIER, {
+      pattern: /^[a-z][a-z0-9_]{2,31}$/,
+      allowed: 'must be 3 to 32 lower-case letters, digits and underscores, starting with a letter',
+    });
     const tablePrefix = props.tablePrefix ?? '';
-    if (!/^[a-z0-9_]{0,20}$/.test(tablePrefix)) {
-      throw new HostingStacksError(this, 'tablePrefix', tablePrefix, 'must be at most 20 lower-case letters, digits and underscores');
-    }
+    // A word, not an identifier: MariaDB table names may start with a digit ('2016_').
+    if (tablePrefix !== '') requireText(this, 'tablePrefix', tablePrefix, TextKind.WORD, { pattern: /^[a-z0-9_]{1,20}$/, allowed: 'must be at most 20 lower-case letters, digits and underscores' });
     const dbs = { sessionDatabase: props.sessionDatabase ?? 0, cacheDatabase: props.cacheDatabase ?? 1, phpSessionDatabase: props.phpSessionDatabase ?? 2 };
     for (const [prop, n] of Object.entries(dbs)) requireIntegerInRange(this, prop, n, 0, 15);
     const cache = props.cache ?? props.sessions;
@@ -356,12 +354,11 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     }
     const release = props.code.releaseArchive;
     if (release) {
-      if (!/^https:\/\/[^\s'"]+\.(zip|tar\.gz|tgz)$/.test(release.url)) {
-        throw new HostingStacksError(this, 'code.url', release.url, "must be an https URL of a '.zip', '.tar.gz' or '.tgz' archive without quotes or spaces");
-      }
-      if (!/^[0-9a-f]{64}$/.test(release.sha256)) {
-        throw new HostingStacksError(this, 'code.sha256', release.sha256, 'must be the archive\'s SHA-256: 64 lower-case hex digits (`sha256sum FILE`)');
-      }
+      requireText(this, 'code.url', release.url, TextKind.HTTP_URL, {
+        pattern: /^https:\/\/[^\s'"]+\.(zip|tar\.gz|tgz)$/,
+        allowed: "must be an https URL of a '.zip', '.tar.gz' or '.tgz' archive without quotes or spaces",
+      });
+      requireText(this, 'code.sha256', release.sha256, TextKind.WORD, { pattern: /^[0-9a-f]{64}$/, allowed: 'must be the archive\'s SHA-256: 64 lower-case hex digits (`sha256sum FILE`)' });
     }
 
     this.cluster = new ServerCluster(this, 'Servers', {
@@ -619,14 +616,9 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
 }
 
 function hostOfUrl(scope: Construct, url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(parsed.hostname) || !url.endsWith('/')) {
-    throw new HostingStacksError(scope, 'baseUrl', url, "must be an http(s) URL with a DNS host name, ending in '/' (e.g. 'https://www.example.com/')");
-  }
-  return parsed.hostname;
+  requireText(scope, 'baseUrl', url, TextKind.HTTP_URL, {
+    test: (v) => v.endsWith('/') && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(new URL(v).hostname),
+    allowed: "must be an http(s) URL with a DNS host name, ending in '/' (e.g. 'https://www.example.com/')",
+  });
+  return new URL(url).hostname;
 }

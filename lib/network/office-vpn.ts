@@ -12,16 +12,17 @@ import { Flavor, Sizing } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
-import { requireAdminSource, requireEnumValue } from '../core/choices';
-import { cidrContainsCidr, cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
+import { requireAdminSource, requireEnumValue, requireIpv4Address, requireIpv4Cidr } from '../core/choices';
+import { cidrContainsCidr, cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr } from '../core/ipv4';
 import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
+import { TextKind, requireText } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { PrivateVSwitch } from './private-vswitch';
 import { isWireguardKey, renderWireguardConfig, renderWireguardNatTable, renderWireguardSysctl, WIREGUARD_DEFAULT_PORT } from './wireguard-config';
-import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { brand, describeValue, hasBrand, Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /** How the offices reach the private networks. */
 export enum VpnKind {
@@ -381,8 +382,7 @@ export class OfficeVpn extends Construct {
   private validateOfficeCidrs(cidrs: string[] | undefined): Ipv4Cidr[] {
     if (!cidrs || cidrs.length === 0) throw new HostingStacksError(this, 'officeCidrs', cidrs ?? [], 'must list at least one office CIDR');
     const parsed = cidrs.map((text) => {
-      const c = parseCidr(text);
-      if (!c) throw new HostingStacksError(this, 'officeCidrs', text, "must be IPv4 CIDRs with no host bits set, e.g. '192.168.10.0/24'");
+      const c = requireIpv4Cidr(this, 'officeCidrs', text, '192.168.10.0/24');
       if (c.prefix === 0) throw new HostingStacksError(this, 'officeCidrs', text, 'is the whole internet; list the offices\' own networks');
       // The offices are let in by SSH (allowOfficesTo(..., Port.tcp(22))): an admin source.
       requireAdminSource(this, 'officeCidrs', c);
@@ -396,8 +396,7 @@ export class OfficeVpn extends Construct {
   }
 
   private validateTunnelPool(text: string, offices: Ipv4Cidr[], peerCount: number): Ipv4Cidr {
-    const pool = parseCidr(text);
-    if (!pool) throw new HostingStacksError(this, 'tunnelPool', text, "must be an IPv4 CIDR with no host bits set, e.g. '10.99.0.0/24'");
+    const pool = requireIpv4Cidr(this, 'tunnelPool', text, '10.99.0.0/24');
     if (pool.prefix < 16 || pool.prefix > 29) throw new HostingStacksError(this, 'tunnelPool', text, 'must have a prefix length from /16 to /29');
     const clash = offices.find((o) => cidrsOverlap(o, pool));
     if (clash) throw new HostingStacksError(this, 'tunnelPool', text, `overlaps the office CIDR ${clash.text}`);
@@ -407,16 +406,15 @@ export class OfficeVpn extends Construct {
   }
 
   private validatePeers(peers: OfficePeer[] | undefined, offices: Ipv4Cidr[], pool: Ipv4Cidr | undefined): ResolvedOfficePeer[] {
-    if (!peers || peers.length === 0) throw new HostingStacksError(this, 'officePeers', peers ?? [], 'must list at least one office peer');
+    if (!Array.isArray(peers) || peers.length === 0) throw new HostingStacksError(this, 'officePeers', Array.isArray(peers) ? peers : describeValue(peers), 'must list at least one office peer');
+    peers.forEach((peer, i) => requireOptions<OfficePeer>(this, `officePeers[${i}]`, peer, ['name', 'allowedIps', 'publicKey', 'endpointAddress']));
     requireUnique(this, 'officePeers', peers, (p) => p.name);
     const wireguard = this.kind === VpnKind.WIREGUARD;
     if (wireguard) requireUnique(this, 'officePeers', peers, (p) => p.publicKey ?? '');
     const routed: { peer: string; cidr: Ipv4Cidr }[] = [];
     const resolved = peers.map((peer, i) => {
       const at = `officePeers[${i}]`;
-      if (!/^[a-z][a-z0-9-]{0,30}$/.test(peer.name)) {
-        throw new HostingStacksError(this, `${at}.name`, peer.name, 'must be lower-case letters, digits and dashes, starting with a letter (at most 31 characters)');
-      }
+      requireText(this, `${at}.name`, peer.name, TextKind.NAME, { pattern: /^[a-z][a-z0-9-]{0,30}$/, allowed: 'must be lower-case letters, digits and dashes, starting with a letter (at most 31 characters)' });
       if (wireguard) {
         if (peer.publicKey === undefined || !isWireguardKey(peer.publicKey)) {
           throw new HostingStacksError(this, `${at}.publicKey`, peer.publicKey, "must be a WireGuard public key (the 44 base64 characters ending in '=' that `wg pubkey` prints)");
@@ -425,13 +423,10 @@ export class OfficeVpn extends Construct {
         if (peer.publicKey !== undefined) throw new HostingStacksError(this, `${at}.publicKey`, peer.publicKey, 'is only used with VpnKind.WIREGUARD');
         if (peer.endpointAddress === undefined) throw new HostingStacksError(this, `${at}.endpointAddress`, undefined, 'is required with VpnKind.IPSEC_VPNAAS: it is the IPsec peer address');
       }
-      if (peer.endpointAddress !== undefined && parseIpv4(peer.endpointAddress) === undefined) {
-        throw new HostingStacksError(this, `${at}.endpointAddress`, peer.endpointAddress, "must be an IPv4 address, e.g. '203.0.113.10'");
-      }
-      if (!peer.allowedIps || peer.allowedIps.length === 0) throw new HostingStacksError(this, `${at}.allowedIps`, peer.allowedIps ?? [], 'must list the office CIDRs behind this peer');
+      if (peer.endpointAddress !== undefined) requireIpv4Address(this, `${at}.endpointAddress`, peer.endpointAddress, '203.0.113.10');
+      if (!Array.isArray(peer.allowedIps) || peer.allowedIps.length === 0) throw new HostingStacksError(this, `${at}.allowedIps`, peer.allowedIps ?? [], 'must list the office CIDRs behind this peer');
       const allowed = peer.allowedIps.map((text) => {
-        const c = parseCidr(text);
-        if (!c) throw new HostingStacksError(this, `${at}.allowedIps`, text, "must be IPv4 CIDRs with no host bits set, e.g. '192.168.10.0/24'");
+        const c = requireIpv4Cidr(this, `${at}.allowedIps`, text, '192.168.10.0/24');
         if (!offices.some((o) => cidrContainsCidr(o, c))) {
           throw new HostingStacksError(this, `${at}.allowedIps`, text, `must lie inside one of 'officeCidrs' (${offices.map((o) => o.text).join(', ')})`);
         }

@@ -6,8 +6,8 @@ import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/netw
 import { NetworkingSubnetV2 } from '../../.gen/providers/openstack/networking-subnet-v2';
 import { Connections } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { IPV4_ADDRESS_RULE, requireEnumValue, requireIpv4Address, requireOpenstackName } from '../core/choices';
-import { cidrsOverlap, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from '../core/ipv4';
+import { IPV4_ADDRESS_RULE, requireEnumValue, requireIpv4Address, requireIpv4Cidr, requireOpenstackName } from '../core/choices';
+import { cidrsOverlap, formatIpv4, Ipv4Cidr, parseIpv4 } from '../core/ipv4';
 import { resourceName } from '../core/naming';
 import { requireTerraformLiteral } from '../core/terraform-text';
 import { ExternalNetwork } from './external-network';
@@ -156,10 +156,7 @@ export class PrivateVSwitch extends Construct {
     requireProps(this, props);
     optionalPeer(this, 'router', props.router, Kinds.ROUTER);
     optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
-    const block = parseCidr(props.cidr);
-    if (!block) {
-      throw new HostingStacksError(this, 'cidr', props.cidr, "must be an IPv4 CIDR with no host bits set and no leading zeros (read as octal elsewhere), e.g. '10.10.1.0/24'");
-    }
+    const block = requireIpv4Cidr(this, 'cidr', props.cidr, '10.10.1.0/24');
     if (block.prefix < 16 || block.prefix > 28) {
       throw new HostingStacksError(this, 'cidr', props.cidr, 'must have a prefix length from /16 to /28');
     }

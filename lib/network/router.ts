@@ -4,7 +4,7 @@ import { resourceName } from '../core/naming';
 import { requireTerraformLiteral } from '../core/terraform-text';
 import { requireOpenstackName } from '../core/choices';
 import { ExternalNetwork } from './external-network';
-import { brand, hasBrand, Kinds, optionalPeer } from '../core/peers';
+import { brand, hasBrand, Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /** Props of {@link Router}. */
 export interface RouterProps {
@@ -33,6 +33,7 @@ export class Router extends Construct {
   constructor(scope: Construct, id: string, props: RouterProps = {}) {
     super(scope, id);
     brand(this, 'Router');
+    requireProps(this, props);
     optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
     this.externalNetwork = props.externalNetwork;
     if (props.name !== undefined) requireOpenstackName(this, 'name', props.name, 'a Neutron router name');

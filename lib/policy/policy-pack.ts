@@ -10,6 +10,7 @@ import { SSH_ACCESS_RULE } from './rules/ssh-access';
 import { TLS_INTERMEDIATE_RULE } from './rules/tls-intermediate';
 import { VRRP_PAIRS_RULE } from './rules/vrrp-pairs';
 import type { IPolicyRule, PolicyFinding } from './policy-rule';
+import { brand, hasBrand } from '../core/peers';
 
 /** Metadata type of a suppression in a construct's `node.metadata` (one entry per rule suppressed). */
 export const POLICY_SUPPRESSION_METADATA = 'hosting-stacks:policy-suppression';
@@ -94,7 +95,13 @@ export class PolicyPack {
   private readonly ruleList: IPolicyRule[] = [];
   private readonly announced = new WeakMap<HostingStack, Set<string>>();
 
+  /** True when `x` is a {@link PolicyPack} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isPolicyPack(x: unknown): x is PolicyPack {
+    return hasBrand(x, 'PolicyPack');
+  }
+
   constructor(rules: readonly IPolicyRule[] = []) {
+    brand(this, 'PolicyPack');
     for (const r of rules) this.addRule(r);
   }
 

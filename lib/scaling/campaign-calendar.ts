@@ -1,10 +1,11 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
+import { requireText, TextKind } from '../core/text';
 import { HostingStack } from '../stack/hosting-stack';
 import { IScalingRules } from './scaling-model';
 import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
-import { brand, hasBrand, Kinds, requirePeer } from '../core/peers';
+import { brand, hasBrand, Kinds, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /** Minutes a campaign's capacity serves before the campaign opens: caches warm up, and a failed boot can be retried. */
 export const DEFAULT_PRE_WARM_MINUTES = 60;
@@ -123,17 +124,20 @@ export class CampaignCalendar extends Construct {
   constructor(scope: Construct, id: string, props: CampaignCalendarProps = {}) {
     super(scope, id);
     brand(this, 'CampaignCalendar');
+    requireProps(this, props);
     this.timeZone = requireTimeZone(this, 'timeZone', props.timeZone ?? 'UTC');
     this.preWarmMinutes = props.preWarmMinutes ?? DEFAULT_PRE_WARM_MINUTES;
     requireIntegerInRange(this, 'preWarmMinutes', this.preWarmMinutes, 0, MAX_PRE_WARM_MINUTES);
     this.stackDirectory = props.stackDirectory ?? `cdktf.out/stacks/${TerraformStack.of(this).node.id}`;
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(this.stackDirectory) || this.stackDirectory.split('/').includes('..')) {
-      throw new HostingStacksError(this, 'stackDirectory', this.stackDirectory, "must be a relative path of letters, digits, '.', '_', '-' and '/' without '..' (e.g. 'cdktf.out/stacks/shop')");
-    }
+    requireText(this, 'stackDirectory', this.stackDirectory, TextKind.WORD, {
+      pattern: /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/,
+      test: (v) => !v.split('/').includes('..'),
+      allowed: "must be a relative path of letters, digits, '.', '_', '-' and '/' without '..' (e.g. 'cdktf.out/stacks/shop')",
+    });
     this.checkoutDirectory = props.checkoutDirectory ?? DEFAULT_CHECKOUT_DIRECTORY;
-    if (!/^\/[A-Za-z0-9._/-]*$/.test(this.checkoutDirectory)) {
-      throw new HostingStacksError(this, 'checkoutDirectory', this.checkoutDirectory, "must be an absolute path of letters, digits, '.', '_', '-' and '/' (e.g. '/srv/hosting-stacks')");
-    }
+    requireText(this, 'checkoutDirectory', this.checkoutDirectory, TextKind.ABSOLUTE_PATH, {
+      allowed: "must be an absolute path of letters, digits, '.', '_', '-' and '/' without '.' or '..' segments or a trailing '/' (e.g. '/srv/hosting-stacks')",
+    });
   }
 
   /** The campaigns, by start. */
@@ -152,17 +156,21 @@ export class CampaignCalendar extends Construct {
    * end is not after the start, or a figure is not a positive whole number.
    */
   public addCampaign(name: string, props: CampaignProps): Campaign {
-    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 50) {
-      throw new HostingStacksError(this, 'name', name, "must be kebab case: lower-case letters and digits in words joined by '-', starting with a letter, at most 50 characters (e.g. 'black-friday')");
-    }
+    requireText(this, 'name', name, TextKind.NAME, {
+      pattern: /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+      maxLength: 50,
+      allowed: "must be kebab case: lower-case letters and digits in words joined by '-', starting with a letter, at most 50 characters (e.g. 'black-friday')",
+    });
     if (this.list.some((c) => c.name === name)) throw new HostingStacksError(this, 'name', name, 'is already a campaign of this calendar; campaign names must be unique');
     const p = `campaigns.${name}`;
+    requireOptions<CampaignProps>(this, p, props, ['start', 'end', 'timeZone', 'peak', 'preWarmMinutes']);
     const timeZone = requireTimeZone(this, `${p}.timeZone`, props.timeZone ?? this.timeZone);
     const start = requireLocalTime(this, `${p}.start`, props.start, timeZone);
     const end = requireLocalTime(this, `${p}.end`, props.end, timeZone);
     if (end.getTime() <= start.getTime()) {
       throw new HostingStacksError(this, `${p}.end`, props.end, `must be after 'start' ('${props.start}', ${timeZone})`);
     }
+    requireOptions<CampaignDemand>(this, `${p}.peak`, props.peak, ['concurrentUsers', 'visitorsPerDay', 'ordersPerDay']);
     requireIntegerInRange(this, `${p}.peak.concurrentUsers`, props.peak.concurrentUsers, 1);
     if (props.peak.visitorsPerDay !== undefined) requireIntegerInRange(this, `${p}.peak.visitorsPerDay`, props.peak.visitorsPerDay, 0);
     if (props.peak.ordersPerDay !== undefined) requireIntegerInRange(this, `${p}.peak.ordersPerDay`, props.peak.ordersPerDay, 0);

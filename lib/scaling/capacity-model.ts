@@ -6,7 +6,7 @@ import { MagentoFrontends } from '../magento/magento-frontends';
 import { WebTier } from '../web/web-tier';
 import { CapacityPlan } from './scaling-model';
 import { ceilCount } from './simulator';
-import { brand, hasBrand } from '../core/peers';
+import { brand, describeValue, hasBrand, Kinds, requireOptions } from '../core/peers';
 
 /**
  * Spare capacity planned on top of the expected demand: 20 %, the margin behind the Monsieur
@@ -66,6 +66,8 @@ export class CapacityModel {
    * or when `usersPerInstance` is not given for a tier it cannot be derived from.
    */
   public static forTier(tier: IServerTier, props: CapacityModelProps = {}): CapacityModel {
+    if (!Kinds.SERVER_TIER.is(tier)) throw HostingStacksError.ofFactory('CapacityModel.forTier', 'tier', describeValue(tier), `must be ${Kinds.SERVER_TIER.allowed}`);
+    requireOptions<CapacityModelProps>(tierConstruct(tier), 'capacity', props, ['usersPerInstance', 'headroom', 'bootMinutes', 'requestsPerUserPerSecond', 'requestSeconds']);
     return new CapacityModel(tier, props);
   }
 

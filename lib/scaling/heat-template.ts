@@ -1,4 +1,5 @@
 import { renderTemplate } from '../config/template';
+import { checkText, TextKind } from '../core/text';
 import { ReactiveRulePlan } from './scaling-model';
 
 /**
@@ -126,9 +127,11 @@ function quoted(value: string): string {
 
 /** Renders the stack template (HOT 2018-08-31). */
 export function renderHeatTemplate(model: HeatAutoscalingTemplate): string {
-  if (!/^[A-Za-z0-9._/-]+\.yaml$/.test(model.memberTemplate)) {
-    throw new Error(`renderHeatTemplate: 'memberTemplate' ('${model.memberTemplate}') must be a relative path ending in '.yaml' (Heat's clients only send such files as child templates)`);
-  }
+  const problem = checkText(model.memberTemplate, TextKind.WORD, {
+    pattern: /^[A-Za-z0-9._/-]+\.yaml$/,
+    allowed: "must be a relative path ending in '.yaml' (Heat's clients only send such files as child templates)",
+  });
+  if (problem) throw new Error(`renderHeatTemplate: 'memberTemplate' ('${model.memberTemplate}') ${problem}`);
   return renderTemplate('heat-autoscaling.yaml.hbs', {
     ...model,
     description: quoted(model.description),

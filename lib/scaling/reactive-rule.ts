@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { CapacityPlan, ReactiveRulePlan, ScalingMetric } from './scaling-model';
-import { brand, hasBrand } from '../core/peers';
+import { brand, hasBrand, requireFactoryOptions } from '../core/peers';
 
 /**
  * Scale out when the tier runs above 80 % of its capacity: just under the 83 % that the default 20 %
@@ -46,6 +46,8 @@ export interface ReactiveRuleOptions {
   readonly stabilisationMinutes?: number;
 }
 
+const REACTIVE_RULE_OPTIONS: readonly (keyof ReactiveRuleOptions)[] = ['scaleOutAbove', 'scaleInBelow', 'scaleOutStep', 'scaleInStep', 'evaluationMinutes', 'scaleOutCooldownMinutes', 'scaleInCooldownMinutes', 'stabilisationMinutes'];
+
 /**
  * A reactive rule of a tier's scaling: a metric, scale-out and scale-in thresholds, steps, cooldowns
  * and a stabilisation window. Resolved (defaults from the tier's capacity, checks) by the scaling
@@ -59,17 +61,17 @@ export class ReactiveRule {
 
   /** Average CPU utilisation of the tier, a fraction from 0 to 1. */
   public static cpu(options: ReactiveRuleOptions = {}): ReactiveRule {
-    return new ReactiveRule(ScalingMetric.CPU, options);
+    return new ReactiveRule(ScalingMetric.CPU, requireFactoryOptions<ReactiveRuleOptions>('ReactiveRule.cpu', options, REACTIVE_RULE_OPTIONS));
   }
 
   /** HTTP requests per second per instance. */
   public static requestsPerSecond(options: ReactiveRuleOptions = {}): ReactiveRule {
-    return new ReactiveRule(ScalingMetric.REQUESTS_PER_SECOND, options);
+    return new ReactiveRule(ScalingMetric.REQUESTS_PER_SECOND, requireFactoryOptions<ReactiveRuleOptions>('ReactiveRule.requestsPerSecond', options, REACTIVE_RULE_OPTIONS));
   }
 
   /** Concurrent user sessions per instance. */
   public static sessionsPerInstance(options: ReactiveRuleOptions = {}): ReactiveRule {
-    return new ReactiveRule(ScalingMetric.SESSIONS_PER_INSTANCE, options);
+    return new ReactiveRule(ScalingMetric.SESSIONS_PER_INSTANCE, requireFactoryOptions<ReactiveRuleOptions>('ReactiveRule.sessionsPerInstance', options, REACTIVE_RULE_OPTIONS));
   }
 
   private constructor(

@@ -9,6 +9,7 @@ import { IpProtocol } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam, SOLR_MIN_HEAP_MB, SOLR_RESERVED_MB } from './solr-config';
 import { kebabCase } from '../core/naming';
+import { checkText, requireText, TextKind } from '../core/text';
 import { Kinds, requirePeer, requireProps } from '../core/peers';
 
 /** The Solr release installed by default (Solr 9 runs on Debian 12's OpenJDK 17). */
@@ -85,18 +86,22 @@ export class SolrServer extends Construct implements ISolrEndpoint {
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     this.coreName = props.coreName ?? 'magento';
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(this.coreName)) {
-      throw new HostingStacksError(this, 'coreName', this.coreName, "must be letters, digits, '_' and '-', starting with a letter or digit (at most 64 characters)");
-    }
+    requireText(this, 'coreName', this.coreName, TextKind.NAME, {
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+      allowed: "must be letters, digits, '_' and '-', starting with a letter or digit (at most 64 characters)",
+    });
     this.version = props.version ?? DEFAULT_SOLR_VERSION;
-    if (!/^9\.\d{1,2}\.\d{1,2}$/.test(this.version)) {
-      throw new HostingStacksError(this, 'version', this.version, "must be a Solr 9 release such as '9.6.1' (install_solr_service.sh and SOLR_IP_ALLOWLIST as used here are Solr 9's)");
-    }
+    requireText(this, 'version', this.version, TextKind.NAME, {
+      pattern: /^9\.\d{1,2}\.\d{1,2}$/,
+      allowed: "must be a Solr 9 release such as '9.6.1' (install_solr_service.sh and SOLR_IP_ALLOWLIST as used here are Solr 9's)",
+    });
     if (props.version !== undefined && props.version !== DEFAULT_SOLR_VERSION && props.sha512 === undefined) {
       throw new HostingStacksError(this, 'sha512', undefined, `is required with 'version' (${props.version}): give the SHA-512 published in solr-${props.version}.tgz.sha512`);
     }
     this.sha512 = (props.sha512 ?? DEFAULT_SOLR_SHA512).toLowerCase();
-    if (!/^[0-9a-f]{128}$/.test(this.sha512)) throw new HostingStacksError(this, 'sha512', props.sha512, 'must be 128 hexadecimal digits');
+    // Checked lower-cased; the error shows the digest given.
+    const sha512Problem = checkText(this.sha512, TextKind.WORD, { pattern: /^[0-9a-f]{128}$/, allowed: 'must be 128 hexadecimal digits' });
+    if (sha512Problem) throw new HostingStacksError(this, 'sha512', props.sha512, sha512Problem);
     this.downloadUrl = `https://archive.apache.org/dist/solr/solr/${this.version}/solr-${this.version}.tgz`;
 
     this.cluster = new ServerCluster(this, 'Server', {

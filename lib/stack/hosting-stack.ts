@@ -15,6 +15,7 @@ import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
 import { StateBackend } from './state-backend';
+import { Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
@@ -63,6 +64,9 @@ export class HostingStack extends TerraformStack {
     super(scope, id);
     // The id names the stack's directory under stacks/ ('..' would write outside it).
     requireStackId(this, id);
+    requireProps(this, props);
+    optionalPeer(this, 'stateBackend', props.stateBackend, Kinds.STATE_BACKEND);
+    optionalPeer(this, 'policyPack', props.policyPack, Kinds.POLICY_PACK);
     if (props.region !== undefined) requireOpenstackName(this, 'region', props.region, 'an OpenStack region name');
     requireTerraformLiteral(this, 'region', props.region, true);
     this.provider = new OpenstackProvider(this, 'openstack', { region: props.region });

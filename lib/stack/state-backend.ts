@@ -1,5 +1,7 @@
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { HostingStacksError } from '../core/errors';
+import { TextKind, requireText } from '../core/text';
+import { brand, hasBrand, requireFactoryOptions } from '../core/peers';
 
 /** Props of {@link StateBackend.ovhObjectStorage}. */
 export interface OvhObjectStorageBackendProps {
@@ -20,6 +22,11 @@ export interface OvhObjectStorageBackendProps {
  * S3 user), never from the Terraform.
  */
 export abstract class StateBackend {
+  /** True when `x` is a {@link StateBackend} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isStateBackend(x: unknown): x is StateBackend {
+    return hasBrand(x, 'StateBackend');
+  }
+
   /** A local file with a relative path, `terraform.<stack id>.tfstate`: the same output on every machine. */
   public static local(): StateBackend {
     return new LocalStateBackend();
@@ -27,7 +34,11 @@ export abstract class StateBackend {
 
   /** An OVHcloud S3 bucket, locked with Terraform's lock file. */
   public static ovhObjectStorage(props: OvhObjectStorageBackendProps): StateBackend {
-    return new OvhObjectStorageBackend(props);
+    return new OvhObjectStorageBackend(requireFactoryOptions<OvhObjectStorageBackendProps>('StateBackend.ovhObjectStorage', props, ['bucket', 'region', 'key']));
+  }
+
+  constructor() {
+    brand(this, 'StateBackend');
   }
 
   /** Adds the backend to `stack`; an invalid prop is an error naming the stack. */
@@ -49,12 +60,15 @@ class OvhObjectStorageBackend extends StateBackend {
     const { bucket, region } = this.props;
     const key = this.props.key ?? `${stack.node.id}/terraform.tfstate`;
     // S3 bucket naming rules (3 to 63 characters, lower case, digits, '.', '-').
-    if (typeof bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
-      throw new HostingStacksError(stack, 'stateBackend.bucket', bucket, "must be an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit");
-    }
-    if (typeof region !== 'string' || !/^[a-z]{2,}(-[a-z0-9]+)*$/.test(region)) {
-      throw new HostingStacksError(stack, 'stateBackend.region', region, "must be an OVHcloud object storage region in lower case, as in its endpoint (e.g. 'gra', 'sbg', 'de')");
-    }
+    requireText(stack, 'stateBackend.bucket', bucket, TextKind.NAME, {
+      pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      test: (v) => !v.includes('..'),
+      allowed: "must be an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit",
+    });
+    requireText(stack, 'stateBackend.region', region, TextKind.NAME, {
+      pattern: /^[a-z]{2,}(-[a-z0-9]+)*$/,
+      allowed: "must be an OVHcloud object storage region in lower case, as in its endpoint (e.g. 'gra', 'sbg', 'de')",
+    });
     if (typeof key !== 'string' || !/^[A-Za-z0-9!_.*'()/-]{1,512}$/.test(key) || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '..')) {
       throw new HostingStacksError(stack, 'stateBackend.key', key, "must be an object key of letters, digits and !_.*'()/- without empty or '..' segments");
     }

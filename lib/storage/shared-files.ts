@@ -11,11 +11,11 @@ import { requireEnumValue } from '../core/choices';
 import { parseCidr } from '../core/ipv4';
 import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
+import { requireText, TextKind } from '../core/text';
 import { Port } from '../core/port';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from './nfs';
 import {
-  isNormalizedAbsolutePath,
   NFS4_PORT,
   NFS_EXPORT_OPTIONS,
   NFS_MOUNT_OPTIONS,
@@ -134,9 +134,10 @@ export class SharedFiles extends Construct implements INfsShare {
     requireIntegerInRange(this, 'sizeGb', props.sizeGb, 1, 16384);
     this.sizeGb = props.sizeGb;
     this.shareName = props.shareName ?? kebabCase(id);
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(this.shareName)) {
-      throw new HostingStacksError(this, 'shareName', this.shareName, 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)');
-    }
+    requireText(this, 'shareName', this.shareName, TextKind.NAME, {
+      pattern: /^[a-z][a-z0-9-]{0,62}$/,
+      allowed: 'must be lower-case letters, digits and dashes, starting with a letter (at most 63 characters)',
+    });
 
     this.vswitch = props.vswitch;
 
@@ -230,9 +231,10 @@ export class SharedFiles extends Construct implements INfsShare {
   /** Like {@link SharedFiles.mountOn}, returning the `.mount` and `.automount` files it adds. */
   public addMountUnits(host: ServerInstance, mountPoint: string): { readonly mount: HostFile; readonly automount: HostFile } {
     requirePeer(this, 'host', host, Kinds.SERVER_INSTANCE);
-    if (!isNormalizedAbsolutePath(mountPoint) || mountPoint === '/') {
-      throw new HostingStacksError(this, 'mountPoint', mountPoint, "must be an absolute path other than '/' without empty, '.' or '..' segments or a trailing '/'");
-    }
+    // The path lands in the units' Where= and names them (systemd-escape): no space, '%' or line break.
+    requireText(this, 'mountPoint', mountPoint, TextKind.ABSOLUTE_PATH, {
+      allowed: "must be an absolute path other than '/' of letters, digits, '.', '_' and '-' segments, without empty, '.' or '..' segments or a trailing '/'",
+    });
     const cc = host.cloudConfig;
     cc.addPackages('nfs-common');
     const mountUnit = systemdUnitNameForPath(mountPoint, 'mount');

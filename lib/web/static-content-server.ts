@@ -32,6 +32,7 @@ import {
 } from './nginx-config';
 import { kebabCase, snakeCasePath } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
+import { healthCheckPathRule, requireText, requireTextRule, TextKind } from '../core/text';
 import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** The static root: Magento 1's `media/` (shared over NFS), `skin/` and `js/` (deployed) below it. */
@@ -185,7 +186,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     requireIntegerInRange(this, 'count', count, 1, 20);
     if (props.hostNames.length === 0) throw new HostingStacksError(this, 'hostNames', props.hostNames, 'must name at least one host name');
     for (const name of props.hostNames) {
-      if (!DNS_NAME.test(name)) throw new HostingStacksError(this, 'hostNames', name, "must be DNS names such as 'static.example.com'");
+      requireText(this, 'hostNames', name, TextKind.HOST_NAME, { allowed: "must be DNS names such as 'static.example.com'" });
     }
     requireUnique(this, 'hostNames', props.hostNames, (n) => n.toLowerCase());
     this.hostNames = [...props.hostNames];
@@ -194,10 +195,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     const maxAge = props.unversionedMaxAgeSeconds ?? DEFAULT_UNVERSIONED_MAX_AGE_SECONDS;
     requireIntegerInRange(this, 'unversionedMaxAgeSeconds', maxAge, 0, ONE_YEAR_SECONDS);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
-    if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(this.healthCheckPath) || MAGENTO1_STATIC_PREFIXES.some((p) => `${this.healthCheckPath}/`.startsWith(p))) {
-      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
-        "must be an absolute path of letters, digits, '.', '_' and '-' segments (not starting with '.') outside /media/, /skin/ and /js/ (e.g. '/healthz')");
-    }
+    requireTextRule(this, 'healthCheckPath', this.healthCheckPath, healthCheckPathRule([], 'visible-segments', MAGENTO1_STATIC_PREFIXES));
     if (!Array.isArray(props.cdnCidrs) || props.cdnCidrs.length === 0) {
       throw new HostingStacksError(this, 'cdnCidrs', props.cdnCidrs,
         "must name at least one network: the CDN's egress networks, the only sources the public origin answers (until the CDN is chosen, a closed documentation network such as '192.0.2.0/24')");
@@ -322,6 +320,3 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
     };
   }
 }
-
-const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-

@@ -22,6 +22,7 @@ import {
   renderApacheConfig,
 } from './apache-config';
 import { kebabCase } from '../core/naming';
+import { healthCheckPathRule, requireOptionalText, requireTextRule, TextKind } from '../core/text';
 import { HSTS_TWO_YEARS_SECONDS } from './nginx-config';
 import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
@@ -159,13 +160,8 @@ export class WebTier extends Construct implements IServerTier {
     this.listenPort = props.listenPort ?? 80;
     requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';
-    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.healthCheckPath) || /(^|\/)\.\.?(\/|$)/.test(this.healthCheckPath) || this.healthCheckPath === '/server-status') {
-      throw new HostingStacksError(this, 'healthCheckPath', this.healthCheckPath,
-        "must be an absolute path of letters, digits, '.', '_' and '-' segments without a trailing '/', other than '/server-status' (e.g. '/healthz')");
-    }
-    if (props.serverName !== undefined && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(props.serverName)) {
-      throw new HostingStacksError(this, 'serverName', props.serverName, "must be a DNS name such as 'www.example.com'");
-    }
+    requireTextRule(this, 'healthCheckPath', this.healthCheckPath, healthCheckPathRule(['/server-status']));
+    requireOptionalText(this, 'serverName', props.serverName, TextKind.HOST_NAME, { allowed: "must be a DNS name such as 'www.example.com'" });
     if (props.upstream.backendAddresses.length === 0) {
       throw new HostingStacksError(this, 'upstream', props.upstream.connections.owner.node.path, 'has no backend addresses; the balancer needs at least one member');
     }

@@ -57,7 +57,7 @@ export const ROWS: readonly BadInputRow[] = [
     kind: 'vSwitch CIDR with a leading zero (octal elsewhere)',
     phase: Phase.BUILD,
     build: (app) => new PrivateVSwitch(new HostingStack(app, 'shop'), 'Net', { cidr: '010.0.1.0/24' }),
-    error: /^shop\/Net: 'cidr' \('010\.0\.1\.0\/24'\) must be an IPv4 CIDR with no host bits set and no leading zeros/,
+    error: /^shop\/Net: 'cidr' \('010\.0\.1\.0\/24'\) must be an IPv4 CIDR with no host bits set, in decimal without leading zeros/,
   },
   {
     kind: 'planned address with a leading zero',

@@ -1,4 +1,6 @@
-import { Flavor, HaproxyBalancer, HealthCheck, OrderTracking, Peer, Port, VrrpPair } from '../../../lib';
+import {
+  CampaignCalendar, Flavor, HaproxyBalancer, HealthCheck, HostingStack, LoadShedding, MiniSite, OctaviaBalancer, OrderTracking, Peer, Port, ServerCluster, SharedFiles, VrrpPair,
+} from '../../../lib';
 import { BadInputRow, Phase, backedUpDatabase, lvs, shop, tier } from '../bad-input-support';
 
 /** What a URL path may hold (TextKind.URL_PATH), as the message says it. */
@@ -78,5 +80,43 @@ export const ROWS: readonly BadInputRow[] = [
       new VrrpPair(stack, 'Pair', { vswitch: net, adminCidr: '198.51.100.0/24', role: 'nodes\r\nevil' });
     },
     error: new RegExp(`^shop/Pair: 'role' \\('nodes\\\\r\\\\nevil'\\) ${FREE_TEXT_ALLOWED}$`),
+  },  // Values the constructs' own patterns let through before every string passed its TextKind first.
+  {
+    kind: 'NFS mount point carrying a line break (systemd mount unit)',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const web = new ServerCluster(stack, 'Web', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') });
+      new SharedFiles(stack, 'Media', { sizeGb: 10, vswitch: net }).mountOn(web.instances[0], '/var/www/media\nWhat=203.0.113.66:/');
+    },
+    error: /^shop\/Media: 'mountPoint' \('\/var\/www\/media\\nWhat=203\.0\.113\.66:\/'\) must be an absolute path other than '\/' of letters, digits, '\.', '_' and '-' segments/,
+  },
+  {
+    kind: 'built-in mini-site title with a Unicode line separator',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const loadShedding = LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage({ title: 'Very busy\u2028evil' }), perServerCapacity: 20 });
+      new HaproxyBalancer(stack, 'Lb', { vswitch: net, adminCidr: '198.51.100.0/24', loadShedding });
+    },
+    error: /^shop\/Lb: 'loadShedding\.miniSite\.title' \('Very busy\\u2028evil'\) must be 1 to 500 characters of text on one line \(no control characters\)$/,
+  },
+  {
+    kind: 'Barbican reference with a double quote in its host part',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new OctaviaBalancer(stack, 'Lb', {
+        vswitch: net,
+        tls: { certificateContainerRef: 'https://key-manager.gra.cloud.ovh.net/x"y/v1/secrets/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71', redirectPrefix: 'https://www.example.com' },
+      });
+    },
+    error: /^shop\/Lb: 'tls\.certificateContainerRef' \('https:\/\/key-manager\.gra\.cloud\.ovh\.net\/x"y\/v1\/secrets\/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71'\) must be a Barbican secret or container reference/,
+  },
+  {
+    kind: 'campaign checkout directory climbing out with ..',
+    phase: Phase.BUILD,
+    build: (app) => new CampaignCalendar(new HostingStack(app, 'shop'), 'Campaigns', { checkoutDirectory: '/srv/../etc' }),
+    error: /^shop\/Campaigns: 'checkoutDirectory' \('\/srv\/\.\.\/etc'\) must be an absolute path of letters, digits, '\.', '_', '-' and '\/' without '\.' or '\.\.' segments/,
   },
 ];

@@ -1,8 +1,16 @@
 import {
   AppTier,
   BackupSchedule,
+  CampaignCalendar,
+  CapacityModel,
+  DeploymentServer,
   Flavor,
+  HaproxyBalancer,
+  HealthCheck,
   HostingStack,
+  LvsBalancer,
+  OfficeVpn,
+  OrderTracking,
   IMysqlDatabase,
   IServerTier,
   MysqlReplication,
@@ -15,9 +23,11 @@ import {
   ScalingRules,
   Secret,
   ServerCluster,
+  StateBackend,
   VeeamBackup,
   WebTier,
 } from '../../../lib';
+import { CountedTargets } from '../../../lib/compute/counted-targets';
 import { BadInputRow, Phase, lvs, shop, tier } from '../bad-input-support';
 
 /** What a JavaScript caller can pass where TypeScript expects another type. */
@@ -165,6 +175,177 @@ export const ROWS: readonly BadInputRow[] = [
       new PrivateVSwitch(stack, 'Back', untyped(undefined));
     },
     error: /^shop\/Back: 'props' \(undefined\) must be an object of props$/,
+  },
+
+  // --- Nested option objects (class 5): checked as objects of known keys before any member is read
+  {
+    kind: 'LvsBalancer given no props',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack } = shop(app);
+      new LvsBalancer(stack, 'Lb', untyped(undefined));
+    },
+    error: /^shop\/Lb: 'props' \(undefined\) must be an object of props$/,
+  },
+  {
+    kind: 'HaproxyBalancer given a string as props',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack } = shop(app);
+      new HaproxyBalancer(stack, 'Lb', untyped('10.0.1.0/24'));
+    },
+    error: /^shop\/Lb: 'props' \('10\.0\.1\.0\/24'\) must be an object of props$/,
+  },
+  {
+    kind: 'health check given as a plain object',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      lvs(stack, net).addTarget(tier(stack, net), { port: 80, healthCheck: untyped<HealthCheck>({ path: '/ok', intervalSeconds: 2 }) });
+    },
+    error: /^shop\/Lb: 'healthCheck' \('<an object \{path, intervalSeconds\}>'\) must be a HealthCheck \(HealthCheck\.http\(\.\.\.\) or HealthCheck\.tcp\(\.\.\.\)\)$/,
+  },
+  {
+    kind: 'balancer target options with a misspelt key',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      lvs(stack, net).addTarget(tier(stack, net), untyped({ port: 80, healthcheck: HealthCheck.tcp() }));
+    },
+    error: /^shop\/Lb: 'options\.healthcheck' \('<a HealthCheck \{.*\}>'\) is not an option here; the options are port, healthCheck, weight$/,
+  },
+  {
+    kind: 'database client demand missing',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' }).addClient(untyped(undefined));
+    },
+    error: /^shop\/Db: 'addClient' \(undefined\) must be an object of options \(client, servers, connectionsPerServer, bound\)$/,
+  },
+  {
+    kind: 'database client that is no construct',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' })
+        .addClient({ client: untyped('web'), servers: 2, connectionsPerServer: 10, bound: 'pool' });
+    },
+    error: /^shop\/Db: 'addClient\.client' \('web'\) must be a construct$/,
+  },
+  {
+    kind: 'office peer given as null',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new OfficeVpn(stack, 'Vpn', { vswitch: net, officeCidrs: ['192.168.10.0/24'], officePeers: untyped([null]) });
+    },
+    error: /^shop\/Vpn: 'officePeers\[0\]' \(null\) must be an object of options \(name, allowedIps, publicKey, endpointAddress\)$/,
+  },
+  {
+    kind: 'BPM archive given as a URL string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const db = new MysqlReplication(stack, 'Db', { vswitch: net, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
+      new OrderTracking(stack, 'Tracking', { vswitch: net, flavor: Flavor.named('b3-8'), database: db, bpmArchive: untyped('https://example.com/bpm.war') });
+    },
+    error: /^shop\/Tracking: 'bpmArchive' \('https:\/\/example\.com\/bpm\.war'\) must be an object of options \(url, sha256, fileName\)$/,
+  },
+  {
+    kind: 'counted targets following a tier instead of its cluster',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const web = tier(stack, net);
+      const host = new ServerCluster(stack, 'Monitor', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') }).instances[0];
+      CountedTargets.of(host).follow(untyped(web));
+    },
+    error: /^shop\/Monitor\/Instance1: 'follow' \('<an object \{cluster, connections\}>'\) must be a ServerCluster$/,
+  },
+  {
+    kind: 'capacity model for something that is no tier',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { net } = shop(app);
+      CapacityModel.forTier(untyped(net));
+    },
+    error: /^CapacityModel\.forTier: 'tier' \('<PrivateVSwitch shop\/Net>'\) must be a server tier \(IServerTier/,
+  },
+  {
+    kind: 'capacity model option misspelt',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      CapacityModel.forTier(tier(stack, net), untyped({ userPerInstance: 50 }));
+    },
+    error: /^shop\/Web: 'capacity\.userPerInstance' \(50\) is not an option here; the options are usersPerInstance, headroom, bootMinutes, requestsPerUserPerSecond, requestSeconds$/,
+  },
+  {
+    kind: 'state backend given as a plain object',
+    phase: Phase.BUILD,
+    build: (app) => {
+      new HostingStack(app, 'shop', { stateBackend: untyped({ bucket: 'tfstate', region: 'gra' }) });
+    },
+    error: /^shop: 'stateBackend' \('<an object \{bucket, region\}>'\) must be a StateBackend \(StateBackend\.local\(\) or StateBackend\.ovhObjectStorage\(\.\.\.\)\)$/,
+  },
+  {
+    kind: 'policy pack given as a list of rules',
+    phase: Phase.BUILD,
+    build: (app) => {
+      new HostingStack(app, 'shop', { policyPack: untyped([]) });
+    },
+    error: /^shop: 'policyPack' \('<an array of 0 items>'\) must be a PolicyPack \(PolicyPack\.default\(\) or new PolicyPack\(\[\.\.\.rules\]\)\)$/,
+  },
+  {
+    kind: 'health check options given as null',
+    phase: Phase.BUILD,
+    build: () => {
+      HealthCheck.http(untyped(null));
+    },
+    error: /^HealthCheck\.http: 'options' \(null\) must be an object of options \(path, expectedStatus, intervalSeconds, timeoutSeconds, unhealthyThreshold, healthyThreshold\)$/,
+  },
+  {
+    kind: 'reactive rule option misspelt',
+    phase: Phase.BUILD,
+    build: () => {
+      ReactiveRule.cpu(untyped({ scaleOutAbov: 0.7 }));
+    },
+    error: /^ReactiveRule\.cpu: 'options\.scaleOutAbov' \(0\.7\) is not an option here; the options are scaleOutAbove, /,
+  },
+  {
+    kind: 'state backend factory given no props',
+    phase: Phase.BUILD,
+    build: () => {
+      StateBackend.ovhObjectStorage(untyped('tfstate'));
+    },
+    error: /^StateBackend\.ovhObjectStorage: 'options' \('tfstate'\) must be an object of options \(bucket, region, key\)$/,
+  },
+  {
+    kind: 'backup policy given no options',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11' }).addPolicy('database', untyped(null));
+    },
+    error: /^shop\/Backup: 'options' \(null\) must be an object of options \(servers, schedule, rotation, volumeBackups, offsiteCopy, rtoMinutes, rpoHours\)$/,
+  },
+  {
+    kind: 'campaign peak given as a number',
+    phase: Phase.BUILD,
+    build: (app) => {
+      new CampaignCalendar(new HostingStack(app, 'shop'), 'Campaigns').addCampaign('black-friday', { start: '2027-11-26T00:00', end: '2027-11-29T00:00', peak: untyped(3000) });
+    },
+    error: /^shop\/Campaigns: 'campaigns\.black-friday\.peak' \(3000\) must be an object of options \(concurrentUsers, visitorsPerDay, ordersPerDay\)$/,
+  },
+  {
+    kind: 'deployment recipe given as a directory string',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new DeploymentServer(stack, 'Deploy', { vswitch: net, adminCidrs: ['203.0.113.0/28'] }).addTarget(tier(stack, net), untyped('/var/www/shop'));
+    },
+    error: /^shop\/Deploy: 'recipe' \('\/var\/www\/shop'\) must be an object of options \(directory, excludes, afterSync\)$/,
   },
 
   // --- Wiring across stacks (class 6) ----------------------------------------------------------

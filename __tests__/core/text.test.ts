@@ -4,7 +4,8 @@ import { HostingStacksError } from '../../lib/core/errors';
 import {
   TextKind, checkText, hasControlCharacter, healthCheckPathRule, requireOptionalText, requireText, requireTextRule, requireTexts,
 } from '../../lib/core/text';
-import { TemplateInjectionError, checkTemplateModel, renderTemplate } from '../../lib/config/template';
+import { TemplateInjectionError, checkTemplateModel, renderTemplate, withConstructPath } from '../../lib/config/template';
+import { CloudConfig } from '../../lib/compute/cloud-config';
 
 function scope(): Construct {
   return new Construct(new App(), 'Shop');
@@ -173,6 +174,21 @@ describe('healthCheckPathRule', () => {
 });
 
 describe('renderTemplate backstop', () => {
+  it('given a value refused while rendering for a construct, then the error names the construct path, the template and the key', () => {
+    const server = scope();
+    const render = () => renderTemplate('daemon-args.hbs', { args: ['--web.listen-address=:9090\nExecStartPre=/bin/sh'] });
+    expect(() => withConstructPath(server, render)).toThrow(HostingStacksError);
+    expect(() => withConstructPath(server, render)).toThrow(/^Shop: 'template daemon-args\.hbs: args\[0\]' \('--web\.listen-address=:9090\\nExecStartPre=\/bin\/sh'\) holds a line break/);
+    // Other errors pass through unchanged.
+    expect(() => withConstructPath(server, () => { throw new RangeError('x'); })).toThrow(RangeError);
+  });
+
+  it('given a lazy host file whose model holds a line break, then reading it names the server construct', () => {
+    const c = new CloudConfig('web-1', { metadataGuard: false, owner: scope() });
+    const file = c.addLazyFile('/etc/default/x', undefined, () => renderTemplate('daemon-args.hbs', { args: ['a\rb'] }));
+    expect(() => file.content).toThrow(/^Shop: 'template daemon-args\.hbs: args\[0\]'/);
+  });
+
   it('given a line break deep in a model, then it throws naming the template and the key path', () => {
     const bad = { backend: { servers: [{ name: 'web-1' }, { name: 'web-2\n    server evil 203.0.113.66:80' }] } };
     expect(() => checkTemplateModel('haproxy.cfg.hbs', bad)).toThrow(TemplateInjectionError);

@@ -7,6 +7,7 @@ import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuard
 import { requireEnumValue } from '../core/choices';
 import { HostingStacksError } from '../core/errors';
 import { hasControlCharacter, requireText, TextKind } from '../core/text';
+import { withConstructPath } from '../config/template';
 
 /** One file cloud-init writes on first boot. */
 export interface HostFile {
@@ -155,12 +156,13 @@ export class CloudConfig {
    * members added after the file was declared still reach it. Returns the file.
    */
   public addLazyFile(path: string, syntax: ConfigSyntax | undefined, render: () => string, options: Omit<HostFile, 'path' | 'content' | 'syntax'> = {}): HostFile {
+    const owner = this.owner;
     return this.addFile({
       ...options,
       path,
       syntax,
       get content(): string {
-        return render();
+        return withConstructPath(owner, render);
       },
     });
   }

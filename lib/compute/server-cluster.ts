@@ -15,6 +15,7 @@ import { Flavor, FlavorSpec } from './flavor';
 import { KeyPair } from './key-pair';
 import { MachineImage } from './machine-image';
 import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { withConstructPath } from '../config/template';
 
 /** Nova server-group policies. */
 export enum ServerGroupPolicy {
@@ -382,7 +383,8 @@ export class ServerCluster extends Construct implements IConnectable {
 
   /** Runs `configure` on every instance's cloud-init config. */
   public configureHosts(configure: (host: ServerInstance) => void): void {
-    this.instances.forEach(configure);
+    // A value no construct checked, refused by renderTemplate's backstop, names the server.
+    this.instances.forEach((host) => withConstructPath(host, () => configure(host)));
   }
 }
 

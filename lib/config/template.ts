@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Handlebars from 'handlebars';
+import { IConstruct } from 'constructs';
+import { HostingStacksError } from '../core/errors';
 import { hasControlCharacter } from '../core/text';
 
 /**
@@ -48,11 +50,27 @@ export class TemplateInjectionError extends Error {
     public readonly template: string,
     /** The model key path, `backend.healthCheck.path`. */
     public readonly keyPath: string,
-    value: string,
-    rule: string,
+    /** The value refused. */
+    public readonly value: string,
+    /** What the value must be, as the "must be ..." or "holds ..." text of a message. */
+    public readonly rule: string,
   ) {
     super(`template ${template}: model value '${keyPath}' (${JSON.stringify(value)}) ${rule}`);
     this.name = 'TemplateInjectionError';
+  }
+}
+
+/**
+ * Runs `render` (code that renders templates for `scope`, a server or a construct) and turns a
+ * {@link TemplateInjectionError} into a {@link HostingStacksError} naming `scope`'s path, the model
+ * key and the template: the backstop's refusal then reads like every other bad-input error.
+ */
+export function withConstructPath<T>(scope: IConstruct, render: () => T): T {
+  try {
+    return render();
+  } catch (e) {
+    if (e instanceof TemplateInjectionError) throw new HostingStacksError(scope, `template ${e.template}: ${e.keyPath}`, e.value, e.rule);
+    throw e;
   }
 }
 

@@ -168,6 +168,17 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly frontendCount?: number;
   /** Front-ends at most (addresses are reserved up to it). @default MD_FRONTEND_MAX (10) */
   readonly frontendMaxCount?: number;
+  /**
+   * Addresses reserved for the front-ends on the access network (MagentoFrontends'
+   * `addressCapacity`): at least `frontendMaxCount`. Raising it on a deployed stack moves the
+   * addresses planned after the tier, once. @default - the library's default (10)
+   */
+  readonly frontendAddressCapacity?: number;
+  /**
+   * Flavor of the two MariaDB servers. Every front-end's PHP-FPM children may hold a connection, so
+   * many front-ends need a larger one (synth says how large). @default 4 vCPU, 16 GB (b3-16)
+   */
+  readonly databaseFlavor?: Flavor;
   /** Year whose campaigns (carnival, summer sales, Halloween, Black Friday, Christmas) the calendar holds. @default MD_REFERENCE_YEAR */
   readonly campaignYear?: number;
   /** Front-end flavor. @default Flavor.named('b3-8') */
@@ -235,7 +246,7 @@ export class MonsieurDeguisementStack extends HostingStack {
     // The vital VMs on the private data network, vital data isolated (case study 5).
     this.database = new MysqlReplication(this, 'Database', {
       vswitch: data,
-      flavor: Flavor.fromSizing({ vcpus: 4, ramGb: 16, diskGb: 100 }),
+      flavor: props.databaseFlavor ?? Flavor.fromSizing({ vcpus: 4, ramGb: 16, diskGb: 100 }),
       databaseName: 'magento',
     });
     this.redis = new RedisServer(this, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing(MD_REDIS_SIZING), maxMemoryFraction: MD_SESSIONS_MEMORY_FRACTION });
@@ -265,6 +276,7 @@ export class MonsieurDeguisementStack extends HostingStack {
       vswitch: access,
       count: props.frontendCount ?? MD_FRONTEND_BASELINE,
       maxCount: props.frontendMaxCount ?? MD_FRONTEND_MAX,
+      addressCapacity: props.frontendAddressCapacity,
       flavor: props.frontendFlavor ?? Flavor.named('b3-8'),
       code: MagentoCode.fromPipeline(this.deployment),
       database: this.database,

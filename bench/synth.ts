@@ -1,0 +1,207 @@
+/**
+ * `npm run bench:synth`: how long synth takes in-process, with figures printed (never asserted on
+ * time) against issue 11's targets:
+ *
+ * - each case-study stack alone, and every stack together (target: under 1 s together);
+ * - Monsieur Déguisement at 10, 100 and 1,000 front-ends (targets: 100 under 0.8 s and within 4x
+ *   raw cdktf; linear, t(1000)/t(100) at most 11);
+ * - raw cdktf emitting the same Terraform JSON (every resource, data source, variable, output and
+ *   local of the synthesized stack added as plain `TerraformResource`-level elements), the floor
+ *   the library's own work is measured against.
+ *
+ * Each figure is the median of `--runs` (default 5) after one warm-up. `--save FILE` writes the
+ * figures as JSON; `--baseline FILE` prints each figure beside a saved run's (the same machine, the
+ * same run of the benchmark before a change). The exit code is 2 on bad options, 0 otherwise.
+ *
+ *   npx tsx bench/synth.ts [--runs N] [--save FILE.json] [--baseline FILE.json]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { App, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { Flavor, HostingApp, HostingStack } from '../lib';
+import { MonsieurDeguisementStack } from '../stacks/monsieur-deguisement';
+import { PopgomStack } from '../stacks/popgom';
+
+interface Args {
+  readonly runs: number;
+  readonly save?: string;
+  readonly baseline?: string;
+}
+
+/** One measured figure: what, milliseconds, and what it is compared with. */
+interface Figure {
+  readonly name: string;
+  readonly ms: number;
+  readonly note?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let runs = 5;
+  let save: string | undefined;
+  let baseline: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs') {
+      runs = Number(value());
+      if (!Number.isInteger(runs) || runs < 1 || runs > 50) usage(`--runs must be an integer from 1 to 50, not '${argv[i]}'`);
+    } else if (a === '--save') save = value();
+    else if (a === '--baseline') baseline = value();
+    else usage(`unknown option '${a}'`);
+  }
+  return { runs, save, baseline };
+}
+
+function usage(problem: string): never {
+  process.stderr.write(`bench:synth: ${problem}\nusage: npx tsx bench/synth.ts [--runs N] [--save FILE.json] [--baseline FILE.json]\n`);
+  process.exit(2);
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The median wall time of `runs` calls of `work` after one warm-up, in ms. */
+function measure(runs: number, work: () => void): number {
+  work();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    work();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Builds `build`'s stacks into a fresh HostingApp and synthesizes them into a temporary directory. */
+function synthLibrary(build: (app: HostingApp) => void): void {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+  try {
+    const app = new HostingApp({ outdir });
+    build(app);
+    app.synth();
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+type TerraformJson = Record<string, Record<string, Record<string, unknown>> | undefined>;
+
+/**
+ * Raw cdktf emitting `json`: a plain App and TerraformStack holding one element per block of the
+ * synthesized Terraform, each with its body as an override. What cdktf itself costs to resolve and
+ * write that much JSON, without any construct of the library.
+ */
+function synthRaw(json: TerraformJson): void {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+  try {
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'raw');
+    const scope = new Construct(stack, 'S');
+    let n = 0;
+    const body = (el: { addOverride(path: string, value: unknown): void }, config: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(config)) el.addOverride(k, v);
+    };
+    for (const [type, blocks] of Object.entries(json.resource ?? {})) {
+      for (const config of Object.values(blocks as Record<string, Record<string, unknown>>)) body(new TerraformResource(scope, `r${n++}`, { terraformResourceType: type }), config);
+    }
+    for (const [type, blocks] of Object.entries(json.data ?? {})) {
+      for (const config of Object.values(blocks as Record<string, Record<string, unknown>>)) body(new TerraformDataSource(scope, `d${n++}`, { terraformResourceType: type }), config);
+    }
+    for (const [name, config] of Object.entries(json.variable ?? {})) new TerraformVariable(scope, name, config as Record<string, never>);
+    for (const [name, config] of Object.entries(json.output ?? {})) new TerraformOutput(scope, name, { value: (config as { value: unknown }).value });
+    for (const [name, value] of Object.entries(json.locals ?? {})) new TerraformLocal(scope, name, value);
+    app.synth();
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The MD stack's props for `n` front-ends in its Terraform: half of them running, all of them
+ * planned (a scalable tier's instances exist up to its maxCount, each with a count of 0 or 1).
+ */
+function mdFrontends(n: number) {
+  // A database that holds every front-end's PHP-FPM connections (b3-16 holds about 30 front-ends'; r2-60, 60 GB on a 100 GB disk, about 100).
+  return { frontendCount: Math.max(1, n / 2), frontendMaxCount: n, frontendAddressCapacity: Math.max(n, 10), databaseFlavor: n > 30 ? Flavor.named('r2-60') : undefined };
+}
+
+/** The Terraform JSON of the MD stack at `frontends` front-ends, and its resource count. */
+function mdTerraform(frontends: number): { json: TerraformJson; resources: number; bytes: number } {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-json-'));
+  try {
+    const app = new HostingApp({ outdir });
+    new MonsieurDeguisementStack(app, 'md', mdFrontends(frontends));
+    app.synth();
+    const text = readFileSync(join(outdir, 'stacks', 'md', 'cdk.tf.json'), 'utf8');
+    const json = JSON.parse(text) as TerraformJson;
+    const resources = Object.values(json.resource ?? {}).reduce((s, blocks) => s + Object.keys(blocks as object).length, 0);
+    return { json, resources, bytes: text.length };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  process.env.CHECKPOINT_DISABLE = '1';
+  const figures: Figure[] = [];
+  const add = (name: string, ms: number, note?: string) => {
+    figures.push({ name, ms, note });
+    process.stdout.write(`${name.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms${note ? `  ${note}` : ''}\n`);
+  };
+
+  const stacks: [string, (app: HostingApp) => HostingStack][] = [
+    ['popgom', (app) => new PopgomStack(app, 'popgom')],
+    ['monsieur-deguisement', (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement')],
+  ];
+  for (const [name, build] of stacks) add(`synth ${name}`, measure(args.runs, () => synthLibrary((app) => build(app))));
+  const all = measure(args.runs, () => synthLibrary((app) => stacks.forEach(([, build]) => build(app))));
+  add('synth every stack', all, `target < 1000 ms: ${all < 1000 ? 'met' : 'NOT met'}`);
+
+  const byCount = new Map<number, number>();
+  for (const frontends of [10, 100, 1000]) {
+    let shape: ReturnType<typeof mdTerraform>;
+    try {
+      shape = mdTerraform(frontends);
+    } catch (e) {
+      process.stdout.write(`${`md at ${frontends} front-ends`.padEnd(34)}  not built: ${(e as Error).message.split('\n')[0]}\n`);
+      continue;
+    }
+    const lib = measure(args.runs, () => synthLibrary((app) => new MonsieurDeguisementStack(app, 'md', mdFrontends(frontends))));
+    const raw = measure(args.runs, () => synthRaw(shape.json));
+    byCount.set(frontends, lib);
+    const ratio = lib / raw;
+    const targets = frontends === 100 ? `; targets < 800 ms: ${lib < 800 ? 'met' : 'NOT met'}, within 4x raw: ${ratio <= 4 ? 'met' : 'NOT met'}` : '';
+    add(`synth md at ${frontends} front-ends`, lib, `${shape.resources} resources, ${(shape.bytes / 1e6).toFixed(2)} MB; raw cdktf ${raw.toFixed(0)} ms, ${ratio.toFixed(1)}x${targets}`);
+    add(`raw cdktf, md at ${frontends}`, raw);
+  }
+  const t100 = byCount.get(100);
+  const t1000 = byCount.get(1000);
+  if (t100 !== undefined && t1000 !== undefined) {
+    const r = t1000 / t100;
+    process.stdout.write(`linearity t(1000)/t(100) = ${r.toFixed(1)}  target <= 11: ${r <= 11 ? 'met' : 'NOT met'}\n`);
+  } else {
+    process.stdout.write('linearity t(1000)/t(100): not measured (a size was not built)\n');
+  }
+
+  if (args.baseline) {
+    const base = JSON.parse(readFileSync(args.baseline, 'utf8')) as { figures: Figure[] };
+    process.stdout.write(`\nagainst ${args.baseline}:\n`);
+    for (const f of figures) {
+      const b = base.figures.find((x) => x.name === f.name);
+      process.stdout.write(`${f.name.padEnd(34)} ${f.ms.toFixed(0).padStart(7)} ms  baseline ${b ? `${b.ms.toFixed(0)} ms (${(((f.ms - b.ms) / b.ms) * 100).toFixed(0)} %)` : 'none'}\n`);
+    }
+  }
+  if (args.save) writeFileSync(args.save, `${JSON.stringify({ date: new Date().toISOString(), runs: args.runs, figures }, null, 2)}\n`);
+}
+
+main();

@@ -8,7 +8,7 @@ import {
   renderBackOfficeNginxConfig,
   renderBackOfficePhpFpmConfig,
 } from '../../lib/app/back-office-config';
-import { VpnKind } from '../../lib/network/office-vpn';
+import { VpnKind } from '../../lib/vpn/office-vpn';
 import { checkHostFile, nginxForCheck } from '../support/config-checks';
 import { checkNginx, checkPhpFpmPool } from '../support/daemons';
 import { resourcesOf, synthJson } from '../support/synth';

@@ -5,7 +5,7 @@ import { DEPLOY_AUTHORIZED_KEY_STAGING_PATH, DEPLOY_KEY_STAGING_PATH, DEPLOY_TAR
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { parse } from 'yaml';
-import { VpnKind } from '../../lib/network/office-vpn';
+import { VpnKind } from '../../lib/vpn/office-vpn';
 import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { checkHostFile } from '../support/config-checks';
 import { resourcesOf, synthJson } from '../support/synth';

@@ -18,10 +18,10 @@ import {
   ServerCluster,
   ServerInstance,
 } from '../../lib';
-import { OfficeVpn, VpnKind } from '../../lib/network/office-vpn';
+import { OfficeVpn, VpnKind } from '../../lib/vpn/office-vpn';
 import { INfsShare } from '../../lib/storage/nfs';
 import { testStack } from '../support/synth';
-import { TEST_KEYS } from '../network/wireguard-keys';
+import { TEST_KEYS } from '../vpn/wireguard-keys';
 
 /** The offices of the fixtures. */
 export const OFFICE_CIDRS = ['192.168.10.0/24', '192.168.20.0/24'];

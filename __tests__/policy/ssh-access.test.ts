@@ -1,8 +1,8 @@
 import { Peer, Port } from '../../lib';
 import { DeploymentServer } from '../../lib/app/deployment-server';
-import { OfficeVpn, VpnKind } from '../../lib/network/office-vpn';
+import { OfficeVpn, VpnKind } from '../../lib/vpn/office-vpn';
 import { SSH_ACCESS_RULE, SSH_ACCESS_RULE_ID } from '../../lib/policy/rules/ssh-access';
-import { TEST_KEYS } from '../network/wireguard-keys';
+import { TEST_KEYS } from '../vpn/wireguard-keys';
 import { cluster, findingsOf, zonedStack } from './fixtures';
 
 const ADMIN = '203.0.113.0/24';

@@ -61,7 +61,18 @@ describe('CapacityModel', () => {
     const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
     const cluster = new ServerCluster(stack, 'Workers', { vswitch, count: 1, maxCount: 3, flavor: Flavor.named('c3-4') });
     const tier: IServerTier = { cluster, connections: cluster.connections };
-    expect(() => CapacityModel.forTier(tier)).toThrow("shop/Workers: 'capacity.usersPerInstance' (undefined) must be given: it is derived only for MagentoFrontends, WebTier and AppTier");
+    expect(() => CapacityModel.forTier(tier)).toThrow("shop/Workers: 'capacity.usersPerInstance' (undefined) must be given: it is derived only for a tier that declares its workers per server (MagentoFrontends, WebTier, AppTier)");
     expect(CapacityModel.forTier(tier, { usersPerInstance: 300 }).usersPerInstance).toBe(300);
+  });
+
+  test('a tier of its own that declares its workers gets its capacity derived, as the library\'s tiers do', () => {
+    const stack = new HostingStack(Testing.app(), 'shop');
+    const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    const cluster = new ServerCluster(stack, 'Workers', { vswitch, count: 1, maxCount: 3, flavor: Flavor.named('c3-4') });
+    const tier: IServerTier = { cluster, connections: cluster.connections, workers: { perServer: 64, what: 'gunicorn workers' } };
+    const model = CapacityModel.forTier(tier, { requestsPerUserPerSecond: 0.1, requestSeconds: 0.5 });
+    // 64 workers x 1 / (0.1 x 0.5) = 1,280 users.
+    expect(model.usersPerInstance).toBe(1280);
+    expect(model.usersPerInstanceSource).toMatch(/^64 gunicorn workers x 20 users each/);
   });
 });

@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -118,6 +118,11 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
   public readonly contextPath: string;
   /** Request-processing threads per server. */
   public readonly maxThreads: number;
+
+  /** The Tomcat threads of each server: its capacity ({@link IServerTier.workers}). */
+  public get workers(): TierWorkers {
+    return { perServer: this.maxThreads, what: 'Tomcat threads' };
+  }
   /** Connections queued when every thread is busy. */
   public readonly acceptCount: number;
   /** The database, when one was given. */

@@ -6,7 +6,7 @@ import { Connections } from '../core/connections';
 import { IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
-import { OfficeVpn } from '../network/office-vpn';
+import { OfficeVpn } from '../vpn/office-vpn';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { nftablesModelFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { INfsShare } from '../storage/nfs';

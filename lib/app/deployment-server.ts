@@ -10,7 +10,7 @@ import { parseCidr } from '../core/ipv4';
 import { requireAdminSource, requireTerraformVariableName } from '../core/choices';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
-import { OfficeVpn } from '../network/office-vpn';
+import { OfficeVpn } from '../vpn/office-vpn';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { nftablesModelFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { kebabCase } from '../core/naming';

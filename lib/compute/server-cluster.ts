@@ -414,8 +414,26 @@ function snakePath(scope: IConstruct): string {
 }
 
 
-/** A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers. Balancers take these as targets. */
+/**
+ * The workers a server of a tier runs in parallel (Apache workers, PHP-FPM children, Tomcat
+ * threads): what its capacity is derived from.
+ */
+export interface TierWorkers {
+  /** Workers per server. */
+  readonly perServer: number;
+  /** What they are, for messages and reviews: 'PHP-FPM children'. */
+  readonly what: string;
+}
+
+/**
+ * A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers. Balancers
+ * take these as targets; scaling reads what a tier declares here instead of asking its class.
+ */
 export interface IServerTier extends IConnectable {
   /** The servers. */
   readonly cluster: ServerCluster;
+  /** The workers each server runs in parallel, when the tier knows them (its capacity follows). */
+  readonly workers?: TierWorkers;
+  /** The port Apache answers `/server-status` on (loopback and monitoring), for an Apache-based tier. */
+  readonly apacheStatusPort?: number;
 }

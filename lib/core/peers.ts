@@ -25,7 +25,7 @@ import type { IServerTier, ServerCluster, ServerInstance } from '../compute/serv
 import type { KeyPair } from '../compute/key-pair';
 import type { MachineImage } from '../compute/machine-image';
 import type { ExternalNetwork } from '../network/external-network';
-import type { OfficeVpn } from '../network/office-vpn';
+import type { OfficeVpn } from '../vpn/office-vpn';
 import type { PrivateVSwitch } from '../network/private-vswitch';
 import type { Router } from '../network/router';
 import type { INfsShare } from '../storage/nfs';
@@ -39,6 +39,7 @@ import type { MagentoCode } from '../magento/magento-frontends';
 import type { CapacityModel } from '../scaling/capacity-model';
 import type { ReactiveRule } from '../scaling/reactive-rule';
 import type { StateBackend } from '../stack/state-backend';
+import type { HostingStack } from '../stack/hosting-stack';
 import type { PolicyPack } from '../policy/policy-pack';
 
 /** The brand symbol of a kind: `Symbol.for('hosting-stacks.<kind>')`, the same in every copy of the library. */
@@ -161,6 +162,8 @@ export const Kinds = {
   CAPACITY_MODEL: brandedKind<CapacityModel>('CapacityModel', 'a CapacityModel (CapacityModel.forTier(tier, ...))'),
   /** A {@link ReactiveRule}. */
   REACTIVE_RULE: brandedKind<ReactiveRule>('ReactiveRule', 'a ReactiveRule (ReactiveRule.cpu(...), .requestsPerSecond(...) or .sessionsPerInstance(...))'),
+  /** A {@link HostingStack}: a stack that writes host configs and artifacts next to its Terraform. */
+  HOSTING_STACK: brandedKind<HostingStack>('HostingStack', 'a HostingStack'),
   /** A {@link StateBackend}. */
   STATE_BACKEND: brandedKind<StateBackend>('StateBackend', 'a StateBackend (StateBackend.local() or StateBackend.ovhObjectStorage(...))'),
   /** A {@link PolicyPack}. */

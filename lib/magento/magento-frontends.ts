@@ -3,7 +3,7 @@ import { HealthCheck } from '../balancing/health-check';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { DeploymentServer } from '../app/deployment-server';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -276,6 +276,16 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
   public readonly processManager: PhpFpmProcessManager;
   /** `pm.max_children` per server. */
   public readonly phpMaxChildren: number;
+
+  /** The PHP-FPM children of each front-end: its capacity ({@link IServerTier.workers}). */
+  public get workers(): TierWorkers {
+    return { perServer: this.phpMaxChildren, what: 'PHP-FPM children' };
+  }
+
+  /** Apache's `/server-status` port: the HTTP port ({@link IServerTier.apacheStatusPort}). */
+  public get apacheStatusPort(): number {
+    return this.httpPort;
+  }
   /** Apache's event MPM limits per server. */
   public readonly mpm: ApacheMpmEventLimits;
   private readonly forwardedProtoSourceList: string[] = [];

@@ -2,7 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireText, TextKind } from '../core/text';
-import { HostingStack } from '../stack/hosting-stack';
+import type { HostingStack } from '../stack/hosting-stack';
 import { IScalingRules } from './scaling-model';
 import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
 import { brand, hasBrand, Kinds, requireOptions, requirePeer, requireProps } from '../core/peers';
@@ -229,7 +229,7 @@ export class CampaignCalendar extends Construct {
   public addScalingRules(rules: IScalingRules): void {
     if (this.followers.includes(rules)) return;
     const stack = TerraformStack.of(this);
-    if (!(stack instanceof HostingStack)) {
+    if (!Kinds.HOSTING_STACK.is(stack)) {
       throw new HostingStacksError(this, 'scope', stack.node.path, 'must be a HostingStack: the campaign files are written next to its Terraform');
     }
     requirePeer(this, 'rules', rules, Kinds.SCALING_RULES);

@@ -1,9 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
-import { AppTier } from '../app/app-tier';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requirePositive } from '../core/errors';
-import { MagentoFrontends } from '../magento/magento-frontends';
-import { WebTier } from '../web/web-tier';
 import { CapacityPlan } from './scaling-model';
 import { ceilCount } from './simulator';
 import { brand, describeValue, hasBrand, Kinds, requireOptions } from '../core/peers';
@@ -104,18 +101,18 @@ export class CapacityModel {
       this.usersPerInstanceSource = 'given';
       return;
     }
-    const workers = workersOf(tier);
+    const workers = tier.workers;
     if (!workers) {
       throw new HostingStacksError(scope, 'capacity.usersPerInstance', undefined,
-        'must be given: it is derived only for MagentoFrontends, WebTier and AppTier (from their workers per server)');
+        'must be given: it is derived only for a tier that declares its workers per server (MagentoFrontends, WebTier, AppTier)');
     }
     const perWorker = 1 / (this.requestsPerUserPerSecond * requestSeconds);
-    this.usersPerInstance = Math.floor(workers.count * perWorker + 1e-9);
+    this.usersPerInstance = Math.floor(workers.perServer * perWorker + 1e-9);
     if (this.usersPerInstance < 1) {
       throw new HostingStacksError(scope, 'capacity.usersPerInstance', this.usersPerInstance,
-        `derived as ${workers.count} ${workers.what} / (${this.requestsPerUserPerSecond} requests per user per second x ${requestSeconds} s) is below 1; give it`);
+        `derived as ${workers.perServer} ${workers.what} / (${this.requestsPerUserPerSecond} requests per user per second x ${requestSeconds} s) is below 1; give it`);
     }
-    this.usersPerInstanceSource = `${workers.count} ${workers.what} x ${round(perWorker)} users each (a request every ${round(1 / this.requestsPerUserPerSecond)} s holding a worker ${requestSeconds} s)`;
+    this.usersPerInstanceSource = `${workers.perServer} ${workers.what} x ${round(perWorker)} users each (a request every ${round(1 / this.requestsPerUserPerSecond)} s holding a worker ${requestSeconds} s)`;
   }
 
   /** Instances `users` concurrent users need: `ceil(users x (1 + headroom) / usersPerInstance)`. */
@@ -142,13 +139,6 @@ export function instancesFor(capacity: CapacityPlan, users: number): number {
 /** The construct to name in errors about `tier`: the tier itself when it is a construct, else its cluster. */
 export function tierConstruct(tier: IServerTier): IConstruct {
   return Construct.isConstruct(tier) ? tier : tier.cluster;
-}
-
-function workersOf(tier: IServerTier): { count: number; what: string } | undefined {
-  if (tier instanceof MagentoFrontends) return { count: tier.phpMaxChildren, what: 'PHP-FPM children' };
-  if (tier instanceof WebTier) return { count: tier.mpm.maxRequestWorkers, what: 'Apache workers' };
-  if (tier instanceof AppTier) return { count: tier.maxThreads, what: 'Tomcat threads' };
-  return undefined;
 }
 
 function round(x: number): number {

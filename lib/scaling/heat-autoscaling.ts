@@ -8,7 +8,6 @@ import { MachineImage } from '../compute/machine-image';
 import { escapeTerraformTemplate, IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { resourceName } from '../core/naming';
-import { HostingStack } from '../stack/hosting-stack';
 import {
   GNOCCHI_GRANULARITY_SECONDS,
   HeatAutoscalingTemplate,
@@ -94,7 +93,7 @@ export class HeatAutoscaling extends Construct {
     const timeout = props.timeoutMinutes ?? 60;
     requireIntegerInRange(this, 'timeoutMinutes', timeout, 5, 1440);
     const stack = TerraformStack.of(this);
-    if (!(stack instanceof HostingStack)) {
+    if (!Kinds.HOSTING_STACK.is(stack)) {
       throw new HostingStacksError(this, 'scope', stack.node.path, 'must be in a HostingStack: the member template is written next to its Terraform');
     }
     this.memberTemplatePath = `heat/${resourceName(this)}-member.yaml`;

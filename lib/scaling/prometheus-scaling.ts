@@ -8,9 +8,7 @@ import { HostingStacksError, requireIntegerInRange, requireUnique } from '../cor
 import { requireText, TextKind } from '../core/text';
 import { kebabCase } from '../core/naming';
 import { Port } from '../core/port';
-import { MagentoFrontends } from '../magento/magento-frontends';
 import { PrivateVSwitch } from '../network/private-vswitch';
-import { WebTier } from '../web/web-tier';
 import {
   ALERTMANAGER_PORT,
   alertmanagerRoutes,
@@ -358,9 +356,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
   }
 }
 
-/** The port Apache answers `/server-status` on, for the Apache-based tiers; undefined for others. */
+/** The port Apache answers `/server-status` on, for the Apache-based tiers (they declare it); undefined for others. */
 export function apacheStatusPort(tier: IServerTier): number | undefined {
-  if (tier instanceof WebTier) return tier.listenPort;
-  if (tier instanceof MagentoFrontends) return tier.httpPort;
-  return undefined;
+  return tier.apacheStatusPort;
 }

@@ -15,7 +15,7 @@ import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
 import { StateBackend } from './state-backend';
-import { Kinds, optionalPeer, requireProps } from '../core/peers';
+import { brand, hasBrand, Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /** Props of {@link HostingStack}. */
 export interface HostingStackProps {
@@ -60,8 +60,14 @@ export class HostingStack extends TerraformStack {
   public readonly policyPack: PolicyPack;
   private readonly artifacts = new Map<string, () => string>();
 
+  /** True when `x` is a {@link HostingStack} (a `Symbol.for` brand, recognised across copies of the library). */
+  public static isHostingStack(x: unknown): x is HostingStack {
+    return hasBrand(x, 'HostingStack');
+  }
+
   constructor(scope: Construct, id: string, props: HostingStackProps = {}) {
     super(scope, id);
+    brand(this, 'HostingStack');
     // The id names the stack's directory under stacks/ ('..' would write outside it).
     requireStackId(this, id);
     requireProps(this, props);

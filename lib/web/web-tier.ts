@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -144,6 +144,16 @@ export class WebTier extends Construct implements IServerTier {
   public readonly backendHealthCheck: HealthCheck;
   /** Event MPM limits per server. */
   public readonly mpm: ApacheMpmEventLimits;
+
+  /** The Apache workers of each server: its capacity ({@link IServerTier.workers}). */
+  public get workers(): TierWorkers {
+    return { perServer: this.mpm.maxRequestWorkers, what: 'Apache workers' };
+  }
+
+  /** Apache's `/server-status` port: the listen port ({@link IServerTier.apacheStatusPort}). */
+  public get apacheStatusPort(): number {
+    return this.listenPort;
+  }
   /** Whether clients are pinned to one app server. */
   public readonly stickySessions: boolean;
   /** The resolved HTTPS settings, when `tls` was given. */

@@ -1,7 +1,7 @@
 import { Connections, IngressRule, TrafficSource } from '../../core/connections';
 import { ADMIN_SOURCE_MIN_PREFIX } from '../../core/choices';
 import { formatIpv4, parseCidr } from '../../core/ipv4';
-import { OfficeVpn } from '../../network/office-vpn';
+import { OfficeVpn } from '../../vpn/office-vpn';
 import { PrivateVSwitch } from '../../network/private-vswitch';
 import type { HostingStack } from '../../stack/hosting-stack';
 import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';

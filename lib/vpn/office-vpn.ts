@@ -20,7 +20,7 @@ import { TextKind, requireText } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
-import { PrivateVSwitch } from './private-vswitch';
+import { PrivateVSwitch } from '../network/private-vswitch';
 import { isWireguardKey, renderWireguardConfig, renderWireguardNatTable, renderWireguardSysctl, WIREGUARD_DEFAULT_PORT } from './wireguard-config';
 import { brand, describeValue, hasBrand, Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 

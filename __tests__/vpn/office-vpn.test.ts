@@ -12,7 +12,7 @@ import {
   PrivateVSwitch,
   Router,
 } from '../../lib';
-import { OfficePeer, OfficeVpn, OfficeVpnProps, VpnKind } from '../../lib/network/office-vpn';
+import { OfficePeer, OfficeVpn, OfficeVpnProps, VpnKind } from '../../lib/vpn/office-vpn';
 import { checkHostFile } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 import { TEST_KEYS } from './wireguard-keys';

@@ -6,7 +6,7 @@ import {
   renderWireguardNatTable,
   renderWireguardSysctl,
   WireguardInterfaceModel,
-} from '../../lib/network/wireguard-config';
+} from '../../lib/vpn/wireguard-config';
 import { checkSysctl } from '../support/config-checks';
 import { checkNftables, checkWireguard } from '../support/daemons';
 import { TEST_KEYS } from './wireguard-keys';

@@ -92,8 +92,6 @@ export interface VrrpPairProps {
   readonly role?: string;
 }
 
-const PAIRS = new WeakMap<PrivateVSwitch, VrrpPair[]>();
-
 /**
  * Two nodes sharing a VIP by VRRP (keepalived), with a floating IP on the VIP: the part every
  * self-managed balancer pair has in common (LVS directors, haproxy nodes). Subclasses add what
@@ -190,12 +188,7 @@ export class VrrpPair extends Construct implements IConnectable {
     this.vipAddress = this.vipPort.address;
 
     this.virtualRouterId = props.virtualRouterId ?? (parseIpv4(this.vipAddress)! % 255) + 1;
-    const siblings = PAIRS.get(this.vswitch) ?? [];
-    const clash = siblings.find((b) => b.virtualRouterId === this.virtualRouterId);
-    if (clash) {
-      throw new HostingStacksError(this, 'virtualRouterId', this.virtualRouterId, `is already used by ${clash.node.path} on ${this.vswitch.node.path}; VRRP router ids must differ per vSwitch`);
-    }
-    PAIRS.set(this.vswitch, [...siblings, this]);
+    this.vswitch.reserveVirtualRouterId(this, this.virtualRouterId);
 
     for (const host of this.nodes.instances) {
       host.port.addAllowedAddressPair(this.vipAddress);

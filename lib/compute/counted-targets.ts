@@ -91,18 +91,11 @@ export function countedTargetsOf(cluster: ServerCluster, address: (i: ServerInst
   return cluster.instances.map((i) => ({ address: address(i), labels: labels(i), ...(variable === undefined ? {} : { countVariable: variable }), index: i.index }));
 }
 
-const FOLLOWERS = new WeakMap<ServerInstance, CountedTargets>();
-
 /** The counted-target lists of one server: one script, config, unit and timer, however many lists. */
 export class CountedTargets {
   /** The lists of `instance`, installed on it at the first call. */
   public static of(instance: ServerInstance): CountedTargets {
-    let f = FOLLOWERS.get(instance);
-    if (!f) {
-      f = new CountedTargets(instance);
-      FOLLOWERS.set(instance, f);
-    }
-    return f;
+    return instance.extension('counted-targets', () => new CountedTargets(instance));
   }
 
   private readonly jobs: { readonly file: string; readonly targets: () => readonly CountedTarget[]; readonly readers: readonly string[] }[] = [];

@@ -139,6 +139,7 @@ export class ServerInstance extends Construct {
    */
   public readonly existence?: number;
   private readonly extraMetadata = new Map<string, string>();
+  private readonly extensions = new Map<string, unknown>();
 
   constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
     super(cluster, id);
@@ -206,6 +207,15 @@ export class ServerInstance extends Construct {
         }
       },
     });
+  }
+
+  /**
+   * The server's part `key` (e.g. its counted-target lists), made by `create` at the first call and
+   * the same object after: state a helper keeps for one server lives on the server's construct.
+   */
+  public extension<T>(key: string, create: () => T): T {
+    if (!this.extensions.has(key)) this.extensions.set(key, create());
+    return this.extensions.get(key) as T;
   }
 
   /**
@@ -285,6 +295,8 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly stateful: boolean;
   private readonly backupPolicyPaths: string[] = [];
   private exemption?: string;
+  private scalingRulesValue?: IConstruct;
+  private scalingHookValue?: IConstruct;
 
   constructor(scope: Construct, id: string, props: ServerClusterProps) {
     super(scope, id);
@@ -382,6 +394,35 @@ export class ServerCluster extends Construct implements IConnectable {
   }
 
   /** Runs `configure` on every instance's cloud-init config. */
+  /** The scaling rules of the cluster's tier (one set per tier), once a ScalingRules took the slot. */
+  public get scalingRules(): IConstruct | undefined {
+    return this.scalingRulesValue;
+  }
+
+  /**
+   * The scaling hook (a PrometheusScaling) that changes this cluster's count for the load, if any: a
+   * campaign's scheduled steps then only raise the count (`count-apply.py --keep-raised`).
+   */
+  public get scalingHook(): IConstruct | undefined {
+    return this.scalingHookValue;
+  }
+
+  /** Takes the cluster's scaling-rules slot for `rules`; throws naming `rules` when another set holds it. */
+  public attachScalingRules(rules: IConstruct, tierPath: string): void {
+    if (this.scalingRulesValue && this.scalingRulesValue !== rules) {
+      throw new HostingStacksError(rules, 'tier', tierPath, `already has scaling rules (${this.scalingRulesValue.node.path}); a tier has one set of rules`);
+    }
+    this.scalingRulesValue = rules;
+  }
+
+  /** Takes the cluster's scaling-hook slot for `hook`; throws naming `hook` when another hook holds it. */
+  public attachScalingHook(hook: IConstruct, prop: string): void {
+    if (this.scalingHookValue && this.scalingHookValue !== hook) {
+      throw new HostingStacksError(hook, prop, this.node.path, `is already scaled by ${this.scalingHookValue.node.path}; one monitoring server per tier`);
+    }
+    this.scalingHookValue = hook;
+  }
+
   public configureHosts(configure: (host: ServerInstance) => void): void {
     // A value no construct checked, refused by renderTemplate's backstop, names the server.
     this.instances.forEach((host) => withConstructPath(host, () => configure(host)));

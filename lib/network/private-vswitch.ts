@@ -105,7 +105,6 @@ export interface PlannedPort {
   disablePortSecurity(reason: string): void;
 }
 
-const VSWITCHES = new WeakMap<TerraformStack, PrivateVSwitch[]>();
 
 /**
  * A private network (OVHcloud vRack VLAN) with one IPv4 subnet, attached to a router, that plans
@@ -142,6 +141,8 @@ export class PrivateVSwitch extends Construct {
   public readonly plannedAddressCount: number;
   /** The security zone. */
   public readonly zone: NetworkZone;
+  /** VRRP virtual router ids reserved on this segment, with the pair holding each. */
+  private readonly vrrpIds = new Map<number, IConstruct>();
 
   private readonly block: Ipv4Cidr;
   private readonly firstPlanned: number;
@@ -161,7 +162,8 @@ export class PrivateVSwitch extends Construct {
       throw new HostingStacksError(this, 'cidr', props.cidr, 'must have a prefix length from /16 to /28');
     }
     const stack = TerraformStack.of(this);
-    const siblings = VSWITCHES.get(stack) ?? [];
+    // The stack's other vSwitches, from its tree (this one is in it already, without a block yet).
+    const siblings = stack.node.findAll().filter((c): c is PrivateVSwitch => c !== this && PrivateVSwitch.isPrivateVSwitch(c) && c.block !== undefined);
     const clash = siblings.find((s) => cidrsOverlap(s.block, block));
     if (clash) {
       throw new HostingStacksError(this, 'cidr', props.cidr, `overlaps ${clash.cidr} of ${clash.node.path}; the subnets of one stack must not overlap`);
@@ -184,7 +186,6 @@ export class PrivateVSwitch extends Construct {
     this.lastPlanned = this.firstPlanned + planned - 1;
     this.plannedRange = { first: formatIpv4(this.firstPlanned), last: formatIpv4(this.lastPlanned) };
     this.dhcpPool = { start: formatIpv4(this.lastPlanned + 1), end: formatIpv4(block.network + block.size - 2) };
-    VSWITCHES.set(stack, [...siblings, this]);
 
     const name = props.name ?? resourceName(this);
     this.network = new NetworkingNetworkV2(this, 'Resource', { name, adminStateUp: true });
@@ -269,6 +270,19 @@ export class PrivateVSwitch extends Construct {
     }
     throw new HostingStacksError(holder, prop, size,
       `needs ${size} consecutive free planned addresses and ${this.plannedRange.first}-${this.plannedRange.last} of ${this.node.path} (${this.cidr}) has no such run left; lower '${prop}', raise the vSwitch's 'plannedAddressCount' or use a larger 'cidr'`);
+  }
+
+  /**
+   * Reserves VRRP virtual router id `id` on this vSwitch for `owner` (a VRRP pair): two pairs on one
+   * segment with one id would take each other's adverts. Throws a {@link HostingStacksError} naming
+   * `owner` when another construct holds it.
+   */
+  public reserveVirtualRouterId(owner: IConstruct, id: number): void {
+    const holder = this.vrrpIds.get(id);
+    if (holder && holder !== owner) {
+      throw new HostingStacksError(owner, 'virtualRouterId', id, `is already used by ${holder.node.path} on ${this.node.path}; VRRP router ids must differ per vSwitch`);
+    }
+    this.vrrpIds.set(id, owner);
   }
 
   /** Creates a port in `scope` on this vSwitch with a planned fixed address and the given security groups. */

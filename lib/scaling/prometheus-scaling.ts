@@ -32,7 +32,6 @@ import {
   SCRAPE_INTERVAL_SECONDS,
 } from './prometheus-config';
 import { COUNTED_TARGETS_PATHS, CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
-import { hookOwnerOf, setHookOwner } from './count-owners';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
 import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
@@ -152,8 +151,8 @@ export class PrometheusScaling extends Construct implements IConnectable {
       if (!r.tier.cluster.countVariable) {
         throw new HostingStacksError(this, 'rules', r.tier.cluster.node.path, "does not scale: its cluster has no count variable (give it a 'maxCount' above 'minCount')");
       }
-      const other = hookOwnerOf(r.tier.cluster);
-      if (other) throw new HostingStacksError(this, 'rules', r.tier.cluster.node.path, `is already scaled by ${other}; one monitoring server per tier`);
+      const other = r.tier.cluster.scalingHook;
+      if (other && other !== this) throw new HostingStacksError(this, 'rules', r.tier.cluster.node.path, `is already scaled by ${other.node.path}; one monitoring server per tier`);
     }
     this.rules = [...props.rules];
     this.hookPort = props.hookPort ?? SCALING_HOOK_PORT;
@@ -188,7 +187,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
 
     for (const r of this.rules) {
       const tier = r.tier;
-      setHookOwner(tier.cluster, this.node.path);
+      tier.cluster.attachScalingHook(this, 'rules');
       tier.connections.allowFrom(this, Port.tcp(NODE_EXPORTER_PORT), 'Prometheus scrapes node_exporter');
       const apachePort = apacheStatusPort(tier);
       if (apachePort !== undefined) tier.connections.allowFrom(this, Port.tcp(APACHE_EXPORTER_PORT), 'Prometheus scrapes the Apache exporter');

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { IServerTier, ServerCluster } from '../compute/server-cluster';
+import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireUnique } from '../core/errors';
 import { Campaign, CampaignCalendar, mergeIntervals } from './campaign-calendar';
 import { CapacityModel, tierConstruct } from './capacity-model';
@@ -34,7 +34,6 @@ export interface CampaignNeed {
 }
 
 const MINUTE_MS = 60_000;
-const RULES_OF = new WeakMap<ServerCluster, ScalingRules>();
 
 /**
  * The scaling rules of one scalable tier: minimum, baseline and maximum come from the tier's cluster
@@ -77,8 +76,8 @@ export class ScalingRules extends Construct implements IScalingRules {
       throw new HostingStacksError(this, 'tier', tierPath,
         `is not scalable: its cluster runs a fixed ${cluster.count} instance(s) and has no count variable; give the tier 'maxCount' above 'minCount' (e.g. minCount: ${cluster.count}, maxCount: ${cluster.count * 2})`);
     }
-    const other = RULES_OF.get(cluster);
-    if (other) throw new HostingStacksError(this, 'tier', tierPath, `already has scaling rules (${other.node.path}); a tier has one set of rules`);
+    const other = cluster.scalingRules;
+    if (other && other !== this) throw new HostingStacksError(this, 'tier', tierPath, `already has scaling rules (${other.node.path}); a tier has one set of rules`);
     if (props.capacity && props.capacity.tier !== props.tier) {
       throw new HostingStacksError(this, 'capacity', tierConstruct(props.capacity.tier).node.path, `is the capacity of another tier; use CapacityModel.forTier() with this tier (${tierPath})`);
     }
@@ -93,7 +92,7 @@ export class ScalingRules extends Construct implements IScalingRules {
     this.reactive = rules.map((r, i) => r.resolve(this, `reactive[${i}]`, this.capacity.plan));
     this.calendar = props.calendar;
     this.calendar?.addScalingRules(this);
-    RULES_OF.set(cluster, this);
+    cluster.attachScalingRules(this, tierPath);
     // Campaigns may be added to the calendar after these rules: check them at synth.
     this.node.addValidation({ validate: () => this.validateCampaigns() });
   }

@@ -4,7 +4,6 @@ import { COUNT_METADATA_PREFIX } from '../compute/counted-targets';
 import type { CampaignCalendar } from './campaign-calendar';
 import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';
-import { hookOwnerOf } from './count-owners';
 
 /**
  * What a campaign calendar compiles to for Terraform: the tiers' count variables set per campaign
@@ -84,7 +83,7 @@ export interface ScalingStep {
 export function buildScalingSchedule(calendar: CampaignCalendar): ScalingSchedule {
   const stack = TerraformStack.of(calendar);
   const plans = calendar.scalingRules.map((r) => r.plan).sort((a, b) => (a.countVariable < b.countVariable ? -1 : 1));
-  const keepRaised = calendar.scalingRules.filter((r) => hookOwnerOf(r.tier.cluster) !== undefined).map((r) => r.plan.countVariable).sort();
+  const keepRaised = calendar.scalingRules.filter((r) => r.tier.cluster.scalingHook !== undefined).map((r) => r.plan.countVariable).sort();
   const campaigns = calendar.campaigns;
   const order = campaigns.map((c) => c.name);
   const baseline: Record<string, number> = Object.fromEntries(plans.map((p) => [p.countVariable, p.baselineCount]));

@@ -5,8 +5,6 @@ import { IServerTier, ServerInstance } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
-import { ExternalNetwork } from '../network/external-network';
-import { PrivateVSwitch } from '../network/private-vswitch';
 import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { HaproxyConfigModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
@@ -17,7 +15,7 @@ import {
 import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfig } from './keepalived-config';
 import { LoadShedding, MiniSiteKind } from './load-shedding';
 import { renderLvsSysctlConfig } from './lvs-balancer';
-import { DEFAULT_VRRP_SIZING, VrrpPair, vrrpPairPropsOf } from './vrrp-pair';
+import { DEFAULT_VRRP_SIZING, VrrpPair, VrrpPairOptions, vrrpPairPropsOf } from './vrrp-pair';
 import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */
@@ -78,29 +76,11 @@ export interface HaproxyTls {
 }
 
 /** Props of {@link HaproxyBalancer}. */
-export interface HaproxyBalancerProps {
-  /** The vSwitch of the nodes and the VIP (the DMZ). Its router needs an external gateway (floating IP). */
-  readonly vswitch: PrivateVSwitch;
-  /** The only network SSH to the nodes is allowed from. */
-  readonly adminCidr: string;
+export interface HaproxyBalancerProps extends VrrpPairOptions {
   /** Concurrent users the entry is sized for; `maxconn` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
   readonly expectedConcurrentUsers?: number;
   /** TCP port clients connect to on the VIP. @default 80 */
   readonly listenerPort?: number;
-  /** Flavor of the two nodes. @default Flavor.fromSizing(DEFAULT_VRRP_SIZING) */
-  readonly flavor?: Flavor;
-  /** VRRP router id, 1-255, unique among the VRRP pairs of the vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
-  readonly virtualRouterId?: number;
-  /** Seconds between VRRP adverts (0.01 to 40.95); failover takes about 3.6x this. @default DEFAULT_ADVERT_INTERVAL_SECONDS (0.1) */
-  readonly advertIntervalSeconds?: number;
-  /** Planned address of the VIP. @default - the next free planned address */
-  readonly vipAddress?: string;
-  /** Public network of the floating IP; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
-  readonly externalNetwork?: ExternalNetwork;
-  /** Pin the nodes' network interface name (`ens3`). @default - found at boot from each node's fixed address */
-  readonly interfaceName?: string;
-  /** Host name prefix of the nodes. @default - the construct id in kebab case */
-  readonly hostnamePrefix?: string;
   /** Sends browsing visitors to a mini-site while the members are saturated; ordering visitors stay and are served first. @default - none: every request queues for the members */
   readonly loadShedding?: LoadShedding;
   /** HTTPS on the VIP with Mozilla intermediate settings; plain HTTP then redirects to it. @default - HTTP only */
@@ -151,18 +131,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   private targetValue?: HaproxyTarget;
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
-    super(scope, id, vrrpPairPropsOf(props, (props) => ({
-      vswitch: props.vswitch,
-      adminCidr: props.adminCidr,
-      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_VRRP_SIZING),
-      virtualRouterId: props.virtualRouterId,
-      advertIntervalSeconds: props.advertIntervalSeconds,
-      vipAddress: props.vipAddress,
-      externalNetwork: props.externalNetwork,
-      interfaceName: props.interfaceName,
-      hostnamePrefix: props.hostnamePrefix,
-      role: 'haproxy nodes',
-    })));
+    // The shared VrrpPairOptions pass through as they are; only the flavor's default differs.
+    super(scope, id, vrrpPairPropsOf(props, (props) => ({ ...props, flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_VRRP_SIZING), role: 'haproxy nodes' })));
     this.expectedConcurrentUsers = requireConcurrentUsers(this, 'expectedConcurrentUsers', props.expectedConcurrentUsers ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY);
     this.connectionLimit = connectionLimitFor(this.expectedConcurrentUsers);
     this.listenerPort = props.listenerPort ?? 80;

@@ -10,12 +10,11 @@ import { requireEnumValue } from '../core/choices';
 import { snakeCasePath } from '../core/naming';
 import { stableOutput } from '../core/outputs';
 import { Port } from '../core/port';
-import { ExternalNetwork } from '../network/external-network';
-import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
+import { PlannedPort } from '../network/private-vswitch';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { HealthCheck, HealthCheckKind } from './health-check';
 import { KeepalivedConfigModel, KeepalivedVirtualServerModel, LvsForwarding, LvsScheduler, renderKeepalivedConfig } from './keepalived-config';
-import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair, vrrpPairPropsOf } from './vrrp-pair';
+import { DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair, VrrpPairOptions, vrrpPairPropsOf } from './vrrp-pair';
 import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** 2 load-balancer + firewall servers (LVS, Netfilter) (case study 2). */
@@ -40,18 +39,10 @@ export const DEFAULT_LVS_INTERFACE = DEFAULT_VRRP_INTERFACE;
 /** Routing table of an LVS-NAT real server's reply route is this plus the virtual router id. */
 export const LVS_NAT_ROUTE_TABLE_BASE = 1000;
 
-/** Props of {@link LvsBalancer}. */
-export interface LvsBalancerProps {
-  /** The vSwitch the directors, the VIP and all real servers are on. Its router needs an external gateway (floating IP). */
-  readonly vswitch: PrivateVSwitch;
-  /** The only network SSH to the directors is allowed from. */
-  readonly adminCidr: string;
+/** Props of {@link LvsBalancer}: the VRRP pair's options (the nodes are the directors) and IPVS's. */
+export interface LvsBalancerProps extends VrrpPairOptions {
   /** Flavor of the directors. @default Flavor.fromSizing(DEFAULT_LVS_SIZING) */
   readonly flavor?: Flavor;
-  /** VRRP router id, 1-255, unique among the balancers of one vSwitch. @default - (VIP as a 32-bit number mod 255) + 1 */
-  readonly virtualRouterId?: number;
-  /** Seconds between VRRP adverts (VRRPv3: 0.01 to 40.95, in hundredths); failover takes about 3.6x this. @default DEFAULT_ADVERT_INTERVAL_SECONDS (0.1) */
-  readonly advertIntervalSeconds?: number;
   /**
    * How IPVS forwards to the real servers. DIRECT_ROUTING turns port security off on the directors'
    * ports (their nftables rulesets are their firewalls): Neutron's stateful security groups drop
@@ -61,14 +52,6 @@ export interface LvsBalancerProps {
   readonly forwarding?: LvsForwarding;
   /** IPVS scheduler. @default LvsScheduler.WEIGHTED_LEAST_CONNECTION (the IPVS default) */
   readonly scheduler?: LvsScheduler;
-  /** Planned address of the VIP on the vSwitch. @default - the next free planned address */
-  readonly vipAddress?: string;
-  /** Public network the floating IP comes from; must be the vSwitch router's gateway network. @default ExternalNetwork.ovh() */
-  readonly externalNetwork?: ExternalNetwork;
-  /** Pin the name of the directors' network interface (`ens3`). @default - found at boot from each director's fixed address */
-  readonly interfaceName?: string;
-  /** Host name prefix of the directors (`<prefix>-1`, `<prefix>-2`). @default - the construct id in kebab case */
-  readonly hostnamePrefix?: string;
 }
 
 /** Options of {@link LvsBalancer.addTarget}. */
@@ -167,18 +150,8 @@ export class LvsBalancer extends VrrpPair {
   private readonly virtualServices: LvsVirtualService[] = [];
 
   constructor(scope: Construct, id: string, props: LvsBalancerProps) {
-    super(scope, id, vrrpPairPropsOf(props, (props) => ({
-      vswitch: props.vswitch,
-      adminCidr: props.adminCidr,
-      flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING),
-      virtualRouterId: props.virtualRouterId,
-      advertIntervalSeconds: props.advertIntervalSeconds,
-      vipAddress: props.vipAddress,
-      externalNetwork: props.externalNetwork,
-      interfaceName: props.interfaceName,
-      hostnamePrefix: props.hostnamePrefix,
-      role: 'LVS directors',
-    })));
+    // The shared VrrpPairOptions pass through as they are; only the flavor's default differs.
+    super(scope, id, vrrpPairPropsOf(props, (props) => ({ ...props, flavor: props.flavor ?? Flavor.fromSizing(DEFAULT_LVS_SIZING), role: 'LVS directors' })));
     this.forwarding = requireEnumValue(this, 'forwarding', props.forwarding ?? LvsForwarding.DIRECT_ROUTING, LvsForwarding, 'LvsForwarding');
     this.scheduler = requireEnumValue(this, 'scheduler', props.scheduler ?? LvsScheduler.WEIGHTED_LEAST_CONNECTION, LvsScheduler, 'LvsScheduler');
 

@@ -66,7 +66,11 @@ export const DEFAULT_ADVERT_INTERVAL_SECONDS = 0.1;
 const MAX_ADVERT_CENTISECONDS = 4095;
 
 /** Props of {@link VrrpPair}. */
-export interface VrrpPairProps {
+/**
+ * What every VRRP pair takes (LvsBalancer, HaproxyBalancer, a user's own pair): the one definition
+ * of these props and their documentation, extended by each balancer's own props.
+ */
+export interface VrrpPairOptions {
   /** The vSwitch the nodes and the VIP are on. Its router needs an external gateway (floating IP). */
   readonly vswitch: PrivateVSwitch;
   /** The only network SSH to the nodes is allowed from. */
@@ -88,6 +92,10 @@ export interface VrrpPairProps {
   readonly interfaceName?: string;
   /** Host name prefix of the nodes (`<prefix>-1`, `<prefix>-2`). @default - the construct id in kebab case */
   readonly hostnamePrefix?: string;
+}
+
+/** Props of {@link VrrpPair}: the shared options and how rule descriptions name the nodes. */
+export interface VrrpPairProps extends VrrpPairOptions {
   /** What the nodes are, in rule descriptions (`VRRP adverts between the <role>`). @default 'VRRP nodes' */
   readonly role?: string;
 }

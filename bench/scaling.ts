@@ -14,7 +14,7 @@ import { performance } from 'perf_hooks';
 import { HostingApp } from '../lib/stack/hosting-stack';
 import { OVH_FLAVOR_CATALOG } from '../lib/compute/flavor';
 import { TraceResolutionMinutes } from '../lib/scaling/demand-trace';
-import { MD_REFERENCE_SEED, MD_REFERENCE_YEAR, generateReferenceYear, referenceCampaigns } from '../lib/scaling/reference-year';
+import { MD_REFERENCE_SEED, MD_REFERENCE_YEAR, generateReferenceYear, referenceCampaigns } from '../stacks/reference-year';
 import { TierScalingPlan } from '../lib/scaling/scaling-model';
 import { SimulationResult, simulate, staticPlanForPeak } from '../lib/scaling/simulator';
 import { renderDemandChart } from '../lib/scaling/svg-chart';

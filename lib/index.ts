@@ -28,7 +28,6 @@ export type { CommandResult, CommandRunner, RolloutOptions, RolloutResult, Rollo
 export * from './balancing/health-check';
 export * from './core/secret';
 export * from './core/endpoints';
-export * from './core/case-study-figures';
 export * from './validation/provider-schema-check';
 export * from './balancing/keepalived-config';
 export * from './balancing/lvs-balancer';
@@ -73,7 +72,6 @@ export * from './scaling/scaling-model';
 export * from './scaling/demand-trace';
 export * from './scaling/simulator';
 export * from './scaling/svg-chart';
-export * from './scaling/reference-year';
 export * from './scaling/campaign-calendar';
 export * from './scaling/capacity-model';
 export * from './scaling/reactive-rule';

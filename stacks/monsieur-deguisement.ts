@@ -33,9 +33,6 @@ import {
   MagentoCode,
   MagentoFrontends,
   MiniSite,
-  MONSIEUR_DEGUISEMENT,
-  MD_REFERENCE_YEAR,
-  MD_TIME_ZONE,
   MysqlReplication,
   NetworkZone,
   NfsBackend,
@@ -47,7 +44,6 @@ import {
   ReactiveRule,
   RedisInstance,
   RedisServer,
-  referenceCampaigns,
   Router,
   ScalingRules,
   Secret,
@@ -57,6 +53,8 @@ import {
   VeeamBackup,
   VpnKind,
 } from '../lib';
+import { MONSIEUR_DEGUISEMENT } from './case-study-figures';
+import { MD_REFERENCE_YEAR, MD_TIME_ZONE, referenceCampaigns } from './reference-year';
 
 /** Up to 4,250 orders a day at peak (case study 5). */
 export const MD_PEAK_ORDERS_PER_DAY: number = MONSIEUR_DEGUISEMENT.peakOrdersPerDay;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { checkProviderSchema, checkTerraformTemplates, ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
-import { BalancerKind, CountryEntrances, CountryEntrancesProps, DEFAULT_COUNTRIES, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
+import { BalancerKind, CountryEntrances, CountryEntrancesProps, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
 import { HaproxyBalancer, HaproxyTarget } from '../../lib/balancing/haproxy-balancer';
 import { LoadShedding, MiniSite } from '../../lib/balancing/load-shedding';
 import { OctaviaBalancer } from '../../lib/balancing/octavia-balancer';
@@ -11,13 +11,16 @@ import { resourcesOf, synthJson, testStack } from '../support/synth';
 const ADMIN = '203.0.113.0/24';
 const schema = loadOpenstackProviderSchema();
 
+/** Case study 5's four channels. */
+const FOUR_COUNTRIES = ['ES', 'FR', 'PT', 'IT'];
+
 /** A DMZ (public-facing, gateway router) and an access vSwitch on the same router with the front-ends. */
 function fixture(props: Partial<CountryEntrancesProps> = {}, frontendCount = 2) {
   const stack = testStack();
   const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
   const frontends = fakeTier(stack, 'Frontends', access, frontendCount);
-  const build = () => new CountryEntrances(stack, 'Entrances', { vswitch: dmz, frontends, ...props });
+  const build = () => new CountryEntrances(stack, 'Entrances', { vswitch: dmz, frontends, countries: FOUR_COUNTRIES, ...props });
   return { stack, dmz, access, frontends, build };
 }
 
@@ -27,18 +30,22 @@ function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count: 
 }
 
 describe('CountryEntrances: props and defaults', () => {
-  test('given no countries, kind or users, when created, then ES FR PT IT get one Octavia entry each, sized for 1,500 users, 4,000 in total', () => {
+  test('given four countries and no kind or users, when created, then each gets one Octavia entry sized for the generic 1,000 users, all four at their peak in total', () => {
     const { build } = fixture();
     const entrances = build();
-    expect(DEFAULT_COUNTRIES).toEqual(['ES', 'FR', 'PT', 'IT']);
     expect(entrances.countries).toEqual(['ES', 'FR', 'PT', 'IT']);
     expect(entrances.kind).toBe(BalancerKind.OCTAVIA);
-    expect([entrances.concurrentUsersPerCountry, entrances.concurrentUsersTotal]).toEqual([1500, 4000]);
+    expect([entrances.concurrentUsersPerCountry, entrances.concurrentUsersTotal]).toEqual([1000, 4000]);
     expect(entrances.entrances.map((e) => e.balancer.node.path)).toEqual(['test/Entrances/ES', 'test/Entrances/FR', 'test/Entrances/PT', 'test/Entrances/IT']);
     for (const e of entrances.entrances) {
       expect(e.balancer).toBeInstanceOf(OctaviaBalancer);
-      expect([e.balancer.expectedConcurrentUsers, e.balancer.connectionLimit]).toEqual([1500, 4500]);
+      expect([e.balancer.expectedConcurrentUsers, e.balancer.connectionLimit]).toEqual([1000, 3000]);
     }
+  });
+
+  test('given no countries, when created, then it throws: a shop\'s channels have no default', () => {
+    const { build } = fixture({ countries: undefined as unknown as string[] });
+    expect(build).toThrow("test/Entrances: 'countries' ([]) must name at least one country (ISO 3166-1 alpha-2 codes in upper case, e.g. ['ES', 'FR'])");
   });
 
   test('given the embedded code list, when counted, then it holds the 249 ISO 3166-1 alpha-2 codes', () => {
@@ -62,7 +69,7 @@ describe('CountryEntrances: props and defaults', () => {
       ['entrances-es-1', 'entrances-es-2'], ['entrances-fr-1', 'entrances-fr-2'], ['entrances-pt-1', 'entrances-pt-2'], ['entrances-it-1', 'entrances-it-2'],
     ]);
     expect(new Set(balancers.map((b) => b.virtualRouterId)).size).toBe(4);
-    expect(balancers.map((b) => b.connectionLimit)).toEqual([4500, 4500, 4500, 4500]);
+    expect(balancers.map((b) => b.connectionLimit)).toEqual([3000, 3000, 3000, 3000]);
   });
 });
 
@@ -93,12 +100,12 @@ describe('CountryEntrances: errors', () => {
   });
 
   test('given a total below one country, when created, then it throws', () => {
-    const { build } = fixture({ concurrentUsersTotal: 1000 });
+    const { build } = fixture({ concurrentUsersPerCountry: 1500, concurrentUsersTotal: 1000 });
     expect(build).toThrow(/'concurrentUsersTotal' \(1000\) must be at least 'concurrentUsersPerCountry' \(1500\)/);
   });
 
   test('given a total above every country at its peak, when created, then it throws', () => {
-    const { build } = fixture({ countries: ['ES', 'FR'], concurrentUsersTotal: 4000 });
+    const { build } = fixture({ countries: ['ES', 'FR'], concurrentUsersPerCountry: 1500, concurrentUsersTotal: 4000 });
     expect(build).toThrow(/'concurrentUsersTotal' \(4000\) must not exceed 'concurrentUsersPerCountry' x countries \(1500 x 2 = 3000\)/);
   });
 
@@ -211,7 +218,7 @@ describe('CountryEntrances: load shedding and TLS on the haproxy pairs', () => {
     const f = fixture();
     const certificate = Secret.variable(f.stack, 'entry_tls_pem', 'PEM bundle naming every country host name');
     const loadShedding = LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 });
-    const entrances = new CountryEntrances(f.stack, 'Entrances', { vswitch: f.dmz, frontends: f.frontends, kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding, tls: { certificate } });
+    const entrances = new CountryEntrances(f.stack, 'Entrances', { vswitch: f.dmz, frontends: f.frontends, countries: FOUR_COUNTRIES, kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding, tls: { certificate } });
     for (const e of entrances.entrances) {
       const b = e.balancer as HaproxyBalancer;
       expect([b.loadShedding, b.tls?.certificate, b.tls?.port, (e.target as HaproxyTarget).serverMaxconn]).toEqual([loadShedding, certificate, 443, 24]);

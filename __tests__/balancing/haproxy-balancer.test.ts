@@ -28,11 +28,11 @@ function lines(text: string): string[] {
 }
 
 describe('HaproxyBalancer: props and defaults', () => {
-  test('given only vswitch and adminCidr, when created, then it is sized for 1,500 users on port 80', () => {
+  test('given only vswitch and adminCidr, when created, then it is sized for the generic 1,000 users on port 80', () => {
     const { lb } = fixture();
-    expect(lb.expectedConcurrentUsers).toBe(1500);
-    // 1,500 users x 2 connections x 1.5 headroom
-    expect(lb.connectionLimit).toBe(4500);
+    expect(lb.expectedConcurrentUsers).toBe(1000);
+    // 1,000 users x 2 connections x 1.5 headroom
+    expect(lb.connectionLimit).toBe(3000);
     expect(lb.listenerPort).toBe(80);
     expect(lb.nodes.instances.map((i) => i.hostname)).toEqual(['lb-1', 'lb-2']);
     expect(lb.nodes.flavor.name).toBe('c3-4');
@@ -141,8 +141,8 @@ describe('HaproxyBalancer: resources and rules', () => {
     const { lb, web } = fixture();
     const target = lb.addTarget(web, { port: 80 });
     expect(target.memberAddresses).toEqual(web.cluster.addresses);
-    // 4,500 connections over the 2 servers left when one of 3 is down
-    expect(target.serverMaxconn).toBe(2250);
+    // 3,000 connections over the 2 servers left when one of 3 is down
+    expect(target.serverMaxconn).toBe(1500);
     expect(target.healthCheck.path).toBe('/healthz');
     expect(lb.target).toBe(target);
   });
@@ -155,12 +155,12 @@ describe('HaproxyBalancer: node configs', () => {
     for (const host of ['lb-1', 'lb-2']) {
       const config = lines(file(stack, host, '/etc/haproxy/haproxy.cfg'));
       expect(config).toEqual(expect.arrayContaining([
-        `bind ${lb.vipAddress}:80`, 'maxconn 4500', 'balance roundrobin', 'option httpchk GET /healthz', 'http-check expect status 200',
+        `bind ${lb.vipAddress}:80`, 'maxconn 3000', 'balance roundrobin', 'option httpchk GET /healthz', 'http-check expect status 200',
         'default-server check inter 3000ms fall 3 rise 2', 'timeout check 1000ms', 'option forwardfor', 'option redispatch', 'retries 3',
         'stats socket /run/haproxy/admin.sock mode 660 level admin',
       ]));
       const servers = config.filter((l) => l.startsWith('server '));
-      expect(servers).toEqual(web.cluster.instances.map((i) => `server ${i.hostname} ${i.address}:80 maxconn 2250`));
+      expect(servers).toEqual(web.cluster.instances.map((i) => `server ${i.hostname} ${i.address}:80 maxconn 1500`));
       expect(config.join('\n')).not.toMatch(/^(cookie|stick|stick-table)\b/m);
     }
   });

@@ -19,9 +19,9 @@ function fixture(props: Partial<OctaviaBalancerProps> = {}, frontendCount = 3) {
 const ref = (type: string, path: string, attr: string) => new RegExp(`^\\$\\{${type}\\.${path}_[0-9A-F]+\\.${attr}\\}$`);
 
 describe('OctaviaBalancer: props and defaults', () => {
-  test('given only the vSwitch, when created, then it is sized for 1,500 users on port 80 with a planned VIP and no flavor', () => {
+  test('given only the vSwitch, when created, then it is sized for the generic 1,000 users on port 80 with a planned VIP and no flavor', () => {
     const { stack, lb, dmz } = fixture();
-    expect([lb.expectedConcurrentUsers, lb.connectionLimit, lb.listenerPort, lb.flavorId]).toEqual([1500, 4500, 80, undefined]);
+    expect([lb.expectedConcurrentUsers, lb.connectionLimit, lb.listenerPort, lb.flavorId]).toEqual([1000, 3000, 80, undefined]);
     expect(lb.vipAddress).toBe('10.0.1.2');
     expect(dmz.allocations).toContainEqual({ address: '10.0.1.2', holder: 'test/Lb' });
     const [res] = resourcesOf(synthJson(stack), 'openstack_lb_loadbalancer_v2');
@@ -114,7 +114,7 @@ describe('OctaviaBalancer: resources', () => {
     lb.addTarget(web, { port: 80 });
     const [listener] = resourcesOf(synthJson(stack), 'openstack_lb_listener_v2');
     expect(listener).toEqual(expect.objectContaining({
-      protocol: 'HTTP', protocol_port: 80, connection_limit: 4500,
+      protocol: 'HTTP', protocol_port: 80, connection_limit: 3000,
       // X-Forwarded-Proto: the amphora sets 'http', so a client's own 'https' never reaches the members
       insert_headers: { 'X-Forwarded-For': 'true', 'X-Forwarded-Port': 'true', 'X-Forwarded-Proto': 'true' },
       timeout_client_data: 30000, timeout_member_connect: 5000, timeout_member_data: 60000,

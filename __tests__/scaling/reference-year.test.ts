@@ -13,7 +13,7 @@ import {
   referenceCampaigns,
   referenceDailyVisitors,
   visitorsPerDay,
-} from '../../lib/scaling/reference-year';
+} from '../../stacks/reference-year';
 import { DemandTrace } from '../../lib/scaling/demand-trace';
 import { MD_CAMPAIGN_VISITORS_PER_DAY, MD_CONCURRENT_USERS_TOTAL } from '../../stacks/monsieur-deguisement';
 

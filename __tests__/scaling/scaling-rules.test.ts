@@ -6,7 +6,7 @@ import { CapacityModel } from '../../lib/scaling/capacity-model';
 import { ReactiveRule } from '../../lib/scaling/reactive-rule';
 import { ScalingMetric } from '../../lib/scaling/scaling-model';
 import { ScalingRules } from '../../lib/scaling/scaling-rules';
-import { MD_TIME_ZONE, referenceCampaigns } from '../../lib/scaling/reference-year';
+import { MD_TIME_ZONE, referenceCampaigns } from '../../stacks/reference-year';
 import { validatePlan } from '../../lib/scaling/simulator';
 import { HostingApp } from '../../lib/stack/hosting-stack';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';

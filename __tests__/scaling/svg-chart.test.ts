@@ -1,7 +1,7 @@
 import { TierScalingPlan } from '../../lib/scaling/scaling-model';
 import { simulate } from '../../lib/scaling/simulator';
 import { renderDemandChart } from '../../lib/scaling/svg-chart';
-import { generateReferenceYear } from '../../lib/scaling/reference-year';
+import { generateReferenceYear } from '../../stacks/reference-year';
 import { checkXml } from '../support/daemons';
 
 const START = new Date('2027-01-01T00:00:00Z');

@@ -10,7 +10,7 @@ import { ExternalNetwork } from '../network/external-network';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { HaproxyBalancer, HaproxyTlsOptions } from './haproxy-balancer';
 import { HealthCheck } from './health-check';
-import { DEFAULT_CONCURRENT_USERS_PER_COUNTRY, DEFAULT_CONCURRENT_USERS_TOTAL, HttpTarget, IHttpEntryBalancer } from './http-balancer';
+import { DEFAULT_CONCURRENT_USERS_PER_COUNTRY, HttpTarget, IHttpEntryBalancer } from './http-balancer';
 import { LoadShedding } from './load-shedding';
 import { OctaviaBalancer, OctaviaTlsOptions } from './octavia-balancer';
 import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
@@ -37,13 +37,6 @@ export const ISO_3166_ALPHA2_CODES: ReadonlySet<string> = new Set((
   + 'UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
 ).split(' '));
 
-/**
- * Four countries (case study 5), which it does not name. Monsieur Déguisement is Spanish and sells
- * in Europe; Spain, France, Portugal and Italy are its home market and the neighbouring markets
- * with the same carnival and costume seasons. Replace them with the shop's real channels.
- */
-export const DEFAULT_COUNTRIES: readonly string[] = ['ES', 'FR', 'PT', 'IT'];
-
 /** Props of {@link CountryEntrances}. */
 export interface CountryEntrancesProps {
   /** The public-facing vSwitch (DMZ) of the balancers' VIPs; its router needs an external gateway. */
@@ -54,13 +47,13 @@ export interface CountryEntrancesProps {
   readonly port?: number;
   /** How the balancers check a front-end. @default HealthCheck.http() (GET /healthz, 200) */
   readonly healthCheck?: HealthCheck;
-  /** ISO 3166-1 alpha-2 codes, upper case, one entry per country. @default DEFAULT_COUNTRIES (ES, FR, PT, IT) */
-  readonly countries?: readonly string[];
+  /** ISO 3166-1 alpha-2 codes, upper case, one entry per country (a shop's channels: no default). */
+  readonly countries: readonly string[];
   /** Which balancer each country gets. @default BalancerKind.OCTAVIA */
   readonly kind?: BalancerKind;
-  /** Peak concurrent users of one country; each balancer is sized for it. @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
+  /** Peak concurrent users of one country; each balancer is sized for it. @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
   readonly concurrentUsersPerCountry?: number;
-  /** Peak concurrent users of all countries together; at least one country's peak, at most all countries at their peak. @default DEFAULT_CONCURRENT_USERS_TOTAL (4,000) */
+  /** Peak concurrent users of all countries together; at least one country's peak, at most all countries at their peak. @default - every country at its peak at once (concurrentUsersPerCountry x countries) */
   readonly concurrentUsersTotal?: number;
   /** The only network SSH to the haproxy nodes is allowed from. Required with KEEPALIVED_HAPROXY, unused with OCTAVIA. @default - none */
   readonly adminCidr?: string;
@@ -129,8 +122,10 @@ export class CountryEntrances extends Construct {
     optionalPeer(this, 'loadShedding', props.loadShedding, Kinds.LOAD_SHEDDING);
     optionalPeer(this, 'tls.certificate', props.tls?.certificate, Kinds.SECRET);
     this.kind = requireEnumValue(this, 'kind', props.kind ?? BalancerKind.OCTAVIA, BalancerKind, 'BalancerKind');
-    this.countries = [...(props.countries ?? DEFAULT_COUNTRIES)];
-    if (this.countries.length === 0) throw new HostingStacksError(this, 'countries', [], 'must name at least one country');
+    if (!Array.isArray(props.countries) || props.countries.length === 0) {
+      throw new HostingStacksError(this, 'countries', props.countries ?? [], "must name at least one country (ISO 3166-1 alpha-2 codes in upper case, e.g. ['ES', 'FR'])");
+    }
+    this.countries = [...props.countries];
     for (const code of this.countries) {
       if (!ISO_3166_ALPHA2_CODES.has(code)) {
         const hint = ISO_3166_ALPHA2_CODES.has(String(code).toUpperCase()) ? ` (write '${String(code).toUpperCase()}')` : '';
@@ -141,7 +136,7 @@ export class CountryEntrances extends Construct {
 
     this.concurrentUsersPerCountry = props.concurrentUsersPerCountry ?? DEFAULT_CONCURRENT_USERS_PER_COUNTRY;
     requireIntegerInRange(this, 'concurrentUsersPerCountry', this.concurrentUsersPerCountry, 1, 1_000_000);
-    this.concurrentUsersTotal = props.concurrentUsersTotal ?? DEFAULT_CONCURRENT_USERS_TOTAL;
+    this.concurrentUsersTotal = props.concurrentUsersTotal ?? this.concurrentUsersPerCountry * this.countries.length;
     requireIntegerInRange(this, 'concurrentUsersTotal', this.concurrentUsersTotal, 1, 1_000_000 * this.countries.length);
     if (this.concurrentUsersTotal < this.concurrentUsersPerCountry) {
       throw new HostingStacksError(this, 'concurrentUsersTotal', this.concurrentUsersTotal,

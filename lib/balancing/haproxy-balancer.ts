@@ -77,7 +77,7 @@ export interface HaproxyTls {
 
 /** Props of {@link HaproxyBalancer}. */
 export interface HaproxyBalancerProps extends VrrpPairOptions {
-  /** Concurrent users the entry is sized for; `maxconn` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
+  /** Concurrent users the entry is sized for; `maxconn` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
   readonly expectedConcurrentUsers?: number;
   /** TCP port clients connect to on the VIP. @default 80 */
   readonly listenerPort?: number;

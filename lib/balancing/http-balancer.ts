@@ -6,12 +6,13 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { formatIpv4, parseIpv4 } from '../core/ipv4';
 import { PrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck } from './health-check';
-import { MONSIEUR_DEGUISEMENT } from '../core/case-study-figures';
 
-/** Peaks of 1,500 concurrent users per channel (case study 5). */
-export const DEFAULT_CONCURRENT_USERS_PER_COUNTRY: number = MONSIEUR_DEGUISEMENT.concurrentUsersPerCountry;
-/** 4,000 concurrent users in total (case study 5). */
-export const DEFAULT_CONCURRENT_USERS_TOTAL: number = MONSIEUR_DEGUISEMENT.concurrentUsersTotal;
+/**
+ * Concurrent users a public entry is sized for when its props do not say: 1,000, a mid-sized
+ * shop's peak on one entry. A generic default, not any case study's figure: size an entry for your
+ * own peak (the case-study stacks pass theirs, e.g. 1,500 per country for Monsieur Déguisement).
+ */
+export const DEFAULT_CONCURRENT_USERS_PER_COUNTRY = 1000;
 
 /**
  * Client connections one concurrent user keeps open to the public entry. Browsers open up to 6

@@ -99,7 +99,7 @@ const BARBICAN_REF = /^https?:\/\/[^\s/]+(\/[^\s/]+)*\/v1\/(secrets|containers)\
 export interface OctaviaBalancerProps {
   /** The vSwitch of the VIP (the DMZ). Its router needs an external gateway (floating IP). */
   readonly vswitch: PrivateVSwitch;
-  /** Concurrent users the entry is sized for; the listener's `connection_limit` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,500) */
+  /** Concurrent users the entry is sized for; the listener's `connection_limit` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
   readonly expectedConcurrentUsers?: number;
   /** TCP port of the HTTP listener. @default 80 */
   readonly listenerPort?: number;

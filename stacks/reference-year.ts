@@ -12,8 +12,8 @@
  * with a 12-minute session and an evening peak twice the day's mean. In general a day's busiest
  * minute holds V / 60 users (before noise).
  */
-import { DemandTrace, TraceResolutionMinutes, TRACE_RESOLUTIONS } from './demand-trace';
-import { MONSIEUR_DEGUISEMENT } from '../core/case-study-figures';
+import { DemandTrace, TraceResolutionMinutes, TRACE_RESOLUTIONS } from '../lib/scaling/demand-trace';
+import { MONSIEUR_DEGUISEMENT } from './case-study-figures';
 
 /** 240,000 visitors a day in campaigns (case study 5): the busiest day of the reference year. */
 export const MD_REFERENCE_PEAK_VISITORS_PER_DAY: number = MONSIEUR_DEGUISEMENT.campaignVisitorsPerDay;

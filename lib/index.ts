@@ -7,6 +7,7 @@ export * from './core/connections';
 export * from './core/naming';
 export * from './core/outputs';
 export * from './core/terraform-text';
+export { dataKindOf, declareDataKind } from './core/peers';
 export * from './network/external-network';
 export * from './network/router';
 export * from './network/private-vswitch';

@@ -1,4 +1,4 @@
-import { Flavor, MysqlReplication, Peer, Port, RedisServer, SolrServer } from '../../lib';
+import { declareDataKind, Flavor, MysqlReplication, Peer, Port, RedisServer, ServerCluster, SolrServer } from '../../lib';
 import { DATA_ISOLATION_RULE, DATA_ISOLATION_RULE_ID, dataEndpointKind } from '../../lib/policy/rules/data-isolation';
 import { cluster, findingsOf, zonedStack } from './fixtures';
 
@@ -18,13 +18,26 @@ describe('HS-DATA-1: data never reachable from the internet or the DMZ', () => {
     expect(DATA_ISOLATION_RULE.evaluate(stack)).toEqual([]);
   });
 
-  test('the data endpoints are recognised by their interfaces', () => {
+  test('the data endpoints are recognised by the data kind they declare, not by their members', () => {
     const { stack, data } = zonedStack();
     const db = new MysqlReplication(stack, 'Db', { vswitch: data, flavor: Flavor.named('b3-8'), databaseName: 'shop' });
     const redis = new RedisServer(stack, 'Sessions', { vswitch: data, flavor: Flavor.named('b3-8') });
     const solr = new SolrServer(stack, 'Search', { vswitch: data, flavor: Flavor.named('b3-8') });
     expect([dataEndpointKind(db), dataEndpointKind(redis), dataEndpointKind(solr), dataEndpointKind(data)])
       .toEqual(['MySQL database', 'Redis server', 'Solr server', undefined]);
+  });
+
+  test('a user\'s own data construct that declares its kind is kept out of the internet too; a look-alike that does not is not taken for one', () => {
+    // On an APPLICATION vSwitch: only the declaration makes it a data target.
+    const { stack, app } = zonedStack();
+    const own = new ServerCluster(stack, 'Ledger', { vswitch: app, count: 1, flavor: Flavor.named('b3-8') });
+    declareDataKind(own, 'ledger database');
+    expect(dataEndpointKind(own)).toBe('ledger database');
+    // Members shaped like a Redis endpoint no longer make a construct a data endpoint.
+    const lookalike = Object.assign(new ServerCluster(stack, 'Cache', { vswitch: app, count: 1, flavor: Flavor.named('b3-8') }), { address: '10.0.2.9', port: 6379 });
+    expect(dataEndpointKind(lookalike)).toBeUndefined();
+    own.connections.allowFromInternet(Port.tcp(5432), 'test');
+    expect(findingsOf(stack, DATA_ISOLATION_RULE_ID).map((f) => f.constructPath)).toContain('test/Ledger');
   });
 
   test('non-compliant: a Redis server opened to the internet', () => {

@@ -16,7 +16,7 @@ import {
   renderRedisConfig,
 } from './redis-config';
 import type { RedisServer } from './redis-server';
-import { Kinds, optionalPeer, requireProps } from '../core/peers';
+import { declareDataKind, Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /**
  * Most of a Redis host's RAM its instances may fill together (the sum of their `maxmemory`), as
@@ -76,6 +76,7 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
 
   constructor(server: RedisServer, id: string, props: RedisInstanceProps) {
     super(server, id);
+    declareDataKind(this, 'Redis server');
     requireProps(this, props);
     optionalPeer(this, 'password', props.password, Kinds.SECRET);
     this.server = server;

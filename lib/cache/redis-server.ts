@@ -20,7 +20,7 @@ import {
 } from './redis-config';
 import { kebabCase } from '../core/naming';
 import { RedisInstance, RedisInstanceProps } from './redis-instance';
-import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { declareDataKind, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /**
  * Default share of the server's RAM Redis may fill (`maxmemory`). An AOF rewrite or RDB save forks
@@ -107,6 +107,7 @@ export class RedisServer extends Construct implements IRedisEndpoint {
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     super(scope, id);
+    declareDataKind(this, 'Redis server');
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);

@@ -375,3 +375,23 @@ function checkOptions<T extends object>(value: unknown, keys: readonly string[],
 export function optionalOptions<T extends object>(scope: IConstruct, prop: string, value: unknown, keys: readonly (keyof T & string)[]): T | undefined {
   return value === undefined ? undefined : requireOptions<T>(scope, prop, value, keys);
 }
+
+const DATA_KIND = Symbol.for('hosting-stacks.dataKind');
+
+/**
+ * Declares that `construct` serves data of `kind` ('MySQL database', 'Redis server', ...): the
+ * data-isolation rule (HS-DATA-1) keeps such a construct out of the internet and the DMZ. A
+ * construct calls it on itself (MysqlReplication, RedisServer, SolrServer do); a user's own data
+ * construct can too. A non-enumerable `Symbol.for` property, so copies of the library agree and no
+ * shape of members is guessed.
+ */
+export function declareDataKind(construct: IConstruct, kind: string): void {
+  Object.defineProperty(construct, DATA_KIND, { value: kind, enumerable: false, writable: false });
+}
+
+/** The data kind `x` declared with {@link declareDataKind}, if any. */
+export function dataKindOf(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const kind = (x as Record<symbol, unknown>)[DATA_KIND];
+  return typeof kind === 'string' ? kind : undefined;
+}

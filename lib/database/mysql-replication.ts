@@ -26,7 +26,7 @@ import {
   renderMariadbConfig,
 } from './mariadb-config';
 import { TextKind, requireText } from '../core/text';
-import { Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
+import { declareDataKind, Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /** Replicas a {@link MysqlReplication} may have: enough to spread reads, few enough for one primary's binlog dump threads. */
 export const MAX_MYSQL_REPLICAS = 8;
@@ -180,6 +180,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
 
   constructor(scope: Construct, id: string, props: MysqlReplicationProps) {
     super(scope, id);
+    declareDataKind(this, 'MySQL database');
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);

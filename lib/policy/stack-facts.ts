@@ -4,6 +4,7 @@ import { Connections, IngressRule, TrafficSource } from '../core/connections';
 import { cidrsOverlap, parseCidr, parseIpv4 } from '../core/ipv4';
 import { IpProtocol, Port } from '../core/port';
 import { NetworkZone, PrivateVSwitch } from '../network/private-vswitch';
+import { Kinds } from '../core/peers';
 
 /**
  * What the policy rules read from a stack's construct tree: its vSwitches and their zones, every
@@ -12,12 +13,12 @@ import { NetworkZone, PrivateVSwitch } from '../network/private-vswitch';
 
 /** Every vSwitch below `scope`, in tree order. */
 export function findVSwitches(scope: IConstruct): PrivateVSwitch[] {
-  return scope.node.findAll().filter((c): c is PrivateVSwitch => c instanceof PrivateVSwitch);
+  return scope.node.findAll().filter((c): c is PrivateVSwitch => PrivateVSwitch.isPrivateVSwitch(c));
 }
 
 /** Every {@link Connections} below `scope`, in tree order. */
 export function findConnections(scope: IConstruct): Connections[] {
-  return scope.node.findAll().filter((c): c is Connections => c instanceof Connections);
+  return scope.node.findAll().filter((c): c is Connections => Kinds.CONNECTIONS.is(c));
 }
 
 /** The vSwitch holding `address`, if any. */

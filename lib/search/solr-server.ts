@@ -10,7 +10,7 @@ import { PrivateVSwitch } from '../network/private-vswitch';
 import { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam, SOLR_MIN_HEAP_MB, SOLR_RESERVED_MB } from './solr-config';
 import { kebabCase } from '../core/naming';
 import { checkText, requireText, TextKind } from '../core/text';
-import { Kinds, requirePeer, requireProps } from '../core/peers';
+import { declareDataKind, Kinds, requirePeer, requireProps } from '../core/peers';
 
 /** The Solr release installed by default (Solr 9 runs on Debian 12's OpenJDK 17). */
 export const DEFAULT_SOLR_VERSION = '9.6.1';
@@ -82,6 +82,7 @@ export class SolrServer extends Construct implements ISolrEndpoint {
 
   constructor(scope: Construct, id: string, props: SolrServerProps) {
     super(scope, id);
+    declareDataKind(this, 'Solr server');
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { Connections, IngressRule } from '../../core/connections';
-import { Secret } from '../../core/secret';
+import { dataKindOf, Kinds } from '../../core/peers';
 import { NetworkZone, PrivateVSwitch } from '../../network/private-vswitch';
 import type { HostingStack } from '../../stack/hosting-stack';
 import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
@@ -11,7 +11,8 @@ import { synthesizedResources } from '../terraform-facts';
 export const DATA_ISOLATION_RULE_ID = 'HS-DATA-1';
 
 /** What a data construct is, for messages. */
-type DataKind = 'MySQL database' | 'Redis server' | 'Solr server' | 'server on a DATA vSwitch';
+/** What a data target is, in findings: a declared data kind or 'server on a DATA vSwitch'. */
+type DataKind = string;
 
 interface DataTarget {
   readonly connections: Connections;
@@ -95,17 +96,14 @@ function dataTargets(stack: HostingStack, vswitches: readonly PrivateVSwitch[]):
 }
 
 /**
- * The kind of data endpoint `c` implements, by its members (TypeScript interfaces leave no trace
- * at run time): IMysqlDatabase (writer and reader addresses, schema), IRedisEndpoint (address,
- * port, a Secret password), ISolrEndpoint (address, port, core name).
+ * The kind of data `c` serves, as it declared it ({@link declareDataKind}: MysqlReplication,
+ * RedisServer, RedisInstance, SolrServer, or a user's own data construct), when it has connections
+ * to check; undefined otherwise. Nothing is guessed from a construct's members.
  */
 export function dataEndpointKind(c: IConstruct): DataKind | undefined {
-  const x = c as unknown as Record<string, unknown>;
-  if (!(x.connections instanceof Connections)) return undefined;
-  if (typeof x.writerAddress === 'string' && Array.isArray(x.readerAddresses) && typeof x.databaseName === 'string') return 'MySQL database';
-  if (typeof x.address === 'string' && typeof x.port === 'number' && x.password instanceof Secret) return 'Redis server';
-  if (typeof x.address === 'string' && typeof x.port === 'number' && typeof x.coreName === 'string') return 'Solr server';
-  return undefined;
+  const kind = dataKindOf(c);
+  if (kind === undefined || !Kinds.CONNECTIONS.is((c as unknown as { connections?: unknown }).connections)) return undefined;
+  return kind;
 }
 
 /** Findings on the synthesized ingress rules of the data constructs' security groups. */

@@ -145,7 +145,7 @@ const OWN_ROWS: readonly BadInputRow[] = [
     kind: 'count above maxCount',
     phase: Phase.BUILD,
     build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { frontendCount: 12, frontendMaxCount: 10 }),
-    error: /^monsieur-deguisement\/Frontends: 'maxCount' \(10\) must not be less than 'count' \(12\)/,
+    error: /^monsieur-deguisement\/Frontends: 'count' \(12\) must not exceed 'maxCount' \(10\)/,
   },
   {
     kind: 'flavor name not in the catalog',

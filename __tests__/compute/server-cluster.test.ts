@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { parse } from 'yaml';
-import { checkProviderSchema, checkTerraformTemplates, Flavor, loadOpenstackProviderSchema, MachineImage, PrivateVSwitch, ServerCluster, ServerGroupPolicy } from '../../lib';
+import { AppTier, checkProviderSchema, checkTerraformTemplates, Flavor, loadOpenstackProviderSchema, MachineImage, PrivateVSwitch, resolveCounts, ServerCluster, ServerGroupPolicy, WebTier } from '../../lib';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 function cluster(props: Partial<ConstructorParameters<typeof ServerCluster>[2]> = {}) {
@@ -129,6 +129,17 @@ describe('ServerCluster', () => {
     });
     test('rejects count above maxCount', () => {
       expect(() => cluster({ count: 5, maxCount: 4 })).toThrow(/test\/AppServers: 'count' \(5\) must not exceed 'maxCount' \(4\)/);
+    });
+    test('the tiers check their counts with the cluster\'s one rule, naming the tier', () => {
+      const stack = testStack();
+      const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+      expect(resolveCounts(stack, { count: 2 })).toEqual({ count: 2, minCount: 2, maxCount: 2 });
+      expect(() => resolveCounts(stack, { count: 101 })).toThrow(/^test: 'count' \(101\) must be an integer from 1 to 100$/);
+      const app = new AppTier(stack, 'App', { vswitch: net, count: 2, flavor: Flavor.named('b3-8') });
+      expect(() => new WebTier(stack, 'Web', { vswitch: net, count: 3, minCount: 4, maxCount: 6, flavor: Flavor.named('b3-8'), upstream: app }))
+        .toThrow(/^test\/Web: 'minCount' \(4\) must not exceed 'count' \(3\)$/);
+      expect(() => new AppTier(stack, 'App2', { vswitch: net, count: 3, maxCount: 2, flavor: Flavor.named('b3-8') }))
+        .toThrow(/^test\/App2: 'count' \(3\) must not exceed 'maxCount' \(2\)$/);
     });
     test('rejects a count variable name that is not snake_case', () => {
       expect(() => cluster({ count: 1, maxCount: 2, countVariableName: 'Web-Count' })).toThrow(/test\/AppServers: 'countVariableName' \('Web-Count'\) must be snake_case/);

@@ -298,7 +298,7 @@ describe('MagentoFrontends', () => {
   describe('errors', () => {
     const cases: [string, Partial<MagentoFrontendsProps>, RegExp][] = [
       ['count 0', { count: 0 }, /Front: 'count' \(0\) must be an integer from 1 to 100/],
-      ['maxCount below count', { count: 3, maxCount: 2 }, /Front: 'maxCount' \(2\) must not be less than 'count' \(3\)/],
+      ['maxCount below count', { count: 3, maxCount: 2 }, /Front: 'count' \(3\) must not exceed 'maxCount' \(2\)/],
       ['httpPort 0', { httpPort: 0 }, /Front: 'httpPort' \(0\)/],
       ['nested health path', { healthCheckPath: '/a/b' }, /Front: 'healthCheckPath' \('\/a\/b'\) must be one path segment/],
       ['health path on the FPM status', { healthCheckPath: '/fpm-status' }, /Front: 'healthCheckPath' \('\/fpm-status'\)/],

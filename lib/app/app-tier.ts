@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers, resolveCounts } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -138,7 +138,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     optionalPeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
-    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    resolveCounts(this, props);
     this.backendPort = props.port ?? 8080;
     requireIntegerInRange(this, 'port', this.backendPort, 1, 65535);
     this.heapFraction = props.heapFraction ?? DEFAULT_HEAP_FRACTION;

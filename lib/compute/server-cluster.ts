@@ -308,14 +308,7 @@ export class ServerCluster extends Construct implements IConnectable {
     optionalPeer(this, 'keyPair', props.keyPair, Kinds.KEY_PAIR);
     optionalPeer(this, 'connections', props.connections, Kinds.CONNECTIONS);
     this.stateful = props.stateful ?? false;
-    requireIntegerInRange(this, 'count', props.count, 1, 100);
-    this.count = props.count;
-    this.maxCount = props.maxCount ?? props.count;
-    this.minCount = props.minCount ?? props.count;
-    requireIntegerInRange(this, 'maxCount', this.maxCount, 1, 100);
-    requireIntegerInRange(this, 'minCount', this.minCount, 1, 100);
-    if (this.minCount > this.count) throw new HostingStacksError(this, 'minCount', this.minCount, `must not exceed 'count' (${this.count})`);
-    if (this.count > this.maxCount) throw new HostingStacksError(this, 'count', this.count, `must not exceed 'maxCount' (${this.maxCount})`);
+    ({ count: this.count, minCount: this.minCount, maxCount: this.maxCount } = resolveCounts(this, props));
     this.flavor = props.flavor.resolve(this);
     this.vswitch = props.vswitch;
     this.bootVolumeGb = props.bootVolumeGb ?? this.flavor.sizing?.diskGb ?? this.flavor.diskGb;
@@ -427,6 +420,33 @@ export class ServerCluster extends Construct implements IConnectable {
     // A value no construct checked, refused by renderTemplate's backstop, names the server.
     this.instances.forEach((host) => withConstructPath(host, () => configure(host)));
   }
+}
+
+/** The instance counts of a cluster: what it runs, the fewest and the most it may run. */
+export interface ClusterCounts {
+  readonly count: number;
+  readonly minCount: number;
+  readonly maxCount: number;
+}
+
+/** The most servers one cluster holds (its addresses are planned on one vSwitch). */
+export const MAX_CLUSTER_COUNT = 100;
+
+/**
+ * The one check of a cluster's counts, for ServerCluster and for every tier that takes counts in
+ * its props before it makes its cluster (so the error names the tier): integers from 1 to
+ * {@link MAX_CLUSTER_COUNT}, `minCount <= count <= maxCount`; `minCount` and `maxCount` default to
+ * `count`.
+ */
+export function resolveCounts(scope: IConstruct, props: { readonly count: number; readonly minCount?: number; readonly maxCount?: number }): ClusterCounts {
+  requireIntegerInRange(scope, 'count', props.count, 1, MAX_CLUSTER_COUNT);
+  const maxCount = props.maxCount ?? props.count;
+  const minCount = props.minCount ?? props.count;
+  requireIntegerInRange(scope, 'maxCount', maxCount, 1, MAX_CLUSTER_COUNT);
+  requireIntegerInRange(scope, 'minCount', minCount, 1, MAX_CLUSTER_COUNT);
+  if (minCount > props.count) throw new HostingStacksError(scope, 'minCount', minCount, `must not exceed 'count' (${props.count})`);
+  if (props.count > maxCount) throw new HostingStacksError(scope, 'count', props.count, `must not exceed 'maxCount' (${maxCount})`);
+  return { count: props.count, minCount, maxCount };
 }
 
 /** Every {@link ServerInstance} below `scope`, in tree order. */

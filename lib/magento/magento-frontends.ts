@@ -3,7 +3,7 @@ import { HealthCheck } from '../balancing/health-check';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { DeploymentServer } from '../app/deployment-server';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers, resolveCounts } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -315,15 +315,8 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
     optionalPeer(this, 'media', props.media, Kinds.NFS_SHARE);
     optionalPeer(this, 'cryptKey', props.cryptKey, Kinds.SECRET);
     optionalPeer(this, 'admin.password', props.admin?.password, Kinds.SECRET);
-    requireIntegerInRange(this, 'count', props.count, 1, 100);
-    this.maxCount = props.maxCount ?? props.count;
-    requireIntegerInRange(this, 'maxCount', this.maxCount, 1, 100);
-    if (this.maxCount < props.count) {
-      throw new HostingStacksError(this, 'maxCount', this.maxCount, `must not be less than 'count' (${props.count})`);
-    }
-    const minCount = props.minCount ?? props.count;
-    requireIntegerInRange(this, 'minCount', minCount, 1, 100);
-    if (minCount > props.count) throw new HostingStacksError(this, 'minCount', minCount, `must not exceed 'count' (${props.count})`);
+    const { maxCount, minCount } = resolveCounts(this, props);
+    this.maxCount = maxCount;
     this.httpPort = props.httpPort ?? 80;
     requireIntegerInRange(this, 'httpPort', this.httpPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';

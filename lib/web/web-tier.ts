@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { HealthCheck } from '../balancing/health-check';
 import { Flavor } from '../compute/flavor';
-import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers } from '../compute/server-cluster';
+import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers, resolveCounts } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
@@ -166,7 +166,7 @@ export class WebTier extends Construct implements IServerTier {
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     requirePeer(this, 'upstream', props.upstream, Kinds.HTTP_BACKEND);
     optionalPeer(this, 'backendHealthCheck', props.backendHealthCheck, Kinds.HEALTH_CHECK);
-    requireIntegerInRange(this, 'count', props.count, 1, 100);
+    resolveCounts(this, props);
     this.listenPort = props.listenPort ?? 80;
     requireIntegerInRange(this, 'listenPort', this.listenPort, 1, 65535);
     this.healthCheckPath = props.healthCheckPath ?? '/healthz';

@@ -1,6 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, Manifest, StringConcat, TerraformDataSource, TerraformElement, TerraformLocal, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
@@ -227,9 +226,14 @@ export class HostingStack extends TerraformStack {
     const root = join(workdir, 'configs');
     const files = this.renderHostFiles();
     removeHostConfigs(workdir);
+    const made = new Set<string>();
     for (const f of files) {
       const target = join(root, f.host, f.path);
-      mkdirSync(dirname(target), { recursive: true });
+      const dir = dirname(target);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       writeFileSync(target, f.content);
     }
   }
@@ -290,6 +294,29 @@ function elementPaths(stack: TerraformStack): Map<string, string> {
 }
 
 /**
+ * Moves the tree `src` into `dst`: a directory `dst` lacks is renamed in whole, a file replaces the
+ * one of the same name, and files of `dst` that `src` lacks stay (the Terraform state beside the
+ * output). Copies instead when the two are on different file systems.
+ */
+function moveInto(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const from = join(src, entry.name);
+    const to = join(dst, entry.name);
+    if (entry.isDirectory() && existsSync(to)) {
+      moveInto(from, to);
+      continue;
+    }
+    try {
+      renameSync(from, to);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      cpSync(from, to, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
  * An app that renders and checks every stack before writing any: a validation error, a Terraform
  * string Terraform would evaluate, content an aspect adds at synth or an artifact producer that
  * throws, in any stack, leaves nothing written in `cdktf.out`.
@@ -312,7 +339,10 @@ export class HostingApp extends App {
    */
   public synth(): void {
     const stacks = this.node.findAll().filter(TerraformStack.isStack);
-    const staging = mkdtempSync(join(tmpdir(), 'hosting-stacks-synth-'));
+    // Staged beside the output folder, on its file system, so that the files are moved in, not copied.
+    const outdir = resolve(this.outdir);
+    mkdirSync(dirname(outdir), { recursive: true });
+    const staging = mkdtempSync(join(dirname(outdir), `.${basename(outdir)}-staging-`));
     try {
       mkdirSync(join(staging, Manifest.stacksFolder));
       // Validations run once below, over every stack, after every aspect has run.
@@ -347,7 +377,7 @@ export class HostingApp extends App {
         // What the last synth wrote and this one may no longer produce; the state next to it stays.
         removeHostConfigs(target);
         removeArtifacts(target);
-        cpSync(join(staging, workdir), target, { recursive: true, force: true });
+        moveInto(join(staging, workdir), target);
       }
       this.manifest.writeToFile();
     } finally {

@@ -12,6 +12,7 @@ import {
   TomcatContextConfig,
   TomcatServerConfig,
 } from '../../lib/app/tomcat-config';
+import { HostingStacksError } from '../../lib/core/errors';
 import { checkXml, requireBinary, run, scratch } from '../support/daemons';
 import { startLoopbackMariadb } from '../support/loopback-mariadb';
 
@@ -128,7 +129,9 @@ describe('renderTomcatDefaults', () => {
   });
 
   test('given an option with a space or quote, then it throws', () => {
-    expect(() => renderTomcatDefaults({ heapMb: 512, extraJavaOptions: ['-Dx="a b"'] })).toThrow(/JVM option '-Dx="a b"' must be one word/);
+    expect(() => renderTomcatDefaults({ heapMb: 512, extraJavaOptions: ['-Dx="a b"'] })).toThrow(/^renderTomcatDefaults: 'extraJavaOptions' \('-Dx="a b"'\) must be one word/);
+    // One error class everywhere: a renderer's refusal is a HostingStacksError too, naming the renderer.
+    expect(() => renderTomcatDefaults({ heapMb: 512, extraJavaOptions: ['-Dx="a b"'] })).toThrow(HostingStacksError);
   });
 });
 

@@ -26,9 +26,9 @@ describe('PolicyPack', () => {
 
   test('a rule id must be well-formed and new to the pack', () => {
     const pack = PolicyPack.default();
-    expect(() => pack.addRule({ ...ALWAYS, id: 'HS-DATA-1' })).toThrow(/rule id 'HS-DATA-1' is already in the pack/);
-    expect(() => pack.addRule({ ...ALWAYS, id: 'lower-1' })).toThrow(/rule id 'lower-1' must be upper-case words and a number/);
-    expect(() => pack.addRule({ ...ALWAYS, description: ' ' })).toThrow(/rule ACME-NAME-1 needs a description/);
+    expect(() => pack.addRule({ ...ALWAYS, id: 'HS-DATA-1' })).toThrow(/^PolicyPack\.addRule: 'rule\.id' \('HS-DATA-1'\) is already in the pack/);
+    expect(() => pack.addRule({ ...ALWAYS, id: 'lower-1' })).toThrow(/^PolicyPack\.addRule: 'rule\.id' \('lower-1'\) must be upper-case words and a number/);
+    expect(() => pack.addRule({ ...ALWAYS, description: ' ' })).toThrow(/^PolicyPack\.addRule: 'rule\.description' \(' '\) must describe rule ACME-NAME-1/);
   });
 
   test('an unsuppressed finding is a validation error of the stack', () => {

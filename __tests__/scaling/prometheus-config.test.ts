@@ -262,7 +262,7 @@ describe('renderDaemonArgs', () => {
   });
 
   test('rejects an argument that would break the quoting', () => {
-    expect(() => renderDaemonArgs({ daemon: 'x', args: ['--a="b"'] })).toThrow(/argument '--a="b"' must not contain quotes/);
+    expect(() => renderDaemonArgs({ daemon: 'x', args: ['--a="b"'] })).toThrow(/^renderDaemonArgs: 'args' \('--a="b"'\) must not contain quotes/);
   });
 });
 

@@ -49,7 +49,7 @@ describe('systemdUnitNameForPath', () => {
   );
 
   test.each(['relative/path', '/trailing/', '/a//b', '/a/./b', '/a/../b'])('given %s, then it throws', (path) => {
-    expect(() => systemdUnitNameForPath(path, 'mount')).toThrow(/not an absolute, normalised path/);
+    expect(() => systemdUnitNameForPath(path, 'mount')).toThrow(/^systemdUnitNameForPath: 'path' \(.*\) must be an absolute, normalised path$/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { renderTemplate } from '../config/template';
 import { escapeXml } from '../config/xml';
 import { checkText, TextKind } from '../core/text';
+import { HostingStacksError } from '../core/errors';
 
 /** Tomcat's own default of request-processing threads per connector. */
 export const TOMCAT_DEFAULT_MAX_THREADS = 200;
@@ -100,7 +101,7 @@ export function renderTomcatHealthWebXml(config: TomcatHealthWebXmlConfig): stri
 /** Renders the health JSP from `templates/tomcat-health.jsp.hbs`: 200 when `SELECT 1` succeeds through `jndiName`, else 503. */
 export function renderTomcatHealthJsp(config: { readonly jndiName: string; readonly timeoutSeconds: number }): string {
   const problem = checkText(config.jndiName, TextKind.WORD, { pattern: /^[A-Za-z0-9/_-]+$/, allowed: "must be letters, digits, '/', '_' and '-'" });
-  if (problem) throw new Error(`renderTomcatHealthJsp: JNDI name '${config.jndiName}' ${problem}`);
+  if (problem) throw HostingStacksError.ofFactory('renderTomcatHealthJsp', 'jndiName', config.jndiName, problem);
   return renderTemplate('tomcat-health.jsp.hbs', config);
 }
 
@@ -108,7 +109,7 @@ export function renderTomcatHealthJsp(config: { readonly jndiName: string; reado
 export function renderTomcatDefaults(config: TomcatDefaultsConfig): string {
   for (const option of config.extraJavaOptions) {
     const problem = checkText(option, TextKind.WORD, { pattern: /^-[A-Za-z0-9:+=._/-]+$/, allowed: 'must be one word of letters, digits and : + = . _ / -' });
-    if (problem) throw new Error(`renderTomcatDefaults: JVM option '${option}' ${problem}`);
+    if (problem) throw HostingStacksError.ofFactory('renderTomcatDefaults', 'extraJavaOptions', option, problem);
   }
   return renderTemplate('tomcat-default.hbs', config);
 }

@@ -3,6 +3,7 @@ import { renderTemplate } from '../config/template';
 import { ConfigSyntax } from './cloud-config';
 import { ServerCluster, ServerInstance } from './server-cluster';
 import { Kinds, requirePeer } from '../core/peers';
+import { HostingStacksError } from '../core/errors';
 
 /**
  * Lists of the servers that exist now, on a server that must follow the tiers' counts while it runs
@@ -130,7 +131,7 @@ export class CountedTargets {
   private checked(file: string, targets: readonly CountedTarget[]): readonly CountedTarget[] {
     const followed = new Set([...this.followed].map((c) => c.countVariable?.friendlyUniqueId));
     const missing = [...new Set(targets.map((t) => t.countVariable).filter((v): v is string => v !== undefined && !followed.has(v)))];
-    if (missing.length) throw new Error(`${this.instance.node.path}: counted targets file ${file} names count variables this server does not follow (${missing.join(', ')}): call follow(cluster) for their tiers`);
+    if (missing.length) throw new HostingStacksError(this.instance, 'countedTargets', file, `names count variables this server does not follow (${missing.join(', ')}): call follow(cluster) for their tiers`);
     return targets;
   }
 
@@ -148,7 +149,7 @@ export class CountedTargets {
    * be followed); `readers` are the units that read it (started after the first write).
    */
   public addJob(file: string, targets: () => readonly CountedTarget[], readers: readonly string[] = []): void {
-    if (this.jobs.some((j) => j.file === file)) throw new Error(`${this.instance.node.path}: counted targets file ${file} is already written by another list`);
+    if (this.jobs.some((j) => j.file === file)) throw new HostingStacksError(this.instance, 'countedTargets', file, 'is already written by another list');
     this.jobs.push({ file, targets, readers });
   }
 }

@@ -3,6 +3,7 @@ import { terraformLiteral } from '../cache/redis-config';
 import { renderTemplate } from '../config/template';
 import { checkText, TextKind } from '../core/text';
 import { ApacheMpmEventLimits } from '../web/apache-config';
+import { HostingStacksError } from '../core/errors';
 
 /** PHP-FPM process managers (`pm`). */
 export enum PhpFpmProcessManager {
@@ -324,7 +325,7 @@ export interface MagentoHealthScript {
 
 /** Renders the health script from `templates/magento-health.php.hbs`. */
 export function renderMagentoHealthScript(config: MagentoHealthScript): string {
-  if (checkText(config.documentRoot, TextKind.ABSOLUTE_PATH)) throw new Error(`renderMagentoHealthScript: document root '${config.documentRoot}' must be an absolute path of letters, digits, '/', '_', '.' and '-'`);
+  if (checkText(config.documentRoot, TextKind.ABSOLUTE_PATH)) throw HostingStacksError.ofFactory('renderMagentoHealthScript', 'documentRoot', config.documentRoot, "must be an absolute path of letters, digits, '/', '_', '.' and '-'");
   return renderTemplate('magento-health.php.hbs', config);
 }
 
@@ -387,7 +388,7 @@ export function invalidMagentoInstallValue(config: MagentoInstallScript): { read
 /** Renders the schema installer; throws on a value it cannot carry ({@link invalidMagentoInstallValue}). */
 export function renderMagentoInstallScript(config: MagentoInstallScript): string {
   const bad = invalidMagentoInstallValue(config);
-  if (bad) throw new Error(`renderMagentoInstallScript: ${bad.name} '${bad.value}' must be ${bad.allowed}`);
+  if (bad) throw HostingStacksError.ofFactory('renderMagentoInstallScript', bad.name, bad.value, `must be ${bad.allowed}`);
   return renderTemplate('magento-install.php.hbs', config);
 }
 

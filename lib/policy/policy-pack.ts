@@ -112,9 +112,9 @@ export class PolicyPack {
 
   /** Adds a rule; its id must be well-formed and new to the pack. Returns the rule. */
   public addRule(rule: IPolicyRule): IPolicyRule {
-    if (!RULE_ID.test(rule.id)) throw new Error(`PolicyPack: rule id '${rule.id}' must be upper-case words and a number, e.g. 'HS-DATA-1'`);
-    if (!rule.description || !rule.description.trim()) throw new Error(`PolicyPack: rule ${rule.id} needs a description`);
-    if (this.ruleList.some((r) => r.id === rule.id)) throw new Error(`PolicyPack: rule id '${rule.id}' is already in the pack; rule ids must be unique`);
+    if (!RULE_ID.test(rule.id)) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.id', rule.id, "must be upper-case words and a number, e.g. 'HS-DATA-1'");
+    if (!rule.description || !rule.description.trim()) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.description', rule.description, `must describe rule ${rule.id}`);
+    if (this.ruleList.some((r) => r.id === rule.id)) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.id', rule.id, 'is already in the pack; rule ids must be unique');
     this.ruleList.push(rule);
     return rule;
   }

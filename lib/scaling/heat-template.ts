@@ -1,6 +1,7 @@
 import { renderTemplate } from '../config/template';
 import { checkText, TextKind } from '../core/text';
 import { ReactiveRulePlan } from './scaling-model';
+import { HostingStacksError } from '../core/errors';
 
 /**
  * Pure renderers of the Heat (HOT) templates of {@link HeatAutoscaling}: the stack template (an
@@ -131,7 +132,7 @@ export function renderHeatTemplate(model: HeatAutoscalingTemplate): string {
     pattern: /^[A-Za-z0-9._/-]+\.yaml$/,
     allowed: "must be a relative path ending in '.yaml' (Heat's clients only send such files as child templates)",
   });
-  if (problem) throw new Error(`renderHeatTemplate: 'memberTemplate' ('${model.memberTemplate}') ${problem}`);
+  if (problem) throw HostingStacksError.ofFactory('renderHeatTemplate', 'memberTemplate', model.memberTemplate, problem);
   return renderTemplate('heat-autoscaling.yaml.hbs', {
     ...model,
     description: quoted(model.description),

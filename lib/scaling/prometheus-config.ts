@@ -1,5 +1,6 @@
 import { renderTemplate } from '../config/template';
 import { ReactiveRulePlan, ScalingMetric, ScheduledWindowPlan, TierScalingPlan } from './scaling-model';
+import { HostingStacksError } from '../core/errors';
 
 /**
  * Pure renderers of what the Prometheus realisation of a tier's reactive scaling runs: the scrape
@@ -232,7 +233,7 @@ export function renderPrometheusConfig(model: PrometheusConfig): string {
     jobs: model.jobs
       .filter((j) => j.targets.length > 0 || j.targetsFile !== undefined)
       .map((j) => {
-        if (j.targetsFile !== undefined && j.targets.length > 0) throw new Error(`renderPrometheusConfig: job '${j.name}' has both static targets and a targets file`);
+        if (j.targetsFile !== undefined && j.targets.length > 0) throw HostingStacksError.ofFactory('renderPrometheusConfig', `jobs.${j.name}`, j.targetsFile, 'has both static targets and a targets file; give one of them');
         return {
           name: quoted(j.name),
           targetsFile: j.targetsFile === undefined ? undefined : quoted(j.targetsFile),
@@ -422,7 +423,7 @@ export function renderScalingHookUnit(model: ScalingHookUnit): string {
 /** Renders a Debian `/etc/default/<exporter or daemon>` file setting `ARGS` (`bash -n`). */
 export function renderDaemonArgs(model: { readonly daemon: string; readonly args: readonly string[] }): string {
   for (const a of model.args) {
-    if (/["\\$`\s]/.test(a)) throw new Error(`renderDaemonArgs: argument '${a}' must not contain quotes, backslashes, '$', '\`' or spaces`);
+    if (/["\\$`\s]/.test(a)) throw HostingStacksError.ofFactory('renderDaemonArgs', 'args', a, "must not contain quotes, backslashes, '$', '`' or spaces");
   }
   return renderTemplate('daemon-args.hbs', { daemon: model.daemon, args: model.args.join(' ') });
 }

@@ -1,4 +1,5 @@
 import { renderTemplate } from '../config/template';
+import { HostingStacksError } from '../core/errors';
 
 /** TCP port of NFSv4: the only port an NFSv4 server needs open (no rpcbind, mountd or statd). */
 export const NFS4_PORT = 2049;
@@ -118,7 +119,7 @@ export function isNormalizedAbsolutePath(path: string): boolean {
  * ASCII letters, digits, `:`, `_` and `.` (and a leading `.`) become `\xNN`. The path must be normalised.
  */
 export function systemdUnitNameForPath(path: string, suffix: 'mount' | 'automount'): string {
-  if (!isNormalizedAbsolutePath(path)) throw new Error(`'${path}' is not an absolute, normalised path`);
+  if (!isNormalizedAbsolutePath(path)) throw HostingStacksError.ofFactory('systemdUnitNameForPath', 'path', path, 'must be an absolute, normalised path');
   if (path === '/') return `-.${suffix}`;
   const bytes = Buffer.from(path.slice(1), 'utf8');
   let out = '';

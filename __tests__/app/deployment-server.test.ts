@@ -156,7 +156,7 @@ describe('DeploymentServer', () => {
 
   test('given bad props or targets, when built, then it throws', () => {
     expect(() => deployment({ vpn: undefined })).toThrow(/Deploy: 'adminCidrs' \(\[\]\) must list at least one CIDR when no 'vpn' is given/);
-    expect(() => deployment({ adminCidrs: ['203.0.113.1/28'] })).toThrow(/'adminCidrs' \('203.0.113.1\/28'\) must be IPv4 CIDRs/);
+    expect(() => deployment({ adminCidrs: ['203.0.113.1/28'] })).toThrow(/'adminCidrs' \('203.0.113.1\/28'\) must be an IPv4 CIDR with no host bits set/);
     expect(() => deployment({ adminCidrs: ['0.0.0.0/0'] })).toThrow(/'adminCidrs' \('0.0.0.0\/0'\) is the whole internet/);
     expect(() => deployment({ adminCidrs: ['203.0.113.0/28', '203.0.113.0/28'] })).toThrow(/'adminCidrs' \('203.0.113.0\/28'\) appears more than once/);
     expect(() => deployment({ deployUser: 'root' })).toThrow(/'deployUser' \('root'\) must be a Debian user name/);

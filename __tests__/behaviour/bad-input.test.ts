@@ -489,7 +489,7 @@ const OWN_ROWS: readonly BadInputRow[] = [
     kind: '0.0.0.0/0 as the CDN network of the DMZ origin',
     phase: Phase.BUILD,
     build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { cdnCidrs: ['0.0.0.0/0'] }),
-    error: /^monsieur-deguisement\/StaticContent: 'cdnCidrs' \('0\.0\.0\.0\/0'\) must be IPv4 CIDRs with no host bits set, other than 0\.0\.0\.0\/0/,
+    error: /^monsieur-deguisement\/StaticContent: 'cdnCidrs' \('0\.0\.0\.0\/0'\) must be an IPv4 CIDR with no host bits set, in decimal without leading zeros \(read as octal by other tools\), other than 0\.0\.0\.0\/0/,
   },
 
   // --- VPN ---------------------------------------------------------------------------------------

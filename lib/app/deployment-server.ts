@@ -7,7 +7,7 @@ import { Connections, IngressRule, Peer } from '../core/connections';
 import { HostingStacksError, requireUnique } from '../core/errors';
 import { checkText, requireText, TextKind } from '../core/text';
 import { parseCidr } from '../core/ipv4';
-import { requireAdminSource, requireTerraformVariableName } from '../core/choices';
+import { requireAdminSource, requireIpv4Cidr, requireTerraformVariableName } from '../core/choices';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { OfficeVpn } from '../vpn/office-vpn';
@@ -106,8 +106,7 @@ export class DeploymentServer extends Construct implements IServerTier {
       throw new HostingStacksError(this, 'adminCidrs', adminCidrs, "must list at least one CIDR when no 'vpn' is given: nobody could log in to run or repair deployments");
     }
     for (const text of adminCidrs) {
-      const c = parseCidr(text);
-      if (!c) throw new HostingStacksError(this, 'adminCidrs', text, "must be IPv4 CIDRs with no host bits set, e.g. '203.0.113.0/28'");
+      const c = requireIpv4Cidr(this, 'adminCidrs', text, '203.0.113.0/28');
       if (c.prefix === 0) throw new HostingStacksError(this, 'adminCidrs', text, 'is the whole internet; SSH to the deployment server is for administrators only');
       requireAdminSource(this, 'adminCidrs', c);
     }

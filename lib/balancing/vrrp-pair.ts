@@ -7,8 +7,8 @@ import { ServerCluster, ServerGroupPolicy } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { TextKind, requireOptionalText, requireText } from '../core/text';
-import { parseCidr, parseIpv4 } from '../core/ipv4';
-import { requireAdminSource, requireIpv4Address } from '../core/choices';
+import { parseIpv4 } from '../core/ipv4';
+import { requireAdminSource, requireIpv4Address, requireIpv4Cidr } from '../core/choices';
 import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
 import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
@@ -162,8 +162,7 @@ export class VrrpPair extends Construct implements IConnectable {
       allowed: 'must be a Linux interface name: 1 to 15 letters, digits, dots, dashes or underscores',
     });
 
-    const admin = parseCidr(props.adminCidr);
-    if (!admin) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, "must be an IPv4 CIDR with no host bits set, e.g. '198.51.100.0/24'");
+    const admin = requireIpv4Cidr(this, 'adminCidr', props.adminCidr, '198.51.100.0/24');
     if (admin.prefix === 0) throw new HostingStacksError(this, 'adminCidr', props.adminCidr, 'must not be the whole internet: SSH is only for the admin network');
     requireAdminSource(this, 'adminCidr', admin);
     this.adminCidr = admin.text;

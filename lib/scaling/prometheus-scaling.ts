@@ -2,7 +2,7 @@ import { Aspects, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
-import { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections, IConnectable, Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { requireText, TextKind } from '../core/text';
@@ -189,7 +189,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
       const tier = r.tier;
       tier.cluster.attachScalingHook(this, 'rules');
       tier.connections.allowFrom(this, Port.tcp(NODE_EXPORTER_PORT), 'Prometheus scrapes node_exporter');
-      const apachePort = apacheStatusPort(tier);
+      const apachePort = tier.apacheStatusPort;
       if (apachePort !== undefined) tier.connections.allowFrom(this, Port.tcp(APACHE_EXPORTER_PORT), 'Prometheus scrapes the Apache exporter');
       tier.cluster.configureHosts((host) => {
         host.cloudConfig.addPackages('prometheus-node-exporter');
@@ -274,7 +274,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
   public countedTargets(): { readonly name: string; readonly file: string; readonly targets: CountedTarget[] }[] {
     const targets = (job: string, port: number): CountedTarget[] =>
       this.rules
-        .filter((r) => job === NODE_JOB || apacheStatusPort(r.tier) !== undefined)
+        .filter((r) => job === NODE_JOB || r.tier.apacheStatusPort !== undefined)
         .flatMap((r) => countedTargetsOf(r.tier.cluster, (host) => `${host.address}:${port}`, (host) => ({ tier: r.plan.tier, host: host.hostname })));
     return [
       { name: NODE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${NODE_JOB}.json`, targets: targets(NODE_JOB, NODE_EXPORTER_PORT) },
@@ -346,16 +346,11 @@ export class PrometheusScaling extends Construct implements IConnectable {
       plan.reactive.forEach((rule, i) => {
         if (seen.has(rule.metric)) errors.push(`${this.node.path}: '${plan.tier}.reactive[${i}].metric' ('${rule.metric}') appears more than once; one rule per metric and tier`);
         seen.add(rule.metric);
-        if (metricNeedsApache(rule.metric) && apacheStatusPort(r.tier) === undefined) {
+        if (metricNeedsApache(rule.metric) && r.tier.apacheStatusPort === undefined) {
           errors.push(`${this.node.path}: '${plan.tier}.reactive[${i}].metric' ('${rule.metric}') needs Apache's mod_status, which ${r.tier.cluster.node.path} does not run; use the cpu metric for this tier`);
         }
       });
     }
     return errors;
   }
-}
-
-/** The port Apache answers `/server-status` on, for the Apache-based tiers (they declare it); undefined for others. */
-export function apacheStatusPort(tier: IServerTier): number | undefined {
-  return tier.apacheStatusPort;
 }

@@ -7,8 +7,7 @@ import { Flavor } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
-import { requireEnumValue } from '../core/choices';
-import { parseCidr } from '../core/ipv4';
+import { requireEnumValue, requireIpv4Cidr } from '../core/choices';
 import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
@@ -202,8 +201,7 @@ export class SharedFiles extends Construct implements INfsShare {
    */
   public allowClient(client: IConnectable, cidr: string): void {
     requirePeer(this, 'client', client, Kinds.CONNECTABLE);
-    const block = parseCidr(cidr);
-    if (!block) throw new HostingStacksError(this, 'cidr', cidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.0.2.0/24'");
+    const block = requireIpv4Cidr(this, 'cidr', cidr, '10.0.2.0/24');
     if (block.prefix === 0) throw new HostingStacksError(this, 'cidr', cidr, 'is the whole internet; a share is opened to client networks only');
     const existing = this.accessList.find((a) => a.cidr === block.text);
     let resource = existing?.resource;

@@ -10,7 +10,7 @@ import { IServerTier, ServerCluster, ServerInstance, scalableTierAddressCapacity
 import { Connections, Peer } from '../core/connections';
 import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
-import { parseCidr } from '../core/ipv4';
+import { requireIpv4Cidr } from '../core/choices';
 import { stableOutput } from '../core/outputs';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
@@ -201,8 +201,7 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
         "must name at least one network: the CDN's egress networks, the only sources the public origin answers (until the CDN is chosen, a closed documentation network such as '192.0.2.0/24')");
     }
     for (const c of props.cdnCidrs) {
-      const block = parseCidr(c);
-      if (!block || block.prefix === 0) throw new HostingStacksError(this, 'cdnCidrs', c, "must be IPv4 CIDRs with no host bits set, other than 0.0.0.0/0 (e.g. '198.51.100.0/24')");
+      requireIpv4Cidr(this, 'cdnCidrs', c, '198.51.100.0/24', true);
     }
     requireUnique(this, 'cdnCidrs', props.cdnCidrs);
     this.cdnCidrs = [...props.cdnCidrs];

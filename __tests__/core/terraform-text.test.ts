@@ -1,17 +1,16 @@
 import { DefaultTokenResolver, StringConcat, TerraformVariable, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  checkTerraformTemplates,
   Connections,
-  escapeTerraformText,
   Flavor,
   HostingStacksError,
   Port,
   PrivateVSwitch,
-  requireTerraformLiteral,
   ServerCluster,
-  stableOutput,
 } from '../../lib';
+import { stableOutput } from '../../lib/core/outputs';
+import { escapeTerraformText, requireTerraformLiteral } from '../../lib/core/terraform-text';
+import { checkTerraformTemplates } from '../../lib/testing';
 import { evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { synthJson, testStack } from '../support/synth';
 

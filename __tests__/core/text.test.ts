@@ -192,24 +192,37 @@ describe('renderTemplate backstop', () => {
   it('given a line break deep in a model, then it throws naming the template and the key path', () => {
     const bad = { backend: { servers: [{ name: 'web-1' }, { name: 'web-2\n    server evil 203.0.113.66:80' }] } };
     expect(() => checkTemplateModel('haproxy.cfg.hbs', bad)).toThrow(TemplateInjectionError);
+    expect(() => checkTemplateModel('haproxy.cfg.hbs', bad)).toThrow(HostingStacksError);
     expect(() => checkTemplateModel('haproxy.cfg.hbs', bad)).toThrow(
-      /^template haproxy\.cfg\.hbs: model value 'backend\.servers\[1\]\.name' \("web-2\\n    server evil 203\.0\.113\.66:80"\) holds a line break or another control character/,
+      /^template haproxy\.cfg\.hbs: 'backend\.servers\[1\]\.name' \('web-2\\n    server evil 203\.0\.113\.66:80'\) holds a line break or another control character/,
     );
   });
 
+  it('given a refused value, then the error carries the template as its path and the key path as its prop', () => {
+    let thrown: unknown;
+    try {
+      checkTemplateModel('haproxy.cfg.hbs', { backend: { name: 'a\nb' } });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TemplateInjectionError);
+    const error = thrown as TemplateInjectionError;
+    expect([error.constructPath, error.prop, error.template, error.keyPath, error.value, error.name]).toEqual(['template haproxy.cfg.hbs', 'backend.name', 'haproxy.cfg.hbs', 'backend.name', 'a\nb', 'TemplateInjectionError']);
+  });
+
   it.each([['\r'], ['\u0000'], ['\u001b'], ['\t'], ['\u0085'], ['\u2028']])('given %j in a one-line value, then it throws', (c) => {
-    expect(() => checkTemplateModel('t.hbs', { a: [`x${c}y`] })).toThrow(/model value 'a\[0\]'/);
+    expect(() => checkTemplateModel('t.hbs', { a: [`x${c}y`] })).toThrow(/^template t\.hbs: 'a\[0\]' \('x\\(r|u0000|u001b|t|u0085|u2028)y'\) holds a line break/);
   });
 
   it('given line feeds and tabs at a multi-line key path, then they pass, and a carriage return or ESC there still throws', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\tx\n-----END PRIVATE KEY-----\n';
     expect(() => checkTemplateModel('t.hbs', { files: [{ content: pem }] }, ['files[].content'])).not.toThrow();
-    expect(() => checkTemplateModel('t.hbs', { files: [{ content: pem, path: '/a\nb' }] }, ['files[].content'])).toThrow(/model value 'files\[0\]\.path'/);
-    expect(() => checkTemplateModel('t.hbs', { files: [{ content: 'a\r\nb' }] }, ['files[].content'])).toThrow(/model value 'files\[0\]\.content' .* multi-line content may hold line feeds and tabs only/);
+    expect(() => checkTemplateModel('t.hbs', { files: [{ content: pem, path: '/a\nb' }] }, ['files[].content'])).toThrow(/^template t\.hbs: 'files\[0\]\.path' \('\/a\\nb'\)/);
+    expect(() => checkTemplateModel('t.hbs', { files: [{ content: 'a\r\nb' }] }, ['files[].content'])).toThrow(/^template t\.hbs: 'files\[0\]\.content' .* multi-line content may hold line feeds and tabs only/);
   });
 
   it('given an object whose toString renders a line break (a JavaScript caller), then it throws', () => {
-    expect(() => checkTemplateModel('t.hbs', { path: { toString: () => '/ok\nevil' } })).toThrow(/model value 'path'/);
+    expect(() => checkTemplateModel('t.hbs', { path: { toString: () => '/ok\nevil' } })).toThrow(/^template t\.hbs: 'path' \('\/ok\\nevil'\)/);
   });
 
   it('given a cyclic model, then it terminates', () => {
@@ -220,6 +233,6 @@ describe('renderTemplate backstop', () => {
 
   it('renders a clean model, and refuses one with an injected line before rendering', () => {
     expect(renderTemplate('daemon-args.hbs', { daemon: 'prometheus', args: '--web.listen-address=127.0.0.1:9090' })).toContain('ARGS="--web.listen-address=127.0.0.1:9090"');
-    expect(() => renderTemplate('daemon-args.hbs', { daemon: 'prometheus\nEVIL=1', args: '' })).toThrow(/^template daemon-args\.hbs: model value 'daemon'/);
+    expect(() => renderTemplate('daemon-args.hbs', { daemon: 'prometheus\nEVIL=1', args: '' })).toThrow(/^template daemon-args\.hbs: 'daemon' \('prometheus\\nEVIL=1'\)/);
   });
 });

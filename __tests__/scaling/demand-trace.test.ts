@@ -1,3 +1,4 @@
+import { HostingStacksError } from '../../lib/core/errors';
 import { formatTraceCsv, parseTraceCsv, traceMinutes, traceTime } from '../../lib/scaling/demand-trace';
 
 describe('parseTraceCsv', () => {
@@ -33,19 +34,38 @@ describe('parseTraceCsv', () => {
   });
 
   test.each([
-    ['', /the text is empty; expected the header 'time,concurrent_users'/],
-    ['when,users\n2027-01-01T00:00Z,1\n', /line 1: header \('when,users'\) must be 'time,concurrent_users'/],
-    ['time,concurrent_users\n', /no rows after the header/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,1,2\n', /line 2: \('2027-01-01T00:00Z,1,2'\) must have 2 columns/],
-    ['time,concurrent_users\n2027-01-01T00:00:00,1\n', /line 2: 'time' \('2027-01-01T00:00:00'\) must be an ISO 8601 time with a zone/],
-    ['time,concurrent_users\n2027-13-45T00:00Z,1\n', /line 2: 'time' \('2027-13-45T00:00Z'\) must be an ISO 8601 time/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,many\n', /line 2: 'concurrent_users' \('many'\) must be a number of at least 0/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,-3\n', /line 2: 'concurrent_users' \('-3'\) must be a number of at least 0/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,\n', /line 2: 'concurrent_users' \(''\) must be a number/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,1\n2027-01-01T00:05Z,1\n', /line 3: 'time' \('2027-01-01T00:05Z'\) is 5 minutes after the previous row; steps must be 1 or 60 minutes/],
-    ['time,concurrent_users\n2027-01-01T00:00Z,1\n2027-01-01T00:01Z,1\n\n2027-01-01T00:03Z,1\n', /line 5: 'time' \('2027-01-01T00:03Z'\) must be 1 minutes after the previous row/],
+    ['', /^parseTraceCsv: 'text' \(''\) is blank; it must start with the header 'time,concurrent_users', then one row per step$/],
+    [' \r\n\n', /^parseTraceCsv: 'text' \(' \\r\\n\\n'\) is blank/],
+    ['when,users\n2027-01-01T00:00Z,1\n', /^parseTraceCsv: 'line 1: header' \('when,users'\) must be 'time,concurrent_users'$/],
+    ['time,concurrent_users\n', /^parseTraceCsv: 'text' \('time,concurrent_users'\) has no rows after the header/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,1,2\n', /^parseTraceCsv: 'line 2' \('2027-01-01T00:00Z,1,2'\) must have 2 columns \(time,concurrent_users\), not 3$/],
+    ['time,concurrent_users\n2027-01-01T00:00:00,1\n', /^parseTraceCsv: 'line 2: time' \('2027-01-01T00:00:00'\) must be an ISO 8601 time with a zone/],
+    ['time,concurrent_users\n2027-13-45T00:00Z,1\n', /'line 2: time' \('2027-13-45T00:00Z'\) must be an ISO 8601 time/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,many\n', /^parseTraceCsv: 'line 2: concurrent_users' \('many'\) must be a number of at least 0$/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,-3\n', /'line 2: concurrent_users' \('-3'\) must be a number of at least 0/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,\n', /'line 2: concurrent_users' \(''\) must be a number/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,1\n2027-01-01T00:05Z,1\n', /^parseTraceCsv: 'line 3: time' \('2027-01-01T00:05Z'\) is 5 minutes after the previous row; steps must be 1 or 60 minutes$/],
+    ['time,concurrent_users\n2027-01-01T00:00Z,1\n2027-01-01T00:01Z,1\n\n2027-01-01T00:03Z,1\n', /^parseTraceCsv: 'line 5: time' \('2027-01-01T00:03Z'\) must be 1 minutes after the previous row, like the first two rows$/],
   ])('rejects malformed CSV (%#)', (csv, message) => {
     // given / when / then
     expect(() => parseTraceCsv(csv)).toThrow(message);
+    expect(() => parseTraceCsv(csv)).toThrow(HostingStacksError);
+  });
+
+  test('a bad header is a HostingStacksError naming the function, the line and the value', () => {
+    // given a CSV whose header is not the one required
+    const csv = 'when,users\n2027-01-01T00:00Z,1\n';
+    // when parsed
+    let thrown: unknown;
+    try {
+      parseTraceCsv(csv);
+    } catch (e) {
+      thrown = e;
+    }
+    // then the error carries the function as its path and the line as its prop
+    expect(thrown).toBeInstanceOf(HostingStacksError);
+    expect((thrown as HostingStacksError).constructPath).toBe('parseTraceCsv');
+    expect((thrown as HostingStacksError).prop).toBe('line 1: header');
+    expect((thrown as Error).message).toBe("parseTraceCsv: 'line 1: header' ('when,users') must be 'time,concurrent_users'");
   });
 });

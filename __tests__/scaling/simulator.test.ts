@@ -1,3 +1,4 @@
+import { HostingStacksError } from '../../lib/core/errors';
 import { DemandTrace, TraceResolutionMinutes } from '../../lib/scaling/demand-trace';
 import { ReactiveRulePlan, ScalingMetric, ScheduledWindowPlan, TierScalingPlan } from '../../lib/scaling/scaling-model';
 import { ScalingEventKind, ceilCount, metricValue, simulate, staticPlanForPeak } from '../../lib/scaling/simulator';
@@ -297,9 +298,10 @@ describe('simulate: errors', () => {
     [trace([1], 5 as TraceResolutionMinutes), /'trace.resolutionMinutes' \(5\) must be 1 or 60/],
     [trace([]), /'trace.users' \(\[\]\) must hold at least one step/],
     [trace([1, -2]), /'trace.users\[1\]' \(-2\) must be a finite number of at least 0/],
-    [{ resolutionMinutes: 1, start: new Date('nonsense'), users: [1] } as DemandTrace, /'trace.start' \(Invalid Date\) must be a valid Date/],
+    [{ resolutionMinutes: 1, start: new Date('nonsense'), users: [1] } as DemandTrace, /^simulate: 'trace.start' \('Invalid Date'\) must be a valid Date$/],
   ])('rejects a malformed trace (%#)', (t, message) => {
     expect(() => simulate(plan(), t)).toThrow(message);
+    expect(() => simulate(plan(), t)).toThrow(HostingStacksError);
   });
 
   test.each([
@@ -318,10 +320,13 @@ describe('simulate: errors', () => {
     [{ reactive: [rule({ metric: 'memory' as ScalingMetric })] }, /'plan.reactive\[0\].metric' \('memory'\) must be one of cpu, requests-per-second, sessions-per-instance/],
   ])('rejects a malformed plan (%#)', (over, message) => {
     expect(() => simulate(plan(over as Partial<TierScalingPlan>), trace([1]))).toThrow(message);
+    expect(() => simulate(plan(over as Partial<TierScalingPlan>), trace([1]))).toThrow(HostingStacksError);
   });
 
   test('rejects a negative price', () => {
-    expect(() => simulate(plan(), trace([1]), { eurPerHour: -1 })).toThrow(/simulate: 'eurPerHour' \(-1\) must be a finite number of at least 0/);
+    expect(() => simulate(plan(), trace([1]), { eurPerHour: -1 })).toThrow(HostingStacksError);
+    expect(() => simulate(plan(), trace([1]), { eurPerHour: -1 })).toThrow("simulate: 'eurPerHour' (-1) must be a finite number of at least 0");
+    expect(() => simulate(plan(), trace([1]), { eurPerHour: Number.NaN })).toThrow("simulate: 'eurPerHour' (NaN) must be a finite number of at least 0");
   });
 
   test('staticPlanForPeak validates too', () => {

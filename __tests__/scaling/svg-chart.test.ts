@@ -1,3 +1,4 @@
+import { HostingStacksError } from '../../lib/core/errors';
 import { TierScalingPlan } from '../../lib/scaling/scaling-model';
 import { simulate } from '../../lib/scaling/simulator';
 import { renderDemandChart } from '../../lib/scaling/svg-chart';
@@ -97,9 +98,17 @@ describe('renderDemandChart', () => {
   });
 
   test('rejects bad sizes and empty spans', () => {
-    expect(() => renderDemandChart(result, { width: 100 })).toThrow(/renderDemandChart: 'width' \(100\) must be an integer of at least 300/);
+    expect(() => renderDemandChart(result, { width: 100 })).toThrow(HostingStacksError);
+    expect(() => renderDemandChart(result, { width: 100 })).toThrow("renderDemandChart: 'width' (100) must be an integer of at least 300");
     expect(() => renderDemandChart(result, { height: 50.5 })).toThrow(/renderDemandChart: 'height' \(50.5\) must be an integer of at least 200/);
     expect(() => renderDemandChart(result, { maxPoints: 2 })).toThrow(/renderDemandChart: 'maxPoints' \(2\) must be an integer of at least 10/);
-    expect(() => renderDemandChart(result, { from: new Date('2030-01-01T00:00:00Z') })).toThrow(/renderDemandChart: the span from .* holds no step of the simulation/);
+    expect(() => renderDemandChart(result, { from: new Date('2030-01-01T00:00:00Z') }))
+      .toThrow(/^renderDemandChart: 'from' \('2030-01-01T00:00:00.000Z'\) must be before the end of the simulation: the simulation runs from 2027-01-01T00:00:00.000Z to 2027-01-01T\d\d:00:00.000Z$/);
+    expect(() => renderDemandChart(result, { to: new Date('2026-01-01T00:00:00Z') }))
+      .toThrow(/^renderDemandChart: 'to' \('2026-01-01T00:00:00.000Z'\) must be after the start of the simulation/);
+    expect(() => renderDemandChart(result, { from: new Date(START.getTime() + 3_600_000), to: START }))
+      .toThrow("renderDemandChart: 'to' ('2027-01-01T00:00:00.000Z') must be after 'from' ('2027-01-01T01:00:00.000Z')");
+    expect(() => renderDemandChart(result, { from: new Date('nonsense') })).toThrow("renderDemandChart: 'from' ('Invalid Date') must be a valid Date");
+    expect(() => renderDemandChart({ ...result, series: { ...result.series, users: [] } })).toThrow("renderDemandChart: 'result.series.users' ([]) must hold at least one step to draw");
   });
 });

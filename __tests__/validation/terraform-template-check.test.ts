@@ -1,3 +1,4 @@
+import { HostingStacksError } from '../../lib/core/errors';
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
@@ -153,12 +154,14 @@ describe('evaluateReplaceChain', () => {
   test.each([
     ['a regular expression substring', 'replace(var.p, "/[a-z]/", "x")', /regular expression \/\[a-z\]\//],
     ['an empty substring', 'replace(var.p, "", "x")', /empty substring/],
-    ['a variable without a value', 'replace(var.q, "a", "b")', /cannot evaluate 'var.q'/],
-    ['another function', 'upper(var.p)', /cannot evaluate upper\(\) with 1 argument/],
-    ['a resource reference', 'openstack_x.y.id', /cannot evaluate 'openstack_x.y.id'/],
-    ['trailing text', 'var.p }', /unexpected '}' at offset 6/],
+    ['a variable without a value', 'replace(var.q, "a", "b")', /holds 'var.q', which cannot be evaluated: only var.<name> with a given value is supported/],
+    ['another function', 'upper(var.p)', /^evaluateReplaceChain: 'expression' \('upper\(var.p\)'\) holds upper\(\) with 1 argument\(s\), which cannot be evaluated/],
+    ['a resource reference', 'openstack_x.y.id', /holds 'openstack_x.y.id', which cannot be evaluated/],
+    ['trailing text', 'var.p }', /^evaluateReplaceChain: 'expression' \('var.p }'\) has unexpected '}' at offset 6$/],
+    ['an unterminated call', 'replace(var.p, "a"', /'expression' \('replace\(var.p, "a"'\) is unterminated/],
   ])('given %s, then it throws', (_name, expression, message) => {
     expect(() => evaluateReplaceChain(expression, { p: 'pass' })).toThrow(message);
+    expect(() => evaluateReplaceChain(expression, { p: 'pass' })).toThrow(HostingStacksError);
   });
 });
 
@@ -168,11 +171,18 @@ describe('evaluateTerraformTemplate', () => {
   });
 
   test('given a directive, then it throws', () => {
-    expect(() => evaluateTerraformTemplate('%{if true}', {})).toThrow(/unescaped '%\{' at offset 0/);
+    expect(() => evaluateTerraformTemplate('%{if true}', {})).toThrow(HostingStacksError);
+    expect(() => evaluateTerraformTemplate('%{if true}', {})).toThrow(/^evaluateTerraformTemplate: 'text' \('%\{if true\}'\) cannot be evaluated: unescaped '%\{' at offset 0/);
   });
 
   test('given an unterminated interpolation, then it throws', () => {
-    expect(() => evaluateTerraformTemplate('${var.p', { p: 'a' })).toThrow(/is unterminated/);
+    expect(() => evaluateTerraformTemplate('${var.p', { p: 'a' })).toThrow(/cannot be evaluated: \$\{...\} at offset 0 \('\$\{var.p'\) is unterminated/);
+  });
+
+  test('given an interpolation it cannot evaluate in a long text, then it names its offset and shows the start of the text', () => {
+    const text = `${'x'.repeat(100)}\${var.q}`;
+    expect(() => evaluateTerraformTemplate(text, { p: 'a' }))
+      .toThrow(`evaluateTerraformTemplate: 'text' ('${'x'.repeat(40)}...') cannot be evaluated: \${...} at offset 100 holds 'var.q', which cannot be evaluated: only var.<name> with a given value is supported`);
   });
 });
 

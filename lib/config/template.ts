@@ -15,7 +15,10 @@ hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 let dir: string | undefined;
 
-/** The folder holding the templates, found by walking up from this module. */
+/**
+ * The folder holding the templates, found by walking up from this module. Throws a
+ * {@link HostingStacksError} when there is none (a package installed without `templates/`).
+ */
 export function templatesDir(): string {
   if (dir) return dir;
   let d = __dirname;
@@ -23,7 +26,9 @@ export function templatesDir(): string {
     const candidate = join(d, 'templates');
     if (existsSync(join(candidate, '.hosting-stacks-templates'))) return (dir = candidate);
     const up = dirname(d);
-    if (up === d) throw new Error(`hosting-stacks: templates/ not found above ${__dirname}`);
+    if (up === d) {
+      throw HostingStacksError.ofFactory('templatesDir', '__dirname', __dirname, 'holds no templates/ folder with a .hosting-stacks-templates marker, nor does any folder above it: the package was installed without its templates');
+    }
     d = up;
   }
 }
@@ -42,9 +47,10 @@ export interface RenderTemplateOptions {
 /**
  * Thrown by {@link renderTemplate} when a model string holds a control character (or a line break
  * outside multi-line content): a value a construct forgot to check that could add directives to a
- * config. Names the template and the model key path.
+ * config. A {@link HostingStacksError} naming the template where it would name a construct and the
+ * model key path as its prop: `template haproxy.cfg.hbs: 'backend.name' ('a\nb') holds a line break ...`.
  */
-export class TemplateInjectionError extends Error {
+export class TemplateInjectionError extends HostingStacksError {
   constructor(
     /** The template, `haproxy.cfg.hbs`. */
     public readonly template: string,
@@ -55,15 +61,16 @@ export class TemplateInjectionError extends Error {
     /** What the value must be, as the "must be ..." or "holds ..." text of a message. */
     public readonly rule: string,
   ) {
-    super(`template ${template}: model value '${keyPath}' (${JSON.stringify(value)}) ${rule}`);
+    super(HostingStacksError.named(`template ${template}`), keyPath, value, rule);
     this.name = 'TemplateInjectionError';
   }
 }
 
 /**
  * Runs `render` (code that renders templates for `scope`, a server or a construct) and turns a
- * {@link TemplateInjectionError} into a {@link HostingStacksError} naming `scope`'s path, the model
- * key and the template: the backstop's refusal then reads like every other bad-input error.
+ * {@link TemplateInjectionError}, which names the template only, into a {@link HostingStacksError}
+ * naming `scope`'s path, the model key and the template: the backstop's refusal then says which
+ * construct's value it was.
  */
 export function withConstructPath<T>(scope: IConstruct, render: () => T): T {
   try {

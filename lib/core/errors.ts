@@ -15,14 +15,53 @@ export class HostingStacksError extends Error {
    * names the factory where it would name a construct path.
    */
   public static ofFactory(factory: string, prop: string, value: unknown, rule: string): HostingStacksError {
-    return new HostingStacksError({ node: { path: factory } } as IConstruct, prop, value, rule);
+    return new HostingStacksError(HostingStacksError.named(factory), prop, value, rule);
+  }
+
+  /**
+   * What an error names where there is no construct: a function (`parseTraceCsv`), a template
+   * (`template haproxy.cfg.hbs`). For subclasses whose errors come from such a place.
+   */
+  protected static named(path: string): IConstruct {
+    return { node: { path } } as IConstruct;
+  }
+
+  /**
+   * The message: `<path>: '<prop>' (<value>) <rule>`. The constructor calls the override of the class
+   * being constructed, so a subclass whose message is not about one value
+   * ({@link SynthValidationError}, a list of problems) keeps its own wording and still is a
+   * `HostingStacksError`.
+   */
+  protected static formatMessage(constructPath: string, prop: string, value: unknown, rule: string): string {
+    return `${constructPath}: '${prop}' (${formatValue(value)}) ${rule}`;
   }
 
   constructor(scope: IConstruct, prop: string, value: unknown, rule: string) {
-    super(`${scope.node.path}: '${prop}' (${formatValue(value)}) ${rule}`);
+    super(new.target.formatMessage(scope.node.path, prop, value, rule));
     this.name = 'HostingStacksError';
     this.constructPath = scope.node.path;
     this.prop = prop;
+  }
+}
+
+/**
+ * Thrown by `HostingApp.synth()` when validations fail, before anything is written. The message
+ * lists every problem, one a line, under `Validation failed, nothing was written:`; each problem
+ * names its own construct path, prop and value.
+ */
+export class SynthValidationError extends HostingStacksError {
+  protected static formatMessage(_constructPath: string, _prop: string, value: unknown): string {
+    return `Validation failed, nothing was written:\n  ${(value as readonly string[]).join('\n  ')}`;
+  }
+
+  /** One message per problem, in the order they were found. */
+  public readonly errors: readonly string[];
+
+  /** `scope` is the app that was synthesized; `errors` its problems (at least one). */
+  constructor(scope: IConstruct, errors: readonly string[]) {
+    super(scope, 'validations', [...errors], 'failed');
+    this.name = 'SynthValidationError';
+    this.errors = [...errors];
   }
 }
 

@@ -4,6 +4,8 @@
  * exported from analytics.
  */
 
+import { HostingStacksError } from '../core/errors';
+
 /** Step lengths a trace can have, in minutes: one minute or one hour. */
 export type TraceResolutionMinutes = 1 | 60;
 
@@ -39,22 +41,21 @@ export function traceMinutes(trace: DemandTrace): number {
 }
 
 /**
- * Throws unless `trace` is well formed: resolution 1 or 60, a valid start, at least one step, every
- * value finite and at least 0. `who` prefixes the message (`simulate: 'trace.users[3]' (-1) ...`).
+ * Throws a {@link HostingStacksError} unless `trace` is well formed: resolution 1 or 60, a valid
+ * start, at least one step, every value finite and at least 0. `who`, the function checking, is
+ * what the error names (`simulate: 'trace.users[3]' (-1) ...`).
  */
 export function validateTrace(trace: DemandTrace, who: string): void {
-  if (!TRACE_RESOLUTIONS.includes(trace.resolutionMinutes)) {
-    throw new Error(`${who}: 'trace.resolutionMinutes' (${String(trace.resolutionMinutes)}) must be 1 or 60`);
+  function fail(prop: string, value: unknown, rule: string): never {
+    throw HostingStacksError.ofFactory(who, `trace.${prop}`, value, rule);
   }
-  if (!(trace.start instanceof Date) || Number.isNaN(trace.start.getTime())) {
-    throw new Error(`${who}: 'trace.start' (${String(trace.start)}) must be a valid Date`);
-  }
-  if (trace.users.length === 0) {
-    throw new Error(`${who}: 'trace.users' ([]) must hold at least one step`);
-  }
+  if (!TRACE_RESOLUTIONS.includes(trace.resolutionMinutes)) fail('resolutionMinutes', trace.resolutionMinutes, 'must be 1 or 60');
+  // An invalid Date is named as JavaScript prints it ('Invalid Date'), not as JSON's null.
+  if (!(trace.start instanceof Date) || Number.isNaN(trace.start.getTime())) fail('start', String(trace.start), 'must be a valid Date');
+  if (!Array.isArray(trace.users) || trace.users.length === 0) fail('users', trace.users, 'must hold at least one step');
   for (let i = 0; i < trace.users.length; i++) {
     const u = trace.users[i];
-    if (!Number.isFinite(u) || u < 0) throw new Error(`${who}: 'trace.users[${i}]' (${u}) must be a finite number of at least 0`);
+    if (!Number.isFinite(u) || u < 0) fail(`users[${i}]`, u, 'must be a finite number of at least 0');
   }
 }
 
@@ -70,28 +71,30 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-
  * time carrying its zone (`2027-10-30T19:00:00Z`, `2027-10-30T21:00+02:00`) and a number of users.
  * Rows must be in order at equal steps of 1 or 60 minutes (a single row is read as one hour); blank
  * lines and CRLF endings are accepted.
- * Errors name the line: `parseTraceCsv: line 4: 'time' ('...') must be 60 minutes after the previous row`.
+ * Throws a {@link HostingStacksError} naming the line and the column:
+ * `parseTraceCsv: 'line 4: time' ('...') must be 60 minutes after the previous row, like the first two rows`.
  */
 export function parseTraceCsv(text: string): DemandTrace {
-  const lines = text.split(/\r?\n/).map((l, i) => ({ n: i + 1, text: l.trim() })).filter((l) => l.text !== '');
-  if (lines.length === 0) throw new Error(`parseTraceCsv: the text is empty; expected the header '${TRACE_CSV_HEADER}' and rows`);
-  const header = lines[0].text.split(',').map((c) => c.trim().toLowerCase()).join(',');
-  if (header !== TRACE_CSV_HEADER) {
-    throw new Error(`parseTraceCsv: line ${lines[0].n}: header ('${lines[0].text}') must be '${TRACE_CSV_HEADER}'`);
+  function fail(prop: string, value: unknown, rule: string): never {
+    throw HostingStacksError.ofFactory('parseTraceCsv', prop, value, rule);
   }
+  const lines = text.split(/\r?\n/).map((l, i) => ({ n: i + 1, text: l.trim() })).filter((l) => l.text !== '');
+  if (lines.length === 0) fail('text', text, `is blank; it must start with the header '${TRACE_CSV_HEADER}', then one row per step`);
+  const header = lines[0].text.split(',').map((c) => c.trim().toLowerCase()).join(',');
+  if (header !== TRACE_CSV_HEADER) fail(`line ${lines[0].n}: header`, lines[0].text, `must be '${TRACE_CSV_HEADER}'`);
   const rows = lines.slice(1);
-  if (rows.length === 0) throw new Error('parseTraceCsv: no rows after the header; a trace needs at least one step');
+  if (rows.length === 0) fail('text', lines[0].text, 'has no rows after the header; a trace needs at least one step');
   const times: number[] = [];
   const users: number[] = [];
   for (const row of rows) {
     const cells = row.text.split(',').map((c) => c.trim());
-    if (cells.length !== 2) throw new Error(`parseTraceCsv: line ${row.n}: ('${row.text}') must have 2 columns (time,concurrent_users), not ${cells.length}`);
+    if (cells.length !== 2) fail(`line ${row.n}`, row.text, `must have 2 columns (time,concurrent_users), not ${cells.length}`);
     const [time, value] = cells;
     if (!ISO_WITH_ZONE.test(time) || Number.isNaN(Date.parse(time))) {
-      throw new Error(`parseTraceCsv: line ${row.n}: 'time' ('${time}') must be an ISO 8601 time with a zone, e.g. 2027-10-30T19:00:00Z`);
+      fail(`line ${row.n}: time`, time, 'must be an ISO 8601 time with a zone, e.g. 2027-10-30T19:00:00Z');
     }
     const u = value === '' ? Number.NaN : Number(value);
-    if (!Number.isFinite(u) || u < 0) throw new Error(`parseTraceCsv: line ${row.n}: 'concurrent_users' ('${value}') must be a number of at least 0`);
+    if (!Number.isFinite(u) || u < 0) fail(`line ${row.n}: concurrent_users`, value, 'must be a number of at least 0');
     times.push(Date.parse(time));
     users.push(u);
   }
@@ -99,12 +102,12 @@ export function parseTraceCsv(text: string): DemandTrace {
   if (times.length > 1) {
     const step = (times[1] - times[0]) / MS_PER_MINUTE;
     if (step !== 1 && step !== 60) {
-      throw new Error(`parseTraceCsv: line ${rows[1].n}: 'time' ('${rows[1].text.split(',')[0]}') is ${step} minutes after the previous row; steps must be 1 or 60 minutes`);
+      fail(`line ${rows[1].n}: time`, rows[1].text.split(',')[0].trim(), `is ${step} minutes after the previous row; steps must be 1 or 60 minutes`);
     }
     resolutionMinutes = step;
     for (let i = 2; i < times.length; i++) {
       if (times[i] - times[i - 1] !== step * MS_PER_MINUTE) {
-        throw new Error(`parseTraceCsv: line ${rows[i].n}: 'time' ('${rows[i].text.split(',')[0]}') must be ${step} minutes after the previous row, like the first two rows`);
+        fail(`line ${rows[i].n}: time`, rows[i].text.split(',')[0].trim(), `must be ${step} minutes after the previous row, like the first two rows`);
       }
     }
   }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireUnique } from '../core/errors';
 import { Campaign, CampaignCalendar, mergeIntervals } from './campaign-calendar';
-import { CapacityModel, tierConstruct } from './capacity-model';
+import { CapacityModel } from './capacity-model';
 import { ReactiveRule } from './reactive-rule';
 import { IScalingRules, ReactiveRulePlan, ScheduledWindowPlan, TierScalingPlan } from './scaling-model';
 import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
@@ -71,7 +71,7 @@ export class ScalingRules extends Construct implements IScalingRules {
     optionalPeer(this, 'calendar', props.calendar, Kinds.CAMPAIGN_CALENDAR);
     if (props.reactive !== undefined) requirePeers(this, 'reactive', props.reactive, Kinds.REACTIVE_RULE);
     const cluster = props.tier.cluster;
-    const tierPath = tierConstruct(props.tier).node.path;
+    const tierPath = props.tier.node.path;
     if (!cluster.countVariable) {
       throw new HostingStacksError(this, 'tier', tierPath,
         `is not scalable: its cluster runs a fixed ${cluster.count} instance(s) and has no count variable; give the tier 'maxCount' above 'minCount' (e.g. minCount: ${cluster.count}, maxCount: ${cluster.count * 2})`);
@@ -79,7 +79,7 @@ export class ScalingRules extends Construct implements IScalingRules {
     const other = cluster.scalingRules;
     if (other && other !== this) throw new HostingStacksError(this, 'tier', tierPath, `already has scaling rules (${other.node.path}); a tier has one set of rules`);
     if (props.capacity && props.capacity.tier !== props.tier) {
-      throw new HostingStacksError(this, 'capacity', tierConstruct(props.capacity.tier).node.path, `is the capacity of another tier; use CapacityModel.forTier() with this tier (${tierPath})`);
+      throw new HostingStacksError(this, 'capacity', props.capacity.tier.node.path, `is the capacity of another tier; use CapacityModel.forTier() with this tier (${tierPath})`);
     }
     this.tier = props.tier;
     this.capacity = props.capacity ?? CapacityModel.forTier(props.tier);
@@ -156,7 +156,7 @@ export class ScalingRules extends Construct implements IScalingRules {
   public get plan(): TierScalingPlan {
     const flavor = this.tier.cluster.flavor;
     return {
-      tier: tierConstruct(this.tier).node.path,
+      tier: this.tier.node.path,
       countVariable: this.countVariable,
       minCount: this.minCount,
       baselineCount: this.baselineCount,

@@ -4,6 +4,7 @@
  * per-step series for charts and the scaling events.
  */
 import { DemandTrace, TraceResolutionMinutes, traceMinutes, traceTime, validateTrace } from './demand-trace';
+import { HostingStacksError } from '../core/errors';
 import { ReactiveRulePlan, ScalingMetric, TierScalingPlan } from './scaling-model';
 
 /** Why the instance count changed. */
@@ -129,14 +130,14 @@ export function ceilCount(x: number): number {
  *   usersPerInstance` (the headroom is a planning margin, not counted); peak utilisation = the highest
  *   `u / (s x usersPerInstance)`.
  *
- * Throws an `Error` naming the field for a malformed trace or plan.
+ * Throws a {@link HostingStacksError} naming the field for a malformed trace or plan.
  */
 export function simulate(plan: TierScalingPlan, trace: DemandTrace, options: SimulationOptions = {}): SimulationResult {
   validateTrace(trace, 'simulate');
   validatePlan(plan, 'simulate');
   const eurPerHour = options.eurPerHour ?? plan.flavor.eurPerHour;
   if (eurPerHour !== undefined && (!Number.isFinite(eurPerHour) || eurPerHour < 0)) {
-    throw new Error(`simulate: 'eurPerHour' (${eurPerHour}) must be a finite number of at least 0`);
+    throw HostingStacksError.ofFactory('simulate', 'eurPerHour', eurPerHour, 'must be a finite number of at least 0');
   }
 
   const res = trace.resolutionMinutes;
@@ -322,13 +323,14 @@ export function staticPlanForPeak(plan: TierScalingPlan, trace: DemandTrace): Ti
 }
 
 /**
- * Throws unless `plan` can be replayed: counts are integers with minCount <= baselineCount <=
- * maxCount, capacity figures are positive, windows end after they start and ask for at most
- * maxCount, rules have scaleInThreshold < scaleOutThreshold, whole steps and non-negative minutes.
+ * Throws a {@link HostingStacksError} naming `who` (the function checking) and the field unless
+ * `plan` can be replayed: counts are integers with minCount <= baselineCount <= maxCount, capacity
+ * figures are positive, windows end after they start and ask for at most maxCount, rules have
+ * scaleInThreshold < scaleOutThreshold, whole steps and non-negative minutes.
  */
 export function validatePlan(plan: TierScalingPlan, who: string): void {
   const fail = (prop: string, value: unknown, rule: string): never => {
-    throw new Error(`${who}: 'plan.${prop}' (${typeof value === 'string' ? `'${value}'` : String(value)}) ${rule}`);
+    throw HostingStacksError.ofFactory(who, `plan.${prop}`, value, rule);
   };
   if (!Number.isInteger(plan.minCount) || plan.minCount < 0) fail('minCount', plan.minCount, 'must be an integer of at least 0');
   if (!Number.isInteger(plan.maxCount) || plan.maxCount < Math.max(1, plan.minCount)) {

@@ -4,6 +4,7 @@
  * periods under capacity in red, axes with ticks, a legend and the run's figures. No dependencies.
  */
 import { SimulationResult } from './simulator';
+import { HostingStacksError } from '../core/errors';
 import { escapeXml } from '../config/xml';
 
 /** Options of {@link renderDemandChart}. */
@@ -79,14 +80,26 @@ function pad2(n: number): string {
  * Renders `result` as an SVG document (`<?xml ...?><svg ...>...</svg>`). Long spans are grouped into
  * buckets (a year per day) showing, per bucket, the highest demand, the range of capacity (band) and
  * its highest value (line); a bucket with any minute under capacity is marked red. Times are UTC.
+ * Throws a {@link HostingStacksError} for a size below the minimum, an invalid `from` or `to`, or a
+ * span that holds no step of the simulation.
  */
 export function renderDemandChart(result: SimulationResult, options: DemandChartOptions = {}): string {
   const width = options.width ?? 1200;
   const height = options.height ?? 500;
   const maxPoints = options.maxPoints ?? 800;
-  if (!Number.isInteger(width) || width < 300) throw new Error(`renderDemandChart: 'width' (${width}) must be an integer of at least 300`);
-  if (!Number.isInteger(height) || height < 200) throw new Error(`renderDemandChart: 'height' (${height}) must be an integer of at least 200`);
-  if (!Number.isInteger(maxPoints) || maxPoints < 10) throw new Error(`renderDemandChart: 'maxPoints' (${maxPoints}) must be an integer of at least 10`);
+  function fail(prop: string, value: unknown, rule: string): never {
+    throw HostingStacksError.ofFactory('renderDemandChart', prop, value, rule);
+  }
+  if (!Number.isInteger(width) || width < 300) fail('width', width, 'must be an integer of at least 300');
+  if (!Number.isInteger(height) || height < 200) fail('height', height, 'must be an integer of at least 200');
+  if (!Number.isInteger(maxPoints) || maxPoints < 10) fail('maxPoints', maxPoints, 'must be an integer of at least 10');
+  for (const prop of ['from', 'to'] as const) {
+    const d = options[prop];
+    if (d !== undefined && (!(d instanceof Date) || Number.isNaN(d.getTime()))) fail(prop, String(d), 'must be a valid Date');
+  }
+  if (options.from && options.to && options.to.getTime() <= options.from.getTime()) {
+    fail('to', options.to.toISOString(), `must be after 'from' ('${options.from.toISOString()}')`);
+  }
 
   const s = result.series;
   const res = s.resolutionMinutes;
@@ -95,7 +108,10 @@ export function renderDemandChart(result: SimulationResult, options: DemandChart
   const fromMs = Math.max(seriesStart, options.from?.getTime() ?? seriesStart);
   const toMs = Math.min(seriesEnd, options.to?.getTime() ?? seriesEnd);
   if (!(toMs > fromMs)) {
-    throw new Error(`renderDemandChart: the span from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} holds no step of the simulation`);
+    const runs = `the simulation runs from ${new Date(seriesStart).toISOString()} to ${new Date(seriesEnd).toISOString()}`;
+    if (options.from && options.from.getTime() >= seriesEnd) fail('from', options.from.toISOString(), `must be before the end of the simulation: ${runs}`);
+    if (options.to && options.to.getTime() <= seriesStart) fail('to', options.to.toISOString(), `must be after the start of the simulation: ${runs}`);
+    fail('result.series.users', s.users, 'must hold at least one step to draw');
   }
   const first = Math.floor((fromMs - seriesStart) / (res * MINUTE_MS));
   const last = Math.ceil((toMs - seriesStart) / (res * MINUTE_MS)); // exclusive

@@ -7,6 +7,7 @@
  * interpolation must be an expression of the small subset this library generates: references to
  * declared variables, resources, data sources and locals, and calls of a few string functions.
  */
+import { HostingStacksError } from '../core/errors';
 
 /** One string in the Terraform JSON that Terraform would reject or misread. */
 export interface TemplateViolation {
@@ -120,29 +121,50 @@ export function checkTerraformTemplateString(text: string, context: TemplateCont
 /**
  * Evaluates an expression of the form `replace(replace(var.x, "a", "b"), "c", "d")` (any depth, over a
  * variable or a string literal) as Terraform would, with `variables` giving the variables' values.
- * Throws on anything else, including a regular-expression substring (`"/.../"`).
+ * Throws a {@link HostingStacksError} on anything else, including a regular-expression substring
+ * (`"/.../"`): `evaluateReplaceChain: 'expression' ('upper(var.p)') holds upper() with 1 argument(s), which cannot be evaluated: ...`.
  */
 export function evaluateReplaceChain(expression: string, variables: Record<string, string>): string {
-  const parser = new ExpressionParser(expression, 0);
-  const expr = parser.parseExpression();
-  parser.skipSpace();
-  if (!parser.atEnd()) throw new Error(`unexpected '${expression.slice(parser.pos, parser.pos + 10)}' at offset ${parser.pos} of '${expression}'`);
-  return evaluate(expr, variables);
+  try {
+    const parser = new ExpressionParser(expression, 0);
+    const expr = parser.parseExpression();
+    parser.skipSpace();
+    if (!parser.atEnd()) throw new ExpressionProblem(`has unexpected '${expression.slice(parser.pos, parser.pos + 10)}' at offset ${parser.pos}`);
+    return evaluate(expr, variables);
+  } catch (e) {
+    if (e instanceof ExpressionProblem) throw HostingStacksError.ofFactory('evaluateReplaceChain', 'expression', expression, e.message);
+    throw e;
+  }
 }
 
 /**
  * The string Terraform produces from a template whose interpolations are all replace chains over
  * variables (see evaluateReplaceChain): escapes resolved, interpolations replaced by their values.
- * Throws on a directive, an unterminated or unsupported interpolation.
+ * Throws a {@link HostingStacksError} on a directive, an unterminated or unsupported interpolation,
+ * naming its offset.
  */
 export function evaluateTerraformTemplate(text: string, variables: Record<string, string>): string {
+  const fail = (problem: string): never => {
+    throw HostingStacksError.ofFactory('evaluateTerraformTemplate', 'text', text.length <= 80 ? text : excerpt(text, 0), `cannot be evaluated: ${problem}`);
+  };
   let out = '';
   for (const part of scanTemplate(text)) {
-    if (part.kind === 'error') throw new Error(part.message);
-    out += part.kind === 'literal' ? part.text : evaluate(part.expression, variables);
+    if (part.kind === 'error') fail(part.message);
+    else if (part.kind === 'literal') out += part.text;
+    else {
+      try {
+        out += evaluate(part.expression, variables);
+      } catch (e) {
+        if (e instanceof ExpressionProblem) fail(`\${...} at offset ${part.offset} ${e.message}`);
+        throw e;
+      }
+    }
   }
   return out;
 }
+
+/** Why an expression cannot be parsed or evaluated; caught in this module and reported with its place. */
+class ExpressionProblem extends Error {}
 
 /** An expression of the supported subset. */
 type Expression =
@@ -184,12 +206,13 @@ function scanTemplate(text: string): TemplatePart[] {
       try {
         const expression = parser.parseExpression();
         parser.skipSpace();
-        if (parser.atEnd()) throw new Error('is unterminated (no closing \'}\')');
-        if (text[parser.pos] !== '}') throw new Error(`has unexpected '${text[parser.pos]}' at offset ${parser.pos}`);
+        if (parser.atEnd()) throw new ExpressionProblem('is unterminated (no closing \'}\')');
+        if (text[parser.pos] !== '}') throw new ExpressionProblem(`has unexpected '${text[parser.pos]}' at offset ${parser.pos}`);
         parts.push({ kind: 'interpolation', offset: i, expression });
         i = parser.pos + 1;
       } catch (e) {
-        parts.push({ kind: 'error', message: `\${...} at offset ${i} ('${excerpt(text, i)}') ${(e as Error).message}; write '$\${' for a literal '\${'` });
+        if (!(e instanceof ExpressionProblem)) throw e;
+        parts.push({ kind: 'error', message: `\${...} at offset ${i} ('${excerpt(text, i)}') ${e.message}; write '$\${' for a literal '\${'` });
         i += 2;
       }
     } else {
@@ -224,7 +247,7 @@ class ExpressionParser {
     this.pos += 1;
     const then = this.parseExpression();
     this.skipSpace();
-    if (this.text[this.pos] !== ':') throw new Error(this.atEnd() ? "is unterminated (':' of a conditional expected)" : `has unexpected '${this.text[this.pos]}' at offset ${this.pos} (':' of a conditional expected)`);
+    if (this.text[this.pos] !== ':') throw new ExpressionProblem(this.atEnd() ? "is unterminated (':' of a conditional expected)" : `has unexpected '${this.text[this.pos]}' at offset ${this.pos} (':' of a conditional expected)`);
     this.pos += 1;
     const otherwise = this.parseExpression();
     return { kind: 'conditional', condition, then, otherwise };
@@ -247,7 +270,7 @@ class ExpressionParser {
   /** primary := string | number | identifier ( '(' args ')' | traversal ) */
   private parsePrimary(): Expression {
     this.skipSpace();
-    if (this.atEnd()) throw new Error('is unterminated (expression expected)');
+    if (this.atEnd()) throw new ExpressionProblem('is unterminated (expression expected)');
     const c = this.text[this.pos];
     if (c === '"') return this.parseString();
     if (/[0-9]/.test(c)) return this.parseNumber();
@@ -261,7 +284,7 @@ class ExpressionParser {
         traversal.push(this.parseIdentifier());
       } else if (this.text[this.pos] === '[') {
         const m = /^\[([0-9]+)\]/.exec(this.text.slice(this.pos));
-        if (!m) throw new Error(`has an unsupported index at offset ${this.pos} (only [digits])`);
+        if (!m) throw new ExpressionProblem(`has an unsupported index at offset ${this.pos} (only [digits])`);
         traversal.push(m[0]);
         this.pos += m[0].length;
       } else {
@@ -284,8 +307,8 @@ class ExpressionParser {
       const c = this.text[this.pos];
       this.pos += 1;
       if (c === ')') return { kind: 'call', name, args };
-      if (c === undefined) throw new Error(`is unterminated (no ')' closing ${name}(...))`);
-      if (c !== ',') throw new Error(`has unexpected '${c}' at offset ${this.pos - 1} in the arguments of ${name}(...)`);
+      if (c === undefined) throw new ExpressionProblem(`is unterminated (no ')' closing ${name}(...))`);
+      if (c !== ',') throw new ExpressionProblem(`has unexpected '${c}' at offset ${this.pos - 1} in the arguments of ${name}(...)`);
     }
   }
 
@@ -294,7 +317,7 @@ class ExpressionParser {
     this.pos += 1;
     let value = '';
     for (;;) {
-      if (this.atEnd()) throw new Error(`is unterminated (string literal at offset ${start} not closed)`);
+      if (this.atEnd()) throw new ExpressionProblem(`is unterminated (string literal at offset ${start} not closed)`);
       const c = this.text[this.pos];
       if (c === '"') {
         this.pos += 1;
@@ -302,17 +325,17 @@ class ExpressionParser {
       }
       if (c === '\\') {
         const e = this.text[this.pos + 1];
-        if (e !== '"' && e !== '\\') throw new Error(`has an unsupported escape '\\${e ?? ''}' in a string literal at offset ${this.pos}`);
+        if (e !== '"' && e !== '\\') throw new ExpressionProblem(`has an unsupported escape '\\${e ?? ''}' in a string literal at offset ${this.pos}`);
         value += e;
         this.pos += 2;
         continue;
       }
-      if (c === '\n') throw new Error(`has a newline in a string literal at offset ${this.pos}`);
+      if (c === '\n') throw new ExpressionProblem(`has a newline in a string literal at offset ${this.pos}`);
       value += c;
       this.pos += 1;
     }
     // A quoted string inside an expression is itself a template; this subset keeps literals plain.
-    if (/[$%]\{/.test(value)) throw new Error(`has a template sequence inside the string literal at offset ${start}, which this check does not support`);
+    if (/[$%]\{/.test(value)) throw new ExpressionProblem(`has a template sequence inside the string literal at offset ${start}, which this check does not support`);
     return { kind: 'string', value };
   }
 
@@ -325,8 +348,8 @@ class ExpressionParser {
   private parseIdentifier(): string {
     const m = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.text.slice(this.pos));
     if (!m) {
-      if (this.atEnd()) throw new Error('is unterminated (name expected)');
-      throw new Error(`has unexpected '${this.text[this.pos]}' at offset ${this.pos} (a name, string or number expected)`);
+      if (this.atEnd()) throw new ExpressionProblem('is unterminated (name expected)');
+      throw new ExpressionProblem(`has unexpected '${this.text[this.pos]}' at offset ${this.pos} (a name, string or number expected)`);
     }
     this.pos += m[0].length;
     return m[0];
@@ -383,15 +406,15 @@ function evaluate(expr: Expression, variables: Record<string, string>): string {
   if (expr.kind === 'reference') {
     const [name] = expr.traversal;
     if (expr.root !== 'var' || expr.traversal.length !== 1 || !Object.prototype.hasOwnProperty.call(variables, name)) {
-      throw new Error(`cannot evaluate '${[expr.root, ...expr.traversal].join('.')}': only var.<name> with a given value is supported`);
+      throw new ExpressionProblem(`holds '${[expr.root, ...expr.traversal].join('.')}', which cannot be evaluated: only var.<name> with a given value is supported`);
     }
     return variables[name];
   }
   if (expr.kind === 'call' && expr.name === 'replace' && expr.args.length === 3) {
     const [str, search, replacement] = expr.args.map((a) => evaluate(a, variables));
     // Terraform's replace() treats a substring wrapped in '/' as a regular expression.
-    if (search.length >= 2 && search.startsWith('/') && search.endsWith('/')) throw new Error(`cannot evaluate replace() with the regular expression ${search}`);
-    if (search === '') throw new Error('cannot evaluate replace() with an empty substring');
+    if (search.length >= 2 && search.startsWith('/') && search.endsWith('/')) throw new ExpressionProblem(`holds replace() with the regular expression ${search}, which cannot be evaluated`);
+    if (search === '') throw new ExpressionProblem('holds replace() with an empty substring, which cannot be evaluated');
     return str.split(search).join(replacement);
   }
   if (expr.kind === 'call' && expr.name === 'base64encode' && expr.args.length === 1) {
@@ -399,7 +422,7 @@ function evaluate(expr: Expression, variables: Record<string, string>): string {
     return Buffer.from(evaluate(expr.args[0], variables), 'utf8').toString('base64');
   }
   const what = expr.kind === 'call' ? `${expr.name}() with ${expr.args.length} argument(s)` : expr.kind === 'number' ? `the number ${expr.text}` : `a ${expr.kind} expression`;
-  throw new Error(`cannot evaluate ${what}: only replace(str, "a", "b") chains and base64encode(str) are supported`);
+  throw new ExpressionProblem(`holds ${what}, which cannot be evaluated: only replace(str, "a", "b") chains and base64encode(str) are supported`);
 }
 
 function objectOrEmpty(v: unknown): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { BackupSchedule, VeeamBackup } from '../../lib';
 import { BACKUP_COVERAGE_RULE, BACKUP_COVERAGE_RULE_ID } from '../../lib/policy/rules/backup-coverage';
 import { cluster, findingsOf, zonedStack } from './fixtures';
+import { runRule } from '../../lib/policy/policy-pack';
 
 describe('HS-BACKUP-1: every stateful server in a backup policy', () => {
   test('compliant: a stateful cluster in a backup policy, a stateless one outside any', () => {
@@ -9,7 +10,7 @@ describe('HS-BACKUP-1: every stateful server in a backup policy', () => {
     cluster(stack, 'Web', app, 2, false);
     new VeeamBackup(stack, 'Backup', { vswitch: admin, region: 'GRA11' })
       .addPolicy('db', { servers: [db], schedule: BackupSchedule.daily('02:30', 'Europe/Paris'), rotation: 7 });
-    expect(BACKUP_COVERAGE_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(BACKUP_COVERAGE_RULE, stack)).toEqual([]);
   });
 
   test('compliant: a stateful cluster exempted with a reason', () => {

@@ -1,6 +1,7 @@
 import { declareDataKind, Flavor, MysqlReplication, Peer, Port, RedisServer, ServerCluster, SolrServer } from '../../lib';
 import { DATA_ISOLATION_RULE, DATA_ISOLATION_RULE_ID, dataEndpointKind } from '../../lib/policy/rules/data-isolation';
 import { cluster, findingsOf, zonedStack } from './fixtures';
+import { runRule } from '../../lib/policy/policy-pack';
 
 describe('HS-DATA-1: data never reachable from the internet or the DMZ', () => {
   test('compliant: a database, a cache and a search server reached only from the application tier', () => {
@@ -15,7 +16,7 @@ describe('HS-DATA-1: data never reachable from the internet or the DMZ', () => {
     redis.connections.allowFrom(web, Port.tcp(6379));
     solr.connections.allowFrom(web, Port.tcp(8983));
     // then
-    expect(DATA_ISOLATION_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(DATA_ISOLATION_RULE, stack)).toEqual([]);
   });
 
   test('the data endpoints are recognised by the data kind they declare, not by their members', () => {

@@ -1,10 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Testing, TerraformStack } from 'cdktf';
+import { IConstruct } from 'constructs';
 import { Flavor, HostingApp, HostingStack, NetworkZone, Port, PrivateVSwitch, RedisServer, Router } from '../../lib';
 import { ExternalNetwork } from '../../lib/network/external-network';
-import { POLICY_SUPPRESSION_METADATA, PolicyPack } from '../../lib/policy/policy-pack';
-import { IPolicyRule } from '../../lib/policy/policy-rule';
+import { POLICY_SUPPRESSION_METADATA, PolicyPack, runRule } from '../../lib/policy/policy-pack';
+import { IPolicyRule, PolicyContext, PolicyFinding } from '../../lib/policy/policy-rule';
 import { zonedStack } from './fixtures';
 
 /** A stack whose Redis server is open to the internet: one HS-DATA-1 finding. */
@@ -16,7 +18,32 @@ function leakyStack(props = {}) {
   return { ...zoned, redis };
 }
 
-const ALWAYS: IPolicyRule = { id: 'ACME-NAME-1', description: 'every stack is named acme', evaluate: (s) => (s.node.id === 'acme' ? [] : [{ ruleId: 'ACME-NAME-1', constructPath: s.node.path, message: 'is not acme' }]) };
+const ALWAYS: IPolicyRule = {
+  id: 'ACME-NAME-1',
+  description: 'every stack is named acme',
+  visit: (node) => (TerraformStack.isStack(node) && node.node.id !== 'acme' ? [{ ruleId: 'ACME-NAME-1', constructPath: node.node.path, message: 'is not acme' }] : []),
+};
+
+/** A rule that records what it is shown: every node visited, and how often its memo computes. */
+function recordingRule() {
+  const visited: IConstruct[] = [];
+  const contexts = new Set<PolicyContext>();
+  let computed = 0;
+  const rule: IPolicyRule = {
+    id: 'ACME-SEEN-1',
+    description: 'records every node it visits',
+    visit(node: IConstruct, context: PolicyContext): PolicyFinding[] {
+      visited.push(node);
+      contexts.add(context);
+      const count = context.memo('ACME-SEEN-1:count', () => {
+        computed += 1;
+        return context.stack.node.findAll().length;
+      });
+      return count > 0 ? [] : [{ ruleId: 'ACME-SEEN-1', constructPath: node.node.path, message: 'no constructs' }];
+    },
+  };
+  return { rule, visited, contexts, computed: () => computed };
+}
 
 describe('PolicyPack', () => {
   test('the default pack holds the six rules of issue 5, in order', () => {
@@ -113,5 +140,71 @@ describe('PolicyPack', () => {
   test('default() returns a new pack each time', () => {
     PolicyPack.default().addRule(ALWAYS);
     expect(PolicyPack.default().rules.map((r) => r.id)).not.toContain('ACME-NAME-1');
+  });
+
+  test('a rule visits every construct of the stack once, in tree order, the stack first', () => {
+    // given
+    const { stack } = leakyStack();
+    const seen = recordingRule();
+    // when
+    new PolicyPack([seen.rule]).check(stack);
+    // then
+    expect(seen.visited[0]).toBe(stack);
+    expect(seen.visited).toEqual(stack.node.findAll());
+    expect(new Set(seen.visited).size).toBe(seen.visited.length);
+  });
+
+  test('context.memo computes once per check, and each check has its own context', () => {
+    const { stack } = leakyStack();
+    const seen = recordingRule();
+    const pack = new PolicyPack([seen.rule]);
+    pack.check(stack);
+    expect(seen.computed()).toBe(1);
+    pack.check(stack);
+    expect(seen.computed()).toBe(2);
+    expect(seen.contexts.size).toBe(2);
+  });
+
+  test('the synthesized Terraform is rendered at the first read, once per check, and not at all when no rule reads it', () => {
+    const { stack } = leakyStack();
+    const renders = jest.spyOn(stack, 'toTerraform');
+    let reads = 0;
+    const reader: IPolicyRule = {
+      id: 'ACME-TF-1',
+      description: 'reads the Terraform at every node',
+      visit: (_node, context) => {
+        reads += Object.keys(context.terraform).length > 0 ? 1 : 0;
+        return [];
+      },
+    };
+    new PolicyPack([recordingRule().rule]).check(stack);
+    expect(renders).toHaveBeenCalledTimes(0);
+    new PolicyPack([reader]).check(stack);
+    expect(reads).toBe(stack.node.findAll().length);
+    expect(renders).toHaveBeenCalledTimes(1);
+  });
+
+  test('runRule returns one rule\'s findings on a stack, suppressions not applied', () => {
+    const { stack, redis } = leakyStack();
+    PolicyPack.suppress(redis, 'HS-DATA-1', 'a honeypot on purpose');
+    const rule = PolicyPack.default().rules.find((r) => r.id === 'HS-DATA-1')!;
+    expect(runRule(rule, stack).map((f) => f.constructPath)).toEqual(['test/Sessions']);
+    expect(runRule(ALWAYS, stack)).toEqual([{ ruleId: 'ACME-NAME-1', constructPath: 'test', message: 'is not acme' }]);
+  });
+
+  test('a rule without visit (the former evaluate(stack) shape) is refused when added', () => {
+    const old = { id: 'ACME-OLD-1', description: 'evaluates the whole stack', evaluate: () => [] } as unknown as IPolicyRule;
+    expect(() => new PolicyPack([old])).toThrow(/^PolicyPack\.addRule: 'rule\.visit' \(undefined\) must be a function visit\(node, context\) returning the findings on node \(rule ACME-OLD-1\)/);
+  });
+
+  test('a rule whose visit returns something other than an array fails the check, naming the rule and the node', () => {
+    const { stack } = leakyStack();
+    const broken = { id: 'ACME-BAD-1', description: 'returns no array', visit: () => undefined } as unknown as IPolicyRule;
+    expect(() => new PolicyPack([broken]).check(stack)).toThrow(/^policy rule ACME-BAD-1: 'visit' \(undefined\) must return an array of findings \(empty when it complies\); it returned this on test$/);
+  });
+
+  test('check refuses what is not a stack', () => {
+    const notAStack = new Router(new HostingStack(Testing.app(), 'test'), 'Router') as unknown as TerraformStack;
+    expect(() => PolicyPack.default().check(notAStack)).toThrow(/^PolicyPack\.check: 'stack' \(.*\) must be a TerraformStack \(e\.g\. a HostingStack\) to check$/);
   });
 });

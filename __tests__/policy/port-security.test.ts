@@ -1,8 +1,9 @@
 import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, LvsBalancer, LvsForwarding, Peer, Port, PrivateVSwitch, ServerCluster } from '../../lib';
 import { PORT_SECURITY_RULE, PORT_SECURITY_RULE_ID } from '../../lib/policy/rules/port-security';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../../lib/security/nftables-firewall';
-import { testStack } from '../support/synth';
+import { testStack, tierOf } from '../support/synth';
 import { findingsOf, zonedStack } from './fixtures';
+import { runRule } from '../../lib/policy/policy-pack';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -11,7 +12,7 @@ function lvsStack(forwarding?: LvsForwarding) {
   const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const lb = new LvsBalancer(stack, 'Lb', { vswitch, adminCidr: ADMIN, forwarding });
   const web = new ServerCluster(stack, 'Web', { vswitch, count: 2, flavor: Flavor.named('b3-8') });
-  lb.addTarget({ cluster: web, connections: web.connections }, { port: 80, healthCheck: HealthCheck.http() });
+  lb.addTarget(tierOf(web), { port: 80, healthCheck: HealthCheck.http() });
   return { stack, lb };
 }
 
@@ -33,13 +34,13 @@ describe('HS-PORTSEC-1: a port without port security is filtered by its host fir
   test('compliant: LVS direct-routing directors as built (port security off, the ruleset from their Connections)', () => {
     const { stack, lb } = lvsStack();
     expect(lb.nodes.instances.map((h) => h.port.portSecurityEnabled)).toEqual([false, false]);
-    expect(PORT_SECURITY_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(PORT_SECURITY_RULE, stack)).toEqual([]);
   });
 
   test('compliant: LVS NAT directors (port security on: not concerned)', () => {
     const { stack, lb } = lvsStack(LvsForwarding.NAT);
     expect(lb.nodes.instances.map((h) => h.port.portSecurityEnabled)).toEqual([true, true]);
-    expect(PORT_SECURITY_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(PORT_SECURITY_RULE, stack)).toEqual([]);
   });
 
   test('compliant: a host whose ruleset is rendered from its Connections', () => {

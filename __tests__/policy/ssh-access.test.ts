@@ -2,8 +2,10 @@ import { Peer, Port } from '../../lib';
 import { DeploymentServer } from '../../lib/app/deployment-server';
 import { OfficeVpn, VpnKind } from '../../lib/vpn/office-vpn';
 import { SSH_ACCESS_RULE, SSH_ACCESS_RULE_ID } from '../../lib/policy/rules/ssh-access';
+import { tierOf } from '../support/synth';
 import { TEST_KEYS } from '../vpn/wireguard-keys';
 import { cluster, findingsOf, zonedStack } from './fixtures';
+import { runRule } from '../../lib/policy/policy-pack';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -21,14 +23,14 @@ describe('HS-SSH-1: SSH only from an admin or VPN network', () => {
     // when
     for (const c of [cluster(stack, 'Web', app, 2), cluster(stack, 'Db', data)]) c.connections.allowFrom(jump, Port.tcp(22));
     // then
-    expect(SSH_ACCESS_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(SSH_ACCESS_RULE, stack)).toEqual([]);
   });
 
   test('compliant: the WireGuard gateway, a deployment VM reached only through it, and the tiers it deploys to', () => {
     const zoned = zonedStack();
     const vpn = vpnOf(zoned);
     const deployment = new DeploymentServer(zoned.stack, 'Deploy', { vswitch: zoned.admin, vpn });
-    deployment.addTarget({ cluster: cluster(zoned.stack, 'Front', zoned.app, 2), get connections() { return this.cluster.connections; } });
+    deployment.addTarget(tierOf(cluster(zoned.stack, 'Front', zoned.app, 2)));
     vpn.allowOfficesTo(cluster(zoned.stack, 'BackOffice', zoned.admin), Port.tcp(22));
     expect(findingsOf(zoned.stack, SSH_ACCESS_RULE_ID)).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { ConfigSyntax, HostingStack } from '../../lib';
 import { apacheTlsEndpoints, haproxyTlsEndpoints, nginxTlsEndpoints, TLS_INTERMEDIATE_RULE, TLS_INTERMEDIATE_RULE_ID } from '../../lib/policy/rules/tls-intermediate';
 import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_CIPHERS } from '../../lib/security/tls-policy';
 import { cluster, findingsOf, zonedStack } from './fixtures';
+import { runRule } from '../../lib/policy/policy-pack';
 
 const GOOD_NGINX = `http {
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -52,7 +53,7 @@ describe('TLS endpoint parsers', () => {
 
 describe('HS-TLS-1: TLS at least Mozilla intermediate', () => {
   test('compliant: an nginx TLS server with the intermediate settings', () => {
-    expect(TLS_INTERMEDIATE_RULE.evaluate(withFile('/etc/nginx/nginx.conf', ConfigSyntax.NGINX, GOOD_NGINX))).toEqual([]);
+    expect(runRule(TLS_INTERMEDIATE_RULE, withFile('/etc/nginx/nginx.conf', ConfigSyntax.NGINX, GOOD_NGINX))).toEqual([]);
   });
 
   test('non-compliant: an nginx TLS server left to the defaults', () => {

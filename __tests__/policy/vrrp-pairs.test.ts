@@ -4,7 +4,8 @@ import { LvsBalancer } from '../../lib/balancing/lvs-balancer';
 import { VrrpPair } from '../../lib/balancing/vrrp-pair';
 import { KEEPALIVED_CONFIG_PATH, parseKeepalivedVrrp, VRRP_PAIRS_RULE, VRRP_PAIRS_RULE_ID } from '../../lib/policy/rules/vrrp-pairs';
 import { findingsOf, zonedStack } from './fixtures';
-import { testStack } from '../support/synth';
+import { runRule } from '../../lib/policy/policy-pack';
+import { testStack, tierOf } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -13,7 +14,7 @@ function lvsStack() {
   const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const lb = new LvsBalancer(stack, 'Lb', { vswitch, adminCidr: ADMIN });
   const web = new ServerCluster(stack, 'Web', { vswitch, count: 2, flavor: Flavor.named('b3-8') });
-  lb.addTarget({ cluster: web, connections: web.connections }, { port: 80, healthCheck: HealthCheck.http() });
+  lb.addTarget(tierOf(web), { port: 80, healthCheck: HealthCheck.http() });
   return { stack, lb };
 }
 
@@ -47,12 +48,12 @@ function handMadePair() {
 describe('HS-VRRP-1: VRRP between keepalived pairs, the VIP in allowed_address_pairs', () => {
   test('compliant: an LVS balancer (a VrrpPair) as built', () => {
     const { stack } = lvsStack();
-    expect(VRRP_PAIRS_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(VRRP_PAIRS_RULE, stack)).toEqual([]);
   });
 
   test('compliant: a bare VrrpPair as built', () => {
     const { stack } = pairStack();
-    expect(VRRP_PAIRS_RULE.evaluate(stack)).toEqual([]);
+    expect(runRule(VRRP_PAIRS_RULE, stack)).toEqual([]);
   });
 
   test('compliant: LVS direct-routing directors need no VIP address pair (port security off), their ruleset accepts VRRP from the peer', () => {

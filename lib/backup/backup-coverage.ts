@@ -13,7 +13,12 @@ export function validateBackupCoverage(scope: IConstruct): string[] {
 /** Every cluster under `scope` that is stateful, in no backup policy and not exempted. */
 export function uncoveredStatefulClusters(scope: IConstruct): ServerCluster[] {
   const clusters = new Set<ServerCluster>(findHosts(scope).map((h) => h.cluster));
-  return [...clusters].filter((c) => c.stateful && c.backupPolicies.length === 0 && c.backupExemption === undefined);
+  return [...clusters].filter(isUncoveredStatefulCluster);
+}
+
+/** True when `cluster` has servers, is stateful, is in no backup policy and is not exempted from backup. */
+export function isUncoveredStatefulCluster(cluster: ServerCluster): boolean {
+  return cluster.instances.length > 0 && cluster.stateful && cluster.backupPolicies.length === 0 && cluster.backupExemption === undefined;
 }
 
 /** What is wrong with an uncovered stateful cluster, and what to do. */

@@ -1,7 +1,6 @@
-import { Annotations } from 'cdktf';
+import { Annotations, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from '../core/errors';
-import type { HostingStack } from '../stack/hosting-stack';
 import { BACKUP_COVERAGE_RULE } from './rules/backup-coverage';
 import { DATA_ISOLATION_RULE } from './rules/data-isolation';
 import { PLAIN_TEXT_SECRETS_RULE } from './rules/plain-text-secrets';
@@ -9,7 +8,8 @@ import { PORT_SECURITY_RULE } from './rules/port-security';
 import { SSH_ACCESS_RULE } from './rules/ssh-access';
 import { TLS_INTERMEDIATE_RULE } from './rules/tls-intermediate';
 import { VRRP_PAIRS_RULE } from './rules/vrrp-pairs';
-import type { IPolicyRule, PolicyFinding } from './policy-rule';
+import type { IPolicyRule, PolicyContext, PolicyFinding } from './policy-rule';
+import { ALL_CONSTRUCTS_KEY } from './stack-facts';
 import { brand, hasBrand } from '../core/peers';
 
 /** Metadata type of a suppression in a construct's `node.metadata` (one entry per rule suppressed). */
@@ -46,9 +46,11 @@ const RULE_ID = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]+$/;
 
 /**
  * A set of policy rules checked against every {@link HostingStack} at synth, in the manner of
- * cdk-nag: each rule lives in a file of its own (`lib/policy/rules/*.ts`) and returns findings
- * (rule id, construct path, message); an unsuppressed finding is a validation error, so synth
- * fails and {@link HostingApp} writes nothing.
+ * cdk-nag: each rule lives in a file of its own (`lib/policy/rules/*.ts`); the pack walks every
+ * construct of the stack in tree order, the stack first, and asks each rule about each node
+ * ({@link IPolicyRule.visit}), which returns findings (rule id, construct path, message) on the
+ * node it is about. An unsuppressed finding is a validation error, so synth fails and
+ * {@link HostingApp} writes nothing.
  *
  * A finding is suppressed by {@link PolicyPack.suppress} on its construct or any construct above
  * it, with a written reason kept in the construct's metadata (like cdk-nag's
@@ -93,7 +95,7 @@ export class PolicyPack {
   }
 
   private readonly ruleList: IPolicyRule[] = [];
-  private readonly announced = new WeakMap<HostingStack, Set<string>>();
+  private readonly announced = new WeakMap<TerraformStack, Set<string>>();
 
   /** True when `x` is a {@link PolicyPack} (a `Symbol.for` brand: look-alike objects are not). */
   public static isPolicyPack(x: unknown): x is PolicyPack {
@@ -110,8 +112,12 @@ export class PolicyPack {
     return [...this.ruleList];
   }
 
-  /** Adds a rule; its id must be well-formed and new to the pack. Returns the rule. */
+  /** Adds a rule; its id must be well-formed and new to the pack, and it must have a `visit` method. Returns the rule. */
   public addRule(rule: IPolicyRule): IPolicyRule {
+    if (typeof rule?.visit !== 'function') {
+      throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.visit', rule?.visit,
+        `must be a function visit(node, context) returning the findings on node${typeof rule?.id === 'string' ? ` (rule ${rule.id})` : ''}; a rule no longer evaluates the whole stack`);
+    }
     if (!RULE_ID.test(rule.id)) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.id', rule.id, "must be upper-case words and a number, e.g. 'HS-DATA-1'");
     if (!rule.description || !rule.description.trim()) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.description', rule.description, `must describe rule ${rule.id}`);
     if (this.ruleList.some((r) => r.id === rule.id)) throw HostingStacksError.ofFactory('PolicyPack.addRule', 'rule.id', rule.id, 'is already in the pack; rule ids must be unique');
@@ -119,12 +125,18 @@ export class PolicyPack {
     return rule;
   }
 
-  /** Runs every rule on `stack` and sorts the findings by suppression. Pure: changes nothing. */
-  public check(stack: HostingStack): PolicyReport {
+  /**
+   * Runs every rule on `stack` (each construct visited once, the stack first) and sorts the findings
+   * by suppression. Findings come rule by rule, in the pack's order, each rule's in tree order.
+   * Pure: changes nothing.
+   */
+  public check(stack: TerraformStack): PolicyReport {
+    requireStack('PolicyPack.check', stack);
+    const nodes = stack.node.findAll();
     const known = new Set(this.ruleList.map((r) => r.id));
     const suppressionErrors: string[] = [];
     const byPath = new Map<string, PolicySuppression[]>();
-    for (const c of stack.node.findAll()) {
+    for (const c of nodes) {
       const list = PolicyPack.suppressionsOf(c);
       if (list.length === 0) continue;
       for (const s of list) {
@@ -140,12 +152,10 @@ export class PolicyPack {
 
     const findings: PolicyFinding[] = [];
     const suppressed: SuppressedFinding[] = [];
-    for (const rule of this.ruleList) {
-      for (const f of rule.evaluate(stack)) {
-        const cover = coveringSuppression(byPath, f);
-        if (cover) suppressed.push({ ...f, reason: cover.suppression.reason, suppressedAt: cover.path });
-        else findings.push(f);
-      }
+    for (const f of visitTree(stack, nodes, this.ruleList)) {
+      const cover = coveringSuppression(byPath, f);
+      if (cover) suppressed.push({ ...f, reason: cover.suppression.reason, suppressedAt: cover.path });
+      else findings.push(f);
     }
     return { findings, suppressed, suppressionErrors };
   }
@@ -154,7 +164,7 @@ export class PolicyPack {
    * The validation HostingStack registers: one message per unsuppressed finding and per bad
    * suppression; suppressed findings become info annotations on the stack (once each).
    */
-  public validate(stack: HostingStack): string[] {
+  public validate(stack: TerraformStack): string[] {
     const report = this.check(stack);
     const seen = this.announced.get(stack) ?? new Set<string>();
     this.announced.set(stack, seen);
@@ -167,6 +177,17 @@ export class PolicyPack {
     }
     return [...report.suppressionErrors, ...report.findings.map(formatFinding)];
   }
+}
+
+/**
+ * The findings of `rule` alone on `stack`, suppressions not applied: the pack's walk (every
+ * construct in tree order, the stack first) with this one rule. What a rule's tests assert; the
+ * rule is checked as {@link PolicyPack.addRule} checks it.
+ */
+export function runRule(rule: IPolicyRule, stack: TerraformStack): PolicyFinding[] {
+  const pack = new PolicyPack([rule]);
+  requireStack('runRule', stack);
+  return visitTree(stack, stack.node.findAll(), pack.rules);
 }
 
 /** `[HS-SSH-1] Stack/Web: message`: how a finding reads in a synth error. */
@@ -182,4 +203,51 @@ function coveringSuppression(byPath: Map<string, PolicySuppression[]>, f: Policy
     if (s) return { path, suppression: s };
   }
   return undefined;
+}
+
+function requireStack(factory: string, stack: TerraformStack): void {
+  if (!TerraformStack.isStack(stack)) throw HostingStacksError.ofFactory(factory, 'stack', stack, 'must be a TerraformStack (e.g. a HostingStack) to check');
+}
+
+/**
+ * Asks every rule about every node of `nodes` (the stack's constructs in tree order) with one
+ * context for the whole walk. Returns the findings rule by rule, in the order of `rules`, each
+ * rule's in the order of its nodes. A rule that returns something other than an array of findings
+ * fails with its id and the node.
+ */
+function visitTree(stack: TerraformStack, nodes: readonly IConstruct[], rules: readonly IPolicyRule[]): PolicyFinding[] {
+  const context = new CheckContext(stack);
+  // The rules' facts read the same list as the walk: the tree is read once.
+  context.memo(ALL_CONSTRUCTS_KEY, () => nodes);
+  const byRule: PolicyFinding[][] = rules.map(() => []);
+  for (const node of nodes) {
+    rules.forEach((rule, i) => {
+      const found = rule.visit(node, context);
+      if (!Array.isArray(found)) {
+        throw HostingStacksError.ofFactory(`policy rule ${rule.id}`, 'visit', found, `must return an array of findings (empty when it complies); it returned this on ${node.node.path}`);
+      }
+      byRule[i].push(...found);
+    });
+  }
+  return byRule.flat();
+}
+
+/** The context of one check: the stack, its Terraform rendered at the first read, the rules' memo. */
+class CheckContext implements PolicyContext {
+  private readonly memos = new Map<string, unknown>();
+  private json?: Record<string, unknown>;
+
+  constructor(public readonly stack: TerraformStack) {}
+
+  public get terraform(): Record<string, unknown> {
+    if (this.json === undefined) this.json = this.stack.toTerraform() as Record<string, unknown>;
+    return this.json;
+  }
+
+  public memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
 }

@@ -1,7 +1,8 @@
-import { parse } from 'yaml';
-import type { HostingStack } from '../../stack/hosting-stack';
-import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
-import { allSynthesizedResources, synthesizedJson } from '../terraform-facts';
+import { IConstruct } from 'constructs';
+import { ServerInstance } from '../../compute/server-cluster';
+import { finding, IPolicyRule, PolicyContext, PolicyFinding } from '../policy-rule';
+import { reviewedHostFiles } from '../stack-facts';
+import { synthesizedProviderOf, synthesizedResourceOf, synthesizedVariableOf, synthesizedVariables } from '../terraform-facts';
 
 /** Id of {@link PLAIN_TEXT_SECRETS_RULE}. */
 export const PLAIN_TEXT_SECRETS_RULE_ID = 'HS-SECRET-1';
@@ -100,71 +101,86 @@ export function findPlainTextSecrets(text: string): SecretLeak[] {
   return leaks;
 }
 
+/** What the findings of HS-SECRET-1 advise. */
+const ADVICE = 'use Secret.variable(scope, name, description) and put secret.value in the file';
+
 /**
  * HS-SECRET-1: no secret in plain text in the synthesized output.
  *
- * Scanned: every rendered host file (`stack.renderHostFiles()`) and every host's cloud-init
- * commands, with {@link findPlainTextSecrets}; and the synthesized Terraform: resource and provider
- * arguments named like a secret must be references (`${var.x}`, `${random_password.x.result}`), no
- * string may hold a PEM private key, sensitive variables must have no `default`, variables named
- * like a secret must be `sensitive`, and a `${var.x}` standing for a secret in a host file must be
- * a sensitive variable. Use `Secret.variable(...)` and put `secret.value` in the file.
+ * Scanned: every host's files as written for review and its cloud-init commands, with
+ * {@link findPlainTextSecrets}; and the synthesized Terraform: resource and provider arguments
+ * named like a secret must be references (`${var.x}`, `${random_password.x.result}`), no string may
+ * hold a PEM private key, sensitive variables must have no `default`, variables named like a secret
+ * must be `sensitive`, and a `${var.x}` standing for a secret in a host file must be a sensitive
+ * variable. Use `Secret.variable(...)` and put `secret.value` in the file.
+ *
+ * Visits each ServerInstance (its files and commands), TerraformVariable, TerraformResource and
+ * TerraformProvider; each finding is on the construct visited.
  */
 export const PLAIN_TEXT_SECRETS_RULE: IPolicyRule = {
   id: PLAIN_TEXT_SECRETS_RULE_ID,
   description: 'No password, key, token or pre-shared key appears as a literal in the Terraform or in any rendered host file: secrets are sensitive variables or generated',
-  evaluate(stack: HostingStack): PolicyFinding[] {
-    const findings: PolicyFinding[] = [];
-    const json = synthesizedJson(stack);
-    const variables = (json.variable ?? {}) as Record<string, Record<string, unknown>>;
-    const sensitive = new Set(Object.entries(variables).filter(([, v]) => v.sensitive === true).map(([k]) => k));
-    const advice = 'use Secret.variable(scope, name, description) and put secret.value in the file';
-
-    const hostPaths = new Map(stack.hosts.map((h) => [h.hostname, h.node.path]));
-    for (const f of stack.renderHostFiles()) {
-      const at = hostPaths.get(f.host) ?? stack.node.path;
-      for (const leak of findPlainTextSecrets(f.content)) {
-        findings.push(finding(this, at, `${f.host}:${f.path} line ${leak.line}: ${leak.key} holds a literal secret; ${advice}`));
-      }
-      for (const name of secretVariableReferences(f.content)) {
-        if (variables[name] && !sensitive.has(name)) {
-          findings.push(finding(this, at, `${f.host}:${f.path}: the secret comes from var.${name}, which is not sensitive; Terraform would print it in plans (declare it with Secret.variable)`));
-        }
-      }
-    }
-    for (const host of stack.hosts) {
-      const doc = parse(host.cloudConfig.render()) as { runcmd?: unknown[] } | null;
-      (doc?.runcmd ?? []).forEach((cmd, i) => {
-        const line = Array.isArray(cmd) ? cmd.map(String).join(' ') : String(cmd);
-        for (const leak of findPlainTextSecrets(line)) {
-          findings.push(finding(this, host.node.path, `${host.hostname}: cloud-init command ${i + 1}: ${leak.key} holds a literal secret; ${advice}`));
-        }
-      });
-    }
-
-    for (const [name, v] of Object.entries(variables)) {
-      if (v.sensitive === true && 'default' in v) {
-        findings.push(finding(this, `${stack.node.path}/${name}`, `the sensitive variable ${name} has a default, a literal secret in the Terraform; remove it and set the value at apply (TF_VAR_${name})`));
-      }
-      if (v.sensitive !== true && isSecretKey(name)) {
-        findings.push(finding(this, `${stack.node.path}/${name}`, `the variable ${name} is named like a secret but is not sensitive; ${advice}`));
-      }
-    }
-    const blocks: { path: string; body: unknown; what: string }[] = allSynthesizedResources(stack, json).map((r) => ({ path: r.path, body: r.body, what: `${r.type}.${r.name}` }));
-    for (const [type, body] of Object.entries((json.provider ?? {}) as Record<string, unknown>)) blocks.push({ path: stack.node.path, body, what: `provider ${type}` });
-    for (const b of blocks) {
-      walkStrings(b.body, [], (keyPath, value) => {
-        const key = keyPath[keyPath.length - 1] ?? '';
-        if (/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/.test(value)) {
-          findings.push(finding(this, b.path, `${b.what}: ${keyPath.join('.')} holds a PEM private key block; ${advice}`));
-        } else if (key !== 'user_data' && isSecretKey(key) && !value.includes('${')) {
-          findings.push(finding(this, b.path, `${b.what}: ${keyPath.join('.')} is a literal secret; pass a sensitive variable or a generated secret (random_password)`));
-        }
-      });
-    }
-    return findings;
+  visit(node: IConstruct, context: PolicyContext): PolicyFinding[] {
+    if (ServerInstance.isServerInstance(node)) return hostFindings(node, context);
+    const variable = synthesizedVariableOf(node, context);
+    if (variable) return variableFindings(node.node.path, variable.name, variable.body);
+    const resource = synthesizedResourceOf(node, context);
+    if (resource) return blockFindings(resource.path, resource.body, `${resource.type}.${resource.name}`);
+    const provider = synthesizedProviderOf(node, context);
+    if (provider) return blockFindings(node.node.path, provider.blocks, `provider ${provider.type}`);
+    return [];
   },
 };
+
+/** The literal secrets in `host`'s files and cloud-init commands, and secrets its files take from variables that are not sensitive. */
+function hostFindings(host: ServerInstance, context: PolicyContext): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  const at = host.node.path;
+  const variables = synthesizedVariables(context);
+  for (const f of reviewedHostFiles(host, context)) {
+    for (const leak of findPlainTextSecrets(f.content)) {
+      findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}:${f.path} line ${leak.line}: ${leak.key} holds a literal secret; ${ADVICE}`));
+    }
+    for (const name of secretVariableReferences(f.content)) {
+      if (variables[name] && variables[name].sensitive !== true) {
+        findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}:${f.path}: the secret comes from var.${name}, which is not sensitive; Terraform would print it in plans (declare it with Secret.variable)`));
+      }
+    }
+  }
+  host.cloudConfig.runCommands.forEach((cmd, i) => {
+    const line = Array.isArray(cmd) ? cmd.map(String).join(' ') : String(cmd);
+    for (const leak of findPlainTextSecrets(line)) {
+      findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}: cloud-init command ${i + 1}: ${leak.key} holds a literal secret; ${ADVICE}`));
+    }
+  });
+  return findings;
+}
+
+/** A sensitive variable with a default, or a variable named like a secret that is not sensitive. */
+function variableFindings(path: string, name: string, v: Record<string, unknown>): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  if (v.sensitive === true && 'default' in v) {
+    findings.push(finding(PLAIN_TEXT_SECRETS_RULE, path, `the sensitive variable ${name} has a default, a literal secret in the Terraform; remove it and set the value at apply (TF_VAR_${name})`));
+  }
+  if (v.sensitive !== true && isSecretKey(name)) {
+    findings.push(finding(PLAIN_TEXT_SECRETS_RULE, path, `the variable ${name} is named like a secret but is not sensitive; ${ADVICE}`));
+  }
+  return findings;
+}
+
+/** The PEM private keys and literal secret arguments in a synthesized resource or provider block (`what`). */
+function blockFindings(path: string, body: unknown, what: string): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  walkStrings(body, [], (keyPath, value) => {
+    const key = keyPath[keyPath.length - 1] ?? '';
+    if (/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/.test(value)) {
+      findings.push(finding(PLAIN_TEXT_SECRETS_RULE, path, `${what}: ${keyPath.join('.')} holds a PEM private key block; ${ADVICE}`));
+    } else if (key !== 'user_data' && isSecretKey(key) && !value.includes('${')) {
+      findings.push(finding(PLAIN_TEXT_SECRETS_RULE, path, `${what}: ${keyPath.join('.')} is a literal secret; pass a sensitive variable or a generated secret (random_password)`));
+    }
+  });
+  return findings;
+}
 
 /** The variables referenced where a secret is expected in `text` (`password = ${var.x}` -> `x`). */
 function secretVariableReferences(text: string): string[] {

@@ -1,6 +1,6 @@
-import { findHosts, ServerInstance } from '../../compute/server-cluster';
+import { IConstruct } from 'constructs';
+import { ServerInstance } from '../../compute/server-cluster';
 import { nftComment } from '../../security/nftables-firewall';
-import type { HostingStack } from '../../stack/hosting-stack';
 import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
 
 /** Id of {@link PORT_SECURITY_RULE}. */
@@ -23,21 +23,16 @@ const BASE_ACCEPTS = [/^ct state established,related accept$/, /^iif "lo" accept
  * escape them, its host must enable `nftables` with `/etc/nftables.conf` whose input chain drops by
  * default and whose every accept beyond established/related, loopback and ICMP carries the
  * description of one of its Connections' ingress rules (the rules that
- * `nftablesRulesFromConnections` renders).
+ * `nftablesRulesFromConnections` renders). Visits each ServerInstance; the finding is on the host.
  */
 export const PORT_SECURITY_RULE: IPolicyRule = {
   id: PORT_SECURITY_RULE_ID,
   description: 'A port without port security is filtered by its host\'s nftables ruleset, which drops by default and accepts only what the host\'s Connections declare',
-  evaluate(stack: HostingStack): PolicyFinding[] {
-    const findings: PolicyFinding[] = [];
-    for (const host of findHosts(stack)) {
-      if (host.port.portSecurityEnabled) continue;
-      const problem = hostFirewallProblem(host);
-      if (problem) {
-        findings.push(finding(this, host.node.path, `the port ${host.address} of ${host.hostname} has port security off ('${host.port.portSecurityDisabledReason}'), so only its host firewall filters it, but ${problem}`));
-      }
-    }
-    return findings;
+  visit(node: IConstruct): PolicyFinding[] {
+    if (!ServerInstance.isServerInstance(node) || node.port.portSecurityEnabled) return [];
+    const problem = hostFirewallProblem(node);
+    if (!problem) return [];
+    return [finding(PORT_SECURITY_RULE, node.node.path, `the port ${node.address} of ${node.hostname} has port security off ('${node.port.portSecurityDisabledReason}'), so only its host firewall filters it, but ${problem}`)];
   },
 };
 

@@ -1,11 +1,11 @@
-import { Connections, IngressRule, TrafficSource } from '../../core/connections';
+import { IConstruct } from 'constructs';
+import { Connections, IngressRule, TrafficSource, TrafficSourceKind } from '../../core/connections';
 import { ADMIN_SOURCE_MIN_PREFIX } from '../../core/choices';
 import { formatIpv4, parseCidr } from '../../core/ipv4';
 import { OfficeVpn } from '../../vpn/office-vpn';
-import { PrivateVSwitch } from '../../network/private-vswitch';
-import type { HostingStack } from '../../stack/hosting-stack';
-import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
-import { describeSource, findConnections, findVSwitches, groupAddressPairSources, ruleAllowsTcp } from '../stack-facts';
+import type { IPrivateVSwitch } from '../../network/private-vswitch';
+import { finding, IPolicyRule, PolicyContext, PolicyFinding } from '../policy-rule';
+import { allConstructs, connectionsByOwner, describeSource, groupAddressPairSources, ruleAllowsTcp, stackConnections, stackVSwitches } from '../stack-facts';
 
 /** Id of {@link SSH_ACCESS_RULE}. */
 export const SSH_ACCESS_RULE_ID = 'HS-SSH-1';
@@ -37,17 +37,21 @@ const MAX_INTERNAL_BLOCK = 1024;
  *   only through the VPN, a backup runner reached only from jump hosts, and balancer nodes whose SSH
  *   comes only from `adminCidr` are access points by this definition.
  * Rules between a group's own members (`allowInternally`) add no way in and are ignored.
+ *
+ * Visits each construct that owns a {@link Connections}; the finding is on the owner.
  */
 export const SSH_ACCESS_RULE: IPolicyRule = {
   id: SSH_ACCESS_RULE_ID,
   description: 'SSH (TCP 22) is only let in from admin or VPN networks, or from access points (jump hosts, VPN gateways) that are themselves reached only from them',
-  evaluate(stack: HostingStack): PolicyFinding[] {
-    const facts = new SshFacts(stack);
+  visit(node: IConstruct, context: PolicyContext): PolicyFinding[] {
+    const owned = connectionsByOwner(context).get(node);
+    if (!owned) return [];
+    const facts = context.memo(`${SSH_ACCESS_RULE_ID}:facts`, () => new SshFacts(context));
     const findings: PolicyFinding[] = [];
-    for (const c of findConnections(stack)) {
+    for (const c of owned) {
       for (const rule of sshRules(c)) {
         const problem = facts.sourceProblem(rule.source, new Set([c]));
-        if (problem) findings.push(finding(this, c.owner.node.path, `lets SSH in from ${describeSource(rule.source)}: ${problem}`));
+        if (problem) findings.push(finding(SSH_ACCESS_RULE, node.node.path, `lets SSH in from ${describeSource(rule.source)}: ${problem}`));
       }
     }
     return findings;
@@ -56,21 +60,21 @@ export const SSH_ACCESS_RULE: IPolicyRule = {
 
 /** The SSH ingress rules of `c` from outside itself. */
 function sshRules(c: Connections): IngressRule[] {
-  return c.ingressRules.filter((r) => ruleAllowsTcp(r, SSH_PORT) && !(r.source.kind === 'group' && r.source.connections === c));
+  return c.ingressRules.filter((r) => ruleAllowsTcp(r, SSH_PORT) && r.source.connections !== c);
 }
 
-/** What the SSH rule needs to know about a stack, computed once per evaluation. */
+/** What the SSH rule needs to know about a stack, computed once per check. */
 class SshFacts {
-  private readonly vswitches: PrivateVSwitch[];
+  private readonly vswitches: readonly IPrivateVSwitch[];
   private readonly vpnGateways: Set<Connections>;
-  private readonly connections: Connections[];
-  private readonly stack: HostingStack;
+  private readonly connections: readonly Connections[];
+  private readonly context: PolicyContext;
 
-  constructor(stack: HostingStack) {
-    this.stack = stack;
-    this.vswitches = findVSwitches(stack);
-    this.connections = findConnections(stack);
-    this.vpnGateways = new Set(stack.node.findAll()
+  constructor(context: PolicyContext) {
+    this.context = context;
+    this.vswitches = stackVSwitches(context);
+    this.connections = stackConnections(context);
+    this.vpnGateways = new Set(allConstructs(context)
       .filter((c): c is OfficeVpn => c instanceof OfficeVpn)
       .flatMap((v) => (v.connections ? [v.connections] : [])));
   }
@@ -78,13 +82,13 @@ class SshFacts {
   /** Why `source` may not open SSH, or undefined when it may. `visiting` breaks cycles. */
   public sourceProblem(source: TrafficSource, visiting: Set<Connections>): string | undefined {
     switch (source.kind) {
-      case 'internet':
+      case TrafficSourceKind.INTERNET:
         return 'the internet is not an admin network; allow an admin CIDR, a VPN or a jump host';
-      case 'cidr':
-        return this.cidrProblem(source.cidr, visiting);
-      case 'group': {
-        const g = source.connections;
-        const pairs = groupAddressPairSources(this.stack, g);
+      case TrafficSourceKind.CIDR:
+        return this.cidrProblem(source.cidr!, visiting);
+      case TrafficSourceKind.GROUP: {
+        const g = source.connections!;
+        const pairs = groupAddressPairSources(this.context, g);
         if (pairs.length) {
           return `its ports allow the address pairs ${pairs.join(', ')}, which Neutron counts as members of its security group: any of those sources could connect; name the hosts' addresses instead`;
         }
@@ -128,7 +132,7 @@ class SshFacts {
   }
 }
 
-function overlaps(v: PrivateVSwitch, block: { network: number; size: number }): boolean {
+function overlaps(v: IPrivateVSwitch, block: { network: number; size: number }): boolean {
   const own = parseCidr(v.cidr)!;
   return own.network < block.network + block.size && block.network < own.network + own.size;
 }

@@ -1,8 +1,10 @@
+import { IConstruct } from 'constructs';
 import { ConfigSyntax } from '../../compute/cloud-config';
+import { ServerInstance } from '../../compute/server-cluster';
 import { tlsIntermediateProblems } from '../../security/tls-policy';
-import type { HostingStack } from '../../stack/hosting-stack';
-import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
-import { synthesizedResources } from '../terraform-facts';
+import { finding, IPolicyRule, PolicyContext, PolicyFinding } from '../policy-rule';
+import { reviewedHostFiles } from '../stack-facts';
+import { SynthesizedResource, synthesizedResourceOf } from '../terraform-facts';
 
 /** Id of {@link TLS_INTERMEDIATE_RULE}. */
 export const TLS_INTERMEDIATE_RULE_ID = 'HS-TLS-1';
@@ -137,33 +139,45 @@ export function apacheTlsEndpoints(text: string): TlsEndpointSettings[] {
  * file, and every Octavia `TERMINATED_HTTPS` listener's `tls_versions` and `tls_ciphers` (both must
  * be set: the cloud's defaults are not known at synth). A setting left to the daemon's default is
  * a finding: no daemon here defaults to the intermediate cipher list.
+ *
+ * Visits each ServerInstance (its files as written for review, the findings on the host) and each
+ * `openstack_lb_listener_v2` resource (the findings on the listener).
  */
 export const TLS_INTERMEDIATE_RULE: IPolicyRule = {
   id: TLS_INTERMEDIATE_RULE_ID,
   description: 'Every TLS endpoint (nginx, haproxy, Apache, Octavia listeners) offers at least Mozilla intermediate: TLS 1.2/1.3 and its cipher list',
-  evaluate(stack: HostingStack): PolicyFinding[] {
-    const findings: PolicyFinding[] = [];
-    const hostPaths = new Map(stack.hosts.map((h) => [h.hostname, h.node.path]));
-    for (const f of stack.renderHostFiles()) {
-      const at = hostPaths.get(f.host) ?? stack.node.path;
-      const kinds: [string, TlsEndpointSettings[]][] = [];
-      if (f.syntax === ConfigSyntax.NGINX || /nginx.*\.conf$/.test(f.path)) kinds.push(['nginx', nginxTlsEndpoints(f.content)]);
-      if (f.syntax === ConfigSyntax.HAPROXY || /haproxy.*\.cfg$/.test(f.path)) kinds.push(['haproxy', haproxyTlsEndpoints(f.content)]);
-      if (f.syntax === ConfigSyntax.APACHE || /apache2|httpd/.test(f.path)) kinds.push(['Apache', apacheTlsEndpoints(f.content)]);
-      for (const [daemon, endpoints] of kinds) {
-        for (const e of endpoints) {
-          for (const p of endpointProblems(e, daemon)) findings.push(finding(this, at, `${f.host}:${f.path} ${p}`));
-        }
-      }
-    }
-    for (const r of synthesizedResources(stack, 'openstack_lb_listener_v2')) {
-      if (r.body.protocol !== 'TERMINATED_HTTPS') continue;
-      const versions = Array.isArray(r.body.tls_versions) ? r.body.tls_versions.map(String) : undefined;
-      const ciphers = typeof r.body.tls_ciphers === 'string' ? cipherList(r.body.tls_ciphers) : undefined;
-      if (!versions) findings.push(finding(this, r.path, 'the TERMINATED_HTTPS listener sets no tls_versions, so the cloud\'s default applies; set [\'TLSv1.2\', \'TLSv1.3\']'));
-      if (!ciphers) findings.push(finding(this, r.path, 'the TERMINATED_HTTPS listener sets no tls_ciphers, so the cloud\'s default applies; set intermediateCipherString()'));
-      for (const p of tlsIntermediateProblems(versions ?? ['TLSv1.2'], ciphers ?? [])) findings.push(finding(this, r.path, `the TERMINATED_HTTPS listener: ${p}`));
-    }
-    return findings;
+  visit(node: IConstruct, context: PolicyContext): PolicyFinding[] {
+    if (ServerInstance.isServerInstance(node)) return hostFindings(node, context);
+    const listener = synthesizedResourceOf(node, context, 'openstack_lb_listener_v2');
+    return listener ? listenerFindings(listener) : [];
   },
 };
+
+/** The TLS endpoints of `host`'s files (nginx, haproxy, Apache) below Mozilla intermediate. */
+function hostFindings(host: ServerInstance, context: PolicyContext): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const f of reviewedHostFiles(host, context)) {
+    const kinds: [string, TlsEndpointSettings[]][] = [];
+    if (f.syntax === ConfigSyntax.NGINX || /nginx.*\.conf$/.test(f.path)) kinds.push(['nginx', nginxTlsEndpoints(f.content)]);
+    if (f.syntax === ConfigSyntax.HAPROXY || /haproxy.*\.cfg$/.test(f.path)) kinds.push(['haproxy', haproxyTlsEndpoints(f.content)]);
+    if (f.syntax === ConfigSyntax.APACHE || /apache2|httpd/.test(f.path)) kinds.push(['Apache', apacheTlsEndpoints(f.content)]);
+    for (const [daemon, endpoints] of kinds) {
+      for (const e of endpoints) {
+        for (const p of endpointProblems(e, daemon)) findings.push(finding(TLS_INTERMEDIATE_RULE, host.node.path, `${host.hostname}:${f.path} ${p}`));
+      }
+    }
+  }
+  return findings;
+}
+
+/** What a synthesized Octavia listener lacks, when it terminates HTTPS. */
+function listenerFindings(r: SynthesizedResource): PolicyFinding[] {
+  if (r.body.protocol !== 'TERMINATED_HTTPS') return [];
+  const findings: PolicyFinding[] = [];
+  const versions = Array.isArray(r.body.tls_versions) ? r.body.tls_versions.map(String) : undefined;
+  const ciphers = typeof r.body.tls_ciphers === 'string' ? cipherList(r.body.tls_ciphers) : undefined;
+  if (!versions) findings.push(finding(TLS_INTERMEDIATE_RULE, r.path, 'the TERMINATED_HTTPS listener sets no tls_versions, so the cloud\'s default applies; set [\'TLSv1.2\', \'TLSv1.3\']'));
+  if (!ciphers) findings.push(finding(TLS_INTERMEDIATE_RULE, r.path, 'the TERMINATED_HTTPS listener sets no tls_ciphers, so the cloud\'s default applies; set intermediateCipherString()'));
+  for (const p of tlsIntermediateProblems(versions ?? ['TLSv1.2'], ciphers ?? [])) findings.push(finding(TLS_INTERMEDIATE_RULE, r.path, `the TERMINATED_HTTPS listener: ${p}`));
+  return findings;
+}

@@ -1,10 +1,10 @@
+import { IConstruct } from 'constructs';
 import { VrrpPair } from '../../balancing/vrrp-pair';
-import { findHosts, ServerInstance } from '../../compute/server-cluster';
+import { ServerInstance } from '../../compute/server-cluster';
 import { Connections } from '../../core/connections';
 import { IpProtocol } from '../../core/port';
-import type { HostingStack } from '../../stack/hosting-stack';
-import { finding, IPolicyRule, PolicyFinding } from '../policy-rule';
-import { cidrContainsAddress } from '../stack-facts';
+import { finding, IPolicyRule, PolicyContext, PolicyFinding } from '../policy-rule';
+import { allConstructs, cidrContainsAddress } from '../stack-facts';
 import { NFTABLES_CONFIG_PATH } from './port-security';
 
 /** Id of {@link VRRP_PAIRS_RULE}. */
@@ -27,55 +27,74 @@ export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
  *   let in on VRRP (by a group holding its address or a CIDR containing it; without unicast peers,
  *   by the host's own group), and each `virtual_ipaddress` must be an allowed address pair of the
  *   host's port.
+ *
+ * Visits each VrrpPair (the pair's VRRP rule, on the pair) and each ServerInstance (its address
+ * pair or ruleset as a node of a pair, else its own keepalived.conf, on the host).
  */
 export const VRRP_PAIRS_RULE: IPolicyRule = {
   id: VRRP_PAIRS_RULE_ID,
   description: 'VRRP is allowed between the nodes of every keepalived pair and the VIP is in each node port\'s allowed_address_pairs',
-  evaluate(stack: HostingStack): PolicyFinding[] {
-    const findings: PolicyFinding[] = [];
-    const pairs = stack.node.findAll().filter((c): c is VrrpPair => c instanceof VrrpPair);
-    const pairNodes = new Set<ServerInstance>(pairs.flatMap((p) => p.nodes.instances));
-    for (const pair of pairs) {
-      if (!allowsVrrpFromGroup(pair.connections, pair.connections)) {
-        findings.push(finding(this, pair.node.path, `the nodes' connections do not let VRRP (IP protocol 112) in from the nodes themselves; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress} (call connections.allowInternally(Port.vrrp()))`));
-      }
-      for (const host of pair.nodes.instances) {
-        if (!host.port.portSecurityEnabled) {
-          const peers = pair.nodes.addresses.filter((a) => a !== host.address);
-          const missing = peers.filter((peer) => !nftablesAcceptsVrrpFrom(host, peer));
-          if (missing.length) {
-            findings.push(finding(this, host.node.path, `the port of ${host.hostname} has port security off, so its host firewall is its only filter, but its ${NFTABLES_CONFIG_PATH} does not accept VRRP from ${missing.join(', ')}; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress}`));
-          }
-          continue;
-        }
-        if (!hasAddressPair(host, pair.vipAddress)) {
-          findings.push(finding(this, host.node.path, `the port of ${host.hostname} does not list the VIP ${pair.vipAddress} in allowed_address_pairs; Neutron would drop the master's packets from the VIP`));
-        }
-      }
+  visit(node: IConstruct, context: PolicyContext): PolicyFinding[] {
+    if (node instanceof VrrpPair) {
+      if (allowsVrrpFromGroup(node.connections, node.connections)) return [];
+      return [finding(VRRP_PAIRS_RULE, node.node.path, `the nodes' connections do not let VRRP (IP protocol 112) in from the nodes themselves; keepalived adverts would be dropped and both nodes would hold the VIP ${node.vipAddress} (call connections.allowInternally(Port.vrrp()))`)];
     }
-    for (const host of findHosts(stack)) {
-      if (pairNodes.has(host)) continue;
-      const file = host.cloudConfig.hostFiles.find((f) => f.path === KEEPALIVED_CONFIG_PATH);
-      if (!file) continue;
-      const model = parseKeepalivedVrrp(file.content);
-      const group = host.cluster.connections;
-      if (model.unicastPeers.length === 0 && model.virtualIpAddresses.length > 0 && !allowsVrrpFromGroup(group, group)) {
-        findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} sends VRRP adverts by multicast, but its connections do not let VRRP in from its own group`));
-      }
-      for (const peer of model.unicastPeers) {
-        if (!allowsVrrpFromAddress(group, peer)) {
-          findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} has the unicast peer ${peer}, but its connections do not let VRRP (IP protocol 112) in from it`));
-        }
-      }
-      for (const vip of model.virtualIpAddresses) {
-        if (!hasAddressPair(host, vip)) {
-          findings.push(finding(this, host.node.path, `keepalived on ${host.hostname} holds the VIP ${vip}, which is not in its port's allowed_address_pairs`));
-        }
-      }
-    }
-    return findings;
+    if (!ServerInstance.isServerInstance(node)) return [];
+    const pairs = pairsByNode(context).get(node);
+    return pairs ? pairNodeFindings(node, pairs) : keepalivedFindings(node);
   },
 };
+
+/** The VrrpPairs of the checked stack by their nodes, found once per check. */
+function pairsByNode(context: PolicyContext): ReadonlyMap<ServerInstance, readonly VrrpPair[]> {
+  return context.memo(`${VRRP_PAIRS_RULE_ID}:pairsByNode`, () => {
+    const byNode = new Map<ServerInstance, VrrpPair[]>();
+    for (const pair of allConstructs(context).filter((c): c is VrrpPair => c instanceof VrrpPair)) {
+      for (const host of pair.nodes.instances) byNode.set(host, [...(byNode.get(host) ?? []), pair]);
+    }
+    return byNode;
+  });
+}
+
+/** A pair node's findings: its ruleset accepts VRRP from the other nodes (port security off), else its port holds the VIP pair. */
+function pairNodeFindings(host: ServerInstance, pairs: readonly VrrpPair[]): PolicyFinding[] {
+  const findings: PolicyFinding[] = [];
+  for (const pair of pairs) {
+    if (!host.port.portSecurityEnabled) {
+      const peers = pair.nodes.addresses.filter((a) => a !== host.address);
+      const missing = peers.filter((peer) => !nftablesAcceptsVrrpFrom(host, peer));
+      if (missing.length) {
+        findings.push(finding(VRRP_PAIRS_RULE, host.node.path, `the port of ${host.hostname} has port security off, so its host firewall is its only filter, but its ${NFTABLES_CONFIG_PATH} does not accept VRRP from ${missing.join(', ')}; keepalived adverts would be dropped and both nodes would hold the VIP ${pair.vipAddress}`));
+      }
+    } else if (!hasAddressPair(host, pair.vipAddress)) {
+      findings.push(finding(VRRP_PAIRS_RULE, host.node.path, `the port of ${host.hostname} does not list the VIP ${pair.vipAddress} in allowed_address_pairs; Neutron would drop the master's packets from the VIP`));
+    }
+  }
+  return findings;
+}
+
+/** A host outside every VrrpPair: what its own keepalived.conf needs (VRRP from its peers, the VIPs as address pairs). */
+function keepalivedFindings(host: ServerInstance): PolicyFinding[] {
+  const file = host.cloudConfig.hostFiles.find((f) => f.path === KEEPALIVED_CONFIG_PATH);
+  if (!file) return [];
+  const findings: PolicyFinding[] = [];
+  const model = parseKeepalivedVrrp(file.content);
+  const group = host.cluster.connections;
+  if (model.unicastPeers.length === 0 && model.virtualIpAddresses.length > 0 && !allowsVrrpFromGroup(group, group)) {
+    findings.push(finding(VRRP_PAIRS_RULE, host.node.path, `keepalived on ${host.hostname} sends VRRP adverts by multicast, but its connections do not let VRRP in from its own group`));
+  }
+  for (const peer of model.unicastPeers) {
+    if (!allowsVrrpFromAddress(group, peer)) {
+      findings.push(finding(VRRP_PAIRS_RULE, host.node.path, `keepalived on ${host.hostname} has the unicast peer ${peer}, but its connections do not let VRRP (IP protocol 112) in from it`));
+    }
+  }
+  for (const vip of model.virtualIpAddresses) {
+    if (!hasAddressPair(host, vip)) {
+      findings.push(finding(VRRP_PAIRS_RULE, host.node.path, `keepalived on ${host.hostname} holds the VIP ${vip}, which is not in its port's allowed_address_pairs`));
+    }
+  }
+  return findings;
+}
 
 /** The VRRP facts of a keepalived.conf: unicast peers and virtual addresses (without prefix). */
 export interface KeepalivedVrrpFacts {
@@ -105,13 +124,13 @@ export function parseKeepalivedVrrp(text: string): KeepalivedVrrpFacts {
 }
 
 function allowsVrrpFromGroup(target: Connections, group: Connections): boolean {
-  return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && r.source.kind === 'group' && r.source.connections === group);
+  return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && r.source.connections === group);
 }
 
 function allowsVrrpFromAddress(target: Connections, address: string): boolean {
   return target.ingressRules.some((r) => r.port.protocol === IpProtocol.VRRP && (
-    (r.source.kind === 'group' && r.source.connections.addresses.includes(address))
-    || (r.source.kind === 'cidr' && cidrContainsAddress(r.source.cidr, address))));
+    (r.source.connections?.addresses.includes(address) ?? false)
+    || (r.source.cidr !== undefined && cidrContainsAddress(r.source.cidr, address))));
 }
 
 /**

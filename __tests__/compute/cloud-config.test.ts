@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
-import { base64Length, CloudConfig, USER_DATA_MAX_BASE64 } from '../../lib';
+import { CloudConfig, HostingStacksError } from '../../lib';
+import { base64Length, USER_DATA_MAX_BASE64 } from '../../lib/renderers';
 
 describe('CloudConfig', () => {
   test('renders files, packages, services and commands as #cloud-config YAML', () => {
@@ -81,6 +82,7 @@ describe('CloudConfig', () => {
       noise += h;
     }
     c.addFile({ path: '/srv/noise', content: noise });
-    expect(() => c.renderWithinLimit()).toThrow(/huge-1: user_data is \d+ base64 characters even with compressed files; Nova allows 65535/);
+    expect(() => c.renderWithinLimit()).toThrow(HostingStacksError);
+    expect(() => c.renderWithinLimit()).toThrow(/^host huge-1: 'user_data' \(\d+\) is the base64 length of huge-1's cloud-config even with compressed files; Nova allows at most 65535$/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigSyntax, Flavor, HostingApp, HostingStack, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
+import { ConfigSyntax, Flavor, HostingApp, HostingStack, HostingStacksError, PrivateVSwitch, Secret, ServerCluster, SynthValidationError } from '../../lib';
 
 function hostStack(app: HostingApp, id: string, count = 1) {
   const stack = new HostingStack(app, id);
@@ -58,6 +58,26 @@ describe('HostingStack and HostingApp', () => {
     expect(() => app.synth()).toThrow(/Validation failed, nothing was written:\n  bad\/Thing: 'x' \(1\) is wrong/);
     // The App constructor makes an empty stacks/ folder; no file may be in it.
     expect(readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())).toEqual([]);
+  });
+
+  test('given failing validations, when synthesized, then the error is a SynthValidationError listing each problem', () => {
+    // given two problems in one stack
+    const app = new HostingApp({ outdir });
+    const bad = new HostingStack(app, 'bad');
+    bad.node.addValidation({ validate: () => ["bad/Thing: 'x' (1) is wrong", "bad/Other: 'y' (2) is wrong too"] });
+    // when synthesized
+    let thrown: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      thrown = e;
+    }
+    // then it is a HostingStacksError whose message and errors list both problems
+    expect(thrown).toBeInstanceOf(SynthValidationError);
+    expect(thrown).toBeInstanceOf(HostingStacksError);
+    expect((thrown as SynthValidationError).errors).toEqual(["bad/Thing: 'x' (1) is wrong", "bad/Other: 'y' (2) is wrong too"]);
+    expect((thrown as Error).message).toBe("Validation failed, nothing was written:\n  bad/Thing: 'x' (1) is wrong\n  bad/Other: 'y' (2) is wrong too");
+    expect((thrown as Error).name).toBe('SynthValidationError');
   });
 
   test('duplicate host names in one stack are a synth error', () => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Fn } from 'cdktf';
+import { Fn, Token } from 'cdktf';
 import { stringify } from 'yaml';
 import { IConstruct } from 'constructs';
 import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
 import { requireEnumValue } from '../core/choices';
 import { HostingStacksError } from '../core/errors';
+import { SynthPass } from '../core/synth-pass';
 import { hasControlCharacter, requireText, TextKind } from '../core/text';
 import { withConstructPath } from '../config/template';
 
@@ -161,8 +162,9 @@ export class CloudConfig {
       ...options,
       path,
       syntax,
+      // Within a synth pass (the tree final), rendered once.
       get content(): string {
-        return withConstructPath(owner, render);
+        return SynthPass.memo(owner, `file:${path}`, () => withConstructPath(owner, render));
       },
     });
   }
@@ -239,6 +241,34 @@ export class CloudConfig {
   }
 
   /**
+   * The strings of this config that hold tokens (Terraform references, lazy values): file contents
+   * and command words, without the document around them. What a preparing resolve needs to see.
+   */
+  public references(): string[] {
+    const strings = [...this.hostFiles.map((f) => f.content), ...this.runCommands.flat()];
+    return strings.filter((x) => Token.isUnresolved(x));
+  }
+
+  /**
+   * What cloud-init's runcmd runs, in order, before the readiness step {@link render} adds: each
+   * entry a shell line or an argv.
+   */
+  public get runCommands(): (string | string[])[] {
+    return [
+      'set -e',
+      ...(this.packages.length ? [['dpkg-query', '--show', ...this.packages]] : []),
+      ...this.preCommandList,
+      ...(this.serviceList.length ? [['systemctl', 'daemon-reload']] : []),
+      ...this.serviceList.map((u) => ['systemctl', 'enable', u]),
+      // Mount units last: a daemon serving files from a share starts without it (the automount
+      // mounts on first access), and a share that cannot be mounted fails the script after every
+      // daemon is up, so cloud-init reports it without leaving the rest of the server down.
+      ...[...this.serviceList.filter((u) => !isMountUnit(u)), ...this.serviceList.filter(isMountUnit)].map((u) => ['systemctl', 'restart', u]),
+      ...this.commandList,
+    ];
+  }
+
+  /**
    * Renders the `#cloud-config` document. With `compress`, file bodies without Terraform references
    * are stored gzip+base64 to fit Nova's user-data limit. With `configDigest`, the last command is
    * the readiness step ({@link readinessCommand}), which prints that digest on the console once
@@ -264,31 +294,25 @@ export class CloudConfig {
       // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
       // cloud-init reports as an error; the packages are checked first, since a failed `packages`
       // step does not stop runcmd either.
-      runcmd: [
-        'set -e',
-        ...(this.packages.length ? [['dpkg-query', '--show', ...this.packages]] : []),
-        ...this.preCommandList,
-        ...(this.serviceList.length ? [['systemctl', 'daemon-reload']] : []),
-        ...this.serviceList.map((u) => ['systemctl', 'enable', u]),
-        // Mount units last: a daemon serving files from a share starts without it (the automount
-        // mounts on first access), and a share that cannot be mounted fails the script after every
-        // daemon is up, so cloud-init reports it without leaving the rest of the server down.
-        ...[...this.serviceList.filter((u) => !isMountUnit(u)), ...this.serviceList.filter(isMountUnit)].map((u) => ['systemctl', 'restart', u]),
-        ...this.commandList,
-        ...(options.configDigest === undefined ? [] : [readinessCommand(this.hostname, options.configDigest)]),
-      ],
+      runcmd: [...this.runCommands, ...(options.configDigest === undefined ? [] : [readinessCommand(this.hostname, options.configDigest)])],
     };
     return '#cloud-config\n' + stringify(doc, { blockQuote: 'literal', lineWidth: 0 });
   }
 
-  /** Renders within Nova's limit, compressing file bodies if needed; throws when it still does not fit. */
+  /**
+   * Renders within Nova's limit, compressing file bodies if needed; throws a
+   * {@link HostingStacksError} naming the owner and the size when it still does not fit.
+   */
   public renderWithinLimit(options: Omit<RenderOptions, 'compress'> = {}): string {
     const plain = this.render(options);
     if (base64Length(plain) <= USER_DATA_MAX_BASE64) return plain;
     const packed = this.render({ ...options, compress: true });
     if (base64Length(packed) <= USER_DATA_MAX_BASE64) return packed;
-    throw new Error(
-      `${this.hostname}: user_data is ${base64Length(packed)} base64 characters even with compressed files; Nova allows ${USER_DATA_MAX_BASE64}`,
+    throw new HostingStacksError(
+      this.owner,
+      'user_data',
+      base64Length(packed),
+      `is the base64 length of ${this.hostname}'s cloud-config even with compressed files; Nova allows at most ${USER_DATA_MAX_BASE64}`,
     );
   }
 }
@@ -323,7 +347,7 @@ export function configDigestOf(userData: string): string {
  * `openstack console log show`: what `hosting-stacks-rollout` waits for before the next server.
  */
 export function readinessCommand(hostname: string, digest: string): string[] {
-  if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`${hostname}: config digest '${digest}' is not a SHA-256 in hex`);
+  if (!/^[0-9a-f]{64}$/.test(digest)) throw HostingStacksError.ofFactory('readinessCommand', 'digest', digest, `must be a SHA-256 in hex (64 of 0-9a-f), the config digest of ${hostname}`);
   return [
     'sh',
     '-c',

@@ -1,19 +1,20 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { App, AppConfig, DefaultTokenResolver, ISynthesisSession, Manifest, StringConcat, TerraformDataSource, TerraformElement, TerraformLocal, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
+import { App, AppConfig, ISynthesisSession, Manifest, TerraformDataSource, TerraformElement, TerraformLocal, TerraformOutput, TerraformProvider, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { validateBackupCoverage } from '../backup/backup-coverage';
 import { BACKUP_COVERAGE_RULE_ID } from '../policy/rules/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
-import { formatValue, HostingStacksError } from '../core/errors';
+import { formatValue, HostingStacksError, SynthValidationError } from '../core/errors';
 import { requireTerraformLiteral } from '../core/terraform-text';
 import { checkTerraformTemplates } from '../validation/terraform-template-check';
 import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
 import { StateBackend } from './state-backend';
+import { SynthPass } from '../core/synth-pass';
 import { brand, hasBrand, Kinds, optionalPeer, requireProps } from '../core/peers';
 
 /** Props of {@link HostingStack}. */
@@ -58,6 +59,8 @@ export class HostingStack extends TerraformStack {
   /** The policy pack checked at synth (HS-* rules unless replaced). */
   public readonly policyPack: PolicyPack;
   private readonly artifacts = new Map<string, () => string>();
+  /** True while cdktf's synthesizer runs on this stack (after its aspects, the tree is final). */
+  private synthesizing = false;
 
   /** True when `x` is a {@link HostingStack} (a `Symbol.for` brand, recognised across copies of the library). */
   public static isHostingStack(x: unknown): x is HostingStack {
@@ -91,12 +94,21 @@ export class HostingStack extends TerraformStack {
     // The order and the configuration digests `hosting-stacks-rollout` replaces servers by.
     this.addArtifact(ROLLOUT_PLAN_FILE, () => renderRolloutPlan(this));
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
+    // cdktf's synthesizer runs the aspects, then resolves the Terraform: from that first resolve
+    // (toTerraform) to the end of the write, or of HostingApp's validations, the tree no longer
+    // changes, so the Terraform, user data and artifacts are rendered once (SynthPass).
     const inner = this.synthesizer;
     this.synthesizer = {
       synthesize: (session: ISynthesisSession) => {
-        inner.synthesize(session);
-        this.writeHostConfigs(session);
-        this.writeArtifacts(session);
+        this.synthesizing = true;
+        try {
+          inner.synthesize(session);
+          this.writeHostConfigs(session);
+          this.writeArtifacts(session);
+        } finally {
+          this.synthesizing = false;
+          SynthPass.end(this);
+        }
       },
     };
   }
@@ -124,6 +136,16 @@ export class HostingStack extends TerraformStack {
     this.artifacts.set(relativePath, produce);
   }
 
+  /**
+   * The stack's Terraform JSON (cdktf's `toTerraform`). Within a synth the tree no longer changes
+   * (aspects have run), so the JSON is resolved once and shared by the file written, the template
+   * check and the policy pack; it must be read, not changed. Outside a synth, resolved each call.
+   */
+  public override toTerraform(): any {
+    if (this.synthesizing) SynthPass.begin(this);
+    return SynthPass.memo(this, 'toTerraform', () => super.toTerraform());
+  }
+
   /** Whether an artifact is already added at `relativePath`. */
   public hasArtifact(relativePath: string): boolean {
     return this.artifacts.has(relativePath);
@@ -141,7 +163,7 @@ export class HostingStack extends TerraformStack {
   private produceArtifact(path: string, produce: () => string): string {
     let content: unknown;
     try {
-      content = produce();
+      content = SynthPass.memo(this, `artifact:${path}`, produce);
     } catch (e) {
       throw new HostingStacksError(this, 'addArtifact', path, `has a producer that threw at synth (${(e as Error).message}); a producer must return the file's content`);
     }
@@ -196,18 +218,15 @@ export class HostingStack extends TerraformStack {
 
   /** Every file cloud-init writes on every host, with references resolved for review. */
   public renderHostFiles(): RenderedHostFile[] {
-    const files: RenderedHostFile[] = [];
-    for (const host of this.hosts) {
-      for (const f of host.cloudConfig.hostFiles) {
-        files.push({ host: host.hostname, path: f.path, content: this.resolveForReview(f.content), syntax: f.syntax });
-      }
-    }
-    return files.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path));
+    return SynthPass.memo(this, 'hostFiles', () => this.collectHostFiles());
   }
 
-  private resolveForReview(content: string): string {
-    if (!Tokenization.isResolvable(content) && !content.includes('${')) return content;
-    return Tokenization.resolve(content, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+  private collectHostFiles(): RenderedHostFile[] {
+    const files: RenderedHostFile[] = [];
+    for (const host of this.hosts) {
+      for (const f of host.reviewedHostFiles()) files.push({ host: host.hostname, ...f });
+    }
+    return files.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path));
   }
 
   private validateHostnames(): string[] {
@@ -359,7 +378,9 @@ export class HostingApp extends App {
       };
       // As cdktf's synth: every stack is prepared (cross-stack references) before any is rendered.
       for (const s of stacks) attempt(s, () => s.prepareStack());
-      // cdktf's stack synthesizer: invokes the stack's aspects, then renders (HostingStack: and its configs and artifacts).
+      // cdktf's stack synthesizer: invokes the stack's aspects, then renders (HostingStack: and its
+      // configs and artifacts). Its synth pass stays open for the validations below.
+      for (const s of stacks) SynthPass.hold(s);
       for (const s of stacks) attempt(s, () => s.synthesizer.synthesize(session));
       const errors: string[] = [];
       for (const s of stacks) {
@@ -370,7 +391,7 @@ export class HostingApp extends App {
         if (failure && !found.some((f) => failure.includes(f))) errors.push(failure);
       }
       if (!this.skipValidation) errors.push(...validateConstruct(this));
-      if (errors.length) throw new Error(`Validation failed, nothing was written:\n  ${errors.join('\n  ')}`);
+      if (errors.length) throw new SynthValidationError(this, errors);
       for (const s of stacks) {
         const workdir = this.manifest.forStack(s).workingDirectory;
         const target = join(this.outdir, workdir);
@@ -381,6 +402,7 @@ export class HostingApp extends App {
       }
       this.manifest.writeToFile();
     } finally {
+      for (const s of stacks) SynthPass.release(s);
       rmSync(staging, { recursive: true, force: true });
     }
   }

@@ -6,10 +6,11 @@
  * block right after `<!-- sample continues NAME -->` is a fragment of sample NAME and is compiled
  * and run inside it, inserted before its `app.synth();` line (the README says so in prose). Every
  * other block must stand alone. Each program is written into a temporary folder in the repository,
- * with `from 'hosting-stacks'` pointing at `lib/` (`'hosting-stacks/lab'` at `lib/lab`),
- * type-checked with the repository's compiler options, then run with tsx (CDKTF_OUTDIR a temporary
- * folder, `expect` available as in a jest test): it must exit 0 and, if it synthesizes, have
- * written a `cdk.tf.json` per stack.
+ * each `from 'hosting-stacks...'` pointing at the source of that entry point of package.json
+ * `exports` (`'hosting-stacks'` at `lib/index`, `'hosting-stacks/testing'` at `lib/testing`; a
+ * subpath the package does not export fails), type-checked with the repository's compiler
+ * options, then run with tsx (CDKTF_OUTDIR a temporary folder, `expect` available as in a jest
+ * test): it must exit 0 and, if it synthesizes, have written a `cdk.tf.json` per stack.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,12 +76,26 @@ afterAll(() => {
   rmSync(outRoot, { recursive: true, force: true });
 });
 
-/** The sample written as a TypeScript file in `workDir`, importing the repository's `lib/`. */
+/**
+ * The source of each entry point of package.json `exports`, as an import path from `workDir`:
+ * `'hosting-stacks/renderers'` (built to `./dist/lib/renderers.js`) is `lib/renderers`.
+ */
+const entrySources: ReadonlyMap<string, string> = new Map(
+  Object.entries((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { default: string }> }).exports)
+    .flatMap(([subpath, target]) => {
+      const built = typeof target === 'object' ? /^\.\/dist\/(.+)\.js$/.exec(target.default) : null;
+      return built ? [[`hosting-stacks${subpath.slice(1)}`, relative(workDir, join(ROOT, built[1])).split('\\').join('/')] as const] : [];
+    }),
+);
+
+/** The sample written as a TypeScript file in `workDir`, importing the repository's sources of the package's entry points. */
 const files = samples.map((sample) => {
-  const libPath = relative(workDir, join(ROOT, 'lib')).split('\\').join('/');
   const file = join(workDir, `readme-line-${sample.line}.ts`);
-  // 'hosting-stacks' is lib/index, 'hosting-stacks/<entry>' is lib/<entry> (e.g. 'hosting-stacks/lab').
-  writeFileSync(file, programOf(sample, samples).replace(/from 'hosting-stacks(\/[\w/-]+)?'/g, (_m, entry: string | undefined) => `from '${libPath}${entry ?? ''}'`));
+  writeFileSync(file, programOf(sample, samples).replace(/from '(hosting-stacks(?:\/[\w/-]+)?)'/g, (_m, entry: string) => {
+    const source = entrySources.get(entry);
+    if (!source) throw new Error(`README.md:${sample.line}: imports '${entry}', which package.json does not export (it exports ${[...entrySources.keys()].join(', ')})`);
+    return `from '${source}'`;
+  }));
   return file;
 });
 

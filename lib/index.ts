@@ -1,90 +1,106 @@
+/**
+ * `hosting-stacks`: the constructs, their props and the value types a stack is built from (ports,
+ * peers, secrets, flavors, images, health checks, schedules, the policy pack and its rules).
+ *
+ * The rest has entry points of its own: `hosting-stacks/renderers` (every daemon config renderer),
+ * `hosting-stacks/planning` (campaign planning: demand traces, the simulator, the demand chart),
+ * `hosting-stacks/testing` (checks for your tests), `hosting-stacks/rollout` (the rollout, as a
+ * library) and `hosting-stacks/lab` (the lab). What no entry point exports is internal.
+ *
+ * Modules that hold only constructs and what their props take are re-exported whole (`export *`):
+ * a new construct or value class there is exported as soon as it is written. Modules that also
+ * hold renderers, defaults or helpers are re-exported by name.
+ */
+
+// Errors, network intent and the values constructs share.
 export * from './core/errors';
-export * from './core/text';
-export * from './core/ipv4';
-export * from './core/choices';
 export * from './core/port';
 export * from './core/connections';
-export * from './core/naming';
-export * from './core/outputs';
-export * from './core/terraform-text';
-export { dataKindOf, declareDataKind } from './core/peers';
-export * from './network/external-network';
-export * from './network/router';
-export * from './network/private-vswitch';
-export * from './compute/flavor';
-export * from './compute/machine-image';
-export * from './compute/key-pair';
-export * from './compute/cloud-config';
-export * from './compute/nic-resolution';
-export * from './compute/server-cluster';
-export * from './compute/counted-targets';
-export * from './config/template';
-export * from './config/xml';
-export * from './stack/hosting-stack';
-export * from './stack/state-backend';
-export { ROLLOUT_PLAN_FILE, rolloutPlanOf } from './rollout/rollout-plan';
-export type { RolloutPlan, RolloutPlanServer } from './rollout/rollout-plan';
-export { RolloutError, runRollout } from './rollout/rollout';
-export type { CommandResult, CommandRunner, RolloutOptions, RolloutResult, RolloutServerStatus } from './rollout/rollout';
-export * from './balancing/health-check';
 export * from './core/secret';
 export * from './core/endpoints';
-export * from './validation/provider-schema-check';
-export * from './balancing/keepalived-config';
-export * from './balancing/lvs-balancer';
-export * from './security/nftables-firewall';
-export * from './web/apache-config';
-export * from './web/web-tier';
-export * from './app/tomcat-config';
-export * from './app/app-tier';
-export * from './database/mariadb-config';
-export * from './database/mysql-replication';
-export * from './app/wildfly-config';
-export * from './app/order-tracking';
-export * from './validation/terraform-template-check';
+export { dataKindOf, declareDataKind } from './core/peers';
+
+// Network.
+export * from './network/external-network';
+export * from './network/router';
+export { NetworkZone, PrivateVSwitch } from './network/private-vswitch';
+export type { AddressAllocation, IPrivateVSwitch, PlannedPort, PortOptions, PrivateVSwitchProps } from './network/private-vswitch';
+
+// Compute.
+export { Flavor, FlavorFamily, OVH_FLAVOR_CATALOG, sizingFromGhz } from './compute/flavor';
+export type { FlavorSpec, Sizing } from './compute/flavor';
+export * from './compute/machine-image';
+export * from './compute/key-pair';
+export { CloudConfig, ConfigSyntax } from './compute/cloud-config';
+export type { CloudConfigOptions, HostFile, RenderOptions } from './compute/cloud-config';
+export { ServerCluster, ServerGroupPolicy, ServerInstance } from './compute/server-cluster';
+export type { ClusterCounts, DataKind, IServerTier, ServerClusterProps, TierWorkers } from './compute/server-cluster';
+
+// Storage, VPN, databases, caches, search.
 export * from './storage/nfs';
-export * from './storage/nfs-config';
-export * from './storage/shared-files';
-export * from './web/nginx-config';
-export * from './web/static-content-server';
-export * from './search/solr-config';
-export * from './search/solr-server';
-export * from './vpn/wireguard-config';
-export * from './vpn/office-vpn';
-export * from './app/back-office-config';
-export * from './app/back-office';
-export * from './app/deployment-server';
-export * from './cache/redis-config';
-export * from './cache/redis-server';
-export * from './cache/redis-instance';
-export * from './magento/magento-config';
-export * from './magento/magento-frontends';
+export { NfsBackend, SharedFiles } from './storage/shared-files';
+export type { NfsClientAccess, SharedFilesProps } from './storage/shared-files';
+export { OfficeVpn, VpnKind } from './vpn/office-vpn';
+export type { OfficeFlow, OfficePeer, OfficeVpnProps, ResolvedOfficePeer } from './vpn/office-vpn';
+export { MysqlReplication } from './database/mysql-replication';
+export type { MysqlReplicationProps } from './database/mysql-replication';
+export { RedisAppendFsync, RedisEvictionPolicy } from './cache/redis-config';
+export { RedisServer } from './cache/redis-server';
+export type { RedisServerProps } from './cache/redis-server';
+export { RedisInstance } from './cache/redis-instance';
+export type { RedisInstanceProps } from './cache/redis-instance';
+export { SolrServer } from './search/solr-server';
+export type { SolrServerProps } from './search/solr-server';
+
+// Balancing (whole modules: balancers and their value classes grow here), TLS and load shedding.
+export * from './balancing/health-check';
+export { LvsForwarding, LvsScheduler, VrrpState } from './balancing/keepalived-config';
 export * from './balancing/vrrp-pair';
+export * from './balancing/lvs-balancer';
 export * from './balancing/http-balancer';
-export * from './balancing/haproxy-config';
 export * from './balancing/haproxy-balancer';
 export * from './balancing/octavia-balancer';
 export * from './balancing/country-entrances';
-export * from './backup/backup-schedule';
-export * from './backup/backup-config';
-export * from './backup/backup-coverage';
-export * from './backup/veeam-backup';
-export * from './scaling/scaling-model';
-export * from './scaling/demand-trace';
-export * from './scaling/simulator';
-export * from './scaling/svg-chart';
-export * from './scaling/campaign-calendar';
-export * from './scaling/capacity-model';
-export * from './scaling/reactive-rule';
-export * from './scaling/scaling-rules';
-export * from './scaling/scaling-schedule';
-export * from './scaling/scaling-engine';
-export * from './scaling/prometheus-config';
-export * from './scaling/prometheus-scaling';
-export * from './scaling/heat-template';
-export * from './scaling/heat-autoscaling';
-export * from './security/tls-policy';
 export * from './balancing/load-shedding';
+
+// Web, application and Magento tiers.
+export { WebTier } from './web/web-tier';
+export type { WebTierProps, WebTierTls, WebTierTlsOptions } from './web/web-tier';
+export { StaticContentServer } from './web/static-content-server';
+export type { StaticContentServerProps, StaticContentTls, StaticContentTlsOptions, StaticOriginEntry } from './web/static-content-server';
+export { AppTier } from './app/app-tier';
+export type { AppTierProps } from './app/app-tier';
+export { OrderTracking } from './app/order-tracking';
+export type { BpmArchive, OrderTrackingProps } from './app/order-tracking';
+export { BackOffice } from './app/back-office';
+export type { BackOfficeProps } from './app/back-office';
+export { DeploymentServer } from './app/deployment-server';
+export type { DeploymentServerProps, DeployRecipe } from './app/deployment-server';
+export { PhpFpmProcessManager, PhpVersion } from './magento/magento-config';
+export { MagentoCode, MagentoFrontends } from './magento/magento-frontends';
+export type { MagentoAdminProps, MagentoFrontendsProps } from './magento/magento-frontends';
+
+// Backups.
+export { BackupSchedule, Weekday } from './backup/backup-schedule';
+export type { ResolvedBackupSchedule } from './backup/backup-schedule';
+export { BackupPolicy, VeeamBackup } from './backup/veeam-backup';
+export type { BackupPolicyOptions, BackupTarget, VeeamBackupProps } from './backup/veeam-backup';
+
+// Scaling: the rules, what they read and the engines that run them (planning tools: `hosting-stacks/planning`).
+export * from './scaling/scaling-model';
+export { CampaignCalendar } from './scaling/campaign-calendar';
+export type { ActiveDemand, Campaign, CampaignCalendarProps, CampaignDemand, CampaignProps, DemandSegment } from './scaling/campaign-calendar';
+export { CapacityModel } from './scaling/capacity-model';
+export type { CapacityModelProps } from './scaling/capacity-model';
+export { ReactiveRule } from './scaling/reactive-rule';
+export type { ReactiveRuleOptions } from './scaling/reactive-rule';
+export * from './scaling/scaling-rules';
+export { ScalingEngine } from './scaling/scaling-engine';
+export { PrometheusScaling } from './scaling/prometheus-scaling';
+export type { PrometheusScalingProps } from './scaling/prometheus-scaling';
+export * from './scaling/heat-autoscaling';
+
+// The policy pack and its rules (whole modules).
 export * from './policy/policy-rule';
 export * from './policy/policy-pack';
 export * from './policy/rules/data-isolation';
@@ -94,3 +110,7 @@ export * from './policy/rules/port-security';
 export * from './policy/rules/backup-coverage';
 export * from './policy/rules/plain-text-secrets';
 export * from './policy/rules/tls-intermediate';
+
+// The stack and the app.
+export * from './stack/hosting-stack';
+export * from './stack/state-backend';

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
  * with. `cdktf` and `constructs` are peer dependencies, so the consumer's copies are the only ones:
  * a second copy would make `new HostingStack(app, ...)` a type error (two `Construct` classes) and
  * break `Construct.isConstruct` checks at run time. The consumer then builds and synthesizes a stack
- * from the root entry point, a case-study stack from its entry point, and loads the lab's.
+ * from the root entry point and a case-study stack from its entry point, and uses each other entry
+ * point as a user would: a renderer (its template shipped), a demand trace, the provider-schema
+ * check (its schema shipped), the rollout and the lab.
  * Needs the npm registry (as `npm ci` does).
  */
 const ROOT = resolve(__dirname, '..', '..');
@@ -52,7 +54,8 @@ describe('the npm package in a consumer project', () => {
 
   test('given the tarball, then it holds the license, the built library, stacks, templates and provider schema, and no sources or tests', () => {
     const pkg = join(consumer, 'node_modules', 'hosting-stacks');
-    for (const f of ['LICENSE', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/lab/index.js', 'dist/stacks/popgom.js', 'templates/haproxy.cfg.hbs', 'provider/openstack-provider-schema.json']) {
+    const entryFiles = ['index', 'renderers', 'planning', 'testing', 'rollout/index', 'lab/index'].flatMap((e) => [`dist/lib/${e}.js`, `dist/lib/${e}.d.ts`]);
+    for (const f of ['LICENSE', ...entryFiles, 'dist/stacks/popgom.js', 'templates/haproxy.cfg.hbs', 'provider/openstack-provider-schema.json']) {
       expect(existsSync(join(pkg, f))).toBe(true);
     }
     for (const f of ['lib', '__tests__', 'scripts', 'node_modules']) expect(existsSync(join(pkg, f))).toBe(false);
@@ -63,7 +66,7 @@ describe('the npm package in a consumer project', () => {
     expect(manifest.peerDependencies).toEqual({ cdktf: '^0.21.0', constructs: '^10.4.2' });
   });
 
-  test('given TypeScript code of the consumer, then it type-checks against the consumer\'s constructs and synthesizes a stack', () => {
+  test('given TypeScript code of the consumer importing every entry point, then it type-checks against the consumer\'s constructs, synthesizes a stack and uses each entry point', () => {
     writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', outDir: 'out', skipLibCheck: false, types: ['node'] },
       files: ['main.ts'],
@@ -74,6 +77,10 @@ describe('the npm package in a consumer project', () => {
       "import { Flavor, HostingApp, HostingStack, PrivateVSwitch, ServerCluster } from 'hosting-stacks';",
       "import { PopgomStack } from 'hosting-stacks/stacks/popgom';",
       "import { readStackModel } from 'hosting-stacks/lab';",
+      "import { renderRedisAuthConfig } from 'hosting-stacks/renderers';",
+      "import { DemandTrace, parseTraceCsv } from 'hosting-stacks/planning';",
+      "import { checkProviderSchema, loadOpenstackProviderSchema } from 'hosting-stacks/testing';",
+      "import { RolloutOptions, runRollout } from 'hosting-stacks/rollout';",
       '',
       "const app: App = new HostingApp({ outdir: 'cdktf.out' });",
       "const stack = new HostingStack(app, 'shop');",
@@ -81,13 +88,29 @@ describe('the npm package in a consumer project', () => {
       "const web: Construct = new ServerCluster(stack, 'Web', { vswitch: net, count: 2, flavor: Flavor.named('b3-8') });",
       "new PopgomStack(app, 'popgom');",
       'app.synth();',
-      "console.log(JSON.stringify({ web: web.node.path, lab: typeof readStackModel }));",
+      "const trace: DemandTrace = parseTraceCsv('time,concurrent_users\\n2027-10-30T19:00Z,100\\n2027-10-30T20:00Z,300\\n');",
+      "const rollout: RolloutOptions = { stackDir: 'cdktf.out/stacks/shop', dryRun: true };",
+      'console.log(JSON.stringify({',
+      '  web: web.node.path,',
+      "  renderers: renderRedisAuthConfig({ password: 'p' }).split('\\n').filter((l) => l.startsWith('requirepass')),",
+      '  planning: { resolutionMinutes: trace.resolutionMinutes, users: trace.users },',
+      '  testing: checkProviderSchema(stack.toTerraform(), loadOpenstackProviderSchema()),',
+      '  rollout: [typeof runRollout, rollout.dryRun],',
+      '  lab: typeof readStackModel,',
+      '}));',
       '',
     ].join('\n'));
     // The library's own TypeScript compiler, the consumer's node_modules.
     run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], consumer);
     const out = run(process.execPath, ['out/main.js'], consumer).stdout.trim().split('\n').pop()!;
-    expect(JSON.parse(out)).toEqual({ web: 'shop/Web', lab: 'function' });
+    expect(JSON.parse(out)).toEqual({
+      web: 'shop/Web',
+      renderers: ['requirepass "p"'],
+      planning: { resolutionMinutes: 60, users: [100, 300] },
+      testing: [],
+      rollout: ['function', true],
+      lab: 'function',
+    });
     for (const s of ['shop', 'popgom']) {
       const tf = JSON.parse(readFileSync(join(consumer, 'cdktf.out', 'stacks', s, 'cdk.tf.json'), 'utf8'));
       expect(Object.keys(tf.resource.openstack_compute_instance_v2 ?? {}).length).toBeGreaterThan(0);

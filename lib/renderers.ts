@@ -1,0 +1,156 @@
+/**
+ * `hosting-stacks/renderers`: every file the constructs render, as pure functions of a plain model
+ * (`renderHaproxyConfig(model): string`), with their model types, and the handlebars renderer they
+ * share (`renderTemplate`). The constructs call them at synth; call them yourself to render one
+ * config outside a stack, or to check a model in a unit test.
+ */
+
+// Templates, XML and cloud-init.
+export { renderTemplate, TemplateInjectionError } from './config/template';
+export type { RenderTemplateOptions } from './config/template';
+export { escapeXml } from './config/xml';
+export { base64Length, configDigestOf, FAILED_MARKER, readinessCommand, READY_MARKER, USER_DATA_MAX_BASE64 } from './compute/cloud-config';
+export { renderNicScript, renderNicUnit } from './compute/nic-resolution';
+export type { NicResolutionModel } from './compute/nic-resolution';
+export { renderMetadataGuardRuleset, renderMetadataGuardUnit } from './compute/metadata-guard';
+export type { MetadataGuardModel } from './compute/metadata-guard';
+export { renderCountedTargetsConfig, renderCountedTargetsScript, renderCountedTargetsTimer, renderCountedTargetsUnit } from './compute/counted-targets';
+export type { CountedTarget, CountedTargetsConfig } from './compute/counted-targets';
+
+// Firewalls and balancers: nftables, keepalived (VRRP, LVS), HAProxy.
+export { renderNftablesRuleset } from './security/nftables-firewall';
+export type { NftablesModel, NftablesRule } from './security/nftables-firewall';
+export { LvsForwarding, LvsScheduler, renderKeepalivedConfig, VrrpState } from './balancing/keepalived-config';
+export type {
+  KeepalivedCheckModel,
+  KeepalivedConfigModel,
+  KeepalivedRealServerModel,
+  KeepalivedVirtualServerModel,
+  KeepalivedVrrpInstanceModel,
+  KeepalivedVrrpScriptModel,
+} from './balancing/keepalived-config';
+export { renderLvsNatReplyRouteUnit, renderLvsSysctlConfig, renderLvsVipUnit } from './balancing/lvs-balancer';
+export type { LvsNatReplyRouteModel, LvsSysctlModel, LvsVipUnitModel } from './balancing/lvs-balancer';
+export { haproxyHealthCheckModel, renderHaproxyConfig } from './balancing/haproxy-config';
+export type {
+  HaproxyConfigModel,
+  HaproxyHealthCheckModel,
+  HaproxyLoadSheddingModel,
+  HaproxyMiniSiteModel,
+  HaproxyServerModel,
+  HaproxyTimeoutsModel,
+  HaproxyTlsModel,
+} from './balancing/haproxy-config';
+
+// VPN and NFS.
+export { renderWireguardConfig, renderWireguardNatTable, renderWireguardSysctl } from './vpn/wireguard-config';
+export type { WireguardInterfaceModel, WireguardNatModel, WireguardPeerModel, WireguardSysctlModel } from './vpn/wireguard-config';
+export { renderNfsAutomountUnit, renderNfsExports, renderNfsMountUnit, renderNfsServerConf } from './storage/nfs-config';
+export type { NfsAutomountUnitModel, NfsExport, NfsExportClient, NfsExportsModel, NfsMountUnitModel, NfsServerConfModel } from './storage/nfs-config';
+
+// Databases, caches, search.
+export { bufferPoolMbForRam, MariadbRole, mariadbConnectionLimits, mariadbConnectionsForRam, renderMariadbBootstrapScript, renderMariadbConfig } from './database/mariadb-config';
+export type {
+  MariadbBootstrapModel,
+  MariadbConfigModel,
+  MariadbConnectionLimits,
+  MariadbConnectionTerm,
+  MariadbPrimaryBootstrapModel,
+  MariadbReplicaBootstrapModel,
+} from './database/mariadb-config';
+export { RedisAppendFsync, RedisEvictionPolicy, renderRedisAuthConfig, renderRedisConfig } from './cache/redis-config';
+export type { RedisConfig } from './cache/redis-config';
+export { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam } from './search/solr-config';
+export type { SolrCreateCoreScriptModel, SolrInShModel, SolrInstallScriptModel } from './search/solr-config';
+
+// Web servers and application servers: Apache, NGINX, Tomcat, WildFly, PHP-FPM, Magento.
+export { apacheMpmLimitsForRam, renderApacheConfig } from './web/apache-config';
+export type { ApacheBalancer, ApacheBalancerMember, ApacheConfig, ApacheMemberHealthCheck, ApacheMpmEventLimits, ApacheTlsModel } from './web/apache-config';
+export { renderNginxConfig } from './web/nginx-config';
+export type { NginxOpenFileCache, NginxStaticConfigModel, NginxTlsModel } from './web/nginx-config';
+export { renderTomcatContextXml, renderTomcatDefaults, renderTomcatHealthJsp, renderTomcatHealthWebXml, renderTomcatServerXml } from './app/tomcat-config';
+export type { TomcatContextConfig, TomcatDataSource, TomcatDefaultsConfig, TomcatHealthWebXmlConfig, TomcatServerConfig } from './app/tomcat-config';
+export { renderWildflyDatasource, renderWildflyInstallScript, renderWildflyServiceUnit, renderWildflyStandaloneConf } from './app/wildfly-config';
+export type { WildflyDatasourceModel, WildflyDeploymentArchiveModel, WildflyInstallModel, WildflyServiceModel, WildflyStandaloneConfModel } from './app/wildfly-config';
+export { backOfficePhpChildrenForRam, renderBackOfficeNginxConfig, renderBackOfficePhpFpmConfig } from './app/back-office-config';
+export type { BackOfficeNginxModel, BackOfficePhpFpmModel } from './app/back-office-config';
+export { renderDeployCatchUpUnits, renderDeployScript, renderDeploySudoers } from './app/deployment-server';
+export {
+  PhpFpmProcessManager,
+  phpFpmSizingForRam,
+  PhpVersion,
+  renderMagentoApacheConfig,
+  renderMagentoHealthScript,
+  renderMagentoInstallPath,
+  renderMagentoInstallScript,
+  renderMagentoInstallService,
+  renderMagentoLocalXml,
+  renderMagentoPhpIni,
+  renderMagentoReleaseScript,
+  renderPhpFpmConfig,
+  renderPhpFpmPoolConfig,
+} from './magento/magento-config';
+export type {
+  MagentoAdminUser,
+  MagentoApacheConfig,
+  MagentoHealthScript,
+  MagentoInstallScript,
+  MagentoInstallUnits,
+  MagentoLocalXml,
+  MagentoPhpIni,
+  MagentoRedisConnection,
+  MagentoReleaseScript,
+  OpcacheConfig,
+  PhpFpmConfig,
+  PhpFpmPoolConfig,
+  PhpFpmSizing,
+  PhpSessionConfig,
+} from './magento/magento-config';
+
+// Backups.
+export {
+  renderBackupObjectPut,
+  renderBackupScript,
+  renderBackupService,
+  renderBackupTimer,
+  renderOpenstackCloudsYaml,
+  renderRestoreRunbook,
+} from './backup/backup-config';
+export type { BackupScriptModel, BackupServerModel, BackupUnitModel, OffsiteModel, OpenstackCloudsModel, RestoreRunbookModel } from './backup/backup-config';
+
+// Scaling: Prometheus and Alertmanager, the scaling hook, Heat, the schedule and its runners, the demand chart.
+export {
+  renderAlertmanagerConfig,
+  renderDaemonArgs,
+  renderPrometheusConfig,
+  renderPrometheusRuleGroups,
+  renderPrometheusRules,
+  renderScalingHookConfig,
+  renderScalingHookScript,
+  renderScalingHookUnit,
+  ScalingAction,
+} from './scaling/prometheus-config';
+export type {
+  AlertmanagerConfig,
+  AlertmanagerScalingRoute,
+  PrometheusAlertRule,
+  PrometheusConfig,
+  PrometheusRuleGroup,
+  PrometheusScrapeJob,
+  PrometheusTarget,
+  ScalingHookConfig,
+  ScalingHookRule,
+  ScalingHookTier,
+  ScalingHookUnit,
+  ScalingHookWindow,
+} from './scaling/prometheus-config';
+export { renderHeatMemberTemplate, renderHeatTemplate } from './scaling/heat-template';
+export type { HeatAutoscalingTemplate, HeatCpuAlarm, HeatMemberTemplate } from './scaling/heat-template';
+export { renderCampaignTfvars, renderCountApplyScript, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling/scaling-schedule';
+export type { ScalingSchedule, ScalingStep, ScheduledVariable } from './scaling/scaling-schedule';
+export { renderDemandChart } from './scaling/svg-chart';
+export type { DemandChartOptions } from './scaling/svg-chart';
+
+// The rollout plan written next to a stack's Terraform.
+export { renderRolloutPlan } from './rollout/rollout-plan';
+export type { RolloutPlan, RolloutPlanServer } from './rollout/rollout-plan';

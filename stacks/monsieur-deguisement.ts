@@ -25,9 +25,11 @@ import {
   BalancerKind,
   CountryEntrances,
   DeploymentServer,
+  EntryBalancer,
   ExternalNetwork,
   Flavor,
   HostingStack,
+  HostingStacksError,
   HostingStackProps,
   LoadShedding,
   MagentoCode,
@@ -36,6 +38,7 @@ import {
   MysqlReplication,
   NetworkZone,
   NfsBackend,
+  OctaviaCertificate,
   OfficePeer,
   OfficeVpn,
   Port,
@@ -109,6 +112,14 @@ export const MD_CACHE_REDIS_PORT = 6380;
 /** OVHcloud region: Gravelines (France), the nearest to Spain. */
 export const MD_REGION = 'GRA11';
 
+/** The most front-end addresses the default access network (a /24, beside the back-office and the deployment VM) holds. */
+export const MD_ACCESS_SMALL_CAPACITY = 200;
+
+/** The access network's CIDR for `frontendAddressCapacity` front-ends (see `accessCidr`). */
+export function mdAccessCidr(frontendAddressCapacity: number | undefined): string {
+  return (frontendAddressCapacity ?? 0) > MD_ACCESS_SMALL_CAPACITY ? '10.30.16.0/20' : '10.30.1.0/24';
+}
+
 /**
  * "Copies of the most important VMs, a VM restored in minutes" (case study 5): the vital VMs every
  * 4 hours (a day's orders are too many to lose), two days of snapshots, Cinder backups and an
@@ -173,6 +184,12 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
    */
   readonly frontendAddressCapacity?: number;
   /**
+   * The access network (front-ends, back-office, deployment VM). It must hold `frontendAddressCapacity`
+   * front-ends and the rest. @default - 10.30.1.0/24; 10.30.16.0/20 (about 4,000 addresses) when
+   * `frontendAddressCapacity` is over {@link MD_ACCESS_SMALL_CAPACITY}
+   */
+  readonly accessCidr?: string;
+  /**
    * Flavor of the two MariaDB servers. Every front-end's PHP-FPM children may hold a connection, so
    * many front-ends need a larger one (synth says how large). @default 4 vCPU, 16 GB (b3-16)
    */
@@ -235,7 +252,7 @@ export class MonsieurDeguisementStack extends HostingStack {
     const https = props.https ?? true;
     const router = new Router(this, 'Router', { externalNetwork });
     const dmz = new PrivateVSwitch(this, 'Dmz', { cidr: '10.30.0.0/24', router, zone: NetworkZone.DMZ });
-    const access = new PrivateVSwitch(this, 'Access', { cidr: '10.30.1.0/24', router, zone: NetworkZone.APPLICATION });
+    const access = new PrivateVSwitch(this, 'Access', { cidr: props.accessCidr ?? mdAccessCidr(props.frontendAddressCapacity), router, zone: NetworkZone.APPLICATION });
     const data = new PrivateVSwitch(this, 'Data', { cidr: '10.30.2.0/24', router, zone: NetworkZone.DATA });
     const office = new PrivateVSwitch(this, 'Office', { cidr: '10.30.3.0/24', router, zone: NetworkZone.MANAGEMENT });
     this.vswitches = { dmz, access, data, office };
@@ -317,6 +334,11 @@ export class MonsieurDeguisementStack extends HostingStack {
         : undefined,
     });
     const haproxyEntries = props.balancerKind === BalancerKind.KEEPALIVED_HAPROXY;
+    // Octavia's own prop, refused with haproxy pairs rather than ignored (adminCidr is not: every
+    // stack is given the operators' network, stacks/all.ts, and Octavia entries have no nodes to reach).
+    if (haproxyEntries && props.octaviaFlavorId !== undefined) {
+      throw new HostingStacksError(this, 'octaviaFlavorId', props.octaviaFlavorId, 'sizes Octavia entries; the entries are haproxy pairs (balancerKind KEEPALIVED_HAPROXY): remove it');
+    }
     const shopUrl = new URL(props.baseUrl ?? MD_BASE_URL);
     // Veeam's managed VM backups, the OpenStack way (boot-volume snapshots, Cinder backups, object storage).
     this.backup = new VeeamBackup(this, 'Backup', { vswitch: office, region });
@@ -337,24 +359,26 @@ export class MonsieurDeguisementStack extends HostingStack {
       vswitch: dmz,
       frontends: this.frontends,
       countries: props.countries ?? MD_COUNTRIES,
-      kind: props.balancerKind,
       concurrentUsersPerCountry: MD_CONCURRENT_USERS_PER_COUNTRY,
       concurrentUsersTotal: MD_CONCURRENT_USERS_TOTAL,
-      octaviaFlavorId: props.octaviaFlavorId,
-      adminCidr: props.adminCidr ?? offices[0].allowedIps[0],
       externalNetwork,
       // HTTPS terminates at the entries: a Barbican certificate on Octavia, a PEM bundle on haproxy.
-      octaviaTls: https && !haproxyEntries ? { certificateContainerRef: barbicanCertificateRef(this), redirectPrefix: shopUrl.origin } : undefined,
-      tls: https && haproxyEntries ? { certificate: Secret.variable(this, 'entry_tls_pem', 'PEM bundle (certificate chain and private key) of the shop host names') } : undefined,
-      // Délestage (case studies 3 and 5): when the front-ends are saturated, browsing visitors get the
-      // static mini-site page from the DMZ origin while ordering visitors keep the front-ends, first
-      // in the queue. Realised by the haproxy pairs (Octavia has no such rules).
-      loadShedding: haproxyEntries
-        ? LoadShedding.toMiniSite({
-            miniSite: MiniSite.fromBackend(this.staticContent, { hostHeader: this.staticContent.hostNames[0], page: MD_MINI_SITE_PAGE }),
-            perServerCapacity: this.frontends.phpMaxChildren,
+      entryBalancer: haproxyEntries
+        ? EntryBalancer.haproxyPair({
+            adminCidr: props.adminCidr ?? offices[0].allowedIps[0],
+            tls: https ? { certificate: Secret.variable(this, 'entry_tls_pem', 'PEM bundle (certificate chain and private key) of the shop host names') } : undefined,
+            // Délestage (case studies 3 and 5): when the front-ends are saturated, browsing visitors get the
+            // static mini-site page from the DMZ origin while ordering visitors keep the front-ends, first
+            // in the queue. Realised by the haproxy pairs (Octavia has no such rules).
+            loadShedding: LoadShedding.toMiniSite({
+              miniSite: MiniSite.fromBackend(this.staticContent, { hostHeader: this.staticContent.hostNames[0], page: MD_MINI_SITE_PAGE }),
+              perServerCapacity: this.frontends.phpMaxChildren,
+            }),
           })
-        : undefined,
+        : EntryBalancer.octavia({
+            flavorId: props.octaviaFlavorId,
+            tls: https ? { certificate: OctaviaCertificate.fromContainerRef(barbicanCertificateRef(this)), redirectPrefix: shopUrl.origin } : undefined,
+          }),
     });
   }
 }

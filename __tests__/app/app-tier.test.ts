@@ -216,7 +216,7 @@ describe('AppTier', () => {
 
   describe('errors', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['count 0', { count: 0 }, /App: 'count' \(0\) must be an integer from 1 to 100/],
+      ['count 0', { count: 0 }, /App: 'count' \(0\) must be an integer from 1 to 1000/],
       ['heapFraction 0.05', { heapFraction: 0.05 }, /App: 'heapFraction' \(0.05\) must be a number from 0.1 to 0.9/],
       ['heapFraction 0.95', { heapFraction: 0.95 }, /App: 'heapFraction' \(0.95\) must be a number from 0.1 to 0.9/],
       ['heapFraction NaN', { heapFraction: NaN }, /App: 'heapFraction' \(NaN\) must be a number from 0.1 to 0.9/],

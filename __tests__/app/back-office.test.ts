@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
-import { checkProviderSchema, checkTerraformTemplates, Flavor, loadOpenstackProviderSchema, Port } from '../../lib';
+import { Flavor, Port } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { BackOffice, BackOfficeProps } from '../../lib/app/back-office';
 import {
   BACK_OFFICE_PATHS,
@@ -13,6 +14,7 @@ import { checkHostFile, nginxForCheck } from '../support/config-checks';
 import { checkNginx, checkPhpFpmPool } from '../support/daemons';
 import { resourcesOf, synthJson } from '../support/synth';
 import { FakeDatabase, FakeNfsShare, OFFICE_CIDRS, officeStack } from './office-fixtures';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 function backOffice(kind = VpnKind.WIREGUARD, props: Partial<BackOfficeProps> = {}) {
   const env = officeStack(kind);
@@ -104,8 +106,8 @@ describe('BackOffice', () => {
   test('given a WireGuard VPN, when built, then its only inbound rules are HTTP and SSH from the VPN gateway', () => {
     const { stack, office, vpn } = backOffice();
     expect(office.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([
-      ['tcp-80', { kind: 'group', connections: vpn.connections }],
-      ['tcp-22', { kind: 'group', connections: vpn.connections }],
+      ['tcp-80', TrafficSource.group(vpn.connections!)],
+      ['tcp-22', TrafficSource.group(vpn.connections!)],
     ]);
     const json = synthJson(stack);
     const sg = `\${openstack_networking_secgroup_v2.${Object.keys(json.resource.openstack_networking_secgroup_v2).find((k) => k.startsWith('BackOffice_Server_Connections'))}.id}`;
@@ -119,9 +121,9 @@ describe('BackOffice', () => {
 
   test('given an IPsec VPN, when built, then its only inbound rules are HTTP and SSH from the office CIDRs', () => {
     const { office } = backOffice(VpnKind.IPSEC_VPNAAS);
-    const sources = office.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'cidr' ? r.source.cidr : r.source.kind]);
+    const sources = office.connections.ingressRules.map((r) => [r.port.label, r.source.kind === TrafficSourceKind.CIDR ? r.source.cidr : r.source.kind]);
     expect(sources).toEqual([['tcp-80', OFFICE_CIDRS[0]], ['tcp-80', OFFICE_CIDRS[1]], ['tcp-22', OFFICE_CIDRS[0]], ['tcp-22', OFFICE_CIDRS[1]]]);
-    expect(office.connections.allows(Port.tcpRange(1, 65535), (s) => s.kind === 'internet')).toBe(false);
+    expect(office.connections.allows(Port.tcpRange(1, 65535), (s) => s.kind === TrafficSourceKind.INTERNET)).toBe(false);
   });
 
   test('given a database and a media share, when built, then the database lets it in and the share is opened and mounted', () => {
@@ -129,7 +131,7 @@ describe('BackOffice', () => {
     const database = new FakeDatabase(env.stack, 'Db', env.back);
     const media = new FakeNfsShare();
     const office = new BackOffice(env.stack, 'BackOffice', { vswitch: env.back, vpn: env.vpn, database, media });
-    expect(database.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-3306', { kind: 'group', connections: office.connections }]]);
+    expect(database.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-3306', TrafficSource.group(office.connections)]]);
     expect(media.clients).toEqual([{ client: office, cidr: '10.20.0.0/24' }]);
     expect(media.mounts).toEqual([{ host: office.cluster.instances[0], mountPoint: '/var/www/magento/media' }]);
   });

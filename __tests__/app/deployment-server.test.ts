@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
-import { checkProviderSchema, checkTerraformTemplates, Connections, loadOpenstackProviderSchema } from '../../lib';
+import { Connections } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { BackOffice } from '../../lib/app/back-office';
 import { DEPLOY_AUTHORIZED_KEY_STAGING_PATH, DEPLOY_KEY_STAGING_PATH, DEPLOY_TARGETS_PATH, DeploymentServer, DeploymentServerProps } from '../../lib/app/deployment-server';
 import { Flavor } from '../../lib/compute/flavor';
@@ -8,8 +9,9 @@ import { parse } from 'yaml';
 import { VpnKind } from '../../lib/vpn/office-vpn';
 import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { checkHostFile } from '../support/config-checks';
-import { resourcesOf, synthJson } from '../support/synth';
+import { resourcesOf, synthJson, tierOf } from '../support/synth';
 import { FakeDatabase, frontEnds, OFFICE_CIDRS, officeStack } from './office-fixtures';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 function deployment(props: Partial<DeploymentServerProps> = {}, kind = VpnKind.WIREGUARD) {
   const env = officeStack(kind);
@@ -33,7 +35,7 @@ describe('DeploymentServer', () => {
     const tier = frontEnds(stack, front);
     const rule = server.addTarget(tier);
     expect(server.addTarget(tier)).toBe(rule);
-    expect(tier.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', { kind: 'group', connections: server.connections }]]);
+    expect(tier.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', TrafficSource.group(server.connections)]]);
     expect(server.targets).toEqual([tier]);
     const json = synthJson(stack);
     const deploySg = Object.keys(json.resource.openstack_networking_secgroup_v2).find((k) => k.startsWith('Deploy_Server_Connections'));
@@ -43,12 +45,12 @@ describe('DeploymentServer', () => {
 
   test('given the VPN, when built, then its only inbound rule is SSH from the VPN gateway', () => {
     const { server, vpn } = deployment();
-    expect(server.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', { kind: 'group', connections: vpn.connections }]]);
+    expect(server.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', TrafficSource.group(vpn.connections!)]]);
   });
 
   test('given admin CIDRs and an IPsec VPN, when built, then SSH is open from the offices and those CIDRs only', () => {
     const { server } = deployment({ adminCidrs: ['203.0.113.0/28'] }, VpnKind.IPSEC_VPNAAS);
-    expect(server.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'cidr' ? r.source.cidr : r.source.kind]))
+    expect(server.connections.ingressRules.map((r) => [r.port.label, r.source.kind === TrafficSourceKind.CIDR ? r.source.cidr : r.source.kind]))
       .toEqual([['tcp-22', OFFICE_CIDRS[0]], ['tcp-22', OFFICE_CIDRS[1]], ['tcp-22', '203.0.113.0/28']]);
   });
 
@@ -60,7 +62,7 @@ describe('DeploymentServer', () => {
     server.addTarget(tier);
     const allowing = stack.node.findAll()
       .filter((c): c is Connections => c instanceof Connections)
-      .filter((c) => c.ingressRules.some((r) => r.source.kind === 'group' && r.source.connections === server.connections))
+      .filter((c) => c.ingressRules.some((r) => r.source.kind === TrafficSourceKind.GROUP && r.source.connections === server.connections))
       .map((c) => c.owner.node.path);
     expect(allowing).toEqual(['test/Front']);
   });
@@ -91,8 +93,8 @@ describe('DeploymentServer', () => {
     // The list of the servers that exist is written at boot and every 30 s from the counts (counted-targets.ts).
     const config = JSON.parse(files.find((f) => f.path === COUNTED_TARGETS_PATHS.config)!.content);
     expect(config.jobs).toEqual([{ file: DEPLOY_TARGETS_PATH, targets: [
-      { address: '10.10.0.2', labels: { host: 'front-1', tier: 'test/Front' }, index: 0 },
-      { address: '10.10.0.3', labels: { host: 'front-2', tier: 'test/Front' }, index: 1 },
+      { address: '10.10.0.2', labels: { host: 'front-1', tier: 'test/Front/Tier' }, index: 0 },
+      { address: '10.10.0.3', labels: { host: 'front-2', tier: 'test/Front/Tier' }, index: 1 },
     ] }]);
     const nft = files.find((f) => f.path === '/etc/nftables.conf')!;
     const r = checkHostFile(nft)!;
@@ -128,7 +130,7 @@ describe('DeploymentServer', () => {
   test('given a scalable target, then the deployment server follows its count through metadata', () => {
     const { stack, front, server } = deployment();
     const cluster = new ServerCluster(stack, 'Scaled', { vswitch: front, count: 2, maxCount: 4, flavor: Flavor.named('b3-8') });
-    server.addTarget({ cluster, connections: cluster.connections }, { directory: '/srv/app' });
+    server.addTarget(tierOf(cluster), { directory: '/srv/app' });
     const deploy = resourcesOf(synthJson(stack), 'openstack_compute_instance_v2').find((i) => i.name === 'deploy-1')!;
     expect(deploy.metadata['hosting-stacks:count:scaled_count']).toBe('${var.scaled_count}');
     const config = JSON.parse(server.cluster.instances[0].cloudConfig.hostFiles.find((f) => f.path === COUNTED_TARGETS_PATHS.config)!.content);
@@ -147,11 +149,11 @@ describe('DeploymentServer', () => {
     expect(tier.connections.ingressRules).toEqual([]);
     expect(server.targets).toEqual([]);
     server.addTarget(tier, { directory: '/srv/app' });
-    expect(() => server.addTarget(tier, { directory: '/srv/other' })).toThrow("test/Deploy: 'recipe' ('test/Front') is already given for this tier; one recipe per tier");
+    expect(() => server.addTarget(tier, { directory: '/srv/other' })).toThrow("test/Deploy: 'recipe' ('test/Front/Tier') is already given for this tier; one recipe per tier");
     const other = new ServerCluster(stack, 'Other', { vswitch: front, count: 1, flavor: Flavor.named('b3-8') });
-    const late = { cluster: other, connections: other.connections };
+    const late = tierOf(other);
     server.addTarget(late);
-    expect(() => server.addTarget(late, { directory: '/srv/app' })).toThrow("'recipe' ('test/Other') must be given at the first addTarget of the tier");
+    expect(() => server.addTarget(late, { directory: '/srv/app' })).toThrow("'recipe' ('test/Other/Tier') must be given at the first addTarget of the tier");
   });
 
   test('given bad props or targets, when built, then it throws', () => {

@@ -20,7 +20,7 @@ import {
 } from '../../lib';
 import { OfficeVpn, VpnKind } from '../../lib/vpn/office-vpn';
 import { INfsShare } from '../../lib/storage/nfs';
-import { testStack } from '../support/synth';
+import { testStack, tierOf } from '../support/synth';
 import { TEST_KEYS } from '../vpn/wireguard-keys';
 
 /** The offices of the fixtures. */
@@ -73,5 +73,5 @@ export class FakeNfsShare implements INfsShare {
 /** A front-end tier of `count` servers on `vswitch`. */
 export function frontEnds(scope: Construct, vswitch: PrivateVSwitch, count = 2): IServerTier {
   const cluster = new ServerCluster(scope, 'Front', { vswitch, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
+  return tierOf(cluster);
 }

@@ -14,6 +14,7 @@ import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkXml } from '../support/daemons';
 import { checkShellSyntax } from '../database/mariadb-support';
+import { TrafficSourceKind } from '../../lib/core/connections';
 
 // Order-tracking server: 1 x (2 GHz, 4 GB RAM, 70 GB disk) (case study 2)
 const ORDER_TRACKING_SIZING = sizingFromGhz(2, 4, 70);
@@ -112,7 +113,7 @@ describe('OrderTracking errors', () => {
 describe('OrderTracking resources', () => {
   test('given the server, then the database admits it on its port and nothing else is declared on the server', () => {
     const { orders, database } = setup();
-    const fromOrders = database.connections.ingressRules.filter((r) => r.source.kind === 'group' && r.source.connections === orders.connections);
+    const fromOrders = database.connections.ingressRules.filter((r) => r.source.kind === TrafficSourceKind.GROUP && r.source.connections === orders.connections);
     expect(fromOrders.map((r) => r.port.label)).toEqual(['tcp-3306']);
     expect(orders.connections.ingressRules).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { BackupSchedule } from '../../lib/backup/backup-schedule';
 import { BackupPolicyOptions, DEFAULT_RTO_MINUTES, VeeamBackup, VeeamBackupProps } from '../../lib/backup/veeam-backup';
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
-import { Peer } from '../../lib/core/connections';
+import { Peer, TrafficSource } from '../../lib/core/connections';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
@@ -187,7 +187,14 @@ describe('VeeamBackup', () => {
   test('the runner takes no inbound traffic unless an admin peer is given, then SSH from it only', () => {
     expect(setup().backup.runner.connections.ingressRules).toEqual([]);
     const { backup } = setup({ adminPeer: Peer.ipv4('198.51.100.0/24') });
-    expect(backup.runner.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', { kind: 'cidr', cidr: '198.51.100.0/24' }]]);
+    expect(backup.runner.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', TrafficSource.cidr('198.51.100.0/24')]]);
+  });
+
+  test('given a jump host as admin peer (Peer.of), then SSH to the runner comes from its security group only', () => {
+    const { stack, vswitch } = setup();
+    const jump = new ServerCluster(stack, 'Jump', { vswitch, count: 1, flavor: Flavor.named('b2-7') });
+    const backup = new VeeamBackup(stack, 'Backup2', { vswitch, region: 'GRA11', adminPeer: Peer.of(jump) });
+    expect(backup.runner.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([['tcp-22', TrafficSource.group(jump.connections)]]);
   });
 
   test('estimates: restore from a snapshot of the largest volume, run time, and the RPO they allow', () => {
@@ -251,6 +258,21 @@ describe('VeeamBackup errors', () => {
     [{ containerName: 'bad/name' }, /'containerName' \('bad\/name'\) must be 1 to 63 letters/],
   ])('bad props %# are refused', (props, message) => {
     expect(() => setup(props as Partial<VeeamBackupProps>)).toThrow(message);
+  });
+
+  test('an admin peer given as the construct itself, not as Peer.of(construct), is refused', () => {
+    const { stack, vswitch } = setup();
+    const jump = new ServerCluster(stack, 'Jump', { vswitch, count: 1, flavor: Flavor.named('b2-7') });
+    expect(() => new VeeamBackup(stack, 'Backup2', { vswitch, region: 'GRA11', adminPeer: jump as unknown as Peer }))
+      .toThrow(/^test\/Backup2: 'adminPeer' \('<ServerCluster test\/Jump>'\) must be a Peer \(Peer\.ipv4\('198\.51\.100\.0\/24'\) or Peer\.of\(construct with connections\)\)$/);
+  });
+
+  test("an admin peer of another stack's construct is refused", () => {
+    const { stack, vswitch } = setup();
+    const other = new HostingStack(stack.node.scope!, 'other');
+    const jump = new ServerCluster(other, 'Jump', { vswitch: new PrivateVSwitch(other, 'Net', { cidr: '10.0.9.0/24' }), count: 1, flavor: Flavor.named('b2-7') });
+    expect(() => new VeeamBackup(stack, 'Backup2', { vswitch, region: 'GRA11', adminPeer: Peer.of(jump) }))
+      .toThrow(/^test\/Backup2: 'adminPeer' \('Peer\.of\(<ServerCluster other\/Jump>\)'\) is in stack 'other'; it must be in the same stack 'test'/);
   });
 
   test('an empty policy is refused', () => {

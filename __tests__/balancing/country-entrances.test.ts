@@ -1,14 +1,17 @@
 import { Construct } from 'constructs';
-import { checkProviderSchema, checkTerraformTemplates, ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, IServerTier, loadOpenstackProviderSchema, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
-import { BalancerKind, CountryEntrances, CountryEntrancesProps, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
+import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, HostingStacksError, IServerTier, PrivateVSwitch, Secret, ServerCluster } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
+import { BalancerKind, CountryEntrances, CountryEntrancesProps, EntryBalancer, ISO_3166_ALPHA2_CODES } from '../../lib/balancing/country-entrances';
 import { HaproxyBalancer, HaproxyTarget } from '../../lib/balancing/haproxy-balancer';
 import { LoadShedding, MiniSite } from '../../lib/balancing/load-shedding';
 import { OctaviaBalancer } from '../../lib/balancing/octavia-balancer';
 import { checkHostFile } from '../support/config-checks';
 import { checkHaproxyWithTestCertificate } from '../support/daemons';
-import { resourcesOf, synthJson, testStack } from '../support/synth';
+import { resourcesOf, synthJson, testStack, tierOf } from '../support/synth';
 
 const ADMIN = '203.0.113.0/24';
+/** What a JavaScript caller can pass where TypeScript expects another type. */
+const untyped = <T>(value: unknown): T => value as T;
 const schema = loadOpenstackProviderSchema();
 
 /** Case study 5's four channels. */
@@ -26,15 +29,16 @@ function fixture(props: Partial<CountryEntrancesProps> = {}, frontendCount = 2) 
 
 function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count: number): IServerTier {
   const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
+  return tierOf(cluster);
 }
 
 describe('CountryEntrances: props and defaults', () => {
-  test('given four countries and no kind or users, when created, then each gets one Octavia entry sized for the generic 1,000 users, all four at their peak in total', () => {
+  test('given four countries and no entryBalancer or users, when created, then each gets one Octavia entry sized for the generic 1,000 users, all four at their peak in total', () => {
     const { build } = fixture();
     const entrances = build();
     expect(entrances.countries).toEqual(['ES', 'FR', 'PT', 'IT']);
     expect(entrances.kind).toBe(BalancerKind.OCTAVIA);
+    expect(entrances.entryBalancer.kind).toBe(BalancerKind.OCTAVIA);
     expect([entrances.concurrentUsersPerCountry, entrances.concurrentUsersTotal]).toEqual([1000, 4000]);
     expect(entrances.entrances.map((e) => e.balancer.node.path)).toEqual(['test/Entrances/ES', 'test/Entrances/FR', 'test/Entrances/PT', 'test/Entrances/IT']);
     for (const e of entrances.entrances) {
@@ -60,9 +64,10 @@ describe('CountryEntrances: props and defaults', () => {
     expect(entrances.entranceOf('BE').balancer.node.id).toBe('BE');
   });
 
-  test('given KEEPALIVED_HAPROXY, when created, then each country gets a haproxy pair with its own host names and router id', () => {
-    const { build } = fixture({ kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN });
+  test('given EntryBalancer.haproxyPair, when created, then each country gets a haproxy pair with its own host names and router id', () => {
+    const { build } = fixture({ entryBalancer: EntryBalancer.haproxyPair({ adminCidr: ADMIN }) });
     const entrances = build();
+    expect(entrances.kind).toBe(BalancerKind.KEEPALIVED_HAPROXY);
     const balancers = entrances.entrances.map((e) => e.balancer as HaproxyBalancer);
     for (const b of balancers) expect(b).toBeInstanceOf(HaproxyBalancer);
     expect(balancers.map((b) => b.nodes.instances.map((i) => i.hostname))).toEqual([
@@ -114,9 +119,14 @@ describe('CountryEntrances: errors', () => {
     expect(build).toThrow(/'concurrentUsersTotal' \(3999.5\) must be an integer/);
   });
 
-  test('given KEEPALIVED_HAPROXY without adminCidr, when created, then it throws', () => {
-    const { build } = fixture({ kind: BalancerKind.KEEPALIVED_HAPROXY });
-    expect(build).toThrow(/test\/Entrances: 'adminCidr' \(undefined\) is required with BalancerKind.KEEPALIVED_HAPROXY/);
+  test('given a prop of the old mode switch, when created, then it is refused, not ignored', () => {
+    const { build } = fixture(untyped({ kind: BalancerKind.KEEPALIVED_HAPROXY }));
+    expect(build).toThrow(/test\/Entrances: 'props\.kind' \('keepalived-haproxy'\) is not an option here; the options are vswitch, frontends, port, healthCheck, countries, entryBalancer, /);
+  });
+
+  test('given a look-alike entryBalancer, when created, then it throws naming the factories', () => {
+    const { build } = fixture({ entryBalancer: untyped({ kind: BalancerKind.OCTAVIA, createBalancer: () => undefined }) });
+    expect(build).toThrow(/test\/Entrances: 'entryBalancer' \('<an object \{kind, createBalancer\}>'\) must be an EntryBalancer \(EntryBalancer\.octavia\(\{ flavorId, tls \}\) or EntryBalancer\.haproxyPair\(/);
   });
 
   test('given a country it does not serve, when its entry is asked for, then it throws', () => {
@@ -126,8 +136,9 @@ describe('CountryEntrances: errors', () => {
 });
 
 describe.each([BalancerKind.OCTAVIA, BalancerKind.KEEPALIVED_HAPROXY])('CountryEntrances of kind %s', (kind) => {
+  const entryBalancer = kind === BalancerKind.OCTAVIA ? EntryBalancer.octavia() : EntryBalancer.haproxyPair({ adminCidr: ADMIN });
   const build = (frontendCount = 3) => {
-    const f = fixture({ kind, adminCidr: ADMIN, healthCheck: HealthCheck.http({ path: '/healthz' }) }, frontendCount);
+    const f = fixture({ entryBalancer, healthCheck: HealthCheck.http({ path: '/healthz' }) }, frontendCount);
     return { ...f, entrances: f.build() };
   };
 
@@ -204,7 +215,7 @@ describe('CountryEntrances: security of the front-ends', () => {
   });
 
   test('given haproxy entries, when synthesized, then the front-ends take port 80 from each country pair by security group', () => {
-    const f = fixture({ kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN });
+    const f = fixture({ entryBalancer: EntryBalancer.haproxyPair({ adminCidr: ADMIN }) });
     f.build();
     const rules = resourcesOf(synthJson(f.stack), 'openstack_networking_secgroup_rule_v2').filter((r) => /Frontends_Connections_/.test(r.security_group_id));
     expect(rules).toHaveLength(4);
@@ -214,11 +225,12 @@ describe('CountryEntrances: security of the front-ends', () => {
 });
 
 describe('CountryEntrances: load shedding and TLS on the haproxy pairs', () => {
-  test('given loadShedding and tls with KEEPALIVED_HAPROXY, when created, then every country pair sheds to the same mini-site and serves HTTPS', () => {
+  test('given EntryBalancer.haproxyPair with loadShedding and tls, when created, then every country pair sheds to the same mini-site and serves HTTPS', () => {
     const f = fixture();
     const certificate = Secret.variable(f.stack, 'entry_tls_pem', 'PEM bundle naming every country host name');
     const loadShedding = LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 });
-    const entrances = new CountryEntrances(f.stack, 'Entrances', { vswitch: f.dmz, frontends: f.frontends, countries: FOUR_COUNTRIES, kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding, tls: { certificate } });
+    const entryBalancer = EntryBalancer.haproxyPair({ adminCidr: ADMIN, loadShedding, tls: { certificate } });
+    const entrances = new CountryEntrances(f.stack, 'Entrances', { vswitch: f.dmz, frontends: f.frontends, countries: FOUR_COUNTRIES, entryBalancer });
     for (const e of entrances.entrances) {
       const b = e.balancer as HaproxyBalancer;
       expect([b.loadShedding, b.tls?.certificate, b.tls?.port, (e.target as HaproxyTarget).serverMaxconn]).toEqual([loadShedding, certificate, 443, 24]);
@@ -229,16 +241,59 @@ describe('CountryEntrances: load shedding and TLS on the haproxy pairs', () => {
     expect(r.ok).toBe(true);
   });
 
-  test.each([
-    ['loadShedding', { loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 }) }],
-    ['tls', { tls: { certificate: undefined as unknown as Secret } }],
-  ] as [string, Partial<CountryEntrancesProps>][])('given %s with Octavia entries, when created, then it throws', (prop, props) => {
-    const { build } = fixture(props);
-    expect(build).toThrow(new RegExp(`test/Entrances: '${prop}' \\('given'\\) is realised by the haproxy pairs only: use it with BalancerKind\\.KEEPALIVED_HAPROXY`));
+  test('given a bad loadShedding on the haproxy pairs, when created, then the first country pair rejects it', () => {
+    const loadShedding = LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 0 });
+    const { build } = fixture({ entryBalancer: EntryBalancer.haproxyPair({ adminCidr: ADMIN, loadShedding }) });
+    expect(build).toThrow(/test\/Entrances\/ES: 'loadShedding\.perServerCapacity' \(0\) must be an integer from 1 to 100000/);
   });
 
-  test('given a bad loadShedding with KEEPALIVED_HAPROXY, when created, then the first country pair rejects it', () => {
-    const { build } = fixture({ kind: BalancerKind.KEEPALIVED_HAPROXY, adminCidr: ADMIN, loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 0 }) });
-    expect(build).toThrow(/test\/Entrances\/ES: 'loadShedding\.perServerCapacity' \(0\) must be an integer from 1 to 100000/);
+  test('given a bad tls port on the haproxy pairs, when created, then the first country pair rejects it', () => {
+    const f = fixture();
+    const certificate = Secret.variable(f.stack, 'entry_tls_pem', 'PEM bundle');
+    const build = () => new CountryEntrances(f.stack, 'Entrances', {
+      vswitch: f.dmz, frontends: f.frontends, countries: FOUR_COUNTRIES, entryBalancer: EntryBalancer.haproxyPair({ adminCidr: ADMIN, tls: { certificate, port: 22 } }),
+    });
+    expect(build).toThrow(/test\/Entrances\/ES: 'tls\.port' \(22\) must differ from the SSH port \(22\)/);
+  });
+});
+
+describe('EntryBalancer: the factories refuse what their balancer would not use', () => {
+  test('given the haproxy pairs, when made, then the choice says so and no Octavia option is taken', () => {
+    expect(EntryBalancer.haproxyPair({ adminCidr: ADMIN }).kind).toBe(BalancerKind.KEEPALIVED_HAPROXY);
+    expect(EntryBalancer.octavia({ flavorId: '9a4f5c1e-0d3b-4c7a-8f2e-6b1d0e9c3a57' }).kind).toBe(BalancerKind.OCTAVIA);
+    expect(EntryBalancer.isEntryBalancer(EntryBalancer.octavia())).toBe(true);
+    expect(EntryBalancer.isEntryBalancer({ kind: BalancerKind.OCTAVIA })).toBe(false);
+  });
+
+  test.each([
+    ['an Octavia flavor on the haproxy pairs', () => EntryBalancer.haproxyPair(untyped({ adminCidr: ADMIN, flavorId: 'x' })),
+      /^EntryBalancer\.haproxyPair: 'options\.flavorId' \('x'\) is not an option here; the options are adminCidr, flavor, loadShedding, tls$/],
+    ['load shedding on Octavia', () => EntryBalancer.octavia(untyped({ loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 24 }) })),
+      /^EntryBalancer\.octavia: 'options\.loadShedding' \('<a LoadShedding \{.*\}>'\) is not an option here; the options are flavorId, tls$/],
+    ['a haproxy flavor on Octavia', () => EntryBalancer.octavia(untyped({ flavor: Flavor.named('b3-8') })),
+      /^EntryBalancer\.octavia: 'options\.flavor' \(.*\) is not an option here; the options are flavorId, tls$/],
+    ['the haproxy pairs without adminCidr', () => EntryBalancer.haproxyPair(untyped({})),
+      /^EntryBalancer\.haproxyPair: 'options\.adminCidr' \(undefined\) is required: a CIDR string, e\.g\. '203\.0\.113\.0\/24'/],
+    ['the haproxy pairs without options', () => EntryBalancer.haproxyPair(untyped(undefined)),
+      /^EntryBalancer\.haproxyPair: 'options\.adminCidr' \(undefined\) is required/],
+    ['the haproxy pairs with a flavor name', () => EntryBalancer.haproxyPair({ adminCidr: ADMIN, flavor: untyped('b3-8') }),
+      /^EntryBalancer\.haproxyPair: 'options\.flavor' \('b3-8'\) must be a Flavor \(Flavor\.named\('b3-8'\)/],
+    ['the haproxy pairs with a look-alike load shedding', () => EntryBalancer.haproxyPair({ adminCidr: ADMIN, loadShedding: untyped({ perServerCapacity: 24 }) }),
+      /^EntryBalancer\.haproxyPair: 'options\.loadShedding' \('<an object \{perServerCapacity\}>'\) must be a LoadShedding/],
+    ['Octavia options that are no object', () => EntryBalancer.octavia(untyped('small')),
+      /^EntryBalancer\.octavia: 'options' \('small'\) must be an object of options \(flavorId, tls\)$/],
+  ] as [string, () => unknown, RegExp][])('given %s, when made, then it throws', (_what, make, error) => {
+    expect(make).toThrow(HostingStacksError);
+    expect(make).toThrow(error);
+  });
+
+  test('given a bad adminCidr, when the entrances are created, then the first country pair rejects it', () => {
+    const { build } = fixture({ entryBalancer: EntryBalancer.haproxyPair({ adminCidr: '0.0.0.0/0' }) });
+    expect(build).toThrow(/test\/Entrances\/ES: 'adminCidr' \('0\.0\.0\.0\/0'\)/);
+  });
+
+  test('given a bad Octavia flavor id, when the entrances are created, then the first country balancer rejects it', () => {
+    const { build } = fixture({ entryBalancer: EntryBalancer.octavia({ flavorId: 'small' }) });
+    expect(build).toThrow(/test\/Entrances\/ES: 'flavorId' \('small'\) must be the id \(a UUID\) of an Octavia flavor/);
   });
 });

@@ -7,7 +7,8 @@ import { intermediateCiphersuiteString, intermediateCipherString, tlsIntermediat
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalivedAsOnServer, checkNftables } from '../support/daemons';
 import { checkSysctl } from '../support/config-checks';
-import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
+import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier, tierOf } from '../support/synth';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -75,7 +76,7 @@ describe('HaproxyBalancer: errors', () => {
 
   test('given the balancer as its own target, when added, then it throws', () => {
     const { lb } = fixture();
-    expect(() => lb.addTarget({ cluster: lb.nodes, connections: lb.connections }, { port: 80 })).toThrow(/'tier' \('test\/Lb\/Nodes'\) is the balancer itself/);
+    expect(() => lb.addTarget(tierOf(lb.nodes), { port: 80 })).toThrow(/'tier' \('test\/Lb\/Nodes'\) is the balancer itself/);
   });
 
   test('given port 0, when added, then it throws', () => {
@@ -121,7 +122,7 @@ describe('HaproxyBalancer: resources and rules', () => {
     expect(rules.filter((r) => nodes(r) && r.port_range_min === 22).map((r) => r.remote_ip_prefix)).toEqual([ADMIN]);
     const webRules = rules.filter((r) => /Web_Connections_[0-9A-F]+\.id/.test(r.security_group_id));
     expect(webRules).toEqual([expect.objectContaining({ protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_group_id: expect.stringMatching(/Lb_Nodes_Connections/) })]);
-    expect(target.memberRules[0].source).toEqual({ kind: 'group', connections: lb.connections });
+    expect(target.memberRules[0].source).toEqual(TrafficSource.group(lb.connections));
     expect(target.trustedProxies).toEqual(lb.nodes.addresses);
   });
 
@@ -300,7 +301,7 @@ describe('HaproxyBalancer: load shedding', () => {
 
   test('given a static server open to CDN networks only, when it is the mini-site, then it lets the haproxy nodes in on its port', () => {
     const { stack, staticContent } = withStatic(toStaticPage, ['198.51.100.0/24']);
-    const rule = staticContent.connections.ingressRules.find((r) => r.source.kind === 'group');
+    const rule = staticContent.connections.ingressRules.find((r) => r.source.kind === TrafficSourceKind.GROUP);
     expect(rule).toEqual(expect.objectContaining({ description: 'mini-site of load shedding, from haproxy test/Lb' }));
     const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2').filter((r) => /StaticContent_Servers_Connections/.test(r.security_group_id));
     expect(rules.map((r) => [r.port_range_min, r.remote_ip_prefix ?? 'group'])).toEqual([[80, '198.51.100.0/24'], [80, 'group']]);

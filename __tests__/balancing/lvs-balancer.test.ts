@@ -5,7 +5,8 @@ import { ConfigSyntax, ExternalNetwork, Flavor, HealthCheck, Port, PrivateVSwitc
 import { LvsForwarding, LvsScheduler } from '../../lib/balancing/keepalived-config';
 import { DEFAULT_LVS_SIZING, LvsBalancer, LvsBalancerProps, lvsVipUnitName } from '../../lib/balancing/lvs-balancer';
 import { checkKeepalived, checkKeepalivedAsOnServer, checkNftables, checkSystemdUnit, run, withNetns } from '../support/daemons';
-import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier } from '../support/synth';
+import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier, tierOf } from '../support/synth';
+import { TrafficSourceKind } from '../../lib/core/connections';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -173,7 +174,7 @@ describe('LvsBalancer: errors', () => {
 
   test('given the balancer as its own target, when added, then it throws', () => {
     const { lb } = fixture();
-    expect(() => lb.addTarget({ cluster: lb.nodes, connections: lb.connections }, { port: 80 })).toThrow(/'tier' \('test\/Lb\/Nodes'\) is the balancer itself/);
+    expect(() => lb.addTarget(tierOf(lb.nodes), { port: 80 })).toThrow(/'tier' \('test\/Lb\/Nodes'\) is the balancer itself/);
   });
 });
 
@@ -248,9 +249,9 @@ describe('LvsBalancer: resources', () => {
   test('given a target, when added, then the tier allows the port from the internet with a reason', () => {
     const { lb, web } = fixture();
     const service = lb.addTarget(web, { port: 443, weight: 2 });
-    expect(service.realServerRule.source).toEqual({ kind: 'internet', reason: expect.stringMatching(/clients' source addresses reach it unchanged/) });
+    expect(service.realServerRule.source).toEqual({ kind: TrafficSourceKind.INTERNET, reason: expect.stringMatching(/clients' source addresses reach it unchanged/) });
     expect(web.connections.ingressRules).toContain(service.realServerRule);
-    expect(service.listenerRule.source.kind).toBe('internet');
+    expect(service.listenerRule.source.kind).toBe(TrafficSourceKind.INTERNET);
     expect([service.port, service.weight, service.realServers]).toEqual([443, 2, web.cluster.addresses]);
     expect(lb.services).toEqual([service]);
   });

@@ -1,4 +1,5 @@
-import { checkProviderSchema, checkTerraformTemplates, ExternalNetwork, HealthCheck, loadOpenstackProviderSchema, PrivateVSwitch, Router } from '../../lib';
+import { ExternalNetwork, HealthCheck, PrivateVSwitch, Router } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { dhcpPoolCidrs } from '../../lib/balancing/http-balancer';
 import { OctaviaBalancer, OctaviaBalancerProps, RECOMMENDED_OCTAVIA_SIZE } from '../../lib/balancing/octavia-balancer';
 import { resourcesOf, synthJson, testStack, fakeTier } from '../support/synth';

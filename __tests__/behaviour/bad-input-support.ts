@@ -3,6 +3,7 @@
  * row builds its one bad input into. The rows are in `bad-input.test.ts` and `bad-input-rows/`.
  */
 import { ExternalNetwork, Flavor, HostingApp, HostingStack, IServerTier, LvsBalancer, MysqlReplication, PrivateVSwitch, Router, ServerCluster, VeeamBackup } from '../../lib';
+import { tierOf } from '../support/synth';
 
 /** Where a row's error is raised. */
 export enum Phase {
@@ -35,7 +36,7 @@ export function shop(app: HostingApp) {
 /** A tier of `count` plain servers on `net`, usable as a balancer target. */
 export function tier(scope: HostingStack, net: PrivateVSwitch, id = 'Web', count = 2): IServerTier {
   const cluster = new ServerCluster(scope, id, { vswitch: net, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
+  return tierOf(cluster);
 }
 
 /** An LVS pair on `net` with an admin network of its own. */

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BalancerKind,
   AppTier,
   BackupSchedule,
   CampaignCalendar,
@@ -30,6 +31,7 @@ import {
   SharedFiles,
   SolrServer,
   StaticContentServer,
+  SynthValidationError,
   VeeamBackup,
   WebTier,
 } from '../../lib';
@@ -118,13 +120,13 @@ const OWN_ROWS: readonly BadInputRow[] = [
     kind: 'zero count',
     phase: Phase.BUILD,
     build: (app) => new PopgomStack(app, 'popgom', { webCount: 0 }),
-    error: /^popgom\/Web: 'count' \(0\) must be an integer from 1 to 100/,
+    error: /^popgom\/Web: 'count' \(0\) must be an integer from 1 to 1000/,
   },
   {
     kind: 'negative count',
     phase: Phase.BUILD,
     build: (app) => new PopgomStack(app, 'popgom', { appCount: -1 }),
-    error: /^popgom\/App: 'count' \(-1\) must be an integer from 1 to 100/,
+    error: /^popgom\/App: 'count' \(-1\) must be an integer from 1 to 1000/,
   },
   {
     kind: 'fractional count',
@@ -524,6 +526,12 @@ const OWN_ROWS: readonly BadInputRow[] = [
     error: /^monsieur-deguisement\/Entrances\/ES: 'flavorId' \('small'\) must be the id \(a UUID\) of an Octavia flavor, not its name/,
   },
   {
+    kind: 'Octavia flavor given to haproxy-pair entries',
+    phase: Phase.BUILD,
+    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY, octaviaFlavorId: '6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a' }),
+    error: /^monsieur-deguisement: 'octaviaFlavorId' \('6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a'\) sizes Octavia entries; the entries are haproxy pairs \(balancerKind KEEPALIVED_HAPROXY\): remove it$/,
+  },
+  {
     kind: 'Solr version without its checksum',
     phase: Phase.BUILD,
     build: (app) => {
@@ -659,7 +667,7 @@ const OWN_ROWS: readonly BadInputRow[] = [
       const noise = Array.from({ length: 2000 }, (_, i) => createHash('sha256').update(String(i)).digest('base64')).join('');
       web.instances[0].cloudConfig.addFile({ path: '/srv/noise', content: noise });
     },
-    error: /shop\/Web\/Instance1: web-1: user_data is \d+ base64 characters even with compressed files; Nova allows 65535/,
+    error: /shop\/Web\/Instance1: 'user_data' \(\d+\) is the base64 length of web-1's cloud-config even with compressed files; Nova allows at most 65535/,
   },
 ];
 
@@ -706,13 +714,14 @@ describe('bad input', () => {
 
       expect(buildAndSynth).toThrow(row.error);
       expect(built).toBe(row.phase === Phase.SYNTH);
-      if (row.phase === Phase.BUILD) {
-        expect(thrown).toBeInstanceOf(HostingStacksError);
-      } else {
+      expect(thrown).toBeInstanceOf(HostingStacksError);
+      if (row.phase === Phase.SYNTH) {
         // The app checks every stack before writing any and lists what it found, one problem a line.
+        expect(thrown).toBeInstanceOf(SynthValidationError);
         expect((thrown as Error).message).toMatch(/^Validation failed, nothing was written:\n {2}/);
         const lines = (thrown as Error).message.split('\n').slice(1);
         expect(lines.some((l) => row.error.test(l))).toBe(true);
+        expect((thrown as Error).message).toBe(`Validation failed, nothing was written:\n  ${(thrown as SynthValidationError).errors.join('\n  ')}`);
       }
       expect(filesUnder(outdir)).toEqual([]);
     });

@@ -16,7 +16,7 @@ import { HaproxyConfigModel, renderHaproxyConfig } from '../../lib/balancing/hap
 import { LoadShedding, MAGENTO1_SESSION_COOKIE, MINI_SITE_BACKEND, MiniSite } from '../../lib/balancing/load-shedding';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { requireBinary, scratch } from '../support/daemons';
-import { testStack } from '../support/synth';
+import { testStack, tierOf } from '../support/synth';
 
 /** Concurrent pages one front-end serves well in this model: 2 servers x 10 = the 20 pool slots of the measured design (notes/daemons-here.md). */
 const PER_SERVER_CAPACITY = 10;
@@ -250,7 +250,7 @@ function generatedModel(): HaproxyConfigModel {
       orderingCookie: MAGENTO1_SESSION_COOKIE,
     }),
   });
-  lb.addTarget({ cluster: web, connections: web.connections }, { port: 80, healthCheck: HealthCheck.http({ path: '/healthz', intervalSeconds: 1 }) });
+  lb.addTarget(tierOf(web), { port: 80, healthCheck: HealthCheck.http({ path: '/healthz', intervalSeconds: 1 }) });
   return lb.haproxyModel(0);
 }
 

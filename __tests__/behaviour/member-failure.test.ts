@@ -15,7 +15,8 @@
  * - haproxy runs with `-db` (one foreground process, a child of the test) instead of the unit's -Ws.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer, NIC_SCRIPT_PATH } from '../../lib';
+import { BalancerKind, HaproxyBalancer } from '../../lib';
+import { NIC_SCRIPT_PATH } from '../../lib/compute/nic-resolution';
 import { selfSignedCertificate } from '../../lib/lab/test-variables';
 import { WEB_TLS_PATHS } from '../../lib/web/web-tier';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';

@@ -16,7 +16,8 @@
  * when the client's ARP entry moves to the new master, which resets it (see the test).
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer, HostingStack, NIC_SCRIPT_PATH } from '../../lib';
+import { BalancerKind, HaproxyBalancer, HostingStack } from '../../lib';
+import { NIC_SCRIPT_PATH } from '../../lib/compute/nic-resolution';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, hostFile, Lab, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, RequestLoopOptions, RequestSample, useLab, vswitchesOf } from '../support/lab';

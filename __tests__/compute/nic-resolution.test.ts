@@ -2,7 +2,7 @@
  * The boot script that finds a server's interface from its fixed address: the interface name is
  * never assumed (ens3 on OVHcloud's Debian 12 image, eth0 elsewhere).
  */
-import { renderNicScript, renderNicUnit } from '../../lib';
+import { renderNicScript, renderNicUnit } from '../../lib/renderers';
 import { run, scratch, withNetns } from '../support/daemons';
 
 describe('hosting-stacks-nic', () => {

@@ -1,6 +1,8 @@
 import { Testing } from 'cdktf';
 import { parse } from 'yaml';
-import { AppTier, checkProviderSchema, checkTerraformTemplates, Flavor, loadOpenstackProviderSchema, MachineImage, PrivateVSwitch, resolveCounts, ServerCluster, ServerGroupPolicy, WebTier } from '../../lib';
+import { AppTier, Flavor, MachineImage, PrivateVSwitch, ServerCluster, ServerGroupPolicy, WebTier } from '../../lib';
+import { resolveCounts } from '../../lib/compute/server-cluster';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 function cluster(props: Partial<ConstructorParameters<typeof ServerCluster>[2]> = {}) {
@@ -134,7 +136,7 @@ describe('ServerCluster', () => {
       const stack = testStack();
       const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
       expect(resolveCounts(stack, { count: 2 })).toEqual({ count: 2, minCount: 2, maxCount: 2 });
-      expect(() => resolveCounts(stack, { count: 101 })).toThrow(/^test: 'count' \(101\) must be an integer from 1 to 100$/);
+      expect(() => resolveCounts(stack, { count: 1001 })).toThrow(/^test: 'count' \(1001\) must be an integer from 1 to 1000$/);
       const app = new AppTier(stack, 'App', { vswitch: net, count: 2, flavor: Flavor.named('b3-8') });
       expect(() => new WebTier(stack, 'Web', { vswitch: net, count: 3, minCount: 4, maxCount: 6, flavor: Flavor.named('b3-8'), upstream: app }))
         .toThrow(/^test\/Web: 'minCount' \(4\) must not exceed 'count' \(3\)$/);
@@ -144,8 +146,8 @@ describe('ServerCluster', () => {
     test('rejects a count variable name that is not snake_case', () => {
       expect(() => cluster({ count: 1, maxCount: 2, countVariableName: 'Web-Count' })).toThrow(/test\/AppServers: 'countVariableName' \('Web-Count'\) must be snake_case/);
     });
-    test.each([0, -2, 1.5, 101])('rejects count %p', (count) => {
-      expect(() => cluster({ count })).toThrow(/test\/AppServers: 'count' \(.*\) must be an integer from 1 to 100/);
+    test.each([0, -2, 1.5, 1001])('rejects count %p', (count) => {
+      expect(() => cluster({ count })).toThrow(/test\/AppServers: 'count' \(.*\) must be an integer from 1 to 1000/);
     });
     test('rejects a bad hostname prefix', () => {
       expect(() => cluster({ hostnamePrefix: 'Web_1' })).toThrow(/test\/AppServers: 'hostnamePrefix' \('Web_1'\) must be lower-case letters/);
@@ -161,7 +163,7 @@ describe('ServerCluster', () => {
       let noise = '';
       for (let i = 0; noise.length < 200000; i++) noise += require('node:crypto').createHash('sha256').update(String(i)).digest('hex');
       c.instances[0].cloudConfig.addFile({ path: '/srv/noise', content: noise });
-      expect(() => Testing.synth(stack, true)).toThrow(/test\/AppServers\/Instance1: app-servers-1: user_data is \d+ base64 characters/);
+      expect(() => Testing.synth(stack, true)).toThrow(/test\/AppServers\/Instance1: 'user_data' \(\d+\) is the base64 length of app-servers-1's cloud-config even with compressed files; Nova allows at most 65535/);
     });
   });
 });

@@ -1,13 +1,9 @@
 import { Testing, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { HostingStack, HostingStacksError, NetworkZone, Secret } from '../../lib';
 import {
   ADMIN_SOURCE_MIN_PREFIX,
-  HostingStack,
-  HostingStacksError,
-  NetworkZone,
   OPENSTACK_NAME_MAX_LENGTH,
-  parseCidr,
-  parseIpv4,
   requireAdminSource,
   requireEnumValue,
   requireIpv4Address,
@@ -16,10 +12,10 @@ import {
   requireOpenstackName,
   requireStackId,
   requireTerraformVariableName,
-  resourceName,
-  Secret,
   TERRAFORM_RESERVED_VARIABLE_NAMES,
-} from '../../lib';
+} from '../../lib/core/choices';
+import { parseCidr, parseIpv4 } from '../../lib/core/ipv4';
+import { resourceName } from '../../lib/core/naming';
 import { REDIS_COMMANDS, REDIS_DEFAULT_DISABLED_COMMANDS } from '../../lib/cache/redis-config';
 import { synthJson, testStack } from '../support/synth';
 

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { Connections, Peer, Port } from '../../lib';
+import { Testing } from 'cdktf';
+import { Connections, HostingStack, HostingStacksError, Peer, Port, TrafficSource, TrafficSourceKind } from '../../lib';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 
 function twoGroups() {
@@ -25,7 +26,7 @@ describe('Connections', () => {
     const { app, db } = twoGroups();
     app.connections.allowTo(db, Port.tcp(3306));
     expect(db.connections.ingressRules).toHaveLength(1);
-    expect(db.connections.ingressRules[0].source).toEqual({ kind: 'group', connections: app.connections });
+    expect(db.connections.ingressRules[0].source).toEqual(TrafficSource.group(app.connections));
     expect(app.connections.ingressRules).toHaveLength(0);
   });
 
@@ -67,9 +68,9 @@ describe('Connections', () => {
   test('allows() answers from the declared rules', () => {
     const { app, db } = twoGroups();
     db.connections.allowFrom(app, Port.tcpRange(3300, 3310));
-    expect(db.connections.allows(Port.tcp(3306), (s) => s.kind === 'group')).toBe(true);
+    expect(db.connections.allows(Port.tcp(3306), (s) => s.kind === TrafficSourceKind.GROUP)).toBe(true);
     expect(db.connections.allows(Port.tcp(22), () => true)).toBe(false);
-    expect(db.connections.allows(Port.tcp(3306), (s) => s.kind === 'internet')).toBe(false);
+    expect(db.connections.allows(Port.tcp(3306), (s) => s.kind === TrafficSourceKind.INTERNET)).toBe(false);
   });
 
   describe('errors', () => {
@@ -132,6 +133,107 @@ describe('Connections', () => {
       app.connections.addMemberOutsideSecurityGroup('10.0.0.6');
       app.connections.allowInternally(Port.vrrp());
       expect(resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2').map((r) => r.remote_ip_prefix ?? 'group')).toEqual(['group']);
+    });
+  });
+});
+
+describe('TrafficSource', () => {
+  test('given a CIDR, when TrafficSource.cidr, then its kind is CIDR and only cidr is set', () => {
+    const s = TrafficSource.cidr('198.51.100.0/24');
+    expect(TrafficSource.isTrafficSource(s)).toBe(true);
+    expect([s.kind, s.cidr, s.reason, s.connections]).toEqual([TrafficSourceKind.CIDR, '198.51.100.0/24', undefined, undefined]);
+  });
+
+  test('given a reason, when TrafficSource.internet, then its kind is INTERNET and only reason is set', () => {
+    const s = TrafficSource.internet('public VIP');
+    expect([s.kind, s.cidr, s.reason, s.connections]).toEqual([TrafficSourceKind.INTERNET, undefined, 'public VIP', undefined]);
+  });
+
+  test('given a Connections, when TrafficSource.group, then its kind is GROUP and only connections is set', () => {
+    const { app } = twoGroups();
+    const s = TrafficSource.group(app.connections);
+    expect(s.kind).toBe(TrafficSourceKind.GROUP);
+    expect(s.connections).toBe(app.connections);
+    expect([s.cidr, s.reason]).toEqual([undefined, undefined]);
+  });
+
+  test('given rules of each kind, then their sources are the ones the factories make', () => {
+    const { app, db } = twoGroups();
+    db.connections.allowFrom(Peer.ipv4('198.51.100.0/24'), Port.tcp(443));
+    db.connections.allowFromInternet(Port.tcp(80), 'public VIP');
+    db.connections.allowFrom(app, Port.tcp(3306));
+    db.connections.allowInternally(Port.vrrp());
+    expect(db.connections.ingressRules.map((r) => r.source)).toEqual([
+      TrafficSource.cidr('198.51.100.0/24'),
+      TrafficSource.internet('public VIP'),
+      TrafficSource.group(app.connections),
+      TrafficSource.group(db.connections),
+    ]);
+    expect(db.connections.ingressRules.every((r) => TrafficSource.isTrafficSource(r.source))).toBe(true);
+    expect(TrafficSource.isTrafficSource({ kind: TrafficSourceKind.CIDR, cidr: '198.51.100.0/24' })).toBe(false);
+  });
+
+  describe('errors', () => {
+    const untyped = <T>(value: unknown): T => value as T;
+    test.each([
+      ['10.0.0.1/8', /^TrafficSource\.cidr: 'cidr' \('10\.0\.0\.1\/8'\) must be an IPv4 CIDR with no host bits set/],
+      ['0.0.0.0/0', /^TrafficSource\.cidr: 'cidr' \('0\.0\.0\.0\/0'\) must be .*, other than 0\.0\.0\.0\/0 \(that is TrafficSource\.internet\(reason\)\)/],
+      [undefined, /^TrafficSource\.cidr: 'cidr' \(undefined\) must be an IPv4 CIDR/],
+    ])('refuses TrafficSource.cidr(%p)', (cidr, error) => {
+      expect(() => TrafficSource.cidr(untyped(cidr))).toThrow(HostingStacksError);
+      expect(() => TrafficSource.cidr(untyped(cidr))).toThrow(error);
+    });
+    test('refuses TrafficSource.internet without a reason', () => {
+      expect(() => TrafficSource.internet(' ')).toThrow(/^TrafficSource\.internet: 'reason' \(' '\) must be one line of 1 to 1024 characters.*: why the construct is reachable from 0\.0\.0\.0\/0$/);
+    });
+    test('refuses TrafficSource.group of something that is not a Connections', () => {
+      const { app } = twoGroups();
+      expect(() => TrafficSource.group(untyped(app))).toThrow(HostingStacksError);
+      expect(() => TrafficSource.group(untyped(app))).toThrow(/^TrafficSource\.group: 'connections' \('<an object \{connections\}>'\) must be a Connections/);
+    });
+  });
+});
+
+describe('Peer', () => {
+  test('given a construct, when Peer.of, then allowFrom makes the same rule as the construct itself', () => {
+    const { stack, app, db } = twoGroups();
+    const peer = Peer.of(app);
+    expect([Peer.isPeer(peer), peer.connectable, peer.cidr]).toEqual([true, app, undefined]);
+    const rule = db.connections.allowFrom(peer, Port.tcp(3306));
+    expect(rule.source).toEqual(TrafficSource.group(app.connections));
+    expect(rule.description).toBe('from test/App');
+    expect(db.connections.allowFrom(app, Port.tcp(3306))).toBe(rule);
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+    expect(rules).toHaveLength(1);
+    expect(rules[0].remote_group_id).toMatch(/App_Connections/);
+  });
+
+  test('given a CIDR, when Peer.ipv4, then only cidr is set', () => {
+    const peer = Peer.ipv4('198.51.100.0/24');
+    expect([peer.cidr, peer.connectable]).toEqual(['198.51.100.0/24', undefined]);
+  });
+
+  describe('errors', () => {
+    const untyped = <T>(value: unknown): T => value as T;
+    test.each([
+      ['a string', '198.51.100.0/24', /^Peer\.of: 'connectable' \('198\.51\.100\.0\/24'\) must be a construct with connections \(IConnectable/],
+      ['undefined', undefined, /^Peer\.of: 'connectable' \(undefined\) must be a construct with connections/],
+      ['a look-alike', { connections: {} }, /^Peer\.of: 'connectable' \('<an object \{connections\}>'\) must be a construct with connections/],
+    ])('refuses Peer.of(%s)', (_, value, error) => {
+      expect(() => Peer.of(untyped(value))).toThrow(HostingStacksError);
+      expect(() => Peer.of(untyped(value))).toThrow(error);
+    });
+
+    test("refuses Peer.of(a construct of another stack) where the rule is made, naming the receiving construct", () => {
+      const app = Testing.app();
+      const a = new HostingStack(app, 'a');
+      const b = new HostingStack(app, 'b');
+      const db = { connections: new Connections(new Construct(a, 'Db'), 'Connections') };
+      const other = new Construct(b, 'Other');
+      const otherConnectable = { connections: new Connections(other, 'Connections') };
+      expect(() => db.connections.allowFrom(Peer.of(otherConnectable), Port.tcp(3306)))
+        .toThrow(/^a\/Db: 'peer' \('<an object \{connections\}>'\) is in stack 'b'; it must be in the same stack 'a'/);
+      expect(db.connections.ingressRules).toHaveLength(0);
     });
   });
 });

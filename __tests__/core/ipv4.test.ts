@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, formatIpv4, parseCidr, parseIpv4 } from '../../lib';
+import { cidrContains, cidrsOverlap, formatIpv4, parseCidr, parseIpv4 } from '../../lib/core/ipv4';
 
 describe('ipv4', () => {
   test('parses and formats addresses', () => {

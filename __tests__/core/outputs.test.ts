@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { snakeCasePath, stableOutput } from '../../lib';
+import { snakeCasePath } from '../../lib/core/naming';
+import { stableOutput } from '../../lib/core/outputs';
 import { synthJson, testStack } from '../support/synth';
 
 describe('stableOutput', () => {

@@ -208,4 +208,30 @@ describe('describeValue', () => {
     expect(describeValue(() => 1)).toBe('<a function>');
     expect(describeValue({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 })).toBe('<an object {a, b, c, d, e, f, ...}>');
   });
+
+  test('given a Peer, then it is named by its factory and what it stands for', () => {
+    const { a } = twoStacks();
+    const cluster = new ServerCluster(a, 'Jump', { vswitch: new PrivateVSwitch(a, 'Admin', { cidr: '10.0.9.0/24' }), count: 1, flavor: Flavor.named('b3-8') });
+    expect(describeValue(Peer.ipv4('198.51.100.0/24'))).toBe('Peer.ipv4(198.51.100.0/24)');
+    expect(describeValue(Peer.of(cluster))).toBe('Peer.of(<ServerCluster a/Jump>)');
+  });
+});
+
+describe('Kinds.PEER', () => {
+  test('given a Peer of either factory, then it is of the kind; a construct or a CIDR string is not', () => {
+    const { a } = twoStacks();
+    const cluster = new ServerCluster(a, 'Jump', { vswitch: new PrivateVSwitch(a, 'Admin', { cidr: '10.0.9.0/24' }), count: 1, flavor: Flavor.named('b3-8') });
+    expect([Peer.ipv4('198.51.100.0/24'), Peer.of(cluster), cluster, '198.51.100.0/24'].map((x) => Kinds.PEER.is(x))).toEqual([true, true, false, false]);
+    expect(Kinds.PEER_OR_CONNECTABLE.is(cluster)).toBe(true);
+  });
+
+  test('given Peer.of a construct of another stack, then requirePeer refuses it; Peer.ipv4 belongs to no stack', () => {
+    const { a, b, netB } = twoStacks();
+    const scope = new Construct(a, 'X');
+    const other = new ServerCluster(b, 'Jump', { vswitch: netB, count: 1, flavor: Flavor.named('b3-8') });
+    expect(() => requirePeer(scope, 'adminPeer', Peer.of(other), Kinds.PEER))
+      .toThrow(new HostingStacksError(scope, 'adminPeer', 'Peer.of(<ServerCluster b/Jump>)', "is in stack 'b'; it must be in the same stack 'a' (wiring across stacks is not supported)"));
+    const local = Peer.ipv4('198.51.100.0/24');
+    expect(requirePeer(scope, 'adminPeer', local, Kinds.PEER)).toBe(local);
+  });
 });

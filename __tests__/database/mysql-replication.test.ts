@@ -15,6 +15,7 @@ import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkMariadb } from '../support/daemons';
 import { checkShellSyntax, mysqldOptions } from './mariadb-support';
+import { TrafficSource } from '../../lib/core/connections';
 
 // Database servers: 2 x (6 GHz, 4 GB RAM, 50 GB disk) (case study 2)
 const DB_SIZING = sizingFromGhz(6, 4, 50);
@@ -190,7 +191,7 @@ describe('MysqlReplication resources', () => {
     expect(db.connections.ingressRules).toHaveLength(1);
     const [rule] = db.connections.ingressRules;
     expect(rule.port.label).toBe('tcp-3306');
-    expect(rule.source).toMatchObject({ kind: 'group', connections: db.connections });
+    expect(rule.source).toEqual(TrafficSource.group(db.connections));
   });
 
   test('given an application tier that declares access, then a rule from its security group on the database port', () => {

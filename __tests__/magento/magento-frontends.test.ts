@@ -19,6 +19,7 @@ import { INfsShare } from '../../lib/storage/nfs';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates, evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { checkHostFile } from '../support/config-checks';
+import { TrafficSourceKind } from '../../lib/core/connections';
 
 const SHA = '0123456789abcdef'.repeat(4);
 const RELEASE = MagentoCode.release({ url: 'https://github.com/OpenMage/magento-lts/releases/download/v20.0.0/openmage-v20.0.0.zip', sha256: SHA });
@@ -109,11 +110,11 @@ describe('MagentoFrontends', () => {
 
   test('when built, then the database, Redis and Solr admit the front-ends on their ports, and nothing is open to the internet', () => {
     const { frontends, database, redis } = setup({}, (stack) => ({ search: new FakeSolr(stack, 'Solr') }));
-    const from = (c: Connections) => c.ingressRules.filter((r) => r.source.kind === 'group' && r.source.connections === frontends.connections).map((r) => r.port.label);
+    const from = (c: Connections) => c.ingressRules.filter((r) => r.source.kind === TrafficSourceKind.GROUP && r.source.connections === frontends.connections).map((r) => r.port.label);
     expect(from(database.connections)).toEqual(['tcp-3306']);
     expect(from(redis.connections)).toEqual(['tcp-6379']);
     expect(from(frontends.search!.connections)).toEqual(['tcp-8983']);
-    expect(frontends.connections.ingressRules.some((r) => r.source.kind === 'internet')).toBe(false);
+    expect(frontends.connections.ingressRules.some((r) => r.source.kind === TrafficSourceKind.INTERNET)).toBe(false);
   });
 
   test('given an NFS share, then it is opened to the access subnet and mounted at media/ on every front-end', () => {
@@ -145,7 +146,7 @@ describe('MagentoFrontends', () => {
     });
     const pipedCc = piped.cluster.instances[0].cloudConfig;
     expect(pipedCc.hostFiles.map((f) => f.path)).not.toContain('/usr/local/sbin/magento-install-release');
-    expect(piped.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'group' && r.source.connections === deployer.connections])).toEqual([['tcp-22', true]]);
+    expect(piped.connections.ingressRules.map((r) => [r.port.label, r.source.kind === TrafficSourceKind.GROUP && r.source.connections === deployer.connections])).toEqual([['tcp-22', true]]);
     // The deployment server syncs into the document root and runs exactly these as root afterwards.
     expect(deployer.targets).toEqual([piped]);
     expect(JSON.parse(deployer.renderRecipes())).toEqual({
@@ -267,7 +268,7 @@ describe('MagentoFrontends', () => {
     expect(section('cache')).toContain(`<server>${sessions.address}</server>`);
     expect(section('cache')).toContain('<port>6380</port>');
     expect(hostFile(f, '/etc/php/8.2/fpm/conf.d/99-magento.ini')).toMatch(/^session\.save_path = "tcp:\/\/10\.0\.3\.\d+:6379\?/m);
-    const into = sessions.connections.ingressRules.map((r) => [r.port.label, r.source.kind === 'group' && r.source.connections === f.connections]);
+    const into = sessions.connections.ingressRules.map((r) => [r.port.label, r.source.kind === TrafficSourceKind.GROUP && r.source.connections === f.connections]);
     expect(into).toEqual([['tcp-6379', true], ['tcp-6380', true]]);
     const files = stack.renderHostFiles().filter((h) => h.host === sessions.instance.hostname || h.host === 'shop-1');
     for (const h of files) {
@@ -297,7 +298,7 @@ describe('MagentoFrontends', () => {
 
   describe('errors', () => {
     const cases: [string, Partial<MagentoFrontendsProps>, RegExp][] = [
-      ['count 0', { count: 0 }, /Front: 'count' \(0\) must be an integer from 1 to 100/],
+      ['count 0', { count: 0 }, /Front: 'count' \(0\) must be an integer from 1 to 1000/],
       ['maxCount below count', { count: 3, maxCount: 2 }, /Front: 'count' \(3\) must not exceed 'maxCount' \(2\)/],
       ['httpPort 0', { httpPort: 0 }, /Front: 'httpPort' \(0\)/],
       ['nested health path', { healthCheckPath: '/a/b' }, /Front: 'healthCheckPath' \('\/a\/b'\) must be one path segment/],

@@ -9,7 +9,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Flavor, PrivateVSwitch, rolloutPlanOf, RolloutError, runRollout, ServerCluster } from '../../lib';
+import { Flavor, PrivateVSwitch, ServerCluster } from '../../lib';
+import { RolloutError, rolloutPlanOf, runRollout } from '../../lib/rollout';
 import { CONFIG_METADATA_KEY } from '../../lib/compute/server-cluster';
 import { CommandResult } from '../../lib/rollout/rollout';
 import { main } from '../../lib/rollout/cli';
@@ -194,7 +195,7 @@ describe('hosting-stacks-rollout', () => {
     const cloud = deployed();
     await expect(runRollout({ stackDir: dir, run: cloud.run, only: ['web-9'], ...quiet })).rejects.toThrow(/'web-9' is not a server of stack/);
     await expect(runRollout({ stackDir: dir, run: cloud.run, readyTimeoutMinutes: 0, ...quiet })).rejects.toThrow('the readiness timeout and the poll interval must be greater than 0');
-    expect(() => readinessCommand('web-1', 'abc')).toThrow("web-1: config digest 'abc' is not a SHA-256 in hex");
+    expect(() => readinessCommand('web-1', 'abc')).toThrow("readinessCommand: 'digest' ('abc') must be a SHA-256 in hex (64 of 0-9a-f), the config digest of web-1");
     await expect(main([dir, '--ready-timeout-minutes', '-5'])).rejects.toThrow(/--ready-timeout-minutes needs a value|must be a number greater than 0/);
     await expect(main([dir, '--ready-timeout-minutes', 'soon'])).rejects.toThrow("--ready-timeout-minutes (soon) must be a number greater than 0");
     await expect(main([dir, '--only'])).rejects.toThrow('--only needs a value');

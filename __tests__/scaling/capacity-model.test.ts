@@ -1,6 +1,8 @@
 import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { Connections } from '../../lib/core/connections';
 import { Flavor } from '../../lib/compute/flavor';
-import { IServerTier, ServerCluster } from '../../lib/compute/server-cluster';
+import { IServerTier, ServerCluster, TierWorkers } from '../../lib/compute/server-cluster';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { CapacityModel, DEFAULT_BOOT_MINUTES, DEFAULT_HEADROOM, DEFAULT_REQUESTS_PER_USER_PER_SECOND, instancesFor } from '../../lib/scaling/capacity-model';
 import { HostingStack } from '../../lib/stack/hosting-stack';
@@ -59,8 +61,7 @@ describe('CapacityModel', () => {
   test('a tier of another kind must give usersPerInstance', () => {
     const stack = new HostingStack(Testing.app(), 'shop');
     const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
-    const cluster = new ServerCluster(stack, 'Workers', { vswitch, count: 1, maxCount: 3, flavor: Flavor.named('c3-4') });
-    const tier: IServerTier = { cluster, connections: cluster.connections };
+    const tier = new WorkersTier(stack, 'Workers', vswitch);
     expect(() => CapacityModel.forTier(tier)).toThrow("shop/Workers: 'capacity.usersPerInstance' (undefined) must be given: it is derived only for a tier that declares its workers per server (MagentoFrontends, WebTier, AppTier)");
     expect(CapacityModel.forTier(tier, { usersPerInstance: 300 }).usersPerInstance).toBe(300);
   });
@@ -68,11 +69,22 @@ describe('CapacityModel', () => {
   test('a tier of its own that declares its workers gets its capacity derived, as the library\'s tiers do', () => {
     const stack = new HostingStack(Testing.app(), 'shop');
     const vswitch = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
-    const cluster = new ServerCluster(stack, 'Workers', { vswitch, count: 1, maxCount: 3, flavor: Flavor.named('c3-4') });
-    const tier: IServerTier = { cluster, connections: cluster.connections, workers: { perServer: 64, what: 'gunicorn workers' } };
+    const tier = new WorkersTier(stack, 'Workers', vswitch, { perServer: 64, what: 'gunicorn workers' });
     const model = CapacityModel.forTier(tier, { requestsPerUserPerSecond: 0.1, requestSeconds: 0.5 });
     // 64 workers x 1 / (0.1 x 0.5) = 1,280 users.
     expect(model.usersPerInstance).toBe(1280);
     expect(model.usersPerInstanceSource).toMatch(/^64 gunicorn workers x 20 users each/);
   });
 });
+
+/** A tier of the user's own (not one of the library's): scalable c3-4 servers, with or without declared workers. */
+class WorkersTier extends Construct implements IServerTier {
+  public readonly cluster: ServerCluster;
+  public readonly connections: Connections;
+
+  constructor(scope: Construct, id: string, vswitch: PrivateVSwitch, public readonly workers?: TierWorkers) {
+    super(scope, id);
+    this.cluster = new ServerCluster(this, 'Servers', { vswitch, count: 1, maxCount: 3, flavor: Flavor.named('c3-4') });
+    this.connections = this.cluster.connections;
+  }
+}

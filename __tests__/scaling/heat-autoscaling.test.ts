@@ -17,7 +17,7 @@ import {
 import { HostingApp, HostingStack } from '../../lib/stack/hosting-stack';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
-import { resourcesOf, synthJson } from '../support/synth';
+import { resourcesOf, synthJson, tierOf } from '../support/synth';
 import { CPU_RULE, fakeRules, realisationStack, RPS_RULE } from './realisation-fixtures';
 
 // 2 web servers 2 GHz, 2 GB RAM, 40 GB disk (case study 2)
@@ -226,7 +226,7 @@ describe('HeatAutoscaling', () => {
       const { stack, front, lb, app } = heatStack();
       const fixed = fakeRules(front, 'shop/Front', [CPU_RULE]);
       const one = new ServerCluster(stack, 'One', { vswitch: front.cluster.vswitch, count: 1, flavor: Flavor.named('b3-8') });
-      expect(() => new HeatAutoscaling(stack, 'H1', { rules: { tier: { cluster: one, connections: one.connections }, plan: fixed.plan } })).toThrow(/shop\/H1: 'rules' \('shop\/One'\) does not scale/);
+      expect(() => new HeatAutoscaling(stack, 'H1', { rules: { tier: tierOf(one), plan: fixed.plan } })).toThrow(/shop\/H1: 'rules' \('shop\/One'\) does not scale/);
       const appTarget = { ...lb.target!, tier: app };
       expect(() => new HeatAutoscaling(stack, 'H2', { rules: fixed, pool: appTarget })).toThrow(/shop\/H2: 'pool' \('shop\/App\/Servers'\) must be the Octavia target of the scaled tier \(shop\/Front\/Servers\)/);
       expect(() => new HeatAutoscaling(stack, 'H3', { rules: fixed, granularitySeconds: 30 })).toThrow(/'granularitySeconds' \(30\) must be an integer from 60 to 86400/);
@@ -234,7 +234,7 @@ describe('HeatAutoscaling', () => {
       const plain = new TerraformStack(Testing.app(), 'plain');
       const net = new PrivateVSwitch(plain, 'Net', { cidr: '10.0.1.0/24' });
       const c = new ServerCluster(plain, 'C', { vswitch: net, count: 1, maxCount: 2, flavor: Flavor.named('b3-8') });
-      expect(() => new HeatAutoscaling(plain, 'H', { rules: fakeRules({ cluster: c, connections: c.connections }, 'plain/C', [CPU_RULE]) })).toThrow(/plain\/H: 'scope' \('plain'\) must be in a HostingStack/);
+      expect(() => new HeatAutoscaling(plain, 'H', { rules: fakeRules(tierOf(c), 'plain/C', [CPU_RULE]) })).toThrow(/plain\/H: 'scope' \('plain'\) must be in a HostingStack/);
     });
   });
 });

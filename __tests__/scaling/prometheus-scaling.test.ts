@@ -3,7 +3,9 @@ import { Testing } from 'cdktf';
 import { parse } from 'yaml';
 import { Flavor } from '../../lib/compute/flavor';
 import { ServerCluster } from '../../lib/compute/server-cluster';
-import { Peer } from '../../lib/core/connections';
+import { Peer, TrafficSource } from '../../lib/core/connections';
+import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { HostingStack } from '../../lib/stack/hosting-stack';
 import { MONITORING_PATHS, PrometheusScaling } from '../../lib/scaling/prometheus-scaling';
 import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { DEFAULT_SCALING_ENGINE, ScalingEngine } from '../../lib/scaling/scaling-engine';
@@ -11,7 +13,7 @@ import { ScalingMetric } from '../../lib/scaling/scaling-model';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkHostFile } from '../support/config-checks';
-import { resourcesOf, synthJson } from '../support/synth';
+import { resourcesOf, synthJson, tierOf } from '../support/synth';
 import { CPU_RULE, fakeRules, RPS_RULE, realisationStack } from './realisation-fixtures';
 
 function setup(props: Partial<ConstructorParameters<typeof PrometheusScaling>[2]> = {}) {
@@ -103,7 +105,7 @@ describe('PrometheusScaling', () => {
     for (const [tier, ports] of [[web, [9100, 9117]], [app, [9100]]] as const) {
       for (const p of ports) {
         const r = rule(tier.connections, p)!;
-        expect(r.source).toEqual({ kind: 'group', connections: monitoring.connections });
+        expect(r.source).toEqual(TrafficSource.group(monitoring.connections));
       }
     }
     expect(rule(app.connections, 9117)).toBeUndefined();
@@ -158,10 +160,22 @@ describe('PrometheusScaling', () => {
   test('given an admin peer, then the UIs listen on all addresses and only the peer may reach them', () => {
     const { stack, monitoring } = setup({ adminPeer: Peer.ipv4('198.51.100.0/24') });
     expect(monitoring.connections.ingressRules.map((r) => [r.port.fromPort, r.source])).toEqual([
-      [9090, { kind: 'cidr', cidr: '198.51.100.0/24' }],
-      [9093, { kind: 'cidr', cidr: '198.51.100.0/24' }],
+      [9090, TrafficSource.cidr('198.51.100.0/24')],
+      [9093, TrafficSource.cidr('198.51.100.0/24')],
     ]);
     const doc = hostDoc(synthJson(stack), 'monitoring-1');
+    expect(fileOf(doc, MONITORING_PATHS.prometheusDefaults)).toMatch(/--web.listen-address=0.0.0.0:9090/);
+  });
+
+  test('given a construct as admin peer (Peer.of), then only its security group may reach the UIs', () => {
+    const f = realisationStack();
+    const jump = new ServerCluster(f.stack, 'Jump', { vswitch: f.vswitch, count: 1, flavor: Flavor.named('b2-7') });
+    const monitoring = new PrometheusScaling(f.stack, 'Monitoring', { vswitch: f.vswitch, rules: [fakeRules(f.web, 'shop/Web', [CPU_RULE])], adminPeer: Peer.of(jump) });
+    expect(monitoring.connections.ingressRules.map((r) => [r.port.fromPort, r.source])).toEqual([
+      [9090, TrafficSource.group(jump.connections)],
+      [9093, TrafficSource.group(jump.connections)],
+    ]);
+    const doc = hostDoc(synthJson(f.stack), 'monitoring-1');
     expect(fileOf(doc, MONITORING_PATHS.prometheusDefaults)).toMatch(/--web.listen-address=0.0.0.0:9090/);
   });
 
@@ -180,7 +194,7 @@ describe('PrometheusScaling', () => {
     test('rejects a tier that does not scale', () => {
       const f = realisationStack();
       const fixed = new ServerCluster(f.stack, 'Fixed', { vswitch: f.vswitch, count: 1, flavor: Flavor.named('b3-8') });
-      const rules = { tier: { cluster: fixed, connections: fixed.connections }, plan: fakeRules(f.web, 'shop/Web', []).plan };
+      const rules = { tier: tierOf(fixed), plan: fakeRules(f.web, 'shop/Web', []).plan };
       expect(() => new PrometheusScaling(f.stack, 'M', { vswitch: f.vswitch, rules: [rules] })).toThrow(/shop\/M: 'rules' \('shop\/Fixed'\) does not scale/);
     });
     test('rejects a tier twice and a tier another monitoring server scales', () => {
@@ -197,6 +211,19 @@ describe('PrometheusScaling', () => {
       expect(() => setup({ workingDirectory: 'srv/x' })).toThrow(/'workingDirectory' \('srv\/x'\) must be an absolute path/);
       expect(() => setup({ workingDirectory: '/srv/../etc' })).toThrow(/'workingDirectory' \('\/srv\/..\/etc'\) must be an absolute path/);
       expect(() => setup({ applyCommand: [] })).toThrow(/'applyCommand' \(\[\]\) must be a non-empty argv list/);
+    });
+    test('rejects an admin peer given as the construct itself, not as Peer.of(construct)', () => {
+      const f = realisationStack();
+      const jump = new ServerCluster(f.stack, 'Jump', { vswitch: f.vswitch, count: 1, flavor: Flavor.named('b2-7') });
+      expect(() => new PrometheusScaling(f.stack, 'M', { vswitch: f.vswitch, rules: [fakeRules(f.web, 'shop/Web', [CPU_RULE])], adminPeer: jump as unknown as Peer }))
+        .toThrow(/^shop\/M: 'adminPeer' \('<ServerCluster shop\/Jump>'\) must be a Peer \(Peer\.ipv4\('198\.51\.100\.0\/24'\) or Peer\.of\(construct with connections\)\)$/);
+    });
+    test("rejects an admin peer of another stack's construct", () => {
+      const f = realisationStack();
+      const other = new HostingStack(f.stack.node.scope!, 'other');
+      const jump = new ServerCluster(other, 'Jump', { vswitch: new PrivateVSwitch(other, 'Net', { cidr: '10.0.9.0/24' }), count: 1, flavor: Flavor.named('b2-7') });
+      expect(() => new PrometheusScaling(f.stack, 'M', { vswitch: f.vswitch, rules: [fakeRules(f.web, 'shop/Web', [CPU_RULE])], adminPeer: Peer.of(jump) }))
+        .toThrow(/^shop\/M: 'adminPeer' \('Peer\.of\(<ServerCluster other\/Jump>\)'\) is in stack 'other'; it must be in the same stack 'shop'/);
     });
     test('rejects retention and timeout out of range', () => {
       expect(() => setup({ retentionDays: 0 })).toThrow(/'retentionDays' \(0\) must be an integer from 1 to 3650/);

@@ -4,9 +4,11 @@
  * only, and the VPN's floating IP associated after its router interface.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, checkProviderSchema, loadOpenstackProviderSchema } from '../../lib';
+import { BalancerKind } from '../../lib';
+import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/testing';
 import { CLOSED_CDN_CIDRS, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
 import { checkHostFile } from '../support/config-checks';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 type Json = Record<string, any>;
 
@@ -56,8 +58,8 @@ describe('Monsieur Déguisement: the DMZ origin\'s public entry', () => {
     expect(stack.staticContent.cdnCidrs).toEqual(CLOSED_CDN_CIDRS);
     const rules = stack.staticContent.connections.ingressRules.filter((r) => [80, 443].includes(r.port.fromPort ?? 0));
     expect(rules.map((r) => [r.port.label, r.source])).toEqual([
-      ['tcp-80', { kind: 'cidr', cidr: '192.0.2.0/24' }],
-      ['tcp-443', { kind: 'cidr', cidr: '192.0.2.0/24' }],
+      ['tcp-80', TrafficSource.cidr('192.0.2.0/24')],
+      ['tcp-443', TrafficSource.cidr('192.0.2.0/24')],
     ]);
     expect(json.output.static_content_public_addresses.value).toEqual([ref(stack, 'openstack_networking_floatingip_v2', entries[0].floatingIp, 'address')]);
   });
@@ -65,7 +67,7 @@ describe('Monsieur Déguisement: the DMZ origin\'s public entry', () => {
   test('given the CDN\'s networks, then 80 and 443 admit them and nothing else', () => {
     const { stack } = build({ cdnCidrs: ['198.51.100.0/24', '203.0.113.0/25'] });
     const web = stack.staticContent.connections.ingressRules.filter((r) => [80, 443].includes(r.port.fromPort ?? 0));
-    expect(web.map((r) => `${r.port.label} ${r.source.kind === 'cidr' ? r.source.cidr : r.source.kind}`)).toEqual([
+    expect(web.map((r) => `${r.port.label} ${r.source.kind === TrafficSourceKind.CIDR ? r.source.cidr : r.source.kind}`)).toEqual([
       'tcp-80 198.51.100.0/24', 'tcp-80 203.0.113.0/25', 'tcp-443 198.51.100.0/24', 'tcp-443 203.0.113.0/25',
     ]);
   });

@@ -4,7 +4,7 @@
  * only, never time (`npm run bench:scaling` prints the minute-resolution run).
  */
 import { Testing } from 'cdktf';
-import { simulate, staticPlanForPeak } from '../../lib';
+import { simulate, staticPlanForPeak } from '../../lib/planning';
 import { generateReferenceYear, MD_REFERENCE_SEED, MD_REFERENCE_YEAR } from '../../stacks/reference-year';
 import { MD_FRONTEND_MAX, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 

@@ -3,7 +3,8 @@
  * the selectable realisations (haproxy pair, VPNaaS, NFS server VM) synthesized and checked.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema, NfsBackend, VpnKind } from '../../lib';
+import { BalancerKind, NfsBackend, VpnKind } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { MD_COUNTRIES, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
 import { checkHostFile } from '../support/config-checks';
 

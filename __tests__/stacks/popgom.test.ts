@@ -3,7 +3,8 @@
  * (LVS is layer 4), HTTP redirected; read from the stack's constructs, Terraform JSON and configs.
  */
 import { Testing } from 'cdktf';
-import { checkProviderSchema, HealthCheckKind, loadOpenstackProviderSchema } from '../../lib';
+import { HealthCheckKind } from '../../lib';
+import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/testing';
 import { WEB_TLS_PATHS } from '../../lib/web/web-tier';
 import { PopgomStack, PopgomStackProps } from '../../stacks/popgom';
 import { checkHostFile } from '../support/config-checks';

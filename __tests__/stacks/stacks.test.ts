@@ -3,7 +3,8 @@
  * schema violations, and every daemon config accepted by the real daemon's own check.
  */
 import { Testing } from 'cdktf';
-import { checkProviderSchema, checkTerraformTemplates, HostingStack, loadOpenstackProviderSchema } from '../../lib';
+import { HostingStack } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { buildAllStacks } from '../../stacks/all';
 import { checkHostFile } from '../support/config-checks';
 

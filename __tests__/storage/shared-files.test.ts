@@ -7,6 +7,7 @@ import { NfsBackend, SharedFiles, SharedFilesProps } from '../../lib/storage/sha
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/validation/provider-schema-check';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkHostFile } from '../support/config-checks';
+import { TrafficSourceKind } from '../../lib/core/connections';
 
 function setup() {
   const stack = new HostingStack(Testing.app(), 'test');
@@ -153,7 +154,7 @@ describe('SharedFiles (NFS_SERVER_VM)', () => {
     media.allowClient(content, dmz.cidr);
     const rules = media.server!.connections.ingressRules;
     expect(rules.map((r) => r.port.label)).toEqual(['tcp-2049', 'tcp-2049']);
-    expect(rules.map((r) => (r.source.kind === 'group' ? r.source.connections : undefined))).toEqual([web.connections, content.connections]);
+    expect(rules.map((r) => (r.source.kind === TrafficSourceKind.GROUP ? r.source.connections : undefined))).toEqual([web.connections, content.connections]);
     const json = synth(stack);
     const sg = `\${openstack_networking_secgroup_v2.${stack.getLogicalId(media.server!.connections.securityGroup)}.id}`;
     const nfsRules = (Object.values(json.resource.openstack_networking_secgroup_rule_v2) as Record<string, unknown>[]).filter((r) => r.security_group_id === sg);

@@ -3,7 +3,8 @@
  * `daemon` tag and path. A tagged file with no known check fails: every daemon config is checked.
  */
 import { basename } from 'node:path';
-import { ConfigSyntax, KEEPALIVED_NIC_INCLUDE, RenderedHostFile } from '../../lib';
+import { ConfigSyntax, RenderedHostFile } from '../../lib';
+import { KEEPALIVED_NIC_INCLUDE } from '../../lib/compute/nic-resolution';
 import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkPhp, CheckResult, checkSystemdUnit, checkXml, requireBinary, run, scratch, withNetns } from './daemons';
 import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';

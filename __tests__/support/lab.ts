@@ -27,6 +27,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HostingStack, PrivateVSwitch } from '../../lib';
+import { IPrivateVSwitch } from '../../lib/network/private-vswitch';
 import { requireBinary } from './daemons';
 
 /** One interface of a lab host. */
@@ -215,7 +216,7 @@ export function plannedRouter(stack: HostingStack): LabHostOptions {
  * A visitor on a vSwitch: the last address of its DHCP pool (no server is planned there), its
  * gateway as default route.
  */
-export function poolClient(vswitch: PrivateVSwitch): LabHostOptions {
+export function poolClient(vswitch: IPrivateVSwitch): LabHostOptions {
   return {
     interfaces: [{ name: 'eth0', segment: vswitch.cidr, addresses: [`${vswitch.dhcpPool.end}/${prefixOf(vswitch.cidr)}`] }],
     gateway: vswitch.gatewayIp,

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { Flavor, HostingStack, IServerTier, PrivateVSwitch, ServerCluster } from '../../lib';
+import { Connections, Flavor, HostingStack, IServerTier, PrivateVSwitch, ServerCluster } from '../../lib';
 
 /** A fresh stack in a fresh test app. */
 export function testStack(id = 'test'): HostingStack {
@@ -27,5 +27,23 @@ export function hostFile(stack: HostingStack, host: string, path: string): strin
 /** A minimal tier (a cluster of b3-8 servers) for balancers to target. */
 export function fakeTier(scope: Construct, id: string, vswitch: PrivateVSwitch, count = 2): IServerTier {
   const cluster = new ServerCluster(scope, id, { vswitch, count, flavor: Flavor.named('b3-8') });
-  return { cluster, connections: cluster.connections };
+  return tierOf(cluster);
+}
+
+/** The smallest {@link IServerTier}: a construct that is nothing but a cluster (and its connections). */
+class ClusterTier extends Construct implements IServerTier {
+  public readonly connections: Connections;
+
+  constructor(public readonly cluster: ServerCluster, id: string) {
+    super(cluster, id);
+    this.connections = cluster.connections;
+  }
+}
+
+/**
+ * `cluster` as a tier, for balancers, scaling and deployment to target a bare cluster: a construct
+ * `<cluster path>/<id>` (a tier is a construct; a plain `{ cluster, connections }` is not).
+ */
+export function tierOf(cluster: ServerCluster, id = 'Tier'): IServerTier {
+  return new ClusterTier(cluster, id);
 }

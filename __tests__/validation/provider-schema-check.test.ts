@@ -1,4 +1,5 @@
-import { checkProviderSchema, Flavor, loadOpenstackProviderSchema, PrivateVSwitch, ServerCluster } from '../../lib';
+import { Flavor, PrivateVSwitch, ServerCluster } from '../../lib';
+import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/testing';
 import { synthJson, testStack } from '../support/synth';
 
 const schema = loadOpenstackProviderSchema();

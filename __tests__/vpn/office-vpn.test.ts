@@ -1,21 +1,20 @@
 import { Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  checkProviderSchema,
-  checkTerraformTemplates,
   Connections,
   ExternalNetwork,
   Flavor,
   HostingStack,
-  loadOpenstackProviderSchema,
   Port,
   PrivateVSwitch,
   Router,
 } from '../../lib';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { OfficePeer, OfficeVpn, OfficeVpnProps, VpnKind } from '../../lib/vpn/office-vpn';
 import { checkHostFile } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack } from '../support/synth';
 import { TEST_KEYS } from './wireguard-keys';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 const MADRID: OfficePeer = { name: 'madrid', publicKey: TEST_KEYS.madrid, endpointAddress: '198.51.100.10', allowedIps: ['192.168.10.0/24'] };
 const VALENCIA: OfficePeer = { name: 'valencia', publicKey: TEST_KEYS.valencia, endpointAddress: '198.51.100.20', allowedIps: ['192.168.20.0/24'] };
@@ -190,8 +189,8 @@ describe('OfficeVpn with WireGuard (default)', () => {
     const { stack, vpn } = wireguard();
     const rules = vpn.connections!.ingressRules;
     expect(rules.map((r) => [r.port.label, r.source])).toEqual([
-      ['udp-51820', { kind: 'cidr', cidr: '198.51.100.10/32' }],
-      ['udp-51820', { kind: 'cidr', cidr: '198.51.100.20/32' }],
+      ['udp-51820', TrafficSource.cidr('198.51.100.10/32')],
+      ['udp-51820', TrafficSource.cidr('198.51.100.20/32')],
     ]);
     const json = synthJson(stack);
     const prefixes = resourcesOf(json, 'openstack_networking_secgroup_rule_v2').filter((r) => r.protocol === 'udp').map((r) => r.remote_ip_prefix);
@@ -200,7 +199,7 @@ describe('OfficeVpn with WireGuard (default)', () => {
 
   test('given an office without a known public address, when built, then the port is open to the internet with the reason', () => {
     const { vpn } = wireguard({ officePeers: [MADRID, { ...VALENCIA, endpointAddress: undefined }] });
-    const internet = vpn.connections!.ingressRules.filter((r) => r.source.kind === 'internet');
+    const internet = vpn.connections!.ingressRules.filter((r) => r.source.kind === TrafficSourceKind.INTERNET);
     expect(internet).toHaveLength(1);
     expect(internet[0].port.label).toBe('udp-51820');
     expect(internet[0].description).toMatch(/valencia.*WireGuard answers only peers holding a listed key/);
@@ -229,7 +228,7 @@ describe('OfficeVpn with WireGuard (default)', () => {
     const admin = target(stack, 'Admin', front, 2);
     const rules = vpn.allowOfficesTo(admin, Port.tcp(443));
     expect(rules).toHaveLength(1);
-    expect(admin.connections.ingressRules.map((r) => r.source)).toEqual([{ kind: 'group', connections: vpn.connections }]);
+    expect(admin.connections.ingressRules.map((r) => r.source)).toEqual([TrafficSource.group(vpn.connections!)]);
     const ruleset = gatewayFile(stack, '/etc/nftables.conf').content;
     expect(ruleset).toContain('ip saddr { 192.168.10.0/24, 192.168.20.0/24, 10.99.0.0/24 } ip daddr { 10.10.0.2, 10.10.0.3 } tcp dport 443 accept');
     expect(ruleset).toContain('ip saddr { 198.51.100.10/32 } udp dport 51820 accept');
@@ -301,8 +300,8 @@ describe('OfficeVpn with IPsec VPNaaS', () => {
     const admin = target(stack, 'Admin', front);
     vpn.allowOfficesTo(admin, Port.tcp(443));
     expect(admin.connections.ingressRules.map((r) => [r.port.label, r.source])).toEqual([
-      ['tcp-443', { kind: 'cidr', cidr: '192.168.10.0/24' }],
-      ['tcp-443', { kind: 'cidr', cidr: '192.168.20.0/24' }],
+      ['tcp-443', TrafficSource.cidr('192.168.10.0/24')],
+      ['tcp-443', TrafficSource.cidr('192.168.20.0/24')],
     ]);
     const [local] = resourcesOf(synthJson(stack), 'openstack_vpnaas_endpoint_group_v2');
     expect(local.endpoints).toEqual([expect.stringMatching(/BackNet_Subnet/), expect.stringMatching(/FrontNet_Subnet/)]);

@@ -11,6 +11,7 @@ import { FONT_FILE_PATTERN, HSTS_TWO_YEARS_SECONDS, NGINX_GZIP_TYPES, NGINX_TLS_
 import { STATIC_TLS_PATHS, StaticContentServer } from '../../lib/web/static-content-server';
 import { checkHostFile } from '../support/config-checks';
 import { checkNginx, checkNginxWithTestCertificate, requireBinary, run, scratch } from '../support/daemons';
+import { TrafficSourceKind } from '../../lib/core/connections';
 
 const TLS: NginxTlsModel = {
   listen: '443',
@@ -163,7 +164,7 @@ describe('StaticContentServer with tls', () => {
 
   test('given tls, then 443 is opened like 80, to the CDN only, and the certificate and key are written root-only from their variables', () => {
     const { stack, content } = setup();
-    expect(content.connections.ingressRules.map((r) => `${r.port.label} ${r.source.kind === 'cidr' ? r.source.cidr : r.source.kind}`)).toEqual(['tcp-80 198.51.100.0/24', 'tcp-443 198.51.100.0/24']);
+    expect(content.connections.ingressRules.map((r) => `${r.port.label} ${r.source.kind === TrafficSourceKind.CIDR ? r.source.cidr : r.source.kind}`)).toEqual(['tcp-80 198.51.100.0/24', 'tcp-443 198.51.100.0/24']);
     const host = content.cluster.instances[0].cloudConfig;
     const staged = host.hostFiles.filter((f) => f.path.startsWith('/etc/nginx/tls/'));
     expect(staged.map((f) => [f.path, f.permissions])).toEqual([[`${STATIC_TLS_PATHS.certificate}.b64`, '0600'], [`${STATIC_TLS_PATHS.privateKey}.b64`, '0600']]);

@@ -8,6 +8,7 @@ import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/vali
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { checkHostFile, nginxForCheck } from '../support/config-checks';
+import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
 const HOSTS = ['static.monsieurdeguisement.com', 'origin-static.monsieurdeguisement.com'];
 /** The CDN's egress networks of these tests (TEST-NET-2). */
@@ -34,8 +35,8 @@ describe('StaticContentServer', () => {
     const rules = content.connections.ingressRules;
     expect(rules).toHaveLength(1);
     expect(rules[0].port.label).toBe('tcp-80');
-    expect(rules[0].source).toEqual({ kind: 'cidr', cidr: '198.51.100.0/24' });
-    expect(rules.some((r) => r.source.kind === 'internet')).toBe(false);
+    expect(rules[0].source).toEqual(TrafficSource.cidr('198.51.100.0/24'));
+    expect(rules.some((r) => r.source.kind === TrafficSourceKind.INTERNET)).toBe(false);
     const cc = content.cluster.instances[0].cloudConfig;
     expect(cc.packages).toEqual(['nftables', 'nginx']);
     expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'nginx']);
@@ -127,7 +128,7 @@ describe('StaticContentServer', () => {
     const media = new SharedFiles(stack, 'Media', { backend: NfsBackend.NFS_SERVER_VM, sizeGb: 100, vswitch: data, flavor: Flavor.named('b3-8') });
     const content = new StaticContentServer(stack, 'Content', { vswitch: dmz, flavor: Flavor.named('b3-8'), hostNames: HOSTS, cdnCidrs: CDN, media });
     expect(media.clientCidrs).toEqual(['10.0.3.0/24']);
-    expect(media.server!.connections.ingressRules.map((r) => r.source.kind === 'group' && r.source.connections === content.connections)).toEqual([true]);
+    expect(media.server!.connections.ingressRules.map((r) => r.source.kind === TrafficSourceKind.GROUP && r.source.connections === content.connections)).toEqual([true]);
     const cc = content.cluster.instances[0].cloudConfig;
     expect(cc.packages).toEqual(['nfs-common', 'nftables', 'nginx']);
     expect(cc.services).toEqual(['hosting-stacks-metadata-guard.service', 'var-www-static-media.automount', 'nginx']);

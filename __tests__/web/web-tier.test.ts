@@ -190,7 +190,7 @@ describe('WebTier', () => {
 
   describe('errors', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['count 0', { count: 0 }, /Web: 'count' \(0\) must be an integer from 1 to 100/],
+      ['count 0', { count: 0 }, /Web: 'count' \(0\) must be an integer from 1 to 1000/],
       ['listenPort 0', { listenPort: 0 }, /Web: 'listenPort' \(0\) must be an integer from 1 to 65535/],
       ['listenPort 70000', { listenPort: 70000 }, /Web: 'listenPort' \(70000\) must be an integer from 1 to 65535/],
       ['relative health path', { healthCheckPath: 'healthz' }, /Web: 'healthCheckPath' \('healthz'\) must be an absolute path/],

@@ -7,7 +7,7 @@ import { Connections } from '../core/connections';
 import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { IpProtocol, Port } from '../core/port';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   renderTomcatContextXml,
   renderTomcatDefaults,
@@ -54,7 +54,7 @@ export const HEALTH_QUERY_TIMEOUT_SECONDS = 2;
 /** Props of {@link AppTier}. */
 export interface AppTierProps {
   /** The vSwitch the servers are on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Number of Tomcat servers. */
   readonly count: number;
   /** Fewest servers the count variable accepts (see ServerCluster). @default - count */
@@ -252,8 +252,9 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     for (const rule of this.connections.ingressRules) {
       const p = rule.port;
       const coversPort = p.protocol === IpProtocol.TCP && p.fromPort! <= this.backendPort && this.backendPort <= p.toPort!;
-      if (!coversPort || rule.source.kind !== 'group' || rule.source.connections === this.connections) continue;
-      for (const a of rule.source.connections.addresses) addresses.add(a);
+      const group = rule.source.connections;
+      if (!coversPort || group === undefined || group === this.connections) continue;
+      for (const a of group.addresses) addresses.add(a);
     }
     return [...addresses].sort().map((a) => a.replace(/\./g, '\\.')).join('|');
   }

@@ -7,7 +7,7 @@ import { IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { OfficeVpn } from '../vpn/office-vpn';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { nftablesModelFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { INfsShare } from '../storage/nfs';
 import {
@@ -38,7 +38,7 @@ export const BACK_OFFICE_MAX_UPLOAD_MB = 64;
 /** Props of {@link BackOffice}. */
 export interface BackOfficeProps {
   /** The vSwitch the VM is on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The office VPN: the only way in (HTTP and SSH). */
   readonly vpn: OfficeVpn;
   /** Flavor; the PHP-FPM children are sized from its RAM. @default Flavor.fromSizing(DEFAULT_BACK_OFFICE_SIZING) */

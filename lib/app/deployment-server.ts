@@ -11,7 +11,7 @@ import { requireAdminSource, requireIpv4Cidr, requireTerraformVariableName } fro
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { OfficeVpn } from '../vpn/office-vpn';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { nftablesModelFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { kebabCase } from '../core/naming';
 import { renderTemplate } from '../config/template';
@@ -57,7 +57,7 @@ export interface DeployRecipe {
 /** Props of {@link DeploymentServer}. */
 export interface DeploymentServerProps {
   /** The vSwitch the VM is on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The office VPN; SSH is let in from the offices through it. @default - none: give `adminCidrs` */
   readonly vpn?: OfficeVpn;
   /** Administrators' CIDRs let in on SSH (a CI provider's runners, a bastion). @default - none: give `vpn` */
@@ -147,7 +147,7 @@ export class DeploymentServer extends Construct implements IServerTier {
       cc.addFile({ path: DEPLOY_SCRIPT_PATH, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderDeployScript({ deployUser: this.deployUser }) });
       cc.addLazyFile(DEPLOY_RECIPES_PATH, undefined, () => this.renderRecipes());
       CountedTargets.of(host).addJob(DEPLOY_TARGETS_PATH, () =>
-        this.targetList.flatMap((t) => countedTargetsOf(t.cluster, (i) => i.address, (i) => ({ host: i.hostname, tier: tierPath(t) }))),
+        this.targetList.flatMap((t) => countedTargetsOf(t.cluster, (i) => i.address, (i) => ({ host: i.hostname, tier: t.node.path }))),
       );
       const home = `/home/${this.deployUser}`;
       cc.addPreServiceCommand('useradd', '--create-home', '--shell', '/bin/bash', this.deployUser);
@@ -220,12 +220,12 @@ export class DeploymentServer extends Construct implements IServerTier {
   /** The recipe of each tier that takes code, as the deploy script reads it. */
   public renderRecipes(): string {
     const out: Record<string, { directory: string; excludes: readonly string[]; afterSync: readonly (readonly string[])[] }> = {};
-    for (const [tier, r] of this.recipes) out[tierPath(tier)] = { directory: r.directory, excludes: r.excludes ?? [], afterSync: r.afterSync ?? [] };
+    for (const [tier, r] of this.recipes) out[tier.node.path] = { directory: r.directory, excludes: r.excludes ?? [], afterSync: r.afterSync ?? [] };
     return `${JSON.stringify(out, null, 2)}\n`;
   }
 
   private addRecipe(tier: IServerTier, recipe: DeployRecipe): void {
-    const path = tierPath(tier);
+    const path = tier.node.path;
     if (this.recipes.has(tier)) throw new HostingStacksError(this, 'recipe', path, 'is already given for this tier; one recipe per tier');
     if (this.targetList.includes(tier)) throw new HostingStacksError(this, 'recipe', path, 'must be given at the first addTarget of the tier');
     requireText(this, 'recipe.directory', recipe.directory, TextKind.ABSOLUTE_PATH);
@@ -243,11 +243,6 @@ export class DeploymentServer extends Construct implements IServerTier {
     }
     this.recipes.set(tier, recipe);
   }
-}
-
-/** A tier's name in the deploy files: its construct path (its cluster's when it is no construct). */
-function tierPath(tier: IServerTier): string {
-  return Construct.isConstruct(tier) ? tier.node.path : tier.cluster.node.path;
 }
 
 /** Renders the deploy step (`python3 -m py_compile`). */

@@ -8,7 +8,7 @@ import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { TextKind, requireText } from '../core/text';
 import { Port } from '../core/port';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   DEBIAN_MARIADB_JDBC_JAR,
   mariadbJdbcUrl,
@@ -63,7 +63,7 @@ export interface BpmArchive {
 /** Props of {@link OrderTracking}. */
 export interface OrderTrackingProps {
   /** The vSwitch the server is on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Flavor (the case study's order-tracking row: 2 GHz, 4 GB RAM, 70 GB disk). */
   readonly flavor: Flavor;
   /** The database the BPM engine keeps its state in; the datasource points at its writer. */

@@ -5,14 +5,14 @@ import { ObjectstorageContainerV1 } from '../../.gen/providers/openstack/objects
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { ServerCluster, ServerInstance } from '../compute/server-cluster';
-import { IConnectable, Peer } from '../core/connections';
+import { Peer } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { resourceName } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   BACKUP_CLOUD_NAME,
   BACKUP_OBJECT_PUT_PATH,
@@ -59,7 +59,7 @@ export type BackupTarget = ServerCluster | { readonly cluster: ServerCluster };
 /** Props of {@link VeeamBackup}. */
 export interface VeeamBackupProps {
   /** The vSwitch of the runner; its router needs an external gateway, the OpenStack APIs are public endpoints. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** OpenStack region of the covered servers (`GRA11`, `SBG7` ...). */
   readonly region: string;
   /** Keystone v3 URL. @default OVH_AUTH_URL */
@@ -84,8 +84,11 @@ export interface VeeamBackupProps {
   readonly containerName?: string;
   /** Flavor of the runner. @default Flavor.fromSizing(BACKUP_RUNNER_SIZING) */
   readonly flavor?: Flavor;
-  /** Who may reach the runner by SSH (to run restores). @default - nobody: no inbound traffic */
-  readonly adminPeer?: Peer | IConnectable;
+  /**
+   * Who may reach the runner by SSH (to run restores): an admin block (`Peer.ipv4('198.51.100.0/24')`)
+   * or a construct such as a jump host (`Peer.of(jumpHost)`). @default - nobody: no inbound traffic
+   */
+  readonly adminPeer?: Peer;
   /** Host name prefix of the runner. @default 'backup-runner' */
   readonly hostnamePrefix?: string;
 }
@@ -154,7 +157,7 @@ export class VeeamBackup extends Construct {
     optionalPeer(this, 'applicationCredentialId', props.applicationCredentialId, Kinds.SECRET);
     optionalPeer(this, 'applicationCredentialSecret', props.applicationCredentialSecret, Kinds.SECRET);
     optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
-    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER_OR_CONNECTABLE);
+    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER);
     this.region = requireRegion(this, 'region', props.region);
     this.offsiteRegion = props.offsiteRegion !== undefined
       ? requireObjectStorageRegion(this, 'offsiteRegion', props.offsiteRegion)

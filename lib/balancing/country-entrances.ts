@@ -3,17 +3,18 @@ import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
-import { requireEnumValue } from '../core/choices';
 import { snakeCasePath } from '../core/naming';
 import { stableOutput } from '../core/outputs';
 import { ExternalNetwork } from '../network/external-network';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 import { HaproxyBalancer, HaproxyTlsOptions } from './haproxy-balancer';
 import { HealthCheck } from './health-check';
 import { DEFAULT_CONCURRENT_USERS_PER_COUNTRY, HttpTarget, IHttpEntryBalancer } from './http-balancer';
 import { LoadShedding } from './load-shedding';
 import { OctaviaBalancer, OctaviaTlsOptions } from './octavia-balancer';
-import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import {
+  brand, brandedKind, describeValue, hasBrand, Kinds, optionalPeer, PeerKind, requireFactoryOptions, requireOptions, requirePeer, requireProps,
+} from '../core/peers';
 
 /** Which balancer realises each country's entry. */
 export enum BalancerKind {
@@ -37,10 +38,156 @@ export const ISO_3166_ALPHA2_CODES: ReadonlySet<string> = new Set((
   + 'UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
 ).split(' '));
 
+/** Options of {@link EntryBalancer.octavia}. */
+export interface OctaviaEntryOptions {
+  /** Octavia flavor id of every country's balancer (see OctaviaSize; `openstack loadbalancer flavor list` in the region). @default - the cloud's default flavor */
+  readonly flavorId?: string;
+  /** HTTPS on every country's balancer: the same Barbican certificate and redirect target. @default - HTTP only */
+  readonly tls?: OctaviaTlsOptions;
+}
+
+/** Options of {@link EntryBalancer.haproxyPair}. */
+export interface HaproxyPairEntryOptions {
+  /** The only network SSH to the haproxy nodes is allowed from (an administrators', office or VPN network, /16 or narrower). */
+  readonly adminCidr: string;
+  /** Flavor of the haproxy nodes. @default Flavor.fromSizing(DEFAULT_VRRP_SIZING) */
+  readonly flavor?: Flavor;
+  /** Load shedding of every country's pair to the same mini-site. @default - none: every request queues for the members */
+  readonly loadShedding?: LoadShedding;
+  /** HTTPS on every country's pair, one certificate bundle naming every country's host names. @default - HTTP only */
+  readonly tls?: HaproxyTlsOptions;
+}
+
+/** What every kind of entry balancer takes from the entrances it serves: {@link EntryBalancer.createBalancer}'s props. */
+export interface EntryBalancerProps {
+  /** The vSwitch of the VIP (the DMZ); its router needs an external gateway. */
+  readonly vswitch: IPrivateVSwitch;
+  /** Concurrent users the entry is sized for. @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
+  readonly expectedConcurrentUsers?: number;
+  /** Public network of the floating IP. @default ExternalNetwork.ovh() */
+  readonly externalNetwork?: ExternalNetwork;
+  /** Host name prefix of self-managed nodes (`<prefix>-1`, `<prefix>-2`); unused by Octavia. @default - the construct id in kebab case */
+  readonly hostnamePrefix?: string;
+}
+
+/** The option keys of each factory: anything else is refused, an option of the other kind included. */
+const OCTAVIA_ENTRY_OPTIONS: readonly (keyof OctaviaEntryOptions)[] = ['flavorId', 'tls'];
+const HAPROXY_PAIR_ENTRY_OPTIONS: readonly (keyof HaproxyPairEntryOptions)[] = ['adminCidr', 'flavor', 'loadShedding', 'tls'];
+
+/**
+ * Which balancer realises a public entry, with the options only that balancer has: the choice of
+ * {@link CountryEntrancesProps.entryBalancer}. `EntryBalancer.octavia({ flavorId, tls })` for an
+ * OpenStack-managed load balancer, `EntryBalancer.haproxyPair({ adminCidr, flavor, loadShedding, tls })`
+ * for two self-managed keepalived+haproxy nodes. An option of the other kind is refused by the
+ * factory (unknown keys are errors), so no option can be given to a balancer that would ignore it.
+ *
+ * The factories check their own options (the keys, `adminCidr` given, the kinds of `flavor` and
+ * `loadShedding`); values inside the nested `tls` options are checked by the balancer that
+ * receives them, whose error names its path.
+ */
+export abstract class EntryBalancer {
+  /** True when `x` is an {@link EntryBalancer} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isEntryBalancer(x: unknown): x is EntryBalancer {
+    return hasBrand(x, 'EntryBalancer');
+  }
+
+  /**
+   * An OpenStack-managed load balancer per entry ({@link OctaviaBalancer}; OVHcloud Public Cloud Load
+   * Balancer): no servers to run, no load shedding.
+   */
+  public static octavia(options: OctaviaEntryOptions = {}): EntryBalancer {
+    return new OctaviaEntry(requireFactoryOptions<OctaviaEntryOptions>('EntryBalancer.octavia', options, [...OCTAVIA_ENTRY_OPTIONS]));
+  }
+
+  /**
+   * Two self-managed nodes per entry ({@link HaproxyBalancer}): keepalived VRRP for the VIP, haproxy
+   * for HTTP, with load shedding to a mini-site as an option. SSH to the nodes comes from `adminCidr` only.
+   */
+  public static haproxyPair(options: HaproxyPairEntryOptions): EntryBalancer {
+    const factory = 'EntryBalancer.haproxyPair';
+    const checked = requireFactoryOptions<HaproxyPairEntryOptions>(factory, options, [...HAPROXY_PAIR_ENTRY_OPTIONS]);
+    if (typeof checked.adminCidr !== 'string') {
+      throw HostingStacksError.ofFactory(factory, 'options.adminCidr', describeValue(checked.adminCidr),
+        "is required: a CIDR string, e.g. '203.0.113.0/24', the only network SSH to the haproxy nodes is allowed from");
+    }
+    factoryPeer(factory, 'options.flavor', checked.flavor, Kinds.FLAVOR);
+    factoryPeer(factory, 'options.loadShedding', checked.loadShedding, Kinds.LOAD_SHEDDING);
+    return new HaproxyPairEntry(checked);
+  }
+
+  protected constructor() {
+    brand(this, 'EntryBalancer');
+  }
+
+  /** The kind of balancer this choice makes. */
+  public abstract get kind(): BalancerKind;
+
+  /**
+   * Creates one entry balancer in `scope` with id `id` (a country code, for {@link CountryEntrances}),
+   * from the props every kind takes and this choice's own options.
+   */
+  public abstract createBalancer(scope: Construct, id: string, props: EntryBalancerProps): IHttpEntryBalancer;
+}
+
+/** `value` when it is undefined or of `kind`; a {@link HostingStacksError} naming `factory` otherwise. */
+function factoryPeer<T>(factory: string, prop: string, value: unknown, kind: PeerKind<T>): void {
+  if (value !== undefined && !kind.is(value)) {
+    throw HostingStacksError.ofFactory(factory, prop, describeValue(value, kind.secret), `must be ${kind.allowed}`);
+  }
+}
+
+class OctaviaEntry extends EntryBalancer {
+  constructor(private readonly options: OctaviaEntryOptions) {
+    super();
+  }
+  public get kind(): BalancerKind {
+    return BalancerKind.OCTAVIA;
+  }
+  public createBalancer(scope: Construct, id: string, props: EntryBalancerProps): IHttpEntryBalancer {
+    return new OctaviaBalancer(scope, id, {
+      vswitch: props.vswitch,
+      expectedConcurrentUsers: props.expectedConcurrentUsers,
+      flavorId: this.options.flavorId,
+      externalNetwork: props.externalNetwork,
+      tls: this.options.tls,
+    });
+  }
+}
+
+class HaproxyPairEntry extends EntryBalancer {
+  constructor(private readonly options: HaproxyPairEntryOptions) {
+    super();
+  }
+  public get kind(): BalancerKind {
+    return BalancerKind.KEEPALIVED_HAPROXY;
+  }
+  public createBalancer(scope: Construct, id: string, props: EntryBalancerProps): IHttpEntryBalancer {
+    return new HaproxyBalancer(scope, id, {
+      vswitch: props.vswitch,
+      adminCidr: this.options.adminCidr,
+      expectedConcurrentUsers: props.expectedConcurrentUsers,
+      flavor: this.options.flavor,
+      externalNetwork: props.externalNetwork,
+      hostnamePrefix: props.hostnamePrefix,
+      loadShedding: this.options.loadShedding,
+      tls: this.options.tls,
+    });
+  }
+}
+
+/** What `entryBalancer` takes. */
+const ENTRY_BALANCER: PeerKind<EntryBalancer> = brandedKind<EntryBalancer>('EntryBalancer',
+  'an EntryBalancer (EntryBalancer.octavia({ flavorId, tls }) or EntryBalancer.haproxyPair({ adminCidr, flavor, loadShedding, tls }))');
+
+/** The keys of {@link CountryEntrancesProps}: anything else (a prop of another construct, a misspelling) is refused. */
+const COUNTRY_ENTRANCES_PROPS: readonly (keyof CountryEntrancesProps)[] = [
+  'vswitch', 'frontends', 'port', 'healthCheck', 'countries', 'entryBalancer', 'concurrentUsersPerCountry', 'concurrentUsersTotal', 'externalNetwork',
+];
+
 /** Props of {@link CountryEntrances}. */
 export interface CountryEntrancesProps {
   /** The public-facing vSwitch (DMZ) of the balancers' VIPs; its router needs an external gateway. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The front-end tier every country's balancer targets (members follow its instances). */
   readonly frontends: IServerTier;
   /** HTTP port of the front-ends. @default 80 */
@@ -49,26 +196,14 @@ export interface CountryEntrancesProps {
   readonly healthCheck?: HealthCheck;
   /** ISO 3166-1 alpha-2 codes, upper case, one entry per country (a shop's channels: no default). */
   readonly countries: readonly string[];
-  /** Which balancer each country gets. @default BalancerKind.OCTAVIA */
-  readonly kind?: BalancerKind;
+  /** Which balancer each country gets, with that balancer's own options. @default EntryBalancer.octavia() */
+  readonly entryBalancer?: EntryBalancer;
   /** Peak concurrent users of one country; each balancer is sized for it. @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
   readonly concurrentUsersPerCountry?: number;
   /** Peak concurrent users of all countries together; at least one country's peak, at most all countries at their peak. @default - every country at its peak at once (concurrentUsersPerCountry x countries) */
   readonly concurrentUsersTotal?: number;
-  /** The only network SSH to the haproxy nodes is allowed from. Required with KEEPALIVED_HAPROXY, unused with OCTAVIA. @default - none */
-  readonly adminCidr?: string;
-  /** Octavia flavor id of every country's balancer (OCTAVIA only; see OctaviaSize). @default - the cloud's default flavor */
-  readonly octaviaFlavorId?: string;
-  /** Flavor of the haproxy nodes (KEEPALIVED_HAPROXY only). @default Flavor.fromSizing(DEFAULT_VRRP_SIZING) */
-  readonly haproxyFlavor?: Flavor;
   /** Public network of the floating IPs. @default ExternalNetwork.ovh() */
   readonly externalNetwork?: ExternalNetwork;
-  /** Load shedding of every country's haproxy pair to the same mini-site (KEEPALIVED_HAPROXY only). @default - none */
-  readonly loadShedding?: LoadShedding;
-  /** HTTPS on every country's haproxy pair, one certificate bundle naming every country's host names (KEEPALIVED_HAPROXY only). @default - HTTP only */
-  readonly tls?: HaproxyTlsOptions;
-  /** HTTPS on every country's Octavia balancer, the same Barbican certificate and redirect target (OCTAVIA only). @default - HTTP only */
-  readonly octaviaTls?: OctaviaTlsOptions;
 }
 
 /** One country's public entry. */
@@ -89,7 +224,8 @@ export interface CountryEntrance {
  * One public entry per country (case study 5: "one load balancer per country, round-robin, no
  * session persistence"): a balancer with a floating IP on the DMZ vSwitch for each country code,
  * each sized for one country's peak and targeting the same front-end tier, whose instances are the
- * members. Octavia by default; a keepalived+haproxy pair per country as the alternative.
+ * members. Octavia by default (`EntryBalancer.octavia()`); a keepalived+haproxy pair per country
+ * with `entryBalancer: EntryBalancer.haproxyPair({ adminCidr, ... })` as the alternative.
  *
  * Users: each balancer is sized for `concurrentUsersPerCountry`. The total must lie between one
  * country's peak and all countries at their peak at once (`perCountry <= total <= perCountry x
@@ -102,8 +238,10 @@ export interface CountryEntrance {
 export class CountryEntrances extends Construct {
   /** The country codes, in order. */
   public readonly countries: readonly string[];
-  /** The kind of balancer. */
+  /** The kind of balancer, that of `entryBalancer`. */
   public readonly kind: BalancerKind;
+  /** Which balancer each country gets, with its options (`EntryBalancer.octavia()` when none was given). */
+  public readonly entryBalancer: EntryBalancer;
   /** Peak concurrent users per country. */
   public readonly concurrentUsersPerCountry: number;
   /** Peak concurrent users in total. */
@@ -114,14 +252,13 @@ export class CountryEntrances extends Construct {
   constructor(scope: Construct, id: string, props: CountryEntrancesProps) {
     super(scope, id);
     requireProps(this, props);
+    requireOptions<CountryEntrancesProps>(this, 'props', props, [...COUNTRY_ENTRANCES_PROPS]);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'frontends', props.frontends, Kinds.SERVER_TIER);
     optionalPeer(this, 'healthCheck', props.healthCheck, Kinds.HEALTH_CHECK);
-    optionalPeer(this, 'haproxyFlavor', props.haproxyFlavor, Kinds.FLAVOR);
     optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
-    optionalPeer(this, 'loadShedding', props.loadShedding, Kinds.LOAD_SHEDDING);
-    optionalPeer(this, 'tls.certificate', props.tls?.certificate, Kinds.SECRET);
-    this.kind = requireEnumValue(this, 'kind', props.kind ?? BalancerKind.OCTAVIA, BalancerKind, 'BalancerKind');
+    this.entryBalancer = optionalPeer(this, 'entryBalancer', props.entryBalancer, ENTRY_BALANCER) ?? EntryBalancer.octavia();
+    this.kind = this.entryBalancer.kind;
     if (!Array.isArray(props.countries) || props.countries.length === 0) {
       throw new HostingStacksError(this, 'countries', props.countries ?? [], "must name at least one country (ISO 3166-1 alpha-2 codes in upper case, e.g. ['ES', 'FR'])");
     }
@@ -147,22 +284,15 @@ export class CountryEntrances extends Construct {
       throw new HostingStacksError(this, 'concurrentUsersTotal', this.concurrentUsersTotal,
         `must not exceed 'concurrentUsersPerCountry' x countries (${this.concurrentUsersPerCountry} x ${this.countries.length} = ${capacity}): the entries together could not carry it`);
     }
-    if (this.kind === BalancerKind.OCTAVIA) {
-      for (const [name, value] of [['loadShedding', props.loadShedding], ['tls', props.tls]] as const) {
-        if (value !== undefined) throw new HostingStacksError(this, name, 'given', 'is realised by the haproxy pairs only: use it with BalancerKind.KEEPALIVED_HAPROXY');
-      }
-    }
-    if (this.kind === BalancerKind.KEEPALIVED_HAPROXY && props.octaviaTls !== undefined) {
-      throw new HostingStacksError(this, 'octaviaTls', 'given', "is realised by the Octavia balancers only: use 'tls' with BalancerKind.KEEPALIVED_HAPROXY");
-    }
-    if (this.kind === BalancerKind.KEEPALIVED_HAPROXY && props.adminCidr === undefined) {
-      throw new HostingStacksError(this, 'adminCidr', undefined, "is required with BalancerKind.KEEPALIVED_HAPROXY: SSH to the haproxy nodes is only allowed from it");
-    }
-
     const port = props.port ?? 80;
     const healthCheck = (props.healthCheck ?? HealthCheck.http()).validate(this, 'healthCheck');
     this.entrances = this.countries.map((country) => {
-      const balancer = this.createBalancer(country, props);
+      const balancer = this.entryBalancer.createBalancer(this, country, {
+        vswitch: props.vswitch,
+        expectedConcurrentUsers: this.concurrentUsersPerCountry,
+        externalNetwork: props.externalNetwork,
+        hostnamePrefix: `${hostnamePrefix(this.node.id)}-${country.toLowerCase()}`,
+      });
       const target = balancer.addTarget(props.frontends, { port, healthCheck });
       const output = stableOutput(this, `PublicAddress-${country}`, `${snakeCasePath(this)}_${country.toLowerCase()}_public_address`, {
         value: balancer.floatingIp.address,
@@ -177,28 +307,6 @@ export class CountryEntrances extends Construct {
     const entrance = this.entrances.find((e) => e.country === country);
     if (!entrance) throw new HostingStacksError(this, 'country', country, `has no entry; the countries are ${this.countries.join(', ')}`);
     return entrance;
-  }
-
-  private createBalancer(country: string, props: CountryEntrancesProps): IHttpEntryBalancer {
-    if (this.kind === BalancerKind.OCTAVIA) {
-      return new OctaviaBalancer(this, country, {
-        vswitch: props.vswitch,
-        expectedConcurrentUsers: this.concurrentUsersPerCountry,
-        flavorId: props.octaviaFlavorId,
-        externalNetwork: props.externalNetwork,
-        tls: props.octaviaTls,
-      });
-    }
-    return new HaproxyBalancer(this, country, {
-      vswitch: props.vswitch,
-      adminCidr: props.adminCidr!,
-      expectedConcurrentUsers: this.concurrentUsersPerCountry,
-      flavor: props.haproxyFlavor,
-      externalNetwork: props.externalNetwork,
-      hostnamePrefix: `${hostnamePrefix(this.node.id)}-${country.toLowerCase()}`,
-      loadShedding: props.loadShedding,
-      tls: props.tls,
-    });
   }
 }
 

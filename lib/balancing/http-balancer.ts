@@ -4,7 +4,7 @@ import { IServerTier } from '../compute/server-cluster';
 import { IngressRule } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { formatIpv4, parseIpv4 } from '../core/ipv4';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck } from './health-check';
 
 /**
@@ -140,7 +140,7 @@ export function requireConcurrentUsers(scope: IConstruct, prop: string, users: n
  * Throws unless the members of `tier` can be reached from a balancer on `vswitch`: the same
  * vSwitch, or vSwitches joined by one router; and unless the tier is not the balancer itself.
  */
-export function requireReachableTier(scope: IConstruct, vswitch: PrivateVSwitch, tier: IServerTier, balancerNodes?: IConstruct): void {
+export function requireReachableTier(scope: IConstruct, vswitch: IPrivateVSwitch, tier: IServerTier, balancerNodes?: IConstruct): void {
   const cluster = tier.cluster;
   if (balancerNodes !== undefined && cluster === balancerNodes) {
     throw new HostingStacksError(scope, 'tier', cluster.node.path, 'is the balancer itself; a balancer cannot be its own member');
@@ -157,7 +157,7 @@ export function requireReachableTier(scope: IConstruct, vswitch: PrivateVSwitch,
  * none, such as the ports Octavia plugs into a member subnet. A /24 with the default layout gives
  * one block, `x.y.z.128/25`.
  */
-export function dhcpPoolCidrs(vswitch: PrivateVSwitch): string[] {
+export function dhcpPoolCidrs(vswitch: IPrivateVSwitch): string[] {
   let start = parseIpv4(vswitch.dhcpPool.start)!;
   const [, prefix] = vswitch.cidr.split('/');
   const network = parseIpv4(vswitch.cidr.split('/')[0])!;

@@ -20,14 +20,16 @@ import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { ExternalNetwork } from '../network/external-network';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 import { HealthCheck, HealthCheckKind } from './health-check';
 import {
   connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, dhcpPoolCidrs, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer,
   requireConcurrentUsers, requireReachableTier, trustForwardedProto,
 } from './http-balancer';
 import { associateFloatingIp, requireGatewayRouter } from './vrrp-pair';
-import { Kinds, optionalPeer, PeerKind, requireOptions, requirePeer, requireProps } from '../core/peers';
+import {
+  brand, brandedKind, describeValue, hasBrand, Kinds, optionalPeer, PeerKind, requireOptions, requirePeer, requireProps,
+} from '../core/peers';
 
 /**
  * The load-balancer sizes OVHcloud offers as Octavia flavors (`openstack loadbalancer flavor list`
@@ -61,15 +63,82 @@ export const OCTAVIA_HTTPS_PORT = 443;
 /** Status of the HTTP-to-HTTPS redirect: permanent, so browsers and search engines keep the HTTPS URL. */
 export const HTTPS_REDIRECT_STATUS = 301;
 
+/**
+ * The certificate of a TERMINATED_HTTPS listener: a Barbican reference of the certificate bundle
+ * (PKCS#12 stored with `openstack secret store`, OVHcloud's way for TERMINATED_HTTPS listeners),
+ * `https://<barbican endpoint>/v1/secrets/<uuid>` or `.../v1/containers/<uuid>`, given as it is
+ * (`OctaviaCertificate.fromContainerRef(ref)`) or held by a sensitive variable
+ * (`OctaviaCertificate.fromSecret(Secret.variable(...))`).
+ *
+ * The factories refuse a value of the wrong type (a reference that is no string, a look-alike
+ * Secret); the balancer that receives the certificate checks the reference's form and the
+ * Secret's stack, and its error names its path.
+ */
+export abstract class OctaviaCertificate {
+  /** True when `x` is an {@link OctaviaCertificate} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isOctaviaCertificate(x: unknown): x is OctaviaCertificate {
+    return hasBrand(x, 'OctaviaCertificate');
+  }
+
+  /** The Barbican reference itself (a string, or a token such as a Terraform variable's `stringValue`). */
+  public static fromContainerRef(ref: string): OctaviaCertificate {
+    if (typeof ref !== 'string') {
+      throw HostingStacksError.ofFactory('OctaviaCertificate.fromContainerRef', 'ref', describeValue(ref),
+        "must be a Barbican reference string, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>'; for a sensitive variable use OctaviaCertificate.fromSecret(secret)");
+    }
+    return new ContainerRefCertificate(ref);
+  }
+
+  /** A Secret (sensitive variable, made by `Secret.variable`) holding the Barbican reference. */
+  public static fromSecret(secret: Secret): OctaviaCertificate {
+    if (!Kinds.SECRET.is(secret)) {
+      throw HostingStacksError.ofFactory('OctaviaCertificate.fromSecret', 'secret', describeValue(secret, true), `must be ${Kinds.SECRET.allowed}`);
+    }
+    return new SecretCertificate(secret);
+  }
+
+  protected constructor() {
+    brand(this, 'OctaviaCertificate');
+  }
+
+  /** The reference as the listener's `default_tls_container_ref` takes it: the string, or the Secret's reference token. */
+  public abstract get containerRef(): string;
+  /** The Secret holding the reference, when made by {@link OctaviaCertificate.fromSecret}. */
+  public abstract get secret(): Secret | undefined;
+}
+
+class ContainerRefCertificate extends OctaviaCertificate {
+  constructor(private readonly ref: string) {
+    super();
+  }
+  public get containerRef(): string {
+    return this.ref;
+  }
+  public get secret(): Secret | undefined {
+    return undefined;
+  }
+}
+
+class SecretCertificate extends OctaviaCertificate {
+  constructor(private readonly holder: Secret) {
+    super();
+  }
+  public get containerRef(): string {
+    return this.holder.value;
+  }
+  public get secret(): Secret | undefined {
+    return this.holder;
+  }
+}
+
+/** What `tls.certificate` takes. */
+const OCTAVIA_CERTIFICATE: PeerKind<OctaviaCertificate> = brandedKind<OctaviaCertificate>('OctaviaCertificate',
+  'an OctaviaCertificate (OctaviaCertificate.fromContainerRef(ref) or OctaviaCertificate.fromSecret(secret))');
+
 /** HTTPS on an {@link OctaviaBalancer}: a TERMINATED_HTTPS listener, and HTTP redirected to it. */
 export interface OctaviaTlsOptions {
-  /**
-   * Barbican reference of the certificate bundle (PKCS#12 stored with `openstack secret store`,
-   * OVHcloud's way for TERMINATED_HTTPS listeners): `https://<barbican endpoint>/v1/secrets/<uuid>`
-   * or `.../v1/containers/<uuid>`; or a Secret (sensitive variable, made by `Secret.variable`)
-   * holding it. Any other object, one that only looks like a Secret included, is refused.
-   */
-  readonly certificateContainerRef: string | Secret;
+  /** The certificate bundle in Barbican: `OctaviaCertificate.fromContainerRef(ref)` or `OctaviaCertificate.fromSecret(secret)`. */
+  readonly certificate: OctaviaCertificate;
   /** The HTTPS origin HTTP requests are redirected to, path and query kept (`https://www.example.com`). */
   readonly redirectPrefix: string;
   /** Port of the HTTPS listener. @default OCTAVIA_HTTPS_PORT (443) */
@@ -78,7 +147,9 @@ export interface OctaviaTlsOptions {
 
 /** The resolved HTTPS side of an {@link OctaviaBalancer}. */
 export interface OctaviaTls {
-  /** The Barbican reference (or the Secret's reference token). */
+  /** The certificate given. */
+  readonly certificate: OctaviaCertificate;
+  /** The Barbican reference (or the Secret's reference token), as the listener takes it. */
   readonly certificateContainerRef: string;
   /** The redirect target. */
   readonly redirectPrefix: string;
@@ -98,7 +169,7 @@ const BARBICAN_REF = /^https?:\/\/[^\s/]+(\/[^\s/]+)*\/v1\/(secrets|containers)\
 /** Props of {@link OctaviaBalancer}. */
 export interface OctaviaBalancerProps {
   /** The vSwitch of the VIP (the DMZ). Its router needs an external gateway (floating IP). */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Concurrent users the entry is sized for; the listener's `connection_limit` follows ({@link connectionLimitFor}). @default DEFAULT_CONCURRENT_USERS_PER_COUNTRY (1,000) */
   readonly expectedConcurrentUsers?: number;
   /** TCP port of the HTTP listener. @default 80 */
@@ -122,9 +193,6 @@ export interface OctaviaTarget extends HttpTarget {
   /** One member per instance of the tier, in order. */
   readonly members: readonly LbMemberV2[];
 }
-
-/** What `tls.certificateContainerRef` takes when it is not a string. */
-const CERTIFICATE_REF_SECRET: PeerKind<Secret> = { ...Kinds.SECRET, allowed: `a Barbican reference string or ${Kinds.SECRET.allowed}` };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -167,7 +235,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
   /** The Octavia flavor id, when one was given. */
   public readonly flavorId: string | undefined;
   /** The vSwitch of the VIP. */
-  public readonly vswitch: PrivateVSwitch;
+  public readonly vswitch: IPrivateVSwitch;
   /** The external network of the floating IP. */
   public readonly externalNetwork: ExternalNetwork;
   /** The HTTPS side, when `tls` was given. */
@@ -199,7 +267,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     this.resource = new LbLoadbalancerV2(this, 'Resource', {
       name: resourceName(this),
       description: escapeTerraformText(`hosting-stacks: ${this.node.path}`),
-      vipSubnetId: this.vswitch.subnet.id,
+      vipSubnetId: this.vswitch.subnetId,
       vipAddress: this.vipAddress,
       flavorId: this.flavorId,
     });
@@ -275,7 +343,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       poolId: pool.id,
       address: instance.address,
       protocolPort: options.port,
-      subnetId: memberVswitch.subnet.id,
+      subnetId: memberVswitch.subnetId,
       // A member of a front-end the count variable does not ask for would be an ERROR member naming no server.
       count: instance.existence,
     }));
@@ -305,14 +373,16 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
    * with a 301 (Octavia's L7 cookbook: a REDIRECT_PREFIX policy with a rule matching all requests).
    */
   private createTls(options: OctaviaTlsOptions): OctaviaTls {
+    requireOptions<OctaviaTlsOptions>(this, 'tls', options, ['certificate', 'redirectPrefix', 'port']);
     const port = options.port ?? OCTAVIA_HTTPS_PORT;
     requireIntegerInRange(this, 'tls.port', port, 1, 65535);
     if (port === this.listenerPort) throw new HostingStacksError(this, 'tls.port', port, `is the HTTP listener's port; HTTPS needs another (${OCTAVIA_HTTPS_PORT})`);
-    const given: unknown = options.certificateContainerRef;
-    // A string is the Barbican reference itself; any other value must be a real Secret (a look-alike object would be written as is).
-    const ref = typeof given === 'string' ? given : requirePeer(this, 'tls.certificateContainerRef', given, CERTIFICATE_REF_SECRET).value;
+    const certificate = requirePeer(this, 'tls.certificate', options.certificate, OCTAVIA_CERTIFICATE);
+    // The variable must be one this stack declares.
+    if (certificate.secret) requirePeer(this, 'tls.certificate', certificate.secret, Kinds.SECRET);
+    const ref = certificate.containerRef;
     if (!Token.isUnresolved(ref)) {
-      requireText(this, 'tls.certificateContainerRef', ref, TextKind.HTTP_URL, {
+      requireText(this, 'tls.certificate', ref, TextKind.HTTP_URL, {
         pattern: BARBICAN_REF,
         allowed: "must be a Barbican secret or container reference, e.g. 'https://key-manager.gra.cloud.ovh.net/v1/secrets/<uuid>' (openstack secret store / secret list)",
       });
@@ -346,7 +416,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       position: 1,
     });
     const redirectRule = new LbL7RuleV2(this, 'HttpsRedirectRule', { l7PolicyId: redirectPolicy.id, type: 'PATH', compareType: 'STARTS_WITH', value: '/' });
-    return { certificateContainerRef: ref, redirectPrefix: options.redirectPrefix, port, listener, redirectPolicy, redirectRule };
+    return { certificate, certificateContainerRef: ref, redirectPrefix: options.redirectPrefix, port, listener, redirectPolicy, redirectRule };
   }
 
   /** Octavia monitors count whole seconds, need timeout <= delay and 1-10 retries. */

@@ -11,7 +11,7 @@ import { parseIpv4 } from '../core/ipv4';
 import { requireAdminSource, requireIpv4Address, requireIpv4Cidr } from '../core/choices';
 import { Port } from '../core/port';
 import { ExternalNetwork } from '../network/external-network';
-import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch, PlannedPort } from '../network/private-vswitch';
 import { KeepalivedVrrpInstanceModel, VrrpState } from './keepalived-config';
 import { kebabCase } from '../core/naming';
 import { escapeTerraformText } from '../core/terraform-text';
@@ -72,7 +72,7 @@ const MAX_ADVERT_CENTISECONDS = 4095;
  */
 export interface VrrpPairOptions {
   /** The vSwitch the nodes and the VIP are on. Its router needs an external gateway (floating IP). */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The only network SSH to the nodes is allowed from. */
   readonly adminCidr: string;
   /** Flavor of the nodes. @default Flavor.fromSizing(DEFAULT_VRRP_SIZING) */
@@ -142,7 +142,7 @@ export class VrrpPair extends Construct implements IConnectable {
   /** The external network of the floating IP. */
   public readonly externalNetwork: ExternalNetwork;
   /** The vSwitch. */
-  public readonly vswitch: PrivateVSwitch;
+  public readonly vswitch: IPrivateVSwitch;
   /** What the nodes are, in descriptions. */
   public readonly role: string;
 
@@ -247,7 +247,7 @@ export class VrrpPair extends Construct implements IConnectable {
  * Throws unless `vswitch`'s router has `externalNetwork` as its gateway: a floating IP can only
  * be associated with a port on a subnet attached to a router with that gateway.
  */
-export function requireGatewayRouter(scope: Construct, vswitch: PrivateVSwitch, externalNetwork: ExternalNetwork): void {
+export function requireGatewayRouter(scope: Construct, vswitch: IPrivateVSwitch, externalNetwork: ExternalNetwork): void {
   const gateway = vswitch.router.externalNetwork;
   if (!gateway) {
     throw new HostingStacksError(scope, 'vswitch', vswitch.node.path, "has a router without an external gateway; a floating IP needs one (give the vSwitch or its router an 'externalNetwork')");
@@ -261,7 +261,7 @@ export function requireGatewayRouter(scope: Construct, vswitch: PrivateVSwitch, 
  * Associates `floatingIp` with `portId` (construct id `FloatingIpAssociation` in `scope`), after the
  * vSwitch's router interface exists: the association fails while the subnet is not yet attached.
  */
-export function associateFloatingIp(scope: Construct, floatingIp: NetworkingFloatingipV2, portId: string, vswitch: PrivateVSwitch): NetworkingFloatingipAssociateV2 {
+export function associateFloatingIp(scope: Construct, floatingIp: NetworkingFloatingipV2, portId: string, vswitch: IPrivateVSwitch): NetworkingFloatingipAssociateV2 {
   const routerInterface = vswitch.node.tryFindChild('RouterInterface');
   return new NetworkingFloatingipAssociateV2(scope, 'FloatingIpAssociation', {
     floatingIp: floatingIp.address,

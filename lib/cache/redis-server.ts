@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
-import { ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { DataKind, IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
 import { IRedisEndpoint } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { requireEnumValue, requireOneOf } from '../core/choices';
 import { Secret } from '../core/secret';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   redisQuotedAtApply,
   REDIS_COMMANDS,
@@ -35,7 +35,7 @@ export const REDIS_DEFAULT_PORT = 6379;
 /** Props of {@link RedisServer}. */
 export interface RedisServerProps {
   /** The vSwitch the server is on (the private data network). */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Flavor of the server; `maxmemory` is sized from its RAM. */
   readonly flavor: Flavor;
   /** A specific planned address. @default - the next free planned address of the vSwitch */
@@ -77,7 +77,9 @@ export interface RedisServerProps {
  * `redis.addInstance('Cache', { port: 6380, maxMemoryFraction: ... })` (allkeys-lru, no
  * persistence), or a server of its own.
  */
-export class RedisServer extends Construct implements IRedisEndpoint {
+export class RedisServer extends Construct implements IRedisEndpoint, IServerTier {
+  /** The kind of data it serves, declared with `declareDataKind` (the data-isolation rule keeps it out of the DMZ). */
+  public readonly dataKind: DataKind = 'Redis server';
   /** The server (one instance, stateful). */
   public readonly cluster: ServerCluster;
   /** The network intent of the server. */
@@ -107,7 +109,7 @@ export class RedisServer extends Construct implements IRedisEndpoint {
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     super(scope, id);
-    declareDataKind(this, 'Redis server');
+    declareDataKind(this, this.dataKind);
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);

@@ -9,8 +9,9 @@ import { requireEnumValue, requireIpv4AddressOrCidr, requireOpenstackName, requi
 import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
-import { PlannedPort, PrivateVSwitch } from '../network/private-vswitch';
-import { CloudConfig, configDigestOf } from './cloud-config';
+import { IPrivateVSwitch, PlannedPort } from '../network/private-vswitch';
+import { CloudConfig, ConfigSyntax, configDigestOf } from './cloud-config';
+import { SynthPass } from '../core/synth-pass';
 import { Flavor, FlavorSpec } from './flavor';
 import { KeyPair } from './key-pair';
 import { MachineImage } from './machine-image';
@@ -28,7 +29,7 @@ export enum ServerGroupPolicy {
 /** Props of {@link ServerCluster}. */
 export interface ServerClusterProps {
   /** The vSwitch the instances' ports are on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Number of instances; when the cluster scales, the default of its count variable (the baseline). */
   readonly count: number;
   /**
@@ -82,6 +83,16 @@ export interface ServerClusterProps {
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
 
+/** One file of a server, as written for review ({@link ServerInstance.reviewedHostFiles}). */
+export interface ReviewedHostFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  /** Content with Terraform references shown as `\${var.name}`. */
+  readonly content: string;
+  /** The file's language, when it is a config with a checker. */
+  readonly syntax?: ConfigSyntax;
+}
+
 /** The instance metadata key holding the digest of the configuration the server was created with. */
 export const CONFIG_METADATA_KEY = 'hosting-stacks:config';
 
@@ -98,7 +109,7 @@ export const SCALABLE_TIER_ADDRESS_CAPACITY = 10;
  */
 export function scalableTierAddressCapacity(tier: IConstruct, capacity: number | undefined, maxCount: number, maxProp: string, maxValue: number = maxCount): number {
   const resolved = capacity ?? SCALABLE_TIER_ADDRESS_CAPACITY;
-  requireIntegerInRange(tier, 'addressCapacity', resolved, 1, 100);
+  requireIntegerInRange(tier, 'addressCapacity', resolved, 1, MAX_CLUSTER_COUNT);
   if (maxCount > resolved) {
     throw new HostingStacksError(tier, maxProp, maxValue,
       `needs ${maxCount} servers and 'addressCapacity' keeps ${resolved} planned addresses for the tier; set 'addressCapacity' to at least ${maxCount} (on a deployed stack that moves the addresses planned after the tier, once)`);
@@ -178,10 +189,13 @@ export class ServerInstance extends Construct {
       blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
       network: [{ port: ref(this.port.resource, 'id') }],
       schedulerHints: [{ group: group.id }],
-      userData: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderUserData()) }),
+      // cdktf's preparing resolve (before the aspects run) only looks for references to other stacks:
+      // it is given the references the user data holds, not the document rendered, which is done
+      // once, in the synth pass.
+      userData: Lazy.stringValue({ produce: (context) => (context.preparing ? this.cloudConfig.references().join('\n') : escapeTerraformTemplate(this.renderUserData())) }),
       metadata: Lazy.anyValue({
         // The path and the values are text for Nova; a token among them (a count variable) stays a reference.
-        produce: () => ({ 'hosting-stacks:path': escapeTerraformText(this.node.path), [CONFIG_METADATA_KEY]: this.configDigest(), ...Object.fromEntries([...this.extraMetadata].map(([k, v]) => [k, escapeTerraformText(v)])) }),
+        produce: (context) => ({ 'hosting-stacks:path': escapeTerraformText(this.node.path), [CONFIG_METADATA_KEY]: context.preparing ? '' : this.configDigest(), ...Object.fromEntries([...this.extraMetadata].map(([k, v]) => [k, escapeTerraformText(v)])) }),
       }) as unknown as Record<string, string>,
       // A new user_data would replace the server (Nova cannot change it), and Terraform replaces
       // every changed server at once: both directors, the database primary, all front-ends. So
@@ -237,21 +251,40 @@ export class ServerInstance extends Construct {
   }
 
   /**
+   * The files cloud-init writes on this server, sorted by path, with Terraform references resolved
+   * for review (`\${var.db_password}`): what HostingStack writes under `configs/` and the policy
+   * pack reads. Within a synth pass, resolved once.
+   */
+  public reviewedHostFiles(): ReviewedHostFile[] {
+    return SynthPass.memo(this, 'reviewedHostFiles', () => this.cloudConfig.hostFiles.map((f) => ({ path: f.path, content: this.resolveForReview(f.content), syntax: f.syntax })));
+  }
+
+  private resolveForReview(content: string): string {
+    if (!Tokenization.isResolvable(content) && !content.includes('${')) return content;
+    return Tokenization.resolve(content, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+  }
+
+  /**
    * The SHA-256 of this server's configuration (`configDigestOf`): its `#cloud-config` as Terraform
    * will evaluate it, references unevaluated. Call at synth, once every construct added its part.
    */
   public configDigest(): string {
-    const text = this.cloudConfig.render();
-    const resolved = Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
-    return configDigestOf(resolved);
+    return SynthPass.memo(this, 'configDigest', () => {
+      const text = this.cloudConfig.render();
+      const resolved = Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+      return configDigestOf(resolved);
+    });
   }
 
   /** The user data within Nova's limit; the error names this instance's path when it does not fit. */
   private renderUserData(): string {
     try {
-      return this.cloudConfig.renderWithinLimit({ configDigest: this.configDigest() });
+      return SynthPass.memo(this, 'userData', () => this.cloudConfig.renderWithinLimit({ configDigest: this.configDigest() }));
     } catch (e) {
-      throw new Error(`${this.node.path}: ${(e as Error).message}`);
+      // The cloud-config names its owner, this instance (user data over Nova's limit: its size and
+      // the limit); a renderer's refusal names its construct. Anything else is said for this instance.
+      if (e instanceof HostingStacksError) throw e;
+      throw new HostingStacksError(this, 'user_data', `cloud-config of ${this.hostname}`, `could not be rendered: ${(e as Error).message}`);
     }
   }
 }
@@ -280,7 +313,7 @@ export class ServerCluster extends Construct implements IConnectable {
   /** Boot volume size in GB. */
   public readonly bootVolumeGb: number;
   /** The vSwitch. */
-  public readonly vswitch: PrivateVSwitch;
+  public readonly vswitch: IPrivateVSwitch;
   /** Fewest instances. */
   public readonly minCount: number;
   /** Instances by default (the baseline when scaling). */
@@ -322,7 +355,7 @@ export class ServerCluster extends Construct implements IConnectable {
       throw new HostingStacksError(this, 'addresses', props.addresses, `must give exactly one address per instance (${this.maxCount})`);
     }
     this.addressCapacity = props.addresses ? this.maxCount : props.addressCapacity ?? this.maxCount;
-    requireIntegerInRange(this, 'addressCapacity', this.addressCapacity, 1, 100);
+    requireIntegerInRange(this, 'addressCapacity', this.addressCapacity, 1, MAX_CLUSTER_COUNT);
     if (this.maxCount > this.addressCapacity) {
       throw new HostingStacksError(this, 'maxCount', this.maxCount, `must not exceed 'addressCapacity' (${this.addressCapacity}): the cluster's reserved addresses; raising the capacity moves the addresses planned after it on ${this.vswitch.node.path}`);
     }
@@ -429,8 +462,12 @@ export interface ClusterCounts {
   readonly maxCount: number;
 }
 
-/** The most servers one cluster holds (its addresses are planned on one vSwitch). */
-export const MAX_CLUSTER_COUNT = 100;
+/**
+ * The most servers one cluster holds: a campaign peak's front-ends. Its addresses are planned on
+ * one vSwitch, whose CIDR must hold them (a /22 holds 1,000 with room for the rest); the vSwitch
+ * says so at synth when they do not fit.
+ */
+export const MAX_CLUSTER_COUNT = 1000;
 
 /**
  * The one check of a cluster's counts, for ServerCluster and for every tier that takes counts in
@@ -487,14 +524,32 @@ export interface TierWorkers {
 }
 
 /**
- * A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers. Balancers
- * take these as targets; scaling reads what a tier declares here instead of asking its class.
+ * The kind of data a construct serves, as it declares it with `declareDataKind` ('MySQL database',
+ * 'Redis server', 'Solr server'): the data-isolation rule (HS-DATA-1) keeps such a construct out of
+ * the internet and the DMZ.
  */
-export interface IServerTier extends IConnectable {
-  /** The servers. */
+export type DataKind = string;
+
+/**
+ * A construct whose servers are one {@link ServerCluster}: web, app, front-end tiers, and the data
+ * tiers (databases, caches, search). Balancers take these as targets; capacity, monitoring, scaling
+ * and the policy pack read what a tier declares here instead of asking its class.
+ *
+ * A tier's scaling is its cluster's: the count variable and the one scaling slot
+ * (`cluster.scalingRules` and `cluster.scalingHook`, taken with `attachScalingRules` and
+ * `attachScalingHook`). Scaling changes the cluster's count, so the slot is one per cluster however
+ * many tier objects name that cluster; a slot on the tier would let two of them scale one count.
+ */
+export interface IServerTier extends IConstruct, IConnectable {
+  /** The servers; their count variable and scaling slot are the tier's. */
   readonly cluster: ServerCluster;
   /** The workers each server runs in parallel, when the tier knows them (its capacity follows). */
   readonly workers?: TierWorkers;
   /** The port Apache answers `/server-status` on (loopback and monitoring), for an Apache-based tier. */
   readonly apacheStatusPort?: number;
+  /**
+   * The kind of data the tier serves, the one it declared with `declareDataKind` (so `dataKindOf(tier)`
+   * gives the same). @default - none: the tier serves no data (web, app and front-end tiers)
+   */
+  readonly dataKind?: DataKind;
 }

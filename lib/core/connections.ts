@@ -2,12 +2,13 @@ import { Construct, IConstruct } from 'constructs';
 import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
 import { HostingStacksError } from './errors';
-import { TextKind, requireText } from './text';
-import { requireAdminSource, requireIpv4Cidr, requireOpenstackName } from './choices';
+import { TextKind, checkText, requireText } from './text';
+import { IPV4_CIDR_RULE, requireAdminSource, requireIpv4Cidr, requireOpenstackName } from './choices';
+import { parseCidr } from './ipv4';
 import { Port } from './port';
 import { resourceName } from './naming';
 import { escapeTerraformText, requireTerraformLiteral } from './terraform-text';
-import { brand, hasBrand, Kinds, requirePeer, requireProps } from './peers';
+import { brand, describeValue, hasBrand, Kinds, requirePeer, requireProps } from './peers';
 
 /** Anything that owns a {@link Connections}: clusters, balancers, single servers. */
 export interface IConnectable {
@@ -15,13 +16,76 @@ export interface IConnectable {
   readonly connections: Connections;
 }
 
-/** Where allowed traffic may come from. */
-export type TrafficSource =
-  | { readonly kind: 'cidr'; readonly cidr: string }
-  | { readonly kind: 'internet'; readonly reason: string }
-  | { readonly kind: 'group'; readonly connections: Connections };
+/** The kinds of {@link TrafficSource}: what a rule's traffic is allowed from. */
+export enum TrafficSourceKind {
+  /** An IPv4 address block (`remote_ip_prefix`); {@link TrafficSource.cidr} holds it. */
+  CIDR = 'cidr',
+  /** The whole internet (`0.0.0.0/0`), opened with a reason; {@link TrafficSource.reason} holds it. */
+  INTERNET = 'internet',
+  /** The members of another construct's security group (`remote_group_id`); {@link TrafficSource.connections} holds it. */
+  GROUP = 'group',
+}
 
-/** A peer given by address rather than by construct. */
+/**
+ * Where allowed traffic may come from: the source of an {@link IngressRule}, read by host
+ * firewalls, daemon allow-lists and the policy rules. {@link Connections} makes one for each rule
+ * it records (`allowFrom`, `allowFromInternet`, `allowInternally`); the factories are public so that
+ * a caller can name the source it compares a rule with. Read {@link TrafficSource.kind} first: each
+ * kind sets its own member and leaves the others undefined.
+ */
+export class TrafficSource {
+  /** True when `x` is a {@link TrafficSource} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isTrafficSource(x: unknown): x is TrafficSource {
+    return hasBrand(x, 'TrafficSource');
+  }
+
+  /** An IPv4 block such as `198.51.100.0/24`, without host bits; `0.0.0.0/0` is {@link TrafficSource.internet}. */
+  public static cidr(cidr: string): TrafficSource {
+    const block = typeof cidr === 'string' ? parseCidr(cidr) : undefined;
+    if (!block || block.prefix === 0) {
+      throw HostingStacksError.ofFactory('TrafficSource.cidr', 'cidr', cidr, `${IPV4_CIDR_RULE}, other than 0.0.0.0/0 (that is TrafficSource.internet(reason)), e.g. '198.51.100.0/24'`);
+    }
+    return new TrafficSource(TrafficSourceKind.CIDR, { cidr: block.text });
+  }
+
+  /** The whole internet (`0.0.0.0/0`); `reason` says why the construct is reachable from it. */
+  public static internet(reason: string): TrafficSource {
+    const problem = checkText(reason, TextKind.FREE_TEXT);
+    if (problem) throw HostingStacksError.ofFactory('TrafficSource.internet', 'reason', reason, `${problem}: why the construct is reachable from 0.0.0.0/0`);
+    return new TrafficSource(TrafficSourceKind.INTERNET, { reason });
+  }
+
+  /** The members of `connections`' security group. */
+  public static group(connections: Connections): TrafficSource {
+    if (!Kinds.CONNECTIONS.is(connections)) {
+      throw HostingStacksError.ofFactory('TrafficSource.group', 'connections', describeValue(connections), `must be ${Kinds.CONNECTIONS.allowed} (the connections of a construct)`);
+    }
+    return new TrafficSource(TrafficSourceKind.GROUP, { connections });
+  }
+
+  /** What the traffic is allowed from; says which of the other members is set. */
+  public readonly kind: TrafficSourceKind;
+  /** The IPv4 block, for {@link TrafficSourceKind.CIDR}; undefined for the other kinds. */
+  public readonly cidr?: string;
+  /** Why the construct is reachable from the internet, for {@link TrafficSourceKind.INTERNET}; undefined for the other kinds. */
+  public readonly reason?: string;
+  /** The group the traffic comes from, for {@link TrafficSourceKind.GROUP}; undefined for the other kinds. */
+  public readonly connections?: Connections;
+
+  private constructor(kind: TrafficSourceKind, fields: { readonly cidr?: string; readonly reason?: string; readonly connections?: Connections }) {
+    brand(this, 'TrafficSource');
+    this.kind = kind;
+    this.cidr = fields.cidr;
+    this.reason = fields.reason;
+    this.connections = fields.connections;
+  }
+}
+
+/**
+ * A peer given where a construct takes one: an address block ({@link Peer.ipv4}) or a construct
+ * with connections ({@link Peer.of}), so that a prop such as `adminPeer` has one type. Each factory
+ * sets its own member and leaves the other undefined.
+ */
 export class Peer {
   /** True when `x` is a {@link Peer} (a `Symbol.for` brand: look-alike objects are not). */
   public static isPeer(x: unknown): x is Peer {
@@ -30,11 +94,27 @@ export class Peer {
 
   /** An IPv4 block such as an office or admin network. `0.0.0.0/0` is refused: use `allowFromInternet`. */
   public static ipv4(cidr: string): Peer {
-    return new Peer(cidr);
+    // Kept as given: the construct receiving the peer checks it and reports the error with its path.
+    return new Peer(cidr, undefined);
   }
+
+  /**
+   * A construct with connections (a tier, a cluster, a server, a VPN gateway): traffic is allowed
+   * from its security group, as `connections.allowFrom(connectable, port)` does. Throws a
+   * {@link HostingStacksError} when `connectable` has no {@link Connections}.
+   */
+  public static of(connectable: IConnectable): Peer {
+    if (!Kinds.CONNECTABLE.is(connectable)) {
+      throw HostingStacksError.ofFactory('Peer.of', 'connectable', describeValue(connectable), `must be ${Kinds.CONNECTABLE.allowed}`);
+    }
+    return new Peer(undefined, connectable);
+  }
+
   private constructor(
-    /** The CIDR as given. */
-    public readonly cidr: string,
+    /** The CIDR as given, for {@link Peer.ipv4}; undefined for {@link Peer.of}. */
+    public readonly cidr: string | undefined,
+    /** The construct, for {@link Peer.of}; undefined for {@link Peer.ipv4}. */
+    public readonly connectable: IConnectable | undefined,
   ) {
     brand(this, 'Peer');
   }
@@ -145,21 +225,27 @@ export class Connections extends Construct {
 
   /**
    * Allows `port` in from another construct (by security group) or from an address block.
-   * Declaring the same flow twice returns the first rule.
+   * `peer` is the construct itself or a {@link Peer}: `Peer.ipv4(cidr)`, or `Peer.of(construct)`,
+   * which is the same as the construct. Declaring the same flow twice returns the first rule.
    */
   public allowFrom(peer: IConnectable | Peer, port: Port, description?: string): IngressRule {
     requirePeer(this.owner, 'peer', peer, Kinds.PEER_OR_CONNECTABLE);
     requirePeer(this.owner, 'port', port, Kinds.PORT);
-    if (peer instanceof Peer) {
+    if (Peer.isPeer(peer) && peer.connectable !== undefined) {
+      // Peer.of(construct): checked by the factory; its stack is checked here, where the rule is made.
+      const connectable = requirePeer(this.owner, 'peer', peer.connectable, Kinds.CONNECTABLE);
+      return this.allowFromGroup(connectable, port, description);
+    }
+    if (Peer.isPeer(peer)) {
       const cidr = requireIpv4Cidr(this.owner, 'peer', peer.cidr, '198.51.100.0/24');
       if (cidr.prefix === 0) {
         throw new HostingStacksError(this.owner, 'peer', peer.cidr, "is the whole internet; only a construct public by nature may be opened to it, through 'allowFromInternet(port, reason)'");
       }
       // A source SSH (TCP 22) is opened to is an admin source, whoever declares it.
       if (portsOverlap(port, Port.tcp(22))) requireAdminSource(this.owner, 'peer', cidr);
-      return this.addRule({ kind: 'cidr', cidr: cidr.text }, port, description ?? `from ${cidr.text}`);
+      return this.addRule(TrafficSource.cidr(cidr.text), port, description ?? `from ${cidr.text}`);
     }
-    return this.addRule({ kind: 'group', connections: peer.connections }, port, description ?? `from ${peer.connections.owner.node.path}`);
+    return this.allowFromGroup(peer, port, description);
   }
 
   /**
@@ -172,7 +258,7 @@ export class Connections extends Construct {
     }
     // The reason is kept in the security-group rule and the host firewall's comment.
     requireText(this.owner, 'reason', reason, TextKind.FREE_TEXT);
-    return this.addRule({ kind: 'internet', reason }, port, `internet: ${reason}`);
+    return this.addRule(TrafficSource.internet(reason), port, `internet: ${reason}`);
   }
 
   /** Allows `port` out of this construct into `peer` (declared on the peer's side). */
@@ -184,12 +270,16 @@ export class Connections extends Construct {
   /** Allows `port` between the members of this construct (cluster peers, VRRP). */
   public allowInternally(port: Port, description?: string): IngressRule {
     requirePeer(this.owner, 'port', port, Kinds.PORT);
-    return this.addRule({ kind: 'group', connections: this }, port, description ?? 'between members');
+    return this.addRule(TrafficSource.group(this), port, description ?? 'between members');
   }
 
   /** True when some rule lets `source`-kind traffic in on a port overlapping `port`. */
   public allows(port: Port, source: (s: TrafficSource) => boolean): boolean {
     return this.ingressRules.some((r) => portsOverlap(r.port, port) && source(r.source));
+  }
+
+  private allowFromGroup(peer: IConnectable, port: Port, description: string | undefined): IngressRule {
+    return this.addRule(TrafficSource.group(peer.connections), port, description ?? `from ${peer.connections.owner.node.path}`);
   }
 
   private addRule(source: TrafficSource, port: Port, description: string): IngressRule {
@@ -206,8 +296,8 @@ export class Connections extends Construct {
       protocol: port.protocol,
       portRangeMin: port.fromPort,
       portRangeMax: port.toPort,
-      remoteIpPrefix: source.kind === 'cidr' ? source.cidr : source.kind === 'internet' ? '0.0.0.0/0' : undefined,
-      remoteGroupId: source.kind === 'group' ? source.connections.securityGroup.id : undefined,
+      remoteIpPrefix: source.kind === TrafficSourceKind.CIDR ? source.cidr : source.kind === TrafficSourceKind.INTERNET ? '0.0.0.0/0' : undefined,
+      remoteGroupId: source.connections?.securityGroup.id,
       securityGroupId: this.securityGroup.id,
       // Free text (a reason, a flow's purpose): escaped so Terraform reads it as written.
       description: escapeTerraformText(description.slice(0, 255)),
@@ -216,7 +306,8 @@ export class Connections extends Construct {
     const rule: IngressRule = { port, source, description, resource, addressResources };
     this.rules.set(key, rule);
     // Between this group's own members the group binds only the ports it is on: nothing to add.
-    if (source.kind === 'group' && source.connections !== this) {
+    const group = source.connections;
+    if (group !== undefined && group !== this) {
       const realiseFor = (address: string): void => {
         addressResources.push(new NetworkingSecgroupRuleV2(this, `${id}-${address.replace(/\./g, '_')}`, {
           direction: 'ingress',
@@ -229,8 +320,8 @@ export class Connections extends Construct {
           description: escapeTerraformText(`${description} (member ${address}: port security off, outside the group)`.slice(0, 255)),
         }));
       };
-      source.connections.sourcedRules.push({ rule, realiseFor });
-      for (const address of source.connections.outsideAddresses) realiseFor(address);
+      group.sourcedRules.push({ rule, realiseFor });
+      for (const address of group.outsideAddresses) realiseFor(address);
     }
     return rule;
   }
@@ -238,12 +329,12 @@ export class Connections extends Construct {
 
 function sourceLabel(source: TrafficSource): string {
   switch (source.kind) {
-    case 'cidr':
-      return source.cidr.replace(/[./]/g, '_');
-    case 'internet':
+    case TrafficSourceKind.CIDR:
+      return source.cidr!.replace(/[./]/g, '_');
+    case TrafficSourceKind.INTERNET:
       return 'internet';
-    case 'group':
-      return source.connections.owner.node.path.replace(/\//g, '_');
+    case TrafficSourceKind.GROUP:
+      return source.connections!.owner.node.path.replace(/\//g, '_');
   }
 }
 

@@ -26,7 +26,7 @@ import type { KeyPair } from '../compute/key-pair';
 import type { MachineImage } from '../compute/machine-image';
 import type { ExternalNetwork } from '../network/external-network';
 import type { OfficeVpn } from '../vpn/office-vpn';
-import type { PrivateVSwitch } from '../network/private-vswitch';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 import type { Router } from '../network/router';
 import type { INfsShare } from '../storage/nfs';
 import type { IScalingRules } from '../scaling/scaling-model';
@@ -117,6 +117,12 @@ function isConnectable(x: unknown): x is IConnectable {
   return typeof x === 'object' && x !== null && hasBrand(plainMember(x, 'connections'), 'Connections');
 }
 
+/** The {@link Connections} of the construct a `Peer.of(construct)` stands for; undefined for `Peer.ipv4`. */
+function peerConnections(peer: Peer): Connections | undefined {
+  const connectable = plainMember(peer, 'connectable');
+  return isConnectable(connectable) ? connectable.connections : undefined;
+}
+
 /** True when member `key` of `x` is a real Secret (a getter is read: a password must be checked, not assumed). */
 function isSecretMember(x: Record<string, unknown>, key: string): boolean {
   return hasBrand(x[key], 'Secret');
@@ -128,8 +134,8 @@ export const Kinds = {
   FLAVOR: brandedKind<Flavor>('Flavor', "a Flavor (Flavor.named('b3-8'), Flavor.fromSizing(...) or Flavor.custom(...))"),
   /** A {@link Secret}; nothing else, so no password is ever written in plain text. */
   SECRET: brandedKind<Secret>('Secret', 'a Secret made by Secret.variable(scope, name, description); a password is never given in plain text', true),
-  /** A {@link PrivateVSwitch}. */
-  PRIVATE_VSWITCH: brandedKind<PrivateVSwitch>('PrivateVSwitch', 'a PrivateVSwitch'),
+  /** An {@link IPrivateVSwitch}: any vSwitch carrying the `PrivateVSwitch` brand (a look-alike object is not one). */
+  PRIVATE_VSWITCH: brandedKind<IPrivateVSwitch>('PrivateVSwitch', 'a PrivateVSwitch'),
   /** A {@link Router}. */
   ROUTER: brandedKind<Router>('Router', 'a Router'),
   /** An {@link ExternalNetwork}. */
@@ -172,15 +178,27 @@ export const Kinds = {
   CONSTRUCT: { allowed: 'a construct', is: (x: unknown): x is IConstruct => Construct.isConstruct(x) } as PeerKind<IConstruct>,
   /** Anything with a {@link Connections}: a cluster, a tier, a balancer, a single server. */
   CONNECTABLE: { allowed: 'a construct with connections (IConnectable: a tier, a cluster, a server)', is: isConnectable } as PeerKind<IConnectable>,
-  /** A {@link Peer} (an address block) or an {@link IConnectable}. */
+  /**
+   * A {@link Peer}: an address block (`Peer.ipv4`) or a construct (`Peer.of`), which must be in the
+   * same stack. The kind of a prop that takes a peer (`adminPeer`).
+   */
+  PEER: {
+    allowed: "a Peer (Peer.ipv4('198.51.100.0/24') or Peer.of(construct with connections))",
+    is: (x: unknown): x is Peer => hasBrand(x, 'Peer'),
+    anchor: (x: Peer) => peerConnections(x),
+  } as PeerKind<Peer>,
+  /**
+   * A {@link Peer} or an {@link IConnectable}: what `Connections.allowFrom` takes, so that a construct
+   * is passed as itself. The stack of a `Peer.of(construct)` is checked once the peer is unwrapped.
+   */
   PEER_OR_CONNECTABLE: {
-    allowed: "a Peer (Peer.ipv4('198.51.100.0/24')) or a construct with connections (IConnectable)",
+    allowed: "a Peer (Peer.ipv4('198.51.100.0/24') or Peer.of(construct)) or a construct with connections (IConnectable)",
     is: (x: unknown): x is Peer | IConnectable => hasBrand(x, 'Peer') || isConnectable(x),
   } as PeerKind<Peer | IConnectable>,
   /** An {@link IServerTier}: connections and one ServerCluster. */
   SERVER_TIER: {
-    allowed: 'a server tier (IServerTier: a WebTier, AppTier, MagentoFrontends or { cluster, connections } of a ServerCluster)',
-    is: (x: unknown): x is IServerTier => isConnectable(x) && hasBrand(plainMember(x, 'cluster'), 'ServerCluster'),
+    allowed: 'a server tier (IServerTier: a construct with a ServerCluster and its connections, e.g. a WebTier, AppTier or MagentoFrontends)',
+    is: (x: unknown): x is IServerTier => Construct.isConstruct(x) && isConnectable(x) && hasBrand(plainMember(x, 'cluster'), 'ServerCluster'),
   } as PeerKind<IServerTier>,
   /** An {@link IMysqlDatabase}. */
   MYSQL_DATABASE: {
@@ -250,6 +268,11 @@ export function describeValue(value: unknown, secret = false): unknown {
   if (typeof value !== 'object') return `<a ${typeof value}>`;
   if (Construct.isConstruct(value)) return `<${value.constructor.name} ${value.node.path}>`;
   if (hasBrand(value, 'Secret')) return `<Secret var.${String((value as { variableName?: unknown }).variableName)}>`;
+  if (hasBrand(value, 'Peer')) {
+    const connectable = plainMember(value, 'connectable');
+    if (connectable !== undefined) return `Peer.of(${String(describeValue(connectable))})`;
+    return `Peer.ipv4(${String(describeValue(plainMember(value, 'cidr')))})`;
+  }
   if (Array.isArray(value)) return `<an array of ${value.length} items>`;
   const name = value.constructor && value.constructor !== Object ? value.constructor.name : 'object';
   const keys = Object.keys(value);

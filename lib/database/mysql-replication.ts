@@ -1,13 +1,13 @@
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
-import { ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
+import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
 import { Connections } from '../core/connections';
 import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   bufferPoolMbForRam,
   DEBIAN_MARIADB_LOG_DIR,
@@ -64,7 +64,7 @@ const ACCOUNT = /^[A-Za-z0-9_]{1,80}$/;
 /** Props of {@link MysqlReplication}. */
 export interface MysqlReplicationProps {
   /** The vSwitch the servers are on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Flavor of every server (the case study's database row: 6 GHz, 4 GB RAM, 50 GB disk). */
   readonly flavor: Flavor;
   /** Read-only replicas following the primary, 1 to {@link MAX_MYSQL_REPLICAS}. @default 1 */
@@ -138,7 +138,9 @@ export interface MysqlReplicationProps {
  * `db.connections.allowFrom(app, Port.tcp(db.port))`. Its default child is the primary's server.
  * Promoting a replica after the primary is lost is a manual operation.
  */
-export class MysqlReplication extends Construct implements IMysqlDatabase {
+export class MysqlReplication extends Construct implements IMysqlDatabase, IServerTier {
+  /** The kind of data it serves, declared with `declareDataKind` (the data-isolation rule keeps it out of the DMZ). */
+  public readonly dataKind: DataKind = 'MySQL database';
   /** The network intent of the servers (the cluster's). */
   public readonly connections: Connections;
   /** The servers: the primary first, then the replicas. */
@@ -180,7 +182,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase {
 
   constructor(scope: Construct, id: string, props: MysqlReplicationProps) {
     super(scope, id);
-    declareDataKind(this, 'MySQL database');
+    declareDataKind(this, this.dataKind);
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);

@@ -12,7 +12,7 @@ import { parseCidr } from '../core/ipv4';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { xmlEscapedAtApply } from '../app/app-tier';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from '../storage/nfs';
 import { apacheMpmLimitsForRam, ApacheMpmEventLimits, APACHE_THREADS_PER_CHILD, DEBIAN_APACHE_MODULES_DIR } from '../web/apache-config';
 import {
@@ -125,7 +125,7 @@ class PipelineCode extends MagentoCode {
 /** Props of {@link MagentoFrontends}. */
 export interface MagentoFrontendsProps {
   /** The vSwitch of the private access layer the front-ends sit on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Front-ends running by default: the baseline of the count variable when the tier scales. */
   readonly count: number;
   /** Fewest front-ends the count variable accepts. @default - count */

@@ -1,4 +1,4 @@
-import { Lazy, TerraformStack } from 'cdktf';
+import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { NetworkingNetworkV2 } from '../../.gen/providers/openstack/networking-network-v2';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
@@ -80,7 +80,7 @@ export interface PlannedPort {
   /** Its fixed IPv4 address, known at synth. */
   readonly address: string;
   /** The vSwitch it sits on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /**
    * Extra source addresses (or CIDRs) the port may send from: VRRP VIPs, LVS direct-routing VIPs.
    * Empty once port security is off (a port without port security may send from any address).
@@ -107,6 +107,53 @@ export interface PlannedPort {
 
 
 /**
+ * A private network with one IPv4 subnet that plans fixed addresses at synth: what the constructs
+ * placed on a vSwitch read and call. {@link PrivateVSwitch} implements it; props take this
+ * interface, and the runtime check ({@link PrivateVSwitch.isPrivateVSwitch}) accepts any vSwitch
+ * carrying the `PrivateVSwitch` brand, so a copy of the library or a subclass passes too.
+ */
+export interface IPrivateVSwitch extends IConstruct {
+  /** The Neutron network's id (a Terraform reference). */
+  readonly networkId: string;
+  /** The subnet's id (a Terraform reference). */
+  readonly subnetId: string;
+  /** The router the subnet is attached to. */
+  readonly router: Router;
+  /** The subnet's interface on the router: floating IPs and VPN services on the subnet depend on it. */
+  readonly routerInterface: ITerraformDependable;
+  /** The subnet's CIDR in canonical form. */
+  readonly cidr: string;
+  /** The gateway (router interface) address. */
+  readonly gatewayIp: string;
+  /** First and last planned address. */
+  readonly plannedRange: { readonly first: string; readonly last: string };
+  /** First and last address of the DHCP allocation pool (Octavia amphorae and the DHCP port take theirs there). */
+  readonly dhcpPool: { readonly start: string; readonly end: string };
+  /** The number of planned addresses. */
+  readonly plannedAddressCount: number;
+  /** The security zone, for the policy pack. */
+  readonly zone: NetworkZone;
+  /** Every planned address handed out so far, in order. */
+  readonly allocations: AddressAllocation[];
+  /** True when `address` lies in the subnet. */
+  contains(address: string): boolean;
+  /**
+   * Hands out a planned address to `holder`: the one asked for, or the next free one. Errors name
+   * the holder and its prop `prop` (where `address` came from) and say what is allowed.
+   */
+  allocateAddress(holder: IConstruct, address?: string, prop?: string): string;
+  /**
+   * Reserves `size` consecutive planned addresses for `holder`'s members and returns them in order;
+   * only `holder` and constructs below it can take them. The error names `holder`'s prop `prop`.
+   */
+  reserveAddresses(holder: IConstruct, size: number, prop?: string): string[];
+  /** Reserves VRRP virtual router id `id` on the segment for `owner`; throws naming `owner` when another construct holds it. */
+  reserveVirtualRouterId(owner: IConstruct, id: number): void;
+  /** Creates a port in `scope` on the vSwitch with a planned fixed address and the given security groups. */
+  addPort(scope: Construct, id: string, options: PortOptions): PlannedPort;
+}
+
+/**
  * A private network (OVHcloud vRack VLAN) with one IPv4 subnet, attached to a router, that plans
  * addresses at synth time. Constructs placed on it take fixed addresses from the planned range in
  * the order they ask, so every daemon config naming a peer is complete at synth and can be checked
@@ -115,7 +162,7 @@ export interface PlannedPort {
  *
  * Layout of a /24 by default: `.1` gateway, `.2`–`.127` planned, `.128`–`.254` DHCP pool.
  */
-export class PrivateVSwitch extends Construct {
+export class PrivateVSwitch extends Construct implements IPrivateVSwitch {
   /** True when `x` is a {@link PrivateVSwitch} (a `Symbol.for` brand: look-alike objects are not). */
   public static isPrivateVSwitch(x: unknown): x is PrivateVSwitch {
     return hasBrand(x, 'PrivateVSwitch');
@@ -125,6 +172,10 @@ export class PrivateVSwitch extends Construct {
   public readonly network: NetworkingNetworkV2;
   /** The subnet. */
   public readonly subnet: NetworkingSubnetV2;
+  /** The network's id. */
+  public readonly networkId: string;
+  /** The subnet's id. */
+  public readonly subnetId: string;
   /** The router the subnet is attached to. */
   public readonly router: Router;
   /** The subnet's interface on the router (construct id `RouterInterface`): floating IPs on the subnet's ports depend on it. */
@@ -199,6 +250,8 @@ export class PrivateVSwitch extends Construct {
       dnsNameservers: props.dnsNameservers,
       allocationPool: [{ start: this.dhcpPool.start, end: this.dhcpPool.end }],
     });
+    this.networkId = this.network.id;
+    this.subnetId = this.subnet.id;
     this.router = props.router ?? new Router(this, 'Router', { externalNetwork: props.externalNetwork });
     this.routerInterface = new NetworkingRouterInterfaceV2(this, 'RouterInterface', { routerId: this.router.resource.id, subnetId: this.subnet.id });
   }

@@ -1,4 +1,3 @@
-import { Construct, IConstruct } from 'constructs';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requirePositive } from '../core/errors';
 import { CapacityPlan } from './scaling-model';
@@ -64,7 +63,7 @@ export class CapacityModel {
    */
   public static forTier(tier: IServerTier, props: CapacityModelProps = {}): CapacityModel {
     if (!Kinds.SERVER_TIER.is(tier)) throw HostingStacksError.ofFactory('CapacityModel.forTier', 'tier', describeValue(tier), `must be ${Kinds.SERVER_TIER.allowed}`);
-    requireOptions<CapacityModelProps>(tierConstruct(tier), 'capacity', props, ['usersPerInstance', 'headroom', 'bootMinutes', 'requestsPerUserPerSecond', 'requestSeconds']);
+    requireOptions<CapacityModelProps>(tier, 'capacity', props, ['usersPerInstance', 'headroom', 'bootMinutes', 'requestsPerUserPerSecond', 'requestSeconds']);
     return new CapacityModel(tier, props);
   }
 
@@ -84,7 +83,7 @@ export class CapacityModel {
   private constructor(tier: IServerTier, props: CapacityModelProps) {
     brand(this, 'CapacityModel');
     this.tier = tier;
-    const scope = tierConstruct(tier);
+    const scope = tier;
     this.headroom = props.headroom ?? DEFAULT_HEADROOM;
     if (!Number.isFinite(this.headroom) || this.headroom < 0 || this.headroom > 1) {
       throw new HostingStacksError(scope, 'capacity.headroom', this.headroom, 'must be a fraction from 0 to 1 (0.2 plans for 120 % of the users)');
@@ -134,11 +133,6 @@ export class CapacityModel {
 /** Instances `users` concurrent users need with `capacity`: `ceil(users x (1 + headroom) / usersPerInstance)`, float dust ignored. */
 export function instancesFor(capacity: CapacityPlan, users: number): number {
   return ceilCount((users * (1 + capacity.headroom)) / capacity.usersPerInstance);
-}
-
-/** The construct to name in errors about `tier`: the tier itself when it is a construct, else its cluster. */
-export function tierConstruct(tier: IServerTier): IConstruct {
-  return Construct.isConstruct(tier) ? tier : tier.cluster;
 }
 
 function round(x: number): number {

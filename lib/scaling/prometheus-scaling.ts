@@ -8,7 +8,7 @@ import { HostingStacksError, requireIntegerInRange, requireUnique } from '../cor
 import { requireText, TextKind } from '../core/text';
 import { kebabCase } from '../core/naming';
 import { Port } from '../core/port';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   ALERTMANAGER_PORT,
   alertmanagerRoutes,
@@ -73,13 +73,17 @@ export const HOOK_USER = 'scaling-hook';
 /** Props of {@link PrometheusScaling}. */
 export interface PrometheusScalingProps {
   /** The vSwitch of the monitoring server (it must reach every scaled tier). */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The compiled scaling rules of the tiers it scales (at least one; each tier once). */
   readonly rules: readonly IScalingRules[];
   /** Flavor of the monitoring server. @default Flavor.fromSizing(MONITORING_SIZING) */
   readonly flavor?: Flavor;
-  /** Who may open Prometheus' (9090) and Alertmanager's (9093) UIs. @default - nobody: both listen on loopback only (SSH tunnel) */
-  readonly adminPeer?: Peer | IConnectable;
+  /**
+   * Who may open Prometheus' (9090) and Alertmanager's (9093) UIs: an address block
+   * (`Peer.ipv4('198.51.100.0/24')`) or a construct (`Peer.of(vpn)`). @default - nobody: both listen
+   * on loopback only (SSH tunnel)
+   */
+  readonly adminPeer?: Peer;
   /** The Terraform working copy on the monitoring server (the operator copies the synthesized stack there). @default `/srv/terraform/<stack id>` */
   readonly workingDirectory?: string;
   /**
@@ -144,7 +148,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeers(this, 'rules', props.rules, Kinds.SCALING_RULES);
     optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
-    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER_OR_CONNECTABLE);
+    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER);
     if (props.rules.length === 0) throw new HostingStacksError(this, 'rules', [], 'must name at least one tier to scale');
     requireUnique(this, 'rules', props.rules, (r) => r.tier.cluster.node.path);
     for (const r of props.rules) {

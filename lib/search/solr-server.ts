@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
-import { ServerCluster, ServerInstance } from '../compute/server-cluster';
-import { Connections, IngressRule } from '../core/connections';
+import { DataKind, IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
+import { Connections, IngressRule, TrafficSourceKind } from '../core/connections';
 import { ISolrEndpoint } from '../core/endpoints';
 import { HostingStacksError } from '../core/errors';
 import { IpProtocol } from '../core/port';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam, SOLR_MIN_HEAP_MB, SOLR_RESERVED_MB } from './solr-config';
 import { kebabCase } from '../core/naming';
 import { checkText, requireText, TextKind } from '../core/text';
@@ -37,7 +37,7 @@ export const SOLR_PATHS = {
 /** Props of {@link SolrServer}. */
 export interface SolrServerProps {
   /** The private data vSwitch the server is on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Flavor of the server; Solr's heap is sized from its RAM. */
   readonly flavor: Flavor;
   /** Name of the core the application uses. @default 'magento' */
@@ -60,7 +60,9 @@ export interface SolrServerProps {
  * application's core created with `bin/solr create -c`. Nothing reaches it until a client calls
  * `solr.connections.allowFrom(client, Port.tcp(solr.port))`; it is never opened to the internet.
  */
-export class SolrServer extends Construct implements ISolrEndpoint {
+export class SolrServer extends Construct implements ISolrEndpoint, IServerTier {
+  /** The kind of data it serves, declared with `declareDataKind` (the data-isolation rule keeps it out of the DMZ). */
+  public readonly dataKind: DataKind = 'Solr server';
   /** The server (stateful: the index). */
   public readonly cluster: ServerCluster;
   /** The network intent; clients call `allowFrom(client, Port.tcp(port))`. */
@@ -82,7 +84,7 @@ export class SolrServer extends Construct implements ISolrEndpoint {
 
   constructor(scope: Construct, id: string, props: SolrServerProps) {
     super(scope, id);
-    declareDataKind(this, 'Solr server');
+    declareDataKind(this, this.dataKind);
     requireProps(this, props);
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
@@ -136,7 +138,8 @@ export class SolrServer extends Construct implements ISolrEndpoint {
   public get allowList(): string[] {
     const out = ['127.0.0.1', this.address];
     for (const rule of this.clientRules()) {
-      const sources = rule.source.kind === 'cidr' ? [rule.source.cidr] : rule.source.kind === 'group' ? rule.source.connections.addresses : [];
+      const { cidr, connections } = rule.source;
+      const sources = cidr !== undefined ? [cidr] : connections?.addresses ?? [];
       for (const s of sources) if (!out.includes(s)) out.push(s);
     }
     return out;
@@ -149,9 +152,10 @@ export class SolrServer extends Construct implements ISolrEndpoint {
   private validateClients(): string[] {
     const errors: string[] = [];
     for (const rule of this.clientRules()) {
-      if (rule.source.kind === 'internet') errors.push(`${this.node.path}: Solr is opened to the internet (${rule.description}); it must be reachable from its clients only`);
-      if (rule.source.kind === 'group' && rule.source.connections.addresses.length === 0) {
-        errors.push(`${this.node.path}: ${rule.source.connections.owner.node.path} is allowed to Solr but has no planned address for SOLR_IP_ALLOWLIST`);
+      const group = rule.source.connections;
+      if (rule.source.kind === TrafficSourceKind.INTERNET) errors.push(`${this.node.path}: Solr is opened to the internet (${rule.description}); it must be reachable from its clients only`);
+      if (group !== undefined && group.addresses.length === 0) {
+        errors.push(`${this.node.path}: ${group.owner.node.path} is allowed to Solr but has no planned address for SOLR_IP_ALLOWLIST`);
       }
     }
     return errors;

@@ -1,5 +1,5 @@
 import { renderTemplate } from '../config/template';
-import { Connections, IngressRule } from '../core/connections';
+import { Connections, IngressRule, TrafficSourceKind } from '../core/connections';
 import { HostingStacksError } from '../core/errors';
 import { Port } from '../core/port';
 
@@ -87,15 +87,16 @@ export function nftablesRulesFromConnections(connections: Connections): Nftables
 
 function sourcesOf(connections: Connections, rule: IngressRule): readonly string[] | undefined {
   switch (rule.source.kind) {
-    case 'cidr':
-      return [rule.source.cidr];
-    case 'internet':
+    case TrafficSourceKind.CIDR:
+      return [rule.source.cidr!];
+    case TrafficSourceKind.INTERNET:
       return undefined;
-    case 'group': {
-      const addresses = rule.source.connections.addresses;
+    case TrafficSourceKind.GROUP: {
+      const group = rule.source.connections!;
+      const addresses = group.addresses;
       if (addresses.length === 0) {
         throw new HostingStacksError(connections.owner, 'ingressRules', rule.description,
-          `allows ${rule.port.label} from ${rule.source.connections.owner.node.path}, which has no planned address; the host firewall can only name peers by address`);
+          `allows ${rule.port.label} from ${group.owner.node.path}, which has no planned address; the host firewall can only name peers by address`);
       }
       return addresses;
     }

@@ -12,7 +12,7 @@ import { kebabCase, resourceName } from '../core/naming';
 import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
 import { Port } from '../core/port';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from './nfs';
 import {
   NFS4_PORT,
@@ -71,7 +71,7 @@ export interface SharedFilesProps {
    * subnet (OVHcloud's share type creates a share server there, which takes an address from the
    * subnet's DHCP pool); NFS_SERVER_VM's server is placed on it.
    */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** NFS_SERVER_VM: flavor of the server (required for that backend). @default - none */
   readonly flavor?: Flavor;
   /** NFS_SERVER_VM: host name prefix. @default - the construct id in kebab case */
@@ -115,7 +115,7 @@ export class SharedFiles extends Construct implements INfsShare {
   /** MANILA: the share network on the vSwitch's network and subnet, construct id `ShareNetwork`. */
   public readonly shareNetwork?: SharedfilesystemSharenetworkV2;
   /** The vSwitch the share is served on. */
-  public readonly vswitch: PrivateVSwitch;
+  public readonly vswitch: IPrivateVSwitch;
   /** NFS_SERVER_VM: the server. */
   public readonly server?: ServerCluster;
   /** NFS_SERVER_VM: the exported folder on the server. */
@@ -151,8 +151,8 @@ export class SharedFiles extends Construct implements INfsShare {
       this.shareNetwork = new SharedfilesystemSharenetworkV2(this, 'ShareNetwork', {
         name,
         description: escapeTerraformText(`hosting-stacks: ${this.node.path} on ${this.vswitch.node.path}`),
-        neutronNetId: this.vswitch.network.id,
-        neutronSubnetId: this.vswitch.subnet.id,
+        neutronNetId: this.vswitch.networkId,
+        neutronSubnetId: this.vswitch.subnetId,
       });
       this.share = new SharedfilesystemShareV2(this, 'Resource', {
         name,

@@ -20,7 +20,7 @@ import { TextKind, requireText } from '../core/text';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { NftablesRule, nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch, PrivateVSwitch } from '../network/private-vswitch';
 import { isWireguardKey, renderWireguardConfig, renderWireguardNatTable, renderWireguardSysctl, WIREGUARD_DEFAULT_PORT } from './wireguard-config';
 import { brand, describeValue, hasBrand, Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 
@@ -51,7 +51,7 @@ export interface OfficePeer {
 /** Props of {@link OfficeVpn}. */
 export interface OfficeVpnProps {
   /** The vSwitch the VPN lands on (the back-office network); its router needs an external gateway. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** The offices' private CIDRs, the only sources let in through the VPN; no 0.0.0.0/0, no overlap with the stack's vSwitches. */
   readonly officeCidrs: string[];
   /** The offices' VPN peers, at least one. */
@@ -130,7 +130,7 @@ export class OfficeVpn extends Construct {
   /** The office peers, validated, with tunnel addresses for WireGuard. */
   public readonly officePeers: readonly ResolvedOfficePeer[];
   /** The vSwitch the VPN lands on. */
-  public readonly vswitch: PrivateVSwitch;
+  public readonly vswitch: IPrivateVSwitch;
   /** WireGuard: the network intent of the gateway, the one source targets allow (IPsec has no VM: undefined). */
   public readonly connections?: Connections;
   /** WireGuard: the gateway VM. */
@@ -158,7 +158,7 @@ export class OfficeVpn extends Construct {
   /** IPsec: one site connection per office peer, in order. */
   public readonly siteConnections: readonly VpnaasSiteConnectionV2[];
   private readonly flowList: OfficeFlow[] = [];
-  private readonly localSubnets: PrivateVSwitch[] = [];
+  private readonly localSubnets: IPrivateVSwitch[] = [];
 
   constructor(scope: Construct, id: string, props: OfficeVpnProps) {
     super(scope, id);
@@ -251,7 +251,7 @@ export class OfficeVpn extends Construct {
       this.localEndpointGroup = new VpnaasEndpointGroupV2(this, 'LocalEndpoints', {
         name: `${name}-local`,
         type: 'subnet',
-        endpoints: Lazy.listValue({ produce: () => this.localSubnets.map((v) => v.subnet.id) }),
+        endpoints: Lazy.listValue({ produce: () => this.localSubnets.map((v) => v.subnetId) }),
       });
       this.siteConnections = this.officePeers.map((peer) => {
         const peerGroup = new VpnaasEndpointGroupV2(this, `PeerEndpoints-${peer.name}`, {
@@ -456,8 +456,8 @@ export class OfficeVpn extends Construct {
   }
 }
 
-function findVSwitches(scope: IConstruct): PrivateVSwitch[] {
-  return TerraformStack.of(scope).node.findAll().filter((c): c is PrivateVSwitch => c instanceof PrivateVSwitch);
+function findVSwitches(scope: IConstruct): IPrivateVSwitch[] {
+  return TerraformStack.of(scope).node.findAll().filter((c): c is IPrivateVSwitch => PrivateVSwitch.isPrivateVSwitch(c));
 }
 
 

@@ -16,7 +16,7 @@ import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { ExternalNetwork } from '../network/external-network';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { INfsShare } from '../storage/nfs';
 import {
   FONT_FILE_PATTERN,
@@ -96,7 +96,7 @@ export interface StaticOriginEntry {
 /** Props of {@link StaticContentServer}. */
 export interface StaticContentServerProps {
   /** The DMZ vSwitch the servers are on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Flavor of the servers. */
   readonly flavor: Flavor;
   /** Host names of the static site: its public names and the Host header the CDN pulls with (`static.example.com`). */

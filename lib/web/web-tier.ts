@@ -8,7 +8,7 @@ import { IHttpBackend } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
-import { PrivateVSwitch } from '../network/private-vswitch';
+import { IPrivateVSwitch } from '../network/private-vswitch';
 import { intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import {
   ApacheBalancer,
@@ -72,7 +72,7 @@ export interface WebTierTls {
 /** Props of {@link WebTier}. */
 export interface WebTierProps {
   /** The vSwitch the servers are on. */
-  readonly vswitch: PrivateVSwitch;
+  readonly vswitch: IPrivateVSwitch;
   /** Number of Apache servers. */
   readonly count: number;
   /** Fewest servers the count variable accepts (see ServerCluster). @default - count */

@@ -1,5 +1,5 @@
 import {
-  CampaignCalendar, Flavor, HaproxyBalancer, HealthCheck, HostingStack, LoadShedding, MiniSite, OctaviaBalancer, OrderTracking, Peer, Port, ServerCluster, SharedFiles, VrrpPair,
+  CampaignCalendar, Flavor, HaproxyBalancer, HealthCheck, HostingStack, LoadShedding, MiniSite, OctaviaBalancer, OctaviaCertificate, OrderTracking, Peer, Port, ServerCluster, SharedFiles, VrrpPair,
 } from '../../../lib';
 import { BadInputRow, Phase, backedUpDatabase, lvs, shop, tier } from '../bad-input-support';
 
@@ -108,10 +108,10 @@ export const ROWS: readonly BadInputRow[] = [
       const { stack, net } = shop(app);
       new OctaviaBalancer(stack, 'Lb', {
         vswitch: net,
-        tls: { certificateContainerRef: 'https://key-manager.gra.cloud.ovh.net/x"y/v1/secrets/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71', redirectPrefix: 'https://www.example.com' },
+        tls: { certificate: OctaviaCertificate.fromContainerRef('https://key-manager.gra.cloud.ovh.net/x"y/v1/secrets/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71'), redirectPrefix: 'https://www.example.com' },
       });
     },
-    error: /^shop\/Lb: 'tls\.certificateContainerRef' \('https:\/\/key-manager\.gra\.cloud\.ovh\.net\/x"y\/v1\/secrets\/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71'\) must be a Barbican secret or container reference/,
+    error: /^shop\/Lb: 'tls\.certificate' \('https:\/\/key-manager\.gra\.cloud\.ovh\.net\/x"y\/v1\/secrets\/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71'\) must be a Barbican secret or container reference/,
   },
   {
     kind: 'campaign checkout directory climbing out with ..',

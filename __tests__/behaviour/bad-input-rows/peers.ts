@@ -3,18 +3,24 @@ import {
   BackupSchedule,
   CampaignCalendar,
   CapacityModel,
+  CountryEntrances,
   DeploymentServer,
+  EntryBalancer,
   Flavor,
   HaproxyBalancer,
   HealthCheck,
   HostingStack,
+  LoadShedding,
   LvsBalancer,
   OfficeVpn,
   OrderTracking,
   IMysqlDatabase,
   IServerTier,
   MysqlReplication,
+  MiniSite,
   OctaviaBalancer,
+  OctaviaCertificate,
+  Peer,
   Port,
   PrivateVSwitch,
   PrometheusScaling,
@@ -68,16 +74,29 @@ export const ROWS: readonly BadInputRow[] = [
     error: /^shop\/Redis: 'password' \('<an object \{variableName, value\}>'\) must be a Secret made by Secret\.variable\(scope, name, description\)/,
   },
   {
-    kind: 'look-alike Secret where a Barbican reference or a Secret is taken',
+    kind: 'look-alike Secret where the Octavia certificate reference is held',
     phase: Phase.BUILD,
     build: (app) => {
       const { stack, net } = shop(app);
       new OctaviaBalancer(stack, 'Entry', {
         vswitch: net,
-        tls: { certificateContainerRef: untyped({ variableName: 'tls_ref', value: 'https://key-manager.example/v1/secrets/x' }), redirectPrefix: 'https://www.example.com' },
+        tls: { certificate: OctaviaCertificate.fromSecret(untyped({ variableName: 'tls_ref', value: 'https://key-manager.example/v1/secrets/x' })), redirectPrefix: 'https://www.example.com' },
       });
     },
-    error: /^shop\/Entry: 'tls\.certificateContainerRef' \('<an object \{variableName, value\}>'\) must be a Barbican reference string or a Secret made by Secret\.variable/,
+    error: /^OctaviaCertificate\.fromSecret: 'secret' \('<an object \{variableName, value\}>'\) must be a Secret made by Secret\.variable/,
+  },
+  {
+    kind: 'Barbican reference string where an OctaviaCertificate is taken',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new OctaviaBalancer(stack, 'Entry', {
+        vswitch: net,
+        tls: { certificate: untyped('https://key-manager.gra.cloud.ovh.net/v1/secrets/6d1b1f64-1c43-4d5f-8a1e-3f6b0c9e2a71'), redirectPrefix: 'https://www.example.com' },
+      });
+    },
+    // The value is shown cut to 80 characters.
+    error: /^shop\/Entry: 'tls\.certificate' \('https:\/\/key-manager\.gra\.cloud\.ovh\.net\/v1\/secrets\/6d1b1f64-[^']*\.\.\.'\) must be an OctaviaCertificate \(OctaviaCertificate\.fromContainerRef\(ref\) or OctaviaCertificate\.fromSecret\(secret\)\)$/,
   },
   {
     kind: "Secret of another stack's variable",
@@ -261,7 +280,7 @@ export const ROWS: readonly BadInputRow[] = [
       const host = new ServerCluster(stack, 'Monitor', { vswitch: net, count: 1, flavor: Flavor.named('b3-8') }).instances[0];
       CountedTargets.of(host).follow(untyped(web));
     },
-    error: /^shop\/Monitor\/Instance1: 'follow' \('<an object \{cluster, connections\}>'\) must be a ServerCluster$/,
+    error: /^shop\/Monitor\/Instance1: 'follow' \('<ClusterTier shop\/Web\/Tier>'\) must be a ServerCluster$/,
   },
   {
     kind: 'capacity model for something that is no tier',
@@ -279,7 +298,7 @@ export const ROWS: readonly BadInputRow[] = [
       const { stack, net } = shop(app);
       CapacityModel.forTier(tier(stack, net), untyped({ userPerInstance: 50 }));
     },
-    error: /^shop\/Web: 'capacity\.userPerInstance' \(50\) is not an option here; the options are usersPerInstance, headroom, bootMinutes, requestsPerUserPerSecond, requestSeconds$/,
+    error: /^shop\/Web\/Tier: 'capacity\.userPerInstance' \(50\) is not an option here; the options are usersPerInstance, headroom, bootMinutes, requestsPerUserPerSecond, requestSeconds$/,
   },
   {
     kind: 'state backend given as a plain object',
@@ -348,6 +367,58 @@ export const ROWS: readonly BadInputRow[] = [
     error: /^shop\/Deploy: 'recipe' \('\/var\/www\/shop'\) must be an object of options \(directory, excludes, afterSync\)$/,
   },
 
+  {
+    kind: 'haproxy entry balancer without adminCidr',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new CountryEntrances(stack, 'Entrances', { vswitch: net, frontends: tier(stack, net), countries: ['ES'], entryBalancer: EntryBalancer.haproxyPair(untyped({ flavor: Flavor.named('b3-8') })) });
+    },
+    error: /^EntryBalancer\.haproxyPair: 'options\.adminCidr' \(undefined\) is required: a CIDR string, e\.g\. '203\.0\.113\.0\/24', the only network SSH to the haproxy nodes is allowed from$/,
+  },
+  {
+    kind: 'Octavia flavor id given to the haproxy entry balancer',
+    phase: Phase.BUILD,
+    build: () => {
+      EntryBalancer.haproxyPair(untyped({ adminCidr: '198.51.100.0/24', flavorId: '9a4f5c1e-0d3b-4c7a-8f2e-6b1d0e9c3a57' }));
+    },
+    error: /^EntryBalancer\.haproxyPair: 'options\.flavorId' \('9a4f5c1e-0d3b-4c7a-8f2e-6b1d0e9c3a57'\) is not an option here; the options are adminCidr, flavor, loadShedding, tls$/,
+  },
+  {
+    kind: 'load shedding given to the Octavia entry balancer',
+    phase: Phase.BUILD,
+    build: () => {
+      EntryBalancer.octavia(untyped({ loadShedding: LoadShedding.toMiniSite({ miniSite: MiniSite.builtinPage(), perServerCapacity: 20 }) }));
+    },
+    error: /^EntryBalancer\.octavia: 'options\.loadShedding' \('<a LoadShedding \{.*\}>'\) is not an option here; the options are flavorId, tls$/,
+  },
+  {
+    kind: 'haproxy flavor given as a name to the haproxy entry balancer',
+    phase: Phase.BUILD,
+    build: () => {
+      EntryBalancer.haproxyPair({ adminCidr: '198.51.100.0/24', flavor: untyped('b3-8') });
+    },
+    error: /^EntryBalancer\.haproxyPair: 'options\.flavor' \('b3-8'\) must be a Flavor \(Flavor\.named\('b3-8'\)/,
+  },
+  {
+    kind: "country entrances given the old 'kind' switch",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new CountryEntrances(stack, 'Entrances', untyped({ vswitch: net, frontends: tier(stack, net), countries: ['ES'], kind: 'keepalived-haproxy', adminCidr: '198.51.100.0/24' }));
+    },
+    error: /^shop\/Entrances: 'props\.kind' \('keepalived-haproxy'\) is not an option here; the options are vswitch, frontends, port, healthCheck, countries, entryBalancer, concurrentUsersPerCountry, concurrentUsersTotal, externalNetwork$/,
+  },
+  {
+    kind: 'entry balancer given as a plain object',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new CountryEntrances(stack, 'Entrances', { vswitch: net, frontends: tier(stack, net), countries: ['ES'], entryBalancer: untyped({ kind: 'octavia' }) });
+    },
+    error: /^shop\/Entrances: 'entryBalancer' \('<an object \{kind\}>'\) must be an EntryBalancer \(EntryBalancer\.octavia\(\{ flavorId, tls \}\) or EntryBalancer\.haproxyPair\(\{ adminCidr, flavor, loadShedding, tls \}\)\)$/,
+  },
+
   // --- Wiring across stacks (class 6) ----------------------------------------------------------
   {
     kind: "web tier proxying to another stack's app tier",
@@ -389,6 +460,34 @@ export const ROWS: readonly BadInputRow[] = [
       tier(stack, net).connections.allowFrom(other.appTier, Port.tcp(80));
     },
     error: /^shop\/Web: 'peer' \('<AppTier other\/App>'\) is in stack 'other'; it must be in the same stack 'shop'/,
+  },
+  {
+    kind: 'admin peer given as the construct itself, not as Peer.of(construct)',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11', adminPeer: untyped<Peer>(tier(stack, net, 'Jump')) });
+    },
+    error: /^shop\/Backup: 'adminPeer' \('<ClusterTier shop\/Jump\/Tier>'\) must be a Peer \(Peer\.ipv4\('198\.51\.100\.0\/24'\) or Peer\.of\(construct with connections\)\)$/,
+  },
+  {
+    kind: 'Peer.of given something without connections',
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      new PrometheusScaling(stack, 'Monitoring', { vswitch: net, rules: [], adminPeer: Peer.of(untyped(net)) });
+    },
+    error: /^Peer\.of: 'connectable' \('<PrivateVSwitch shop\/Net>'\) must be a construct with connections \(IConnectable: a tier, a cluster, a server\)$/,
+  },
+  {
+    kind: "admin peer of another stack's construct",
+    phase: Phase.BUILD,
+    build: (app) => {
+      const { stack, net } = shop(app);
+      const other = otherStack(app);
+      new VeeamBackup(stack, 'Backup', { vswitch: net, region: 'GRA11', adminPeer: Peer.of(other.appTier) });
+    },
+    error: /^shop\/Backup: 'adminPeer' \('Peer\.of\(<AppTier other\/App>\)'\) is in stack 'other'; it must be in the same stack 'shop'/,
   },
   {
     kind: "backup policy over another stack's database",

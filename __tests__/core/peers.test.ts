@@ -144,7 +144,10 @@ describe('interface kinds (recognised by members)', () => {
     const cluster = new ServerCluster(a, 'C', { vswitch: netA, count: 1, flavor: Flavor.named('b3-8') });
     const fake = { connections: cluster.connections, backendAddresses: ['10.0.1.2'], backendPort: 80, healthCheckPath: '/' };
     expect(Kinds.HTTP_BACKEND.is(fake)).toBe(true);
-    expect(Kinds.SERVER_TIER.is({ cluster, connections: cluster.connections })).toBe(true);
+    const tier = Object.assign(new Construct(a, 'FakeTier'), { cluster, connections: cluster.connections });
+    expect(Kinds.SERVER_TIER.is(tier)).toBe(true);
+    // A tier is a construct (IServerTier extends IConstruct): the same members on a plain object are refused.
+    expect(Kinds.SERVER_TIER.is({ cluster, connections: cluster.connections })).toBe(false);
   });
 
   test('given an endpoint whose password is a look-alike, then it is not a Redis endpoint', () => {
@@ -158,7 +161,8 @@ describe('interface kinds (recognised by members)', () => {
     const { a, netA } = twoStacks();
     const cluster = new ServerCluster(a, 'C', { vswitch: netA, count: 1, flavor: Flavor.named('b3-8') });
     const plan = jest.fn();
-    const rules = { tier: { cluster, connections: cluster.connections }, get plan() { return plan(); } };
+    const tier = Object.assign(new Construct(a, 'FakeTier'), { cluster, connections: cluster.connections });
+    const rules = { tier, get plan() { return plan(); } };
     expect(Kinds.SCALING_RULES.is(rules)).toBe(true);
     expect(plan).not.toHaveBeenCalled();
   });

@@ -175,7 +175,7 @@ export const Kinds = {
   /** A {@link PolicyPack}. */
   POLICY_PACK: brandedKind<PolicyPack>('PolicyPack', 'a PolicyPack (PolicyPack.default() or new PolicyPack([...rules]))'),
   /** Any construct (the client a demand or a rule is declared for), of the same stack. */
-  CONSTRUCT: { allowed: 'a construct', is: (x: unknown): x is IConstruct => Construct.isConstruct(x) } as PeerKind<IConstruct>,
+  CONSTRUCT: { allowed: 'a construct', is: (x: unknown): x is IConstruct => Construct.isConstruct(x) === true } as PeerKind<IConstruct>,
   /** Anything with a {@link Connections}: a cluster, a tier, a balancer, a single server. */
   CONNECTABLE: { allowed: 'a construct with connections (IConnectable: a tier, a cluster, a server)', is: isConnectable } as PeerKind<IConnectable>,
   /**
@@ -198,7 +198,7 @@ export const Kinds = {
   /** An {@link IServerTier}: connections and one ServerCluster. */
   SERVER_TIER: {
     allowed: 'a server tier (IServerTier: a construct with a ServerCluster and its connections, e.g. a WebTier, AppTier or MagentoFrontends)',
-    is: (x: unknown): x is IServerTier => Construct.isConstruct(x) && isConnectable(x) && hasBrand(plainMember(x, 'cluster'), 'ServerCluster'),
+    is: (x: unknown): x is IServerTier => Construct.isConstruct(x) === true && isConnectable(x) && hasBrand(plainMember(x, 'cluster'), 'ServerCluster'),
   } as PeerKind<IServerTier>,
   /** An {@link IMysqlDatabase}. */
   MYSQL_DATABASE: {

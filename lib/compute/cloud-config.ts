@@ -275,6 +275,15 @@ export class CloudConfig {
    * every step before it succeeded and no systemd unit failed.
    */
   public render(options: RenderOptions = {}): string {
+    // The readiness step is the last item of runcmd, the document's last key: the document with it
+    // is the document without it plus that item, so within a synth pass the document is rendered
+    // once for both the digest (without) and the user data (with).
+    const body = SynthPass.memo(this.owner, options.compress ? 'render:compressed' : 'render:plain', () => this.renderDocument(options.compress === true));
+    if (options.configDigest === undefined) return body;
+    return body + stringify({ runcmd: [readinessCommand(this.hostname, options.configDigest)] }, YAML_OPTIONS).replace(/^runcmd:\n/, '');
+  }
+
+  private renderDocument(compress: boolean): string {
     const hasReference = (s: string) => s.includes('${');
     const doc = {
       hostname: this.hostname,
@@ -284,7 +293,7 @@ export class CloudConfig {
       packages: this.packages,
       write_files: this.hostFiles.map((f) => {
         const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
-        if (options.compress && !hasReference(f.content)) {
+        if (compress && !hasReference(f.content)) {
           return { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') };
         }
         return { ...base, content: f.content };
@@ -294,9 +303,9 @@ export class CloudConfig {
       // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
       // cloud-init reports as an error; the packages are checked first, since a failed `packages`
       // step does not stop runcmd either.
-      runcmd: [...this.runCommands, ...(options.configDigest === undefined ? [] : [readinessCommand(this.hostname, options.configDigest)])],
+      runcmd: this.runCommands,
     };
-    return '#cloud-config\n' + stringify(doc, { blockQuote: 'literal', lineWidth: 0 });
+    return '#cloud-config\n' + stringify(doc, YAML_OPTIONS);
   }
 
   /**
@@ -316,6 +325,9 @@ export class CloudConfig {
     );
   }
 }
+
+/** How a `#cloud-config` is written: literal blocks for multi-line files, no folding. */
+const YAML_OPTIONS = { blockQuote: 'literal', lineWidth: 0 } as const;
 
 /** Options of {@link CloudConfig.render}. */
 export interface RenderOptions {

@@ -137,11 +137,13 @@ function hostFindings(host: ServerInstance, context: PolicyContext): PolicyFindi
   const findings: PolicyFinding[] = [];
   const at = host.node.path;
   const variables = synthesizedVariables(context);
+  const scanned = scannedTexts(context);
   for (const f of reviewedHostFiles(host, context)) {
-    for (const leak of findPlainTextSecrets(f.content)) {
+    const scan = scanOf(scanned, f.content);
+    for (const leak of scan.leaks) {
       findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}:${f.path} line ${leak.line}: ${leak.key} holds a literal secret; ${ADVICE}`));
     }
-    for (const name of secretVariableReferences(f.content)) {
+    for (const name of scan.secretVariables) {
       if (variables[name] && variables[name].sensitive !== true) {
         findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}:${f.path}: the secret comes from var.${name}, which is not sensitive; Terraform would print it in plans (declare it with Secret.variable)`));
       }
@@ -149,11 +151,34 @@ function hostFindings(host: ServerInstance, context: PolicyContext): PolicyFindi
   }
   host.cloudConfig.runCommands.forEach((cmd, i) => {
     const line = Array.isArray(cmd) ? cmd.map(String).join(' ') : String(cmd);
-    for (const leak of findPlainTextSecrets(line)) {
+    for (const leak of scanOf(scanned, line).leaks) {
       findings.push(finding(PLAIN_TEXT_SECRETS_RULE, at, `${host.hostname}: cloud-init command ${i + 1}: ${leak.key} holds a literal secret; ${ADVICE}`));
     }
   });
   return findings;
+}
+
+/** What a scan of one text found: its literal secrets and the variables it takes secrets from. */
+interface TextScan {
+  readonly leaks: SecretLeak[];
+  readonly secretVariables: string[];
+}
+
+/**
+ * The scans of this check, by text: the servers of a tier carry the same files and commands, so a
+ * text is scanned once however many hosts hold it (a hundred front-ends, one scan of each file).
+ */
+function scannedTexts(context: PolicyContext): Map<string, TextScan> {
+  return context.memo(`${PLAIN_TEXT_SECRETS_RULE_ID}:scans`, () => new Map<string, TextScan>());
+}
+
+function scanOf(scanned: Map<string, TextScan>, text: string): TextScan {
+  let scan = scanned.get(text);
+  if (!scan) {
+    scan = { leaks: findPlainTextSecrets(text), secretVariables: secretVariableReferences(text) };
+    scanned.set(text, scan);
+  }
+  return scan;
 }
 
 /** A sensitive variable with a default, or a variable named like a secret that is not sensitive. */

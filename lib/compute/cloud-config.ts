@@ -343,9 +343,9 @@ export const READY_MARKER = 'hosting-stacks-ready';
 export const FAILED_MARKER = 'hosting-stacks-failed';
 
 /**
- * The SHA-256 (hex) of a server's configuration: its `#cloud-config` without the readiness step,
- * Terraform references as written (`$\{var.x\}`), so a new value of a sensitive variable does not
- * change it. Instances carry it as metadata (`hosting-stacks:config`) and print it when ready.
+ * The SHA-256 (hex) of a server's configuration: its `#cloud-config` without the readiness step as
+ * Terraform receives it (template sequences escaped, references as written: `$\{var.x\}`), so a new
+ * value of a sensitive variable does not change it. Instances carry it as metadata (`hosting-stacks:config`) and print it when ready.
  */
 export function configDigestOf(userData: string): string {
   return createHash('sha256').update(userData).digest('hex');

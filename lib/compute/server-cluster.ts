@@ -192,7 +192,9 @@ export class ServerInstance extends Construct {
       // cdktf's preparing resolve (before the aspects run) only looks for references to other stacks:
       // it is given the references the user data holds, not the document rendered, which is done
       // once, in the synth pass.
-      userData: Lazy.stringValue({ produce: (context) => (context.preparing ? this.cloudConfig.references().join('\n') : escapeTerraformTemplate(this.renderUserData())) }),
+      // The user data is resolved here, once, with the digest (see `renderUserData`): cdktf then meets
+      // a plain string.
+      userData: Lazy.stringValue({ produce: (context) => (context.preparing ? this.cloudConfig.references().join('\n') : this.renderUserData()) }),
       metadata: Lazy.anyValue({
         // The path and the values are text for Nova; a token among them (a count variable) stays a reference.
         produce: (context) => ({ 'hosting-stacks:path': escapeTerraformText(this.node.path), [CONFIG_METADATA_KEY]: context.preparing ? '' : this.configDigest(), ...Object.fromEntries([...this.extraMetadata].map(([k, v]) => [k, escapeTerraformText(v)])) }),
@@ -265,21 +267,43 @@ export class ServerInstance extends Construct {
   }
 
   /**
-   * The SHA-256 of this server's configuration (`configDigestOf`): its `#cloud-config` as Terraform
-   * will evaluate it, references unevaluated. Call at synth, once every construct added its part.
+   * The SHA-256 of this server's configuration (`configDigestOf`): its `#cloud-config` without the
+   * readiness step, as Terraform receives it (template sequences escaped, references unevaluated).
+   * Call at synth, once every construct added its part.
    */
   public configDigest(): string {
-    return SynthPass.memo(this, 'configDigest', () => {
-      const text = this.cloudConfig.render();
-      const resolved = Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
-      return configDigestOf(resolved);
+    return SynthPass.memo(this, 'configDigest', () => configDigestOf(this.resolvedDocument(false)));
+  }
+
+  /**
+   * The `#cloud-config` without the readiness step, escaped for Terraform and resolved: references
+   * as Terraform text. Resolved once per synth pass for both the digest and the user data, which is
+   * this text plus the readiness step (a step without references: the same text cdktf would make
+   * of the whole document).
+   */
+  private resolvedDocument(compress: boolean): string {
+    return SynthPass.memo(this, compress ? 'resolvedDocument:compressed' : 'resolvedDocument:plain', () => {
+      const text = escapeTerraformTemplate(this.cloudConfig.render({ compress }));
+      return Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
     });
   }
 
-  /** The user data within Nova's limit; the error names this instance's path when it does not fit. */
+  /**
+   * The user data as Terraform receives it (escaped, references as Terraform text), within Nova's
+   * limit; the error names this instance's path when it does not fit.
+   */
   private renderUserData(): string {
     try {
-      return SynthPass.memo(this, 'userData', () => this.cloudConfig.renderWithinLimit({ configDigest: this.configDigest() }));
+      return SynthPass.memo(this, 'userData', () => {
+        const configDigest = this.configDigest();
+        const withinLimit = this.cloudConfig.renderWithinLimit({ configDigest });
+        const compress = withinLimit !== this.cloudConfig.render({ configDigest });
+        const body = this.cloudConfig.render({ compress });
+        if (!withinLimit.startsWith(body)) throw new Error(`the cloud-config of ${this.hostname} does not start with its document`);
+        const readinessStep = withinLimit.slice(body.length);
+        if (Tokenization.isResolvable(readinessStep) || readinessStep.includes('${TfToken[')) throw new Error(`the readiness step of ${this.hostname} holds a reference`);
+        return this.resolvedDocument(compress) + escapeTerraformTemplate(readinessStep);
+      });
     } catch (e) {
       // The cloud-config names its owner, this instance (user data over Nova's limit: its size and
       // the limit); a renderer's refusal names its construct. Anything else is said for this instance.

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
+import { gunzipSync } from 'node:zlib';
+import { parse, stringify } from 'yaml';
 import { CloudConfig, HostingStacksError } from '../../lib';
 import { base64Length, USER_DATA_MAX_BASE64 } from '../../lib/renderers';
 
@@ -19,6 +20,27 @@ describe('CloudConfig', () => {
     expect(doc.packages).toEqual(['apache2']);
     expect(doc.write_files).toEqual([{ path: '/etc/apache2/apache2.conf', owner: 'root:root', permissions: '0644', defer: true, content: 'Listen 80\nServerName web-1\n' }]);
     expect(doc.runcmd).toEqual(['set -e', ['dpkg-query', '--show', ...doc.packages], ['sysctl', '--system'], ['systemctl', 'daemon-reload'], ['systemctl', 'enable', 'apache2'], ['systemctl', 'restart', 'apache2'], ['echo', 'done']]);
+  });
+
+  test.each([false, true])('given files of every awkward shape (compress %s), then the document is the YAML of itself, file by file as a whole document would be', (compress) => {
+    // The document is written item by item (each file's YAML reused across servers): it must be
+    // exactly what one YAML rendering of the whole parsed document gives.
+    const contents = [
+      '', 'one line, no newline', 'trailing newlines\n\n\n', '  leading spaces\nthen text\n', 'blank\n\n  \nlines with spaces\n',
+      'key: value # not a comment\n- not a list\n', "quotes ' and \" and \\ backslash\n", 'tab\there\n', 'ünïcödé ✓\n',
+      '${var.kept_as_reference}\n', '#!/bin/sh\nexit 0\n', 'a\r\nwindows line\r\n', 'x'.repeat(5000) + '\n',
+    ];
+    const c = new CloudConfig('web-1', { metadataGuard: false });
+    c.addPackages('nginx');
+    contents.forEach((content, i) => c.addFile({ path: `/etc/f${i}`, content, permissions: i % 2 ? '0600' : undefined }));
+    c.addCommand('echo', 'done');
+    const text = c.render({ compress });
+    expect(text).toBe('#cloud-config\n' + stringify(parse(text), { blockQuote: 'literal', lineWidth: 0 }));
+    const written = new Map((parse(text).write_files as { path: string; content: string; encoding?: string }[])
+      .map((f) => [f.path, f.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString() : f.content]));
+    expect(contents.map((_, i) => written.get(`/etc/f${i}`))).toEqual(contents);
+    const empty = new CloudConfig('web-2', { metadataGuard: false });
+    expect(parse(empty.render({ compress })).write_files).toEqual([]);
   });
 
   test('given a runcmd whose first command fails, when cloud-init runs it, then nothing after it runs and the script fails', () => {

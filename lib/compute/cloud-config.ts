@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Fn, Token } from 'cdktf';
+import { Fn, TerraformStack, Token } from 'cdktf';
 import { stringify } from 'yaml';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
 import { requireEnumValue } from '../core/choices';
 import { HostingStacksError } from '../core/errors';
@@ -285,27 +285,36 @@ export class CloudConfig {
 
   private renderDocument(compress: boolean): string {
     const hasReference = (s: string) => s.includes('${');
-    const doc = {
+    const head = {
       hostname: this.hostname,
       fqdn: this.hostname,
       manage_etc_hosts: true,
       package_update: true,
       packages: this.packages,
-      write_files: this.hostFiles.map((f) => {
-        const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
-        if (compress && !hasReference(f.content)) {
-          return { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') };
-        }
-        return { ...base, content: f.content };
-      }),
-      // cloud-init runs runcmd as one shell script that goes on after a failed command and reports
-      // only the last one's status: a failed install would be followed by services started as if it
-      // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
-      // cloud-init reports as an error; the packages are checked first, since a failed `packages`
-      // step does not stop runcmd either.
-      runcmd: this.runCommands,
     };
-    return '#cloud-config\n' + stringify(doc, YAML_OPTIONS);
+    // cloud-init runs runcmd as one shell script that goes on after a failed command and reports
+    // only the last one's status: a failed install would be followed by services started as if it
+    // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
+    // cloud-init reports as an error; the packages are checked first, since a failed `packages`
+    // step does not stop runcmd either.
+    const tail = { runcmd: this.runCommands };
+    if (this.hostFiles.length === 0) return '#cloud-config\n' + stringify({ ...head, write_files: [], ...tail }, YAML_OPTIONS);
+    // Each file is one item of `write_files`, written as YAML once per synth pass for all servers
+    // that hold the same file (the front-ends of a tier share most of theirs): the YAML of a
+    // sequence item under a key is the item's own YAML indented by two (block scalars included,
+    // their empty lines left empty).
+    const stack = Construct.isConstruct(this.owner) ? this.owner.node.scopes.find((c) => TerraformStack.isStack(c)) : undefined;
+    const items = this.hostFiles.map((f) => {
+      const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
+      const packed = compress && !hasReference(f.content);
+      const key = `write_files item\0${packed}\0${base.path}\0${base.owner}\0${base.permissions}\0${f.content}`;
+      const render = () => {
+        const item = packed ? { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') } : { ...base, content: f.content };
+        return stringify([item], YAML_OPTIONS).replace(/^(?=.)/gm, '  ');
+      };
+      return stack ? SynthPass.memo(stack, key, render) : render();
+    });
+    return '#cloud-config\n' + stringify(head, YAML_OPTIONS) + 'write_files:\n' + items.join('') + stringify(tail, YAML_OPTIONS);
   }
 
   /**

@@ -9,7 +9,8 @@ import {
   ServerCluster,
 } from '../../lib';
 import { stableOutput } from '../../lib/core/outputs';
-import { escapeTerraformText, requireTerraformLiteral } from '../../lib/core/terraform-text';
+import { SynthPass } from '../../lib/core/synth-pass';
+import { escapeTerraformText, requireTerraformLiteral, resolveTerraformString } from '../../lib/core/terraform-text';
 import { checkTerraformTemplates } from '../../lib/testing';
 import { evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { synthJson, testStack } from '../support/synth';
@@ -116,5 +117,43 @@ describe('free text in the Terraform', () => {
     web.instances[0].addMetadata('count', new TerraformVariable(stack, 'web_count', { type: 'string' }).stringValue);
     const server = Object.values(synthJson(stack).resource.openstack_compute_instance_v2 as Record<string, { metadata: Record<string, string> }>)[0];
     expect(server.metadata.count).toBe('${var.web_count}');
+  });
+});
+
+describe('resolveTerraformString', () => {
+  const cdktfResolve = (scope: Construct, text: string) => Tokenization.resolve(text, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+
+  test('given texts with tokens among literal escapes, braces and numbers, then each resolves as cdktf resolves it whole', () => {
+    const stack = testStack();
+    const a = new TerraformVariable(stack, 'a', { type: 'string' });
+    const n = new TerraformVariable(stack, 'n', { type: 'number' });
+    const texts = [
+      'no token at all, $${literal} and %%{directive} }',
+      `listen ${a.stringValue};\nserver { root $\${HOME}; }\npassword=${a.stringValue}\n`,
+      `{"json": "${a.stringValue}", "n": ${n.numberValue}}`,
+      `count ${n.numberValue} then ${a.stringValue}`,
+      // A token inside an open `${ ... }` of the text: cdktf writes it without its own braces.
+      `\${upper(${a.stringValue})} and after } ${a.stringValue}`,
+      `$\${${a.stringValue}}`,
+      `${a.stringValue}${a.stringValue}`,
+    ];
+    for (const text of texts) expect(resolveTerraformString(stack, text)).toBe(cdktfResolve(stack, text));
+  });
+
+  test('given a synth pass, then a token repeated across texts is resolved once', () => {
+    const stack = testStack();
+    const a = new TerraformVariable(stack, 'a', { type: 'string' });
+    const text = `x=${a.stringValue}\n`;
+    const resolve = jest.spyOn(Tokenization, 'resolve');
+    try {
+      SynthPass.begin(stack);
+      for (let i = 0; i < 5; i++) expect(resolveTerraformString(stack, text)).toBe('x=${var.a}\n');
+      // A token alone (each read of `stringValue` makes a new one, so the text holds one token).
+      const tokenResolves = resolve.mock.calls.filter(([value]) => typeof value === 'string' && /^\$\{TfToken\[[^\]]+\]\}$/.test(value)).length;
+      expect(tokenResolves).toBe(1);
+    } finally {
+      SynthPass.end(stack);
+      resolve.mockRestore();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, Lazy, StringConcat, TerraformResource, TerraformStack, TerraformVariable, Token, Tokenization } from 'cdktf';
+import { Lazy, TerraformResource, TerraformStack, TerraformVariable, Token, Tokenization } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
@@ -7,7 +7,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireEnumValue, requireIpv4AddressOrCidr, requireOpenstackName, requireTerraformVariableName } from '../core/choices';
 import { kebabCase, resourceName } from '../core/naming';
-import { escapeTerraformText, requireTerraformLiteral } from '../core/terraform-text';
+import { escapeTerraformText, requireTerraformLiteral, resolveTerraformString } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
 import { IPrivateVSwitch, PlannedPort } from '../network/private-vswitch';
 import { CloudConfig, ConfigSyntax, configDigestOf } from './cloud-config';
@@ -263,7 +263,7 @@ export class ServerInstance extends Construct {
 
   private resolveForReview(content: string): string {
     if (!Tokenization.isResolvable(content) && !content.includes('${')) return content;
-    return Tokenization.resolve(content, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+    return resolveTerraformString(this, content);
   }
 
   /**
@@ -283,8 +283,7 @@ export class ServerInstance extends Construct {
    */
   private resolvedDocument(compress: boolean): string {
     return SynthPass.memo(this, compress ? 'resolvedDocument:compressed' : 'resolvedDocument:plain', () => {
-      const text = escapeTerraformTemplate(this.cloudConfig.render({ compress }));
-      return Tokenization.resolve(text, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+      return resolveTerraformString(this, escapeTerraformTemplate(this.cloudConfig.render({ compress })));
     });
   }
 

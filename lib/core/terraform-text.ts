@@ -1,6 +1,7 @@
-import { Tokenization } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from './errors';
+import { SynthPass } from './synth-pass';
 
 /**
  * User text in the Terraform. In Terraform's JSON syntax every string is a template: `${ expr }` is
@@ -50,4 +51,40 @@ export function requireTerraformLiteral(scope: IConstruct, prop: string, value: 
 export function escapeTerraformText(text: string): string {
   if (!TEMPLATE_SEQUENCE.test(text)) return text;
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+/** A cdktf string token as it stands in a string before resolution (cdktf's own marker). */
+const STRING_TOKEN_MARKER = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
+/** What cdktf reads as an escape in a string with tokens: an opening `${` (not a token's) or a `}`. */
+const ESCAPE_SEQUENCE = /\$\{(?!TfToken\[)|\}/g;
+
+/**
+ * `text` resolved as cdktf resolves a string attribute at synth (references as Terraform text,
+ * e.g. `${var.x}`), in `scope`. A long text with a few tokens (a server's cloud-config) is resolved
+ * token by token, each distinct token once per synth pass of the stack, the text between them kept
+ * as it is: cdktf's own resolve scans the whole text for its escapes and resolves every token again
+ * in every server. Where cdktf would resolve a token differently in place (inside an open `${ ... }`
+ * of the text, or to a value that is not a string) the text is resolved by cdktf as a whole.
+ */
+export function resolveTerraformString(scope: IConstruct, text: string): string {
+  const whole = () => Tokenization.resolve(text, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+  const markers = [...text.matchAll(STRING_TOKEN_MARKER)];
+  if (markers.length === 0) return whole();
+  const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
+  let out = '';
+  let last = 0;
+  let inEscape = false;
+  for (const m of markers) {
+    const literal = text.slice(last, m.index);
+    const escapes = literal.match(ESCAPE_SEQUENCE);
+    if (escapes) inEscape = escapes[escapes.length - 1] !== '}';
+    if (inEscape) return whole();
+    const resolveToken = () => Tokenization.resolve(m[0], { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as unknown;
+    const value = stack ? SynthPass.memo(stack, `resolved token ${m[0]}`, resolveToken) : resolveToken();
+    if (typeof value !== 'string') return whole();
+    out += literal + value;
+    last = m.index + m[0].length;
+  }
+  // cdktf then decodes number tokens in the resolved string; the text holds no string token now.
+  return Tokenization.resolve(out + text.slice(last), { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
 }

@@ -186,6 +186,9 @@ type TemplatePart =
   | { readonly kind: 'interpolation'; readonly offset: number; readonly expression: Expression }
   | { readonly kind: 'error'; readonly message: string };
 
+/** Where a template sequence may start. */
+const SEQUENCE_START = /[$%]/g;
+
 /** Splits a template into literal text (escapes resolved), parsed interpolations and errors. */
 function scanTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
@@ -216,8 +219,12 @@ function scanTemplate(text: string): TemplatePart[] {
         i += 2;
       }
     } else {
-      literal += text[i];
-      i += 1;
+      // Plain text up to the next '$' or '%' (at least this character), in one piece.
+      SEQUENCE_START.lastIndex = i + 1;
+      const next = SEQUENCE_START.exec(text);
+      const end = next ? next.index : text.length;
+      literal += text.slice(i, end);
+      i = end;
     }
   }
   if (literal) parts.push({ kind: 'literal', text: literal });

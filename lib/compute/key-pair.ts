@@ -26,6 +26,8 @@ export class KeyPair extends Construct {
 
   /** The key pair resource, construct id `Resource`. */
   public readonly resource: ComputeKeypairV2;
+  /** The key pair's name, for instances (a reference, made once). */
+  public readonly name: string;
 
   constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
     super(scope, id);
@@ -42,10 +44,6 @@ export class KeyPair extends Construct {
       publicKey = variable.stringValue;
     }
     this.resource = new ComputeKeypairV2(this, 'Resource', { name: resourceName(this), publicKey });
-  }
-
-  /** The key pair's name, for instances. */
-  public get name(): string {
-    return this.resource.name;
+    this.name = this.resource.name;
   }
 }

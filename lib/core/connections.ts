@@ -169,6 +169,8 @@ export class Connections extends Construct {
 
   /** The security group; its construct id is `Resource`. */
   public readonly securityGroup: NetworkingSecgroupV2;
+  /** The security group's id (a reference, made once: ports and rules of every member share it). */
+  public readonly securityGroupId: string;
   private readonly rules = new Map<string, IngressRule>();
   private readonly memberAddresses: string[] = [];
   private readonly outsideAddresses: string[] = [];
@@ -183,6 +185,7 @@ export class Connections extends Construct {
       name: requireTerraformLiteral(this, 'name', props.name, true) ?? resourceName(scope),
       description: escapeTerraformText(props.description ?? `hosting-stacks: ${scope.node.path}`),
     });
+    this.securityGroupId = this.securityGroup.id;
   }
 
   /** The construct this intent belongs to. */
@@ -297,8 +300,8 @@ export class Connections extends Construct {
       portRangeMin: port.fromPort,
       portRangeMax: port.toPort,
       remoteIpPrefix: source.kind === TrafficSourceKind.CIDR ? source.cidr : source.kind === TrafficSourceKind.INTERNET ? '0.0.0.0/0' : undefined,
-      remoteGroupId: source.connections?.securityGroup.id,
-      securityGroupId: this.securityGroup.id,
+      remoteGroupId: source.connections?.securityGroupId,
+      securityGroupId: this.securityGroupId,
       // Free text (a reason, a flow's purpose): escaped so Terraform reads it as written.
       description: escapeTerraformText(description.slice(0, 255)),
     });
@@ -316,7 +319,7 @@ export class Connections extends Construct {
           portRangeMin: port.fromPort,
           portRangeMax: port.toPort,
           remoteIpPrefix: `${address}/32`,
-          securityGroupId: this.securityGroup.id,
+          securityGroupId: this.securityGroupId,
           description: escapeTerraformText(`${description} (member ${address}: port security off, outside the group)`.slice(0, 255)),
         }));
       };

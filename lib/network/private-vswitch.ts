@@ -344,10 +344,10 @@ export class PrivateVSwitch extends Construct implements IPrivateVSwitch {
     const pairs = [...(options.allowedAddressPairs ?? [])];
     const resource = new NetworkingPortV2(scope, id, {
       name: resourceName(scope, id === 'Port' ? undefined : id),
-      networkId: this.network.id,
+      networkId: this.networkId,
       adminStateUp: true,
-      fixedIp: [{ subnetId: this.subnet.id, ipAddress: address }],
-      securityGroupIds: options.connections.map((c) => c.securityGroup.id),
+      fixedIp: [{ subnetId: this.subnetId, ipAddress: address }],
+      securityGroupIds: options.connections.map((c) => c.securityGroupId),
       allowedAddressPairs: Lazy.anyValue({ produce: () => (pairs.length ? pairs.map((ip) => ({ ip_address: ip })) : undefined) }),
     });
     for (const c of options.connections) c.addMemberAddress(address);

@@ -55,7 +55,9 @@ export class SynthPass {
   public static memo<T>(scope: IConstruct, key: string, compute: () => T): T {
     // A stand-in scope (a CloudConfig without a server) or a construct outside any stack: nothing is kept.
     if (!Construct.isConstruct(scope)) return compute();
-    const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
+    // Up the tree to the stack (cheaper than `node.scopes`, which builds the path at every call).
+    let stack: IConstruct | undefined = scope;
+    while (stack !== undefined && !TerraformStack.isStack(stack)) stack = stack.node.scope;
     const pass = stack && (stack as unknown as Record<symbol, PassMemo | undefined>)[PASS];
     if (!pass) return compute();
     let byKey = pass.get(scope);

@@ -152,7 +152,7 @@ export class ServerInstance extends Construct {
   private readonly extraMetadata = new Map<string, string>();
   private readonly extensions = new Map<string, unknown>();
 
-  constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, group: ComputeServergroupV2, bootGb: number) {
+  constructor(cluster: ServerCluster, id: string, index: number, address: string, props: ServerClusterProps, groupId: string, bootGb: number) {
     super(cluster, id);
     // Made by ServerCluster only (it is exported as a type); a JavaScript caller gets an error, not a TypeError.
     requirePeer(this, 'cluster', cluster, Kinds.SERVER_CLUSTER);
@@ -188,7 +188,7 @@ export class ServerInstance extends Construct {
       keyPair: keyPair.name,
       blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
       network: [{ port: ref(this.port.resource, 'id') }],
-      schedulerHints: [{ group: group.id }],
+      schedulerHints: [{ group: groupId }],
       // cdktf's preparing resolve (before the aspects run) only looks for references to other stacks:
       // it is given the references the user data holds, not the document rendered, which is done
       // once, in the synth pass.
@@ -411,8 +411,9 @@ export class ServerCluster extends Construct implements IConnectable {
       });
       this.countVariable.overrideLogicalId(name);
     }
+    const serverGroupId = this.serverGroup.id;
     for (let i = 0; i < this.maxCount; i++) {
-      this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, reserved[i], props, this.serverGroup, this.bootVolumeGb));
+      this.instances.push(new ServerInstance(this, `Instance${i + 1}`, i, reserved[i], props, serverGroupId, this.bootVolumeGb));
     }
   }
 

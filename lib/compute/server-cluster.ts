@@ -298,9 +298,9 @@ export class ServerInstance extends Construct {
         const withinLimit = this.cloudConfig.renderWithinLimit({ configDigest });
         const compress = withinLimit !== this.cloudConfig.render({ configDigest });
         const body = this.cloudConfig.render({ compress });
-        if (!withinLimit.startsWith(body)) throw new Error(`the cloud-config of ${this.hostname} does not start with its document`);
+        if (!withinLimit.startsWith(body)) throw new HostingStacksError(this, 'user_data', `cloud-config of ${this.hostname}`, 'does not start with its document (a renderer changed it between two reads)');
         const readinessStep = withinLimit.slice(body.length);
-        if (Tokenization.isResolvable(readinessStep) || readinessStep.includes('${TfToken[')) throw new Error(`the readiness step of ${this.hostname} holds a reference`);
+        if (Tokenization.isResolvable(readinessStep) || readinessStep.includes('${TfToken[')) throw new HostingStacksError(this, 'user_data', `readiness step of ${this.hostname}`, 'holds a reference; it must be plain text');
         return this.resolvedDocument(compress) + escapeTerraformTemplate(readinessStep);
       });
     } catch (e) {

@@ -45,6 +45,22 @@ export class HostingStacksError extends Error {
 }
 
 /**
+ * A library error that is not about one value a construct was given (a rollout step, the lab, a
+ * command): still a {@link HostingStacksError}, so one `catch` tells the library's errors apart,
+ * with the message as written. `where` names the tool or the Terraform address, `subject` what failed.
+ */
+export class HostingStacksToolError extends HostingStacksError {
+  protected static formatMessage(_constructPath: string, _prop: string, value: unknown): string {
+    return String(value);
+  }
+
+  constructor(where: string, subject: string, message: string) {
+    super(HostingStacksError.named(where), subject, message, '');
+    this.name = 'HostingStacksToolError';
+  }
+}
+
+/**
  * Thrown by `HostingApp.synth()` when validations fail, before anything is written. The message
  * lists every problem, one a line, under `Validation failed, nothing was written:`; each problem
  * names its own construct path, prop and value.

@@ -6,6 +6,7 @@ import { spawn, SpawnOptions } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { HostingStacksToolError } from '../core/errors';
 
 /** A progress logger: one line per call. */
 export type LabLog = (line: string) => void;
@@ -39,12 +40,14 @@ export interface RunOptions {
 }
 
 /** Error of a command that failed: carries its output. */
-export class CommandError extends Error {
+export class CommandError extends HostingStacksToolError {
   constructor(
     readonly argv: readonly string[],
     readonly result: RunResult,
   ) {
     super(
+      'command',
+      argv[0] ?? '',
       `command failed (${result.signal ?? `exit ${result.code}`}): ${argv.join(' ')}\n` +
         `${tail(result.stderr, 3000)}${result.stderr.trim() ? '' : tail(result.stdout, 3000)}`,
     );

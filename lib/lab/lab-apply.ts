@@ -12,6 +12,7 @@
  * such a plan.
  */
 import { LabLoadBalancerModel, LabServerModel, LabStackModel } from './model';
+import { HostingStacksToolError } from '../core/errors';
 
 /** What an apply changes in a running lab. */
 export interface LabApplyPlan {
@@ -28,9 +29,9 @@ export interface LabApplyPlan {
 }
 
 /** An apply the lab cannot realise as a count change; `changes` lists each one. */
-export class LabApplyError extends Error {
+export class LabApplyError extends HostingStacksToolError {
   constructor(readonly changes: readonly string[]) {
-    super(`the lab applies count changes only (servers created or deleted, their ports, members and metadata); this apply also changes:\n  ${changes.join('\n  ')}`);
+    super('lab apply', 'changes', `the lab applies count changes only (servers created or deleted, their ports, members and metadata); this apply also changes:\n  ${changes.join('\n  ')}`);
     this.name = 'LabApplyError';
   }
 }

@@ -7,6 +7,8 @@
  * The evaluator is pure: what references resolve to is decided by the caller's {@link EvaluationScope}.
  */
 
+import { HostingStacksToolError } from '../core/errors';
+
 /** A value of the Terraform language as the lab handles it. */
 export type TerraformValue = string | number | boolean | null | readonly TerraformValue[] | { readonly [key: string]: TerraformValue };
 
@@ -49,7 +51,7 @@ export interface EvaluationSite {
  * An expression the lab cannot evaluate (or that Terraform would reject), naming the resource
  * address, the attribute path and the expression text.
  */
-export class LabEvaluationError extends Error {
+export class LabEvaluationError extends HostingStacksToolError {
   /** The block's Terraform address. */
   public readonly address: string;
   /** The attribute path in the block. */
@@ -60,7 +62,7 @@ export class LabEvaluationError extends Error {
   public readonly reason: string;
 
   constructor(site: EvaluationSite, expression: string, reason: string) {
-    super(`${site.address}: ${site.path}: cannot evaluate \${${expression}}: ${reason}`);
+    super(site.address, site.path, `${site.address}: ${site.path}: cannot evaluate \${${expression}}: ${reason}`);
     this.name = 'LabEvaluationError';
     this.address = site.address;
     this.path = site.path;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { FAILED_MARKER, READY_MARKER } from '../compute/cloud-config';
 import { CONFIG_METADATA_KEY } from '../compute/server-cluster';
 import { ROLLOUT_PLAN_FILE, RolloutPlan, RolloutPlanServer } from './rollout-plan';
+import { HostingStacksToolError } from '../core/errors';
 
 /** What a command printed and how it ended. */
 export interface CommandResult {
@@ -76,10 +77,13 @@ export interface RolloutResult {
   readonly remaining: readonly string[];
 }
 
-/** An error of the rollout's inputs or tools (missing plan, unknown host name, Terraform failing). */
-export class RolloutError extends Error {
+/**
+ * An error of the rollout's inputs or tools (missing plan, unknown host name, Terraform failing); a
+ * {@link HostingStacksError} naming `hosting-stacks-rollout`.
+ */
+export class RolloutError extends HostingStacksToolError {
   constructor(message: string) {
-    super(message);
+    super('hosting-stacks-rollout', 'rollout', message);
     this.name = 'RolloutError';
   }
 }

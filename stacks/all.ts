@@ -3,7 +3,11 @@ import { HostingStack } from '../lib';
 import { MonsieurDeguisementStack } from './monsieur-deguisement';
 import { PopgomStack } from './popgom';
 
-/** The admin network for SSH, from `ADMIN_CIDR` when set (each stack's safe default otherwise); every stack that takes one gets it. */
+/**
+ * The admin network for SSH to POPGOM's LVS directors, from `ADMIN_CIDR` when set (the stack's safe
+ * default otherwise). Monsieur Déguisement's operators come in through its VPN: its Octavia entries
+ * have no nodes to reach, and its haproxy pairs (`MdEntries.haproxyPairs`) admit the offices' network.
+ */
 function adminCidr(): string | undefined {
   return process.env.ADMIN_CIDR || undefined;
 }
@@ -12,6 +16,6 @@ function adminCidr(): string | undefined {
 export function buildAllStacks(scope: Construct): HostingStack[] {
   return [
     new PopgomStack(scope, 'popgom', { adminCidr: adminCidr() }),
-    new MonsieurDeguisementStack(scope, 'monsieur-deguisement', { adminCidr: adminCidr() }),
+    new MonsieurDeguisementStack(scope, 'monsieur-deguisement'),
   ];
 }

@@ -56,6 +56,7 @@ import {
   VeeamBackup,
   VpnKind,
 } from '../lib';
+import { brand, hasBrand } from '../lib/core/peers';
 import { MONSIEUR_DEGUISEMENT } from './case-study-figures';
 import { MD_REFERENCE_YEAR, MD_TIME_ZONE, referenceCampaigns } from './reference-year';
 
@@ -155,18 +156,77 @@ export const CLOSED_OFFICE: OfficePeer = {
  */
 export const CLOSED_CDN_CIDRS: readonly string[] = ['192.0.2.0/24'];
 
+/** Options of {@link MdEntries.octavia}. */
+export interface MdOctaviaEntriesOptions {
+  /** Octavia flavor id of the region (`openstack loadbalancer flavor list`). @default - the cloud's default size */
+  readonly flavorId?: string;
+}
+
+/** Options of {@link MdEntries.haproxyPairs}. */
+export interface MdHaproxyEntriesOptions {
+  /** Network SSH to the balancer nodes may come from. @default - the first office's network */
+  readonly adminCidr?: string;
+}
+
+/**
+ * How Monsieur Déguisement's per-country entries are realised: Octavia load balancers
+ * (`MdEntries.octavia()`, the default: OVHcloud's Public Cloud Load Balancer), or a keepalived +
+ * haproxy pair per country (`MdEntries.haproxyPairs()`), which also sheds browsing visitors to the
+ * static mini-site when the front-ends are saturated. Each carries its own options only.
+ */
+export class MdEntries {
+  /** True when `x` is an {@link MdEntries} (a `Symbol.for` brand: look-alike objects are not). */
+  public static isMdEntries(x: unknown): x is MdEntries {
+    return hasBrand(x, 'MdEntries');
+  }
+
+  /** Octavia load balancers, one per country. */
+  public static octavia(options: MdOctaviaEntriesOptions = {}): MdEntries {
+    const o = entriesOptions('MdEntries.octavia', options, ['flavorId']) as MdOctaviaEntriesOptions;
+    return new MdEntries(BalancerKind.OCTAVIA, o.flavorId, undefined);
+  }
+
+  /** Two keepalived + haproxy nodes per country, sharing a VRRP address. */
+  public static haproxyPairs(options: MdHaproxyEntriesOptions = {}): MdEntries {
+    const o = entriesOptions('MdEntries.haproxyPairs', options, ['adminCidr']) as MdHaproxyEntriesOptions;
+    return new MdEntries(BalancerKind.KEEPALIVED_HAPROXY, undefined, o.adminCidr);
+  }
+
+  private constructor(
+    /** The realisation. */
+    public readonly kind: BalancerKind,
+    /** The Octavia flavor id (Octavia entries). */
+    public readonly octaviaFlavorId: string | undefined,
+    /** The network SSH to the nodes may come from (haproxy pairs). */
+    public readonly adminCidr: string | undefined,
+  ) {
+    brand(this, 'MdEntries');
+  }
+}
+
+/** `options` of a factory: an object with only the `known` keys (the other realisation's are refused by name). */
+function entriesOptions(factory: string, options: unknown, known: readonly string[]): object {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw HostingStacksError.ofFactory(factory, 'options', options, `must be an object of options (${known.join(', ')})`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw HostingStacksError.ofFactory(factory, key, (options as Record<string, unknown>)[key], `is not an option of ${factory}; its options are ${known.join(', ')}`);
+  }
+  return options;
+}
+
 /** Props of {@link MonsieurDeguisementStack}; every figure defaults to the case study's. */
 export interface MonsieurDeguisementStackProps extends HostingStackProps {
   /** OpenStack region. @default MD_REGION ('GRA11') */
   readonly region?: string;
   /** Countries with a public entry of their own. @default MD_COUNTRIES */
   readonly countries?: readonly string[];
-  /** How the per-country entries are realised. @default BalancerKind.OCTAVIA */
-  readonly balancerKind?: BalancerKind;
-  /** Octavia flavor id of the region (`openstack loadbalancer flavor list`). @default - the cloud's default size */
-  readonly octaviaFlavorId?: string;
-  /** Network SSH to the balancer nodes may come from (keepalived+haproxy only). @default - the first office's network */
-  readonly adminCidr?: string;
+  /**
+   * How the per-country entries are realised, with the options of that realisation:
+   * `MdEntries.octavia({ flavorId })` or `MdEntries.haproxyPairs({ adminCidr })`.
+   * @default MdEntries.octavia()
+   */
+  readonly entries?: MdEntries;
   /** Offices reaching the back-office and the deployment VM through the VPN. @default [CLOSED_OFFICE] */
   readonly offices?: OfficePeer[];
   /** VPN realisation. @default VpnKind.WIREGUARD (OVHcloud has no VPNaaS) */
@@ -333,12 +393,10 @@ export class MonsieurDeguisementStack extends HostingStack {
           }
         : undefined,
     });
-    const haproxyEntries = props.balancerKind === BalancerKind.KEEPALIVED_HAPROXY;
-    // Octavia's own prop, refused with haproxy pairs rather than ignored (adminCidr is not: every
-    // stack is given the operators' network, stacks/all.ts, and Octavia entries have no nodes to reach).
-    if (haproxyEntries && props.octaviaFlavorId !== undefined) {
-      throw new HostingStacksError(this, 'octaviaFlavorId', props.octaviaFlavorId, 'sizes Octavia entries; the entries are haproxy pairs (balancerKind KEEPALIVED_HAPROXY): remove it');
+    if (props.entries !== undefined && !MdEntries.isMdEntries(props.entries)) {
+      throw new HostingStacksError(this, 'entries', props.entries, 'must be an MdEntries (MdEntries.octavia({ flavorId }) or MdEntries.haproxyPairs({ adminCidr }))');
     }
+    const entries = props.entries ?? MdEntries.octavia();
     const shopUrl = new URL(props.baseUrl ?? MD_BASE_URL);
     // Veeam's managed VM backups, the OpenStack way (boot-volume snapshots, Cinder backups, object storage).
     this.backup = new VeeamBackup(this, 'Backup', { vswitch: office, region });
@@ -363,9 +421,9 @@ export class MonsieurDeguisementStack extends HostingStack {
       concurrentUsersTotal: MD_CONCURRENT_USERS_TOTAL,
       externalNetwork,
       // HTTPS terminates at the entries: a Barbican certificate on Octavia, a PEM bundle on haproxy.
-      entryBalancer: haproxyEntries
+      entryBalancer: entries.kind === BalancerKind.KEEPALIVED_HAPROXY
         ? EntryBalancer.haproxyPair({
-            adminCidr: props.adminCidr ?? offices[0].allowedIps[0],
+            adminCidr: entries.adminCidr ?? offices[0].allowedIps[0],
             tls: https ? { certificate: Secret.variable(this, 'entry_tls_pem', 'PEM bundle (certificate chain and private key) of the shop host names') } : undefined,
             // Délestage (case studies 3 and 5): when the front-ends are saturated, browsing visitors get the
             // static mini-site page from the DMZ origin while ordering visitors keep the front-ends, first
@@ -376,7 +434,7 @@ export class MonsieurDeguisementStack extends HostingStack {
             }),
           })
         : EntryBalancer.octavia({
-            flavorId: props.octaviaFlavorId,
+            flavorId: entries.octaviaFlavorId,
             tls: https ? { certificate: OctaviaCertificate.fromContainerRef(barbicanCertificateRef(this)), redirectPrefix: shopUrl.origin } : undefined,
           }),
     });

@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BalancerKind,
   AppTier,
   BackupSchedule,
   CampaignCalendar,
@@ -35,7 +34,7 @@ import {
   VeeamBackup,
   WebTier,
 } from '../../lib';
-import { CLOSED_OFFICE, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
+import { CLOSED_OFFICE, MdEntries, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { POPGOM_BACKUP, PopgomStack } from '../../stacks/popgom';
 
 import { BadInputRow, Phase, backedUpDatabase, lvs, shop, tier } from './bad-input-support';
@@ -522,14 +521,20 @@ const OWN_ROWS: readonly BadInputRow[] = [
   {
     kind: 'Octavia flavor name instead of its id',
     phase: Phase.BUILD,
-    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { octaviaFlavorId: 'small' }),
+    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { entries: MdEntries.octavia({ flavorId: 'small' }) }),
     error: /^monsieur-deguisement\/Entrances\/ES: 'flavorId' \('small'\) must be the id \(a UUID\) of an Octavia flavor, not its name/,
   },
   {
     kind: 'Octavia flavor given to haproxy-pair entries',
     phase: Phase.BUILD,
-    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY, octaviaFlavorId: '6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a' }),
-    error: /^monsieur-deguisement: 'octaviaFlavorId' \('6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a'\) sizes Octavia entries; the entries are haproxy pairs \(balancerKind KEEPALIVED_HAPROXY\): remove it$/,
+    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { entries: MdEntries.haproxyPairs({ flavorId: '6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a' } as never) }),
+    error: /^MdEntries\.haproxyPairs: 'flavorId' \('6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a'\) is not an option of MdEntries\.haproxyPairs; its options are adminCidr$/,
+  },
+  {
+    kind: 'entries given as the name of a realisation',
+    phase: Phase.BUILD,
+    build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { entries: 'keepalived-haproxy' as never }),
+    error: /^monsieur-deguisement: 'entries' \('keepalived-haproxy'\) must be an MdEntries \(MdEntries\.octavia\(\{ flavorId \}\) or MdEntries\.haproxyPairs\(\{ adminCidr \}\)\)$/,
   },
   {
     kind: 'Solr version without its checksum',

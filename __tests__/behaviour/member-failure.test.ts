@@ -15,11 +15,11 @@
  * - haproxy runs with `-db` (one foreground process, a child of the test) instead of the unit's -Ws.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer } from '../../lib';
+import { HaproxyBalancer } from '../../lib';
 import { NIC_SCRIPT_PATH } from '../../lib/compute/nic-resolution';
 import { selfSignedCertificate } from '../../lib/lab/test-variables';
 import { WEB_TLS_PATHS } from '../../lib/web/web-tier';
-import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
+import { MdEntries, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, haproxyStat, hostFile, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, readText, useLab, vswitchesOf } from '../support/lab';
 
@@ -73,7 +73,7 @@ function parseHaproxy(cfg: string): HaproxyChecks {
 describe('Monsieur Déguisement: haproxy removes a crashed front-end without failing a request', () => {
   const lab = useLab('member-failure');
   // Plain HTTP on the VIP: what is proven is the pool's failover, the same behind the HTTPS bind.
-  const stack = new MonsieurDeguisementStack(Testing.app(), 'md', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY, https: false });
+  const stack = new MonsieurDeguisementStack(Testing.app(), 'md', { entries: MdEntries.haproxyPairs(), https: false });
   const entrance = stack.entrances.entrances[0];
   const balancer = entrance.balancer as HaproxyBalancer;
   const node = balancer.nodes.instances[0].hostname;
@@ -253,7 +253,7 @@ describe('POPGOM: Apache\'s balancer fails over from a crashed application serve
 
 describe('nginx upstreams', () => {
   test('given every stack, then no rendered nginx.conf proxies to an upstream (nothing to fail over)', () => {
-    const stacks = [new PopgomStack(Testing.app(), 'popgom'), new MonsieurDeguisementStack(Testing.app(), 'md', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY })];
+    const stacks = [new PopgomStack(Testing.app(), 'popgom'), new MonsieurDeguisementStack(Testing.app(), 'md', { entries: MdEntries.haproxyPairs() })];
     const nginx = stacks.flatMap((s) => s.renderHostFiles()).filter((f) => f.path.startsWith('/etc/nginx/'));
     expect(nginx.length).toBeGreaterThan(0);
     expect(nginx.filter((f) => /^\s*(upstream\s|proxy_pass\s)/m.test(f.content)).map((f) => `${f.host}:${f.path}`)).toEqual([]);

@@ -16,9 +16,9 @@
  * when the client's ARP entry moves to the new master, which resets it (see the test).
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, HaproxyBalancer, HostingStack } from '../../lib';
+import { HaproxyBalancer, HostingStack } from '../../lib';
 import { NIC_SCRIPT_PATH } from '../../lib/compute/nic-resolution';
-import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
+import { MdEntries, MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, hostFile, Lab, LabHost, LabProcess, plannedHost, plannedRouter, poolClient, RequestLoopOptions, RequestSample, useLab, vswitchesOf } from '../support/lab';
 
@@ -275,7 +275,7 @@ describe('POPGOM: the LVS directors keep the VIP (keepalived VRRP, rendered conf
 describe('Monsieur Déguisement (keepalived+haproxy): a country entrance keeps its VIP', () => {
   const lab = useLab('vip-md');
   // Plain HTTP on the VIP keeps the client simple; the HTTPS bind moves with the VIP the same way.
-  const stack = new MonsieurDeguisementStack(Testing.app(), 'md', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY, https: false });
+  const stack = new MonsieurDeguisementStack(Testing.app(), 'md', { entries: MdEntries.haproxyPairs(), https: false });
   const entrance = stack.entrances.entrances[0];
   const balancer = entrance.balancer as HaproxyBalancer;
   const nodes: Node[] = [];

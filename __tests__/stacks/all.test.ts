@@ -10,12 +10,14 @@ import { PopgomStack } from '../../stacks/popgom';
 jest.mock('../../stacks/popgom', () => ({ PopgomStack: jest.fn() }));
 jest.mock('../../stacks/monsieur-deguisement', () => ({ MonsieurDeguisementStack: jest.fn() }));
 
-const STACKS_WITH_AN_ADMIN_NETWORK = [PopgomStack, MonsieurDeguisementStack] as unknown as jest.Mock[];
+const STACKS_WITH_AN_ADMIN_NETWORK = [PopgomStack] as unknown as jest.Mock[];
+/** Monsieur Déguisement's operators come in through its VPN: it takes no admin network. */
+const STACKS_WITHOUT = [MonsieurDeguisementStack] as unknown as jest.Mock[];
 
 const givenAdminCidr = process.env.ADMIN_CIDR;
 beforeEach(() => {
   delete process.env.ADMIN_CIDR;
-  for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) stack.mockClear();
+  for (const stack of [...STACKS_WITH_AN_ADMIN_NETWORK, ...STACKS_WITHOUT]) stack.mockClear();
 });
 afterAll(() => {
   if (givenAdminCidr === undefined) delete process.env.ADMIN_CIDR;
@@ -28,6 +30,10 @@ test('given ADMIN_CIDR, then every stack that takes an admin network gets it as 
   for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) {
     expect(stack).toHaveBeenCalledTimes(1);
     expect(stack.mock.calls[0][2]).toEqual(expect.objectContaining({ adminCidr: '198.51.100.0/24' }));
+  }
+  for (const stack of STACKS_WITHOUT) {
+    expect(stack).toHaveBeenCalledTimes(1);
+    expect(stack.mock.calls[0][2]).toBeUndefined();
   }
 });
 

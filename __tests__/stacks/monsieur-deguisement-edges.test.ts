@@ -4,9 +4,8 @@
  * only, and the VPN's floating IP associated after its router interface.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind } from '../../lib';
 import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/testing';
-import { CLOSED_CDN_CIDRS, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
+import { CLOSED_CDN_CIDRS, MdEntries, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
 import { checkHostFile } from '../support/config-checks';
 import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 
@@ -88,11 +87,26 @@ describe('Monsieur Déguisement: X-Forwarded-Proto from the entries only', () =>
   });
 
   test('given haproxy entries, then the front-ends believe it from the haproxy nodes only', () => {
-    const { stack } = build({ balancerKind: BalancerKind.KEEPALIVED_HAPROXY });
+    const { stack } = build({ entries: MdEntries.haproxyPairs() });
     const nodes = stack.entrances.entrances.flatMap((e) => (e.balancer as unknown as { nodes: { addresses: string[] } }).nodes.addresses);
     expect(nodes).toHaveLength(2 * stack.entrances.countries.length);
     expect(stack.frontends.forwardedProtoSources).toEqual(nodes);
     expect(apacheConf(stack).content).toContain(nodes.map((a) => `%{CONN_REMOTE_ADDR} -ipmatch '${a}'`).join(' || '));
+  });
+});
+
+describe('Monsieur Déguisement: the entries choice', () => {
+  test('given haproxy pairs with an admin network, then SSH to their nodes comes from it and nothing of Octavia is made', () => {
+    const { json } = build({ entries: MdEntries.haproxyPairs({ adminCidr: '198.51.100.0/24' }) });
+    expect(Object.keys((json.resource as Record<string, unknown>).openstack_lb_loadbalancer_v2 ?? {})).toEqual([]);
+    const rules = Object.values((json.resource as Record<string, Record<string, { port_range_min?: number; remote_ip_prefix?: string }>>).openstack_networking_secgroup_rule_v2);
+    expect(rules.some((r) => r.port_range_min === 22 && r.remote_ip_prefix === '198.51.100.0/24')).toBe(true);
+  });
+
+  test('given options that are not an object, then each factory says which options it has', () => {
+    expect(() => MdEntries.octavia('small' as never)).toThrow("MdEntries.octavia: 'options' ('small') must be an object of options (flavorId)");
+    expect(() => MdEntries.haproxyPairs({ adminCidr: '198.51.100.0/24', flavorId: 'x' } as never)).toThrow("MdEntries.haproxyPairs: 'flavorId' ('x') is not an option of MdEntries.haproxyPairs; its options are adminCidr");
+    expect(MdEntries.isMdEntries({ kind: 'octavia' })).toBe(false);
   });
 });
 

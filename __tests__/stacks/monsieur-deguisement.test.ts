@@ -3,9 +3,9 @@
  * the selectable realisations (haproxy pair, VPNaaS, NFS server VM) synthesized and checked.
  */
 import { Testing } from 'cdktf';
-import { BalancerKind, NfsBackend, VpnKind } from '../../lib';
+import { NfsBackend, VpnKind } from '../../lib';
 import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
-import { MD_COUNTRIES, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
+import { MD_COUNTRIES, MdEntries, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
 import { checkHostFile } from '../support/config-checks';
 
 type Json = Record<string, any>;
@@ -133,7 +133,7 @@ describe('Monsieur Déguisement stack', () => {
 });
 
 describe.each([
-  ['keepalived+haproxy entries', { balancerKind: BalancerKind.KEEPALIVED_HAPROXY }],
+  ['keepalived+haproxy entries', { entries: MdEntries.haproxyPairs() }],
   ['an IPsec VPNaaS', { vpnKind: VpnKind.IPSEC_VPNAAS, offices: [{ name: 'madrid', allowedIps: ['192.168.50.0/24'], endpointAddress: '198.51.100.7' }] }],
   ['an NFS server VM', { nfsBackend: NfsBackend.NFS_SERVER_VM }],
 ] as [string, MonsieurDeguisementStackProps][])('Monsieur Déguisement with %s', (_name, props) => {

@@ -13,7 +13,7 @@
  */
 
 // Errors, network intent and the values constructs share.
-export * from './core/errors';
+export { HostingStacksError, HostingStacksToolError, SynthValidationError } from './core/errors';
 export * from './core/port';
 export * from './core/connections';
 export * from './core/secret';
@@ -55,9 +55,12 @@ export type { SolrServerProps } from './search/solr-server';
 // Balancing (whole modules: balancers and their value classes grow here), TLS and load shedding.
 export * from './balancing/health-check';
 export { LvsForwarding, LvsScheduler, VrrpState } from './balancing/keepalived-config';
-export * from './balancing/vrrp-pair';
-export * from './balancing/lvs-balancer';
-export * from './balancing/http-balancer';
+export { DEFAULT_ADVERT_INTERVAL_SECONDS, DEFAULT_VRRP_INTERFACE, DEFAULT_VRRP_SIZING, VRRP_NODE_COUNT, VRRP_PREFERRED_PRIORITY, VRRP_STANDBY_PRIORITY, VrrpPair } from './balancing/vrrp-pair';
+export type { VrrpPairOptions, VrrpPairProps } from './balancing/vrrp-pair';
+export { DEFAULT_LVS_INTERFACE, DEFAULT_LVS_SIZING, LVS_NODE_COUNT, LVS_PREFERRED_PRIORITY, LVS_STANDBY_PRIORITY, LvsBalancer } from './balancing/lvs-balancer';
+export type { LvsBalancerProps, LvsTargetOptions, LvsVirtualService } from './balancing/lvs-balancer';
+export { CONNECTIONS_PER_USER, CONNECTION_HEADROOM, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS } from './balancing/http-balancer';
+export type { EntryTimeouts, HttpTarget, HttpTargetOptions, IForwardedProtoTrusting, IHttpEntryBalancer } from './balancing/http-balancer';
 export * from './balancing/haproxy-balancer';
 export * from './balancing/octavia-balancer';
 export * from './balancing/country-entrances';
@@ -103,13 +106,13 @@ export * from './scaling/heat-autoscaling';
 // The policy pack and its rules (whole modules).
 export * from './policy/policy-rule';
 export * from './policy/policy-pack';
-export * from './policy/rules/data-isolation';
+export { DATA_ISOLATION_RULE, DATA_ISOLATION_RULE_ID } from './policy/rules/data-isolation';
 export * from './policy/rules/ssh-access';
-export * from './policy/rules/vrrp-pairs';
+export { VRRP_PAIRS_RULE, VRRP_PAIRS_RULE_ID } from './policy/rules/vrrp-pairs';
 export * from './policy/rules/port-security';
 export * from './policy/rules/backup-coverage';
-export * from './policy/rules/plain-text-secrets';
-export * from './policy/rules/tls-intermediate';
+export { PLAIN_TEXT_SECRETS_RULE, PLAIN_TEXT_SECRETS_RULE_ID } from './policy/rules/plain-text-secrets';
+export { TLS_INTERMEDIATE_RULE, TLS_INTERMEDIATE_RULE_ID } from './policy/rules/tls-intermediate';
 
 // The stack and the app.
 export * from './stack/hosting-stack';

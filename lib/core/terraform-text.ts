@@ -65,6 +65,8 @@ const ESCAPE_SEQUENCE = /\$\{(?!TfToken\[)|\}/g;
  * as it is: cdktf's own resolve scans the whole text for its escapes and resolves every token again
  * in every server. Where cdktf would resolve a token differently in place (inside an open `${ ... }`
  * of the text, or to a value that is not a string) the text is resolved by cdktf as a whole.
+ * A token is taken to resolve alike wherever it stands in its stack, as references, variables and
+ * functions do (no token of the library reads the scope it is resolved in).
  */
 export function resolveTerraformString(scope: IConstruct, text: string): string {
   const whole = () => Tokenization.resolve(text, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;

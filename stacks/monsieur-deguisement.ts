@@ -29,7 +29,6 @@ import {
   ExternalNetwork,
   Flavor,
   HostingStack,
-  HostingStacksError,
   HostingStackProps,
   LoadShedding,
   MagentoCode,
@@ -56,7 +55,7 @@ import {
   VeeamBackup,
   VpnKind,
 } from '../lib';
-import { brand, hasBrand } from '../lib/core/peers';
+import { brand, brandedKind, hasBrand, optionalPeer, PeerKind, requireFactoryOptions } from '../lib/core/peers';
 import { MONSIEUR_DEGUISEMENT } from './case-study-figures';
 import { MD_REFERENCE_YEAR, MD_TIME_ZONE, referenceCampaigns } from './reference-year';
 
@@ -182,13 +181,13 @@ export class MdEntries {
 
   /** Octavia load balancers, one per country. */
   public static octavia(options: MdOctaviaEntriesOptions = {}): MdEntries {
-    const o = entriesOptions('MdEntries.octavia', options, ['flavorId']) as MdOctaviaEntriesOptions;
+    const o = requireFactoryOptions<MdOctaviaEntriesOptions>('MdEntries.octavia', options, ['flavorId']);
     return new MdEntries(BalancerKind.OCTAVIA, o.flavorId, undefined);
   }
 
   /** Two keepalived + haproxy nodes per country, sharing a VRRP address. */
   public static haproxyPairs(options: MdHaproxyEntriesOptions = {}): MdEntries {
-    const o = entriesOptions('MdEntries.haproxyPairs', options, ['adminCidr']) as MdHaproxyEntriesOptions;
+    const o = requireFactoryOptions<MdHaproxyEntriesOptions>('MdEntries.haproxyPairs', options, ['adminCidr']);
     return new MdEntries(BalancerKind.KEEPALIVED_HAPROXY, undefined, o.adminCidr);
   }
 
@@ -204,16 +203,8 @@ export class MdEntries {
   }
 }
 
-/** `options` of a factory: an object with only the `known` keys (the other realisation's are refused by name). */
-function entriesOptions(factory: string, options: unknown, known: readonly string[]): object {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw HostingStacksError.ofFactory(factory, 'options', options, `must be an object of options (${known.join(', ')})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw HostingStacksError.ofFactory(factory, key, (options as Record<string, unknown>)[key], `is not an option of ${factory}; its options are ${known.join(', ')}`);
-  }
-  return options;
-}
+/** The kind of the `entries` prop, for its error message. */
+const MD_ENTRIES: PeerKind<MdEntries> = brandedKind<MdEntries>('MdEntries', 'an MdEntries (MdEntries.octavia({ flavorId }) or MdEntries.haproxyPairs({ adminCidr }))');
 
 /** Props of {@link MonsieurDeguisementStack}; every figure defaults to the case study's. */
 export interface MonsieurDeguisementStackProps extends HostingStackProps {
@@ -393,10 +384,7 @@ export class MonsieurDeguisementStack extends HostingStack {
           }
         : undefined,
     });
-    if (props.entries !== undefined && !MdEntries.isMdEntries(props.entries)) {
-      throw new HostingStacksError(this, 'entries', props.entries, 'must be an MdEntries (MdEntries.octavia({ flavorId }) or MdEntries.haproxyPairs({ adminCidr }))');
-    }
-    const entries = props.entries ?? MdEntries.octavia();
+    const entries = optionalPeer(this, 'entries', props.entries, MD_ENTRIES) ?? MdEntries.octavia();
     const shopUrl = new URL(props.baseUrl ?? MD_BASE_URL);
     // Veeam's managed VM backups, the OpenStack way (boot-volume snapshots, Cinder backups, object storage).
     this.backup = new VeeamBackup(this, 'Backup', { vswitch: office, region });

@@ -528,7 +528,7 @@ const OWN_ROWS: readonly BadInputRow[] = [
     kind: 'Octavia flavor given to haproxy-pair entries',
     phase: Phase.BUILD,
     build: (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement', { entries: MdEntries.haproxyPairs({ flavorId: '6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a' } as never) }),
-    error: /^MdEntries\.haproxyPairs: 'flavorId' \('6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a'\) is not an option of MdEntries\.haproxyPairs; its options are adminCidr$/,
+    error: /^MdEntries\.haproxyPairs: 'options\.flavorId' \('6c3b4f4e-6a3c-4a8e-9b7b-1f2e3d4c5b6a'\) is not an option here; the options are adminCidr$/,
   },
   {
     kind: 'entries given as the name of a realisation',

@@ -105,7 +105,7 @@ describe('Monsieur Déguisement: the entries choice', () => {
 
   test('given options that are not an object, then each factory says which options it has', () => {
     expect(() => MdEntries.octavia('small' as never)).toThrow("MdEntries.octavia: 'options' ('small') must be an object of options (flavorId)");
-    expect(() => MdEntries.haproxyPairs({ adminCidr: '198.51.100.0/24', flavorId: 'x' } as never)).toThrow("MdEntries.haproxyPairs: 'flavorId' ('x') is not an option of MdEntries.haproxyPairs; its options are adminCidr");
+    expect(() => MdEntries.haproxyPairs({ adminCidr: '198.51.100.0/24', flavorId: 'x' } as never)).toThrow("MdEntries.haproxyPairs: 'options.flavorId' ('x') is not an option here; the options are adminCidr");
     expect(MdEntries.isMdEntries({ kind: 'octavia' })).toBe(false);
   });
 });

@@ -35,6 +35,8 @@ describe('CloudConfig', () => {
     contents.forEach((content, i) => c.addFile({ path: `/etc/f${i}`, content, permissions: i % 2 ? '0600' : undefined }));
     c.addCommand('echo', 'done');
     const text = c.render({ compress });
+    // The readiness step is what a digest adds to the document.
+    expect(c.render({ compress, configDigest: 'a'.repeat(64) })).toBe(text + c.readinessStep('a'.repeat(64)));
     expect(text).toBe('#cloud-config\n' + stringify(parse(text), { blockQuote: 'literal', lineWidth: 0 }));
     const written = new Map((parse(text).write_files as { path: string; content: string; encoding?: string }[])
       .map((f) => [f.path, f.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString() : f.content]));
@@ -89,6 +91,11 @@ describe('CloudConfig', () => {
     const c = new CloudConfig('big-1', { metadataGuard: false });
     c.addFile({ path: '/srv/big.txt', content: 'line of repetitive text\n'.repeat(4000) });
     expect(base64Length(c.render())).toBeGreaterThan(USER_DATA_MAX_BASE64);
+    expect(c.needsCompression()).toBe(true);
+    const small = new CloudConfig('small-1', { metadataGuard: false });
+    small.addFile({ path: '/srv/small.txt', content: 'one line\n' });
+    expect(small.needsCompression()).toBe(false);
+    expect(small.renderWithinLimit()).toBe(small.render());
     const packed = c.renderWithinLimit();
     expect(base64Length(packed)).toBeLessThanOrEqual(USER_DATA_MAX_BASE64);
     expect(parse(packed).write_files[0].encoding).toBe('gz+b64');
@@ -105,6 +112,7 @@ describe('CloudConfig', () => {
     }
     c.addFile({ path: '/srv/noise', content: noise });
     expect(() => c.renderWithinLimit()).toThrow(HostingStacksError);
+    expect(() => c.needsCompression()).toThrow(/even with compressed files/);
     expect(() => c.renderWithinLimit()).toThrow(/^host huge-1: 'user_data' \(\d+\) is the base64 length of huge-1's cloud-config even with compressed files; Nova allows at most 65535$/);
   });
 });

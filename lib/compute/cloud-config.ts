@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Fn, TerraformStack, Token } from 'cdktf';
+import { Fn, Token } from 'cdktf';
 import { stringify } from 'yaml';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
 import { requireEnumValue } from '../core/choices';
 import { HostingStacksError } from '../core/errors';
@@ -279,8 +279,15 @@ export class CloudConfig {
     // is the document without it plus that item, so within a synth pass the document is rendered
     // once for both the digest (without) and the user data (with).
     const body = SynthPass.memo(this.owner, options.compress ? 'render:compressed' : 'render:plain', () => this.renderDocument(options.compress === true));
-    if (options.configDigest === undefined) return body;
-    return body + stringify({ runcmd: [readinessCommand(this.hostname, options.configDigest)] }, YAML_OPTIONS).replace(/^runcmd:\n/, '');
+    return options.configDigest === undefined ? body : body + this.readinessStep(options.configDigest);
+  }
+
+  /**
+   * The readiness step printing `configDigest` as the YAML that ends the document: what
+   * `render({ configDigest })` adds to `render()` (plain text, no Terraform reference).
+   */
+  public readinessStep(configDigest: string): string {
+    return stringify({ runcmd: [readinessCommand(this.hostname, configDigest)] }, YAML_OPTIONS).replace(/^runcmd:\n/, '');
   }
 
   private renderDocument(compress: boolean): string {
@@ -303,7 +310,6 @@ export class CloudConfig {
     // that hold the same file (the front-ends of a tier share most of theirs): the YAML of a
     // sequence item under a key is the item's own YAML indented by two (block scalars included,
     // their empty lines left empty).
-    const stack = Construct.isConstruct(this.owner) ? this.owner.node.scopes.find((c) => TerraformStack.isStack(c)) : undefined;
     const items = this.hostFiles.map((f) => {
       const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
       const packed = compress && !hasReference(f.content);
@@ -312,7 +318,7 @@ export class CloudConfig {
         const item = packed ? { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') } : { ...base, content: f.content };
         return stringify([item], YAML_OPTIONS).replace(/^(?=.)/gm, '  ');
       };
-      return stack ? SynthPass.memo(stack, key, render) : render();
+      return SynthPass.memoInStack(this.owner, key, render);
     });
     return '#cloud-config\n' + stringify(head, YAML_OPTIONS) + 'write_files:\n' + items.join('') + stringify(tail, YAML_OPTIONS);
   }
@@ -322,10 +328,18 @@ export class CloudConfig {
    * {@link HostingStacksError} naming the owner and the size when it still does not fit.
    */
   public renderWithinLimit(options: Omit<RenderOptions, 'compress'> = {}): string {
-    const plain = this.render(options);
-    if (base64Length(plain) <= USER_DATA_MAX_BASE64) return plain;
+    return this.render({ ...options, compress: this.needsCompression(options) });
+  }
+
+  /**
+   * Whether the document needs its files compressed to fit Nova's limit (what
+   * {@link renderWithinLimit} renders); throws a {@link HostingStacksError} naming the owner and the
+   * size when it does not fit even then.
+   */
+  public needsCompression(options: Omit<RenderOptions, 'compress'> = {}): boolean {
+    if (base64Length(this.render(options)) <= USER_DATA_MAX_BASE64) return false;
     const packed = this.render({ ...options, compress: true });
-    if (base64Length(packed) <= USER_DATA_MAX_BASE64) return packed;
+    if (base64Length(packed) <= USER_DATA_MAX_BASE64) return true;
     throw new HostingStacksError(
       this.owner,
       'user_data',

@@ -295,13 +295,8 @@ export class ServerInstance extends Construct {
     try {
       return SynthPass.memo(this, 'userData', () => {
         const configDigest = this.configDigest();
-        const withinLimit = this.cloudConfig.renderWithinLimit({ configDigest });
-        const compress = withinLimit !== this.cloudConfig.render({ configDigest });
-        const body = this.cloudConfig.render({ compress });
-        if (!withinLimit.startsWith(body)) throw new HostingStacksError(this, 'user_data', `cloud-config of ${this.hostname}`, 'does not start with its document (a renderer changed it between two reads)');
-        const readinessStep = withinLimit.slice(body.length);
-        if (Tokenization.isResolvable(readinessStep) || readinessStep.includes('${TfToken[')) throw new HostingStacksError(this, 'user_data', `readiness step of ${this.hostname}`, 'holds a reference; it must be plain text');
-        return this.resolvedDocument(compress) + escapeTerraformTemplate(readinessStep);
+        const compress = this.cloudConfig.needsCompression({ configDigest });
+        return this.resolvedDocument(compress) + escapeTerraformTemplate(this.cloudConfig.readinessStep(configDigest));
       });
     } catch (e) {
       // The cloud-config names its owner, this instance (user data over Nova's limit: its size and

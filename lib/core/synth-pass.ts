@@ -53,6 +53,19 @@ export class SynthPass {
    * A `compute` that throws is not kept: the next call throws again, with its own message.
    */
   public static memo<T>(scope: IConstruct, key: string, compute: () => T): T {
+    return SynthPass.keep(scope, scope, key, compute);
+  }
+
+  /**
+   * `compute()` once per pass of `scope`'s stack for `key`, shared by every construct of the stack
+   * (a file's YAML that a hundred servers hold, a token they all reference); outside a pass, every call.
+   */
+  public static memoInStack<T>(scope: IConstruct, key: string, compute: () => T): T {
+    return SynthPass.keep(scope, undefined, key, compute);
+  }
+
+  /** Keeps `compute()` under (`owner`, `key`) in the pass of `scope`'s stack; `owner` undefined: the stack. */
+  private static keep<T>(scope: IConstruct, owner: IConstruct | undefined, key: string, compute: () => T): T {
     // A stand-in scope (a CloudConfig without a server) or a construct outside any stack: nothing is kept.
     if (!Construct.isConstruct(scope)) return compute();
     // Up the tree to the stack (cheaper than `node.scopes`, which builds the path at every call).
@@ -60,6 +73,7 @@ export class SynthPass {
     while (stack !== undefined && !TerraformStack.isStack(stack)) stack = stack.node.scope;
     const pass = stack && (stack as unknown as Record<symbol, PassMemo | undefined>)[PASS];
     if (!pass) return compute();
+    scope = owner ?? stack!;
     let byKey = pass.get(scope);
     if (!byKey) {
       byKey = new Map();

@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, Tokenization } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { HostingStacksError } from './errors';
 import { SynthPass } from './synth-pass';
@@ -72,7 +72,6 @@ export function resolveTerraformString(scope: IConstruct, text: string): string 
   const whole = () => Tokenization.resolve(text, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
   const markers = [...text.matchAll(STRING_TOKEN_MARKER)];
   if (markers.length === 0) return whole();
-  const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
   let out = '';
   let last = 0;
   let inEscape = false;
@@ -82,7 +81,7 @@ export function resolveTerraformString(scope: IConstruct, text: string): string 
     if (escapes) inEscape = escapes[escapes.length - 1] !== '}';
     if (inEscape) return whole();
     const resolveToken = () => Tokenization.resolve(m[0], { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as unknown;
-    const value = stack ? SynthPass.memo(stack, `resolved token ${m[0]}`, resolveToken) : resolveToken();
+    const value = SynthPass.memoInStack(scope, `resolved token ${m[0]}`, resolveToken);
     if (typeof value !== 'string') return whole();
     out += literal + value;
     last = m.index + m[0].length;

@@ -110,7 +110,7 @@ export class HeatAutoscaling extends Construct {
       key_name: KeyPair.ofStack(this).name,
       network: cluster.vswitch.networkId,
       subnet: cluster.vswitch.subnetId,
-      security_group: this.tier.connections.securityGroup.id,
+      security_group: this.tier.connections.securityGroupId,
       server_group: cluster.serverGroup.id,
       volume_size: String(cluster.bootVolumeGb),
       user_data: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.memberCloudConfig()) }),

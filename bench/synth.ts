@@ -9,7 +9,8 @@
  *   local of the synthesized stack added as plain `TerraformResource`-level elements), the floor
  *   the library's own work is measured against.
  *
- * Each figure is the median of `--runs` (default 5) after one warm-up. `--save FILE` writes the
+ * Each figure is the median of `--runs` (default 5) after one warm-up; the library and raw cdktf are
+ * run in turns, and their ratio is the median of each turn's ratio. `--save FILE` writes the
  * figures as JSON; `--baseline FILE` prints each figure beside a saved run's (the same machine, the
  * same run of the benchmark before a change). The exit code is 2 on bad options, 0 otherwise.
  *
@@ -78,24 +79,44 @@ function median(values: readonly number[]): number {
 
 /** The median wall time of `runs` calls of `work` after one warm-up, in ms. */
 /**
- * The median wall time of `runs` calls of `work` after one warm-up, in ms. Each call writes into a
- * fresh directory, removed after the clock stops: removing 15,000 host configs is not synth.
+ * One timed call of `work`, in ms, writing into a fresh directory that is removed after the clock
+ * stops: removing 15,000 host configs is not synth.
  */
+function timeOnce(work: (outdir: string) => void): number {
+  const outdir = mkdtempSync(join(OUTPUT_PARENT, 'bench-synth-'));
+  try {
+    const t0 = performance.now();
+    work(outdir);
+    return performance.now() - t0;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The median wall time of `runs` calls of `work` after one warm-up, in ms. */
 function measure(runs: number, work: (outdir: string) => void): number {
-  const once = (): number => {
-    const outdir = mkdtempSync(join(OUTPUT_PARENT, 'bench-synth-'));
-    try {
-      const t0 = performance.now();
-      work(outdir);
-      return performance.now() - t0;
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-  };
-  once();
+  timeOnce(work);
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(once());
+  for (let i = 0; i < runs; i++) times.push(timeOnce(work));
   return median(times);
+}
+
+/**
+ * `a` and `b` measured in turns (a, b, a, b ...) after a warm-up of each: their medians, and the
+ * median of the ratios a/b of each turn. On a machine whose speed drifts (a shared VM), both of a
+ * turn run at about the same speed, so the ratio holds where the two medians, taken minutes apart
+ * one after the other, would not.
+ */
+function measurePaired(runs: number, a: (outdir: string) => void, b: (outdir: string) => void): { a: number; b: number; ratio: number } {
+  timeOnce(a);
+  timeOnce(b);
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    as.push(timeOnce(a));
+    bs.push(timeOnce(b));
+  }
+  return { a: median(as), b: median(bs), ratio: median(as.map((t, i) => t / bs[i])) };
 }
 
 /** Builds `build`'s stacks into a fresh HostingApp and synthesizes them into `outdir`. */
@@ -188,12 +209,14 @@ function main(): void {
       process.stdout.write(`${`md at ${frontends} front-ends`.padEnd(34)}  not built: ${(e as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    const lib = measure(args.runs, (outdir) => synthLibrary(outdir, (app) => new MonsieurDeguisementStack(app, 'md', mdFrontends(frontends))));
-    const raw = measure(args.runs, (outdir) => synthRaw(outdir, shape.json));
+    const { a: lib, b: raw, ratio } = measurePaired(
+      args.runs,
+      (outdir) => synthLibrary(outdir, (app) => new MonsieurDeguisementStack(app, 'md', mdFrontends(frontends))),
+      (outdir) => synthRaw(outdir, shape.json),
+    );
     byCount.set(frontends, lib);
-    const ratio = lib / raw;
     const targets = frontends === 100 ? `; targets < 800 ms: ${lib < 800 ? 'met' : 'NOT met'}, within 4x raw: ${ratio <= 4 ? 'met' : 'NOT met'}` : '';
-    add(`synth md at ${frontends} front-ends`, lib, `${shape.resources} resources, ${(shape.bytes / 1e6).toFixed(2)} MB; raw cdktf ${raw.toFixed(0)} ms, ${ratio.toFixed(1)}x${targets}`);
+    add(`synth md at ${frontends} front-ends`, lib, `${shape.resources} resources, ${(shape.bytes / 1e6).toFixed(2)} MB; raw cdktf ${raw.toFixed(0)} ms, ${ratio.toFixed(1)}x (median of paired runs)${targets}`);
     add(`raw cdktf, md at ${frontends}`, raw);
   }
   const t100 = byCount.get(100);

@@ -325,10 +325,12 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
       protocol: 'HTTP',
       lbMethod: 'ROUND_ROBIN',
     });
+    // One reference for the monitor and every member (each read of an attribute makes a token).
+    const poolId = pool.id;
     const http = healthCheck.kind === HealthCheckKind.HTTP;
     const monitor = new LbMonitorV2(this, 'Monitor', {
       name: resourceName(this, 'health'),
-      poolId: pool.id,
+      poolId,
       type: http ? 'HTTP' : 'TCP',
       delay: healthCheck.intervalSeconds,
       timeout: healthCheck.timeoutSeconds,
@@ -340,7 +342,7 @@ export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
     });
     const members = tier.cluster.instances.map((instance) => new LbMemberV2(this, `Member-${instance.node.id}`, {
       name: instance.hostname,
-      poolId: pool.id,
+      poolId,
       address: instance.address,
       protocolPort: options.port,
       subnetId: memberVswitch.subnetId,

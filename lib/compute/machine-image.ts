@@ -56,6 +56,20 @@ export class MachineImage {
     const id = `Image-${this.name.replace(/[^A-Za-z0-9]/g, '_')}`;
     const existing = stack.node.tryFindChild(id);
     if (existing) return existing as DataOpenstackImagesImageV2;
-    return new DataOpenstackImagesImageV2(stack, id, { name: this.name, mostRecent: true });
+    return new ImageLookup(stack, id, { name: this.name, mostRecent: true });
   }
+
+  /**
+   * The id of the image {@link lookup} finds, as a reference: the same token for every server of
+   * the stack that boots from it (each read of a data source's attribute makes a new token).
+   */
+  public idIn(scope: Construct, prop = 'image'): string {
+    const lookup = this.lookup(scope, prop);
+    return lookup instanceof ImageLookup ? lookup.imageId : lookup.id;
+  }
+}
+
+/** The image data source with its id read once. */
+class ImageLookup extends DataOpenstackImagesImageV2 {
+  public readonly imageId: string = this.id;
 }

@@ -170,11 +170,11 @@ export class ServerInstance extends Construct {
       allowedAddressPairs: props.allowedAddressPairs,
     });
     this.address = this.port.address;
-    const image = (props.image ?? MachineImage.debian12()).lookup(this);
+    const imageId = (props.image ?? MachineImage.debian12()).idIn(this);
     this.bootVolume = new BlockstorageVolumeV3(this, 'BootVolume', {
       name: resourceName(this, 'boot'),
       size: bootGb,
-      imageId: image.id,
+      imageId,
       volumeType: props.volumeType,
       // A newer "Debian 12" image must not replace the volume (and the data on it) at the next apply.
       lifecycle: { ignoreChanges: ['image_id'] },

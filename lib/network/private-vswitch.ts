@@ -1,4 +1,4 @@
-import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { NetworkingNetworkV2 } from '../../.gen/providers/openstack/networking-network-v2';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
@@ -348,8 +348,11 @@ export class PrivateVSwitch extends Construct implements IPrivateVSwitch {
       adminStateUp: true,
       fixedIp: [{ subnetId: this.subnetId, ipAddress: address }],
       securityGroupIds: options.connections.map((c) => c.securityGroupId),
-      allowedAddressPairs: Lazy.anyValue({ produce: () => (pairs.length ? pairs.map((ip) => ({ ip_address: ip })) : undefined) }),
     });
+    // Set on the resource as they come (a lazy value would be one more token per port, resolved at
+    // every synth); none at all when the port has none.
+    const putPairs = () => (pairs.length ? resource.putAllowedAddressPairs(pairs.map((ipAddress) => ({ ipAddress }))) : resource.resetAllowedAddressPairs());
+    if (pairs.length) putPairs();
     for (const c of options.connections) c.addMemberAddress(address);
     let disabledReason: string | undefined;
     return {
@@ -358,7 +361,9 @@ export class PrivateVSwitch extends Construct implements IPrivateVSwitch {
       vswitch: this,
       allowedAddressPairs: pairs,
       addAllowedAddressPair: (ip: string) => {
-        if (disabledReason === undefined && !pairs.includes(ip)) pairs.push(ip);
+        if (disabledReason !== undefined || pairs.includes(ip)) return;
+        pairs.push(ip);
+        putPairs();
       },
       get portSecurityEnabled(): boolean {
         return disabledReason === undefined;
@@ -373,6 +378,7 @@ export class PrivateVSwitch extends Construct implements IPrivateVSwitch {
         if (disabledReason !== undefined) return;
         disabledReason = reason;
         pairs.length = 0;
+        putPairs();
         resource.portSecurityEnabled = false;
         resource.resetSecurityGroupIds();
         resource.noSecurityGroups = true;

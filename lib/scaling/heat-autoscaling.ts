@@ -103,9 +103,8 @@ export class HeatAutoscaling extends Construct {
       renderHeatMemberTemplate({ tier: tierPath, description: `One member of ${tierPath}, added by ${this.node.path}`, withPool }),
     );
 
-    const image = (props.image ?? MachineImage.debian12()).lookup(this);
     const parameters: Record<string, string> = {
-      image: image.id,
+      image: (props.image ?? MachineImage.debian12()).idIn(this),
       flavor: cluster.flavor.name,
       key_name: KeyPair.ofStack(this).name,
       network: cluster.vswitch.networkId,

@@ -10,7 +10,7 @@ import {
 } from '../../lib';
 import { stableOutput } from '../../lib/core/outputs';
 import { SynthPass } from '../../lib/core/synth-pass';
-import { escapeTerraformText, requireTerraformLiteral, resolveTerraformString } from '../../lib/core/terraform-text';
+import { escapeTerraformText, requireTerraformLiteral, resolveTerraformParts, resolveTerraformString } from '../../lib/core/terraform-text';
 import { checkTerraformTemplates } from '../../lib/testing';
 import { evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { synthJson, testStack } from '../support/synth';
@@ -151,6 +151,46 @@ describe('resolveTerraformString', () => {
       // A token alone (each read of `stringValue` makes a new one, so the text holds one token).
       const tokenResolves = resolve.mock.calls.filter(([value]) => typeof value === 'string' && /^\$\{TfToken\[[^\]]+\]\}$/.test(value)).length;
       expect(tokenResolves).toBe(1);
+    } finally {
+      SynthPass.end(stack);
+      resolve.mockRestore();
+    }
+  });
+});
+
+describe('resolveTerraformParts', () => {
+  const cdktfResolve = (scope: Construct, text: string) => Tokenization.resolve(text, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+
+  test('given texts cut into parts, an open ${ ... } across a cut among them, then each resolves as cdktf resolves the whole text', () => {
+    const stack = testStack();
+    const a = new TerraformVariable(stack, 'a', { type: 'string' });
+    const n = new TerraformVariable(stack, 'n', { type: 'number' });
+    const cuts: string[][] = [
+      ['#cloud-config\n', `x: ${a.stringValue}\n`, 'y: $${HOME}\n', `n: ${n.numberValue}\n`],
+      // An escape opened in one part and closed in the next: the token in between is inside it.
+      ['a ${upper(', `${a.stringValue}`, ')} b\n', `${a.stringValue}\n`],
+      ['}', `\${${a.stringValue}`, '}', ''],
+      [],
+      ['no token\n', 'at all }\n'],
+    ];
+    SynthPass.begin(stack);
+    try {
+      for (const parts of cuts) expect(resolveTerraformParts(stack, parts)).toBe(cdktfResolve(stack, parts.join('')));
+    } finally {
+      SynthPass.end(stack);
+    }
+  });
+
+  test('given a synth pass and servers sharing a part, then the shared part is resolved once', () => {
+    const stack = testStack();
+    const a = new TerraformVariable(stack, 'a', { type: 'string' });
+    const shared = `password=${a.stringValue}\n`.repeat(3);
+    const resolve = jest.spyOn(Tokenization, 'resolve');
+    try {
+      SynthPass.begin(stack);
+      for (let i = 0; i < 4; i++) expect(resolveTerraformParts(stack, [`hostname: web-${i}\n`, shared])).toBe(`hostname: web-${i}\n${'password=${var.a}\n'.repeat(3)}`);
+      const sharedResolves = resolve.mock.calls.filter(([value]) => typeof value === 'string' && value.startsWith('password=')).length;
+      expect(sharedResolves).toBe(1);
     } finally {
       SynthPass.end(stack);
       resolve.mockRestore();

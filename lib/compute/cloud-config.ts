@@ -278,8 +278,19 @@ export class CloudConfig {
     // The readiness step is the last item of runcmd, the document's last key: the document with it
     // is the document without it plus that item, so within a synth pass the document is rendered
     // once for both the digest (without) and the user data (with).
-    const body = SynthPass.memo(this.owner, options.compress ? 'render:compressed' : 'render:plain', () => this.renderDocument(options.compress === true));
+    const body = SynthPass.memo(this.owner, options.compress ? 'render:compressed' : 'render:plain', () => this.renderParts(options).join(''));
     return options.configDigest === undefined ? body : body + this.readinessStep(options.configDigest);
+  }
+
+  /**
+   * The `#cloud-config` without the readiness step ({@link render}), as the pieces it is joined
+   * from: the host's own lines (hostname), the packages, each `write_files` item, and runcmd, each
+   * ending with a line break. A piece that several servers of the stack share (a file they all
+   * hold, their packages) is the same string in each, rendered once per synth pass: what lets
+   * per-server work on the document (escaping, resolving) be done once per piece.
+   */
+  public renderParts(options: Pick<RenderOptions, 'compress'> = {}): readonly string[] {
+    return SynthPass.memo(this.owner, options.compress ? 'parts:compressed' : 'parts:plain', () => this.renderDocument(options.compress === true));
   }
 
   /**
@@ -290,22 +301,20 @@ export class CloudConfig {
     return stringify({ runcmd: [readinessCommand(this.hostname, configDigest)] }, YAML_OPTIONS).replace(/^runcmd:\n/, '');
   }
 
-  private renderDocument(compress: boolean): string {
+  private renderDocument(compress: boolean): string[] {
     const hasReference = (s: string) => s.includes('${');
-    const head = {
-      hostname: this.hostname,
-      fqdn: this.hostname,
-      manage_etc_hosts: true,
-      package_update: true,
-      packages: this.packages,
-    };
+    // A tier's servers share their packages, files and commands: each is written as YAML once per
+    // synth pass (looked up by its JSON); only the host's own lines are written for each server.
+    const yaml = (value: object) => SynthPass.memoTextInStack(this.owner, 'cloud-config yaml', JSON.stringify(value), () => stringify(value, YAML_OPTIONS));
+    const host = { hostname: this.hostname, fqdn: this.hostname, manage_etc_hosts: true, package_update: true };
+    const packages = { packages: this.packages };
     // cloud-init runs runcmd as one shell script that goes on after a failed command and reports
     // only the last one's status: a failed install would be followed by services started as if it
     // had worked, and cloud-init would say done. `set -e` stops at the first failure, which
     // cloud-init reports as an error; the packages are checked first, since a failed `packages`
     // step does not stop runcmd either.
     const tail = { runcmd: this.runCommands };
-    if (this.hostFiles.length === 0) return '#cloud-config\n' + stringify({ ...head, write_files: [], ...tail }, YAML_OPTIONS);
+    if (this.hostFiles.length === 0) return ['#cloud-config\n' + stringify({ ...host, ...packages, write_files: [], ...tail }, YAML_OPTIONS)];
     // Each file is one item of `write_files`, written as YAML once per synth pass for all servers
     // that hold the same file (the front-ends of a tier share most of theirs): the YAML of a
     // sequence item under a key is the item's own YAML indented by two (block scalars included,
@@ -313,14 +322,14 @@ export class CloudConfig {
     const items = this.hostFiles.map((f) => {
       const base = { path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', defer: true };
       const packed = compress && !hasReference(f.content);
-      const key = `write_files item\0${packed}\0${base.path}\0${base.owner}\0${base.permissions}\0${f.content}`;
+      const kind = `write_files item\0${packed}\0${base.path}\0${base.owner}\0${base.permissions}`;
       const render = () => {
         const item = packed ? { ...base, encoding: 'gz+b64', content: gzipSync(Buffer.from(f.content), { level: 9 }).toString('base64') } : { ...base, content: f.content };
         return stringify([item], YAML_OPTIONS).replace(/^(?=.)/gm, '  ');
       };
-      return SynthPass.memoInStack(this.owner, key, render);
+      return SynthPass.memoTextInStack(this.owner, kind, f.content, render);
     });
-    return '#cloud-config\n' + stringify(head, YAML_OPTIONS) + 'write_files:\n' + items.join('') + stringify(tail, YAML_OPTIONS);
+    return ['#cloud-config\n' + stringify(host, YAML_OPTIONS), yaml(packages) + 'write_files:\n', ...items, yaml(tail)];
   }
 
   /**

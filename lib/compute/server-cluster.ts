@@ -7,7 +7,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireEnumValue, requireIpv4AddressOrCidr, requireOpenstackName, requireTerraformVariableName } from '../core/choices';
 import { kebabCase, resourceName } from '../core/naming';
-import { escapeTerraformText, requireTerraformLiteral, resolveTerraformString } from '../core/terraform-text';
+import { escapeTerraformText, requireTerraformLiteral, resolveTerraformParts, resolveTerraformString } from '../core/terraform-text';
 import { requireText, TextKind } from '../core/text';
 import { IPrivateVSwitch, PlannedPort } from '../network/private-vswitch';
 import { CloudConfig, ConfigSyntax, configDigestOf } from './cloud-config';
@@ -283,7 +283,9 @@ export class ServerInstance extends Construct {
    */
   private resolvedDocument(compress: boolean): string {
     return SynthPass.memo(this, compress ? 'resolvedDocument:compressed' : 'resolvedDocument:plain', () => {
-      return resolveTerraformString(this, escapeTerraformTemplate(this.cloudConfig.render({ compress })));
+      // Escaped and resolved piece by piece: the pieces a tier's servers share are done once.
+      const parts = this.cloudConfig.renderParts({ compress }).map((part) => SynthPass.memoTextInStack(this, 'escaped part', part, () => escapeTerraformTemplate(part)));
+      return resolveTerraformParts(this, parts);
     });
   }
 

@@ -64,6 +64,20 @@ export class SynthPass {
     return SynthPass.keep(scope, undefined, key, compute);
   }
 
+  /**
+   * {@link memoInStack} for a key that is a long text (a piece of a document, a token): kept in a
+   * table of its own per `kind`, looked up by the text itself. A key made by joining `kind` and the
+   * text would be a new string at every call, read whole to be looked up; the text, the same string
+   * at each call, is read once.
+   */
+  public static memoTextInStack<T>(scope: IConstruct, kind: string, text: string, compute: () => T): T {
+    const table = SynthPass.keep(scope, undefined, kind, () => new Map<string, T>());
+    if (table.has(text)) return table.get(text) as T;
+    const value = compute();
+    table.set(text, value);
+    return value;
+  }
+
   /** Keeps `compute()` under (`owner`, `key`) in the pass of `scope`'s stack; `owner` undefined: the stack. */
   private static keep<T>(scope: IConstruct, owner: IConstruct | undefined, key: string, compute: () => T): T {
     // A stand-in scope (a CloudConfig without a server) or a construct outside any stack: nothing is kept.

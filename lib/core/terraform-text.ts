@@ -81,11 +81,36 @@ export function resolveTerraformString(scope: IConstruct, text: string): string 
     if (escapes) inEscape = escapes[escapes.length - 1] !== '}';
     if (inEscape) return whole();
     const resolveToken = () => Tokenization.resolve(m[0], { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as unknown;
-    const value = SynthPass.memoInStack(scope, `resolved token ${m[0]}`, resolveToken);
+    const value = SynthPass.memoTextInStack(scope, 'resolved token', m[0], resolveToken);
     if (typeof value !== 'string') return whole();
     out += literal + value;
     last = m.index + m[0].length;
   }
   // cdktf then decodes number tokens in the resolved string; the text holds no string token now.
   return Tokenization.resolve(out + text.slice(last), { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+}
+
+/**
+ * The text `parts.join('')` resolved as {@link resolveTerraformString} resolves it, part by part:
+ * each distinct part (by content) resolved once per synth pass of `scope`'s stack, so servers whose
+ * documents share most of their parts (the front-ends of a tier) resolve only what differs. A part
+ * is resolved alone only where it starts outside an open `${ ... }` of the text before it (what a
+ * token inside one means depends on that text); otherwise the whole text is resolved at once.
+ */
+export function resolveTerraformParts(scope: IConstruct, parts: readonly string[]): string {
+  let open = false;
+  let out = '';
+  for (const part of parts) {
+    if (open) return resolveTerraformString(scope, parts.join(''));
+    const done = SynthPass.memoTextInStack(scope, 'resolved part', part, () => ({ text: resolveTerraformString(scope, part), last: lastEscape(part) }));
+    if (done.last !== undefined) open = done.last !== '}';
+    out += done.text;
+  }
+  return out;
+}
+
+/** The last escape sequence of `text` as cdktf reads it (`${` or `}`), if any. */
+function lastEscape(text: string): string | undefined {
+  const found = text.match(ESCAPE_SEQUENCE);
+  return found ? found[found.length - 1] : undefined;
 }

@@ -2,7 +2,9 @@
  * Proves the rendered MariaDB configs and bootstrap scripts replicate for real: a primary and a
  * replica on 127.0.0.1 (two ports, scratch data folders, unix sockets in the scratch folder), set up
  * by the rendered scripts with test passwords in the files cloud-init would write, then a row
- * written on the primary is read on the replica.
+ * written on the primary is read on the replica. Then the role check a balancer asks: the rendered
+ * script behind systemd-socket-activate (one instance per connection, as the rendered socket unit
+ * runs it), logged in over the local socket as an unprivileged OS user with the rendered grant.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,12 @@ import {
   renderMariadbBootstrapScript,
   renderMariadbConfig,
 } from '../../lib/database/mariadb-config';
+import {
+  MARIADB_PRIMARY_CHECK_PATH,
+  MARIADB_REPLICA_CHECK_PATH,
+  mariadbRoleCheckAccountSql,
+  renderMariadbRoleCheckScript,
+} from '../../lib/database/mariadb-role-check';
 import { requireBinary, run, scratch } from '../support/daemons';
 
 // Passwords with every character that could break shell, SQL or option-file quoting.
@@ -186,3 +194,88 @@ test('given the rendered configs and scripts, when a row is written on the prima
   expect(binlog.output).not.toContain(APP_PASSWORD);
   expect(binlog.output).not.toContain(REPLICATION_PASSWORD);
 }, 60000);
+
+describe('the role check a balancer asks', () => {
+  // The OS user the check runs as here, and so its unix_socket account (on a server: hs-dbrole).
+  const ACCOUNT = 'nobody';
+  const activators: ChildProcess[] = [];
+
+  /** The rendered check of `server` behind systemd-socket-activate on 127.0.0.1:`port`, as ACCOUNT. */
+  async function serveCheck(server: Server, port: number, maxLagSeconds: number): Promise<void> {
+    const script = s.write(`role-check-${server.role}.sh`, renderMariadbRoleCheckScript({
+      socket: server.socket,
+      account: ACCOUNT,
+      primaryPath: MARIADB_PRIMARY_CHECK_PATH,
+      replicaPath: MARIADB_REPLICA_CHECK_PATH,
+      maxLagSeconds,
+      queryTimeoutSeconds: 2,
+    }));
+    chmodSync(script, 0o755);
+    const p = spawn('systemd-socket-activate', ['--listen', `127.0.0.1:${port}`, '--accept', '--inetd', 'setpriv', '--reuid', ACCOUNT, '--regid', 'nogroup', '--clear-groups', script], { stdio: 'ignore' });
+    activators.push(p);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !run(['curl', '-s', '-o', '/dev/null', '--max-time', '2', `http://127.0.0.1:${port}/`]).ok) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  function ask(port: number, path: string): string {
+    // The body (one line) and the status: 'primary: writable 200'.
+    const r = run(['curl', '-s', '--max-time', '5', '-w', ' %{http_code}', `http://127.0.0.1:${port}${path}`]);
+    return r.output.replace(/\n/g, '').trim();
+  }
+
+  async function until(port: number, path: string, expected: RegExp): Promise<string> {
+    let last = '';
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+      last = ask(port, path);
+      if (expected.test(last)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return last;
+  }
+
+  afterAll(async () => {
+    await Promise.all(activators.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+    })));
+  });
+
+  test('given the rendered check and grant, then the primary answers /primary, a replicating replica /replica, and a stopped or lagging replica no longer does', async () => {
+    requireBinary('systemd-socket-activate');
+    requireBinary('setpriv');
+    // Given: the account made on the primary, replicated to the replica
+    const grant = sql(primary, mariadbRoleCheckAccountSql(ACCOUNT));
+    expect(grant.output).toBe('');
+    expect(grant.ok).toBe(true);
+    const primaryPort = BASE_PORT + 2;
+    const replicaPort = BASE_PORT + 3;
+    await serveCheck(primary, primaryPort, 1);
+    await serveCheck(replica, replicaPort, 1);
+
+    // Then: each answers its own role only
+    expect(ask(primaryPort, '/primary')).toBe('primary: writable 200');
+    expect(ask(primaryPort, '/replica')).toBe('not a replica: writable 503');
+    expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/^replica: 0 s behind 200$/);
+    expect(ask(replicaPort, '/primary')).toBe('not the primary: read_only is on 503');
+    expect(ask(replicaPort, '/other')).toBe('paths: /primary /replica 404');
+
+    // When: the replica stops applying, then starts again
+    expect(sql(replica, 'STOP REPLICA SQL_THREAD').ok).toBe(true);
+    expect(ask(replicaPort, '/replica')).toBe('replication SQL thread: No 503');
+    expect(sql(replica, 'START REPLICA SQL_THREAD').ok).toBe(true);
+    expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/ 200$/);
+
+    // When: the replica applies 5 s late (MASTER_DELAY) and the primary writes: over the 1 s allowed
+    expect(sql(replica, 'STOP REPLICA; CHANGE MASTER TO MASTER_DELAY = 5; START REPLICA').ok).toBe(true);
+    expect(sql(primary, "CREATE DATABASE IF NOT EXISTS lag_probe; CREATE TABLE IF NOT EXISTS lag_probe.t (id INT PRIMARY KEY); INSERT INTO lag_probe.t VALUES (1)").ok).toBe(true);
+    expect(await until(replicaPort, '/replica', /^lag \d+ s over 1 s 503$/)).toMatch(/^lag \d+ s over 1 s 503$/);
+    expect(sql(replica, 'STOP REPLICA; CHANGE MASTER TO MASTER_DELAY = 0; START REPLICA').ok).toBe(true);
+    expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/ 200$/);
+
+    // When: the replica's server is gone, the check answers 503 instead of failing the connection
+    await stop(replica);
+    expect(ask(replicaPort, '/replica')).toBe('mariadb does not answer 503');
+  }, 90000);
+});

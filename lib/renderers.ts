@@ -58,6 +58,14 @@ export type {
   MariadbPrimaryBootstrapModel,
   MariadbReplicaBootstrapModel,
 } from './database/mariadb-config';
+export {
+  mariadbRoleCheckAccountSql,
+  renderMariadbRoleCheckScript,
+  renderMariadbRoleCheckService,
+  renderMariadbRoleCheckSocket,
+  renderMariadbRoleCheckSysusers,
+} from './database/mariadb-role-check';
+export type { MariadbRoleCheckScriptModel, MariadbRoleCheckServiceModel, MariadbRoleCheckSocketModel } from './database/mariadb-role-check';
 export { RedisAppendFsync, RedisEvictionPolicy, renderRedisAuthConfig, renderRedisConfig } from './cache/redis-config';
 export type { RedisConfig } from './cache/redis-config';
 export { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam } from './search/solr-config';

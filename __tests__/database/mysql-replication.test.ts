@@ -15,6 +15,15 @@ import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkTerraformTemplates } from '../../lib/validation/terraform-template-check';
 import { checkMariadb } from '../support/daemons';
 import { checkShellSyntax, mysqldOptions } from './mariadb-support';
+import { checkHostFile } from '../support/config-checks';
+import { HostingStacksError } from '../../lib/core/errors';
+import {
+  MARIADB_ROLE_CHECK_ACCOUNT,
+  MARIADB_ROLE_CHECK_SCRIPT_PATH,
+  MARIADB_ROLE_CHECK_SERVICE_UNIT,
+  MARIADB_ROLE_CHECK_SOCKET_UNIT,
+  MARIADB_ROLE_CHECK_SYSUSERS_PATH,
+} from '../../lib/database/mariadb-role-check';
 import { TrafficSource } from '../../lib/core/connections';
 
 // Database servers: 2 x (6 GHz, 4 GB RAM, 50 GB disk) (case study 2)
@@ -308,5 +317,71 @@ describe('MysqlReplication user data in Terraform', () => {
     const { stack } = setup();
     const json = JSON.parse(Testing.synth(stack));
     expect(checkTerraformTemplates(json)).toEqual([]);
+  });
+});
+
+describe('MysqlReplication role check', () => {
+  const ROLE_CHECK_FILES = [
+    MARIADB_ROLE_CHECK_SCRIPT_PATH,
+    MARIADB_ROLE_CHECK_SYSUSERS_PATH,
+    `/etc/systemd/system/${MARIADB_ROLE_CHECK_SERVICE_UNIT}`,
+    `/etc/systemd/system/${MARIADB_ROLE_CHECK_SOCKET_UNIT}`,
+  ];
+
+  test('given no balancer asked, then no server has the check and nothing listens on 9200', () => {
+    const { stack, db } = setup({ replicas: 2 });
+    const paths = stack.renderHostFiles().map((f) => f.path);
+    for (const path of ROLE_CHECK_FILES) expect(paths).not.toContain(path);
+    expect(db.connections.ingressRules.map((r) => r.port.label)).toEqual(['tcp-3306']);
+  });
+
+  test('given two balancers asking, then every server gets the check once, on its own address, and only they may reach it', () => {
+    const { stack, vswitch, db } = setup({ replicas: 2, maxReplicaLagSeconds: 10 });
+    const a = new ServerCluster(stack, 'BalancersA', { vswitch, count: 1, flavor: DB_FLAVOR_4GB });
+    const b = new ServerCluster(stack, 'BalancersB', { vswitch, count: 1, flavor: DB_FLAVOR_4GB });
+    const check = db.allowRoleChecksFrom(a);
+    expect(db.allowRoleChecksFrom(b)).toBe(check);
+    expect(check).toEqual({ port: 9200, primaryPath: '/primary', replicaPath: '/replica', maxLagSeconds: 10 });
+
+    const files = stack.renderHostFiles();
+    for (const host of db.cluster.instances) {
+      const mine = files.filter((f) => f.host === host.hostname);
+      for (const path of ROLE_CHECK_FILES) expect(mine.filter((f) => f.path === path)).toHaveLength(1);
+      expect(fileOf(stack, host.hostname, `/etc/systemd/system/${MARIADB_ROLE_CHECK_SOCKET_UNIT}`)).toContain(`ListenStream=${host.address}:9200`);
+      expect(fileOf(stack, host.hostname, MARIADB_ROLE_CHECK_SCRIPT_PATH)).toContain('[ "$lag" -le 10 ]');
+      expect(host.cloudConfig.services).toContain(MARIADB_ROLE_CHECK_SOCKET_UNIT);
+      // The user exists before the socket starts a check as it.
+      const commands = host.cloudConfig.runCommands.map((c) => (Array.isArray(c) ? c.join(' ') : c));
+      const sysusers = commands.indexOf(`systemd-sysusers ${MARIADB_ROLE_CHECK_SYSUSERS_PATH}`);
+      expect(sysusers).toBeGreaterThanOrEqual(0);
+      expect(sysusers).toBeLessThan(commands.indexOf(`systemctl restart ${MARIADB_ROLE_CHECK_SOCKET_UNIT}`));
+    }
+    // The account is made on the primary only, after its bootstrap; the replicas get it by replication.
+    const grants = db.cluster.instances.map((h) => h.cloudConfig.render().includes(`'${MARIADB_ROLE_CHECK_ACCOUNT}'@'localhost' IDENTIFIED VIA unix_socket`));
+    expect(grants).toEqual([true, false, false]);
+    const primaryCommands = db.primary.cloudConfig.runCommands.map((c) => (Array.isArray(c) ? c.join(' ') : c));
+    const bootstrap = primaryCommands.indexOf(MARIADB_BOOTSTRAP_PATH);
+    expect(bootstrap).toBeGreaterThanOrEqual(0);
+    expect(bootstrap).toBeLessThan(primaryCommands.findIndex((c) => c.includes('IDENTIFIED VIA unix_socket')));
+
+    const checkRules = db.connections.ingressRules.filter((r) => r.port.label === 'tcp-9200');
+    expect(checkRules.map((r) => r.source)).toEqual([TrafficSource.group(a.connections), TrafficSource.group(b.connections)]);
+  });
+
+  test('given the check on every server, then each of its files passes its own daemon\'s check (bash -n, systemd-analyze)', () => {
+    const { stack, vswitch, db } = setup();
+    db.allowRoleChecksFrom(new ServerCluster(stack, 'Balancers', { vswitch, count: 1, flavor: DB_FLAVOR_4GB }));
+    const files = stack.renderHostFiles().filter((f) => ROLE_CHECK_FILES.includes(f.path) && f.path !== MARIADB_ROLE_CHECK_SYSUSERS_PATH);
+    expect(files).toHaveLength(2 * 3);
+    for (const f of files) {
+      const result = checkHostFile(f);
+      expect(result).toBeDefined();
+      expect({ file: `${f.host}:${f.path}`, ...result }).toMatchObject({ ok: true });
+    }
+  });
+
+  test.each([[0], [3601], [1.5]])('given maxReplicaLagSeconds %p, then the constructor throws naming the prop and the range', (value) => {
+    expect(() => setup({ maxReplicaLagSeconds: value })).toThrow(HostingStacksError);
+    expect(() => setup({ maxReplicaLagSeconds: value })).toThrow(/test\/Db.*maxReplicaLagSeconds.*1 to 3600/);
   });
 });

@@ -2,7 +2,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
-import { Connections } from '../core/connections';
+import { Connections, IConnectable } from '../core/connections';
 import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
@@ -25,6 +25,24 @@ import {
   renderMariadbBootstrapScript,
   renderMariadbConfig,
 } from './mariadb-config';
+import {
+  DEFAULT_MAX_REPLICA_LAG_SECONDS,
+  MARIADB_PRIMARY_CHECK_PATH,
+  MARIADB_REPLICA_CHECK_PATH,
+  MARIADB_ROLE_CHECK_ACCOUNT,
+  MARIADB_ROLE_CHECK_MAX_CONNECTIONS,
+  MARIADB_ROLE_CHECK_PORT,
+  MARIADB_ROLE_CHECK_QUERY_TIMEOUT_SECONDS,
+  MARIADB_ROLE_CHECK_SCRIPT_PATH,
+  MARIADB_ROLE_CHECK_SERVICE_UNIT,
+  MARIADB_ROLE_CHECK_SOCKET_UNIT,
+  MARIADB_ROLE_CHECK_SYSUSERS_PATH,
+  mariadbRoleCheckAccountSql,
+  renderMariadbRoleCheckScript,
+  renderMariadbRoleCheckService,
+  renderMariadbRoleCheckSocket,
+  renderMariadbRoleCheckSysusers,
+} from './mariadb-role-check';
 import { TextKind, requireText } from '../core/text';
 import { declareDataKind, Kinds, optionalPeer, requireOptions, requirePeer, requireProps } from '../core/peers';
 
@@ -107,6 +125,23 @@ export interface MysqlReplicationProps {
   readonly placement?: ServerGroupPolicy;
   /** Seconds a replica's bootstrap waits for the primary to accept the replication account. @default 900 */
   readonly primaryWaitSeconds?: number;
+  /**
+   * Seconds behind the primary a replica may be and still pass the role check a balancer asks
+   * ({@link MysqlReplication.allowRoleChecksFrom}), 1 to 3600. @default DEFAULT_MAX_REPLICA_LAG_SECONDS (30)
+   */
+  readonly maxReplicaLagSeconds?: number;
+}
+
+/** How a balancer asks a {@link MysqlReplication} server its role: HTTP GET on the server's address. */
+export interface MariadbRoleCheck {
+  /** TCP port of the check on every server. */
+  readonly port: number;
+  /** Answers 200 on the writable primary, 503 elsewhere. */
+  readonly primaryPath: string;
+  /** Answers 200 on a read-only replica whose replication runs within `maxLagSeconds`, 503 elsewhere. */
+  readonly replicaPath: string;
+  /** Seconds behind the primary a replica may be. */
+  readonly maxLagSeconds: number;
 }
 
 /**
@@ -173,8 +208,12 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
   public readonly binlogRetentionDays: number;
   /** Account host of the application user (`%` or `network/netmask`). */
   public readonly applicationHost: string;
+  /** Seconds behind the primary a replica may be and pass the role check. */
+  public readonly maxReplicaLagSeconds: number;
   /** The clients that declared their connections, in order. */
   private readonly clients: MysqlClientDemand[] = [];
+  /** The role check, once a balancer asked for it. */
+  private roleCheck?: MariadbRoleCheck;
   /** `maxConnections` when given. */
   private readonly givenMaxConnections?: number;
   /** Connections the flavor's RAM holds after the buffer pool and the global buffers. */
@@ -198,6 +237,8 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
     this.givenMaxConnections = props.maxConnections;
     const primaryWaitSeconds = props.primaryWaitSeconds ?? 900;
     requireIntegerInRange(this, 'primaryWaitSeconds', primaryWaitSeconds, 10, 86400);
+    this.maxReplicaLagSeconds = props.maxReplicaLagSeconds ?? DEFAULT_MAX_REPLICA_LAG_SECONDS;
+    requireIntegerInRange(this, 'maxReplicaLagSeconds', this.maxReplicaLagSeconds, 1, 3600);
     this.bufferPoolFraction = props.bufferPoolFraction ?? DEFAULT_BUFFER_POOL_FRACTION;
     const { min, max } = BUFFER_POOL_FRACTION_RANGE;
     if (!Number.isFinite(this.bufferPoolFraction) || this.bufferPoolFraction < min || this.bufferPoolFraction > max) {
@@ -294,6 +335,64 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
       cc.addServices('mariadb');
       cc.addCommand(MARIADB_BOOTSTRAP_PATH);
     });
+  }
+
+  /**
+   * Lets `peer` (a balancer) ask every server its role over HTTP, and returns how. At the first
+   * call each server gets the check: a script answering one connection ({@link MARIADB_ROLE_CHECK_SCRIPT_PATH}),
+   * a socket unit on the server's address ({@link MARIADB_ROLE_CHECK_SOCKET_UNIT}, one unprivileged
+   * process per connection), the system user it runs as, and on the primary the MariaDB account
+   * of that user (unix_socket, `SLAVE MONITOR` only), which replicates to the replicas. `GET /primary`
+   * answers 200 on the writable primary; `GET /replica` on a read-only replica whose replication
+   * threads run at most `maxReplicaLagSeconds` behind; anything else 503. A promoted replica
+   * answers /primary as soon as `read_only` is off: the balancer follows the promotion.
+   */
+  public allowRoleChecksFrom(peer: IConnectable): MariadbRoleCheck {
+    requirePeer(this, 'peer', peer, Kinds.CONNECTABLE);
+    if (!this.roleCheck) this.roleCheck = this.installRoleCheck();
+    this.connections.allowFrom(peer, Port.tcp(this.roleCheck.port), `${this.node.path} role check`);
+    return this.roleCheck;
+  }
+
+  private installRoleCheck(): MariadbRoleCheck {
+    const check: MariadbRoleCheck = {
+      port: MARIADB_ROLE_CHECK_PORT,
+      primaryPath: MARIADB_PRIMARY_CHECK_PATH,
+      replicaPath: MARIADB_REPLICA_CHECK_PATH,
+      maxLagSeconds: this.maxReplicaLagSeconds,
+    };
+    const script = renderMariadbRoleCheckScript({
+      socket: DEBIAN_MARIADB_SOCKET,
+      account: MARIADB_ROLE_CHECK_ACCOUNT,
+      primaryPath: check.primaryPath,
+      replicaPath: check.replicaPath,
+      maxLagSeconds: check.maxLagSeconds,
+      queryTimeoutSeconds: MARIADB_ROLE_CHECK_QUERY_TIMEOUT_SECONDS,
+    });
+    const service = renderMariadbRoleCheckService({
+      scriptPath: MARIADB_ROLE_CHECK_SCRIPT_PATH,
+      account: MARIADB_ROLE_CHECK_ACCOUNT,
+      socketName: MARIADB_ROLE_CHECK_SOCKET_UNIT,
+      // Two queries of at most MARIADB_ROLE_CHECK_QUERY_TIMEOUT_SECONDS each, and the request read.
+      runtimeMaxSeconds: 4 * MARIADB_ROLE_CHECK_QUERY_TIMEOUT_SECONDS,
+    });
+    for (const host of this.cluster.instances) {
+      const cc = host.cloudConfig;
+      cc.addFile({ path: MARIADB_ROLE_CHECK_SCRIPT_PATH, content: script, permissions: '0755', syntax: ConfigSyntax.SHELL });
+      cc.addFile({ path: MARIADB_ROLE_CHECK_SYSUSERS_PATH, content: renderMariadbRoleCheckSysusers(MARIADB_ROLE_CHECK_ACCOUNT) });
+      cc.addFile({ path: `/etc/systemd/system/${MARIADB_ROLE_CHECK_SERVICE_UNIT}`, content: service, syntax: ConfigSyntax.SYSTEMD_UNIT });
+      cc.addFile({
+        path: `/etc/systemd/system/${MARIADB_ROLE_CHECK_SOCKET_UNIT}`,
+        content: renderMariadbRoleCheckSocket({ address: host.address, port: check.port, maxConnections: MARIADB_ROLE_CHECK_MAX_CONNECTIONS, serviceName: MARIADB_ROLE_CHECK_SERVICE_UNIT.replace(/@\.service$/, '') }),
+        syntax: ConfigSyntax.SYSTEMD_UNIT,
+      });
+      // The user exists before the socket's first connection starts a check as it.
+      cc.addPreServiceCommand('systemd-sysusers', MARIADB_ROLE_CHECK_SYSUSERS_PATH);
+      cc.addServices(MARIADB_ROLE_CHECK_SOCKET_UNIT);
+    }
+    // After the primary's bootstrap (a command added before this one); the replicas get the account by replication.
+    this.primary.cloudConfig.addCommand('mariadb', '--protocol=socket', `--socket=${DEBIAN_MARIADB_SOCKET}`, '--user=root', '-e', mariadbRoleCheckAccountSql(MARIADB_ROLE_CHECK_ACCOUNT));
+    return check;
   }
 
   /** `max_connections` of each server: the one given, else the clients' connections plus the admin reserve (grows with `addClient`). */

@@ -43,7 +43,7 @@ export type { NfsClientAccess, SharedFilesProps } from './storage/shared-files';
 export { OfficeVpn, VpnKind } from './vpn/office-vpn';
 export type { OfficeFlow, OfficePeer, OfficeVpnProps, ResolvedOfficePeer } from './vpn/office-vpn';
 export { MysqlReplication } from './database/mysql-replication';
-export type { MariadbRoleCheck, MysqlReplicationProps } from './database/mysql-replication';
+export type { MysqlReplicationProps } from './database/mysql-replication';
 export { RedisAppendFsync, RedisEvictionPolicy } from './cache/redis-config';
 export { RedisServer } from './cache/redis-server';
 export type { RedisServerProps } from './cache/redis-server';

@@ -20,6 +20,7 @@ import {
 } from '../../lib/database/mariadb-config';
 import {
   MARIADB_PRIMARY_CHECK_PATH,
+  MARIADB_READABLE_CHECK_PATH,
   MARIADB_REPLICA_CHECK_PATH,
   mariadbRoleCheckAccountSql,
   renderMariadbRoleCheckScript,
@@ -207,6 +208,7 @@ describe('the role check a balancer asks', () => {
       account: ACCOUNT,
       primaryPath: MARIADB_PRIMARY_CHECK_PATH,
       replicaPath: MARIADB_REPLICA_CHECK_PATH,
+      readablePath: MARIADB_READABLE_CHECK_PATH,
       maxLagSeconds,
       queryTimeoutSeconds: 2,
     }));
@@ -259,11 +261,14 @@ describe('the role check a balancer asks', () => {
     expect(ask(primaryPort, '/replica')).toBe('not a replica: writable 503');
     expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/^replica: 0 s behind 200$/);
     expect(ask(replicaPort, '/primary')).toBe('not the primary: read_only is on 503');
-    expect(ask(replicaPort, '/other')).toBe('paths: /primary /replica 404');
+    expect(ask(replicaPort, '/other')).toBe('paths: /primary /replica /readable 404');
+    expect(ask(primaryPort, '/readable')).toBe('primary: writable 200');
+    expect(ask(replicaPort, '/readable')).toBe('replica: 0 s behind 200');
 
     // When: the replica stops applying, then starts again
     expect(sql(replica, 'STOP REPLICA SQL_THREAD').ok).toBe(true);
     expect(ask(replicaPort, '/replica')).toBe('replication SQL thread: No 503');
+    expect(ask(replicaPort, '/readable')).toBe('replication SQL thread: No 503');
     expect(sql(replica, 'START REPLICA SQL_THREAD').ok).toBe(true);
     expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/ 200$/);
 

@@ -341,7 +341,7 @@ describe('MysqlReplication role check', () => {
     const b = new ServerCluster(stack, 'BalancersB', { vswitch, count: 1, flavor: DB_FLAVOR_4GB });
     const check = db.allowRoleChecksFrom(a);
     expect(db.allowRoleChecksFrom(b)).toBe(check);
-    expect(check).toEqual({ port: 9200, primaryPath: '/primary', replicaPath: '/replica', maxLagSeconds: 10 });
+    expect(check).toEqual({ port: 9200, primaryPath: '/primary', replicaPath: '/replica', readablePath: '/readable', maxLagSeconds: 10 });
 
     const files = stack.renderHostFiles();
     for (const host of db.cluster.instances) {

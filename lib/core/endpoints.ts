@@ -36,6 +36,34 @@ export interface MysqlClientDemand {
   readonly bound: string;
 }
 
+/**
+ * How a balancer asks a database server its role: HTTP GET on the server's address, 200 or 503.
+ * What a balancer needs to send writes to the primary and reads to the replicas that replicate.
+ */
+export interface DatabaseRoleCheck {
+  /** TCP port of the check on every server. */
+  readonly port: number;
+  /** Answers 200 on the writable primary, 503 elsewhere. */
+  readonly primaryPath: string;
+  /** Answers 200 on a read-only replica whose replication runs within `maxLagSeconds`, 503 elsewhere. */
+  readonly replicaPath: string;
+  /** Answers 200 where reads may go: the primary or a replica that passes `replicaPath`. */
+  readonly readablePath: string;
+  /** Seconds behind the primary a replica may be. */
+  readonly maxLagSeconds: number;
+}
+
+/**
+ * A primary/replica MySQL database whose servers answer a {@link DatabaseRoleCheck}: what a balancer
+ * spreading database calls takes (MysqlReplication is one).
+ */
+export interface IReplicatedMysqlDatabase extends IMysqlDatabase {
+  /** Host names of the servers, the primary's first, in the order of `writerAddress` then `readerAddresses`. */
+  readonly memberHostnames: readonly string[];
+  /** Lets `peer` ask every server its role, and returns how. */
+  allowRoleChecksFrom(peer: IConnectable): DatabaseRoleCheck;
+}
+
 /** An HTTP service that a reverse proxy or balancer sends requests to. */
 export interface IHttpBackend extends IConnectable {
   /** Member addresses. */

@@ -18,7 +18,7 @@ import { Construct, IConstruct } from 'constructs';
 import { HostingStacksError } from './errors';
 import type { Connections, IConnectable, Peer } from './connections';
 import type { Port } from './port';
-import type { IHttpBackend, IMysqlDatabase, IRedisEndpoint, ISolrEndpoint } from './endpoints';
+import type { IHttpBackend, IMysqlDatabase, IRedisEndpoint, IReplicatedMysqlDatabase, ISolrEndpoint } from './endpoints';
 import type { Secret } from './secret';
 import type { Flavor } from '../compute/flavor';
 import type { IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
@@ -207,6 +207,13 @@ export const Kinds = {
       && hasMembers(x, { writerAddress: 'string', readerAddresses: 'array', port: 'number', databaseName: 'string', applicationUser: 'string' })
       && isSecretMember(x, 'applicationPassword'),
   } as PeerKind<IMysqlDatabase>,
+  /** An {@link IReplicatedMysqlDatabase}. */
+  REPLICATED_MYSQL_DATABASE: {
+    allowed: 'a replicated MySQL database whose servers answer a role check (IReplicatedMysqlDatabase, e.g. a MysqlReplication)',
+    is: (x: unknown): x is IReplicatedMysqlDatabase => Kinds.MYSQL_DATABASE.is(x)
+      && hasMembers(x, { memberHostnames: 'array' })
+      && typeof (x as { allowRoleChecksFrom?: unknown }).allowRoleChecksFrom === 'function',
+  } as PeerKind<IReplicatedMysqlDatabase>,
   /** An {@link IHttpBackend}. */
   HTTP_BACKEND: {
     allowed: 'an HTTP backend (IHttpBackend, e.g. an AppTier, OrderTracking or MagentoFrontends)',

@@ -30,6 +30,9 @@ export const MARIADB_PRIMARY_CHECK_PATH = '/primary';
 /** The path that answers 200 on a replica that replicates within the lag allowed. */
 export const MARIADB_REPLICA_CHECK_PATH = '/replica';
 
+/** The path that answers 200 where reads may go: the primary, or a replica that passes {@link MARIADB_REPLICA_CHECK_PATH}. */
+export const MARIADB_READABLE_CHECK_PATH = '/readable';
+
 /**
  * Seconds a replica may be behind its primary and still take reads. Default of
  * `MysqlReplication`'s `maxReplicaLagSeconds`: a catalogue read a few seconds old is fine; one
@@ -53,6 +56,8 @@ export interface MariadbRoleCheckScriptModel {
   readonly primaryPath: string;
   /** Path answering 200 on a healthy replica. */
   readonly replicaPath: string;
+  /** Path answering 200 on the primary or a healthy replica. */
+  readonly readablePath: string;
   /** Seconds behind the primary a replica may be. */
   readonly maxLagSeconds: number;
   /** Seconds a query may take. */

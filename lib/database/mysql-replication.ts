@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
 import { Connections, IConnectable } from '../core/connections';
-import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
+import { DatabaseRoleCheck, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
@@ -28,6 +28,7 @@ import {
 import {
   DEFAULT_MAX_REPLICA_LAG_SECONDS,
   MARIADB_PRIMARY_CHECK_PATH,
+  MARIADB_READABLE_CHECK_PATH,
   MARIADB_REPLICA_CHECK_PATH,
   MARIADB_ROLE_CHECK_ACCOUNT,
   MARIADB_ROLE_CHECK_MAX_CONNECTIONS,
@@ -132,18 +133,6 @@ export interface MysqlReplicationProps {
   readonly maxReplicaLagSeconds?: number;
 }
 
-/** How a balancer asks a {@link MysqlReplication} server its role: HTTP GET on the server's address. */
-export interface MariadbRoleCheck {
-  /** TCP port of the check on every server. */
-  readonly port: number;
-  /** Answers 200 on the writable primary, 503 elsewhere. */
-  readonly primaryPath: string;
-  /** Answers 200 on a read-only replica whose replication runs within `maxLagSeconds`, 503 elsewhere. */
-  readonly replicaPath: string;
-  /** Seconds behind the primary a replica may be. */
-  readonly maxLagSeconds: number;
-}
-
 /**
  * A MySQL-protocol database as one primary and N read-only replicas on Debian 12, which ships
  * MariaDB 10.11 as its MySQL (package `mariadb-server`): this deploys MariaDB, not Oracle MySQL.
@@ -173,7 +162,7 @@ export interface MariadbRoleCheck {
  * `db.connections.allowFrom(app, Port.tcp(db.port))`. Its default child is the primary's server.
  * Promoting a replica after the primary is lost is a manual operation.
  */
-export class MysqlReplication extends Construct implements IMysqlDatabase, IServerTier {
+export class MysqlReplication extends Construct implements IReplicatedMysqlDatabase, IServerTier {
   /** The kind of data it serves, declared with `declareDataKind` (the data-isolation rule keeps it out of the DMZ). */
   public readonly dataKind: DataKind = 'MySQL database';
   /** The network intent of the servers (the cluster's). */
@@ -188,6 +177,8 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
   public readonly writerAddress: string;
   /** Addresses of the replicas. */
   public readonly readerAddresses: readonly string[];
+  /** Host names of the servers, the primary's first. */
+  public readonly memberHostnames: readonly string[];
   /** TCP port. */
   public readonly port: number;
   /** The application's schema. */
@@ -213,7 +204,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
   /** The clients that declared their connections, in order. */
   private readonly clients: MysqlClientDemand[] = [];
   /** The role check, once a balancer asked for it. */
-  private roleCheck?: MariadbRoleCheck;
+  private roleCheck?: DatabaseRoleCheck;
   /** `maxConnections` when given. */
   private readonly givenMaxConnections?: number;
   /** Connections the flavor's RAM holds after the buffer pool and the global buffers. */
@@ -284,6 +275,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
     this.node.defaultChild = this.primary.resource;
     this.writerAddress = this.primary.address;
     this.readerAddresses = this.replicas.map((r) => r.address);
+    this.memberHostnames = this.cluster.instances.map((i) => i.hostname);
     this.bufferPoolMb = bufferPoolMbForRam(this.cluster.flavor.ramGb, this.bufferPoolFraction);
     this.connectionsForRam = mariadbConnectionsForRam(this.cluster.flavor.ramGb, this.bufferPoolMb);
     this.requireConnectionsFitRam();
@@ -344,21 +336,23 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
    * process per connection), the system user it runs as, and on the primary the MariaDB account
    * of that user (unix_socket, `SLAVE MONITOR` only), which replicates to the replicas. `GET /primary`
    * answers 200 on the writable primary; `GET /replica` on a read-only replica whose replication
-   * threads run at most `maxReplicaLagSeconds` behind; anything else 503. A promoted replica
+   * threads run at most `maxReplicaLagSeconds` behind; `GET /readable` on either; anything else
+   * 503. A promoted replica
    * answers /primary as soon as `read_only` is off: the balancer follows the promotion.
    */
-  public allowRoleChecksFrom(peer: IConnectable): MariadbRoleCheck {
+  public allowRoleChecksFrom(peer: IConnectable): DatabaseRoleCheck {
     requirePeer(this, 'peer', peer, Kinds.CONNECTABLE);
     if (!this.roleCheck) this.roleCheck = this.installRoleCheck();
     this.connections.allowFrom(peer, Port.tcp(this.roleCheck.port), `${this.node.path} role check`);
     return this.roleCheck;
   }
 
-  private installRoleCheck(): MariadbRoleCheck {
-    const check: MariadbRoleCheck = {
+  private installRoleCheck(): DatabaseRoleCheck {
+    const check: DatabaseRoleCheck = {
       port: MARIADB_ROLE_CHECK_PORT,
       primaryPath: MARIADB_PRIMARY_CHECK_PATH,
       replicaPath: MARIADB_REPLICA_CHECK_PATH,
+      readablePath: MARIADB_READABLE_CHECK_PATH,
       maxLagSeconds: this.maxReplicaLagSeconds,
     };
     const script = renderMariadbRoleCheckScript({
@@ -366,6 +360,7 @@ export class MysqlReplication extends Construct implements IMysqlDatabase, IServ
       account: MARIADB_ROLE_CHECK_ACCOUNT,
       primaryPath: check.primaryPath,
       replicaPath: check.replicaPath,
+      readablePath: check.readablePath,
       maxLagSeconds: check.maxLagSeconds,
       queryTimeoutSeconds: MARIADB_ROLE_CHECK_QUERY_TIMEOUT_SECONDS,
     });

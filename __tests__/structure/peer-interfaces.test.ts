@@ -19,7 +19,7 @@ const CONCRETE_WITH_INTERFACE: Readonly<Record<string, string>> = {
   BackOffice: 'IServerTier',
   DeploymentServer: 'IServerTier',
   OrderTracking: 'IHttpBackend',
-  MysqlReplication: 'IMysqlDatabase',
+  MysqlReplication: 'IReplicatedMysqlDatabase',
   RedisServer: 'IRedisEndpoint',
   RedisInstance: 'IRedisEndpoint',
   SolrServer: 'ISolrEndpoint',

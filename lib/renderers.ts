@@ -34,6 +34,9 @@ export type { LvsNatReplyRouteModel, LvsSysctlModel, LvsVipUnitModel } from './b
 export { haproxyHealthCheckModel, renderHaproxyConfig } from './balancing/haproxy-config';
 export type {
   HaproxyConfigModel,
+  HaproxyDatabaseModel,
+  HaproxyDatabaseServerModel,
+  HaproxyDatabaseTimeoutsModel,
   HaproxyHealthCheckModel,
   HaproxyLoadSheddingModel,
   HaproxyMiniSiteModel,

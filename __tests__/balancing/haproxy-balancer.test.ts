@@ -9,6 +9,8 @@ import { checkHaproxy, checkHaproxyWithTestCertificate, checkKeepalivedAsOnServe
 import { checkSysctl } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier, tierOf } from '../support/synth';
 import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
+import { Port } from '../../lib/core/port';
+import { MysqlReplication } from '../../lib/database/mysql-replication';
 
 const ADMIN = '203.0.113.0/24';
 
@@ -396,5 +398,99 @@ describe('HaproxyBalancer: TLS', () => {
     ['a PEM in plain text', { certificate: '-----BEGIN CERTIFICATE-----' as unknown as Secret }, /test\/Lb: 'tls\.certificate' \('<a string of 27 characters>'\) must be a Secret/],
   ] as [string, Partial<HaproxyTlsOptions>, RegExp][])('given %s, when created, then it throws', (_, tls, message) => {
     expect(() => withTls(tls)).toThrow(message);
+  });
+});
+
+describe('HaproxyBalancer: databases', () => {
+  /** The fixture with a primary and three replicas on the access vSwitch, and an app tier that calls them. */
+  function withDatabase(props: Partial<HaproxyBalancerProps> = {}) {
+    const f = fixture(props);
+    const db = new MysqlReplication(f.stack, 'Db', { vswitch: f.access, flavor: Flavor.named('b3-16'), databaseName: 'offers', replicas: 3 });
+    f.lb.addTarget(f.web, { port: 80 });
+    return { ...f, db };
+  }
+
+  test('given a replicated database, when added, then writes and reads listen on the VIP and the route is the database the tiers take', () => {
+    const { lb, db } = withDatabase();
+    const route = lb.addDatabase(db);
+    expect(route).toMatchObject({ writerAddress: lb.vipAddress, readerAddress: lb.vipAddress, port: 3306, readPort: 3307, databaseName: 'offers', applicationUser: 'app' });
+    expect(route.applicationPassword).toBe(db.applicationPassword);
+    expect(route.connections).toBe(lb.connections);
+    expect(lb.databases).toEqual([route]);
+  });
+
+  test('given a database, when rendered, then writes go to the server answering /primary and reads over the replicas answering /readable, the primary a backup', () => {
+    const { stack, lb, db } = withDatabase();
+    lb.addDatabase(db, { writePort: 3310, readPort: 3311 });
+    const config = file(stack, 'lb-1', '/etc/haproxy/haproxy.cfg');
+    const write = lines(config.slice(config.indexOf('listen database_1_write'), config.indexOf('listen database_1_read')));
+    const read = lines(config.slice(config.indexOf('listen database_1_read')));
+    const servers = db.cluster.instances.map((i) => `server ${i.hostname} ${i.address}:3306 check port 9200`);
+    expect(write).toEqual(expect.arrayContaining([`bind ${lb.vipAddress}:3310`, 'balance first', 'option httpchk GET /primary', 'http-check expect status 200', ...servers]));
+    expect(read).toEqual(expect.arrayContaining([`bind ${lb.vipAddress}:3311`, 'balance leastconn', 'option httpchk GET /readable', `${servers[0]} backup`, ...servers.slice(1)]));
+    expect(lines(config)).toEqual(expect.arrayContaining(['mode tcp', 'default-server inter 2000ms fall 2 rise 2 on-marked-down shutdown-sessions', 'timeout client 1800000ms']));
+    // Each listener takes what one server accepts; global maxconn makes room for both.
+    expect(write).toContain(`maxconn ${db.maxConnections}`);
+    expect(lines(config)).toContain(`maxconn ${lb.connectionLimit + 100 + 2 * db.maxConnections}`);
+  });
+
+  test('given a database, when rendered, then haproxy -c -dW passes: no warning from the HTTP defaults on the TCP listeners', () => {
+    const { stack, lb, db } = withDatabase();
+    lb.addDatabase(db);
+    const r = checkHaproxyWithTestCertificate(file(stack, 'lb-2', '/etc/haproxy/haproxy.cfg'), { warningsFail: true });
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('given an app tier given the route, when synthesized, then only it reaches the VIP\'s database ports, and only the nodes reach the servers\' database and role check ports', () => {
+    const { stack, access, lb, db } = withDatabase();
+    const route = lb.addDatabase(db);
+    const app = fakeTier(stack, 'App', access, 2);
+    route.connections.allowFrom(app, Port.tcp(route.port));
+    route.allowReadsFrom(app);
+    const rules = resourcesOf(synthJson(stack), 'openstack_networking_secgroup_rule_v2');
+    const nodes = (r: Record<string, any>) => /Lb_Nodes_Connections_[0-9A-F]+\.id/.test(r.security_group_id);
+    const onVip = rules.filter((r) => nodes(r) && [3306, 3307].includes(r.port_range_min));
+    expect(onVip.map((r) => [r.port_range_min, String(r.remote_group_id).match(/\.([A-Za-z]+)_Connections_/)?.[1]])).toEqual([[3306, 'App'], [3307, 'App']]);
+    expect(rules.filter((r) => nodes(r) && r.remote_ip_prefix === '0.0.0.0/0').map((r) => r.port_range_min)).toEqual([80]);
+    const dbFromNodes = rules.filter((r) => /Db_Servers_Connections_[0-9A-F]+\.id/.test(r.security_group_id) && /Lb_Nodes_Connections/.test(String(r.remote_group_id)));
+    expect(dbFromNodes.map((r) => r.port_range_min).sort()).toEqual([3306, 9200]);
+    const ruleset = file(stack, 'lb-1', '/etc/nftables.conf');
+    expect(ruleset).toMatch(/tcp dport 3306 accept/);
+    expect(ruleset).toMatch(/tcp dport 3307 accept/);
+    expect(checkNftables(ruleset).ok).toBe(true);
+  });
+
+  test('given a client declared on the route, then the database behind it counts its connections', () => {
+    const { lb, db } = withDatabase();
+    const route = lb.addDatabase(db);
+    const before = db.maxConnections;
+    route.addClient({ client: lb, servers: 12, connectionsPerServer: 20, bound: 'test pool' });
+    expect(db.maxConnections).toBe(before + 240);
+  });
+
+  test.each([
+    [{ writePort: 80 }, /'writePort' \(80\) is already the HTTP 'listenerPort'; pick another/],
+    [{ writePort: 22 }, /'writePort' \(22\) is already the SSH port of the nodes/],
+    [{ readPort: 3306 }, /'readPort' \(3306\) must differ from 'writePort'/],
+    [{ readPort: 0 }, /'readPort' \(0\) must be an integer from 1 to 65535/],
+  ])('given options %p, when the database is added, then it throws naming the balancer and the prop', (options, message) => {
+    const { lb, db } = withDatabase();
+    expect(() => lb.addDatabase(db, options)).toThrow(message);
+    expect(() => lb.addDatabase(db, options)).toThrow(/test\/Lb/);
+  });
+
+  test('given the same database twice, or a second one on taken ports, when added, then it throws', () => {
+    const { stack, access, lb, db } = withDatabase();
+    lb.addDatabase(db);
+    expect(() => lb.addDatabase(db, { writePort: 4000 })).toThrow(/test\/Lb: 'database' \('offers'\) is already balanced by test\/Lb/);
+    const other = new MysqlReplication(stack, 'Partners', { vswitch: access, flavor: Flavor.named('b3-16'), databaseName: 'partners', hostnamePrefix: 'pdb' });
+    expect(() => lb.addDatabase(other)).toThrow(/'writePort' \(3306\) is already the write port of offers/);
+    expect(lb.addDatabase(other, { writePort: 3316 }).readPort).toBe(3317);
+  });
+
+  test('given something that is not a replicated database, when added, then it throws saying what is allowed', () => {
+    const { lb, web } = withDatabase();
+    expect(() => lb.addDatabase(web as never)).toThrow(/'database' .* must be a replicated MySQL database whose servers answer a role check/);
   });
 });

@@ -7,7 +7,9 @@ import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
 import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
-import { HaproxyConfigModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
+import { HaproxyConfigModel, HaproxyDatabaseModel, HaproxyDatabaseTimeoutsModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
+import { Connections, IConnectable } from '../core/connections';
+import { DatabaseRoleCheck, IMysqlDatabase, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HealthCheck } from './health-check';
 import {
   connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier, trustForwardedProto,
@@ -87,6 +89,81 @@ export interface HaproxyBalancerProps extends VrrpPairOptions {
   readonly tls?: HaproxyTlsOptions;
 }
 
+/** Options of {@link HaproxyBalancer.addDatabase}. */
+export interface HaproxyDatabaseOptions {
+  /** Port on the VIP for writes (the primary). @default - the database's port (3306) */
+  readonly writePort?: number;
+  /** Port on the VIP for reads (the replicas). @default - writePort + 1 */
+  readonly readPort?: number;
+}
+
+/** Timeouts and checks of the database listeners: an idle pooled connection is closed after 30 minutes; a server failing two role checks two seconds apart is taken out. */
+export const HAPROXY_DATABASE_TIMEOUTS: HaproxyDatabaseTimeoutsModel = {
+  connectMs: 2000,
+  idleMs: 1_800_000,
+  checkMs: 2000,
+  checkIntervalMs: 2000,
+  fall: 2,
+  rise: 2,
+};
+
+/**
+ * A database reached through a {@link HaproxyBalancer}: writes on the VIP's `port`, reads on its
+ * `readPort`. It is the database to give the tiers that call it (an IMysqlDatabase: writer address
+ * the VIP); a tier given it may write, and {@link allowReadsFrom} lets a tier read too. Clients
+ * it is given declare their connections to the database behind it.
+ */
+export class HaproxyDatabaseRoute extends Construct implements IMysqlDatabase {
+  /** The balancer's connections: what may reach the VIP's database ports. */
+  public readonly connections: Connections;
+  /** The VIP: where writes go. */
+  public readonly writerAddress: string;
+  /** None: reads go to the VIP on `readPort` ({@link readerAddress}). */
+  public readonly readerAddresses: readonly string[] = [];
+  /** The VIP again, for reads on `readPort`. */
+  public readonly readerAddress: string;
+  /** Port of the write listener. */
+  public readonly port: number;
+  /** Port of the read listener. */
+  public readonly readPort: number;
+  /** The database behind the balancer. */
+  public readonly database: IReplicatedMysqlDatabase;
+  /** How the nodes ask its servers their role. */
+  public readonly roleCheck: DatabaseRoleCheck;
+  /** The application's schema. */
+  public readonly databaseName: string;
+  /** The application's account. */
+  public readonly applicationUser: string;
+  /** The application's password. */
+  public readonly applicationPassword: Secret;
+
+  constructor(balancer: HaproxyBalancer, id: string, database: IReplicatedMysqlDatabase, ports: { readonly writePort: number; readonly readPort: number }) {
+    super(balancer, id);
+    this.connections = balancer.connections;
+    this.database = database;
+    this.writerAddress = balancer.vipAddress;
+    this.readerAddress = balancer.vipAddress;
+    this.port = ports.writePort;
+    this.readPort = ports.readPort;
+    this.databaseName = database.databaseName;
+    this.applicationUser = database.applicationUser;
+    this.applicationPassword = database.applicationPassword;
+    this.roleCheck = database.allowRoleChecksFrom(balancer);
+    database.connections.allowFrom(balancer, Port.tcp(database.port), `database calls through haproxy ${balancer.node.path}`);
+  }
+
+  /** Declares a client to the database behind the balancer (each connection through it is one there). */
+  public addClient(demand: MysqlClientDemand): MysqlClientDemand {
+    return this.database.addClient ? this.database.addClient(demand) : demand;
+  }
+
+  /** Lets `peer` read: the VIP's read port. */
+  public allowReadsFrom(peer: IConnectable): void {
+    requirePeer(this, 'peer', peer, Kinds.CONNECTABLE);
+    this.connections.allowFrom(peer, Port.tcp(this.readPort), `reads of ${this.databaseName} through ${this.node.path}`);
+  }
+}
+
 /** The tier behind a {@link HaproxyBalancer}. */
 export interface HaproxyTarget extends HttpTarget {
   /** `maxconn` of each server: `loadShedding.perServerCapacity`, else the share of the entry's connections each must take when one of them is down. */
@@ -129,6 +206,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   /** The HTTPS listener, if any. */
   public readonly tls?: HaproxyTls;
   private targetValue?: HaproxyTarget;
+  private readonly databaseRoutes: HaproxyDatabaseRoute[] = [];
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
     // The shared VrrpPairOptions pass through as they are; only the flavor's default differs.
@@ -157,6 +235,45 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     this.node.addValidation({
       validate: () => this.targetValue ? [] : [`${this.node.path}: 'target' (undefined) must be set; call addTarget(tier, { port })`],
     });
+  }
+
+  /** The databases balanced beside the HTTP entry, in the order added. */
+  public get databases(): readonly HaproxyDatabaseRoute[] {
+    return [...this.databaseRoutes];
+  }
+
+  /**
+   * Balances `database` over TCP on the VIP beside the HTTP entry: writes on `writePort` go to the
+   * server whose role check says it is the writable primary; reads on `readPort` spread over the
+   * replicas that replicate within the lag allowed, the primary taking them only while none does.
+   * A server that fails its check has its connections cut. The nodes may ask every server its role
+   * and reach it on the database's port; who may reach the VIP's ports is declared on the route
+   * returned (give it to the tiers as their database; `allowReadsFrom` for reads).
+   */
+  public addDatabase(database: IReplicatedMysqlDatabase, options: HaproxyDatabaseOptions = {}): HaproxyDatabaseRoute {
+    requirePeer(this, 'database', database, Kinds.REPLICATED_MYSQL_DATABASE);
+    requireOptions<HaproxyDatabaseOptions>(this, 'options', options, ['writePort', 'readPort']);
+    if (this.databaseRoutes.some((r) => r.database === database)) {
+      throw new HostingStacksError(this, 'database', database.databaseName, `is already balanced by ${this.node.path}`);
+    }
+    const writePort = options.writePort ?? database.port;
+    requireIntegerInRange(this, 'writePort', writePort, 1, 65535);
+    const readPort = options.readPort ?? writePort + 1;
+    requireIntegerInRange(this, 'readPort', readPort, 1, 65535);
+    const taken = new Map<number, string>([[22, 'the SSH port of the nodes'], [this.listenerPort, "the HTTP 'listenerPort'"]]);
+    if (this.tls) taken.set(this.tls.port, "the HTTPS port ('tls.port')");
+    for (const r of this.databaseRoutes) {
+      taken.set(r.port, `the write port of ${r.databaseName}`);
+      taken.set(r.readPort, `the read port of ${r.databaseName}`);
+    }
+    for (const [prop, port] of [['writePort', writePort], ['readPort', readPort]] as const) {
+      const holder = taken.get(port);
+      if (holder) throw new HostingStacksError(this, prop, port, `is already ${holder}; pick another`);
+    }
+    if (readPort === writePort) throw new HostingStacksError(this, 'readPort', readPort, "must differ from 'writePort'");
+    const route = new HaproxyDatabaseRoute(this, `Database${this.databaseRoutes.length + 1}`, database, { writePort, readPort });
+    this.databaseRoutes.push(route);
+    return route;
   }
 
   /** The tier behind the entry, once added. */
@@ -214,9 +331,24 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       alpn: HAPROXY_ALPN,
       hstsMaxAgeSeconds: this.tls.hstsMaxAgeSeconds,
     };
+    const databases = this.databaseRoutes.map((route, i): HaproxyDatabaseModel => {
+      const db = route.database;
+      const addresses = [db.writerAddress, ...db.readerAddresses];
+      return {
+        name: `database_${i + 1}`,
+        bindAddress: this.vipAddress,
+        writePort: route.port,
+        readPort: route.readPort,
+        // Read at render time: max_connections grows with the clients declared.
+        maxconn: db.maxConnections,
+        primaryPath: route.roleCheck.primaryPath,
+        readablePath: route.roleCheck.readablePath,
+        servers: addresses.map((address, k) => ({ name: db.memberHostnames[k], address, port: db.port, checkPort: route.roleCheck.port })),
+      };
+    });
     return {
       hostname: host.hostname,
-      globalMaxconn: this.connectionLimit + HAPROXY_GLOBAL_MAXCONN_MARGIN,
+      globalMaxconn: this.connectionLimit + HAPROXY_GLOBAL_MAXCONN_MARGIN + databases.reduce((sum, d) => sum + 2 * d.maxconn, 0),
       statsSocket: HAPROXY_STATS_SOCKET,
       chroot: '/var/lib/haproxy',
       runAs: { user: 'haproxy', group: 'haproxy' },
@@ -232,6 +364,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       },
       tls,
       loadShedding: this.loadShedding?.haproxyModel(),
+      databases,
+      databaseTimeouts: databases.length ? HAPROXY_DATABASE_TIMEOUTS : undefined,
     };
   }
 

@@ -1,4 +1,5 @@
 import { renderTemplate } from '../config/template';
+import { HostingStacksError } from '../core/errors';
 import { HealthCheck, HealthCheckKind } from './health-check';
 
 /** How haproxy checks a server: an HTTP GET expecting a status, or a TCP connect. */
@@ -112,6 +113,58 @@ export interface HaproxyTlsModel {
   readonly hstsMaxAgeSeconds: number;
 }
 
+/** One server of a {@link HaproxyDatabaseModel}: where it takes connections and answers its role check. */
+export interface HaproxyDatabaseServerModel {
+  /** Server name (the host name). */
+  readonly name: string;
+  /** Address. */
+  readonly address: string;
+  /** Database port. */
+  readonly port: number;
+  /** Port of its role check (HTTP). */
+  readonly checkPort: number;
+}
+
+/**
+ * A replicated database behind the nodes, over TCP: a write listener sending every connection to
+ * the server whose role check answers `primaryPath`, and a read listener spreading connections over
+ * the servers answering `readablePath`, the first server (the primary) a backup.
+ */
+export interface HaproxyDatabaseModel {
+  /** Listener names: `<name>_write` and `<name>_read`. */
+  readonly name: string;
+  /** Address bound (the VIP). */
+  readonly bindAddress: string;
+  /** Port of the write listener. */
+  readonly writePort: number;
+  /** Port of the read listener. */
+  readonly readPort: number;
+  /** Connections each listener accepts. */
+  readonly maxconn: number;
+  /** Path answering 200 on the writable primary only. */
+  readonly primaryPath: string;
+  /** Path answering 200 on the primary and on replicas replicating within the lag allowed. */
+  readonly readablePath: string;
+  /** The servers, the primary first. */
+  readonly servers: readonly HaproxyDatabaseServerModel[];
+}
+
+/** Timeouts of the database listeners, in milliseconds (a `defaults` section of their own, TCP mode). */
+export interface HaproxyDatabaseTimeoutsModel {
+  /** `timeout connect`. */
+  readonly connectMs: number;
+  /** `timeout client` and `timeout server`: an idle connection of a client's pool is closed after it. */
+  readonly idleMs: number;
+  /** `timeout check`: a role check's answer. */
+  readonly checkMs: number;
+  /** Milliseconds between role checks (`inter`). */
+  readonly checkIntervalMs: number;
+  /** Failed checks before a server is taken out and its connections cut (`fall`). */
+  readonly fall: number;
+  /** Passed checks before it is put back (`rise`). */
+  readonly rise: number;
+}
+
 /** Everything `/etc/haproxy/haproxy.cfg` of one balancer node holds. */
 export interface HaproxyConfigModel {
   /** Host name, for the header comment. */
@@ -154,6 +207,10 @@ export interface HaproxyConfigModel {
   readonly tls?: HaproxyTlsModel;
   /** Shedding of browsing requests to a mini-site while the backend is saturated. @default - none: every request queues for the backend */
   readonly loadShedding?: HaproxyLoadSheddingModel;
+  /** Databases balanced over TCP beside the HTTP entry. @default - none */
+  readonly databases?: readonly HaproxyDatabaseModel[];
+  /** Timeouts and checks of the database listeners; required with `databases`. */
+  readonly databaseTimeouts?: HaproxyDatabaseTimeoutsModel;
 }
 
 /**
@@ -190,7 +247,22 @@ export function renderHaproxyConfig(model: HaproxyConfigModel): string {
       }
       : false,
     miniSitePage: site?.kind === 'page' ? site : false,
+    databases: databasesData(model),
   });
+}
+
+function databasesData(model: HaproxyConfigModel) {
+  const databases = model.databases ?? [];
+  if (databases.length === 0) return false;
+  if (!model.databaseTimeouts) throw HostingStacksError.ofFactory('renderHaproxyConfig', 'databaseTimeouts', model.databaseTimeouts, `must be given with databases (haproxy model of ${model.hostname})`);
+  return {
+    timeouts: model.databaseTimeouts,
+    list: databases.map((d) => ({
+      ...d,
+      primaryName: d.servers[0]?.name ?? '',
+      readServers: d.servers.map((server, i) => ({ ...server, backup: i === 0 })),
+    })),
+  };
 }
 
 /** The haproxy form of a {@link HealthCheck} (seconds to milliseconds). */

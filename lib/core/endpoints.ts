@@ -60,6 +60,8 @@ export interface DatabaseRoleCheck {
 export interface IReplicatedMysqlDatabase extends IMysqlDatabase {
   /** Host names of the servers, the primary's first, in the order of `writerAddress` then `readerAddresses`. */
   readonly memberHostnames: readonly string[];
+  /** Connections each server accepts (`max_connections`): what a balancer lets through to one server. */
+  readonly maxConnections: number;
   /** Lets `peer` ask every server its role, and returns how. */
   allowRoleChecksFrom(peer: IConnectable): DatabaseRoleCheck;
 }

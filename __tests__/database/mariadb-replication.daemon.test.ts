@@ -4,7 +4,9 @@
  * by the rendered scripts with test passwords in the files cloud-init would write, then a row
  * written on the primary is read on the replica. Then the role check a balancer asks: the rendered
  * script behind systemd-socket-activate (one instance per connection, as the rendered socket unit
- * runs it), logged in over the local socket as an unprivileged OS user with the rendered grant.
+ * runs it), logged in over the local socket as an unprivileged OS user with the rendered grant;
+ * and haproxy with the rendered database listeners in front of both, as a balancer node runs it:
+ * writes reach the primary, reads the replica, and reads go on when the replica stops or dies.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,9 @@ import {
   renderMariadbRoleCheckScript,
 } from '../../lib/database/mariadb-role-check';
 import { requireBinary, run, scratch } from '../support/daemons';
+import { HAPROXY_DATABASE_TIMEOUTS } from '../../lib/balancing/haproxy-balancer';
+import { renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
+import { ENTRY_TIMEOUTS } from '../../lib/balancing/http-balancer';
 
 // Passwords with every character that could break shell, SQL or option-file quoting.
 const APP_PASSWORD = `app pw 'quoted' "double" \\ back $HOME #hash <&>`;
@@ -279,8 +284,76 @@ describe('the role check a balancer asks', () => {
     expect(sql(replica, 'STOP REPLICA; CHANGE MASTER TO MASTER_DELAY = 0; START REPLICA').ok).toBe(true);
     expect(await until(replicaPort, '/replica', / 200$/)).toMatch(/ 200$/);
 
-    // When: the replica's server is gone, the check answers 503 instead of failing the connection
+  }, 90000);
+
+  test('given haproxy with the rendered database listeners, then writes reach the primary, reads the replica, and reads go on when the replica stops replicating or dies', async () => {
+    requireBinary('haproxy');
+    // Given: the checks of the test above, and haproxy as a balancer node would run it, on loopback
+    const primaryCheck = BASE_PORT + 2;
+    const replicaCheck = BASE_PORT + 3;
+    const writePort = BASE_PORT + 4;
+    const readPort = BASE_PORT + 5;
+    const config = renderHaproxyConfig({
+      hostname: 'lb-test',
+      globalMaxconn: 300,
+      statsSocket: join(s.dir, 'haproxy.sock'),
+      timeouts: ENTRY_TIMEOUTS,
+      retries: 3,
+      frontend: { name: 'entry', bindAddress: '127.0.0.1', bindPort: BASE_PORT + 6, maxconn: 100 },
+      backend: { name: 'members', healthCheck: { kind: 'tcp', intervalMs: 2000, timeoutMs: 1000, fall: 2, rise: 2 }, servers: [] },
+      databases: [{
+        name: 'database_1',
+        bindAddress: '127.0.0.1',
+        writePort,
+        readPort,
+        maxconn: 50,
+        primaryPath: MARIADB_PRIMARY_CHECK_PATH,
+        readablePath: MARIADB_READABLE_CHECK_PATH,
+        servers: [
+          { name: 'db-1', address: '127.0.0.1', port: primary.port, checkPort: primaryCheck },
+          { name: 'db-2', address: '127.0.0.1', port: replica.port, checkPort: replicaCheck },
+        ],
+      }],
+      // The checks of a node, faster: 250 ms apart, out after two failures.
+      databaseTimeouts: { ...HAPROXY_DATABASE_TIMEOUTS, checkIntervalMs: 250 },
+    });
+    const haproxy = spawn('haproxy', ['-db', '-f', s.write('haproxy.cfg', config)], { stdio: 'ignore' });
+    activators.push(haproxy);
+    const app = { user: 'app', password: APP_PASSWORD };
+    const through = (port: number, statement: string) => run(
+      ['mariadb', '--protocol=tcp', '--host=127.0.0.1', `--port=${port}`, '--user=app', '--batch', '--skip-column-names', '--connect-timeout=3', '-e', statement],
+      { env: { ...process.env, MYSQL_PWD: app.password }, timeoutMs: 10000 },
+    );
+    const serverIdThrough = async (port: number, expected: string): Promise<string> => {
+      let seen = '';
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline) {
+        const r = through(port, 'SELECT @@server_id');
+        seen = r.ok ? r.output.trim() : r.output;
+        if (seen === expected) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return seen;
+    };
+
+    // Then: writes land on the primary (server 1), reads on the replica (server 2)
+    expect(await serverIdThrough(writePort, '1')).toBe('1');
+    const write = through(writePort, "INSERT INTO popgom.orders VALUES (3, '195/65 R15')");
+    expect(write.output).toBe('');
+    expect(write.ok).toBe(true);
+    expect(await serverIdThrough(readPort, '2')).toBe('2');
+
+    // When: the replica stops applying, then: reads go to the primary, and back once it applies again
+    expect(sql(replica, 'STOP REPLICA SQL_THREAD').ok).toBe(true);
+    expect(await serverIdThrough(readPort, '1')).toBe('1');
+    expect(sql(replica, 'START REPLICA SQL_THREAD').ok).toBe(true);
+    expect(await serverIdThrough(readPort, '2')).toBe('2');
+
+    // When: the replica dies, then: reads go on on the primary, writes too, and its check says why
     await stop(replica);
-    expect(ask(replicaPort, '/replica')).toBe('mariadb does not answer 503');
+    expect(ask(replicaCheck, '/replica')).toBe('mariadb does not answer 503');
+    expect(await serverIdThrough(readPort, '1')).toBe('1');
+    expect(through(readPort, 'SELECT tyre FROM popgom.orders WHERE id = 3').output.trim()).toBe('195/65 R15');
+    expect(through(writePort, "INSERT INTO popgom.orders VALUES (4, '215/60 R16')").ok).toBe(true);
   }, 90000);
 });

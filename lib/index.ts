@@ -100,6 +100,8 @@ export type { ReactiveRuleOptions } from './scaling/reactive-rule';
 export * from './scaling/scaling-rules';
 export { ScalingEngine } from './scaling/scaling-engine';
 export { PrometheusScaling } from './scaling/prometheus-scaling';
+export { TrafficBudget, TrafficEnd, TrafficShare } from './scaling/traffic-budget';
+export type { ServerTraffic, TrafficBudgetProps, TrafficFlow, TrafficFlowOptions } from './scaling/traffic-budget';
 export type { PrometheusScalingProps } from './scaling/prometheus-scaling';
 export * from './scaling/heat-autoscaling';
 

@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { IServerTier, ServerInstance } from '../compute/server-cluster';
@@ -108,60 +108,24 @@ export const HAPROXY_DATABASE_TIMEOUTS: HaproxyDatabaseTimeoutsModel = {
 };
 
 /**
- * A database reached through a {@link HaproxyBalancer}: writes on the VIP's `port`, reads on its
- * `readPort`. It is the database to give the tiers that call it (an IMysqlDatabase: writer address
- * the VIP); a tier given it may write, and {@link allowReadsFrom} lets a tier read too. Clients
- * it is given declare their connections to the database behind it.
+ * A database reached through a {@link HaproxyBalancer} ({@link HaproxyBalancer.addDatabase}): writes
+ * on the VIP's `port`, reads on its `readPort`. It is the database to give the tiers that call it
+ * (an IMysqlDatabase whose writer address is the VIP); a tier given it may write, and
+ * `allowReadsFrom` lets a tier read too. Clients declared on it count on the database behind.
  */
-export class HaproxyDatabaseRoute extends Construct implements IMysqlDatabase {
-  /** The balancer's connections: what may reach the VIP's database ports. */
-  public readonly connections: Connections;
-  /** The VIP: where writes go. */
-  public readonly writerAddress: string;
-  /** None: reads go to the VIP on `readPort` ({@link readerAddress}). */
-  public readonly readerAddresses: readonly string[] = [];
+export interface HaproxyDatabaseRoute extends IMysqlDatabase, IConstruct {
   /** The VIP again, for reads on `readPort`. */
-  public readonly readerAddress: string;
-  /** Port of the write listener. */
-  public readonly port: number;
+  readonly readerAddress: string;
   /** Port of the read listener. */
-  public readonly readPort: number;
+  readonly readPort: number;
   /** The database behind the balancer. */
-  public readonly database: IReplicatedMysqlDatabase;
+  readonly database: IReplicatedMysqlDatabase;
   /** How the nodes ask its servers their role. */
-  public readonly roleCheck: DatabaseRoleCheck;
-  /** The application's schema. */
-  public readonly databaseName: string;
-  /** The application's account. */
-  public readonly applicationUser: string;
-  /** The application's password. */
-  public readonly applicationPassword: Secret;
-
-  constructor(balancer: HaproxyBalancer, id: string, database: IReplicatedMysqlDatabase, ports: { readonly writePort: number; readonly readPort: number }) {
-    super(balancer, id);
-    this.connections = balancer.connections;
-    this.database = database;
-    this.writerAddress = balancer.vipAddress;
-    this.readerAddress = balancer.vipAddress;
-    this.port = ports.writePort;
-    this.readPort = ports.readPort;
-    this.databaseName = database.databaseName;
-    this.applicationUser = database.applicationUser;
-    this.applicationPassword = database.applicationPassword;
-    this.roleCheck = database.allowRoleChecksFrom(balancer);
-    database.connections.allowFrom(balancer, Port.tcp(database.port), `database calls through haproxy ${balancer.node.path}`);
-  }
-
+  readonly roleCheck: DatabaseRoleCheck;
   /** Declares a client to the database behind the balancer (each connection through it is one there). */
-  public addClient(demand: MysqlClientDemand): MysqlClientDemand {
-    return this.database.addClient ? this.database.addClient(demand) : demand;
-  }
-
+  addClient(demand: MysqlClientDemand): MysqlClientDemand;
   /** Lets `peer` read: the VIP's read port. */
-  public allowReadsFrom(peer: IConnectable): void {
-    requirePeer(this, 'peer', peer, Kinds.CONNECTABLE);
-    this.connections.allowFrom(peer, Port.tcp(this.readPort), `reads of ${this.databaseName} through ${this.node.path}`);
-  }
+  allowReadsFrom(peer: IConnectable): void;
 }
 
 /** The tier behind a {@link HaproxyBalancer}. */
@@ -271,7 +235,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       if (holder) throw new HostingStacksError(this, prop, port, `is already ${holder}; pick another`);
     }
     if (readPort === writePort) throw new HostingStacksError(this, 'readPort', readPort, "must differ from 'writePort'");
-    const route = new HaproxyDatabaseRoute(this, `Database${this.databaseRoutes.length + 1}`, database, { writePort, readPort });
+    const route = new DatabaseRouteConstruct(this, `Database${this.databaseRoutes.length + 1}`, database, { writePort, readPort });
     this.databaseRoutes.push(route);
     return route;
   }
@@ -413,3 +377,54 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   }
 }
 
+/** The {@link HaproxyDatabaseRoute} a balancer makes; made by `addDatabase` only, which renders it. */
+class DatabaseRouteConstruct extends Construct implements HaproxyDatabaseRoute {
+  /** The balancer's connections: what may reach the VIP's database ports. */
+  public readonly connections: Connections;
+  /** The VIP: where writes go. */
+  public readonly writerAddress: string;
+  /** None: reads go to the VIP on `readPort` ({@link readerAddress}). */
+  public readonly readerAddresses: readonly string[] = [];
+  /** The VIP again, for reads on `readPort`. */
+  public readonly readerAddress: string;
+  /** Port of the write listener. */
+  public readonly port: number;
+  /** Port of the read listener. */
+  public readonly readPort: number;
+  /** The database behind the balancer. */
+  public readonly database: IReplicatedMysqlDatabase;
+  /** How the nodes ask its servers their role. */
+  public readonly roleCheck: DatabaseRoleCheck;
+  /** The application's schema. */
+  public readonly databaseName: string;
+  /** The application's account. */
+  public readonly applicationUser: string;
+  /** The application's password. */
+  public readonly applicationPassword: Secret;
+
+  constructor(balancer: HaproxyBalancer, id: string, database: IReplicatedMysqlDatabase, ports: { readonly writePort: number; readonly readPort: number }) {
+    super(balancer, id);
+    this.connections = balancer.connections;
+    this.database = database;
+    this.writerAddress = balancer.vipAddress;
+    this.readerAddress = balancer.vipAddress;
+    this.port = ports.writePort;
+    this.readPort = ports.readPort;
+    this.databaseName = database.databaseName;
+    this.applicationUser = database.applicationUser;
+    this.applicationPassword = database.applicationPassword;
+    this.roleCheck = database.allowRoleChecksFrom(balancer);
+    database.connections.allowFrom(balancer, Port.tcp(database.port), `database calls through haproxy ${balancer.node.path}`);
+  }
+
+  /** Declares a client to the database behind the balancer (each connection through it is one there). */
+  public addClient(demand: MysqlClientDemand): MysqlClientDemand {
+    return this.database.addClient ? this.database.addClient(demand) : demand;
+  }
+
+  /** Lets `peer` read: the VIP's read port. */
+  public allowReadsFrom(peer: IConnectable): void {
+    requirePeer(this, 'peer', peer, Kinds.CONNECTABLE);
+    this.connections.allowFrom(peer, Port.tcp(this.readPort), `reads of ${this.databaseName} through ${this.node.path}`);
+  }
+}

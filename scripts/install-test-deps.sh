@@ -12,11 +12,14 @@ PKGS+=(php8.2-cli php8.2-redis php8.2-mysql php8.2-intl php8.2-gd php8.2-soap ph
 # The lab (lib/lab): Debian 12 containers booted by systemd-nspawn from an image debootstrap builds,
 # packages served from a flat repository (dpkg-scanpackages), test keys and certificates.
 PKGS+=(debootstrap systemd-container dpkg-dev openssh-client openssl util-linux)
+# systemd (with systemd-container): units are checked by systemd-analyze, and the MariaDB role check runs
+# behind systemd-socket-activate as an unprivileged user (setpriv, util-linux), as its socket unit runs it.
 # DeploymentServer: its deploy step syncs with rsync; the targets' sudoers entry is checked by visudo.
 PKGS+=(rsync sudo)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
       java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
-      debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo)
+      debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo
+      systemd-analyze systemd-socket-activate setpriv)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).

@@ -489,6 +489,14 @@ describe('HaproxyBalancer: databases', () => {
     expect(lb.addDatabase(other, { writePort: 3316 }).readPort).toBe(3317);
   });
 
+  test('given a database whose application account logs in from the app network only, when added, then it throws: the nodes connect from theirs', () => {
+    const { stack, access, lb } = withDatabase();
+    const narrow = new MysqlReplication(stack, 'Narrow', { vswitch: access, flavor: Flavor.named('b3-16'), databaseName: 'narrow', hostnamePrefix: 'ndb', applicationClientCidr: '10.0.2.0/24' });
+    expect(() => lb.addDatabase(narrow)).toThrow(new RegExp(`test/Lb: 'database' \\('narrow'\\) does not let its application account log in from the haproxy nodes \\(${lb.nodes.addresses.join(', ')}\\), which connect from their own addresses; widen its applicationClientCidr`));
+    const wide = new MysqlReplication(stack, 'Wide', { vswitch: access, flavor: Flavor.named('b3-16'), databaseName: 'wide', hostnamePrefix: 'wdb', applicationClientCidr: '10.0.0.0/16' });
+    expect(lb.addDatabase(wide).databaseName).toBe('wide');
+  });
+
   test('given something that is not a replicated database, when added, then it throws saying what is allowed', () => {
     const { lb, web } = withDatabase();
     expect(() => lb.addDatabase(web as never)).toThrow(/'database' .* must be a replicated MySQL database whose servers answer a role check/);

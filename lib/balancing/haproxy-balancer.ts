@@ -235,6 +235,12 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       if (holder) throw new HostingStacksError(this, prop, port, `is already ${holder}; pick another`);
     }
     if (readPort === writePort) throw new HostingStacksError(this, 'readPort', readPort, "must differ from 'writePort'");
+    // MariaDB sees the nodes' own addresses, not the clients': the application account must let them in.
+    const refused = this.nodes.addresses.filter((a) => !database.acceptsApplicationFrom(a));
+    if (refused.length) {
+      throw new HostingStacksError(this, 'database', database.databaseName,
+        `does not let its application account log in from the haproxy nodes (${refused.join(', ')}), which connect from their own addresses; widen its applicationClientCidr to include them`);
+    }
     const route = new DatabaseRouteConstruct(this, `Database${this.databaseRoutes.length + 1}`, database, { writePort, readPort });
     this.databaseRoutes.push(route);
     return route;

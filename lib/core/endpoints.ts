@@ -64,6 +64,8 @@ export interface IReplicatedMysqlDatabase extends IMysqlDatabase {
   readonly maxConnections: number;
   /** Lets `peer` ask every server its role, and returns how. */
   allowRoleChecksFrom(peer: IConnectable): DatabaseRoleCheck;
+  /** Whether the application account may log in from `address` (a balancer connects from its own). */
+  acceptsApplicationFrom(address: string): boolean;
 }
 
 /** An HTTP service that a reverse proxy or balancer sends requests to. */

@@ -212,7 +212,8 @@ export const Kinds = {
     allowed: 'a replicated MySQL database whose servers answer a role check (IReplicatedMysqlDatabase, e.g. a MysqlReplication)',
     is: (x: unknown): x is IReplicatedMysqlDatabase => Kinds.MYSQL_DATABASE.is(x)
       && hasMembers(x, { memberHostnames: 'array' })
-      && typeof (x as { allowRoleChecksFrom?: unknown }).allowRoleChecksFrom === 'function',
+      && typeof (x as { allowRoleChecksFrom?: unknown }).allowRoleChecksFrom === 'function'
+      && typeof (x as { acceptsApplicationFrom?: unknown }).acceptsApplicationFrom === 'function',
   } as PeerKind<IReplicatedMysqlDatabase>,
   /** An {@link IHttpBackend}. */
   HTTP_BACKEND: {

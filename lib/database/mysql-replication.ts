@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
 import { Flavor } from '../compute/flavor';
 import { Connections, IConnectable } from '../core/connections';
+import { cidrContains, parseCidr, parseIpv4 } from '../core/ipv4';
 import { DatabaseRoleCheck, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
@@ -199,6 +200,8 @@ export class MysqlReplication extends Construct implements IReplicatedMysqlDatab
   public readonly binlogRetentionDays: number;
   /** Account host of the application user (`%` or `network/netmask`). */
   public readonly applicationHost: string;
+  /** Where the application account may log in from, when limited. */
+  public readonly applicationClientCidr?: string;
   /** Seconds behind the primary a replica may be and pass the role check. */
   public readonly maxReplicaLagSeconds: number;
   /** The clients that declared their connections, in order. */
@@ -251,6 +254,7 @@ export class MysqlReplication extends Construct implements IReplicatedMysqlDatab
         throw new HostingStacksError(this, 'applicationClientCidr', props.applicationClientCidr, "must be an IPv4 CIDR with no host bits set, e.g. '10.0.1.0/24'");
       }
       this.applicationHost = host;
+      this.applicationClientCidr = props.applicationClientCidr;
     } else {
       this.applicationHost = '%';
     }
@@ -327,6 +331,13 @@ export class MysqlReplication extends Construct implements IReplicatedMysqlDatab
       cc.addServices('mariadb');
       cc.addCommand(MARIADB_BOOTSTRAP_PATH);
     });
+  }
+
+  /** Whether the application account may log in from `address`: any address, or one in `applicationClientCidr`. */
+  public acceptsApplicationFrom(address: string): boolean {
+    if (this.applicationClientCidr === undefined) return true;
+    const ip = parseIpv4(address);
+    return ip !== undefined && cidrContains(parseCidr(this.applicationClientCidr)!, ip);
   }
 
   /**

@@ -19,7 +19,7 @@ PKGS+=(rsync sudo)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
       java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
       debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo
-      systemd-analyze systemd-socket-activate setpriv)
+      systemd-analyze systemd-sysusers systemd-socket-activate setpriv)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).

@@ -10,6 +10,7 @@ import { checkSysctl } from '../support/config-checks';
 import { resourcesOf, synthJson, testStack, hostFile as file, fakeTier, tierOf } from '../support/synth';
 import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
 import { Port } from '../../lib/core/port';
+import { renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
 import { MysqlReplication } from '../../lib/database/mysql-replication';
 
 const ADMIN = '203.0.113.0/24';
@@ -495,6 +496,19 @@ describe('HaproxyBalancer: databases', () => {
     expect(() => lb.addDatabase(narrow)).toThrow(new RegExp(`test/Lb: 'database' \\('narrow'\\) does not let its application account log in from the haproxy nodes \\(${lb.nodes.addresses.join(', ')}\\), which connect from their own addresses; widen its applicationClientCidr`));
     const wide = new MysqlReplication(stack, 'Wide', { vswitch: access, flavor: Flavor.named('b3-16'), databaseName: 'wide', hostnamePrefix: 'wdb', applicationClientCidr: '10.0.0.0/16' });
     expect(lb.addDatabase(wide).databaseName).toBe('wide');
+  });
+
+  test('given a route, when something without connections is to read, then allowReadsFrom throws naming the route', () => {
+    const { lb, db } = withDatabase();
+    const route = lb.addDatabase(db);
+    expect(() => route.allowReadsFrom('10.0.2.0/24' as never)).toThrow(/test\/Lb\/Database1: 'peer' .* must be a construct with connections/);
+  });
+
+  test('given a database model without its timeouts, when rendered, then renderHaproxyConfig throws naming the prop', () => {
+    const { lb, db } = withDatabase();
+    lb.addDatabase(db);
+    const model = { ...lb.haproxyModel(0), databaseTimeouts: undefined };
+    expect(() => renderHaproxyConfig(model)).toThrow(/renderHaproxyConfig: 'databaseTimeouts' \(undefined\) must be given with databases \(haproxy model of lb-1\)/);
   });
 
   test('given something that is not a replicated database, when added, then it throws saying what is allowed', () => {

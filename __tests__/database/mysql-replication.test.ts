@@ -368,16 +368,21 @@ describe('MysqlReplication role check', () => {
     expect(checkRules.map((r) => r.source)).toEqual([TrafficSource.group(a.connections), TrafficSource.group(b.connections)]);
   });
 
-  test('given the check on every server, then each of its files passes its own daemon\'s check (bash -n, systemd-analyze)', () => {
+  test('given the check on every server, then each of its files passes its own daemon\'s check (bash -n, systemd-analyze, systemd-sysusers)', () => {
     const { stack, vswitch, db } = setup();
     db.allowRoleChecksFrom(new ServerCluster(stack, 'Balancers', { vswitch, count: 1, flavor: DB_FLAVOR_4GB }));
-    const files = stack.renderHostFiles().filter((f) => ROLE_CHECK_FILES.includes(f.path) && f.path !== MARIADB_ROLE_CHECK_SYSUSERS_PATH);
-    expect(files).toHaveLength(2 * 3);
+    const files = stack.renderHostFiles().filter((f) => ROLE_CHECK_FILES.includes(f.path));
+    expect(files).toHaveLength(2 * 4);
     for (const f of files) {
       const result = checkHostFile(f);
       expect(result).toBeDefined();
       expect({ file: `${f.host}:${f.path}`, ...result }).toMatchObject({ ok: true });
     }
+  });
+
+  test('given something without connections as the peer, then allowRoleChecksFrom throws naming the database', () => {
+    const { db } = setup();
+    expect(() => db.allowRoleChecksFrom({} as never)).toThrow(/test\/Db: 'peer' .* must be a construct with connections/);
   });
 
   test.each([[0], [3601], [1.5]])('given maxReplicaLagSeconds %p, then the constructor throws naming the prop and the range', (value) => {

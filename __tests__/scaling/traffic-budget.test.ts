@@ -21,6 +21,19 @@ function validate(budget: TrafficBudget): string[] {
   return budget.node.validate();
 }
 
+/** A HostingApp writing into a scratch folder, stack 'shop' with two web servers and a budget of `perServerMbps`; removed after `use`. */
+function inApp(perServerMbps: number, use: (s: { app: HostingApp; web: ReturnType<typeof fakeTier>; budget: TrafficBudget; outdir: string }) => void): void {
+  const outdir = mkdtempSync(join(tmpdir(), 'hs-traffic-'));
+  try {
+    const app = new HostingApp({ outdir });
+    const stack = new HostingStack(app, 'shop');
+    const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
+    use({ app, web: fakeTier(stack, 'Web', net, 2), budget: new TrafficBudget(stack, 'Traffic', { perServerMbps }), outdir });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 describe('TrafficBudget: peak rates', () => {
   test('given a daily volume and a peak factor, then the peak is bytes x 8 / 86,400 x factor in Mbit/s', () => {
     const { web, budget } = fixture();
@@ -64,38 +77,23 @@ describe('TrafficBudget: the limit', () => {
   });
 
   test('given a budget over the limit in a HostingApp, then synth fails and writes nothing', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'hs-traffic-'));
-    try {
-      const app = new HostingApp({ outdir });
-      const stack = new HostingStack(app, 'shop');
-      const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
-      const web = fakeTier(stack, 'Web', net, 2);
-      const budget = new TrafficBudget(stack, 'Traffic', { perServerMbps: 100 });
+    inApp(100, ({ app, web, budget, outdir }) => {
       budget.addFlow({ description: 'answers', from: TrafficEnd.tier(web), to: TrafficEnd.outside('internet'), bytesPerDay: 300 * ONE_MBPS_DAY, peakToAverage: 1 });
       expect(() => app.synth()).toThrow(/shop\/Traffic: server 'web-1' needs 150.0 Mbit\/s out at the peak/);
       expect(() => readFileSync(join(outdir, 'stacks', 'shop', 'cdk.tf.json'))).toThrow();
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('given a HostingStack, when synthesized, then the per-server table is written next to the Terraform', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'hs-traffic-'));
-    try {
-      const app = new HostingApp({ outdir });
-      const stack = new HostingStack(app, 'shop');
-      const net = new PrivateVSwitch(stack, 'Net', { cidr: '10.0.1.0/24' });
-      const web = fakeTier(stack, 'Web', net, 2);
-      const budget = new TrafficBudget(stack, 'Traffic', { perServerMbps: 200 });
-      budget.addFlow({ description: 'answers', from: TrafficEnd.tier(web), to: TrafficEnd.outside('internet'), bytesPerDay: 100 * ONE_MBPS_DAY, peakToAverage: 2 });
+    inApp(200, ({ app, web, budget, outdir }) => {
+      budget.addFlow({ description: 'answers | pages', from: TrafficEnd.tier(web), to: TrafficEnd.outside('internet'), bytesPerDay: 100 * ONE_MBPS_DAY, peakToAverage: 2 });
       app.synth();
       const report = readFileSync(join(outdir, 'stacks', 'shop', 'traffic', 'Traffic.md'), 'utf8');
       expect(report).toContain('Each server may use 200 Mbit/s each way.');
       expect(report).toContain('| web-1 | 0.0 | 100.0 | 50 % |');
-      expect(report).toContain('| answers | shop/Web/Tier (spread) | internet (spread) | 1.08 TB | 2 | 200.0 |');
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+      // A '|' of a description stays in its cell.
+      expect(report).toContain('| answers \\| pages | shop/Web/Tier (spread) | internet (spread) | 1.08 TB | 2 | 200.0 |');
+    });
   });
 });
 
@@ -111,10 +109,18 @@ describe('TrafficBudget: bad input', () => {
     [{ description: '' }, /'flow.description'/],
     [{ from: 'internet' }, /'flow.from' \('internet'\) must be a TrafficEnd/],
     [{ to: TrafficEnd.outside('apps') }, /'flow' \('x'\) runs from 'internet' to 'apps', both outside the stack/],
+    [{ to: TrafficEnd.servers('x', [], 'sideways' as TrafficShare) }, /'flow.to.share' \('sideways'\) must be one of spread, one, each/],
   ])('given a flow with %p, then addFlow throws naming the budget and the prop', (bad, message) => {
     const { web, budget } = fixture();
     const good = { description: 'x', from: TrafficEnd.outside('internet'), to: TrafficEnd.tier(web), bytesPerDay: 1, peakToAverage: 1 };
     expect(() => budget.addFlow({ ...good, ...bad } as never)).toThrow(message);
     expect(() => budget.addFlow({ ...good, ...bad } as never)).toThrow(/test\/Traffic/);
+  });
+
+  test('given a tier of another stack, then addFlow throws naming the prop', () => {
+    const { budget } = fixture();
+    const other = testStack('other');
+    const tier = fakeTier(other, 'Web', new PrivateVSwitch(other, 'Net', { cidr: '10.0.1.0/24' }), 1);
+    expect(() => budget.addFlow({ description: 'x', from: TrafficEnd.tier(tier), to: TrafficEnd.outside('internet'), bytesPerDay: 1, peakToAverage: 1 })).toThrow(/test\/Traffic: 'flow.from'/);
   });
 });

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { ConfigSyntax, RenderedHostFile } from '../../lib';
 import { KEEPALIVED_NIC_INCLUDE } from '../../lib/compute/nic-resolution';
-import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkPhp, CheckResult, checkSystemdUnit, checkXml, requireBinary, run, scratch, withNetns } from './daemons';
+import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMariadb, checkNftables, checkPhp, CheckResult, checkSystemdUnit, checkSysusers, checkXml, requireBinary, run, scratch, withNetns } from './daemons';
 import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
@@ -108,6 +108,8 @@ export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
       return checkSystemdUnit(content, basename(file.path));
     case ConfigSyntax.SYSCTL:
       return checkSysctl(content);
+    case ConfigSyntax.SYSUSERS:
+      return checkSysusers(content);
     case ConfigSyntax.XML:
       return checkXml(content);
     case ConfigSyntax.NGINX:

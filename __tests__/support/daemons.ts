@@ -188,6 +188,21 @@ export function checkMariadb(config: string): CheckResult {
   }
 }
 
+/** `systemd-sysusers --dry-run` of a sysusers.d file in a scratch root (nothing of this machine's users is touched). */
+export function checkSysusers(content: string): CheckResult {
+  requireBinary('systemd-sysusers');
+  const s = scratch('sysusers');
+  try {
+    mkdirSync(join(s.dir, 'etc'), { recursive: true });
+    const r = run(['systemd-sysusers', '--dry-run', `--root=${s.dir}`, s.write('users.conf', content)]);
+    // The dry run's own lines ("Creating user ...", "Would write ...") are not problems; a bad or ignored line is.
+    const bad = !r.ok || /Failed|Invalid|ignoring/i.test(r.output);
+    return { ok: !bad, output: bad ? r.output : '' };
+  } finally {
+    s.cleanup();
+  }
+}
+
 /**
  * `systemd-analyze verify` of a unit inside a scratch root holding the stock units and a stub
  * executable at every absolute `Exec*=` path, so a unit whose program is installed later by

@@ -40,6 +40,8 @@ export enum ConfigSyntax {
   REDIS = 'redis',
   SYSTEMD_UNIT = 'systemd',
   SYSCTL = 'sysctl',
+  /** sysusers.d files (`systemd-sysusers --dry-run`). */
+  SYSUSERS = 'sysusers',
   XML = 'xml',
   /** Shell scripts and files sourced by shells (`/etc/default/*`). */
   SHELL = 'shell',

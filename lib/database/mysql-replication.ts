@@ -385,7 +385,7 @@ export class MysqlReplication extends Construct implements IReplicatedMysqlDatab
     for (const host of this.cluster.instances) {
       const cc = host.cloudConfig;
       cc.addFile({ path: MARIADB_ROLE_CHECK_SCRIPT_PATH, content: script, permissions: '0755', syntax: ConfigSyntax.SHELL });
-      cc.addFile({ path: MARIADB_ROLE_CHECK_SYSUSERS_PATH, content: renderMariadbRoleCheckSysusers(MARIADB_ROLE_CHECK_ACCOUNT) });
+      cc.addFile({ path: MARIADB_ROLE_CHECK_SYSUSERS_PATH, content: renderMariadbRoleCheckSysusers(MARIADB_ROLE_CHECK_ACCOUNT), syntax: ConfigSyntax.SYSUSERS });
       cc.addFile({ path: `/etc/systemd/system/${MARIADB_ROLE_CHECK_SERVICE_UNIT}`, content: service, syntax: ConfigSyntax.SYSTEMD_UNIT });
       cc.addFile({
         path: `/etc/systemd/system/${MARIADB_ROLE_CHECK_SOCKET_UNIT}`,

@@ -196,7 +196,7 @@ export class TrafficBudget extends Construct {
       '',
       '| flow | from | to | a day | peak / average | peak (Mbit/s) |',
       '|---|---|---|---|---|---|',
-      ...this.flowList.map((f) => `| ${f.description} | ${f.from.label} (${f.from.share}) | ${f.to.label} (${f.to.share}) | ${volume(f.bytesPerDay)} | ${f.peakToAverage} | ${mbps(f.peakMbps)} |`),
+      ...this.flowList.map((f) => `| ${cell(f.description)} | ${cell(f.from.label)} (${f.from.share}) | ${cell(f.to.label)} (${f.to.share}) | ${volume(f.bytesPerDay)} | ${f.peakToAverage} | ${mbps(f.peakMbps)} |`),
       '',
     ];
     return lines.join('\n');
@@ -220,4 +220,9 @@ function volume(bytes: number): string {
   const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
   const [size, unit] = units.find(([u]) => bytes >= u) ?? [1, 'B'];
   return `${Number((bytes / size).toPrecision(3))} ${unit}`;
+}
+
+/** Text for a Markdown table cell: a '|' would end the cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
 }

@@ -78,8 +78,21 @@ export function nginxForCheck(content: string): string {
     .replace(/^(\s*(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path\s+)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2');
 }
 
+/**
+ * Results of the checks run in this test file, by syntax, path and content. A check's result
+ * depends on nothing else (a systemd unit's on its file name, kept in the path), so a file rendered
+ * alike on many hosts (ten front-ends, three variants of a stack) runs its daemon once.
+ */
+const checked = new Map<string, CheckResult | undefined>();
+
 /** The real check of one host file, or undefined when the file is data, not a config. */
 export function checkHostFile(file: RenderedHostFile): CheckResult | undefined {
+  const key = `${file.syntax ?? ''}\0${file.path}\0${file.content}`;
+  if (!checked.has(key)) checked.set(key, runHostFileCheck(file));
+  return checked.get(key);
+}
+
+function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
   const content = withoutReferences(file.content);
   switch (file.syntax) {
     case undefined:

@@ -13,8 +13,12 @@ export const INGEST_DROP_ROOT = '/srv/ingest';
 /** The folder the account lands in and uploads to. */
 export const INGEST_INCOMING_DIR = 'incoming';
 
-/** Where the ingest keeps batches at work, pending and archived. */
-export const INGEST_STATE_DIR = '/var/lib/hosting-stacks-ingest';
+/**
+ * Where the ingest keeps batches at work, pending and archived: inside the drop root, so that taking
+ * an upload and rejecting a file are renames within one file system (atomic), whatever is mounted
+ * where. No account can be named `.ingest`, and no chroot holds it.
+ */
+export const INGEST_STATE_DIR = `${INGEST_DROP_ROOT}/.ingest`;
 
 /** Root-only folder of the ingest's config and the target databases' passwords. */
 export const INGEST_CONFIG_DIR = '/etc/hosting-stacks-ingest';

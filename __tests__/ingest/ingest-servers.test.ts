@@ -11,29 +11,16 @@ import {
   INGEST_SYSUSERS_PATH,
   INGEST_TIMER_UNIT,
 } from '../../lib/ingest/ingest-config';
-import { IngestDelimiter, IngestFeed, SqlType } from '../../lib/ingest/ingest-feed';
+import { SqlType } from '../../lib/ingest/ingest-feed';
+import { ED25519_KEY, OFFERS_FEED } from './fixtures';
 import { CLOSED_DROP_CIDR, IngestServers, IngestServersProps } from '../../lib/ingest/ingest-servers';
 import { checkHostFile } from '../support/config-checks';
 import { hostFile, resourcesOf, synthJson, testStack } from '../support/synth';
 
 // Public keys made by ssh-keygen for these tests (public halves only).
-export const ED25519_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIApxsIRRhz25l/Rnm8Z1ONjAM1bnlCivSAiw2U5X4CfA retailer@example';
 const RSA_3072_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCprQqfSDTgjIOdDfLY0FQJD6vedN0GlYbGX5wfP5TNHoMX8CPBzvlLG5XFHzHhkOVdzZiiX9fubL9ZaR3d3Ozq9esmJwQlTatTgfOTJlcYfCwZAoMjnRjrS0R/fzPUn4Pv2Kc5TMcA80dvvpcJoAF9M47Y54kEtj4gBcJyhBuMnuGYABkwJ2N1bg/Sf9xXEtkDO9WVlGD6wj3d3/mi9IJm5j0CmpoxNut17FK0JkEIC1lo0G3XiovjoK9KqhuGQDedPmb+VVlwsh+vfmJxk6sv4BwCw8P6/25v2AaHwcah9iGFYehktPvy80xAWjyHyVlpvHV8rDbdS+zjRoqbayPna1vrirQM3qyrym+tZaLbFLR7CMCXFZW36WH7ot+Hha7k7Wuprk3PL3T8enSUoNzlUYMS5s2IkGhrC5lfUBluUDqyODKM2DFrTMUT4b/05ESjmGH7qxWMJPWHLHt+3tJypjjmJ6/R6dd3KKEleYIXEgiwh4E1KgAHI8xzwn8bZcs= it@example';
 const RSA_1024_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDJPEkwV92s6zwJ0Lua3irHfEmj5+ycDF8LsyDI+1kvsDc1vRv6i4sZaS8rJtUCJue6tsqxfjNcZbeJ8PPvAmTItN6qzQpyh3MpzPl6JBaO9CTH6o+LQfXxXCv66vhOAeBHVStQVjqqa9Ir9G/Ou0C0xBPuyJWd26BfFVdj+rB0tQ== old';
 const ECDSA_KEY = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBN/Ue0Tzh/Jw1DdNTexXuBpV7R3Df4sDfz+pqU5eWYfUaeKJ4w+eiTR3+lFzuXF07xq/f3uSrtEbHgAN1NPozxI= ec';
-
-export const OFFERS_FEED: IngestFeed = {
-  table: 'offers',
-  columns: [
-    { name: 'sku', sqlType: SqlType.varchar(64) },
-    { name: 'store', sqlType: SqlType.varchar(32) },
-    { name: 'price', sqlType: SqlType.decimal(10, 2) },
-    { name: 'stock', sqlType: SqlType.int() },
-    { name: 'picture_url', sqlType: SqlType.text() },
-  ],
-  key: ['sku', 'store'],
-  delimiter: IngestDelimiter.SEMICOLON,
-};
 
 function setup(props: Partial<IngestServersProps> = {}) {
   const stack = testStack();

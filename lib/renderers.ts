@@ -74,6 +74,23 @@ export type { RedisConfig } from './cache/redis-config';
 export { renderSolrCreateCoreScript, renderSolrInSh, renderSolrInstallScript, solrHeapMbForRam } from './search/solr-config';
 export type { SolrCreateCoreScriptModel, SolrInShModel, SolrInstallScriptModel } from './search/solr-config';
 
+// Ingest: SFTP drops, the ingest run and its staging database.
+export {
+  authorizedKeysOf,
+  ingestStagingAccountSql,
+  renderIngestConfig,
+  renderIngestScript,
+  renderIngestService,
+  renderIngestSetupScript,
+  renderIngestStagingConfig,
+  renderIngestSysusers,
+  renderIngestTimer,
+  renderSftpDropConfig,
+} from './ingest/ingest-config';
+export type { IngestConfigModel, IngestServiceModel, IngestSetupModel, IngestSysusersModel, IngestTargetModel, SftpDropConfigModel } from './ingest/ingest-config';
+export { ingestSql } from './ingest/ingest-feed';
+export type { IngestSql } from './ingest/ingest-feed';
+
 // Web servers and application servers: Apache, NGINX, Tomcat, WildFly, PHP-FPM, Magento.
 export { apacheMpmLimitsForRam, renderApacheConfig } from './web/apache-config';
 export type { ApacheBalancer, ApacheBalancerMember, ApacheConfig, ApacheMemberHealthCheck, ApacheMpmEventLimits, ApacheTlsModel } from './web/apache-config';

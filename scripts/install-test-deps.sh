@@ -16,10 +16,13 @@ PKGS+=(debootstrap systemd-container dpkg-dev openssh-client openssl util-linux)
 # behind systemd-socket-activate as an unprivileged user (setpriv, util-linux), as its socket unit runs it.
 # DeploymentServer: its deploy step syncs with rsync; the targets' sudoers entry is checked by visudo.
 PKGS+=(rsync sudo)
+# IngestServers: its sshd drop-in is checked by sshd -t, and the SFTP drops are proven with a real sshd
+# (internal-sftp) and the sftp client.
+PKGS+=(openssh-server openssh-sftp-server)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
       java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
       debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo
-      systemd-analyze systemd-sysusers systemd-socket-activate setpriv)
+      systemd-analyze systemd-sysusers systemd-socket-activate setpriv /usr/sbin/sshd sftp unshare)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).

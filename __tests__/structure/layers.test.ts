@@ -21,6 +21,7 @@ const LAYERS: readonly string[] = [
   'cache',
   'search',
   'balancing',
+  'ingest',
   'web',
   'app',
   'magento',

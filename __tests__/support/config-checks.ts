@@ -11,6 +11,7 @@ import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './dae
 import { checkWireguard } from './daemons';
 import { checkOpenstackClouds } from './daemons';
 import { checkAlertmanager, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
+import { checkSshd } from './daemons';
 
 /** A WireGuard private key (`wg genkey`) standing in for the `wireguard_private_key` variable in checks. */
 const WIREGUARD_CHECK_KEY = 'cEbfYsbLc4Mr1q0bgHPJKgZ6YpPpr5kOmhZn1Zd8iVA=';
@@ -159,6 +160,8 @@ function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
       return checkPython(content);
     case ConfigSyntax.PHP:
       return checkPhp(content);
+    case ConfigSyntax.SSHD:
+      return checkSshd(content);
     default:
       return { ok: false, output: `no check known for syntax '${file.syntax}' (${file.host}:${file.path}); add one to __tests__/support/config-checks.ts` };
   }

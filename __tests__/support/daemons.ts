@@ -551,3 +551,32 @@ export function checkApacheWithTestCertificate(config: string, extraFiles: Recor
     s.cleanup();
   }
 }
+
+/** Debian's stock sshd_config (package openssh-server): it includes `/etc/ssh/sshd_config.d/*.conf` on its first line. */
+export const DEBIAN_SSHD_CONFIG = '/etc/ssh/sshd_config';
+
+/**
+ * `sshd -t` on an sshd_config drop-in as a server reads it: Debian's own sshd_config with its
+ * `Include` pointed at the drop-in (so a Match block that leaked past the file's end would swallow
+ * Debian's lines and fail), a throw-away host key, and `/run/sshd` (the privilege separation
+ * folder) on a tmpfs of a private mount namespace, so nothing of this machine is changed.
+ */
+export function checkSshd(dropIn: string): CheckResult {
+  const sshd = requireBinary('/usr/sbin/sshd');
+  requireBinary('ssh-keygen');
+  requireBinary('unshare');
+  const s = scratch('sshd');
+  try {
+    const stock = readFileSync(DEBIAN_SSHD_CONFIG, 'utf8');
+    if (!/^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m.test(stock)) return { ok: false, output: `${DEBIAN_SSHD_CONFIG} does not include sshd_config.d/*.conf as Debian's does` };
+    const file = s.write('drop-in.conf', dropIn);
+    const main = s.write('sshd_config', stock.replace(/^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m, `Include ${file}`));
+    const key = join(s.dir, 'host_ed25519');
+    const made = run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    if (!made.ok) return { ok: false, output: `ssh-keygen: ${made.output}` };
+    const script = 'mount --make-rprivate / && mount -t tmpfs hs-check /run && mkdir -m 0755 /run/sshd && exec "$0" -t -f "$1" -h "$2"';
+    return run(['unshare', '--mount', '--', 'sh', '-c', script, sshd, main, key]);
+  } finally {
+    s.cleanup();
+  }
+}

@@ -12,6 +12,8 @@ import { requireBinary, run } from './daemons';
 
 export interface LoopbackMariadb {
   readonly port: number;
+  /** The server's unix socket. */
+  readonly socket: string;
   /** Runs SQL as root over the socket; throws with the client's output on failure. */
   sql(statement: string): string;
   stop(): Promise<void>;
@@ -26,8 +28,18 @@ export function freeLoopbackPort(): Promise<number> {
   }));
 }
 
+/** Options of {@link startLoopbackMariadb}. */
+export interface LoopbackMariadbOptions {
+  /**
+   * Words run before `mariadbd` (e.g. `nsenter -t PID -m --`: the server then resolves the users of
+   * that mount namespace, for unix_socket logins); the program must exec mariadbd, so its PID is the
+   * server's. @default - none
+   */
+  readonly prefix?: readonly string[];
+}
+
 /** Starts MariaDB in `dir` (which must be traversable by mysql), with `database` and `user`@127.0.0.1 identified by `password`. */
-export async function startLoopbackMariadb(dir: string, account: { readonly database: string; readonly user: string; readonly password: string }): Promise<LoopbackMariadb> {
+export async function startLoopbackMariadb(dir: string, account: { readonly database: string; readonly user: string; readonly password: string }, options: LoopbackMariadbOptions = {}): Promise<LoopbackMariadb> {
   for (const b of ['mariadbd', 'mariadb-install-db', 'mariadb', 'mariadb-admin']) requireBinary(b);
   const data = join(dir, 'mariadb-data');
   mkdirSync(data);
@@ -36,7 +48,8 @@ export async function startLoopbackMariadb(dir: string, account: { readonly data
   if (!install.ok) throw new Error(`mariadb-install-db: ${install.output}`);
   const port = await freeLoopbackPort();
   const socket = join(data, 'mysqld.sock');
-  const child: ChildProcess = spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, '--user=mysql', '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, '--skip-log-bin'], { stdio: 'ignore' });
+  const argv = [...(options.prefix ?? []), 'mariadbd'];
+  const child: ChildProcess = spawn(argv[0], [...argv.slice(1), '--no-defaults', `--datadir=${data}`, '--user=mysql', '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, '--skip-log-bin'], { stdio: 'ignore' });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -62,5 +75,5 @@ export async function startLoopbackMariadb(dir: string, account: { readonly data
     await stop();
     throw e;
   }
-  return { port, sql, stop };
+  return { port, socket, sql, stop };
 }

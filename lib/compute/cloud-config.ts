@@ -57,6 +57,8 @@ export enum ConfigSyntax {
   PYTHON = 'python',
   /** PHP scripts (`php -l`). */
   PHP = 'php',
+  /** sshd_config drop-ins (`sshd -t` on Debian's sshd_config including the file). */
+  SSHD = 'sshd',
 }
 
 /** Options of {@link CloudConfig}. */

@@ -91,6 +91,8 @@ describe('the lab boots every stack', () => {
     const unexpected = [...seen].filter(([k]) => knownFor(id, k) === undefined).map(([k, v]) => `${k}: ${v}`);
     const fixed = Object.keys(KNOWN_DEFECTS).filter((k) => k.startsWith(`${id} `) && ![...seen.keys()].some((s) => s.startsWith(k)));
     for (const k of fixed) console.log(`FIXED ${k}: no longer seen, remove it from KNOWN_DEFECTS`);
+    // One line each on stderr as well, beside the boot log: a CI excerpt that cuts the report keeps them.
+    for (const u of unexpected) process.stderr.write(`[lab ${id}] UNEXPECTED ${u.slice(0, 600)}\n`);
     expect(unexpected).toEqual([]);
     expect(report.servers.length).toBeGreaterThan(0);
     expect(report.checks.some((c) => c.kind === 'entry' && c.ok)).toBe(true);

@@ -403,6 +403,15 @@ export function checkOpenstackClouds(content: string): CheckResult {
  * `localFiles` (relative paths) are created empty in its working folder for the commands that upload them.
  */
 export function checkOpenstackCommandLine(argv: string[], localFiles: string[] = []): CheckResult {
+  // Each run starts the whole client (seconds): a command line already checked in this test file is not run again.
+  const key = JSON.stringify([argv, localFiles]);
+  if (!openstackChecked.has(key)) openstackChecked.set(key, runOpenstackCommandLine(argv, localFiles));
+  return openstackChecked.get(key)!;
+}
+
+const openstackChecked = new Map<string, CheckResult>();
+
+function runOpenstackCommandLine(argv: string[], localFiles: string[]): CheckResult {
   requireBinary('openstack');
   const s = scratch('osc');
   try {

@@ -9,6 +9,9 @@ import { Secret } from '../../lib/core/secret';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { WebTier } from '../../lib/web/web-tier';
+import { HaproxyBalancer } from '../../lib/balancing/haproxy-balancer';
+import { MysqlReplication } from '../../lib/database/mysql-replication';
+import { ExternalNetwork } from '../../lib/network/external-network';
 import { checkTerraformTemplates, evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
 import { checkXml, requireBinary, run, scratch } from '../support/daemons';
 
@@ -214,6 +217,64 @@ describe('AppTier', () => {
     });
   });
 
+  describe('with databases behind a haproxy pair (reads on their own port)', () => {
+    /** Two four-server databases balanced by one haproxy pair; the tier takes both routes. */
+    function withRoutes() {
+      const stack = new HostingStack(Testing.app(), 'test');
+      const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
+      const access = new PrivateVSwitch(stack, 'Access', { cidr: '10.0.2.0/24', router: dmz.router });
+      const db = (id: string, name: string) => new MysqlReplication(stack, id, { vswitch: access, flavor: Flavor.named('b3-16'), databaseName: name, replicas: 3, applicationClientCidr: '10.0.0.0/16' });
+      const lb = new HaproxyBalancer(stack, 'Lb', { vswitch: dmz, adminCidr: '203.0.113.0/24' });
+      const api = lb.addDatabase(db('ApiDb', 'api'));
+      const partners = lb.addDatabase(db('PartnersDb', 'partners'), { writePort: 3308, readPort: 3309 });
+      const app = new AppTier(stack, 'App', { vswitch: access, count: 2, flavor: Flavor.named('b3-8'), database: api, databases: { partners } });
+      lb.addTarget(app, { port: app.backendPort });
+      return { stack, lb, app };
+    }
+
+    test('when built, then each database has a writing and a reading DataSource on the VIP, and the health pools ask the read ports', () => {
+      const { lb, app } = withRoutes();
+      const xml = file(app, app.contextFilePath);
+      const url = (name: string) => xpath(xml, `string(//Resource[@name="${name}"]/@url)`);
+      const vip = lb.vipAddress;
+      expect([url('jdbc/app'), url('jdbc/app-read'), url('jdbc/partners'), url('jdbc/partners-read')]).toEqual([
+        `jdbc:mariadb://${vip}:3306/api`, `jdbc:mariadb://${vip}:3307/api`, `jdbc:mariadb://${vip}:3308/partners`, `jdbc:mariadb://${vip}:3309/partners`,
+      ]);
+      // A primary down leaves the servers in: the health pools read.
+      expect([url('jdbc/health'), url('jdbc/health-partners')]).toEqual([`jdbc:mariadb://${vip}:3307/api`, `jdbc:mariadb://${vip}:3309/partners`]);
+      expect(xpath(xml, 'string(//Resource[@name="jdbc/health-partners"]/@maxTotal)')).toBe('1');
+      const webXml = file(app, '/var/lib/tomcat10/webapps/ROOT/WEB-INF/web.xml');
+      expect(xpath(webXml, 'count(//*[local-name()="resource-ref"])')).toBe('2');
+      const jsp = file(app, app.healthCheckFilePath);
+      expect(jsp).toContain('lookup("java:comp/env/jdbc/health")');
+      expect(jsp).toContain('lookup("java:comp/env/jdbc/health-partners")');
+      expect(jsp).toContain('out.println("partners: ok");');
+    });
+
+    test('when built, then the balancer admits the tier on both ports of each database, and each database counts its pools', () => {
+      const { lb, app } = withRoutes();
+      const ports = lb.connections.ingressRules.filter((r) => r.source.connections === app.connections).map((r) => r.port.fromPort).sort();
+      expect(ports).toEqual([3306, 3307, 3308, 3309]);
+      // max_connections of the partners' servers is derived from the demands, listed in their config.
+      const partnersDb = lb.databases[1].database as MysqlReplication;
+      const cnf = partnersDb.cluster.instances[0].cloudConfig.hostFiles.map((f) => f.content).join('\n');
+      for (const bound of [
+        'Tomcat JDBC pool maxTotal of jdbc/partners, servers up to the address capacity',
+        'Tomcat JDBC pool maxTotal of jdbc/partners-read, servers up to the address capacity',
+        "health page DataSource of 'partners', servers up to the address capacity",
+      ]) expect(cnf).toContain(`(${bound}): test/App`);
+      expect(cnf).not.toContain('jdbc/app');
+    });
+
+    test('every rendered file of the tier passes its check', () => {
+      const { app } = withRoutes();
+      for (const path of [app.contextFilePath, '/var/lib/tomcat10/webapps/ROOT/WEB-INF/web.xml']) {
+        const r = checkXml(file(app, path));
+        expect([path, r.ok ? 'ok' : r.output]).toEqual([path, 'ok']);
+      }
+    });
+  });
+
   describe('errors', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['count 0', { count: 0 }, /App: 'count' \(0\) must be an integer from 1 to 1000/],
@@ -234,6 +295,20 @@ describe('AppTier', () => {
     test.each(cases)('given %s, then it throws', (_name, overrides, message) => {
       const { stack, vswitch } = setup();
       expect(() => new AppTier(stack, 'App', { vswitch, count: 1, flavor: Flavor.named('b3-8'), ...overrides })).toThrow(message);
+    });
+
+    test.each([
+      ['databases without database', false, { partners: 'db' }, /App: 'databases' \('partners'\) needs 'database' too/],
+      ['a database named health', true, { health: 'db' }, /App: 'databases' \('health'\) .*not 'app' or 'health'/],
+      ['a database named with capitals', true, { Partners: 'db' }, /App: 'databases' \('Partners'\) must be a name of a lower-case letter/],
+      ['a list instead of names', true, ['db'], /App: 'databases' \(.*\) must be an object of up to 8 databases by name/],
+      ['a string instead of a database', true, { partners: 'not a database' }, /App: 'databases\.partners' \('not a database'\) must be/],
+    ] as [string, boolean, unknown, RegExp][])('given %s, then it throws', (_name, withMain, databases, message) => {
+      const { stack, vswitch } = setup();
+      const db = new FakeDatabase(stack, 'Db');
+      const resolve = (v: unknown): unknown => (v === 'db' ? db : v);
+      const value = Array.isArray(databases) ? databases.map(resolve) : Object.fromEntries(Object.entries(databases as Record<string, unknown>).map(([k, v]) => [k, resolve(v)]));
+      expect(() => new AppTier(stack, 'App', { vswitch, count: 1, flavor: Flavor.named('b3-8'), ...(withMain ? { database: db } : {}), databases: value as never })).toThrow(message);
     });
   });
 });

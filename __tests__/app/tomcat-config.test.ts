@@ -265,3 +265,66 @@ describe('the Tomcat health page from the rendered files, before a MariaDB on lo
     }
   }, 90000);
 });
+
+/**
+ * The health page of an AppTier with more databases (`databases`): the application's own decides the
+ * status, the others are reported on a line each. Real Tomcat 10, two MariaDBs of the test's own.
+ */
+describe('the Tomcat health page with a reported database, before two MariaDBs on loopback', () => {
+  test('given both answer, then 200 with a line each; given the reported one stopped, then still 200 naming it; given the own one stopped, then 503', async () => {
+    requireBinary('java');
+    requireBinary(`${CATALINA_HOME}/bin/catalina.sh`);
+    if (!existsSync(MARIADB_JAR)) throw new Error(`${MARIADB_JAR} is missing: run scripts/install-test-deps.sh (libmariadb-java)`);
+    const s = scratch('tomcat-health-reported');
+    chmodSync(s.dir, 0o755);
+    for (const d of ['own', 'partners']) mkdirSync(join(s.dir, d), { mode: 0o755 });
+    const own = await startLoopbackMariadb(join(s.dir, 'own'), { database: 'api', user: 'api', password: PASSWORD });
+    let partners: Awaited<ReturnType<typeof startLoopbackMariadb>> | undefined;
+    let tomcat: ChildProcess | undefined;
+    try {
+      partners = await startLoopbackMariadb(join(s.dir, 'partners'), { database: 'partners', user: 'partners', password: PASSWORD });
+      const port = await freePort();
+      for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT/WEB-INF']) mkdirSync(join(s.dir, d), { recursive: true });
+      s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '' })));
+      copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
+      symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+      const pool = (name: string, dbPort: number, database: string) => ({
+        name, driverClassName: 'org.mariadb.jdbc.Driver', url: `jdbc:mariadb://127.0.0.1:${dbPort}/${database}`, username: database, password: PASSWORD,
+        maxTotal: 1, maxIdle: 1, maxWaitMillis: 2000, validationQuery: 'SELECT 1',
+      });
+      s.write('conf/Catalina/localhost/ROOT.xml', renderTomcatContextXml({ dataSources: [pool('jdbc/health', own.port, 'api'), pool('jdbc/health-partners', partners.port, 'partners')] }));
+      s.write('webapps/ROOT/WEB-INF/web.xml', renderTomcatHealthWebXml({ path: '/healthz', jspPath: '/WEB-INF/hosting-stacks-health.jsp', jndiName: 'jdbc/health', reportedJndiNames: ['jdbc/health-partners'] }));
+      s.write('webapps/ROOT/WEB-INF/hosting-stacks-health.jsp', renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2, reported: [{ name: 'partners', jndiName: 'jdbc/health-partners' }] }));
+      const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
+      tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
+        env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
+        stdio: 'ignore',
+      });
+      const url = `http://127.0.0.1:${port}/healthz`;
+      const end = Date.now() + 45000;
+      let health: Response | undefined;
+      while (!health) {
+        try {
+          health = await fetch(url);
+        } catch {
+          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${url} (exit ${tomcat.exitCode})`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      expect([health.status, await health.text()]).toEqual([200, 'ok\npartners: ok\n']);
+      // When the reported database stops, the page still answers 200 and names it.
+      await partners.stop();
+      const partial = await fetch(url);
+      expect([partial.status, await partial.text()]).toEqual([200, expect.stringMatching(/^ok\npartners: unavailable: \S+\n$/)]);
+      // When the application's own stops, 503.
+      await own.stop();
+      const down = await fetch(url);
+      expect([down.status, await down.text()]).toEqual([503, expect.stringMatching(/^database unavailable: \S+\npartners: unavailable: \S+\n$/)]);
+    } finally {
+      if (tomcat) await stop(tomcat);
+      if (partners) await partners.stop();
+      await own.stop();
+      s.cleanup();
+    }
+  }, 120000);
+});

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Flavor } from '../compute/flavor';
 import { IServerTier, ServerCluster, scalableTierAddressCapacity, TierWorkers, resolveCounts } from '../compute/server-cluster';
 import { Connections } from '../core/connections';
-import { IHttpBackend, IMysqlDatabase } from '../core/endpoints';
+import { IHttpBackend, IMysqlDatabase, readEndpointOf } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { IpProtocol, Port } from '../core/port';
 import { IPrivateVSwitch } from '../network/private-vswitch';
@@ -20,7 +20,7 @@ import {
 } from './tomcat-config';
 import { kebabCase } from '../core/naming';
 import { healthCheckPathRule, requireText, requireTextRule, TextKind } from '../core/text';
-import { Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
+import { describeValue, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 
 /** Default share of the instance's RAM given to the Java heap; the rest is metaspace, thread stacks, code cache, direct buffers and the OS. */
 export const DEFAULT_HEAP_FRACTION = 0.5;
@@ -48,6 +48,12 @@ export const HEALTH_DATASOURCE_JNDI_NAME = 'jdbc/health';
 /** The health page's JSP, inside the ROOT web application (under WEB-INF: only its mapping serves it). */
 export const HEALTH_JSP_PATH = '/WEB-INF/hosting-stacks-health.jsp';
 
+/** Names `databases` may not take: the application's own `database` and the health page's pools. */
+const RESERVED_DATABASE_NAMES = ['app', 'health'];
+
+/** Most databases in `databases`. */
+export const MAX_APP_DATABASES = 8;
+
 /** Seconds the health page waits for a connection and for `SELECT 1`. */
 export const HEALTH_QUERY_TIMEOUT_SECONDS = 2;
 
@@ -72,8 +78,22 @@ export interface AppTierProps {
   readonly port?: number;
   /** Share of the flavor's RAM given to the Java heap (-Xms = -Xmx), from 0.1 to 0.9. @default DEFAULT_HEAP_FRACTION (0.5) */
   readonly heapFraction?: number;
-  /** The database the application uses; adds a JNDI DataSource `jdbc/app` and opens its port to this tier. @default - no database */
+  /**
+   * The database the application uses; adds a JNDI DataSource `jdbc/app` and opens its port to this
+   * tier. A database with a read endpoint of its own (a `HaproxyBalancer.addDatabase` route) also
+   * gets `jdbc/app-read` there, and the health page then asks the read endpoint: a primary down
+   * leaves the servers serving reads instead of taking them all out. @default - no database
+   */
   readonly database?: IMysqlDatabase;
+  /**
+   * More databases the application uses, by name (a lower-case letter, then lower-case letters,
+   * digits or '_'; not 'app' or 'health'): each a DataSource `jdbc/<name>` (and `jdbc/<name>-read`
+   * where it has a read endpoint) with a pool of `databasePoolSize`, its ports opened to this tier.
+   * Needs `database`. The health page reports each on a line of its own but does not fail on one:
+   * every server shares them, so an outage of one would take every server out, and with them what
+   * does not need that database. @default - none
+   */
+  readonly databases?: Readonly<Record<string, IMysqlDatabase>>;
   /** Context path of the application (`/` for the root application, or `/shop`). @default '/' */
   readonly contextPath?: string;
   /**
@@ -127,6 +147,8 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
   public readonly acceptCount: number;
   /** The database, when one was given. */
   public readonly database?: IMysqlDatabase;
+  /** The other databases, by name. */
+  public readonly databases: Readonly<Record<string, IMysqlDatabase>>;
   /** Host path of the context file holding the DataSource. */
   public readonly contextFilePath: string;
   /** Host path of the health page's file: the JSP with a database, the static file without. */
@@ -138,6 +160,7 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     optionalPeer(this, 'database', props.database, Kinds.MYSQL_DATABASE);
+    this.databases = requireDatabases(this, props.databases, props.database !== undefined);
     resolveCounts(this, props);
     this.backendPort = props.port ?? 8080;
     requireIntegerInRange(this, 'port', this.backendPort, 1, 65535);
@@ -172,10 +195,20 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
     this.heapMb = Math.floor(this.cluster.flavor.ramGb * 1024 * this.heapFraction);
 
     this.database = props.database;
-    if (props.database) props.database.connections.allowFrom(this, Port.tcp(props.database.port), `${this.node.path} to its database`);
     // Sized for the tier's address capacity, not its count: growing the tier must not reconfigure the database.
-    props.database?.addClient?.({ client: this, servers: this.cluster.addressCapacity, connectionsPerServer: poolSize, bound: 'Tomcat JDBC pool maxTotal, servers up to the address capacity' });
-    props.database?.addClient?.({ client: this, servers: this.cluster.addressCapacity, connectionsPerServer: 1, bound: 'health page DataSource, servers up to the address capacity' });
+    const servers = this.cluster.addressCapacity;
+    const named: [string, IMysqlDatabase][] = [...(props.database ? [['app', props.database] as [string, IMysqlDatabase]] : []), ...Object.entries(this.databases)];
+    for (const [name, database] of named) {
+      const what = name === 'app' ? 'its database' : `its database '${name}'`;
+      database.connections.allowFrom(this, Port.tcp(database.port), `${this.node.path} to ${what}`);
+      database.addClient?.({ client: this, servers, connectionsPerServer: poolSize, bound: name === 'app' ? 'Tomcat JDBC pool maxTotal, servers up to the address capacity' : `Tomcat JDBC pool maxTotal of jdbc/${name}, servers up to the address capacity` });
+      const reads = readEndpointOf(database);
+      if (reads) {
+        reads.allowReadsFrom(this);
+        database.addClient?.({ client: this, servers, connectionsPerServer: poolSize, bound: `Tomcat JDBC pool maxTotal of jdbc/${name}-read, servers up to the address capacity` });
+      }
+      database.addClient?.({ client: this, servers, connectionsPerServer: 1, bound: name === 'app' ? 'health page DataSource, servers up to the address capacity' : `health page DataSource of '${name}', servers up to the address capacity` });
+    }
 
     const contextName = this.contextPath === '/' ? 'ROOT' : this.contextPath.slice(1).split('/').join('#');
     this.contextFilePath = `${TOMCAT_PATHS.contextDir}/${contextName}.xml`;
@@ -217,10 +250,10 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
         cc.addPreServiceCommand('ln', '-sf', TOMCAT_PATHS.mariadbDriverJar, `${TOMCAT_PATHS.lib}/mariadb-java-client.jar`);
         // The health page's own pool lives in the ROOT context: the application's context file when
         // the application is ROOT, its own ROOT.xml otherwise.
-        const health = healthDataSourceFor(props.database);
-        const application = dataSourceFor(props.database, poolSize);
-        const contexts = contextName === 'ROOT' ? [{ path: this.contextFilePath, dataSources: [application, health] }]
-          : [{ path: this.contextFilePath, dataSources: [application] }, { path: `${TOMCAT_PATHS.contextDir}/ROOT.xml`, dataSources: [health] }];
+        const application = named.flatMap(([name, database]) => dataSourcesFor(name, database, poolSize));
+        const health = named.map(([name, database]) => healthDataSourceFor(name, database));
+        const contexts = contextName === 'ROOT' ? [{ path: this.contextFilePath, dataSources: [...application, ...health] }]
+          : [{ path: this.contextFilePath, dataSources: application }, { path: `${TOMCAT_PATHS.contextDir}/ROOT.xml`, dataSources: health }];
         for (const context of contexts) {
           cc.addFile({ path: context.path, owner: 'root:tomcat', permissions: '0640', syntax: ConfigSyntax.XML, content: renderTomcatContextXml({ dataSources: context.dataSources }) });
         }
@@ -228,9 +261,13 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
           path: `${TOMCAT_PATHS.webapps}/ROOT/WEB-INF/web.xml`,
           owner: 'root:tomcat',
           syntax: ConfigSyntax.XML,
-          content: renderTomcatHealthWebXml({ path: this.healthCheckPath, jspPath: HEALTH_JSP_PATH, jndiName: HEALTH_DATASOURCE_JNDI_NAME }),
+          content: renderTomcatHealthWebXml({ path: this.healthCheckPath, jspPath: HEALTH_JSP_PATH, jndiName: HEALTH_DATASOURCE_JNDI_NAME, reportedJndiNames: health.slice(1).map((d) => d.name) }),
         });
-        cc.addFile({ path: this.healthCheckFilePath, owner: 'root:tomcat', content: renderTomcatHealthJsp({ jndiName: HEALTH_DATASOURCE_JNDI_NAME, timeoutSeconds: HEALTH_QUERY_TIMEOUT_SECONDS }) });
+        cc.addFile({
+          path: this.healthCheckFilePath,
+          owner: 'root:tomcat',
+          content: renderTomcatHealthJsp({ jndiName: HEALTH_DATASOURCE_JNDI_NAME, timeoutSeconds: HEALTH_QUERY_TIMEOUT_SECONDS, reported: named.slice(1).map(([name], i) => ({ name, jndiName: health[i + 1].name })) }),
+        });
       } else {
         cc.addFile({ path: this.healthCheckFilePath, owner: 'tomcat:tomcat', content: 'ok\n' });
       }
@@ -260,17 +297,37 @@ export class AppTier extends Construct implements IServerTier, IHttpBackend {
   }
 }
 
-/** The JNDI DataSource of `database`, with the password escaped for XML by Terraform at apply. */
-/** The health page's pool: one connection, a short wait, so a database that does not answer fails the check fast. */
-function healthDataSourceFor(database: IMysqlDatabase): TomcatDataSource {
-  return { ...dataSourceFor(database, 1), name: HEALTH_DATASOURCE_JNDI_NAME, maxIdle: 1, maxWaitMillis: HEALTH_QUERY_TIMEOUT_SECONDS * 1000 };
+/**
+ * The health page's pool of the database named `name` ('app': the application's own): one
+ * connection, a short wait, so a database that does not answer fails the check fast. It asks the
+ * read endpoint where the database has one.
+ */
+function healthDataSourceFor(name: string, database: IMysqlDatabase): TomcatDataSource {
+  const reads = readEndpointOf(database);
+  return {
+    ...dataSourceFor(database, 1, reads ? { address: reads.readerAddress, port: reads.readPort } : undefined),
+    name: name === 'app' ? HEALTH_DATASOURCE_JNDI_NAME : `${HEALTH_DATASOURCE_JNDI_NAME}-${name}`,
+    maxIdle: 1,
+    maxWaitMillis: HEALTH_QUERY_TIMEOUT_SECONDS * 1000,
+  };
 }
 
-function dataSourceFor(database: IMysqlDatabase, poolSize: number): TomcatDataSource {
+/** The application's DataSources of the database named `name`: `jdbc/<name>`, and `jdbc/<name>-read` on its read endpoint. */
+function dataSourcesFor(name: string, database: IMysqlDatabase, poolSize: number): TomcatDataSource[] {
+  const jndi = name === 'app' ? APP_DATASOURCE_JNDI_NAME : `jdbc/${name}`;
+  const reads = readEndpointOf(database);
+  return [
+    { ...dataSourceFor(database, poolSize), name: jndi },
+    ...(reads ? [{ ...dataSourceFor(database, poolSize, { address: reads.readerAddress, port: reads.readPort }), name: `${jndi}-read` }] : []),
+  ];
+}
+
+/** A DataSource of `database` at its writer, or at `endpoint`, with the password escaped for XML by Terraform at apply. */
+function dataSourceFor(database: IMysqlDatabase, poolSize: number, endpoint?: { readonly address: string; readonly port: number }): TomcatDataSource {
   return {
     name: APP_DATASOURCE_JNDI_NAME,
     driverClassName: 'org.mariadb.jdbc.Driver',
-    url: `jdbc:mariadb://${database.writerAddress}:${database.port}/${database.databaseName}`,
+    url: `jdbc:mariadb://${endpoint?.address ?? database.writerAddress}:${endpoint?.port ?? database.port}/${database.databaseName}`,
     username: database.applicationUser,
     password: xmlEscapedAtApply(database.applicationPassword.value),
     maxTotal: poolSize,
@@ -287,6 +344,31 @@ export function xmlEscapedAtApply(reference: string): string {
     v = Fn.replace(v, Fn.rawString(c), Fn.rawString(e));
   }
   return v;
+}
+
+/** The `databases` prop, checked: names, peers, and `database` given beside them. */
+function requireDatabases(scope: Construct, value: unknown, hasMain: boolean): Readonly<Record<string, IMysqlDatabase>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HostingStacksError(scope, 'databases', describeValue(value), `must be an object of up to ${MAX_APP_DATABASES} databases by name, e.g. { partners: route }`);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_APP_DATABASES) {
+    throw new HostingStacksError(scope, 'databases', `${entries.length} databases`, `must hold at most ${MAX_APP_DATABASES}`);
+  }
+  if (entries.length > 0 && !hasMain) {
+    throw new HostingStacksError(scope, 'databases', entries.map(([n]) => n).join(', '), "needs 'database' too: the health page checks the application's own database and reports these");
+  }
+  const out: Record<string, IMysqlDatabase> = {};
+  for (const [name, database] of entries) {
+    requireText(scope, 'databases', name, TextKind.NAME, {
+      pattern: /^[a-z][a-z0-9_]{0,30}$/,
+      reserved: RESERVED_DATABASE_NAMES,
+      allowed: "must be a name of a lower-case letter, then up to 30 lower-case letters, digits or '_', not 'app' or 'health' (it becomes the JNDI name jdbc/<name>)",
+    });
+    out[name] = requirePeer(scope, `databases.${name}`, database, Kinds.MYSQL_DATABASE);
+  }
+  return out;
 }
 
 function normaliseContextPath(scope: Construct, path: string): string {

@@ -91,6 +91,18 @@ export interface TomcatHealthWebXmlConfig {
   readonly jspPath: string;
   /** JNDI name of its DataSource (`jdbc/health`). */
   readonly jndiName: string;
+  /** JNDI names of the DataSources it reports on without failing on them. @default - none */
+  readonly reportedJndiNames?: readonly string[];
+}
+
+/** What the health JSP checks and reports. */
+export interface TomcatHealthJspConfig {
+  /** JNDI name of the DataSource whose `SELECT 1` decides 200 or 503. */
+  readonly jndiName: string;
+  /** Seconds it waits for a connection and for each `SELECT 1`. */
+  readonly timeoutSeconds: number;
+  /** Databases reported on a line each (`<name>: ok` or `<name>: unavailable ...`), never failing the page. @default - none */
+  readonly reported?: readonly { readonly name: string; readonly jndiName: string }[];
 }
 
 /** Renders the ROOT application's `WEB-INF/web.xml` from `templates/tomcat-health-web.xml.hbs`. */
@@ -99,10 +111,13 @@ export function renderTomcatHealthWebXml(config: TomcatHealthWebXmlConfig): stri
 }
 
 /** Renders the health JSP from `templates/tomcat-health.jsp.hbs`: 200 when `SELECT 1` succeeds through `jndiName`, else 503. */
-export function renderTomcatHealthJsp(config: { readonly jndiName: string; readonly timeoutSeconds: number }): string {
-  const problem = checkText(config.jndiName, TextKind.WORD, { pattern: /^[A-Za-z0-9/_-]+$/, allowed: "must be letters, digits, '/', '_' and '-'" });
-  if (problem) throw HostingStacksError.ofFactory('renderTomcatHealthJsp', 'jndiName', config.jndiName, problem);
-  return renderTemplate('tomcat-health.jsp.hbs', config);
+export function renderTomcatHealthJsp(config: TomcatHealthJspConfig): string {
+  const word = { pattern: /^[A-Za-z0-9/_-]+$/, allowed: "must be letters, digits, '/', '_' and '-'" };
+  for (const [prop, value] of [['jndiName', config.jndiName], ...(config.reported ?? []).flatMap((r, i) => [[`reported[${i}].name`, r.name], [`reported[${i}].jndiName`, r.jndiName]])]) {
+    const problem = checkText(value, TextKind.WORD, word);
+    if (problem) throw HostingStacksError.ofFactory('renderTomcatHealthJsp', prop, value, problem);
+  }
+  return renderTemplate('tomcat-health.jsp.hbs', { ...config, reported: config.reported ?? [] });
 }
 
 /** Renders `/etc/default/tomcat10` from `templates/tomcat-default.hbs`. */

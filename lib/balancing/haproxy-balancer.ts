@@ -9,7 +9,7 @@ import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security
 import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
 import { HaproxyConfigModel, HaproxyDatabaseModel, HaproxyDatabaseTimeoutsModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
 import { Connections, IConnectable } from '../core/connections';
-import { DatabaseRoleCheck, IMysqlDatabase, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
+import { DatabaseRoleCheck, IMysqlDatabase, IMysqlReadEndpoint, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HealthCheck } from './health-check';
 import {
   connectionLimitFor, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS, HttpTarget, HttpTargetOptions, IHttpEntryBalancer, requireConcurrentUsers, requireReachableTier, trustForwardedProto,
@@ -113,7 +113,7 @@ export const HAPROXY_DATABASE_TIMEOUTS: HaproxyDatabaseTimeoutsModel = {
  * (an IMysqlDatabase whose writer address is the VIP); a tier given it may write, and
  * `allowReadsFrom` lets a tier read too. Clients declared on it count on the database behind.
  */
-export interface HaproxyDatabaseRoute extends IMysqlDatabase, IConstruct {
+export interface HaproxyDatabaseRoute extends IMysqlDatabase, IMysqlReadEndpoint, IConstruct {
   /** The VIP again, for reads on `readPort`. */
   readonly readerAddress: string;
   /** Port of the read listener. */

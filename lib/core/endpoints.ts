@@ -54,6 +54,28 @@ export interface DatabaseRoleCheck {
 }
 
 /**
+ * A database whose reads have an endpoint of their own beside the writer: a balancer's read port
+ * that spreads them over the replicas ({@link HaproxyDatabaseRoute}). A tier given one reads there
+ * and keeps reading while the primary is down.
+ */
+export interface IMysqlReadEndpoint {
+  /** Address of the read endpoint. */
+  readonly readerAddress: string;
+  /** Port of the read endpoint. */
+  readonly readPort: number;
+  /** Lets `peer` reach the read endpoint. */
+  allowReadsFrom(peer: IConnectable): void;
+}
+
+/** `database`'s read endpoint when it has one ({@link IMysqlReadEndpoint}), else undefined. */
+export function readEndpointOf(database: IMysqlDatabase): (IMysqlDatabase & IMysqlReadEndpoint) | undefined {
+  const d = database as Partial<IMysqlReadEndpoint>;
+  return typeof d.readerAddress === 'string' && typeof d.readPort === 'number' && typeof d.allowReadsFrom === 'function'
+    ? database as IMysqlDatabase & IMysqlReadEndpoint
+    : undefined;
+}
+
+/**
  * A primary/replica MySQL database whose servers answer a {@link DatabaseRoleCheck}: what a balancer
  * spreading database calls takes (MysqlReplication is one).
  */

@@ -22,13 +22,13 @@ const RSA_3072_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCprQqfSDTgjIOdDfLY0F
 const RSA_1024_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDJPEkwV92s6zwJ0Lua3irHfEmj5+ycDF8LsyDI+1kvsDc1vRv6i4sZaS8rJtUCJue6tsqxfjNcZbeJ8PPvAmTItN6qzQpyh3MpzPl6JBaO9CTH6o+LQfXxXCv66vhOAeBHVStQVjqqa9Ir9G/Ou0C0xBPuyJWd26BfFVdj+rB0tQ== old';
 const ECDSA_KEY = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBN/Ue0Tzh/Jw1DdNTexXuBpV7R3Df4sDfz+pqU5eWYfUaeKJ4w+eiTR3+lFzuXF07xq/f3uSrtEbHgAN1NPozxI= ec';
 
-function setup(props: Partial<IngestServersProps> = {}) {
+function setup(props: Partial<IngestServersProps> = {}, onDmz = false) {
   const stack = testStack();
   const dmz = new PrivateVSwitch(stack, 'Dmz', { cidr: '10.0.1.0/24', externalNetwork: ExternalNetwork.ovh() });
   const data = new PrivateVSwitch(stack, 'Data', { cidr: '10.0.2.0/24', router: dmz.router });
   const db = new MysqlReplication(stack, 'Db', { vswitch: data, flavor: Flavor.named('b3-16'), databaseName: 'catalog' });
   const ingest = new IngestServers(stack, 'Ingest', {
-    vswitch: data,
+    vswitch: onDmz ? dmz : data,
     flavor: Flavor.named('b3-32'),
     dropAccounts: [{ name: 'acme', publicKeys: [ED25519_KEY] }, { name: 'fonemart', publicKeys: [RSA_3072_KEY, ECDSA_KEY] }],
     dropFrom: ['198.51.100.0/24'],
@@ -40,6 +40,33 @@ function setup(props: Partial<IngestServersProps> = {}) {
 }
 
 describe('IngestServers: defaults and wiring', () => {
+  test('given no externalNetwork, then no public address', () => {
+    const { ingest, stack } = setup();
+    expect(ingest.publicEntries).toEqual([]);
+    expect(resourcesOf(synthJson(stack), 'openstack_networking_floatingip_v2')).toEqual([]);
+  });
+
+  test('given an externalNetwork, when synthesized, then each server has a floating IP on its port, after the router interface, listed in an output', () => {
+    const { stack, ingest } = setup({ externalNetwork: ExternalNetwork.ovh() }, true);
+    expect(ingest.publicEntries.map((e) => e.instance.hostname)).toEqual(['ingest-1', 'ingest-2']);
+    const json = synthJson(stack);
+    const ips = resourcesOf(json, 'openstack_networking_floatingip_v2');
+    expect(ips.map((f) => [f.pool, f.description])).toEqual([['Ext-Net', 'hosting-stacks: test/Ingest SFTP drops on ingest-1'], ['Ext-Net', 'hosting-stacks: test/Ingest SFTP drops on ingest-2']]);
+    const associations = resourcesOf(json, 'openstack_networking_floatingip_associate_v2');
+    expect(associations).toHaveLength(2);
+    for (const a of associations) expect(a.depends_on).toEqual([expect.stringMatching(/^openstack_networking_router_interface_v2\./)]);
+    expect(Object.keys((json as { output: Record<string, unknown> }).output)).toContain('ingest_public_addresses');
+  });
+
+  test('given an externalNetwork its vSwitch cannot reach, then it throws', () => {
+    const stack = testStack();
+    const isolated = new PrivateVSwitch(stack, 'Isolated', { cidr: '10.0.9.0/24' });
+    const db = new MysqlReplication(stack, 'Db', { vswitch: isolated, flavor: Flavor.named('b3-16'), databaseName: 'catalog' });
+    expect(() => new IngestServers(stack, 'Ingest', {
+      vswitch: isolated, flavor: Flavor.named('b3-32'), dropAccounts: [{ name: 'acme', publicKeys: [ED25519_KEY] }], feed: OFFERS_FEED, targets: [db], externalNetwork: ExternalNetwork.ovh(),
+    })).toThrow(/test\/Ingest: 'vswitch'/);
+  });
+
   test('given the required props, then two stateful ingest servers with the documented defaults', () => {
     const { ingest } = setup();
     expect(ingest.cluster.instances.map((i) => i.hostname)).toEqual(['ingest-1', 'ingest-2']);

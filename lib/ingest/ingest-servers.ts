@@ -1,4 +1,11 @@
+import { TerraformOutput } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
+import { associateFloatingIp, requireGatewayRouter } from '../balancing/vrrp-pair';
+import { ExternalNetwork } from '../network/external-network';
+import { stableOutput } from '../core/outputs';
+import { snakeCasePath } from '../core/naming';
+import { escapeTerraformText } from '../core/terraform-text';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, TierWorkers } from '../compute/server-cluster';
@@ -7,7 +14,7 @@ import { Connections, Peer } from '../core/connections';
 import { IMysqlDatabase } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { parseIpv4 } from '../core/ipv4';
-import { describeValue, Kinds, requireOptions, requirePeer, requirePeers, requireProps } from '../core/peers';
+import { describeValue, Kinds, optionalPeer, requireOptions, requirePeer, requirePeers, requireProps } from '../core/peers';
 import { Port } from '../core/port';
 import { checkText, requireText, TextKind } from '../core/text';
 import { IPrivateVSwitch } from '../network/private-vswitch';
@@ -135,6 +142,23 @@ export interface IngestServersProps {
   readonly hostnamePrefix?: string;
   /** Server-group policy. @default ServerGroupPolicy.ANTI_AFFINITY */
   readonly placement?: ServerGroupPolicy;
+  /**
+   * Gives each server a floating IP on this network, where the retailers' systems drop their files
+   * from the internet (SFTP still admits `dropFrom` only); the addresses are a stack output. The
+   * vSwitch's router must reach it. @default - none: the servers are reached on the private network
+   * only (through a VPN or a peering)
+   */
+  readonly externalNetwork?: ExternalNetwork;
+}
+
+/** The public address of one ingest server, when `externalNetwork` is given. */
+export interface IngestPublicEntry {
+  /** The server. */
+  readonly instance: ServerInstance;
+  /** Its floating IP. */
+  readonly floatingIp: NetworkingFloatingipV2;
+  /** The public address the retailers drop their files on (a Terraform reference). */
+  readonly address: string;
 }
 
 /**
@@ -191,6 +215,10 @@ export class IngestServers extends Construct implements IServerTier {
   public readonly archiveDays: number;
   /** The staging MariaDB's buffer pool, in MB. */
   public readonly stagingBufferPoolMb: number;
+  /** Each server's floating IP, when `externalNetwork` was given. */
+  public readonly publicEntries: readonly IngestPublicEntry[];
+  /** The output listing the public addresses, when `externalNetwork` was given. */
+  public readonly publicAddressesOutput?: TerraformOutput;
 
   constructor(scope: Construct, id: string, props: IngestServersProps) {
     super(scope, id);
@@ -210,6 +238,8 @@ export class IngestServers extends Construct implements IServerTier {
     this.dropAccounts = requireDropAccounts(this, props.dropAccounts);
     this.targets = requireTargets(this, props.targets);
     this.dropFrom = requireDropFrom(this, props.dropFrom ?? [CLOSED_DROP_CIDR]);
+    optionalPeer(this, 'externalNetwork', props.externalNetwork, Kinds.EXTERNAL_NETWORK);
+    if (props.externalNetwork) requireGatewayRouter(this, props.vswitch, props.externalNetwork);
 
     this.cluster = new ServerCluster(this, 'Servers', {
       vswitch: props.vswitch,
@@ -223,6 +253,25 @@ export class IngestServers extends Construct implements IServerTier {
     this.connections = this.cluster.connections;
     this.node.defaultChild = this.cluster.instances[0].resource;
     this.stagingBufferPoolMb = bufferPoolMbForRam(this.cluster.flavor.ramGb, INGEST_STAGING_BUFFER_POOL_FRACTION);
+
+    const external = props.externalNetwork;
+    this.publicEntries = external
+      ? this.cluster.instances.map((instance) => {
+        const entry = new Construct(this, `PublicEntry-${instance.node.id}`);
+        const floatingIp = new NetworkingFloatingipV2(entry, 'FloatingIp', {
+          pool: external.name,
+          description: escapeTerraformText(`hosting-stacks: ${this.node.path} SFTP drops on ${instance.hostname}`),
+        });
+        associateFloatingIp(entry, floatingIp, instance.port.resource.id, props.vswitch);
+        return { instance, floatingIp, address: floatingIp.address };
+      })
+      : [];
+    if (external) {
+      this.publicAddressesOutput = stableOutput(this, 'PublicAddresses', `${snakeCasePath(this)}_public_addresses`, {
+        value: this.publicEntries.map((e) => e.address),
+        description: `Public addresses of ${this.node.path}: where the retailers drop their files over SFTP (open to dropFrom only)`,
+      });
+    }
 
     const ssh = Port.tcp(22);
     if (Array.isArray(this.dropFrom)) {

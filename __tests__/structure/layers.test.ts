@@ -25,6 +25,7 @@ const LAYERS: readonly string[] = [
   'app',
   'magento',
   'backup',
+  'monitoring',
   'scaling',
   'rollout',
   'policy',

@@ -57,6 +57,8 @@ export enum ConfigSyntax {
   PYTHON = 'python',
   /** PHP scripts (`php -l`). */
   PHP = 'php',
+  /** The blackbox exporter's modules (`prometheus-blackbox-exporter --config.check`). */
+  BLACKBOX = 'blackbox',
 }
 
 /** Options of {@link CloudConfig}. */

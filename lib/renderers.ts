@@ -146,6 +146,10 @@ export {
 } from './backup/backup-config';
 export type { BackupScriptModel, BackupServerModel, BackupUnitModel, OffsiteModel, OpenstackCloudsModel, RestoreRunbookModel } from './backup/backup-config';
 
+// Monitoring: what every Prometheus server renders, and Alertmanager's routing to people.
+export { renderNotificationAlertmanagerConfig } from './monitoring/alert-routing';
+export type { NotificationAlertmanagerConfig } from './monitoring/alert-routing';
+
 // Scaling: Prometheus and Alertmanager, the scaling hook, Heat, the schedule and its runners, the demand chart.
 export {
   renderAlertmanagerConfig,

@@ -7,6 +7,8 @@ PKGS=(nginx haproxy keepalived apache2 php-fpm redis-server memcached mariadb-se
       python3-openstackclient)
 # PrometheusScaling: the exporters the tier hosts run (their defaults files and flags are checked).
 PKGS+=(prometheus-node-exporter prometheus-apache-exporter)
+# CentralMonitoring: the blackbox exporter its vantage points run (config check, daemon test).
+PKGS+=(prometheus-blackbox-exporter)
 # MagentoFrontends: the PHP extensions its php.ini names (checkPhpIni loads the Debian conf.d).
 PKGS+=(php8.2-cli php8.2-redis php8.2-mysql php8.2-intl php8.2-gd php8.2-soap php8.2-curl php8.2-xml php8.2-mbstring)
 # The lab (lib/lab): Debian 12 containers booted by systemd-nspawn from an image debootstrap builds,
@@ -28,7 +30,7 @@ for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).
 [ -e /usr/share/java/mariadb-java-client.jar ] || missing=1
 # The scaling hook is a Python 3 program (py_compile, run on loopback); the exporters' binaries.
-for b in python3 prometheus-node-exporter prometheus-apache-exporter; do command -v "$b" >/dev/null 2>&1 || missing=1; done
+for b in python3 prometheus-node-exporter prometheus-apache-exporter prometheus-blackbox-exporter prometheus; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # php-redis (MagentoFrontends' session.save_handler = redis), redis-cli and php8.2 (Redis and PHP checks).
 [ -e /usr/lib/php/20220829/redis.so ] || missing=1
 command -v redis-cli >/dev/null 2>&1 || missing=1

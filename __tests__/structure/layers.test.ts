@@ -26,6 +26,7 @@ const LAYERS: readonly string[] = [
   'app',
   'magento',
   'backup',
+  'monitoring',
   'scaling',
   'rollout',
   'policy',

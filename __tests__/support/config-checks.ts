@@ -10,7 +10,7 @@ import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginx
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
 import { checkOpenstackClouds } from './daemons';
-import { checkAlertmanager, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
+import { checkAlertmanager, checkBlackbox, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
 import { checkSshd } from './daemons';
 
 /** A WireGuard private key (`wg genkey`) standing in for the `wireguard_private_key` variable in checks. */
@@ -156,6 +156,8 @@ function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
       return checkPrometheusConfig(content);
     case ConfigSyntax.ALERTMANAGER:
       return checkAlertmanager(content);
+    case ConfigSyntax.BLACKBOX:
+      return checkBlackbox(content);
     case ConfigSyntax.PYTHON:
       return checkPython(content);
     case ConfigSyntax.PHP:

@@ -469,6 +469,18 @@ export function checkAlertmanager(config: string): CheckResult {
   }
 }
 
+/** `prometheus-blackbox-exporter --config.check` on a `blackbox.yml` (parses the modules, starts nothing). */
+export function checkBlackbox(config: string): CheckResult {
+  requireBinary('prometheus-blackbox-exporter');
+  const s = scratch('blackbox');
+  try {
+    const r = run(['prometheus-blackbox-exporter', '--config.check', `--config.file=${s.write('blackbox.yml', config)}`]);
+    return { ok: r.ok && /Config file is ok/.test(r.output), output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
 /** `php -l` on a PHP script (syntax only; Debian's php8.2-cli). */
 export function checkPhp(script: string): CheckResult {
   requireBinary('php');

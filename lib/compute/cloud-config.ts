@@ -59,6 +59,8 @@ export enum ConfigSyntax {
   PHP = 'php',
   /** sshd_config drop-ins (`sshd -t` on Debian's sshd_config including the file). */
   SSHD = 'sshd',
+  /** The blackbox exporter's modules (`prometheus-blackbox-exporter --config.check`). */
+  BLACKBOX = 'blackbox',
 }
 
 /** Options of {@link CloudConfig}. */

@@ -1,6 +1,23 @@
 import { renderTemplate } from '../config/template';
 import { ReactiveRulePlan, ScalingMetric, ScheduledWindowPlan, TierScalingPlan } from './scaling-model';
-import { HostingStacksError } from '../core/errors';
+import { APACHE_JOB, NODE_JOB, PrometheusAlertRule, PrometheusRuleGroup, promDuration, quoted, renderPrometheusRuleGroups } from '../monitoring/prometheus-files';
+
+// What every Prometheus server of the library shares moved to monitoring/prometheus-files.ts; kept
+// here too, where the scaling realisation's users found them.
+export {
+  ALERTMANAGER_PORT,
+  APACHE_EXPORTER_PORT,
+  APACHE_JOB,
+  NODE_EXPORTER_PORT,
+  NODE_JOB,
+  PROMETHEUS_PORT,
+  promDuration,
+  renderDaemonArgs,
+  renderPrometheusConfig,
+  renderPrometheusRuleGroups,
+  SCRAPE_INTERVAL_SECONDS,
+} from '../monitoring/prometheus-files';
+export type { PrometheusAlertRule, PrometheusConfig, PrometheusRuleGroup, PrometheusScrapeJob, PrometheusTarget } from '../monitoring/prometheus-files';
 
 /**
  * Pure renderers of what the Prometheus realisation of a tier's reactive scaling runs: the scrape
@@ -25,24 +42,9 @@ import { HostingStacksError } from '../core/errors';
  *   requests in flight, not users.
  */
 
-/** node_exporter's port (Debian `prometheus-node-exporter`). */
-export const NODE_EXPORTER_PORT = 9100;
-/** prometheus-apache-exporter's port (Debian `prometheus-apache-exporter`, `--telemetry.address=:9117`). */
-export const APACHE_EXPORTER_PORT = 9117;
-/** Prometheus' UI and API port. */
-export const PROMETHEUS_PORT = 9090;
-/** Alertmanager's UI and API port. */
-export const ALERTMANAGER_PORT = 9093;
 /** The scaling hook's port on the monitoring server's loopback. */
 export const SCALING_HOOK_PORT = 9095;
 
-/** Scrape job of the node exporters. */
-export const NODE_JOB = 'node';
-/** Scrape job of the Apache exporters. */
-export const APACHE_JOB = 'apache';
-
-/** Seconds between two scrapes and two rule evaluations. */
-export const SCRAPE_INTERVAL_SECONDS = 15;
 /**
  * Window of the `rate()` in every scaling query: 8 scrapes of 15 s, so one missed scrape does not
  * empty the window, and short enough that a 3-minute evaluation period sees the change.
@@ -57,19 +59,6 @@ export const ALERT_GROUP_WAIT_SECONDS = 10;
 export enum ScalingAction {
   SCALE_OUT = 'scale_out',
   SCALE_IN = 'scale_in',
-}
-
-/** A Prometheus duration of whole seconds: `3m`, `90s`, `0s`. */
-export function promDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s > 0 && s % 3600 === 0) return `${s / 3600}h`;
-  if (s > 0 && s % 60 === 0) return `${s / 60}m`;
-  return `${s}s`;
-}
-
-/** A double-quoted string as YAML, PromQL and Alertmanager matchers all read it (JSON escapes). */
-function quoted(value: string): string {
-  return JSON.stringify(value);
 }
 
 /** The label matchers selecting one tier's series of one job. */
@@ -98,36 +87,6 @@ export function tierMetricQuery(plan: Pick<TierScalingPlan, 'tier' | 'capacity'>
 /** True when `metric` needs the Apache exporter (mod_status) on the tier's hosts. */
 export function metricNeedsApache(metric: ScalingMetric): boolean {
   return metric !== ScalingMetric.CPU;
-}
-
-/** One label of a rendered alert or target, its value already quoted. */
-interface QuotedLabel {
-  readonly name: string;
-  readonly value: string;
-}
-
-/** One alerting rule as the template writes it. */
-export interface PrometheusAlertRule {
-  /** Alert name (letters, digits, `_`). */
-  readonly alert: string;
-  /** PromQL expression. */
-  readonly expr: string;
-  /** `for` duration. */
-  readonly for: string;
-  /** Labels added to the alert. */
-  readonly labels: Readonly<Record<string, string>>;
-  /** `summary` annotation (may use `{{ $value }}`). */
-  readonly summary: string;
-  /** `description` annotation. */
-  readonly description: string;
-}
-
-/** A rule group. */
-export interface PrometheusRuleGroup {
-  /** Group name, unique in the file. */
-  readonly name: string;
-  /** The rules. */
-  readonly rules: readonly PrometheusAlertRule[];
 }
 
 /** Alert name part of a metric (`cpu` -> `Cpu`, `requests-per-second` -> `RequestsPerSecond`). */
@@ -165,82 +124,21 @@ export function scalingRuleGroups(plans: readonly TierScalingPlan[]): Prometheus
   return plans.map((plan) => ({ name: `scaling-${plan.countVariable}`, rules: plan.reactive.flatMap((r) => scalingAlertRules(plan, r)) }));
 }
 
+/** The comment heading the scaling rules file. */
+export const SCALING_RULES_HEADER: readonly string[] = [
+  'Rendered by hosting-stacks: one scale-out and one scale-in alert per reactive rule of each tier.',
+  "Alertmanager sends them to the scaling hook, which changes the tier's count variable.",
+];
+
+/** The comment heading the scaling monitoring server's `prometheus.yml`. */
+export const SCALING_PROMETHEUS_HEADER: readonly string[] = [
+  "Rendered by hosting-stacks: Prometheus scrapes the scaled tiers' exporters (the instances that",
+  'exist: their targets files follow the counts) and evaluates the scaling rules.',
+];
+
 /** Renders the alerting rules file of the plans' reactive rules (`promtool check rules`). */
 export function renderPrometheusRules(plans: readonly TierScalingPlan[]): string {
-  return renderPrometheusRuleGroups(scalingRuleGroups(plans));
-}
-
-/** Renders rule groups as a Prometheus rules file. */
-export function renderPrometheusRuleGroups(groups: readonly PrometheusRuleGroup[]): string {
-  return renderTemplate('prometheus-scaling-rules.yml.hbs', {
-    groups: groups.map((g) => ({
-      name: quoted(g.name),
-      rules: g.rules.map((r) => ({
-        alert: r.alert,
-        exprLines: [r.expr],
-        for: r.for,
-        labels: labelsOf(r.labels),
-        summary: quoted(r.summary),
-        description: quoted(r.description),
-      })),
-    })),
-  });
-}
-
-function labelsOf(labels: Readonly<Record<string, string>>): QuotedLabel[] {
-  return Object.entries(labels).map(([name, value]) => ({ name, value: quoted(value) }));
-}
-
-/** One scrape target. */
-export interface PrometheusTarget {
-  /** `address:port`. */
-  readonly address: string;
-  /** Labels of the target's series (`tier`, `host`). */
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-/** One scrape job. */
-export interface PrometheusScrapeJob {
-  /** Job name. */
-  readonly name: string;
-  /** Static targets (none when the job reads `targetsFile`). */
-  readonly targets: readonly PrometheusTarget[];
-  /** A file_sd file the job reads its targets from (absolute path), instead of static targets. */
-  readonly targetsFile?: string;
-}
-
-/** Model of `prometheus.yml`. */
-export interface PrometheusConfig {
-  /** Seconds between scrapes. */
-  readonly scrapeIntervalSeconds: number;
-  /** Seconds between rule evaluations. */
-  readonly evaluationIntervalSeconds: number;
-  /** Rule files (absolute paths). */
-  readonly ruleFiles: readonly string[];
-  /** Alertmanagers, `host:port`. */
-  readonly alertmanagers: readonly string[];
-  /** Scrape jobs. */
-  readonly jobs: readonly PrometheusScrapeJob[];
-}
-
-/** Renders `prometheus.yml` (`promtool check config`). */
-export function renderPrometheusConfig(model: PrometheusConfig): string {
-  return renderTemplate('prometheus.yml.hbs', {
-    scrapeInterval: promDuration(model.scrapeIntervalSeconds),
-    evaluationInterval: promDuration(model.evaluationIntervalSeconds),
-    ruleFiles: model.ruleFiles.map(quoted),
-    alertmanagers: model.alertmanagers.map(quoted),
-    jobs: model.jobs
-      .filter((j) => j.targets.length > 0 || j.targetsFile !== undefined)
-      .map((j) => {
-        if (j.targetsFile !== undefined && j.targets.length > 0) throw HostingStacksError.ofFactory('renderPrometheusConfig', `jobs.${j.name}`, j.targetsFile, 'has both static targets and a targets file; give one of them');
-        return {
-          name: quoted(j.name),
-          targetsFile: j.targetsFile === undefined ? undefined : quoted(j.targetsFile),
-          targets: j.targets.map((t) => ({ address: quoted(t.address), labels: labelsOf(t.labels) })),
-        };
-      }),
-  });
+  return renderPrometheusRuleGroups(scalingRuleGroups(plans), SCALING_RULES_HEADER);
 }
 
 /** One Alertmanager route: the alerts of one tier and one action, repeated every cooldown. */
@@ -418,12 +316,4 @@ export interface ScalingHookUnit {
 /** Renders `scaling-hook.service` (`systemd-analyze verify`). */
 export function renderScalingHookUnit(model: ScalingHookUnit): string {
   return renderTemplate('scaling-hook.service.hbs', model);
-}
-
-/** Renders a Debian `/etc/default/<exporter or daemon>` file setting `ARGS` (`bash -n`). */
-export function renderDaemonArgs(model: { readonly daemon: string; readonly args: readonly string[] }): string {
-  for (const a of model.args) {
-    if (/["\\$`\s]/.test(a)) throw HostingStacksError.ofFactory('renderDaemonArgs', 'args', a, "must not contain quotes, backslashes, '$', '`' or spaces");
-  }
-  return renderTemplate('daemon-args.hbs', { daemon: model.daemon, args: model.args.join(' ') });
 }

@@ -1,66 +1,49 @@
-import { Aspects, TerraformStack } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
-import { Flavor, Sizing } from '../compute/flavor';
-import { ServerCluster, ServerInstance } from '../compute/server-cluster';
-import { Connections, IConnectable, Peer } from '../core/connections';
+import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
 import { requireText, TextKind } from '../core/text';
-import { kebabCase } from '../core/naming';
-import { Port } from '../core/port';
-import type { IPrivateVSwitch } from '../network/private-vswitch';
 import {
   ALERTMANAGER_PORT,
   alertmanagerRoutes,
-  APACHE_EXPORTER_PORT,
-  APACHE_JOB,
   hookTier,
   metricNeedsApache,
   NODE_EXPORTER_PORT,
-  NODE_JOB,
   PROMETHEUS_PORT,
-  PrometheusScrapeJob,
   renderAlertmanagerConfig,
-  renderDaemonArgs,
-  renderPrometheusConfig,
   renderPrometheusRules,
   renderScalingHookConfig,
   renderScalingHookScript,
   renderScalingHookUnit,
   SCALING_HOOK_PORT,
+  SCALING_PROMETHEUS_HEADER,
   ScalingHookConfig,
-  SCRAPE_INTERVAL_SECONDS,
 } from './prometheus-config';
-import { COUNTED_TARGETS_PATHS, CountedTarget, CountedTargets, countedTargetsOf } from '../compute/counted-targets';
+import { COUNTED_TARGETS_PATHS } from '../compute/counted-targets';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { renderCountApplyScript } from './scaling-schedule';
-import { Kinds, optionalPeer, requirePeer, requirePeers, requireProps } from '../core/peers';
+import { Kinds, requirePeers } from '../core/peers';
+import { PROMETHEUS_SERVER_PATHS, PrometheusServer, PrometheusServerBaseProps } from '../monitoring/prometheus-server';
 
-/**
- * The monitoring server's default size: Prometheus keeps ~1,000 series per node_exporter and ~50 per
- * Apache exporter, so 20 hosts are ~25,000 series (well under 1 GB of RAM); 40 GB hold 15 days of them
- * at a 15 s scrape with room for the Terraform working copy.
- */
-export const MONITORING_SIZING: Sizing = { vcpus: 2, ramGb: 4, diskGb: 40 };
-
-/** Days Prometheus keeps samples. */
-export const PROMETHEUS_RETENTION_DAYS = 15;
+// The monitoring server's defaults are every Prometheus server's (monitoring/prometheus-server.ts).
+export { MONITORING_SIZING, PROMETHEUS_RETENTION_DAYS } from '../monitoring/prometheus-server';
 
 /** Where the monitoring server keeps what it is configured with. */
 export const MONITORING_PATHS = {
-  prometheusConfig: '/etc/prometheus/prometheus.yml',
+  prometheusConfig: PROMETHEUS_SERVER_PATHS.prometheusConfig,
   rules: '/etc/prometheus/scaling-rules.yml',
-  alertmanagerConfig: '/etc/prometheus/alertmanager.yml',
-  prometheusDefaults: '/etc/default/prometheus',
-  alertmanagerDefaults: '/etc/default/prometheus-alertmanager',
-  apacheExporterDefaults: '/etc/default/prometheus-apache-exporter',
+  alertmanagerConfig: PROMETHEUS_SERVER_PATHS.alertmanagerConfig,
+  prometheusDefaults: PROMETHEUS_SERVER_PATHS.prometheusDefaults,
+  alertmanagerDefaults: PROMETHEUS_SERVER_PATHS.alertmanagerDefaults,
+  apacheExporterDefaults: PROMETHEUS_SERVER_PATHS.apacheExporterDefaults,
   hookScript: '/usr/local/lib/scaling-hook/scaling-hook.py',
   hookConfig: '/etc/scaling-hook/config.json',
   hookEnvironment: '/etc/scaling-hook/cloud.env',
   hookUnit: '/etc/systemd/system/scaling-hook.service',
   hookState: '/var/lib/scaling-hook/state.json',
   countApply: '/usr/local/lib/scaling-hook/count-apply.py',
-  targetsDirectory: '/etc/prometheus/targets',
+  targetsDirectory: PROMETHEUS_SERVER_PATHS.targetsDirectory,
 } as const;
 
 /** The variables file the hook writes, relative to the Terraform working copy. */
@@ -71,19 +54,9 @@ export const HOOK_SCHEDULE_FILE = 'scaling/schedule.json';
 export const HOOK_USER = 'scaling-hook';
 
 /** Props of {@link PrometheusScaling}. */
-export interface PrometheusScalingProps {
-  /** The vSwitch of the monitoring server (it must reach every scaled tier). */
-  readonly vswitch: IPrivateVSwitch;
+export interface PrometheusScalingProps extends PrometheusServerBaseProps {
   /** The compiled scaling rules of the tiers it scales (at least one; each tier once). */
   readonly rules: readonly IScalingRules[];
-  /** Flavor of the monitoring server. @default Flavor.fromSizing(MONITORING_SIZING) */
-  readonly flavor?: Flavor;
-  /**
-   * Who may open Prometheus' (9090) and Alertmanager's (9093) UIs: an address block
-   * (`Peer.ipv4('198.51.100.0/24')`) or a construct (`Peer.of(vpn)`). @default - nobody: both listen
-   * on loopback only (SSH tunnel)
-   */
-  readonly adminPeer?: Peer;
   /** The Terraform working copy on the monitoring server (the operator copies the synthesized stack there). @default `/srv/terraform/<stack id>` */
   readonly workingDirectory?: string;
   /**
@@ -96,10 +69,6 @@ export interface PrometheusScalingProps {
   readonly applyTimeoutMinutes?: number;
   /** Port of the hook on the loopback. @default SCALING_HOOK_PORT (9095) */
   readonly hookPort?: number;
-  /** Days Prometheus keeps samples. @default PROMETHEUS_RETENTION_DAYS (15) */
-  readonly retentionDays?: number;
-  /** Host name prefix of the monitoring server. @default - the construct id in kebab case */
-  readonly hostnamePrefix?: string;
 }
 
 /**
@@ -122,14 +91,14 @@ export interface PrometheusScalingProps {
  *   variables) are the operator's: this construct creates neither. Terraform itself is not a Debian
  *   package: the operator installs it (or OpenTofu, through `applyCommand`).
  *
+ * The monitoring server itself (its exporters on the tiers, targets kept from the counts, admin
+ * peer, retention) is a {@link PrometheusServer}, which this class extends: its alerts go to the
+ * scaling hook, not to people, so the server's `receiver` props are not taken here.
+ *
  * The scrape config, rules, Alertmanager routes and hook config read the plans at synth (after every campaign was
  * added), through an aspect.
  */
-export class PrometheusScaling extends Construct implements IConnectable {
-  /** The monitoring server (one instance). */
-  public readonly server: ServerCluster;
-  /** The network intent of the monitoring server. */
-  public readonly connections: Connections;
+export class PrometheusScaling extends PrometheusServer {
   /** The scaled tiers' rules. */
   public readonly rules: readonly IScalingRules[];
   /** The hook's webhook URL, on the loopback. */
@@ -140,15 +109,11 @@ export class PrometheusScaling extends Construct implements IConnectable {
   public readonly applyCommand: readonly string[];
   private readonly applyTimeoutSeconds: number;
   private readonly hookPort: number;
-  private planFilesAdded = false;
+  private hookConfigAdded = false;
 
   constructor(scope: Construct, id: string, props: PrometheusScalingProps) {
-    super(scope, id);
-    requireProps(this, props);
-    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+    super(scope, id, props);
     requirePeers(this, 'rules', props.rules, Kinds.SCALING_RULES);
-    optionalPeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
-    optionalPeer(this, 'adminPeer', props.adminPeer, Kinds.PEER);
     if (props.rules.length === 0) throw new HostingStacksError(this, 'rules', [], 'must name at least one tier to scale');
     requireUnique(this, 'rules', props.rules, (r) => r.tier.cluster.node.path);
     for (const r of props.rules) {
@@ -164,8 +129,6 @@ export class PrometheusScaling extends Construct implements IConnectable {
     if ([PROMETHEUS_PORT, ALERTMANAGER_PORT, ALERTMANAGER_PORT + 1, NODE_EXPORTER_PORT].includes(this.hookPort)) {
       throw new HostingStacksError(this, 'hookPort', this.hookPort, `must differ from Prometheus (${PROMETHEUS_PORT}), Alertmanager (${ALERTMANAGER_PORT}, ${ALERTMANAGER_PORT + 1}) and node_exporter (${NODE_EXPORTER_PORT})`);
     }
-    const retentionDays = props.retentionDays ?? PROMETHEUS_RETENTION_DAYS;
-    requireIntegerInRange(this, 'retentionDays', retentionDays, 1, 3650);
     const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
     requireIntegerInRange(this, 'applyTimeoutMinutes', timeoutMinutes, 1, 1440);
     this.applyTimeoutSeconds = timeoutMinutes * 60;
@@ -177,54 +140,14 @@ export class PrometheusScaling extends Construct implements IConnectable {
     }
     this.hookUrl = `http://127.0.0.1:${this.hookPort}/alerts`;
 
-    this.server = new ServerCluster(this, 'Server', {
-      vswitch: props.vswitch,
-      count: 1,
-      flavor: props.flavor ?? Flavor.fromSizing(MONITORING_SIZING),
-      hostnamePrefix: props.hostnamePrefix ?? kebabCase(id),
-    });
-    this.connections = this.server.connections;
-    if (props.adminPeer) {
-      this.connections.allowFrom(props.adminPeer, Port.tcp(PROMETHEUS_PORT), 'Prometheus UI');
-      this.connections.allowFrom(props.adminPeer, Port.tcp(ALERTMANAGER_PORT), 'Alertmanager UI');
-    }
-
     for (const r of this.rules) {
-      const tier = r.tier;
-      tier.cluster.attachScalingHook(this, 'rules');
-      tier.connections.allowFrom(this, Port.tcp(NODE_EXPORTER_PORT), 'Prometheus scrapes node_exporter');
-      const apachePort = tier.apacheStatusPort;
-      if (apachePort !== undefined) tier.connections.allowFrom(this, Port.tcp(APACHE_EXPORTER_PORT), 'Prometheus scrapes the Apache exporter');
-      tier.cluster.configureHosts((host) => {
-        host.cloudConfig.addPackages('prometheus-node-exporter');
-        host.cloudConfig.addServices('prometheus-node-exporter');
-        if (apachePort !== undefined) {
-          host.cloudConfig.addPackages('prometheus-apache-exporter');
-          host.cloudConfig.addFile({
-            path: MONITORING_PATHS.apacheExporterDefaults,
-            syntax: ConfigSyntax.SHELL,
-            // mod_status answers `Require local` requests only: the exporter asks on the loopback.
-            content: renderDaemonArgs({ daemon: 'prometheus-apache-exporter', args: [`--scrape_uri=http://127.0.0.1:${apachePort}/server-status?auto`] }),
-          });
-          host.cloudConfig.addServices('prometheus-apache-exporter');
-        }
-      });
+      r.tier.cluster.attachScalingHook(this, 'rules');
+      this.monitor(r.tier);
     }
+    this.addRuleFile(MONITORING_PATHS.rules, () => this.renderRules());
 
-    const listen = props.adminPeer ? '0.0.0.0' : '127.0.0.1';
     const cc = this.instance.cloudConfig;
-    cc.addPackages('prometheus', 'prometheus-alertmanager', 'python3');
-    cc.addFile({
-      path: MONITORING_PATHS.prometheusDefaults,
-      syntax: ConfigSyntax.SHELL,
-      content: renderDaemonArgs({ daemon: 'prometheus', args: [`--web.listen-address=${listen}:${PROMETHEUS_PORT}`, `--storage.tsdb.retention.time=${retentionDays}d`] }),
-    });
-    cc.addFile({
-      path: MONITORING_PATHS.alertmanagerDefaults,
-      syntax: ConfigSyntax.SHELL,
-      // One Alertmanager: clustering (gossip on 9094) is switched off.
-      content: renderDaemonArgs({ daemon: 'prometheus-alertmanager', args: [`--web.listen-address=${listen}:${ALERTMANAGER_PORT}`, '--cluster.listen-address='] }),
-    });
+    cc.addPackages('python3');
     cc.addFile({ path: MONITORING_PATHS.hookScript, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderScalingHookScript() });
     cc.addFile({ path: MONITORING_PATHS.countApply, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderCountApplyScript(TerraformStack.of(this).node.id) });
     cc.addFile({
@@ -240,22 +163,9 @@ export class PrometheusScaling extends Construct implements IConnectable {
     });
     cc.addPreServiceCommand('useradd', '--system', '--user-group', '--home-dir', '/var/lib/scaling-hook', '--shell', '/usr/sbin/nologin', HOOK_USER);
     cc.addPreServiceCommand('install', '-d', '-o', HOOK_USER, '-g', HOOK_USER, '-m', '0750', this.workingDirectory, `${this.workingDirectory}/scaling`);
-    // Prometheus' targets follow the counts (counted-targets.ts), written before Prometheus starts.
-    const lists = CountedTargets.of(this.instance);
-    for (const r of this.rules) lists.follow(r.tier.cluster);
-    for (const job of [NODE_JOB, APACHE_JOB]) {
-      lists.addJob(`${MONITORING_PATHS.targetsDirectory}/${job}.json`, () => this.countedTargets().find((j) => j.name === job)?.targets ?? [], ['prometheus.service']);
-    }
-    cc.addServices('prometheus', 'prometheus-alertmanager', 'scaling-hook');
+    cc.addServices('scaling-hook');
 
     this.node.addValidation({ validate: () => this.validatePlans() });
-    // The scrape labels, rules, routes and hook config depend on the plans, which are complete only at synth.
-    Aspects.of(this).add({ visit: (node: IConstruct) => (node === this ? this.addPlanFiles() : undefined) });
-  }
-
-  /** The monitoring server's instance. */
-  public get instance(): ServerInstance {
-    return this.server.instances[0];
   }
 
   /** The compiled plans, read now. */
@@ -263,38 +173,13 @@ export class PrometheusScaling extends Construct implements IConnectable {
     return this.rules.map((r) => r.plan);
   }
 
-  /**
-   * Prometheus' scrape jobs (reads the plans): node_exporter on every planned instance of each tier,
-   * the Apache exporter on those of Apache tiers, labelled with the plan's tier and the host name.
-   */
-  public scrapeJobs(): PrometheusScrapeJob[] {
-    return this.countedTargets().map((j) => ({ name: j.name, targets: [], targetsFile: j.file }));
+  /** A scaled tier's series are labelled with its plan's tier name (read at synth). */
+  protected tierLabel(tier: IServerTier): string {
+    return this.rules.find((r) => r.tier === tier)?.plan.tier ?? super.tierLabel(tier);
   }
 
-  /**
-   * Every planned target of each job, with its tier's count variable and its index: the
-   * counted-targets unit keeps those whose index is below the count.
-   */
-  public countedTargets(): { readonly name: string; readonly file: string; readonly targets: CountedTarget[] }[] {
-    const targets = (job: string, port: number): CountedTarget[] =>
-      this.rules
-        .filter((r) => job === NODE_JOB || r.tier.apacheStatusPort !== undefined)
-        .flatMap((r) => countedTargetsOf(r.tier.cluster, (host) => `${host.address}:${port}`, (host) => ({ tier: r.plan.tier, host: host.hostname })));
-    return [
-      { name: NODE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${NODE_JOB}.json`, targets: targets(NODE_JOB, NODE_EXPORTER_PORT) },
-      { name: APACHE_JOB, file: `${MONITORING_PATHS.targetsDirectory}/${APACHE_JOB}.json`, targets: targets(APACHE_JOB, APACHE_EXPORTER_PORT) },
-    ].filter((j) => j.targets.length > 0);
-  }
-
-  /** `prometheus.yml` (reads the plans). */
-  public renderScrapeConfig(): string {
-    return renderPrometheusConfig({
-      scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
-      evaluationIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
-      ruleFiles: [MONITORING_PATHS.rules],
-      alertmanagers: [`127.0.0.1:${ALERTMANAGER_PORT}`],
-      jobs: this.scrapeJobs(),
-    });
+  protected prometheusHeader(): readonly string[] {
+    return SCALING_PROMETHEUS_HEADER;
   }
 
   /** The alerting rules file (reads the plans). */
@@ -302,7 +187,7 @@ export class PrometheusScaling extends Construct implements IConnectable {
     return renderPrometheusRules(this.plans);
   }
 
-  /** The Alertmanager config (reads the plans). */
+  /** The Alertmanager config: every alert to the scaling hook (reads the plans). */
   public renderAlertmanager(): string {
     return renderAlertmanagerConfig({ hookUrl: this.hookUrl, routes: alertmanagerRoutes(this.plans) });
   }
@@ -323,19 +208,21 @@ export class PrometheusScaling extends Construct implements IConnectable {
     };
   }
 
+  /** Writes the server's synth-time files and the hook's config. Idempotent. */
+  public addConfigFiles(): void {
+    super.addConfigFiles();
+    if (this.hookConfigAdded) return;
+    this.hookConfigAdded = true;
+    this.instance.cloudConfig.addFile({ path: MONITORING_PATHS.hookConfig, content: renderScalingHookConfig(this.hookConfig()) });
+  }
+
   /**
    * Writes the plan-dependent files (prometheus.yml, rules, Alertmanager config, hook config) into the monitoring
    * server's cloud-config. Called once by an aspect at synth; call it yourself to render host files
    * without synthesizing. Idempotent.
    */
   public addPlanFiles(): void {
-    if (this.planFilesAdded) return;
-    this.planFilesAdded = true;
-    const cc = this.instance.cloudConfig;
-    cc.addFile({ path: MONITORING_PATHS.prometheusConfig, syntax: ConfigSyntax.PROMETHEUS_CONFIG, content: this.renderScrapeConfig() });
-    cc.addFile({ path: MONITORING_PATHS.rules, syntax: ConfigSyntax.PROMETHEUS_RULES, content: this.renderRules() });
-    cc.addFile({ path: MONITORING_PATHS.alertmanagerConfig, syntax: ConfigSyntax.ALERTMANAGER, content: this.renderAlertmanager() });
-    cc.addFile({ path: MONITORING_PATHS.hookConfig, content: renderScalingHookConfig(this.hookConfig()) });
+    this.addConfigFiles();
   }
 
   private validatePlans(): string[] {

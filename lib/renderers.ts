@@ -186,3 +186,7 @@ export type { DemandChartOptions } from './scaling/svg-chart';
 // The rollout plan written next to a stack's Terraform.
 export { renderRolloutPlan } from './rollout/rollout-plan';
 export type { RolloutPlan, RolloutPlanServer } from './rollout/rollout-plan';
+export { renderBlackboxConfig, BLACKBOX_EXPORTER_PORT } from './monitoring/blackbox-config';
+export type { BlackboxModule } from './monitoring/blackbox-config';
+export { renderMonitoringRules, monitoringRuleGroups, DEFAULT_MONITORING_THRESHOLDS } from './monitoring/monitoring-rules';
+export type { MonitoringThresholds } from './monitoring/monitoring-rules';

@@ -38,14 +38,13 @@ function runnerFile(stack: HostingStack, path: string): string {
 }
 
 describe('VeeamBackup', () => {
-  test('given a policy, then the runner has the credentials, the script, the service, the timer and one runbook per server', () => {
+  test('given a policy, then the runner has the credentials, the script, the service, the timer and the policy\'s runbooks in one file', () => {
     const { stack, backup, db } = setup();
     policy(backup, [db]);
     const paths = stack.renderHostFiles().filter((f) => f.host === 'backup-runner-1').map((f) => f.path);
     expect(paths).toEqual([
       METADATA_GUARD_RULESET_PATH,
-      '/etc/hosting-stacks/restore/vital/db-1.md',
-      '/etc/hosting-stacks/restore/vital/db-2.md',
+      '/etc/hosting-stacks/restore/vital.md',
       '/etc/openstack/clouds.yaml',
       '/etc/systemd/system/hosting-stacks-backup-vital.service',
       '/etc/systemd/system/hosting-stacks-backup-vital.timer',
@@ -206,10 +205,11 @@ describe('VeeamBackup', () => {
     expect(p.achievableRpoHours).toBe(26);
   });
 
-  test('restoreProcedure gives the runbook written on the runner', () => {
+  test('restoreProcedure gives the runbook written on the runner, each host\'s after the other in the policy\'s file', () => {
     const { stack, backup, db } = setup();
     const p = policy(backup, [db]);
-    expect(p.restoreProcedure('db-2')).toBe(runnerFile(stack, '/etc/hosting-stacks/restore/vital/db-2.md'));
+    expect(p.runbookPath).toBe('/etc/hosting-stacks/restore/vital.md');
+    expect(runnerFile(stack, p.runbookPath)).toBe(`${p.restoreProcedure('db-1')}\n---\n\n${p.restoreProcedure('db-2')}`);
     expect(p.restoreProcedure('db-2')).toContain('10.0.1.3 on port `test-db-instance2`');
   });
 

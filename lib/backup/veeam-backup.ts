@@ -50,7 +50,10 @@ export const BACKUP_RANDOMIZED_DELAY_SECONDS = 300;
 /** The runner only calls APIs and streams one part at a time: the smallest production sizing is enough. */
 export const BACKUP_RUNNER_SIZING = { vcpus: 1, ramGb: 2, diskGb: 20 } as const;
 
-/** Folder of the restore runbooks on the runner: `<folder>/<policy>/<host>.md`. */
+/**
+ * Folder of the restore runbooks on the runner: `<folder>/<policy>.md`, every covered host's
+ * runbook in one file (one gzip stream: alike runbooks of many hosts then fit Nova's user-data limit).
+ */
 export const RESTORE_RUNBOOK_DIR = '/etc/hosting-stacks/restore';
 
 /** Anything whose servers a policy can cover: a {@link ServerCluster} or a construct exposing one (tiers, databases). */
@@ -124,7 +127,7 @@ export interface BackupPolicyOptions {
  * creates, restricted by access rules to the calls of its scripts, or one given as sensitive
  * variables; in a root-only `clouds.yaml`) and one systemd service and timer per policy. Restores
  * need the project's own credentials. Every covered server gets a restore
- * runbook on the runner (`/etc/hosting-stacks/restore/<policy>/<host>.md`, also in `configs/`).
+ * runbook on the runner (`/etc/hosting-stacks/restore/<policy>.md`, a section per host, also in `configs/`).
  *
  * The stack's validation requires every `stateful` cluster to be covered by a policy or exempted.
  */
@@ -435,9 +438,14 @@ export class BackupPolicy extends Construct {
         offsite,
       });
       this.runbooks.set(host.hostname, runbook);
-      cc.addFile({ path: `${RESTORE_RUNBOOK_DIR}/${id}/${host.hostname}.md`, content: runbook });
     }
+    cc.addFile({ path: this.runbookPath, content: [...this.runbooks.values()].join('\n---\n\n') });
     for (const c of clusters) c.addBackupPolicy(this.node.path);
+  }
+
+  /** Where the runner keeps the policy's runbooks: every covered host's, one after the other. */
+  public get runbookPath(): string {
+    return `${RESTORE_RUNBOOK_DIR}/${this.node.id}.md`;
   }
 
   /** The restore runbook (Markdown) of a covered host. */

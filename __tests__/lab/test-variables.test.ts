@@ -67,6 +67,13 @@ describe('generateTestVariables', () => {
     expect(cert.subject).toMatch(/CN=lab-static-tls/);
   });
 
+  test('a PEM bundle variable gets a certificate followed by its private key (haproxy\'s crt)', () => {
+    const g = generateTestVariables({ variable: { api_tls_pem: { description: 'PEM bundle (certificate chain and private key) of the API host names', type: 'string' } } });
+    const pem = g.values.api_tls_pem as string;
+    expect(pem.indexOf('BEGIN CERTIFICATE')).toBeLessThan(pem.indexOf('PRIVATE KEY'));
+    expect(new X509Certificate(pem).checkPrivateKey(createPrivateKey(pem))).toBe(true);
+  });
+
   test('a TLS container reference gets a PEM certificate and key the amphora can use', () => {
     expect(v.entry_tls_container_ref).toMatch(/^https:\/\/barbican\.lab\.invalid\/v1\/secrets\/[0-9a-f-]{36}$/);
     const pem = generated.tlsContainers[v.entry_tls_container_ref];
@@ -140,6 +147,7 @@ describe('classifyVariable', () => {
     ['site_tls_certificate', 'PEM certificate', TestVariableKind.TLS_CERTIFICATE],
     ['site_tls_private_key', 'PEM private key', TestVariableKind.TLS_PRIVATE_KEY],
     ['api_tls_container_ref', 'Barbican container', TestVariableKind.TLS_CONTAINER_REF],
+    ['api_tls_pem', 'PEM bundle (certificate chain and private key) of the API host names', TestVariableKind.TLS_PEM_BUNDLE],
     ['wg_key', 'WireGuard private key', TestVariableKind.WIREGUARD_PRIVATE_KEY],
     ['redis_password', 'Password of Redis', TestVariableKind.PASSWORD],
     ['thing_id', 'Id of a thing', TestVariableKind.UUID],

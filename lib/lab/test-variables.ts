@@ -24,6 +24,8 @@ export enum TestVariableKind {
   TLS_CERTIFICATE = 'tls-certificate',
   TLS_PRIVATE_KEY = 'tls-private-key',
   TLS_CONTAINER_REF = 'tls-container-ref',
+  /** A PEM bundle: certificate chain then private key (haproxy's `crt`). */
+  TLS_PEM_BUNDLE = 'tls-pem-bundle',
   WIREGUARD_PRIVATE_KEY = 'wireguard-private-key',
   PASSWORD = 'password',
   APPLICATION_CREDENTIAL_ID = 'application-credential-id',
@@ -125,6 +127,11 @@ export function generateTestVariables(terraformDoc: object, options: TestVariabl
       case TestVariableKind.TLS_PRIVATE_KEY:
         values[name] = certificateFor(tlsPrefix(name)).privateKeyPem;
         break;
+      case TestVariableKind.TLS_PEM_BUNDLE: {
+        const c = certificateFor(name.replace(/_pem$/, ''));
+        values[name] = c.certificatePem + c.privateKeyPem;
+        break;
+      }
       case TestVariableKind.TLS_CONTAINER_REF:
         values[name] = `https://barbican.lab.invalid/v1/secrets/${seededUuid(seed, name)}`;
         break;
@@ -169,6 +176,7 @@ export function classifyVariable(name: string, declaration: { readonly descripti
     if (/\bssh\b/.test(text) && /private key/.test(text)) return TestVariableKind.SSH_PRIVATE_KEY;
     if (/wireguard|\bwg\b/.test(text) && /private key/.test(text)) return TestVariableKind.WIREGUARD_PRIVATE_KEY;
     if (/container_ref$/.test(n) || /barbican/.test(text)) return TestVariableKind.TLS_CONTAINER_REF;
+    if (/_pem$/.test(n) && /\bbundle\b/.test(text) && /private key/.test(text)) return TestVariableKind.TLS_PEM_BUNDLE;
     if (/_(certificate|cert|certificate_chain)$/.test(n)) return TestVariableKind.TLS_CERTIFICATE;
     if (/_(private_key|key)$/.test(n) && /\b(tls|pem|certificate|x509)\b/.test(text)) return TestVariableKind.TLS_PRIVATE_KEY;
     if (/application credential/.test(text) && /(^|_)id$/.test(n)) return TestVariableKind.APPLICATION_CREDENTIAL_ID;

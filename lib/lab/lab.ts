@@ -25,7 +25,7 @@ import { missingModule, serverLimits, ServerLimits } from './kernel-limits';
 import { LabPortModel, LabSecurityGroupRuleModel, LabServerModel, LabStackModel } from './model';
 import { LabNetwork } from './network';
 import { ensureLabRepo, packagesOfUserData } from './package-repo';
-import { httpGet, HttpProbe, tcpConnects } from './probes';
+import { execInNamespace, httpGet, HttpProbe, tcpConnects } from './probes';
 import { LabServer } from './server';
 import { readStackModel } from './stack-model';
 
@@ -72,6 +72,12 @@ export interface LabBootedStack {
   exec(name: string, argv: readonly string[], options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
   /** One HTTP(S) GET from the lab's internet client (certificates not verified), bounded in time (default 10 s). */
   fromInternet(url: string, timeoutSeconds?: number): Promise<HttpProbe>;
+  /**
+   * Runs a host binary (`argv`) in the lab's internet client namespace, as a customer's or a
+   * supplier's machine would (an SFTP upload), killed after `timeoutMs` (default 60 s). Never throws
+   * for a non-zero status.
+   */
+  execFromInternet(argv: readonly string[], options?: { readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
 }
 
 /** What {@link LabBootedStack.apply} changed. */
@@ -264,6 +270,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         },
         apply,
         fromInternet: (url, timeoutSeconds) => httpGet(net.clientNamespace, url, timeoutSeconds),
+        execFromInternet: (argv, opts = {}) => execInNamespace(net.clientNamespace, argv, opts.timeoutMs ?? 60_000),
         exec: async (name, argv, opts = {}) => {
           const server = model.servers.find((s) => s.name === name);
           const booted = server && servers.get(server.key);
@@ -461,8 +468,19 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
           const id = `${src.key}>${dst.key}:${r.portRangeMin}`;
           if (done.has(id)) continue;
           done.add(id);
-          const ok = await tcpConnects(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
-          checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok, detail: ok ? 'connected' : `refused or dropped (rule ${r.key})` });
+          let ok = await tcpConnects(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
+          let detail = 'connected';
+          // A service of a VIP pair listens on the VIP (an address pair of the port), not on each
+          // node's own address: the flow works when it reaches the VIP the server may hold.
+          const vips = port.allowedAddressPairs.map((a) => a.ipAddress.replace(/\/32$/, '')).filter((a) => !a.includes('/'));
+          for (const vip of ok ? [] : vips) {
+            if (await tcpConnects(net.namespaceOf(src.key), vip, r.portRangeMin)) {
+              ok = true;
+              detail = `connected to the VIP ${vip} (an address pair of its port; the service listens there)`;
+              break;
+            }
+          }
+          checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok, detail: ok ? detail : `refused or dropped (rule ${r.key})` });
         }
       }
     }
@@ -480,7 +498,10 @@ async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: re
   for (const fip of model.floatingIps) {
     const port = model.ports.find((p) => p.key === fip.portKey);
     if (!port || port.owner.kind === 'loadbalancer') continue;
-    const open = new Set(ingressRules(model, port).filter((r) => r.remoteIpPrefix === '0.0.0.0/0').map((r) => r.portRangeMin));
+    // Open to the internet, or to a network the lab's internet client is in (the retailers' of a drop).
+    const open = new Set(ingressRules(model, port)
+      .filter((r) => r.remoteIpPrefix === '0.0.0.0/0' || (r.remoteIpPrefix !== undefined && cidrContains(r.remoteIpPrefix, model.external.clientAddress)))
+      .map((r) => r.portRangeMin));
     for (const p of [22, 3306, 6379]) {
       if (open.has(p)) continue;
       const connected = await tcpConnects(net.clientNamespace, fip.address, p, 2);

@@ -1,21 +1,33 @@
 import { Construct } from 'constructs';
 import { HostingStack } from '../lib';
-import { MonsieurDeguisementStack } from './monsieur-deguisement';
-import { PopgomStack } from './popgom';
+import { MonsieurDeguisementStack, MonsieurDeguisementStackProps } from './monsieur-deguisement';
+import { PopgomStack, PopgomStackProps } from './popgom';
+import { SentineloStack, SentineloStackProps } from './sentinelo';
 
 /**
- * The admin network for SSH to POPGOM's LVS directors, from `ADMIN_CIDR` when set (the stack's safe
- * default otherwise). Monsieur Déguisement's operators come in through its VPN: its Octavia entries
+ * The admin network for SSH to POPGOM's LVS directors and Sentinelo's haproxy nodes, from
+ * `ADMIN_CIDR` when set (the stacks' safe default otherwise). Monsieur Déguisement's operators come in through its VPN: its Octavia entries
  * have no nodes to reach, and its haproxy pairs (`MdEntries.haproxyPairs`) admit the offices' network.
  */
 function adminCidr(): string | undefined {
   return process.env.ADMIN_CIDR || undefined;
 }
 
+/**
+ * Props laid over each stack's own, by stack id: what a test changes (the lab boots Sentinelo with
+ * two servers of each kind and an SFTP account of its own). The case-study figures stay the defaults.
+ */
+export interface StackOverrides {
+  readonly popgom?: PopgomStackProps;
+  readonly 'monsieur-deguisement'?: MonsieurDeguisementStackProps;
+  readonly sentinelo?: SentineloStackProps;
+}
+
 /** Builds every case-study stack into `scope`, in case-study order. */
-export function buildAllStacks(scope: Construct): HostingStack[] {
+export function buildAllStacks(scope: Construct, overrides: StackOverrides = {}): HostingStack[] {
   return [
-    new PopgomStack(scope, 'popgom', { adminCidr: adminCidr() }),
-    new MonsieurDeguisementStack(scope, 'monsieur-deguisement'),
+    new SentineloStack(scope, 'sentinelo', { adminCidr: adminCidr(), ...overrides.sentinelo }),
+    new PopgomStack(scope, 'popgom', { adminCidr: adminCidr(), ...overrides.popgom }),
+    new MonsieurDeguisementStack(scope, 'monsieur-deguisement', overrides['monsieur-deguisement']),
   ];
 }

@@ -9,18 +9,46 @@
  * defect that no longer shows, to be removed from the list. It never skips: without root or the
  * lab's tools it fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostingApp } from '../../lib';
 import { formatLabReport, LabBootedStack, LabReport, runLab } from '../../lib/lab';
-import { buildAllStacks } from '../../stacks/all';
+import { LAB_EXTERNAL_CIDR } from '../../lib/lab/stack-model';
+import { buildAllStacks, StackOverrides } from '../../stacks/all';
+import { SentineloStack } from '../../stacks/sentinelo';
 import { requireLabHost } from '../support/daemons';
 import { scaleOutOnAlert } from './scale-out';
+import { sentineloChecks } from './sentinelo-api';
 import { deployStandInShop } from './stand-in-shop';
 
 /** The stacks of stacks/all.ts, in order (a new stack must be added here, and so booted). */
-const STACKS = ['popgom', 'monsieur-deguisement'];
+const STACKS = ['sentinelo', 'popgom', 'monsieur-deguisement'];
+
+/** The SFTP account the lab declares on Sentinelo's ingest servers (its key is made by the test). */
+const LAB_RETAILER = 'lab-retailer';
+
+/**
+ * What the lab changes in the stacks, to fit the suite's time in CI: Sentinelo with two servers of
+ * each kind where the case study has more (every kind of server and every flow is still there: a
+ * primary and a replica per database cluster, two API servers, one ingest server), an SFTP account
+ * whose key the test holds, open to the lab's internet, and a quick ingest (10 s to settle, 10 s
+ * between runs).
+ */
+function labOverrides(retailerPublicKey: string): StackOverrides {
+  return {
+    sentinelo: {
+      frontendCount: 2,
+      databaseServers: 2,
+      ingestCount: 1,
+      retailers: [{ name: LAB_RETAILER, publicKeys: [retailerPublicKey] }],
+      retailerCidrs: [LAB_EXTERNAL_CIDR],
+      ingestSettleSeconds: 10,
+      ingestPollSeconds: 10,
+    },
+  };
+}
 
 /** The stacks whose front-ends take their code from the stack's deployment server. */
 const PIPELINE_STACKS = ['monsieur-deguisement'];
@@ -57,18 +85,24 @@ function knownFor(stack: string, key: string): string | undefined {
 
 describe('the lab boots every stack', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'hs-lab-synth-'));
+  const keys = mkdtempSync(join(tmpdir(), 'hs-lab-keys-'));
   const started = Date.now();
   let ids: string[] = [];
+  let sentinelo: SentineloStack | undefined;
 
   beforeAll(() => {
-    requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl']);
+    requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl', 'ssh-keygen', 'sftp']);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', LAB_RETAILER, '-f', join(keys, 'retailer')]);
     const app = new HostingApp({ outdir });
-    ids = buildAllStacks(app).map((s) => s.node.id);
+    const stacks = buildAllStacks(app, labOverrides(readFileSync(join(keys, 'retailer.pub'), 'utf8').trim()));
+    ids = stacks.map((s) => s.node.id);
+    sentinelo = stacks.find((s): s is SentineloStack => s instanceof SentineloStack);
     app.synth();
   });
 
   afterAll(() => {
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(keys, { recursive: true, force: true });
     console.log(`FIGURE lab share of the suite: ${((Date.now() - started) / 1000).toFixed(0)} s for ${ids.length} stacks`);
   });
 
@@ -83,7 +117,15 @@ describe('the lab boots every stack', () => {
     // (scale-out.ts); every check after it runs on the stack as scaled.
     const afterBoot = PIPELINE_STACKS.includes(id)
       ? async (stack: LabBootedStack) => [...await deployStandInShop(stack), ...(ALERT_SCALED_STACKS.includes(id) ? await scaleOutOnAlert(stack) : [])]
-      : undefined;
+      : id === 'sentinelo'
+        ? (stack: LabBootedStack) => sentineloChecks(stack, {
+          vip: sentinelo!.balancer.vipAddress,
+          ingestAddress: sentinelo!.ingest.cluster.instances[0].address,
+          ingestName: sentinelo!.ingest.cluster.instances[0].hostname,
+          retailer: { name: LAB_RETAILER, privateKeyPath: join(keys, 'retailer') },
+          workDir: keys,
+        })
+        : undefined;
     const run = await runLab(join(outdir, 'stacks', id), { log: (l) => process.stderr.write(`${l}\n`), afterBoot });
     const report = run.report;
     console.log(formatLabReport(report));
@@ -101,6 +143,19 @@ describe('the lab boots every stack', () => {
       const scaling = report.checks.filter((c) => c.kind === 'scaling');
       expect(scaling.map((c) => c.name)).toEqual(expect.arrayContaining([expect.stringMatching(/ served by frontends-\d+$/)]));
       expect(scaling.filter((c) => !c.ok)).toEqual([]);
+    }
+    if (id === 'sentinelo') {
+      // Case study 1's points: an API request crosses the balancer, an API server and a database of
+      // each cluster; an SFTP upload reaches both clusters; a database server dies and reads go on.
+      const points = report.checks.filter((c) => c.kind === 'sentinelo');
+      expect(points.map((c) => c.name)).toEqual([
+        expect.stringMatching(/^API request .* crosses the VIP, an API server and a database of each cluster$/),
+        expect.stringMatching(/^SFTP upload as lab-retailer to /),
+        expect.stringMatching(/^the upload's offer LAB-\d+ is read back from both clusters through the API$/),
+        expect.stringMatching(/^reads go on when api-db-\d+ dies$/),
+        expect.stringMatching(/^api-db-\d+ started again$/),
+      ]);
+      expect(points.filter((c) => !c.ok)).toEqual([]);
     }
     if (PIPELINE_STACKS.includes(id)) {
       // Through each HTTPS entry, the stand-in storefront answers from the shop database: entry,

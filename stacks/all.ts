@@ -18,9 +18,12 @@ function adminCidr(): string | undefined {
  * two servers of each kind and an SFTP account of its own). The case-study figures stay the defaults.
  */
 export interface StackOverrides {
-  readonly popgom?: PopgomStackProps;
-  readonly 'monsieur-deguisement'?: MonsieurDeguisementStackProps;
+  /** Laid over Sentinelo's props (after `ADMIN_CIDR`). @default - none: the case study's figures */
   readonly sentinelo?: SentineloStackProps;
+  /** Laid over POPGOM's props (after `ADMIN_CIDR`). @default - none: the case study's figures */
+  readonly popgom?: PopgomStackProps;
+  /** Monsieur Déguisement's props. @default - none: the case study's figures */
+  readonly 'monsieur-deguisement'?: MonsieurDeguisementStackProps;
 }
 
 /** Builds every case-study stack into `scope`, in case-study order. */

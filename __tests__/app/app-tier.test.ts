@@ -13,7 +13,7 @@ import { HaproxyBalancer } from '../../lib/balancing/haproxy-balancer';
 import { MysqlReplication } from '../../lib/database/mysql-replication';
 import { ExternalNetwork } from '../../lib/network/external-network';
 import { checkTerraformTemplates, evaluateTerraformTemplate } from '../../lib/validation/terraform-template-check';
-import { checkXml, requireBinary, run, scratch } from '../support/daemons';
+import { checkXml, xpath } from '../support/daemons';
 
 // 2 application servers (Tomcat, Java) 4 GHz, 8 GB RAM, 30 GB disk; 2 web servers 2 GHz, 2 GB, 40 GB (case study 2)
 const APP_SIZING = sizingFromGhz(4, 8, 30);
@@ -47,18 +47,6 @@ function file(tier: AppTier, path: string, index = 0): string {
   return f.content;
 }
 
-/** Evaluates an XPath expression with xmllint. */
-function xpath(xml: string, expression: string): string {
-  requireBinary('xmllint');
-  const s = scratch('xpath');
-  try {
-    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
-    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
-    return r.output.replace(/\n$/, '');
-  } finally {
-    s.cleanup();
-  }
-}
 
 describe('AppTier', () => {
   test('given only the required props, then port 8080, /healthz and half of the 8 GB flavor as heap', () => {
@@ -303,6 +291,7 @@ describe('AppTier', () => {
       ['a database named with capitals', true, { Partners: 'db' }, /App: 'databases' \('Partners'\) must be a name of a lower-case letter/],
       ['a list instead of names', true, ['db'], /App: 'databases' \(.*\) must be an object of up to 8 databases by name/],
       ['a string instead of a database', true, { partners: 'not a database' }, /App: 'databases\.partners' \('not a database'\) must be/],
+      ['nine databases', true, Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`db${i}`, 'db'])), /App: 'databases' \('9 databases'\) must hold at most 8/],
     ] as [string, boolean, unknown, RegExp][])('given %s, then it throws', (_name, withMain, databases, message) => {
       const { stack, vswitch } = setup();
       const db = new FakeDatabase(stack, 'Db');

@@ -13,7 +13,7 @@ import {
   TomcatServerConfig,
 } from '../../lib/app/tomcat-config';
 import { HostingStacksError } from '../../lib/core/errors';
-import { checkXml, requireBinary, run, scratch } from '../support/daemons';
+import { checkXml, requireBinary, run, scratch, xpath } from '../support/daemons';
 import { startLoopbackMariadb } from '../support/loopback-mariadb';
 
 const CATALINA_HOME = '/usr/share/tomcat10';
@@ -55,18 +55,6 @@ function contextModel(): TomcatContextConfig {
   };
 }
 
-/** Evaluates an XPath expression over `xml` with xmllint (a real XML parser). */
-function xpath(xml: string, expression: string): string {
-  requireBinary('xmllint');
-  const s = scratch('xpath');
-  try {
-    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
-    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
-    return r.output.replace(/\n$/, '');
-  } finally {
-    s.cleanup();
-  }
-}
 
 describe('renderTomcatServerXml', () => {
   test('when rendered, then it is well-formed XML', () => {
@@ -157,6 +145,55 @@ Class.forName(ds.getDriverClassName());
 out.print(ds.getUrl() + "|" + ds.getUsername() + "|" + ds.getPassword() + "|" + ds.getMaxTotal());
 %>`;
 
+/** Starts Debian's Tomcat 10 on the CATALINA_BASE `base`, with the rendered `/etc/default/tomcat10` at `defaults` sourced. */
+function startTomcat(base: string, defaults: string): ChildProcess {
+  return spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
+    env: { ...process.env, CATALINA_HOME, CATALINA_BASE: base, CATALINA_TMPDIR: join(base, 'temp') },
+    stdio: 'ignore',
+  });
+}
+
+/** The first answer to `url` once Tomcat listens (45 s at most); throws when Tomcat exits first or never answers. */
+async function firstAnswer(tomcat: ChildProcess, url: string, init?: RequestInit): Promise<Response> {
+  const end = Date.now() + 45000;
+  for (;;) {
+    try {
+      return await fetch(url, init);
+    } catch {
+      if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${url} (exit ${tomcat.exitCode})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * A CATALINA_BASE in `s` for the health page: the rendered server.xml on 127.0.0.1:`port`, Debian's
+ * conf/web.xml and the MariaDB driver. The test writes ROOT.xml and the ROOT application.
+ */
+function healthPageBase(s: ReturnType<typeof scratch>, port: number): void {
+  for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT/WEB-INF']) mkdirSync(join(s.dir, d), { recursive: true });
+  s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '' })));
+  copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
+  symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+}
+
+describe('renderTomcatHealthJsp', () => {
+  test.each([
+    ['jndiName', { jndiName: 'jdbc/health"', timeoutSeconds: 2 }, /^renderTomcatHealthJsp: 'jndiName' \('jdbc\/health"'\) must be letters, digits/],
+    ['a reported name', { jndiName: 'jdbc/health', timeoutSeconds: 2, reported: [{ name: 'partners"); x("', jndiName: 'jdbc/health-partners' }] },
+      /^renderTomcatHealthJsp: 'reported\[0\]\.name' \('partners"\); x\("'\) must be letters, digits/],
+    ['a reported JNDI name', { jndiName: 'jdbc/health', timeoutSeconds: 2, reported: [{ name: 'partners', jndiName: 'jdbc/a b' }] },
+      /^renderTomcatHealthJsp: 'reported\[0\]\.jndiName' \('jdbc\/a b'\) must be letters, digits/],
+  ] as [string, Parameters<typeof renderTomcatHealthJsp>[0], RegExp][])('given %s that would break out of its Java string, then it throws', (_name, config, message) => {
+    expect(() => renderTomcatHealthJsp(config)).toThrow(message);
+  });
+
+  test('without reported databases, the page is what it was: no line for another database', () => {
+    expect(renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2 })).not.toContain('Reported');
+    expect(renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2, reported: [{ name: 'partners', jndiName: 'jdbc/health-partners' }] })).toContain('out.println("partners: ok");');
+  });
+});
+
 describe('Tomcat 10 from the rendered files, on loopback', () => {
   test('given server.xml, the context and the defaults, then /healthz answers 200, the DataSource is bound and X-Forwarded-For from the proxy is the logged client', async () => {
     requireBinary('java');
@@ -172,22 +209,10 @@ describe('Tomcat 10 from the rendered files, on loopback', () => {
     s.write('webapps/ROOT/healthz', 'ok\n');
     s.write('webapps/ROOT/ds.jsp', DATASOURCE_JSP);
     const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
-    const tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
-      env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
-      stdio: 'ignore',
-    });
+    const tomcat = startTomcat(s.dir, defaults);
     const base = `http://127.0.0.1:${port}`;
     try {
-      const end = Date.now() + 45000;
-      let health: Response | undefined;
-      while (!health) {
-        try {
-          health = await fetch(`${base}/healthz`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
-        } catch {
-          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${base} (exit ${tomcat.exitCode})`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      const health = await firstAnswer(tomcat, `${base}/healthz`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
       expect(health.status).toBe(200);
       expect(await health.text()).toBe('ok\n');
 
@@ -224,10 +249,7 @@ describe('the Tomcat health page from the rendered files, before a MariaDB on lo
     let tomcat: ChildProcess | undefined;
     try {
       const port = await freePort();
-      for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT/WEB-INF']) mkdirSync(join(s.dir, d), { recursive: true });
-      s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '' })));
-      copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
-      symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+      healthPageBase(s, port);
       s.write('conf/Catalina/localhost/ROOT.xml', renderTomcatContextXml({ dataSources: [{
         name: 'jdbc/health', driverClassName: 'org.mariadb.jdbc.Driver', url: `jdbc:mariadb://127.0.0.1:${db.port}/popgom`, username: 'popgom', password: PASSWORD,
         maxTotal: 1, maxIdle: 1, maxWaitMillis: 2000, validationQuery: 'SELECT 1',
@@ -235,21 +257,9 @@ describe('the Tomcat health page from the rendered files, before a MariaDB on lo
       s.write('webapps/ROOT/WEB-INF/web.xml', renderTomcatHealthWebXml({ path: '/healthz', jspPath: '/WEB-INF/hosting-stacks-health.jsp', jndiName: 'jdbc/health' }));
       s.write('webapps/ROOT/WEB-INF/hosting-stacks-health.jsp', renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2 }));
       const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
-      tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
-        env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
-        stdio: 'ignore',
-      });
+      tomcat = startTomcat(s.dir, defaults);
       const url = `http://127.0.0.1:${port}/healthz`;
-      const end = Date.now() + 45000;
-      let health: Response | undefined;
-      while (!health) {
-        try {
-          health = await fetch(url);
-        } catch {
-          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${url} (exit ${tomcat.exitCode})`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      const health = await firstAnswer(tomcat, url);
       expect(await health.text()).toBe('ok\n');
       expect(health.status).toBe(200);
       expect(health.headers.get('cache-control')).toBe('no-store');
@@ -284,10 +294,7 @@ describe('the Tomcat health page with a reported database, before two MariaDBs o
     try {
       partners = await startLoopbackMariadb(join(s.dir, 'partners'), { database: 'partners', user: 'partners', password: PASSWORD });
       const port = await freePort();
-      for (const d of ['logs', 'temp', 'work', 'lib', 'conf/Catalina/localhost', 'webapps/ROOT/WEB-INF']) mkdirSync(join(s.dir, d), { recursive: true });
-      s.write('conf/server.xml', renderTomcatServerXml(serverModel({ address: '127.0.0.1', port, internalProxies: '' })));
-      copyFileSync('/etc/tomcat10/web.xml', join(s.dir, 'conf/web.xml'));
-      symlinkSync(MARIADB_JAR, join(s.dir, 'lib/mariadb-java-client.jar'));
+      healthPageBase(s, port);
       const pool = (name: string, dbPort: number, database: string) => ({
         name, driverClassName: 'org.mariadb.jdbc.Driver', url: `jdbc:mariadb://127.0.0.1:${dbPort}/${database}`, username: database, password: PASSWORD,
         maxTotal: 1, maxIdle: 1, maxWaitMillis: 2000, validationQuery: 'SELECT 1',
@@ -296,21 +303,9 @@ describe('the Tomcat health page with a reported database, before two MariaDBs o
       s.write('webapps/ROOT/WEB-INF/web.xml', renderTomcatHealthWebXml({ path: '/healthz', jspPath: '/WEB-INF/hosting-stacks-health.jsp', jndiName: 'jdbc/health', reportedJndiNames: ['jdbc/health-partners'] }));
       s.write('webapps/ROOT/WEB-INF/hosting-stacks-health.jsp', renderTomcatHealthJsp({ jndiName: 'jdbc/health', timeoutSeconds: 2, reported: [{ name: 'partners', jndiName: 'jdbc/health-partners' }] }));
       const defaults = s.write('default-tomcat10', renderTomcatDefaults({ heapMb: 256, extraJavaOptions: ['-XX:+UseG1GC'] }));
-      tomcat = spawn('sh', ['-c', `. ${defaults} && export JAVA_OPTS && exec ${CATALINA_HOME}/bin/catalina.sh run`], {
-        env: { ...process.env, CATALINA_HOME, CATALINA_BASE: s.dir, CATALINA_TMPDIR: join(s.dir, 'temp') },
-        stdio: 'ignore',
-      });
+      tomcat = startTomcat(s.dir, defaults);
       const url = `http://127.0.0.1:${port}/healthz`;
-      const end = Date.now() + 45000;
-      let health: Response | undefined;
-      while (!health) {
-        try {
-          health = await fetch(url);
-        } catch {
-          if (tomcat.exitCode !== null || Date.now() > end) throw new Error(`Tomcat did not answer on ${url} (exit ${tomcat.exitCode})`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      const health = await firstAnswer(tomcat, url);
       expect([health.status, await health.text()]).toEqual([200, 'ok\npartners: ok\n']);
       // When the reported database stops, the page still answers 200 and names it.
       await partners.stop();

@@ -11,7 +11,7 @@ import { HostingApp } from '../../lib';
 import {
   CLOSED_RETAILER, SENTINELO_DATABASE_SERVERS, SENTINELO_FRONTEND_COUNT, SENTINELO_INGEST_COUNT, SENTINELO_MBPS_PER_SERVER, SentineloStack, SentineloStackProps,
 } from '../../stacks/sentinelo';
-import { checkXml, run, requireBinary, scratch } from '../support/daemons';
+import { checkXml, xpath } from '../support/daemons';
 
 type Json = Record<string, any>;
 
@@ -29,17 +29,6 @@ function sourcesOn(stack: SentineloStack, ownerPath: string, port: number): stri
     .sort();
 }
 
-function xpath(xml: string, expression: string): string {
-  requireBinary('xmllint');
-  const s = scratch('xpath');
-  try {
-    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
-    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
-    return r.output.replace(/\n$/, '');
-  } finally {
-    s.cleanup();
-  }
-}
 
 describe('Sentinelo stack', () => {
   const { stack } = build();

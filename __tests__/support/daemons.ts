@@ -74,6 +74,19 @@ export function checkNftables(ruleset: string): CheckResult {
   }
 }
 
+/** Evaluates an XPath expression over `xml` with xmllint (a real XML parser); its string result. */
+export function xpath(xml: string, expression: string): string {
+  requireBinary('xmllint');
+  const s = scratch('xpath');
+  try {
+    const r = run(['xmllint', '--xpath', expression, s.write('doc.xml', xml)]);
+    if (!r.ok) throw new Error(`xmllint --xpath ${expression}: ${r.output}`);
+    return r.output.replace(/\n$/, '');
+  } finally {
+    s.cleanup();
+  }
+}
+
 /** `xmllint --noout` on an XML document (well-formedness). */
 export function checkXml(xml: string): CheckResult {
   requireBinary('xmllint');

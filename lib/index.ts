@@ -34,6 +34,8 @@ export * from './compute/key-pair';
 export { CloudConfig, ConfigSyntax } from './compute/cloud-config';
 export type { CloudConfigOptions, HostFile, RenderOptions } from './compute/cloud-config';
 export { ServerCluster, ServerGroupPolicy, ServerInstance } from './compute/server-cluster';
+export { OVH_PARIS_3AZ_REGION, OVH_PARIS_3AZ_ZONES, Site } from './compute/site';
+export type { SiteProps } from './compute/site';
 export type { ClusterCounts, DataKind, IServerTier, ServerClusterProps, TierWorkers } from './compute/server-cluster';
 
 // Storage, VPN, databases, caches, search.

@@ -17,6 +17,7 @@ import { KeyPair } from './key-pair';
 import { MachineImage } from './machine-image';
 import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 import { withConstructPath } from '../config/template';
+import { Site } from './site';
 
 /** Nova server-group policies. */
 export enum ServerGroupPolicy {
@@ -79,6 +80,11 @@ export interface ServerClusterProps {
    * or exempted with a reason. @default false
    */
   readonly stateful?: boolean;
+  /**
+   * The site (availability zone) of the servers and their boot volumes. A construct spanning sites
+   * (a Galera cluster) gives it per cluster. @default - the nearest {@link Site} enclosing the cluster, else none: the cloud picks the zone
+   */
+  readonly site?: Site;
 }
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
@@ -176,6 +182,7 @@ export class ServerInstance extends Construct {
       size: bootGb,
       imageId,
       volumeType: props.volumeType,
+      availabilityZone: cluster.site?.availabilityZone,
       // A newer "Debian 12" image must not replace the volume (and the data on it) at the next apply.
       lifecycle: { ignoreChanges: ['image_id'] },
     });
@@ -188,6 +195,7 @@ export class ServerInstance extends Construct {
       keyPair: keyPair.name,
       blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
       network: [{ port: ref(this.port.resource, 'id') }],
+      availabilityZone: cluster.site?.availabilityZone,
       schedulerHints: [{ group: groupId }],
       // cdktf's preparing resolve (before the aspects run) only looks for references to other stacks:
       // it is given the references the user data holds, not the document rendered, which is done
@@ -346,6 +354,8 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly countVariable?: TerraformVariable;
   /** True when the servers hold data that must be backed up. */
   public readonly stateful: boolean;
+  /** The site (availability zone) of the servers, when they have one. */
+  public readonly site?: Site;
   private readonly backupPolicyPaths: string[] = [];
   private exemption?: string;
   private scalingRulesValue?: IConstruct;
@@ -361,6 +371,8 @@ export class ServerCluster extends Construct implements IConnectable {
     optionalPeer(this, 'keyPair', props.keyPair, Kinds.KEY_PAIR);
     optionalPeer(this, 'connections', props.connections, Kinds.CONNECTIONS);
     this.stateful = props.stateful ?? false;
+    if (props.site !== undefined && !Site.isSite(props.site)) throw new HostingStacksError(this, 'site', props.site, "must be a Site (new Site(stack, 'SiteA', { availabilityZone: 'eu-west-par-a' }))");
+    this.site = props.site ?? Site.of(this);
     ({ count: this.count, minCount: this.minCount, maxCount: this.maxCount } = resolveCounts(this, props));
     this.flavor = props.flavor.resolve(this);
     this.vswitch = props.vswitch;

@@ -47,6 +47,16 @@ describe('CapacityModel', () => {
     expect(instancesFor({ usersPerInstance: 100, headroom: 0, bootMinutes: 0, requestsPerUserPerSecond: 1 }, 100)).toBe(1);
   });
 
+  test('given a site carrying half of the demand, then each instance counts for twice its users of the whole', () => {
+    const { appTier } = scalableStack();
+    const model = CapacityModel.forTier(appTier, { usersPerInstance: 400, demandShare: 0.5 });
+    expect(model.usersPerInstance).toBe(400);
+    expect(model.plan.usersPerInstance).toBe(800);
+    expect(model.instancesFor(3000)).toBe(5); // 3,000 x 0.5 x 1.2 / 400 = 4.5
+    expect(() => CapacityModel.forTier(appTier, { demandShare: 0 })).toThrow("shop/App: 'capacity.demandShare' (0) must be a fraction over 0 up to 1");
+    expect(() => CapacityModel.forTier(appTier, { demandShare: 1.5 })).toThrow(/'capacity.demandShare' \(1.5\)/);
+  });
+
   test('figures out of range are errors naming the tier', () => {
     const { appTier } = scalableStack();
     expect(() => CapacityModel.forTier(appTier, { headroom: 1.5 })).toThrow("shop/App: 'capacity.headroom' (1.5) must be a fraction from 0 to 1");

@@ -78,6 +78,12 @@ export interface LabBootedStack {
    * for a non-zero status.
    */
   execFromInternet(argv: readonly string[], options?: { readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
+  /**
+   * Pulls the cables of the server named `name` (`connected` false): its ports go down, as a
+   * crashed host or a lost datacenter looks to its peers, while it keeps running ({@link exec}
+   * still reaches it); `connected` true plugs them back.
+   */
+  setConnected(name: string, connected: boolean): Promise<void>;
 }
 
 /** What {@link LabBootedStack.apply} changed. */
@@ -271,6 +277,11 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         apply,
         fromInternet: (url, timeoutSeconds) => httpGet(net.clientNamespace, url, timeoutSeconds),
         execFromInternet: (argv, opts = {}) => execInNamespace(net.clientNamespace, argv, opts.timeoutMs ?? 60_000),
+        setConnected: async (name, connected) => {
+          const server = model.servers.find((s) => s.name === name);
+          if (!server) throw new Error(`lab ${stack}: no server named '${name}' (servers: ${model.servers.map((s) => s.name).join(', ')})`);
+          await net.setServerLinks(server.key, connected);
+        },
         exec: async (name, argv, opts = {}) => {
           const server = model.servers.find((s) => s.name === name);
           const booted = server && servers.get(server.key);

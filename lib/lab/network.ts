@@ -237,6 +237,19 @@ export class LabNetwork {
   }
 
   /**
+   * Cuts every port of the server `key` off its networks (`up` false), as a crashed host or a
+   * datacenter's lost links look to its peers, or joins them again (`up` true). The server runs on:
+   * only its cables are pulled (the tap between its NIC and its port's bridge goes down).
+   */
+  async setServerLinks(key: string, up: boolean): Promise<void> {
+    const vmNs = this.owners.get(key);
+    if (vmNs === undefined) throw new Error(`LabNetwork ${this.labId}: no server '${key}'`);
+    const ports = [...this.portMap.values()].filter((p) => p.vmNamespace === vmNs);
+    if (ports.length === 0) throw new Error(`LabNetwork ${this.labId}: server '${key}' has no port`);
+    for (const p of ports) await this.ipBatch(p.hostNamespace, [`link set tap ${up ? 'up' : 'down'}`]);
+  }
+
+  /**
    * Realises a count change (see lab-apply.ts): removes the namespaces and ports of the servers
    * `removed` names, builds those of the servers `added` names from `model` (the stack after the
    * apply), then reloads every port's rules from `model`, since group membership follows the ports.

@@ -45,6 +45,13 @@ export interface CapacityModelProps {
   readonly requestsPerUserPerSecond?: number;
   /** Seconds one request holds a worker, for the derived usersPerInstance. @default DEFAULT_REQUEST_SECONDS (1) */
   readonly requestSeconds?: number;
+  /**
+   * Share of the calendar's users (campaign peaks, the simulated demand) the tier must carry, over
+   * 0 up to 1: a site of an active-active stack whose sites carry the peak two by two takes 1/2.
+   * The scaling plan counts each instance for `usersPerInstance / demandShare` users of the whole.
+   * @default 1
+   */
+  readonly demandShare?: number;
 }
 
 /**
@@ -63,7 +70,7 @@ export class CapacityModel {
    */
   public static forTier(tier: IServerTier, props: CapacityModelProps = {}): CapacityModel {
     if (!Kinds.SERVER_TIER.is(tier)) throw HostingStacksError.ofFactory('CapacityModel.forTier', 'tier', describeValue(tier), `must be ${Kinds.SERVER_TIER.allowed}`);
-    requireOptions<CapacityModelProps>(tier, 'capacity', props, ['usersPerInstance', 'headroom', 'bootMinutes', 'requestsPerUserPerSecond', 'requestSeconds']);
+    requireOptions<CapacityModelProps>(tier, 'capacity', props, ['usersPerInstance', 'headroom', 'bootMinutes', 'requestsPerUserPerSecond', 'requestSeconds', 'demandShare']);
     return new CapacityModel(tier, props);
   }
 
@@ -79,11 +86,17 @@ export class CapacityModel {
   public readonly bootMinutes: number;
   /** Requests per second per concurrent user. */
   public readonly requestsPerUserPerSecond: number;
+  /** Share of the calendar's users the tier carries. */
+  public readonly demandShare: number;
 
   private constructor(tier: IServerTier, props: CapacityModelProps) {
     brand(this, 'CapacityModel');
     this.tier = tier;
     const scope = tier;
+    this.demandShare = props.demandShare ?? 1;
+    if (typeof this.demandShare !== 'number' || !Number.isFinite(this.demandShare) || this.demandShare <= 0 || this.demandShare > 1) {
+      throw new HostingStacksError(scope, 'capacity.demandShare', this.demandShare, 'must be a fraction over 0 up to 1 (0.5: the tier carries half of the users)');
+    }
     this.headroom = props.headroom ?? DEFAULT_HEADROOM;
     if (!Number.isFinite(this.headroom) || this.headroom < 0 || this.headroom > 1) {
       throw new HostingStacksError(scope, 'capacity.headroom', this.headroom, 'must be a fraction from 0 to 1 (0.2 plans for 120 % of the users)');
@@ -114,7 +127,7 @@ export class CapacityModel {
     this.usersPerInstanceSource = `${workers.perServer} ${workers.what} x ${round(perWorker)} users each (a request every ${round(1 / this.requestsPerUserPerSecond)} s holding a worker ${requestSeconds} s)`;
   }
 
-  /** Instances `users` concurrent users need: `ceil(users x (1 + headroom) / usersPerInstance)`. */
+  /** Instances `users` concurrent users (of the whole demand) need: `ceil(users x demandShare x (1 + headroom) / usersPerInstance)`. */
   public instancesFor(users: number): number {
     return instancesFor(this.plan, users);
   }
@@ -122,7 +135,8 @@ export class CapacityModel {
   /** The model as plain data. */
   public get plan(): CapacityPlan {
     return {
-      usersPerInstance: this.usersPerInstance,
+      // An instance of a tier carrying a share of the demand counts for more users of the whole.
+      usersPerInstance: this.usersPerInstance / this.demandShare,
       headroom: this.headroom,
       bootMinutes: this.bootMinutes,
       requestsPerUserPerSecond: this.requestsPerUserPerSecond,

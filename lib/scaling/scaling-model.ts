@@ -18,7 +18,7 @@ export enum ScalingMetric {
 
 /** How much one instance of a tier serves and how long a new one takes. */
 export interface CapacityPlan {
-  /** Concurrent users one instance serves at full load. */
+  /** Concurrent users of the demand given (campaign peaks, simulated users) one instance serves at full load: its own users / the tier's demandShare. */
   readonly usersPerInstance: number;
   /** Spare capacity kept on top of the demand, as a fraction (0.2 = plan for 120 % of the users). */
   readonly headroom: number;

@@ -1,5 +1,5 @@
 import { renderTemplate } from '../config/template';
-import { NginxTlsModel } from '../web/nginx-config';
+import type { NginxTlsModel } from '../web/nginx-config';
 
 /** One `proxy_cache_valid` line. */
 export interface NginxCacheValidityModel {

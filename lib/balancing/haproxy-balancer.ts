@@ -6,7 +6,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
-import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
+import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS, NGINX_TLS_SESSION } from '../security/tls-policy';
 import { HaproxyConfigModel, HaproxyDatabaseModel, HaproxyDatabaseTimeoutsModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
 import { Connections, IConnectable } from '../core/connections';
 import { DatabaseRoleCheck, IMysqlDatabase, IMysqlReadEndpoint, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
@@ -20,7 +20,7 @@ import { renderLvsSysctlConfig } from './lvs-balancer';
 import { DEFAULT_VRRP_SIZING, VrrpPair, VrrpPairOptions, vrrpPairPropsOf } from './vrrp-pair';
 import { NginxCacheConfigModel, renderNginxCacheConfig } from './cache-nginx-config';
 import { ResponseCache, ResponseCacheOptions, resolveResponseCache } from './response-cache';
-import { NGINX_PATHS, NGINX_TLS_SESSION } from '../web/nginx-config';
+import { NGINX_PATHS } from '../config/nginx-paths';
 import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */

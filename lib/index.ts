@@ -69,6 +69,7 @@ export * from './balancing/haproxy-balancer';
 export * from './balancing/octavia-balancer';
 export * from './balancing/country-entrances';
 export * from './balancing/load-shedding';
+export * from './balancing/response-cache';
 
 // Web, application and Magento tiers.
 export { WebTier } from './web/web-tier';

@@ -31,6 +31,8 @@ export type {
 } from './balancing/keepalived-config';
 export { renderLvsNatReplyRouteUnit, renderLvsSysctlConfig, renderLvsVipUnit } from './balancing/lvs-balancer';
 export type { LvsNatReplyRouteModel, LvsSysctlModel, LvsVipUnitModel } from './balancing/lvs-balancer';
+export { renderNginxCacheConfig } from './balancing/cache-nginx-config';
+export type { NginxCacheConfigModel, NginxCacheModel, NginxCacheTimeoutsModel, NginxCacheValidityModel } from './balancing/cache-nginx-config';
 export { haproxyHealthCheckModel, renderHaproxyConfig } from './balancing/haproxy-config';
 export type {
   HaproxyConfigModel,

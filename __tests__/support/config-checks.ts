@@ -69,14 +69,16 @@ export function withoutReferences(content: string): string {
 }
 
 /**
- * An nginx.conf with its production run-time paths (pid, error and access logs, `*_temp_path`)
+ * An nginx.conf with its production run-time paths (pid, error and access logs, `*_temp_path`, `proxy_cache_path`)
  * moved into the check's scratch prefix (`@SCRATCH@`, see checkNginx); everything else unchanged.
  */
 export function nginxForCheck(content: string): string {
   return content
     .replace(/^(\s*pid\s+)\S+;/m, '$1@SCRATCH@/nginx.pid;')
     .replace(/^(\s*(?:error_log|access_log)\s+)\/(?!dev\/)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2')
-    .replace(/^(\s*(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path\s+)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2');
+    .replace(/^(\s*(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path\s+)\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2')
+    // A response cache's folder too: nginx -t creates it.
+    .replace(/^(\s*proxy_cache_path\s+)\/\S*\/([^/\s;]+)/gm, '$1@SCRATCH@/$2');
 }
 
 /**
@@ -126,9 +128,13 @@ function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
       return checkSysusers(content);
     case ConfigSyntax.XML:
       return checkXml(content);
-    case ConfigSyntax.NGINX:
+    case ConfigSyntax.NGINX: {
       // TLS material comes from sensitive variables at boot: check with a throw-away certificate.
-      return /^\s*ssl_certificate\s/m.test(content) ? checkNginxWithTestCertificate(nginxForCheck(content)) : checkNginx(nginxForCheck(content));
+      // A listen on a VIP is bound as on its node, with ip_nonlocal_bind; a unix socket moves to the scratch folder.
+      const options = { nonlocalBind: /^\s*listen\s+(?!127\.)\d+\.\d+\.\d+\.\d+:/m.test(content) };
+      const moved = nginxForCheck(content).replace(/^(\s*listen\s+unix:)\/\S*\/([^/\s;]+);/gm, '$1@SCRATCH@/$2;');
+      return /^\s*ssl_certificate\s/m.test(content) ? checkNginxWithTestCertificate(moved, {}, options) : checkNginx(moved, {}, options);
+    }
     case ConfigSyntax.NFS_EXPORTS:
       return checkNfsExports(content);
     case ConfigSyntax.SHELL:

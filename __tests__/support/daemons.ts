@@ -176,14 +176,31 @@ export function checkPhpFpm(config: string, extraFiles: Record<string, string> =
   }
 }
 
+/** Options of {@link checkNginx}. */
+export interface NginxCheckOptions {
+  /**
+   * Run `nginx -t` (which binds every `listen`) in a fresh network namespace with
+   * `net.ipv4.ip_nonlocal_bind=1`, as on a VRRP node whose nginx binds a VIP it may not hold.
+   * @default false
+   */
+  readonly nonlocalBind?: boolean;
+}
+
 /** `nginx -t` with the prefix set to a scratch folder; `@SCRATCH@` in the config is replaced by it. */
-export function checkNginx(config: string, extraFiles: Record<string, string> = {}): CheckResult {
+export function checkNginx(config: string, extraFiles: Record<string, string> = {}, options: NginxCheckOptions = {}): CheckResult {
   requireBinary('nginx');
   const s = scratch('nginx');
   try {
     for (const [rel, content] of Object.entries(extraFiles)) s.write(rel, content.split('@SCRATCH@').join(s.dir));
     const file = s.write('nginx.conf', config.split('@SCRATCH@').join(s.dir));
-    return run(['nginx', '-t', '-q', '-c', file, '-p', `${s.dir}/`]);
+    const argv = ['nginx', '-t', '-q', '-c', file, '-p', `${s.dir}/`];
+    if (!options.nonlocalBind) return run(argv);
+    return withNetns([], (ns) => {
+      const sysctl = run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
+      if (!sysctl.ok) return sysctl;
+      run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+      return run(['ip', 'netns', 'exec', ns, ...argv]);
+    });
   } finally {
     s.cleanup();
   }
@@ -546,7 +563,7 @@ export function checkHaproxyWithTestCertificate(config: string, options: { warni
  * certificate and key are made by `openssl req -x509` in the scratch prefix and both directives
  * point at them.
  */
-export function checkNginxWithTestCertificate(config: string, extraFiles: Record<string, string> = {}): CheckResult {
+export function checkNginxWithTestCertificate(config: string, extraFiles: Record<string, string> = {}, options: NginxCheckOptions = {}): CheckResult {
   requireBinary('openssl');
   const s = scratch('nginx-tls-material');
   try {
@@ -557,7 +574,7 @@ export function checkNginxWithTestCertificate(config: string, extraFiles: Record
     const text = config
       .replace(/^(\s*ssl_certificate\s+)\S+;/gm, '$1@SCRATCH@/tls/cert.pem;')
       .replace(/^(\s*ssl_certificate_key\s+)\S+;/gm, '$1@SCRATCH@/tls/key.pem;');
-    return checkNginx(text, { ...extraFiles, 'tls/cert.pem': readFileSync(cert, 'utf8'), 'tls/key.pem': readFileSync(key, 'utf8') });
+    return checkNginx(text, { ...extraFiles, 'tls/cert.pem': readFileSync(cert, 'utf8'), 'tls/key.pem': readFileSync(key, 'utf8') }, options);
   } finally {
     s.cleanup();
   }

@@ -6,7 +6,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { nftablesRulesFromConnections, renderNftablesRuleset } from '../security/nftables-firewall';
-import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS } from '../security/tls-policy';
+import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_PROTOCOLS, NGINX_TLS_SESSION } from '../security/tls-policy';
 import { HaproxyConfigModel, HaproxyDatabaseModel, HaproxyDatabaseTimeoutsModel, haproxyHealthCheckModel, HaproxyTlsModel, renderHaproxyConfig } from './haproxy-config';
 import { Connections, IConnectable } from '../core/connections';
 import { DatabaseRoleCheck, IMysqlDatabase, IMysqlReadEndpoint, IReplicatedMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
@@ -18,6 +18,9 @@ import { KeepalivedConfigModel, KeepalivedVrrpScriptModel, renderKeepalivedConfi
 import { LoadShedding, MiniSiteKind } from './load-shedding';
 import { renderLvsSysctlConfig } from './lvs-balancer';
 import { DEFAULT_VRRP_SIZING, VrrpPair, VrrpPairOptions, vrrpPairPropsOf } from './vrrp-pair';
+import { NginxCacheConfigModel, renderNginxCacheConfig } from './cache-nginx-config';
+import { ResponseCache, ResponseCacheOptions, resolveResponseCache } from './response-cache';
+import { NGINX_PATHS } from '../config/nginx-paths';
 import { Kinds, optionalPeer, requireOptions, requirePeer } from '../core/peers';
 
 /** Extra connection attempts before a request fails; with `option redispatch` the last goes to another server. */
@@ -41,6 +44,40 @@ export const HAPROXY_VRRP_SCRIPT: KeepalivedVrrpScriptModel = {
   fall: 2,
   rise: 2,
 };
+
+/** Name of the keepalived script that fails while nginx (the response cache) does not answer. */
+export const NGINX_TRACK_SCRIPT = 'chk_nginx';
+
+/** Unix socket of the cache's health server: only root (keepalived's script) and nginx use it, and it needs no port. */
+export const CACHE_HEALTH_SOCKET = '/run/hosting-stacks-nginx-health.sock';
+
+/** Path the cache's health server answers 200 on. */
+export const CACHE_HEALTH_PATH = '/hosting-stacks-health';
+
+/**
+ * The `vrrp_script` that moves the VIP away from a node whose nginx does not answer: an HTTP request
+ * to nginx's health server on its unix socket (a stopped, hung or crashed nginx fails it), within a second.
+ */
+export const NGINX_VRRP_SCRIPT: KeepalivedVrrpScriptModel = {
+  name: NGINX_TRACK_SCRIPT,
+  script: `/usr/bin/curl -fsS -o /dev/null --max-time 1 --unix-socket ${CACHE_HEALTH_SOCKET} http://localhost${CACHE_HEALTH_PATH}`,
+  intervalSeconds: 2,
+  timeoutSeconds: 2,
+  fall: 2,
+  rise: 2,
+};
+
+/** Where haproxy listens behind the cache: loopback only, so nothing but the node itself reaches it. */
+export const CACHE_UPSTREAM_ADDRESS = '127.0.0.1';
+
+/** Sources haproxy takes X-Forwarded-For and X-Forwarded-Proto from when the cache is in front: the node's loopback. */
+export const CACHE_TRUSTED_PROXY = '127.0.0.0/8';
+
+/** Folder of the cache files (under Debian nginx's own /var/lib/nginx; nginx creates it for its workers). */
+export const CACHE_PATH = `${NGINX_PATHS.tempDir}/entry-cache`;
+
+/** User Debian's nginx workers run as. */
+export const CACHE_NGINX_USER = 'www-data';
 
 /** Where the HTTPS certificate bundle is written on the nodes (root only, mode 0600; haproxy reads it before dropping privileges). */
 export const HAPROXY_CERTIFICATE_PATH = '/etc/haproxy/certs/entry.pem';
@@ -87,6 +124,12 @@ export interface HaproxyBalancerProps extends VrrpPairOptions {
   readonly loadShedding?: LoadShedding;
   /** HTTPS on the VIP with Mozilla intermediate settings; plain HTTP then redirects to it. @default - HTTP only */
   readonly tls?: HaproxyTlsOptions;
+  /**
+   * A response cache on each node: nginx with `proxy_cache` on the VIP's public ports (ending HTTPS
+   * with `tls`), in front of haproxy moved to 127.0.0.1. Visitors' own pages (private cookies and
+   * paths) are never cached. @default - no cache: haproxy is the entry
+   */
+  readonly cache?: ResponseCacheOptions;
 }
 
 /** Options of {@link HaproxyBalancer.addDatabase}. */
@@ -169,6 +212,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
   public readonly loadShedding?: LoadShedding;
   /** The HTTPS listener, if any. */
   public readonly tls?: HaproxyTls;
+  /** The response cache in front of haproxy, if any (defaults applied). */
+  public readonly cache?: ResponseCache;
   private targetValue?: HaproxyTarget;
   private readonly databaseRoutes: HaproxyDatabaseRoute[] = [];
 
@@ -182,6 +227,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     if (this.listenerPort === 22) throw new HostingStacksError(this, 'listenerPort', this.listenerPort, 'is the SSH port of the nodes; pick another');
 
     this.tls = props.tls !== undefined ? this.resolveTls(props.tls) : undefined;
+    this.cache = props.cache !== undefined ? resolveResponseCache(this, props.cache, this.nodes.bootVolumeGb) : undefined;
     if (optionalPeer(this, 'loadShedding', props.loadShedding, Kinds.LOAD_SHEDDING) !== undefined) {
       props.loadShedding!.validate(this);
       this.loadShedding = props.loadShedding;
@@ -292,7 +338,8 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${this.nodes.instances.length - 1}`);
     const target = this.targetValue;
     const hc = target?.healthCheck ?? HealthCheck.http();
-    const tls: HaproxyTlsModel | undefined = this.tls && {
+    // Behind the cache nginx ends HTTPS: haproxy only speaks HTTP on loopback.
+    const tls: HaproxyTlsModel | undefined = this.tls && !this.cache ? {
       bindPort: this.tls.port,
       certificatePath: HAPROXY_CERTIFICATE_PATH,
       ciphers: intermediateCipherString(),
@@ -300,7 +347,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       bindOptions: HAPROXY_TLS_BIND_OPTIONS,
       alpn: HAPROXY_ALPN,
       hstsMaxAgeSeconds: this.tls.hstsMaxAgeSeconds,
-    };
+    } : undefined;
     const databases = this.databaseRoutes.map((route, i): HaproxyDatabaseModel => {
       const db = route.database;
       const addresses = [db.writerAddress, ...db.readerAddresses];
@@ -325,7 +372,9 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
       syslog: '/dev/log',
       timeouts: ENTRY_TIMEOUTS,
       retries: HAPROXY_RETRIES,
-      frontend: { name: 'entry', bindAddress: this.vipAddress, bindPort: this.listenerPort, maxconn: this.connectionLimit },
+      frontend: this.cache
+        ? { name: 'entry', bindAddress: CACHE_UPSTREAM_ADDRESS, bindPort: this.cache.upstreamPort, maxconn: this.connectionLimit, trustedProxy: CACHE_TRUSTED_PROXY }
+        : { name: 'entry', bindAddress: this.vipAddress, bindPort: this.listenerPort, maxconn: this.connectionLimit },
       backend: {
         name: 'members',
         healthCheck: haproxyHealthCheckModel(hc),
@@ -339,10 +388,78 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     };
   }
 
-  /** The keepalived model of node `index`: the VRRP instance tracking `chk_haproxy`, no IPVS. */
+  /**
+   * The nginx model of node `index`'s response cache (production paths): the VIP's public ports in
+   * front of haproxy on loopback. Throws when the balancer has no `cache`.
+   */
+  public nginxCacheModel(index: number): NginxCacheConfigModel {
+    const host = this.nodes.instances[index];
+    if (!host) throw new HostingStacksError(this, 'index', index, `must be from 0 to ${this.nodes.instances.length - 1}`);
+    const cache = this.cache;
+    if (!cache) throw new HostingStacksError(this, 'cache', undefined, 'is not set; this balancer has no response cache');
+    // A client connection and an upstream connection per request in flight.
+    const workerConnections = 2 * this.connectionLimit;
+    return {
+      hostname: host.hostname,
+      user: CACHE_NGINX_USER,
+      pidFile: NGINX_PATHS.pidFile,
+      errorLog: `${NGINX_PATHS.logDir}/error.log`,
+      accessLog: `${NGINX_PATHS.logDir}/access.log`,
+      tempDir: NGINX_PATHS.tempDir,
+      workerConnections,
+      workerRlimitNofile: 2 * workerConnections,
+      listen: `${this.vipAddress}:${this.listenerPort}`,
+      upstream: {
+        address: CACHE_UPSTREAM_ADDRESS,
+        port: cache.upstreamPort,
+        keepalive: 64,
+        // haproxy closes an idle kept-alive connection after `timeout http-keep-alive`: nginx lets it go a second earlier.
+        keepaliveTimeoutSeconds: Math.max(1, Math.floor(ENTRY_TIMEOUTS.httpKeepAliveMs / 1000) - 1),
+      },
+      healthSocket: CACHE_HEALTH_SOCKET,
+      healthPath: CACHE_HEALTH_PATH,
+      cache: {
+        path: CACHE_PATH,
+        zoneName: 'entry',
+        keysZoneMb: cache.keysZoneMb,
+        maxSizeGb: cache.maxSizeGb,
+        inactiveSeconds: cache.inactiveSeconds,
+        key: cache.key,
+        validity: cache.validity,
+        cachedPrefixes: cache.cachedPrefixes,
+        bypassCookies: cache.bypassCookies,
+        bypassPaths: cache.bypassPaths,
+        lockTimeoutSeconds: 5,
+      },
+      timeouts: {
+        connectSeconds: ENTRY_TIMEOUTS.connectMs / 1000,
+        // haproxy answers first: a request may queue there, then wait for a slow page (plus a connect and a margin).
+        upstreamSeconds: Math.ceil((ENTRY_TIMEOUTS.queueMs + ENTRY_TIMEOUTS.serverMs + ENTRY_TIMEOUTS.connectMs) / 1000) + 5,
+        clientHeaderSeconds: ENTRY_TIMEOUTS.httpRequestMs / 1000,
+        clientSeconds: ENTRY_TIMEOUTS.clientMs / 1000,
+        keepaliveSeconds: ENTRY_TIMEOUTS.httpKeepAliveMs / 1000,
+      },
+      tls: this.tls && {
+        listen: `${this.vipAddress}:${this.tls.port}`,
+        port: this.tls.port,
+        // One PEM bundle (chain, then key), as haproxy takes it: nginx reads the certificates and the key from the same file.
+        certificateFile: HAPROXY_CERTIFICATE_PATH,
+        certificateKeyFile: HAPROXY_CERTIFICATE_PATH,
+        protocols: MOZILLA_INTERMEDIATE_PROTOCOLS,
+        ciphers: intermediateCipherString(),
+        sessionTimeout: NGINX_TLS_SESSION.timeout,
+        sessionCache: NGINX_TLS_SESSION.cache,
+        sessionTickets: NGINX_TLS_SESSION.tickets,
+        hstsMaxAgeSeconds: this.tls.hstsMaxAgeSeconds,
+      },
+    };
+  }
+
+  /** The keepalived model of node `index`: the VRRP instance tracking `chk_haproxy` (and `chk_nginx` with a cache), no IPVS. */
   public keepalivedModel(index: number): KeepalivedConfigModel {
-    const vrrpInstance = this.vrrpInstanceModel(index, [HAPROXY_TRACK_SCRIPT]);
-    return { routerId: this.nodes.instances[index].hostname, includes: this.keepalivedIncludes, vrrpInstance, vrrpScripts: [HAPROXY_VRRP_SCRIPT], virtualServers: [] };
+    const scripts = this.cache ? [HAPROXY_VRRP_SCRIPT, NGINX_VRRP_SCRIPT] : [HAPROXY_VRRP_SCRIPT];
+    const vrrpInstance = this.vrrpInstanceModel(index, scripts.map((sc) => sc.name));
+    return { routerId: this.nodes.instances[index].hostname, includes: this.keepalivedIncludes, vrrpInstance, vrrpScripts: scripts, virtualServers: [] };
   }
 
   private resolveTls(options: HaproxyTlsOptions): HaproxyTls {
@@ -360,13 +477,15 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
 
   private configureNode(host: ServerInstance, index: number): void {
     const config = host.cloudConfig;
-    // psmisc provides killall for the track script.
+    // psmisc provides killall for the track script; curl asks nginx for chk_nginx.
     config.addPackages('haproxy', 'keepalived', 'nftables', 'psmisc');
+    if (this.cache) config.addPackages('nginx', 'curl');
+    const bound = this.cache ? 'nginx (the response cache)' : 'haproxy';
     config.addFile({
       path: '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf',
       syntax: ConfigSyntax.SYSCTL,
       content: renderLvsSysctlConfig({
-        comment: `haproxy node of ${this.node.path}: bind the VIP ${this.vipAddress} before holding it, so the backup's haproxy is ready at failover`,
+        comment: `haproxy node of ${this.node.path}: bind the VIP ${this.vipAddress} before holding it, so the backup's ${bound} is ready at failover`,
         settings: [{ key: 'net.ipv4.ip_nonlocal_bind', value: '1' }],
       }),
     });
@@ -379,7 +498,13 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));
     config.addLazyFile('/etc/haproxy/haproxy.cfg', ConfigSyntax.HAPROXY, () => renderHaproxyConfig(this.haproxyModel(index)));
     config.addLazyFile('/etc/keepalived/keepalived.conf', ConfigSyntax.KEEPALIVED, () => renderKeepalivedConfig(this.keepalivedModel(index)));
-    config.addServices('nftables', 'haproxy', 'keepalived');
+    if (this.cache) {
+      config.addLazyFile(NGINX_PATHS.config, ConfigSyntax.NGINX, () => renderNginxCacheConfig(this.nginxCacheModel(index)));
+      // haproxy first: nginx's first requests find it listening.
+      config.addServices('nftables', 'haproxy', 'nginx', 'keepalived');
+    } else {
+      config.addServices('nftables', 'haproxy', 'keepalived');
+    }
   }
 }
 

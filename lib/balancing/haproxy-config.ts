@@ -193,6 +193,13 @@ export interface HaproxyConfigModel {
     readonly bindPort: number;
     /** Concurrent client connections accepted. */
     readonly maxconn: number;
+    /**
+     * A proxy in front on this host (the response cache, `127.0.0.0/8`) whose X-Forwarded-For and
+     * X-Forwarded-Proto are kept: `option forwardfor except` it, and X-Forwarded-Proto replaced
+     * only for other sources. @default - none: haproxy is the entry, it adds the client to
+     * X-Forwarded-For and sets X-Forwarded-Proto itself
+     */
+    readonly trustedProxy?: string;
   };
   /** The backend: round-robin, no persistence. */
   readonly backend: {
@@ -220,7 +227,8 @@ export interface HaproxyConfigModel {
  * `option forwardfor` (X-Forwarded-For), `X-Forwarded-Proto` set by the entry (a client's own is
  * replaced: the members believe it from the nodes) and an admin stats socket. Optionally an HTTPS
  * bind with Mozilla intermediate settings (HTTP redirected, HSTS, `X-Forwarded-Proto: https`),
- * and load shedding to a mini-site backend (rules on {@link HaproxyLoadSheddingModel}). Pure.
+ * load shedding to a mini-site backend (rules on {@link HaproxyLoadSheddingModel}), and a trusted
+ * proxy in front on the host (the response cache) whose forwarding headers are kept. Pure.
  */
 export function renderHaproxyConfig(model: HaproxyConfigModel): string {
   const shedding = model.loadShedding;
@@ -230,6 +238,7 @@ export function renderHaproxyConfig(model: HaproxyConfigModel): string {
     chroot: model.chroot ?? '',
     runAs: model.runAs ?? false,
     syslog: model.syslog ?? '',
+    frontend: { ...model.frontend, trustedProxy: model.frontend.trustedProxy ?? '' },
     tls: model.tls ? { ...model.tls, hsts: model.tls.hstsMaxAgeSeconds > 0 } : false,
     backend: {
       ...model.backend,

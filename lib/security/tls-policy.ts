@@ -46,3 +46,10 @@ export function tlsIntermediateProblems(protocols: readonly string[], ciphers: r
   for (const c of ciphers) if (!allowed.has(c)) problems.push(`cipher ${c} is not in Mozilla's intermediate list`);
   return problems;
 }
+
+/**
+ * Mozilla's intermediate session settings for nginx (ssl-config.mozilla.org): a day of session
+ * reuse in a 10 MB shared cache (about 40,000 sessions), no session tickets (their keys are never
+ * rotated by nginx, which would void forward secrecy).
+ */
+export const NGINX_TLS_SESSION = { timeout: '1d', cache: 'shared:MozSSL:10m', tickets: false } as const;

@@ -1,13 +1,7 @@
 import { renderTemplate } from '../config/template';
 
-/** Debian 12 paths of the `nginx` package (its compiled-in defaults) and of the static root. */
-export const NGINX_PATHS = {
-  config: '/etc/nginx/nginx.conf',
-  pidFile: '/run/nginx.pid',
-  logDir: '/var/log/nginx',
-  tempDir: '/var/lib/nginx',
-  mimeTypes: '/etc/nginx/mime.types',
-} as const;
+// Shared with the balancers' response cache, which sits below this layer.
+export { NGINX_PATHS } from '../config/nginx-paths';
 
 /** One year, the longest lifetime RFC 9111 caches are expected to honour; for versioned assets. */
 export const ONE_YEAR_SECONDS = 31536000;
@@ -60,12 +54,8 @@ export interface NginxOpenFileCache {
   readonly minUses: number;
 }
 
-/**
- * Mozilla's intermediate session settings for nginx (ssl-config.mozilla.org): a day of session
- * reuse in a 10 MB shared cache (about 40,000 sessions), no session tickets (their keys are never
- * rotated by nginx, which would void forward secrecy).
- */
-export const NGINX_TLS_SESSION = { timeout: '1d', cache: 'shared:MozSSL:10m', tickets: false } as const;
+// Shared with the balancers' response cache, which sits below this layer.
+export { NGINX_TLS_SESSION } from '../security/tls-policy';
 
 /** Two years, Mozilla's `Strict-Transport-Security` max-age. */
 export const HSTS_TWO_YEARS_SECONDS = 63072000;

@@ -48,6 +48,8 @@ export { OfficeVpn, VpnKind } from './vpn/office-vpn';
 export type { OfficeFlow, OfficePeer, OfficeVpnProps, ResolvedOfficePeer } from './vpn/office-vpn';
 export { MysqlReplication } from './database/mysql-replication';
 export type { MysqlReplicationProps } from './database/mysql-replication';
+export { GALERA_HEALTH_PATH, GALERA_HEALTH_PORT, GALERA_QUORUM, GaleraCluster, GaleraSiteEndpoint } from './database/galera-cluster';
+export type { GaleraClusterProps, GaleraHealthCheck } from './database/galera-cluster';
 export { RedisAppendFsync, RedisEvictionPolicy } from './cache/redis-config';
 export { RedisServer } from './cache/redis-server';
 export type { RedisServerProps } from './cache/redis-server';

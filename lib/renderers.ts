@@ -192,3 +192,5 @@ export { renderBlackboxConfig, BLACKBOX_EXPORTER_PORT } from './monitoring/black
 export type { BlackboxModule } from './monitoring/blackbox-config';
 export { renderMonitoringRules, monitoringRuleGroups, DEFAULT_MONITORING_THRESHOLDS } from './monitoring/monitoring-rules';
 export type { MonitoringThresholds } from './monitoring/monitoring-rules';
+export { galeraFlowControl, galeraGcacheSizing, renderGaleraConfig, renderGaleraHealthScript, renderGaleraInitScript, renderGaleraServiceDropIn, renderGaleraStartScript } from './database/galera-config';
+export type { GaleraConfigModel, GaleraFlowControl, GaleraGcacheSizing, GaleraHealthModel, GaleraInitModel, GaleraStartModel } from './database/galera-config';

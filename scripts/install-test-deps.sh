@@ -21,14 +21,18 @@ PKGS+=(rsync sudo)
 # IngestServers: its sshd drop-in is checked by sshd -t, and the SFTP drops are proven with a real sshd
 # (internal-sftp) and the sftp client.
 PKGS+=(openssh-server openssh-sftp-server)
+# GaleraCluster: the galera-4 provider, mariabackup and socat for SST (galera-quorum behaviour test).
+PKGS+=(galera-4 mariadb-backup socat)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
       java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
       debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo
-      systemd-analyze systemd-sysusers systemd-socket-activate setpriv /usr/sbin/sshd sftp unshare)
+      systemd-analyze systemd-sysusers systemd-socket-activate setpriv /usr/sbin/sshd sftp unshare
+      mariabackup socat)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).
 [ -e /usr/share/java/mariadb-java-client.jar ] || missing=1
+[ -e /usr/lib/galera/libgalera_smm.so ] || missing=1
 # The scaling hook is a Python 3 program (py_compile, run on loopback); the exporters' binaries.
 for b in python3 prometheus-node-exporter prometheus-apache-exporter prometheus-blackbox-exporter prometheus; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # php-redis (MagentoFrontends' session.save_handler = redis), redis-cli and php8.2 (Redis and PHP checks).

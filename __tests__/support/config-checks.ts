@@ -9,6 +9,7 @@ import { checkApache, checkHaproxyWithTestCertificate, checkKeepalived, checkMar
 import { checkApacheWithTestCertificate, checkNfsExports, checkNginx, checkNginxWithTestCertificate } from './daemons';
 import { checkPhpFpmMain, checkPhpFpmPool, checkPhpIni, checkRedis } from './daemons';
 import { checkWireguard } from './daemons';
+import { checkSystemdDropIn } from './daemons';
 import { checkOpenstackClouds } from './daemons';
 import { checkAlertmanager, checkBlackbox, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
 import { checkSshd } from './daemons';
@@ -120,8 +121,11 @@ function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
       return checkNftables(content);
     case ConfigSyntax.MARIADB:
       return checkMariadb(content);
-    case ConfigSyntax.SYSTEMD_UNIT:
-      return checkSystemdUnit(content, basename(file.path));
+    case ConfigSyntax.SYSTEMD_UNIT: {
+      // A drop-in (`/etc/systemd/system/mariadb.service.d/x.conf`) is checked on the unit it extends.
+      const dropIn = /\/([^/]+)\.d\/([^/]+\.conf)$/.exec(file.path);
+      return dropIn ? checkSystemdDropIn(content, dropIn[1], dropIn[2]) : checkSystemdUnit(content, basename(file.path));
+    }
     case ConfigSyntax.SYSCTL:
       return checkSysctl(content);
     case ConfigSyntax.SYSUSERS:

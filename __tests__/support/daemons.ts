@@ -3,7 +3,7 @@
  * never a skip: `npm test` installs the Debian packages first (scripts/install-test-deps.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -257,6 +257,28 @@ export function checkSystemdUnit(unit: string, name: string): CheckResult {
     }
     const r = run(['systemd-analyze', 'verify', `--root=${s.dir}`, `/etc/systemd/system/${name}`]);
     return { ok: r.ok && r.output.trim() === '', output: r.output };
+  } finally {
+    s.cleanup();
+  }
+}
+
+/**
+ * `systemd-analyze verify` of the stock unit `unit` (from /lib/systemd/system, its package must be
+ * installed here) with the drop-in `name` in `/etc/systemd/system/<unit>.d/`: the drop-in's keys are
+ * parsed in the section they are written in, as systemd would on the host.
+ */
+export function checkSystemdDropIn(content: string, unit: string, name: string): CheckResult {
+  requireBinary('systemd-analyze');
+  if (!existsSync(join('/lib/systemd/system', unit))) return { ok: false, output: `${unit} is not installed here: the drop-in ${name} cannot be checked against it` };
+  const s = scratch('systemd-root');
+  try {
+    mkdirSync(join(s.dir, 'usr/lib/systemd'), { recursive: true });
+    cpSync('/lib/systemd/system', join(s.dir, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+    s.write(`etc/systemd/system/${unit}.d/${name}`, content);
+    const r = run(['systemd-analyze', 'verify', `--root=${s.dir}`, unit]);
+    // The stock unit's own programs are not in the scratch root: only lines naming the drop-in count.
+    const problems = r.output.split('\n').filter((l) => l.includes(name) || /Unknown (key|section)|Invalid|Failed to parse/i.test(l));
+    return { ok: problems.length === 0, output: problems.join('\n') };
   } finally {
     s.cleanup();
   }

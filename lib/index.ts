@@ -23,7 +23,7 @@ export { dataKindOf, declareDataKind } from './core/peers';
 // Network.
 export * from './network/external-network';
 export * from './network/router';
-export { DEFAULT_FAILOVER_TTL_SECONDS, SiteDns, SiteDnsKind, SiteFailover } from './network/site-failover';
+export { SiteDns, SiteDnsKind, SiteFailover } from './network/site-failover';
 export type { SiteEntry, SiteFailoverProps } from './network/site-failover';
 export { NetworkZone, PrivateVSwitch } from './network/private-vswitch';
 export type { AddressAllocation, IPrivateVSwitch, PlannedPort, PortOptions, PrivateVSwitchProps } from './network/private-vswitch';
@@ -48,7 +48,7 @@ export { OfficeVpn, VpnKind } from './vpn/office-vpn';
 export type { OfficeFlow, OfficePeer, OfficeVpnProps, ResolvedOfficePeer } from './vpn/office-vpn';
 export { MysqlReplication } from './database/mysql-replication';
 export type { MysqlReplicationProps } from './database/mysql-replication';
-export { GALERA_HEALTH_PATH, GALERA_HEALTH_PORT, GALERA_QUORUM, GaleraCluster, GaleraSiteEndpoint } from './database/galera-cluster';
+export { GALERA_QUORUM, GaleraCluster, GaleraSiteEndpoint } from './database/galera-cluster';
 export type { GaleraClusterProps, GaleraHealthCheck } from './database/galera-cluster';
 export { RedisAppendFsync, RedisEvictionPolicy } from './cache/redis-config';
 export { RedisServer } from './cache/redis-server';
@@ -71,7 +71,8 @@ export * from './balancing/haproxy-balancer';
 export * from './balancing/octavia-balancer';
 export * from './balancing/country-entrances';
 export * from './balancing/load-shedding';
-export * from './balancing/response-cache';
+export { CachedPaths, CacheKey, MAGENTO1_PRIVATE_PATHS } from './balancing/response-cache';
+export type { CacheValidity, ResponseCache, ResponseCacheOptions } from './balancing/response-cache';
 
 // Web, application and Magento tiers.
 export { WebTier } from './web/web-tier';

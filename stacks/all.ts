@@ -2,10 +2,11 @@ import { Construct } from 'constructs';
 import { HostingStack } from '../lib';
 import { MonsieurDeguisementStack, MonsieurDeguisementStackProps } from './monsieur-deguisement';
 import { PopgomStack, PopgomStackProps } from './popgom';
+import { RunisoStack, RunisoStackProps } from './runiso';
 import { SentineloStack, SentineloStackProps } from './sentinelo';
 
 /**
- * The admin network for SSH to POPGOM's LVS directors and Sentinelo's haproxy nodes, from
+ * The admin network for SSH to POPGOM's LVS directors, Sentinelo's haproxy nodes and Runiso's ADC nodes, from
  * `ADMIN_CIDR` when set (the stacks' safe default otherwise). Monsieur Déguisement's operators come in through its VPN: its Octavia entries
  * have no nodes to reach, and its haproxy pairs (`MdEntries.haproxyPairs`) admit the offices' network.
  */
@@ -22,6 +23,8 @@ export interface StackOverrides {
   readonly sentinelo?: SentineloStackProps;
   /** Laid over POPGOM's props (after `ADMIN_CIDR`). @default - none: the case study's figures */
   readonly popgom?: PopgomStackProps;
+  /** Laid over Runiso's props (after `ADMIN_CIDR`). @default - none: the case study's figures and our estimates */
+  readonly runiso?: RunisoStackProps;
   /** Monsieur Déguisement's props. @default - none: the case study's figures */
   readonly 'monsieur-deguisement'?: MonsieurDeguisementStackProps;
 }
@@ -31,6 +34,7 @@ export function buildAllStacks(scope: Construct, overrides: StackOverrides = {})
   return [
     new SentineloStack(scope, 'sentinelo', { adminCidr: adminCidr(), ...overrides.sentinelo }),
     new PopgomStack(scope, 'popgom', { adminCidr: adminCidr(), ...overrides.popgom }),
+    new RunisoStack(scope, 'runiso', { adminCidr: adminCidr(), ...overrides.runiso }),
     new MonsieurDeguisementStack(scope, 'monsieur-deguisement', overrides['monsieur-deguisement']),
   ];
 }

@@ -14,17 +14,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostingApp } from '../../lib';
+import { GALERA_HEALTH_PATH, GALERA_HEALTH_PORT } from '../../lib/database/galera-cluster';
 import { formatLabReport, LabBootedStack, LabReport, runLab } from '../../lib/lab';
 import { LAB_EXTERNAL_CIDR } from '../../lib/lab/stack-model';
 import { buildAllStacks, StackOverrides } from '../../stacks/all';
+import { RunisoStack, RUNISO_SESSION_COOKIES } from '../../stacks/runiso';
 import { SentineloStack } from '../../stacks/sentinelo';
 import { requireLabHost } from '../support/daemons';
 import { scaleOutOnAlert } from './scale-out';
+import { runisoChecks } from './runiso-sites';
 import { sentineloChecks } from './sentinelo-api';
 import { deployStandInShop } from './stand-in-shop';
 
 /** The stacks of stacks/all.ts, in order (a new stack must be added here, and so booted). */
-const STACKS = ['sentinelo', 'popgom', 'monsieur-deguisement'];
+const STACKS = ['sentinelo', 'popgom', 'runiso', 'monsieur-deguisement'];
 
 /** The SFTP account the lab declares on Sentinelo's ingest servers (its key is made by the test). */
 const LAB_RETAILER = 'lab-retailer';
@@ -34,7 +37,8 @@ const LAB_RETAILER = 'lab-retailer';
  * each kind where the case study has more (every kind of server and every flow is still there: a
  * primary and a replica per database cluster, two API servers, one ingest server), an SFTP account
  * whose key the test holds, open to the lab's internet, and a quick ingest (10 s to settle, 10 s
- * between runs).
+ * between runs); Runiso with one application server per site (its three sites, their ADC pairs,
+ * static origins and Galera nodes all there), its static origins open to the lab's internet as the CDN.
  */
 function labOverrides(retailerPublicKey: string): StackOverrides {
   return {
@@ -46,6 +50,10 @@ function labOverrides(retailerPublicKey: string): StackOverrides {
       retailerCidrs: [LAB_EXTERNAL_CIDR],
       ingestSettleSeconds: 10,
       ingestPollSeconds: 10,
+    },
+    runiso: {
+      appBaselinePerSite: 1,
+      cdnCidrs: [LAB_EXTERNAL_CIDR],
     },
   };
 }
@@ -71,6 +79,26 @@ const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
   'monsieur-deguisement check connection frontends-3 -> search-1': 'Solr never installed (above)',
 };
 
+/** Runiso's sites as the lab checks need them, from the construct tree. */
+function runisoLabOptions(stack: RunisoStack) {
+  return {
+    sites: stack.sites.map((s, i) => {
+      const nodes = stack.database.siteClusters[i].instances.map((n) => n.hostname);
+      const apps = s.app.cluster.instances.filter((i) => i.existence === undefined).map((i) => i.hostname);
+      return {
+        name: s.site.siteName,
+        vip: s.adc.vipAddress,
+        appServers: apps,
+        databaseNodes: nodes,
+        servers: [...s.adc.nodes.instances.map((i) => i.hostname), ...s.miniSite.cluster.instances.map((i) => i.hostname), ...apps, ...nodes],
+      };
+    }),
+    databaseHealth: { port: GALERA_HEALTH_PORT, path: GALERA_HEALTH_PATH },
+    databaseAddresses: Object.fromEntries(stack.database.members.map((m) => [m.hostname, m.address])),
+    cartCookie: RUNISO_SESSION_COOKIES[1],
+  };
+}
+
 /** What did not pass, as keys comparable with KNOWN_DEFECTS. */
 function failures(report: LabReport): Map<string, string> {
   const out = new Map<string, string>();
@@ -89,6 +117,7 @@ describe('the lab boots every stack', () => {
   const started = Date.now();
   let ids: string[] = [];
   let sentinelo: SentineloStack | undefined;
+  let runiso: RunisoStack | undefined;
 
   beforeAll(() => {
     requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl', 'ssh-keygen', 'sftp']);
@@ -97,6 +126,7 @@ describe('the lab boots every stack', () => {
     const stacks = buildAllStacks(app, labOverrides(readFileSync(join(keys, 'retailer.pub'), 'utf8').trim()));
     ids = stacks.map((s) => s.node.id);
     sentinelo = stacks.find((s): s is SentineloStack => s instanceof SentineloStack);
+    runiso = stacks.find((s): s is RunisoStack => s instanceof RunisoStack);
     app.synth();
   });
 
@@ -125,7 +155,9 @@ describe('the lab boots every stack', () => {
           retailer: { name: LAB_RETAILER, privateKeyPath: join(keys, 'retailer') },
           workDir: keys,
         })
-        : undefined;
+        : id === 'runiso'
+          ? (stack: LabBootedStack) => runisoChecks(stack, runisoLabOptions(runiso!))
+          : undefined;
     const run = await runLab(join(outdir, 'stacks', id), { log: (l) => process.stderr.write(`${l}\n`), afterBoot });
     const report = run.report;
     console.log(formatLabReport(report));
@@ -155,6 +187,13 @@ describe('the lab boots every stack', () => {
         expect.stringMatching(/^reads go on when api-db-\d+ dies$/),
         expect.stringMatching(/^api-db-\d+ started again$/),
       ]);
+      expect(points.filter((c) => !c.ok)).toEqual([]);
+    }
+    if (id === 'runiso') {
+      // Case study 3's points: every site serves from its own node; the ADC caches, never a cart;
+      // a site lost leaves the others serving and writing; a lone database node refuses writes.
+      const points = report.checks.filter((c) => c.kind === 'runiso');
+      expect(points.length).toBe(11);
       expect(points.filter((c) => !c.ok)).toEqual([]);
     }
     if (PIPELINE_STACKS.includes(id)) {

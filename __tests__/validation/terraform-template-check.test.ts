@@ -35,6 +35,8 @@ describe('checkTerraformTemplateString', () => {
     ['nested replace with &, " and < literals', `password="\${${XML_ESCAPE}}"`],
     ['function with a number and a nested call', '${element(openstack_networking_port_v2.Web_Port.all_fixed_ips, 0)}-${upper(format("%s-%d", local.region, 2))}'],
     ['string literal with an escaped backslash', '${replace(var.db_password, "\\\\", "/")}'],
+    ['a list of conditionals in compact()', '${compact([var.db_password == "" ? "" : local.region, openstack_networking_port_v2.Web_Port.id, ])}'],
+    ['an empty list', '${compact([])}'],
   ])('given %s, then there is no problem', (_name, text) => {
     expect(checkTerraformTemplateString(text, CONTEXT)).toEqual([]);
   });
@@ -73,6 +75,9 @@ describe('checkTerraformTemplateString', () => {
     ['a strip marker', '${~ var.db_password}', /has unexpected '~'/],
     ['a template inside a string literal', '${lower("$${x}")}', /template sequence inside the string literal/],
     ['an unsupported escape', '${lower("a\\nb")}', /unsupported escape '\\n'/],
+    ['a bad item in a list', '${compact([local.region, var.nope])}', /'var.nope' names a variable that is not declared/],
+    ['an unterminated list', '${compact([local.region', /no ']' closing the list at offset 10/],
+    ['a list without its commas', '${compact([local.region local.region])}', /has unexpected 'l' at offset 24 in the list at offset 10/],
     ['a splat index', '${openstack_networking_port_v2.Web_Port.all_fixed_ips[*]}', /unsupported index/],
   ])('given %s, then it is reported', (_name, text, message) => {
     const problems = checkTerraformTemplateString(text, CONTEXT);

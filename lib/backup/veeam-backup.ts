@@ -468,10 +468,11 @@ export function objectStorageRegionOf(computeRegion: string): string {
 
 /**
  * The off-site object storage region for servers in a given object storage region: another site,
- * far enough that one incident does not take both (Gravelines and Strasbourg are 500 km apart).
+ * far enough that one incident does not take both (Gravelines and Strasbourg are 500 km apart;
+ * Paris's three zones are within one metropolitan area, so their copy goes to Gravelines).
  */
 export const OFFSITE_REGION_PAIRS: Readonly<Record<string, string>> = {
-  GRA: 'SBG', SBG: 'GRA', RBX: 'SBG', DE: 'GRA', UK: 'GRA', WAW: 'DE', BHS: 'GRA',
+  GRA: 'SBG', SBG: 'GRA', RBX: 'SBG', DE: 'GRA', UK: 'GRA', WAW: 'DE', BHS: 'GRA', 'EU-WEST-PAR': 'GRA',
 };
 
 function defaultOffsiteRegion(scope: Construct, computeRegion: string): string {

@@ -48,6 +48,7 @@ const FUNCTIONS: Record<string, readonly [number, number]> = {
   element: [2, 2],
   lookup: [2, 3],
   tostring: [1, 1],
+  compact: [1, 1],
   min: [1, Infinity],
   max: [1, Infinity],
   floor: [1, 1],
@@ -173,7 +174,8 @@ type Expression =
   | { readonly kind: 'reference'; readonly root: string; readonly traversal: readonly string[] }
   | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expression[] }
   | { readonly kind: 'binary'; readonly op: string; readonly left: Expression; readonly right: Expression }
-  | { readonly kind: 'conditional'; readonly condition: Expression; readonly then: Expression; readonly otherwise: Expression };
+  | { readonly kind: 'conditional'; readonly condition: Expression; readonly then: Expression; readonly otherwise: Expression }
+  | { readonly kind: 'list'; readonly items: readonly Expression[] };
 
 /** Binary operators with their precedence (higher binds tighter), as in Terraform. */
 const BINARY_OPERATORS: readonly (readonly [string, number])[] = [
@@ -274,12 +276,13 @@ class ExpressionParser {
     }
   }
 
-  /** primary := string | number | identifier ( '(' args ')' | traversal ) */
+  /** primary := string | number | list | identifier ( '(' args ')' | traversal ) */
   private parsePrimary(): Expression {
     this.skipSpace();
     if (this.atEnd()) throw new ExpressionProblem('is unterminated (expression expected)');
     const c = this.text[this.pos];
     if (c === '"') return this.parseString();
+    if (c === '[') return this.parseList();
     if (/[0-9]/.test(c)) return this.parseNumber();
     const root = this.parseIdentifier();
     this.skipSpace();
@@ -297,6 +300,26 @@ class ExpressionParser {
       } else {
         return { kind: 'reference', root, traversal };
       }
+    }
+  }
+
+  /** list := '[' [ expression ( ',' expression )* [','] ] ']' */
+  private parseList(): Expression {
+    const start = this.pos;
+    this.pos += 1;
+    const items: Expression[] = [];
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] === ']') {
+        this.pos += 1;
+        return { kind: 'list', items };
+      }
+      items.push(this.parseExpression());
+      this.skipSpace();
+      const c = this.text[this.pos];
+      if (c === undefined) throw new ExpressionProblem(`is unterminated (no ']' closing the list at offset ${start})`);
+      if (c === ',') this.pos += 1;
+      else if (c !== ']') throw new ExpressionProblem(`has unexpected '${c}' at offset ${this.pos} in the list at offset ${start}`);
     }
   }
 
@@ -384,6 +407,8 @@ function checkExpression(expr: Expression, context: TemplateContext): string[] {
       return [...checkExpression(expr.left, context), ...checkExpression(expr.right, context)];
     case 'conditional':
       return [expr.condition, expr.then, expr.otherwise].flatMap((e) => checkExpression(e, context));
+    case 'list':
+      return expr.items.flatMap((e) => checkExpression(e, context));
   }
 }
 

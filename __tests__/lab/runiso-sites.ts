@@ -1,0 +1,190 @@
+/**
+ * Runiso's points in the lab, once the stack has booted (case study 3):
+ * - each site's entry (floating IP -> VIP: nginx cache, haproxy) serves a stand-in page (what the
+ *   client's WAR would hold) that writes an order into Galera through the site's own node and
+ *   reads it back; a cacheable page is answered from the ADC's cache the second time, a page asked
+ *   with the cart cookie never is;
+ * - with every server of one site cut off (a datacenter lost), the other sites' entries still
+ *   serve, and write: their two database nodes keep the quorum;
+ * - a database node cut off alone (a lone site) refuses writes and its health check says so, while
+ *   the others accept them;
+ * Every cut is plugged back at the end of its step: the lab's flow checks run after these.
+ */
+import type { LabBootedStack, LabCheck } from '../../lib/lab';
+
+/** Where the stand-in pages go: the ROOT web application, which holds the DataSource. */
+const WEBAPP = '/var/lib/tomcat10/webapps/ROOT';
+
+/**
+ * The stand-in order page: with `?order=<id>`, inserts the order (and the site's host name) through
+ * `jdbc/app`; answers the app server, the database server it reached, the Galera cluster's size and
+ * whether the order is there.
+ */
+export const STAND_IN_ORDER_JSP = `<%@ page contentType="text/plain; charset=UTF-8" session="false" trimDirectiveWhitespaces="true"
+    import="javax.naming.InitialContext, javax.sql.DataSource, java.sql.Connection, java.sql.PreparedStatement, java.sql.ResultSet, java.sql.Statement" %><%
+response.setHeader("Cache-Control", "no-store");
+String order = request.getParameter("order");
+String self = java.net.InetAddress.getLocalHost().getHostName();
+DataSource ds = (DataSource) new InitialContext().lookup("java:comp/env/jdbc/app");
+try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+  s.execute("CREATE TABLE IF NOT EXISTS orders (id VARCHAR(64) PRIMARY KEY, app VARCHAR(64) NOT NULL)");
+  String db, size;
+  try (ResultSet r = s.executeQuery("SELECT @@hostname, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE')")) { r.next(); db = r.getString(1); size = r.getString(2); }
+  String stored = "none";
+  if (order != null) {
+    try (PreparedStatement p = c.prepareStatement("INSERT INTO orders (id, app) VALUES (?, ?)")) { p.setString(1, order); p.setString(2, self); p.executeUpdate(); }
+    try (PreparedStatement p = c.prepareStatement("SELECT app FROM orders WHERE id = ?")) { p.setString(1, order); try (ResultSet r = p.executeQuery()) { if (r.next()) stored = r.getString(1); } }
+  }
+  out.print("runiso stand-in app=" + self + " db=" + db + " cluster=" + size + " order=" + stored + "\\n");
+}
+%>
+`;
+
+/** A page the ADC may cache: static, the same for every visitor. */
+export const STAND_IN_CATALOG_HTML = '<!doctype html><title>catalog</title><p>runiso stand-in catalog page</p>\n';
+
+/** One site as the test knows it from the construct tree. */
+export interface RunisoLabSite {
+  /** Short name (`a`). */
+  readonly name: string;
+  /** The ADC pair's VIP (a planned address; the lab maps it to its floating IP). */
+  readonly vip: string;
+  /** Host names of every server of the site. */
+  readonly servers: readonly string[];
+  /** Host names of its application servers. */
+  readonly appServers: readonly string[];
+  /** Host names of its database nodes. */
+  readonly databaseNodes: readonly string[];
+}
+
+/** What the lab test gives. */
+export interface RunisoLabOptions {
+  readonly sites: readonly RunisoLabSite[];
+  /** The health endpoint of the database nodes: port and path (on each node's own address). */
+  readonly databaseHealth: { readonly port: number; readonly path: string };
+  /** Each database node's address, by host name. */
+  readonly databaseAddresses: Readonly<Record<string, string>>;
+  /** The cookie that marks a cart (the cache never answers it). */
+  readonly cartCookie: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(timeoutMs: number, everyMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined || Date.now() > end) return v;
+    await sleep(everyMs);
+  }
+}
+
+/** The fields of a stand-in answer. */
+function parse(body: string): { app: string; db: string; cluster: string; order: string } | undefined {
+  const m = /^runiso stand-in app=(\S+) db=(\S+) cluster=(\S+) order=(\S+)$/m.exec(body);
+  return m ? { app: m[1], db: m[2], cluster: m[3], order: m[4] } : undefined;
+}
+
+/** One GET from the internet with curl, headers kept: status, `X-Cache-Status` and the body. */
+async function get(stack: LabBootedStack, url: string, cookie?: string): Promise<{ status: number; cache: string; body: string }> {
+  const argv = ['curl', '-sk', '--max-time', '10', '-D', '-', ...(cookie ? ['-H', `Cookie: ${cookie}`] : []), url];
+  const r = await stack.execFromInternet(argv, { timeoutMs: 15_000 });
+  const [head, ...rest] = r.stdout.split(/\r?\n\r?\n/);
+  const status = Number(/^HTTP\/\S+ (\d{3})/.exec(head ?? '')?.[1] ?? 0);
+  const cache = /^x-cache-status:\s*(\S+)/im.exec(head ?? '')?.[1] ?? '-';
+  return { status, cache, body: rest.join('\n\n') };
+}
+
+export async function runisoChecks(stack: LabBootedStack, options: RunisoLabOptions): Promise<LabCheck[]> {
+  const checks: LabCheck[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ kind: 'runiso', name, ok, detail });
+  const entry = (site: RunisoLabSite) => stack.model.floatingIps.find((f) => f.fixedIp === site.vip)?.address;
+  for (const site of options.sites) {
+    if (!entry(site)) return [{ kind: 'runiso', name: 'floating IPs', ok: false, detail: `no floating IP on site ${site.name}'s VIP ${site.vip}` }];
+  }
+  // The client's deploy, stood in for: the pages on every application server.
+  for (const name of options.sites.flatMap((s) => s.appServers)) {
+    for (const [file, content] of [['order.jsp', STAND_IN_ORDER_JSP], ['catalog.html', STAND_IN_CATALOG_HTML]]) {
+      const r = await stack.exec(name, ['sh', '-c', 'cat > "$1" && chmod 0644 "$1"', 'sh', `${WEBAPP}/${file}`], { input: content });
+      if (r.status !== 0) throw new Error(`could not write ${file} on ${name}: ${r.stderr}`);
+    }
+  }
+  const orderUrl = (site: RunisoLabSite, order?: string) => `https://${entry(site)}/order.jsp${order ? `?order=${order}` : ''}`;
+  const writeThrough = async (site: RunisoLabSite, timeoutMs: number) => {
+    let last = '';
+    const served = await poll(timeoutMs, 2000, async () => {
+      const id = `lab-${site.name}-${Date.now()}`;
+      const r = await get(stack, orderUrl(site, id));
+      last = `HTTP ${r.status} ${r.body.trim().slice(0, 200)}`;
+      const p = parse(r.body);
+      return r.status === 200 && p && p.order === p.app ? p : undefined;
+    });
+    return { served, last };
+  };
+
+  // 1. Every site serves a write through its own entry, application server and database node.
+  for (const site of options.sites) {
+    const { served, last } = await writeThrough(site, 180_000);
+    const local = served !== undefined && site.appServers.includes(served.app) && site.databaseNodes.includes(served.db);
+    check(`site ${site.name}: an order written through its entry is stored by its own app server and database node`, local && served!.cluster === String(options.sites.length),
+      served ? `app=${served.app} db=${served.db} cluster=${served.cluster}` : last);
+  }
+
+  // 2. The ADC's cache: a catalog page is a HIT the second time; with the cart cookie, never.
+  const site0 = options.sites[0];
+  const catalog = `https://${entry(site0)}/catalog.html`;
+  const first = await get(stack, catalog);
+  const second = await get(stack, catalog);
+  check(`site ${site0.name}: a catalog page is answered from the ADC's cache the second time`, first.status === 200 && second.status === 200 && second.cache === 'HIT',
+    `first HTTP ${first.status} ${first.cache}, second HTTP ${second.status} ${second.cache}`);
+  const carts = [await get(stack, catalog, `${options.cartCookie}=lab`), await get(stack, catalog, `${options.cartCookie}=lab`)];
+  check(`site ${site0.name}: with the ${options.cartCookie} cookie the page never comes from the cache`, carts.every((c) => c.status === 200 && c.cache !== 'HIT'),
+    carts.map((c) => `HTTP ${c.status} ${c.cache}`).join(', '));
+
+  // 3. A datacenter lost: every server of the first site cut off; the other sites serve and write.
+  const lost = options.sites[0];
+  for (const name of lost.servers) await stack.setConnected(name, false);
+  try {
+    for (const site of options.sites.slice(1)) {
+      const { served, last } = await writeThrough(site, 90_000);
+      check(`site ${lost.name} lost: site ${site.name} still serves and writes (Galera keeps the quorum)`, served !== undefined && served.cluster === String(options.sites.length - 1),
+        served ? `app=${served.app} db=${served.db} cluster=${served.cluster}` : last);
+    }
+  } finally {
+    for (const name of lost.servers) await stack.setConnected(name, true);
+  }
+  const rejoined = await writeThrough(lost, 180_000);
+  check(`site ${lost.name} plugged back: it rejoins the cluster and serves again`, rejoined.served?.cluster === String(options.sites.length),
+    rejoined.served ? `app=${rejoined.served.app} db=${rejoined.served.db} cluster=${rejoined.served.cluster}` : rejoined.last);
+
+  // 4. A lone site: one database node cut off from the others refuses writes; the others accept them.
+  const alone = options.sites[options.sites.length - 1];
+  const node = alone.databaseNodes[0];
+  const others = options.sites.filter((s) => s !== alone);
+  await stack.setConnected(node, false);
+  try {
+    const sql = (statement: string) => stack.exec(node, ['mariadb', '--connect-timeout=5', '-N', '-e', statement], { timeoutMs: 20_000 });
+    const refused = await poll(60_000, 2000, async () => {
+      const r = await sql("INSERT INTO runiso.orders (id, app) VALUES (CONCAT('lone-', UUID()), 'lab')");
+      return r.status !== 0 ? r.stderr.trim() : undefined;
+    });
+    const status = (await sql("SHOW STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready')")).stdout.trim().replace(/\s+/g, ' ');
+    // The health check as a balancer asks it (bash's /dev/tcp: the node needs no HTTP client).
+    const health = await stack.exec(node, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2" && printf "GET %s HTTP/1.0\\r\\n\\r\\n" "$3" >&3 && timeout 5 head -n 1 <&3', 'bash',
+      options.databaseAddresses[node], String(options.databaseHealth.port), options.databaseHealth.path], { timeoutMs: 15_000 });
+    const healthStatus = /HTTP\/\S+ (\d{3})/.exec(health.stdout)?.[1] ?? `none (${health.stderr.trim()})`;
+    check(`${node} alone: it refuses writes and its health check answers 503`, refused !== undefined && healthStatus === '503',
+      `${refused ?? 'a write was accepted for 60 s'}; status: ${status}; health: HTTP ${healthStatus}`);
+    const majority = await writeThrough(others[0], 60_000);
+    check(`${node} alone: site ${others[0].name} still writes`, majority.served !== undefined && majority.served.cluster === String(options.sites.length - 1),
+      majority.served ? `app=${majority.served.app} db=${majority.served.db} cluster=${majority.served.cluster}` : majority.last);
+  } finally {
+    await stack.setConnected(node, true);
+  }
+  const whole = await poll(180_000, 3000, async () => {
+    const r = await stack.exec(node, ['mariadb', '-N', '-e', "SHOW STATUS LIKE 'wsrep_cluster_size'"]);
+    return r.stdout.includes(String(options.sites.length)) ? r.stdout.trim() : undefined;
+  });
+  check(`${node} plugged back: it rejoins`, whole !== undefined, whole ?? 'not back in the cluster within 180 s');
+  return checks;
+}

@@ -1,0 +1,97 @@
+/**
+ * Case study 3 read from the generated stack: three sites in three zones, each running the whole
+ * application behind its own ADC pair; Galera across the sites over the data network only; each site
+ * sized so that the others carry the peak; the records and CDN origins that move traffic to the
+ * surviving sites. Snapshot, schema and daemon checks: stacks.test.ts; the campaigns: runiso-campaigns.test.ts.
+ */
+import { Testing } from 'cdktf';
+import { SiteDns } from '../../lib';
+import {
+  RUNISO_APP_BASELINE_PER_SITE, RUNISO_DATACENTERS, RUNISO_ORDERING_PATHS, RUNISO_PEAK_CONCURRENT_USERS, RUNISO_SESSION_COOKIES, RUNISO_USERS_PER_APP_SERVER, RunisoStack, RunisoStackProps,
+} from '../../stacks/runiso';
+
+type Json = Record<string, any>;
+
+function build(props: RunisoStackProps = {}) {
+  const stack = new RunisoStack(Testing.app(), 'runiso', props);
+  return { stack, json: stack.toTerraform() as Json };
+}
+
+/** The sources (owner paths or CIDRs) of the ingress rules on `port` of the group owned by `ownerPath`. */
+function sourcesOn(stack: RunisoStack, ownerPath: string, port: number): string[] {
+  const owner = stack.node.findAll().find((c) => c.node.path === ownerPath) as unknown as { connections: { ingressRules: { port: { fromPort?: number; toPort?: number }; source: { connections?: { owner: { node: { path: string } } }; cidr?: string } }[] } };
+  return owner.connections.ingressRules
+    .filter((r) => r.port.fromPort! <= port && port <= r.port.toPort!)
+    .map((r) => r.source.connections?.owner.node.path ?? r.source.cidr!)
+    .sort();
+}
+
+describe('Runiso stack', () => {
+  const { stack, json } = build();
+  const servers = Object.values(json.resource.openstack_compute_instance_v2 as Json) as Json[];
+  const zoneOf = (name: string) => servers.find((s) => s.name === name)!.availability_zone;
+
+  test('three sites, one per zone of Paris 3-AZ, each running the whole application: ADC pair, static origin, app servers, a Galera node', () => {
+    expect(stack.sites).toHaveLength(RUNISO_DATACENTERS);
+    expect(stack.sites.map((s) => [s.site.siteName, s.site.availabilityZone])).toEqual([['a', 'eu-west-par-a'], ['b', 'eu-west-par-b'], ['c', 'eu-west-par-c']]);
+    for (const s of stack.sites) {
+      const zone = s.site.availabilityZone;
+      const names = [...s.adc.nodes.instances, ...s.miniSite.cluster.instances, ...s.app.cluster.instances].map((i) => i.hostname);
+      expect(names.map(zoneOf)).toEqual(names.map(() => zone));
+      expect(s.adc.target?.tier).toBe(s.app);
+      expect(s.adc.cache?.bypassCookies).toEqual(RUNISO_SESSION_COOKIES);
+      expect(s.adc.loadShedding?.orderingPaths).toEqual(RUNISO_ORDERING_PATHS);
+    }
+    expect(stack.database.members.map((m) => [m.hostname, zoneOf(m.hostname)])).toEqual([['db-a-1', 'eu-west-par-a'], ['db-b-1', 'eu-west-par-b'], ['db-c-1', 'eu-west-par-c']]);
+    // The networks are regional: one per role, spanning the zones.
+    expect(Object.keys(json.resource.openstack_networking_network_v2)).toHaveLength(3);
+  });
+
+  test('each site writes to its own Galera node', () => {
+    stack.sites.forEach((s, i) => {
+      expect(s.app.cluster.instances[0].cloudConfig.hostFiles.find((f) => f.path === s.app.contextFilePath)!.content)
+        .toContain(`jdbc:mariadb://${stack.database.siteClusters[i].instances[0].address}:3306/runiso`);
+    });
+  });
+
+  test('each site is sized so that the two others carry the peak: 3,000 users x 1/2 x 1.2 / 400 = 5 servers', () => {
+    expect(stack.appServersPerSiteAtPeak).toBe(Math.ceil((RUNISO_PEAK_CONCURRENT_USERS / 2) * 1.2 / RUNISO_USERS_PER_APP_SERVER));
+    for (const s of stack.sites) {
+      expect([s.app.cluster.minCount, s.app.cluster.count, s.app.cluster.maxCount]).toEqual([RUNISO_APP_BASELINE_PER_SITE, RUNISO_APP_BASELINE_PER_SITE, 5]);
+      // Back to school: 1,500 x 1/2 x 1.2 / 400 = 2.25, so 3; Mother's Day: 2,000 -> 3.
+      expect(Object.fromEntries(s.scaling.campaignNeeds().map((c) => [c.campaign.name, c.count]))).toEqual({ 'winter-sales': 5, 'mothers-day': 3, 'summer-sales': 5, 'back-to-school': 3 });
+    }
+  });
+
+  test('Galera replicates over the data network only: its ports admit its members, 3306 the app servers, SSH the backup runner', () => {
+    for (const port of [4567, 4568, 4444]) expect(sourcesOn(stack, 'runiso/Database', port)).toEqual(['runiso/Database']);
+    expect(sourcesOn(stack, 'runiso/Database', 3306)).toEqual(['runiso/SiteA/App/Servers', 'runiso/SiteB/App/Servers', 'runiso/SiteC/App/Servers']);
+    expect(sourcesOn(stack, 'runiso/Database', 22)).toEqual(['runiso/Backup/Runner']);
+  });
+
+  test('the DNS records and the CDN origins name every site; a variable per site takes it out of the round-robin record', () => {
+    const records = json.output.failover_dns_records.value;
+    expect(records.map((r: Json) => r.name)).toEqual(['www.runiso-client.example', 'origin-a.runiso-client.example', 'origin-b.runiso-client.example', 'origin-c.runiso-client.example']);
+    expect(records[0].records).toMatch(/^\$\{compact\(\[var\.failover_site_a_in_service \? openstack_networking_floatingip_v2\.SiteA_Adc_FloatingIp_\w+\.address : "", /);
+    expect(Object.keys(json.variable).filter((v) => v.endsWith('_in_service'))).toEqual(['failover_site_a_in_service', 'failover_site_b_in_service', 'failover_site_c_in_service']);
+    const cdn = json.output.failover_cdn_origins.value;
+    expect(cdn.origins.map((o: Json) => [o.name, o.port, o.protocol])).toEqual(['a', 'b', 'c'].map((s) => [`origin-${s}.runiso-client.example`, 443, 'https']));
+    expect(cdn.cache).toMatchObject({ bypass_cookies: RUNISO_SESSION_COOKIES, bypass_paths: RUNISO_ORDERING_PATHS });
+    expect(json.resource.openstack_dns_recordset_v2).toBeUndefined();
+  });
+
+  test('with Designate, the stack keeps the recordsets itself', () => {
+    const designate = build({ dns: SiteDns.designate() }).json;
+    const sets = Object.values(designate.resource.openstack_dns_recordset_v2 as Json) as Json[];
+    expect(sets.map((r) => [r.name, r.type, r.ttl])).toEqual([['www.runiso-client.example.', 'A', 60], ...['a', 'b', 'c'].map((s) => [`origin-${s}.runiso-client.example.`, 'A', 60])]);
+    expect(sets[0].zone_id).toBe('${var.dns_zone_id}');
+  });
+
+  test.each([
+    ['two zones', { availabilityZones: ['eu-west-par-a', 'eu-west-par-b'] }, /runiso: 'availabilityZones' \(\["eu-west-par-a","eu-west-par-b"\]\) must list 3 or more zones/],
+    ['no baseline', { appBaselinePerSite: 0 }, /runiso: 'appBaselinePerSite' \(0\) must be an integer from 1 to 100/],
+    ['a host name without a domain', { hostName: 'www' }, /runiso\/Failover: 'hostName' \('www'\) must be a fully qualified name/],
+  ] as [string, RunisoStackProps, RegExp][])('given %s, then it throws', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});

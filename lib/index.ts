@@ -23,8 +23,8 @@ export { dataKindOf, declareDataKind } from './core/peers';
 // Network.
 export * from './network/external-network';
 export * from './network/router';
-export { SiteDns, SiteDnsKind, SiteFailover } from './network/site-failover';
-export type { SiteEntry, SiteFailoverProps } from './network/site-failover';
+export { SiteDns, SiteDnsKind, SiteFailover } from './balancing/site-failover';
+export type { SiteEntry, SiteFailoverProps } from './balancing/site-failover';
 export { NetworkZone, PrivateVSwitch } from './network/private-vswitch';
 export type { AddressAllocation, IPrivateVSwitch, PlannedPort, PortOptions, PrivateVSwitchProps } from './network/private-vswitch';
 

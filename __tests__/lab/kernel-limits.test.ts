@@ -69,7 +69,7 @@ describe('files a user_data writes', () => {
 });
 
 describe('downloads from outside the Debian archive', () => {
-  test('given scripts that fetch release tarballs, then their URLs are found, comments and addresses left out', () => {
+  test('given scripts that fetch release tarballs, then their URLs are found, comments, addresses and localhost left out', () => {
     const s = server({
       '/usr/local/sbin/install': [
         '#!/bin/sh',
@@ -77,6 +77,7 @@ describe('downloads from outside the Debian archive', () => {
         "fetch_verified 'https://download.jboss.org/wildfly/27.0.1.Final/wildfly-27.0.1.Final.tar.gz' 'abc' \"$T\"",
         "curl --fail --output a 'https://archive.apache.org/dist/solr/solr/9.6.1/solr-9.6.1.tgz'",
         "until curl --silent 'http://10.30.2.5:8983/solr/admin/info/system'; do sleep 1; done",
+        'script "/usr/bin/curl -fsS --unix-socket /run/health.sock http://localhost/hosting-stacks-health"',
       ].join('\n'),
     });
     expect(downloadsOf(s)).toEqual([

@@ -18,7 +18,7 @@ import { GALERA_HEALTH_PATH, GALERA_HEALTH_PORT } from '../../lib/database/galer
 import { formatLabReport, LabBootedStack, LabReport, runLab } from '../../lib/lab';
 import { LAB_EXTERNAL_CIDR } from '../../lib/lab/stack-model';
 import { buildAllStacks, StackOverrides } from '../../stacks/all';
-import { RunisoStack, RUNISO_SESSION_COOKIES } from '../../stacks/runiso';
+import { RUNISO_MINI_SITE_PAGE, RUNISO_SESSION_COOKIES, RunisoStack } from '../../stacks/runiso';
 import { SentineloStack } from '../../stacks/sentinelo';
 import { requireLabHost } from '../support/daemons';
 import { scaleOutOnAlert } from './scale-out';
@@ -80,7 +80,7 @@ const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
 };
 
 /** Runiso's sites as the lab checks need them, from the construct tree. */
-function runisoLabOptions(stack: RunisoStack) {
+function runisoLabOptions(stack: RunisoStack, workDir: string) {
   return {
     sites: stack.sites.map((s, i) => {
       const nodes = stack.database.siteClusters[i].instances.map((n) => n.hostname);
@@ -90,12 +90,16 @@ function runisoLabOptions(stack: RunisoStack) {
         vip: s.adc.vipAddress,
         appServers: apps,
         databaseNodes: nodes,
+        miniSiteServers: s.miniSite.cluster.instances.map((i) => i.hostname),
         servers: [...s.adc.nodes.instances.map((i) => i.hostname), ...s.miniSite.cluster.instances.map((i) => i.hostname), ...apps, ...nodes],
       };
     }),
     databaseHealth: { port: GALERA_HEALTH_PORT, path: GALERA_HEALTH_PATH },
     databaseAddresses: Object.fromEntries(stack.database.members.map((m) => [m.hostname, m.address])),
     cartCookie: RUNISO_SESSION_COOKIES[1],
+    miniSitePage: RUNISO_MINI_SITE_PAGE,
+    perServerCapacity: stack.sites[0].app.maxThreads,
+    workDir,
   };
 }
 
@@ -120,7 +124,7 @@ describe('the lab boots every stack', () => {
   let runiso: RunisoStack | undefined;
 
   beforeAll(() => {
-    requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl', 'ssh-keygen', 'sftp']);
+    requireLabHost(['debootstrap', 'systemd-nspawn', 'dpkg-scanpackages', 'ip', 'nft', 'nsenter', 'curl', 'haproxy', 'openssl', 'ssh-keygen', 'sftp', 'wrk']);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', LAB_RETAILER, '-f', join(keys, 'retailer')]);
     const app = new HostingApp({ outdir });
     const stacks = buildAllStacks(app, labOverrides(readFileSync(join(keys, 'retailer.pub'), 'utf8').trim()));
@@ -156,7 +160,7 @@ describe('the lab boots every stack', () => {
           workDir: keys,
         })
         : id === 'runiso'
-          ? (stack: LabBootedStack) => runisoChecks(stack, runisoLabOptions(runiso!))
+          ? (stack: LabBootedStack) => runisoChecks(stack, runisoLabOptions(runiso!, keys))
           : undefined;
     const run = await runLab(join(outdir, 'stacks', id), { log: (l) => process.stderr.write(`${l}\n`), afterBoot });
     const report = run.report;
@@ -191,9 +195,10 @@ describe('the lab boots every stack', () => {
     }
     if (id === 'runiso') {
       // Case study 3's points: every site serves from its own node; the ADC caches, never a cart;
-      // a site lost leaves the others serving and writing; a lone database node refuses writes.
+      // overloaded, the cart keeps its median and the overflow gets the mini-site; a site lost leaves
+      // the others serving and writing; a lone database node refuses writes.
       const points = report.checks.filter((c) => c.kind === 'runiso');
-      expect(points.length).toBe(11);
+      expect(points.length).toBe(12);
       expect(points.filter((c) => !c.ok)).toEqual([]);
     }
     if (PIPELINE_STACKS.includes(id)) {

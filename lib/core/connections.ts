@@ -11,6 +11,15 @@ import { escapeTerraformText, requireTerraformLiteral } from './terraform-text';
 import { brand, describeValue, hasBrand, Kinds, requirePeer, requireProps } from './peers';
 
 /** Anything that owns a {@link Connections}: clusters, balancers, single servers. */
+/**
+ * Written in a rule's description when its port is one the server listens on only while it needs
+ * it (Galera's IST and SST ports, opened by a member while it joins): nothing listens there in
+ * between, by design. The lab reads it from the Terraform: it requires no listener on such a port,
+ * and requires each admitted flow to reach the server (refused by its kernel, not dropped by a
+ * firewall on the way).
+ */
+export const ON_DEMAND_LISTENER_NOTE = 'listened on only on demand';
+
 export interface IConnectable {
   /** The network intent of this construct; security groups and firewall rules follow from it. */
   readonly connections: Connections;

@@ -3,7 +3,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
 import { Site } from '../compute/site';
-import { Connections, IConnectable } from '../core/connections';
+import { Connections, IConnectable, ON_DEMAND_LISTENER_NOTE } from '../core/connections';
 import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { cidrContains, parseCidr, parseIpv4 } from '../core/ipv4';
@@ -400,8 +400,9 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
     this.readerAddresses = this.members.slice(1).map((m) => m.address);
     this.memberHostnames = this.members.map((m) => m.hostname);
     this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.gcomm), 'Galera group communication between members');
-    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.ist), 'Galera IST between members');
-    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.sst), 'Galera SST (mariabackup) between members');
+    // A joining member listens on these only while it receives a state transfer.
+    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.ist), `Galera IST between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`);
+    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.sst), `Galera SST (mariabackup) between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`);
     this.sites.forEach((site, i) => this.endpoints.set(site, new GaleraSiteEndpoint(this, site, this.siteClusters[i].instances)));
 
     const appPasswordFile = `${MARIADB_SECRETS_DIR}/app.password`;

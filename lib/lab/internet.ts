@@ -15,15 +15,16 @@ import { join } from 'node:path';
 import { LabAdaptation, writtenFiles } from './kernel-limits';
 import { LabServerModel } from './model';
 
-/** `https://host/path` URLs a server's files fetch (lines that run curl, wget or a fetch helper). */
+/** `https://host/path` URLs a server's files fetch (lines that run curl, wget or a fetch helper), not addresses or `localhost`. */
 export function downloadsOf(server: LabServerModel): string[] {
   const urls = new Set<string>();
   for (const content of writtenFiles(server.userData).values()) {
     for (const line of content.split('\n')) {
       if (/^\s*#/.test(line) || !/\b(curl|wget|fetch_verified)\b/.test(line)) continue;
       for (const m of line.matchAll(/https?:\/\/([A-Za-z0-9.-]+)(?::\d+)?\/[^\s'"]*/g)) {
-        // Only names: an address is a server of the stack or nothing the lab should stand in for.
-        if (/[a-z]/i.test(m[1]) && !/^\d+(\.\d+){3}$/.test(m[1])) urls.add(m[0]);
+        // Only names: an address is a server of the stack or nothing the lab should stand in for,
+        // and `localhost` (a local health check, over a unix socket or loopback) never leaves the server.
+        if (/[a-z]/i.test(m[1]) && !/^\d+(\.\d+){3}$/.test(m[1]) && !/(^|\.)localhost$/i.test(m[1])) urls.add(m[0]);
       }
     }
   }

@@ -25,9 +25,10 @@ import { missingModule, serverLimits, ServerLimits } from './kernel-limits';
 import { LabPortModel, LabSecurityGroupRuleModel, LabServerModel, LabStackModel } from './model';
 import { LabNetwork } from './network';
 import { ensureLabRepo, packagesOfUserData } from './package-repo';
-import { execInNamespace, httpGet, HttpProbe, tcpConnects } from './probes';
+import { execInNamespace, httpGet, HttpProbe, tcpConnects, tcpReach } from './probes';
 import { LabServer } from './server';
 import { readStackModel } from './stack-model';
+import { ON_DEMAND_LISTENER_NOTE } from '../core/connections';
 
 /** Options of {@link runLab}. */
 export interface LabOptions {
@@ -403,12 +404,18 @@ function openedPorts(model: LabStackModel, server: LabServerModel): { protocol: 
   const seen = new Map<string, { protocol: string; port: number }>();
   for (const port of portsOf(model, server)) {
     for (const r of ingressRules(model, port)) {
-      if ((r.protocol === 'tcp' || r.protocol === 'udp') && r.portRangeMin !== undefined && r.portRangeMin === r.portRangeMax) {
+      // A port its server listens on only on demand (the rule says so) needs no listener.
+      if ((r.protocol === 'tcp' || r.protocol === 'udp') && r.portRangeMin !== undefined && r.portRangeMin === r.portRangeMax && !onDemand(r)) {
         seen.set(`${r.protocol}/${r.portRangeMin}`, { protocol: r.protocol, port: r.portRangeMin });
       }
     }
   }
   return [...seen.values()];
+}
+
+/** Whether a rule opens a port its server listens on only on demand ({@link ON_DEMAND_LISTENER_NOTE} in its description). */
+function onDemand(rule: LabSecurityGroupRuleModel): boolean {
+  return rule.description?.includes(ON_DEMAND_LISTENER_NOTE) === true;
 }
 
 function serverOfAddress(model: LabStackModel, address: string): LabServerModel | undefined {
@@ -479,6 +486,13 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
           const id = `${src.key}>${dst.key}:${r.portRangeMin}`;
           if (done.has(id)) continue;
           done.add(id);
+          if (onDemand(r)) {
+            // Nothing listens between transfers: the flow works when the server's kernel answers.
+            const reach = await tcpReach(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
+            checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok: reach !== 'silent',
+              detail: reach === 'silent' ? `dropped (rule ${r.key}; a port listened on only on demand must still be reached)` : `${reach}: reached (a port listened on only on demand)` });
+            continue;
+          }
           let ok = await tcpConnects(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
           let detail = 'connected';
           // A service of a VIP pair listens on the VIP (an address pair of the port), not on each

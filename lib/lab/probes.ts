@@ -34,6 +34,18 @@ export async function tcpConnects(namespace: string, address: string, port: numb
   return r.status === 0;
 }
 
+/**
+ * Whether a TCP connection from `namespace` reaches `address:port`: `connected`, `refused` (the
+ * server's kernel answered with a reset: nothing listens, but no firewall dropped the SYN), or
+ * `silent` (no answer: dropped on the way, or no such host).
+ */
+export async function tcpReach(namespace: string, address: string, port: number, timeoutSeconds = 3): Promise<'connected' | 'refused' | 'silent'> {
+  const r = await execInNamespace(namespace,
+    ['timeout', String(timeoutSeconds), 'bash', '-c', `exec 3<>/dev/tcp/${address}/${port}`], (timeoutSeconds + 2) * 1000);
+  if (r.status === 0) return 'connected';
+  return /connection refused/i.test(r.stderr) ? 'refused' : 'silent';
+}
+
 /** One HTTP exchange seen from a namespace. */
 export interface HttpProbe {
   readonly url: string;

@@ -298,7 +298,7 @@ export const ROWS: readonly BadInputRow[] = [
       const { stack, net } = shop(app);
       CapacityModel.forTier(tier(stack, net), untyped({ userPerInstance: 50 }));
     },
-    error: /^shop\/Web\/Tier: 'capacity\.userPerInstance' \(50\) is not an option here; the options are usersPerInstance, headroom, bootMinutes, requestsPerUserPerSecond, requestSeconds$/,
+    error: /^shop\/Web\/Tier: 'capacity\.userPerInstance' \(50\) is not an option here; the options are usersPerInstance, headroom, bootMinutes, requestsPerUserPerSecond, requestSeconds, demandShare$/,
   },
   {
     kind: 'state backend given as a plain object',

@@ -12,8 +12,9 @@
  *   [Adc: 2 x nginx cache +       [Adc ...]                     [Adc ...]          (front vSwitch,
  *     haproxy, VRRP VIP, FIP]                                                      regional: it spans
  *   [MiniSite: static origin]     [MiniSite]                    [MiniSite]          the three zones)
- *   [App: Tomcat x 2..6]          [App]                         [App]              (app vSwitch)
+ *   [App: Tomcat x 2..5]          [App]                         [App]              (app vSwitch)
  *   [Database node a]  <------ Galera, over the data vSwitch only ------>  [node b]  [node c]
+ *   [Backup runner: snapshots, volume backups, off-site copies in Gravelines] (app vSwitch)
  */
 import { Construct } from 'constructs';
 import {

@@ -319,7 +319,8 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
     if (!options.keep) await destroy();
     return { report, model, destroy };
   } catch (e) {
-    await destroy();
+    // The cause, not a failure of the clean-up, is what the caller must see.
+    await destroy().catch((d: unknown) => log(`[lab ${stack}] clean-up after the failure failed too: ${d instanceof Error ? d.message : String(d)}`));
     throw e;
   }
 }
@@ -611,13 +612,23 @@ async function checkMonitoring(model: LabStackModel, servers: Map<string, LabSer
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    // After a failure no new item starts; those running finish, so whoever cleans up finds every
+    // container it has to stop, none still being made.
+    while (next < items.length && !failed) {
       const i = next++;
-      results[i] = await fn(items[i], i);
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
     }
   });
-  await Promise.all(workers);
+  const settled = await Promise.allSettled(workers);
+  const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (error) throw error.reason;
   return results;
 }
 

@@ -26,6 +26,8 @@ export * from './network/router';
 export { SiteDns, SiteDnsKind, SiteFailover } from './balancing/site-failover';
 export type { SiteEntry, SiteFailoverProps } from './balancing/site-failover';
 export { NetworkZone, PrivateVSwitch } from './network/private-vswitch';
+export { SiteInterconnect } from './network/site-interconnect';
+export type { SiteInterconnectProps } from './network/site-interconnect';
 export type { AddressAllocation, IPrivateVSwitch, PlannedPort, PortOptions, PrivateVSwitchProps } from './network/private-vswitch';
 
 // Compute.

@@ -1,5 +1,5 @@
-import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { regionalScopeOf } from '../core/region-scope';
 import { DataOpenstackImagesImageV2 } from '../../.gen/providers/openstack/data-openstack-images-image-v2';
 import { requireOpenstackName } from '../core/choices';
 import { brand, hasBrand } from '../core/peers';
@@ -52,11 +52,12 @@ export class MachineImage {
   /** The image data source, one per stack and name; the name is validated against `scope` first. */
   public lookup(scope: Construct, prop = 'image'): DataOpenstackImagesImageV2 {
     this.validate(scope, prop);
-    const stack = TerraformStack.of(scope);
+    // One per region (image ids differ between regions): the stack's, or a regional Site's.
+    const owner = regionalScopeOf(scope);
     const id = `Image-${this.name.replace(/[^A-Za-z0-9]/g, '_')}`;
-    const existing = stack.node.tryFindChild(id);
+    const existing = owner.node.tryFindChild(id);
     if (existing) return existing as DataOpenstackImagesImageV2;
-    return new ImageLookup(stack, id, { name: this.name, mostRecent: true });
+    return new ImageLookup(owner, id, { name: this.name, mostRecent: true });
   }
 
   /**

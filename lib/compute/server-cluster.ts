@@ -18,6 +18,8 @@ import { MachineImage } from './machine-image';
 import { brand, hasBrand, Kinds, optionalPeer, requirePeer, requireProps } from '../core/peers';
 import { withConstructPath } from '../config/template';
 import { Site } from './site';
+import { InterconnectPort, SiteInterconnect } from '../network/site-interconnect';
+import { regionKeyOf } from '../core/region-scope';
 
 /** Nova server-group policies. */
 export enum ServerGroupPolicy {
@@ -85,6 +87,12 @@ export interface ServerClusterProps {
    * (a Galera cluster) gives it per cluster. @default - the nearest {@link Site} enclosing the cluster, else none: the cloud picks the zone
    */
   readonly site?: Site;
+  /**
+   * A second NIC (`ens4`) on the site's segment of this interconnect: what servers that replicate
+   * between sites in different regions talk over (the first NIC stays on `vswitch`). The cluster
+   * must be made in the scope of its Site, which must have a region of its own. @default - one NIC
+   */
+  readonly interconnect?: SiteInterconnect;
 }
 
 const HOST = Symbol.for('hosting-stacks.ServerInstance');
@@ -136,6 +144,10 @@ export class ServerInstance extends Construct {
   public readonly address: string;
   /** The port. */
   public readonly port: PlannedPort;
+  /** Its second NIC's port, on the site's interconnect, when the cluster has one. */
+  public readonly interconnectPort?: InterconnectPort;
+  /** The address of its second NIC on the interconnect, when the cluster has one. */
+  public readonly interconnectAddress?: string;
   /** The boot volume (what volume snapshots and backups act on). */
   public readonly bootVolume: BlockstorageVolumeV3;
   /** The server, construct id `Resource`. */
@@ -176,6 +188,8 @@ export class ServerInstance extends Construct {
       allowedAddressPairs: props.allowedAddressPairs,
     });
     this.address = this.port.address;
+    this.interconnectPort = cluster.interconnect?.addPort(this, 'InterconnectPort', cluster.site!, [cluster.connections]);
+    this.interconnectAddress = this.interconnectPort?.address;
     const imageId = (props.image ?? MachineImage.debian12()).idIn(this);
     this.bootVolume = new BlockstorageVolumeV3(this, 'BootVolume', {
       name: resourceName(this, 'boot'),
@@ -194,7 +208,7 @@ export class ServerInstance extends Construct {
       flavorName: this.flavor.name,
       keyPair: keyPair.name,
       blockDevice: [{ uuid: ref(this.bootVolume, 'id'), sourceType: 'volume', destinationType: 'volume', bootIndex: 0, deleteOnTermination: false }],
-      network: [{ port: ref(this.port.resource, 'id') }],
+      network: [{ port: ref(this.port.resource, 'id') }, ...(this.interconnectPort ? [{ port: ref(this.interconnectPort.resource, 'id') }] : [])],
       availabilityZone: cluster.site?.availabilityZone,
       schedulerHints: [{ group: groupId }],
       // cdktf's preparing resolve (before the aspects run) only looks for references to other stacks:
@@ -218,7 +232,7 @@ export class ServerInstance extends Construct {
     });
     if (this.conditional) {
       const exists = Token.asNumber(`\${var.${cluster.countVariable!.friendlyUniqueId} > ${index} ? 1 : 0}`);
-      for (const r of [this.port.resource, this.bootVolume, this.resource]) r.count = exists;
+      for (const r of [this.port.resource, ...(this.interconnectPort ? [this.interconnectPort.resource] : []), this.bootVolume, this.resource]) r.count = exists;
       this.existence = exists;
     }
     this.node.addValidation({
@@ -356,6 +370,8 @@ export class ServerCluster extends Construct implements IConnectable {
   public readonly stateful: boolean;
   /** The site (availability zone) of the servers, when they have one. */
   public readonly site?: Site;
+  /** The interconnect the servers' second NIC is on, when they have one. */
+  public readonly interconnect?: SiteInterconnect;
   private readonly backupPolicyPaths: string[] = [];
   private exemption?: string;
   private scalingRulesValue?: IConstruct;
@@ -373,6 +389,18 @@ export class ServerCluster extends Construct implements IConnectable {
     this.stateful = props.stateful ?? false;
     if (props.site !== undefined && !Site.isSite(props.site)) throw new HostingStacksError(this, 'site', props.site, "must be a Site (new Site(stack, 'SiteA', { availabilityZone: 'eu-west-par-a' }))");
     this.site = props.site ?? Site.of(this);
+    if (this.site?.region !== undefined && regionKeyOf(this) !== this.site.node.path) {
+      throw new HostingStacksError(this, 'site', this.site.node.path, "has a region of its own: make the cluster in the Site's scope, so the site's provider (its region) applies to the servers and everything they use");
+    }
+    if (regionKeyOf(props.vswitch) !== regionKeyOf(this)) {
+      throw new HostingStacksError(this, 'vswitch', props.vswitch.node.path, `is in another region than the cluster (networks are regional): give a vSwitch made in ${this.site?.region !== undefined ? `the scope of ${this.site.node.path}` : "the stack's region"}`);
+    }
+    if (props.interconnect !== undefined) {
+      if (!SiteInterconnect.isSiteInterconnect(props.interconnect)) throw new HostingStacksError(this, 'interconnect', props.interconnect, 'must be a SiteInterconnect');
+      if (this.site?.region === undefined) throw new HostingStacksError(this, 'interconnect', props.interconnect.node.path, 'needs the cluster in a Site with a region of its own (an interconnect joins regions)');
+      props.interconnect.segmentOf(this, this.site);
+      this.interconnect = props.interconnect;
+    }
     ({ count: this.count, minCount: this.minCount, maxCount: this.maxCount } = resolveCounts(this, props));
     this.flavor = props.flavor.resolve(this);
     this.vswitch = props.vswitch;

@@ -9,6 +9,7 @@ import { Port } from './port';
 import { resourceName } from './naming';
 import { escapeTerraformText, requireTerraformLiteral } from './terraform-text';
 import { brand, describeValue, hasBrand, Kinds, requirePeer, requireProps } from './peers';
+import { regionKeyOf } from './region-scope';
 
 /** Anything that owns a {@link Connections}: clusters, balancers, single servers. */
 /**
@@ -301,6 +302,12 @@ export class Connections extends Construct {
     const key = `${sourceLabel(source)}|${port.label}`;
     const existing = this.rules.get(key);
     if (existing) return existing;
+    const sourceGroup = source.connections;
+    if (sourceGroup !== undefined && regionKeyOf(sourceGroup) !== regionKeyOf(this)) {
+      // Security groups are regional: remote_group_id of another region's group fails at apply.
+      throw new HostingStacksError(this.owner, 'peer', sourceGroup.owner.node.path,
+        `is in another region (${regionLabel(sourceGroup)}, this is in ${regionLabel(this)}): a security group rule cannot name another region's group; allow its addresses on the link between the sites instead (Peer.ipv4('<address>/32'))`);
+    }
     const id = `Ingress-${sourceLabel(source)}-${port.label}`;
     const resource = new NetworkingSecgroupRuleV2(this, id, {
       direction: 'ingress',
@@ -337,6 +344,12 @@ export class Connections extends Construct {
     }
     return rule;
   }
+}
+
+/** Where `c` is made, in words: its regional Site, or the stack's region. */
+function regionLabel(c: IConstruct): string {
+  const key = regionKeyOf(c);
+  return key === '' ? "the stack's region" : `the region of site ${key}`;
 }
 
 function sourceLabel(source: TrafficSource): string {

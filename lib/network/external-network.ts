@@ -1,5 +1,5 @@
-import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { regionalScopeOf } from '../core/region-scope';
 import { DataOpenstackNetworkingNetworkV2 } from '../../.gen/providers/openstack/data-openstack-networking-network-v2';
 import { requireOpenstackName } from '../core/choices';
 import { brand, hasBrand } from '../core/peers';
@@ -43,10 +43,11 @@ export class ExternalNetwork {
   /** The data-source lookup of this network, one per stack; the name is validated against `scope` first. */
   public lookup(scope: Construct, prop = 'externalNetwork'): DataOpenstackNetworkingNetworkV2 {
     this.validate(scope, prop);
-    const stack = TerraformStack.of(scope);
+    // One per region: the stack's, or a Site's with a region of its own (its provider alias).
+    const owner = regionalScopeOf(scope);
     const id = `ExternalNetwork-${this.name.replace(/[^A-Za-z0-9]/g, '_')}`;
-    const existing = stack.node.tryFindChild(id);
+    const existing = owner.node.tryFindChild(id);
     if (existing) return existing as DataOpenstackNetworkingNetworkV2;
-    return new DataOpenstackNetworkingNetworkV2(stack, id, { name: this.name, external: true });
+    return new DataOpenstackNetworkingNetworkV2(owner, id, { name: this.name, external: true });
   }
 }

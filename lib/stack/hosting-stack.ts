@@ -7,6 +7,7 @@ import { validateBackupCoverage } from '../backup/backup-coverage';
 import { BACKUP_COVERAGE_RULE_ID } from '../policy/rules/backup-coverage';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { findHosts, ServerInstance } from '../compute/server-cluster';
+import { Site } from '../compute/site';
 import { formatValue, HostingStacksError, SynthValidationError } from '../core/errors';
 import { requireTerraformLiteral } from '../core/terraform-text';
 import { checkTerraformTemplates } from '../validation/terraform-template-check';
@@ -143,7 +144,12 @@ export class HostingStack extends TerraformStack {
    */
   public override toTerraform(): any {
     if (this.synthesizing) SynthPass.begin(this);
-    return SynthPass.memo(this, 'toTerraform', () => super.toTerraform());
+    return SynthPass.memo(this, 'toTerraform', () => {
+      // Sites with a region of their own give their provider alias to what is in their scope; done
+      // here too, not only by their aspect, so a test reading toTerraform() sees what synth writes.
+      for (const c of this.node.findAll()) if (Site.isSite(c)) c.applyProvider();
+      return super.toTerraform();
+    });
   }
 
   /** Whether an artifact is already added at `relativePath`. */

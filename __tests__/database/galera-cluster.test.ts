@@ -18,6 +18,7 @@ import {
 } from '../../lib/database/galera-cluster';
 import { galeraFlowControl, galeraGcacheSizing } from '../../lib/database/galera-config';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { SiteInterconnect } from '../../lib/network/site-interconnect';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
 import { checkHostFile } from '../support/config-checks';
@@ -277,5 +278,54 @@ describe('GaleraCluster bad input', () => {
     expect(() => new GaleraCluster(stack, 'Db1', { ...base, sites: [a, b, a] })).toThrow(/'sites' .* must be distinct sites: the site 'test\/SiteA' appears twice/);
     expect(() => new GaleraCluster(stack, 'Db2', { ...base, sites: [a, b, a2] })).toThrow(/must be distinct sites: the availability zone 'eu-west-par-a' appears twice/);
     expect(() => new GaleraCluster(stack, 'Db3', { ...base, sites: [a, b, {} as Site] })).toThrow(/^test\/Db3: 'sites\[2\]' \({}\) must be a Site/);
+  });
+});
+
+describe('GaleraCluster across sites that are regions of their own', () => {
+  function regions(props: Partial<GaleraClusterProps> = {}) {
+    const stack = new HostingStack(Testing.app(), 'test');
+    const sites = ['GRA11', 'SBG5', 'RBX-A'].map((region, i) => new Site(stack, `Site${'ABC'[i]}`, { region, siteName: 'abc'[i] }));
+    const nets = sites.map((site, i) => new PrivateVSwitch(site, 'Net', { cidr: `10.0.${i + 1}.0/24` }));
+    const interconnect = new SiteInterconnect(stack, 'Link', { cidr: '10.9.0.0/24', vlanId: 9, sites });
+    const db = new GaleraCluster(stack, 'Db', { siteVswitches: nets, interconnect, sites, flavor: FLAVOR, databaseName: 'runiso', writeMbPerHour: 400, peakWritesPerSecond: 300, ...props });
+    return { stack, sites, nets, interconnect, db };
+  }
+
+  test('given three regions, then each site\'s member is made in its site, replicates over the interconnect and serves its applications on its own network', () => {
+    const { stack, sites, db } = regions();
+    expect(db.siteClusters.map((c) => c.node.path)).toEqual(['test/SiteA/Db', 'test/SiteB/Db', 'test/SiteC/Db']);
+    expect(db.members.map((m) => [m.address, m.interconnectAddress])).toEqual([['10.0.1.2', '10.9.0.1'], ['10.0.2.2', '10.9.0.85'], ['10.0.3.2', '10.9.0.169']]);
+    const cnf = mysqldOptions(fileOf(stack, 'galera-b-1', GALERA_CONFIG_PATH));
+    expect([cnf['bind-address'], cnf.wsrep_node_address, cnf.wsrep_cluster_address]).toEqual(['10.0.2.2', '10.9.0.85', 'gcomm://10.9.0.1,10.9.0.85,10.9.0.169']);
+    expect(db.endpointFor(sites[1]).writerAddress).toBe('10.0.2.2');
+    expect(db.endpointFor(sites[1]).connections).toBe(db.siteClusters[1].connections);
+  });
+
+  test('given three regions, then each site\'s group admits the other sites\' members by their interconnect addresses only, on the three member ports', () => {
+    const { db } = regions();
+    const rules = db.siteClusters[0].connections.ingressRules.filter((r) => Object.values({ a: 4567, b: 4568, c: 4444 }).includes(r.port.fromPort!));
+    expect(rules.map((r) => `${r.source.cidr} ${r.port.label}`).sort()).toEqual(['10.9.0.169/32 tcp-4444', '10.9.0.169/32 tcp-4567', '10.9.0.169/32 tcp-4568', '10.9.0.85/32 tcp-4444', '10.9.0.85/32 tcp-4567', '10.9.0.85/32 tcp-4568']);
+    expect(rules.every((r) => r.source.connections === undefined)).toBe(true);
+  });
+
+  test('given three regions, then the Terraform passes the provider schema, each resource naming its site\'s provider', () => {
+    const { stack } = regions();
+    const json = stack.toTerraform() as Record<string, any>;
+    expect(checkProviderSchema(json, loadOpenstackProviderSchema())).toEqual([]);
+    const servers = Object.values<any>(json.resource.openstack_compute_instance_v2);
+    expect(servers.map((s) => [s.name, s.provider, s.network.length])).toEqual([['galera-a-1', 'openstack.site-a', 2], ['galera-b-1', 'openstack.site-b', 2], ['galera-c-1', 'openstack.site-c', 2]]);
+  });
+
+  test('bad input names the construct, the prop and the value', () => {
+    const { stack, sites, nets, interconnect } = regions();
+    const base = { sites, flavor: FLAVOR, databaseName: 'x', writeMbPerHour: 400, peakWritesPerSecond: 300 };
+    expect(() => new GaleraCluster(stack, 'NoLink', { ...base, siteVswitches: nets })).toThrow("test/NoLink: 'interconnect' (undefined) must be a SiteInterconnect joining the sites");
+    expect(() => new GaleraCluster(stack, 'OneNet', { ...base, vswitch: nets[0], interconnect })).toThrow("test/OneNet: 'vswitch' ('test/SiteA/Net') must not be given when the sites are regions of their own");
+    expect(() => new GaleraCluster(stack, 'TwoNets', { ...base, siteVswitches: nets.slice(0, 2), interconnect })).toThrow("must give one vSwitch per site (3), in the order of 'sites'");
+    expect(() => new GaleraCluster(stack, 'Swapped', { ...base, siteVswitches: [nets[1], nets[0], nets[2]], interconnect })).toThrow("'vswitch' ('test/SiteB/Net') is in another region than the cluster");
+    const zone = new Site(stack, 'Zone', { availabilityZone: 'eu-west-par-a' });
+    expect(() => new GaleraCluster(stack, 'Mixed', { ...base, sites: [sites[0], sites[1], zone], siteVswitches: nets, interconnect })).toThrow("test/Mixed: 'sites' ([\"test/SiteA\",\"test/SiteB\",\"test/Zone\"]) must all be zones of the stack's region or all regions of their own");
+    const zoned = setup();
+    expect(() => new GaleraCluster(zoned.stack, 'ZoneLink', { ...base, sites: zoned.sites, vswitch: zoned.vswitch, siteVswitches: [zoned.vswitch] })).toThrow("test/ZoneLink: 'siteVswitches' ('(given)') is for sites that are regions of their own");
   });
 });

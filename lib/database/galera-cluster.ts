@@ -3,7 +3,7 @@ import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance } from '../compute/server-cluster';
 import { Site } from '../compute/site';
-import { Connections, IConnectable, ON_DEMAND_LISTENER_NOTE } from '../core/connections';
+import { Connections, IConnectable, ON_DEMAND_LISTENER_NOTE, Peer } from '../core/connections';
 import { IMysqlDatabase, MysqlClientDemand } from '../core/endpoints';
 import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { cidrContains, parseCidr, parseIpv4 } from '../core/ipv4';
@@ -12,6 +12,7 @@ import { Port } from '../core/port';
 import { Secret } from '../core/secret';
 import { requireText, TextKind } from '../core/text';
 import { IPrivateVSwitch } from '../network/private-vswitch';
+import { SiteInterconnect } from '../network/site-interconnect';
 import {
   GALERA_EVS_TIMEOUTS,
   GALERA_GCACHE_MAX_DISK_SHARE,
@@ -134,8 +135,22 @@ const ACCOUNT = /^[A-Za-z0-9_]{1,80}$/;
 
 /** Props of {@link GaleraCluster}. */
 export interface GaleraClusterProps {
-  /** The vSwitch the members are on (regional: it spans every site's zone). */
-  readonly vswitch: IPrivateVSwitch;
+  /**
+   * The vSwitch the members are on, when the sites are zones of one region (the network spans
+   * them). Give `siteVswitches` instead when the sites are regions of their own.
+   */
+  readonly vswitch?: IPrivateVSwitch;
+  /**
+   * One vSwitch per site, in the order of `sites`, each made in its Site's scope: where the members
+   * are when the sites are regions of their own (networks are regional). Needs `interconnect`.
+   */
+  readonly siteVswitches?: readonly IPrivateVSwitch[];
+  /**
+   * The private link between sites that are regions of their own: each member gets a second NIC
+   * on it, and replicates (group communication, IST, SST) over it only; the sites' security
+   * groups admit the other sites' members by their addresses there.
+   */
+  readonly interconnect?: SiteInterconnect;
   /**
    * The sites, 3 or more, distinct: each is a Galera segment holding the same number of members.
    * Three because quorum is a strict majority: with two sites, losing either (or the link) leaves
@@ -185,7 +200,7 @@ export interface GaleraClusterProps {
  * conflicts arise only between sites writing the same rows at once.
  */
 export class GaleraSiteEndpoint implements IMysqlDatabase {
-  /** The cluster's network intent (one security group for all members). */
+  /** The site's members' network intent (one security group for all members, unless the sites are regions of their own: then the site's). */
   public readonly connections: Connections;
   /** The site's first member. */
   public readonly writerAddress: string;
@@ -206,8 +221,10 @@ export class GaleraSiteEndpoint implements IMysqlDatabase {
     /** The site. */
     public readonly site: Site,
     members: readonly ServerInstance[],
+    /** The site's members' network intent (the cluster's, unless the sites are regions of their own). */
+    connections: Connections,
   ) {
-    this.connections = cluster.connections;
+    this.connections = connections;
     this.writerAddress = members[0].address;
     this.readerAddresses = members.slice(1).map((m) => m.address);
     this.port = cluster.port;
@@ -269,7 +286,11 @@ export interface GaleraHealthCheck {
 export class GaleraCluster extends Construct implements IMysqlDatabase, IServerTier {
   /** The kind of data it serves (the data-isolation rule keeps it out of the DMZ). */
   public readonly dataKind: DataKind = 'MySQL database';
-  /** The members' network intent (one security group for every site). */
+  /**
+   * The members' network intent: one security group for every site when the sites are zones of one
+   * region; when they are regions of their own, the first site's (each site's is its
+   * {@link GaleraSiteEndpoint.connections}, from {@link endpointFor}).
+   */
   public readonly connections: Connections;
   /** The first site's servers (what IServerTier names; every site's are in {@link siteClusters}). */
   public readonly cluster: ServerCluster;
@@ -320,10 +341,11 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
     super(scope, id);
     declareDataKind(this, this.dataKind);
     requireProps(this, props);
-    requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
     requirePeer(this, 'flavor', props.flavor, Kinds.FLAVOR);
     optionalPeer(this, 'applicationPassword', props.applicationPassword, Kinds.SECRET);
     this.sites = this.requireSites(props.sites);
+    const regional = this.sites.some((site) => site.region !== undefined);
+    const vswitches = this.requireVswitches(props, regional);
     this.nodesPerSite = props.nodesPerSite ?? 1;
     requireIntegerInRange(this, 'nodesPerSite', this.nodesPerSite, 1, GALERA_MAX_NODES_PER_SITE);
     this.port = props.port ?? 3306;
@@ -380,18 +402,53 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
     // Validated: from here on, resources.
     this.applicationPassword = props.applicationPassword
       ?? Secret.variable(this, 'galera_app_password', 'Password of the application account of the MariaDB Galera cluster');
-    this.connections = new Connections(this, 'Connections');
-    this.siteClusters = this.sites.map((site) => new ServerCluster(this, `Servers-${site.siteName}`, {
-      vswitch: props.vswitch,
-      count: this.nodesPerSite,
-      flavor: props.flavor,
-      bootVolumeGb: props.bootVolumeGb,
-      hostnamePrefix: `${prefix}-${site.siteName}`,
-      placement: ServerGroupPolicy.ANTI_AFFINITY,
-      connections: this.connections,
-      site,
-      stateful: true,
-    }));
+    const memberPorts: readonly [number, string][] = [
+      [GALERA_MEMBER_PORTS.gcomm, 'Galera group communication between members'],
+      // A joining member listens on these only while it receives a state transfer.
+      [GALERA_MEMBER_PORTS.ist, `Galera IST between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`],
+      [GALERA_MEMBER_PORTS.sst, `Galera SST (mariabackup) between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`],
+    ];
+    if (!regional) {
+      // Zones of one region: one security group for every member, one network.
+      this.connections = new Connections(this, 'Connections');
+      this.siteClusters = this.sites.map((site, i) => new ServerCluster(this, `Servers-${site.siteName}`, {
+        vswitch: vswitches[i],
+        count: this.nodesPerSite,
+        flavor: props.flavor,
+        bootVolumeGb: props.bootVolumeGb,
+        hostnamePrefix: `${prefix}-${site.siteName}`,
+        placement: ServerGroupPolicy.ANTI_AFFINITY,
+        connections: this.connections,
+        site,
+        stateful: true,
+      }));
+      for (const [port, why] of memberPorts) this.connections.allowInternally(Port.tcp(port), why);
+    } else {
+      // Regions of their own: each site's members are made in its scope (its provider, its
+      // security group), with a second NIC on the interconnect; security groups are regional, so
+      // a site admits the other sites' members by their interconnect addresses.
+      this.siteClusters = this.sites.map((site, i) => new ServerCluster(site, this.node.id, {
+        vswitch: vswitches[i],
+        count: this.nodesPerSite,
+        flavor: props.flavor,
+        bootVolumeGb: props.bootVolumeGb,
+        hostnamePrefix: `${prefix}-${site.siteName}`,
+        placement: ServerGroupPolicy.ANTI_AFFINITY,
+        site,
+        interconnect: props.interconnect,
+        stateful: true,
+      }));
+      this.connections = this.siteClusters[0].connections;
+      this.siteClusters.forEach((cluster, i) => {
+        for (const [port, why] of memberPorts) {
+          if (this.nodesPerSite > 1) cluster.connections.allowInternally(Port.tcp(port), why);
+          this.siteClusters.forEach((other, j) => {
+            if (j === i) return;
+            for (const m of other.instances) cluster.connections.allowFrom(Peer.ipv4(`${m.interconnectAddress}/32`), Port.tcp(port), `${why}: ${m.hostname} of site ${this.sites[j].siteName}, over the interconnect`);
+          });
+        }
+      });
+    }
     this.cluster = this.siteClusters[0];
     this.members = this.siteClusters.flatMap((c) => c.instances);
     this.bootstrapMember = this.members[0];
@@ -399,11 +456,7 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
     this.writerAddress = this.bootstrapMember.address;
     this.readerAddresses = this.members.slice(1).map((m) => m.address);
     this.memberHostnames = this.members.map((m) => m.hostname);
-    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.gcomm), 'Galera group communication between members');
-    // A joining member listens on these only while it receives a state transfer.
-    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.ist), `Galera IST between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`);
-    this.connections.allowInternally(Port.tcp(GALERA_MEMBER_PORTS.sst), `Galera SST (mariabackup) between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`);
-    this.sites.forEach((site, i) => this.endpoints.set(site, new GaleraSiteEndpoint(this, site, this.siteClusters[i].instances)));
+    this.sites.forEach((site, i) => this.endpoints.set(site, new GaleraSiteEndpoint(this, site, this.siteClusters[i].instances, this.siteClusters[i].connections)));
 
     const appPasswordFile = `${MARIADB_SECRETS_DIR}/app.password`;
     this.siteClusters.forEach((siteCluster, segment) => siteCluster.instances.forEach((host) => {
@@ -524,7 +577,12 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
       throw new HostingStacksError(this, 'sites', list.map((s) => s.node.path),
         `must be 3 to ${GALERA_MAX_SITES} sites: quorum is a strict majority, and with 2 sites losing either leaves half, so the whole cluster stops`);
     }
-    for (const [key, what] of [[(s: Site) => s.node.path, 'site'], [(s: Site) => s.availabilityZone, 'availability zone'], [(s: Site) => s.siteName, 'site name']] as const) {
+    const placement = (s: Site) => [s.region, s.availabilityZone].filter((x) => x !== undefined).join(' ');
+    if (list.some((s) => s.region !== undefined) && list.some((s) => s.region === undefined)) {
+      throw new HostingStacksError(this, 'sites', list.map((s) => s.node.path), 'must all be zones of the stack\'s region or all regions of their own, not a mix');
+    }
+    const placementWord = list[0].region !== undefined ? 'region' : 'availability zone';
+    for (const [key, what] of [[(s: Site) => s.node.path, 'site'], [placement, placementWord], [(s: Site) => s.siteName, 'site name']] as const) {
       const seen = new Set<string>();
       for (const s of list) {
         const k = key(s);
@@ -533,6 +591,27 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
       }
     }
     return list;
+  }
+
+  private requireVswitches(props: GaleraClusterProps, regional: boolean): IPrivateVSwitch[] {
+    if (!regional) {
+      if (props.siteVswitches !== undefined || props.interconnect !== undefined) {
+        throw new HostingStacksError(this, props.siteVswitches !== undefined ? 'siteVswitches' : 'interconnect', '(given)', "is for sites that are regions of their own; zones of one region share 'vswitch'");
+      }
+      requirePeer(this, 'vswitch', props.vswitch, Kinds.PRIVATE_VSWITCH);
+      return this.sites.map(() => props.vswitch!);
+    }
+    if (props.vswitch !== undefined) throw new HostingStacksError(this, 'vswitch', props.vswitch.node.path, "must not be given when the sites are regions of their own (networks are regional): give 'siteVswitches', one per site");
+    if (!SiteInterconnect.isSiteInterconnect(props.interconnect)) {
+      throw new HostingStacksError(this, 'interconnect', props.interconnect, 'must be a SiteInterconnect joining the sites: members in different regions replicate over it');
+    }
+    if (!Array.isArray(props.siteVswitches) || props.siteVswitches.length !== this.sites.length) {
+      throw new HostingStacksError(this, 'siteVswitches', props.siteVswitches, `must give one vSwitch per site (${this.sites.length}), in the order of 'sites'`);
+    }
+    return props.siteVswitches.map((v, i) => {
+      requirePeer(this, `siteVswitches[${i}]`, v, Kinds.PRIVATE_VSWITCH);
+      return v;
+    });
   }
 
   private requireConnectionsFitRam(flavorName: string, ramGb: number): void {
@@ -575,8 +654,9 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
       siteName: site.siteName,
       segment,
       bindAddress: host.address,
+      nodeAddress: host.interconnectAddress ?? host.address,
       port: this.port,
-      memberAddresses: this.members.map((m) => m.address),
+      memberAddresses: this.members.map((m) => m.interconnectAddress ?? m.address),
       providerPath: GALERA_PROVIDER_PATH,
       // One applier thread per vCPU: remote write-sets that touch different rows apply in parallel.
       applierThreads: Math.max(1, Math.min(16, vcpus)),

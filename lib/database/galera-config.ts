@@ -137,8 +137,10 @@ export interface GaleraConfigModel {
   readonly siteName: string;
   /** `gmcast.segment`: the site's index (0 to 255). */
   readonly segment: number;
-  /** `bind-address` and `wsrep_node_address`: the member's planned address. */
+  /** `bind-address`: the member's planned address, where the applications connect. */
   readonly bindAddress: string;
+  /** `wsrep_node_address`: where the other members reach it (its interconnect address between regions, else `bindAddress`). */
+  readonly nodeAddress: string;
   /** TCP port of clients. */
   readonly port: number;
   /** Every member's address, all sites, in the same order on every member. */

@@ -77,6 +77,8 @@ class FakeCloud {
   bootReads = 1;
   /** Host names whose boot fails (a unit fails). */
   failing = new Set<string>();
+  /** The region the provider reports for every server (`values.region`), when set. */
+  region?: string;
   private reads = new Map<string, number>();
 
   constructor(private readonly plan: RolloutPlan, applied: Record<string, string>) {
@@ -91,7 +93,7 @@ class FakeCloud {
       const resources = [...this.state].map(([address, v]) => ({
         address,
         type: 'openstack_compute_instance_v2',
-        values: { id: v.id, metadata: { 'hosting-stacks:path': 'x', [CONFIG_METADATA_KEY]: v.digest } },
+        values: { id: v.id, ...(this.region ? { region: this.region } : {}), metadata: { 'hosting-stacks:path': 'x', [CONFIG_METADATA_KEY]: v.digest } },
       }));
       return { code: 0, stdout: JSON.stringify({ values: { root_module: { resources } } }), stderr: '' };
     }
@@ -157,6 +159,17 @@ describe('hosting-stacks-rollout', () => {
       'terraform show -json',
       'openstack console log show id-105',
       'openstack console log show id-105',
+    ]);
+  });
+
+  test('given servers in a region of their own (a site that is a region), then their console is read in that region', async () => {
+    const cloud = deployed();
+    cloud.region = 'SBG5';
+    const result = await runRollout({ stackDir: dir, run: cloud.run, ...quiet });
+    expect(result.replaced).toEqual(['web-2', 'web-1']);
+    expect(cloud.commands.filter((c) => c.startsWith('openstack'))).toEqual([
+      'openstack --os-region-name SBG5 console log show id-104', 'openstack --os-region-name SBG5 console log show id-104',
+      'openstack --os-region-name SBG5 console log show id-105', 'openstack --os-region-name SBG5 console log show id-105',
     ]);
   });
 

@@ -91,21 +91,22 @@ export class RolloutError extends HostingStacksToolError {
 interface StateResource {
   readonly address?: string;
   readonly type?: string;
-  readonly values?: { readonly id?: string; readonly metadata?: Record<string, string> };
+  readonly values?: { readonly id?: string; readonly region?: string; readonly metadata?: Record<string, string> };
 }
 
 /** Every instance of `terraform show -json` output, by address. */
-export function instancesOfState(showJson: string): Map<string, { id?: string; metadata: Record<string, string> }> {
+export function instancesOfState(showJson: string): Map<string, { id?: string; region?: string; metadata: Record<string, string> }> {
   let state: { values?: { root_module?: { resources?: StateResource[]; child_modules?: unknown[] } } };
   try {
     state = JSON.parse(showJson) as typeof state;
   } catch (e) {
     throw new RolloutError(`'terraform show -json' did not print JSON: ${(e as Error).message}`);
   }
-  const out = new Map<string, { id?: string; metadata: Record<string, string> }>();
+  const out = new Map<string, { id?: string; region?: string; metadata: Record<string, string> }>();
   for (const r of state.values?.root_module?.resources ?? []) {
     if (r.type !== 'openstack_compute_instance_v2' || !r.address) continue;
-    out.set(r.address, { id: r.values?.id, metadata: r.values?.metadata ?? {} });
+    // The region the provider created it in: a stack whose sites are regions has servers in several.
+    out.set(r.address, { id: r.values?.id, region: typeof r.values?.region === 'string' && r.values.region !== '' ? r.values.region : undefined, metadata: r.values?.metadata ?? {} });
   }
   return out;
 }
@@ -211,7 +212,7 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
     }
     const deadline = now() + timeoutMs;
     for (;;) {
-      const consoleLog = await run([openstack, 'console', 'log', 'show', after.id]);
+      const consoleLog = await run([openstack, ...(after.region ? ['--os-region-name', after.region] : []), 'console', 'log', 'show', after.id]);
       if (consoleLog.code === 127) return stop(`${openstack} could not run (${consoleLog.stderr.trim()}): install python3-openstackclient and export the OS_* variables`);
       const readiness = consoleLog.code === 0 ? readinessOf(consoleLog.stdout, s.hostname, s.configDigest) : { state: 'booting' as const };
       if (readiness.state === 'ready') break;

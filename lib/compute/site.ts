@@ -40,7 +40,8 @@ export interface SiteProps {
 
 /**
  * A site of an active-active stack: one availability zone of a multi-AZ region (a datacenter of
- * its own, with its own power and network, a few kilometres from the others).
+ * its own, with its own power and network, a few kilometres from the others), or a region of its
+ * own (`region`: a provider alias, so everything made in its scope is created there).
  *
  * Every server made inside a Site's scope is created in its zone (a `ServerCluster` looks for the
  * nearest enclosing Site); a construct that spans sites (a Galera cluster) names the site of each
@@ -49,6 +50,10 @@ export interface SiteProps {
  * @example
  * const a = new Site(stack, 'SiteA', { availabilityZone: 'eu-west-par-a' });
  * new AppTier(a, 'App', { vswitch, count: 4, flavor }); // four servers in eu-west-par-a
+ *
+ * const gra = new Site(stack, 'Gra', { region: 'GRA11' });
+ * const net = new PrivateVSwitch(gra, 'Net', { cidr: '10.1.0.0/24', router: new Router(gra, 'Router') });
+ * new AppTier(gra, 'App', { vswitch: net, count: 2, flavor }); // in GRA11, by the alias site-gra11
  */
 export class Site extends Construct {
   /** True when `x` is a {@link Site}. */

@@ -300,3 +300,25 @@ export async function removeTree(dir: string): Promise<void> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * inotify instances one booted server takes (systemd, journald, logind, cloud-init, the daemons):
+ * about seven measured; room for twice that.
+ */
+export const INOTIFY_INSTANCES_PER_SERVER = 16;
+const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
+
+/**
+ * Makes room for `servers` containers' inotify instances. Every container runs as the host's root,
+ * so all share root's `fs.inotify.max_user_instances` (128 by default): past about 18 servers,
+ * systemd units fail in them with "Too many open files" (a limit of the lab's host, not of a VM,
+ * which has a kernel of its own). Raises the limit when it is lower, never lowers it (other labs
+ * may be running); returns what it did, for the report, or undefined when nothing was needed.
+ */
+export function ensureInotifyInstances(servers: number): string | undefined {
+  const needed = 128 + servers * INOTIFY_INSTANCES_PER_SERVER;
+  const current = Number(fs.readFileSync(INOTIFY_INSTANCES, 'utf8').trim());
+  if (Number.isFinite(current) && current >= needed) return undefined;
+  fs.writeFileSync(INOTIFY_INSTANCES, `${needed}\n`);
+  return `host: fs.inotify.max_user_instances raised from ${current} to ${needed} (${servers} servers share root's inotify instances)`;
+}

@@ -27,6 +27,7 @@ import { LabNetwork } from './network';
 import { ensureLabRepo, packagesOfUserData } from './package-repo';
 import { execInNamespace, httpGet, HttpProbe, tcpConnects, tcpReach } from './probes';
 import { LabServer } from './server';
+import { ensureInotifyInstances } from './host-util';
 import { readStackModel } from './stack-model';
 import { ON_DEMAND_LISTENER_NOTE } from '../core/connections';
 
@@ -183,6 +184,11 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
 
   try {
     log(`[lab ${stack}] ${model.servers.length} servers, ${model.ports.length} ports, ${model.loadBalancers.length} load balancers`);
+    const inotify = ensureInotifyInstances(model.servers.length);
+    if (inotify) {
+      limits.push(inotify);
+      log(`[lab ${stack}] ${inotify}`);
+    }
     const image = await ensureLabImage({ log });
     const packages = [...new Set(model.servers.flatMap((s) => packagesOfUserData(s.userData)))].sort();
     const repo = await ensureLabRepo(image, packages, { log });

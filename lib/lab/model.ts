@@ -16,6 +16,12 @@ export interface LabNetworkModel {
   readonly name: string;
   /** Its subnets. */
   readonly subnetKeys: readonly string[];
+  /**
+   * The L2 segment it is part of, when it shares one with networks of other regions: OVHcloud's
+   * vRack VLAN (`value_specs` `provider:network_type = vrack`, `provider:segmentation_id = N`) is one
+   * broadcast domain in every region, so the lab puts such networks on one bridge (`vrack:N`).
+   */
+  readonly segment?: string;
 }
 
 /** A Neutron subnet. */

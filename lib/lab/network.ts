@@ -345,9 +345,14 @@ export class LabNetwork {
 
     // Bridges: one per network, one external.
     const fabCommands: string[] = [];
+    // Networks of one vRack VLAN in several regions are one broadcast domain: one bridge.
+    const segmentBridges = new Map<string, string>();
     model.networks.forEach((net, i) => {
-      const br = `br${i}`;
+      const shared = net.segment !== undefined ? segmentBridges.get(net.segment) : undefined;
+      const br = shared ?? `br${i}`;
       this.bridges.set(net.key, br);
+      if (shared !== undefined) return;
+      if (net.segment !== undefined) segmentBridges.set(net.segment, br);
       fabCommands.push(`link add ${br} type bridge stp_state 0 forward_delay 0`, `link set ${br} up`);
     });
     fabCommands.push('link add brex type bridge stp_state 0 forward_delay 0', 'link set brex up');

@@ -376,11 +376,17 @@ class StackModelBuilder {
   }
 
   private networks(subnets: readonly LabSubnetModel[]): LabNetworkModel[] {
-    return this.instancesOf('openstack_networking_network_v2').map((n) => ({
-      key: n.address,
-      name: this.str(n, 'name') ?? n.address,
-      subnetKeys: subnets.filter((s) => s.networkKey === n.address).map((s) => s.key),
-    }));
+    return this.instancesOf('openstack_networking_network_v2').map((n) => {
+      const specs = objectOf(this.attribute(n, 'value_specs'));
+      const vlan = specs['provider:segmentation_id'];
+      const segment = specs['provider:network_type'] === 'vrack' && vlan !== undefined && vlan !== '' ? `vrack:${String(vlan)}` : undefined;
+      return {
+        key: n.address,
+        name: this.str(n, 'name') ?? n.address,
+        subnetKeys: subnets.filter((s) => s.networkKey === n.address).map((s) => s.key),
+        ...(segment !== undefined ? { segment } : {}),
+      };
+    });
   }
 
   private routers(subnets: readonly LabSubnetModel[]): LabRouterModel[] {

@@ -38,9 +38,11 @@ import {
   PrivateVSwitch,
   Router,
   ScalingRules,
+  ServerCluster,
   Secret,
   Site,
   SiteDns,
+  SiteInterconnect,
   SiteFailover,
   StaticContentServer,
   VeeamBackup,
@@ -147,15 +149,32 @@ export const RUNISO_CLOSED_ADMIN_CIDR = '203.0.113.0/24';
 /** The CDN nobody runs (TEST-NET-2): until the CDN's pull ranges are given, no one pulls the static origins. */
 export const RUNISO_CLOSED_CDN_CIDRS: readonly string[] = ['198.51.100.0/24'];
 
+/**
+ * The vRack VLAN joining the sites when they are regions of their own (`regions`). Ours: any VLAN
+ * the project's vRack does not use yet (1 to 4000).
+ */
+export const RUNISO_INTERCONNECT_VLAN_ID = 250;
+/** The interconnect's subnet, the same in every region, cut into one slice per site. */
+export const RUNISO_INTERCONNECT_CIDR = '10.50.250.0/24';
+
 /** The database nodes, nightly; a week kept; a restore within an hour. Ours: the case study names no backup figure. */
 export const RUNISO_BACKUP = { schedule: BackupSchedule.daily('02:30', 'Europe/Paris'), rotation: 7, rtoMinutes: 60 } as const;
 
 /** Props of {@link RunisoStack}; every count and size defaults to the case study's figure or our estimate. */
 export interface RunisoStackProps extends HostingStackProps {
-  /** OpenStack region. @default RUNISO_REGION ('EU-WEST-PAR') */
+  /** OpenStack region of the sites' zones. Not with `regions`. @default RUNISO_REGION ('EU-WEST-PAR') */
   readonly region?: string;
-  /** The sites' availability zones, one per datacenter (3 or more). @default OVH_PARIS_3AZ_ZONES */
+  /** The sites' availability zones, one per datacenter (3 or more). Not with `regions`. @default OVH_PARIS_3AZ_ZONES */
   readonly availabilityZones?: readonly string[];
+  /**
+   * The sites as regions of their own instead of zones of one region (3 or more, e.g.
+   * `['GRA11', 'SBG5', 'RBX-A']`): each site gets a provider alias for its region and its own
+   * router and networks; the Galera members replicate over a vRack VLAN present in every region
+   * (`interconnectVlanId`), each site backs its node up itself. @default - the zones of `region`
+   */
+  readonly regions?: readonly string[];
+  /** The vRack VLAN joining the regions (with `regions` only). @default RUNISO_INTERCONNECT_VLAN_ID (250) */
+  readonly interconnectVlanId?: number;
   /** The public host name of the client's site. @default 'www.runiso-client.example' */
   readonly hostName?: string;
   /** Where the DNS records live. @default SiteDns.external() (OVHcloud has no Designate) */
@@ -196,6 +215,10 @@ export interface RunisoSite {
   readonly app: AppTier;
   /** Their campaign scaling. */
   readonly scaling: ScalingRules;
+  /** The site's networks: shared by every site when they are zones of one region, its own when it is a region. */
+  readonly vswitches: { readonly front: PrivateVSwitch; readonly app: PrivateVSwitch; readonly data: PrivateVSwitch };
+  /** The backup of the site's database node: the stack's one, or the site's own when it is a region. */
+  readonly backup: VeeamBackup;
 }
 
 /** The Runiso architecture on OpenStack: three sites active-active. */
@@ -208,38 +231,75 @@ export class RunisoStack extends HostingStack {
   public readonly campaigns: CampaignCalendar;
   /** DNS records and CDN origins that move traffic to the surviving sites. */
   public readonly failover: SiteFailover;
-  /** Backups of the database nodes. */
+  /** Backups of the database nodes (the first site's when the sites are regions: each has its own, in {@link RunisoSite.backup}). */
   public readonly backup: VeeamBackup;
+  /** The link between the sites when they are regions of their own. */
+  public readonly interconnect?: SiteInterconnect;
   /** Application servers each site needs at the largest peak, with one site lost. */
   public readonly appServersPerSiteAtPeak: number;
-  /** The vSwitches, by role (each spans the region's zones). */
+  /** The vSwitches, by role (each spans the region's zones; the first site's when the sites are regions). */
   public readonly vswitches: { readonly front: PrivateVSwitch; readonly app: PrivateVSwitch; readonly data: PrivateVSwitch };
 
   constructor(scope: Construct, id: string, props: RunisoStackProps = {}) {
-    const region = props.region ?? RUNISO_REGION;
+    const regions = props.regions;
+    // The stack's own provider takes the first site's region when the sites are regions.
+    const region = Array.isArray(regions) && typeof regions[0] === 'string' ? regions[0] : props.region ?? RUNISO_REGION;
     super(scope, id, { ...props, region });
-    const zones = props.availabilityZones ?? OVH_PARIS_3AZ_ZONES;
-    if (!Array.isArray(zones) || zones.length < 3) {
-      throw new HostingStacksError(this, 'availabilityZones', zones, 'must list 3 or more zones: with two, losing one leaves no majority for the database');
-    }
     const externalNetwork = props.externalNetwork ?? ExternalNetwork.ovh();
     const hostName = props.hostName ?? 'www.runiso-client.example';
-    const router = new Router(this, 'Router', { externalNetwork });
-    // In a 3-AZ region networks are regional: one vSwitch per role spans the three zones, so the
-    // sites replicate over the private network (the fibre between the datacenters), never the internet.
-    const front = new PrivateVSwitch(this, 'Front', { cidr: '10.50.1.0/24', router, zone: NetworkZone.DMZ });
-    const app = new PrivateVSwitch(this, 'App', { cidr: '10.50.2.0/24', router, zone: NetworkZone.APPLICATION });
-    const data = new PrivateVSwitch(this, 'Data', { cidr: '10.50.3.0/24', router, zone: NetworkZone.DATA });
-    this.vswitches = { front, app, data };
-    const sites = zones.map((zone, i) => new Site(this, `Site${String.fromCharCode(65 + i)}`, { availabilityZone: zone }));
+    let sites: Site[];
+    let networks: { front: PrivateVSwitch; app: PrivateVSwitch; data: PrivateVSwitch }[];
+    if (regions === undefined) {
+      if (props.interconnectVlanId !== undefined) throw new HostingStacksError(this, 'interconnectVlanId', props.interconnectVlanId, "is for sites that are regions of their own: give 'regions' too");
+      const zones = props.availabilityZones ?? OVH_PARIS_3AZ_ZONES;
+      if (!Array.isArray(zones) || zones.length < 3) {
+        throw new HostingStacksError(this, 'availabilityZones', zones, 'must list 3 or more zones: with two, losing one leaves no majority for the database');
+      }
+      const router = new Router(this, 'Router', { externalNetwork });
+      // In a 3-AZ region networks are regional: one vSwitch per role spans the three zones, so the
+      // sites replicate over the private network (the fibre between the datacenters), never the internet.
+      const front = new PrivateVSwitch(this, 'Front', { cidr: '10.50.1.0/24', router, zone: NetworkZone.DMZ });
+      const app = new PrivateVSwitch(this, 'App', { cidr: '10.50.2.0/24', router, zone: NetworkZone.APPLICATION });
+      const data = new PrivateVSwitch(this, 'Data', { cidr: '10.50.3.0/24', router, zone: NetworkZone.DATA });
+      sites = zones.map((zone, i) => new Site(this, `Site${String.fromCharCode(65 + i)}`, { availabilityZone: zone }));
+      networks = sites.map(() => ({ front, app, data }));
+    } else {
+      for (const [prop, given] of [['region', props.region], ['availabilityZones', props.availabilityZones]] as const) {
+        if (given !== undefined) throw new HostingStacksError(this, prop, given, "must not be given with 'regions': each site is a region of its own");
+      }
+      if (!Array.isArray(regions) || regions.length < 3 || new Set(regions).size !== regions.length) {
+        throw new HostingStacksError(this, 'regions', regions, 'must list 3 or more distinct regions: with two, losing one leaves no majority for the database');
+      }
+      if (regions.length > 8) throw new HostingStacksError(this, 'regions', regions, 'must list at most 8 regions (one /24 of addresses per role is cut into a block per site)');
+      sites = regions.map((r, i) => new Site(this, `Site${String.fromCharCode(65 + i)}`, { region: r, siteName: String.fromCharCode(97 + i) }));
+      // Each region its own router and networks (a region's networks are its own); the roles' blocks
+      // side by side, so one /21 per role names every site's (the database account's client block).
+      networks = sites.map((site, i) => {
+        const router = new Router(site, 'Router', { externalNetwork });
+        return {
+          front: new PrivateVSwitch(site, 'FrontNet', { cidr: `10.50.${8 + i}.0/24`, router, zone: NetworkZone.DMZ }),
+          app: new PrivateVSwitch(site, 'AppNet', { cidr: `10.50.${16 + i}.0/24`, router, zone: NetworkZone.APPLICATION }),
+          data: new PrivateVSwitch(site, 'DataNet', { cidr: `10.50.${24 + i}.0/24`, router, zone: NetworkZone.DATA }),
+        };
+      });
+      this.interconnect = new SiteInterconnect(this, 'Interconnect', {
+        cidr: RUNISO_INTERCONNECT_CIDR,
+        vlanId: props.interconnectVlanId ?? RUNISO_INTERCONNECT_VLAN_ID,
+        sites,
+      });
+    }
+    this.vswitches = networks[0];
+    const { app } = networks[0];
 
     this.database = new GaleraCluster(this, 'Database', {
-      vswitch: data,
+      ...(this.interconnect
+        ? { siteVswitches: networks.map((n) => n.data), interconnect: this.interconnect }
+        : { vswitch: networks[0].data }),
       sites,
       nodesPerSite: props.databaseNodesPerSite ?? RUNISO_DATABASE_NODES_PER_SITE,
       flavor: props.databaseFlavor ?? Flavor.named('r3-32'),
       databaseName: 'runiso',
-      applicationClientCidr: app.cidr,
+      applicationClientCidr: this.interconnect ? '10.50.16.0/21' : app.cidr,
       hostnamePrefix: 'db',
       writeMbPerHour: RUNISO_WRITE_MB_PER_HOUR,
       peakWritesPerSecond: RUNISO_PEAK_WRITES_PER_SECOND,
@@ -261,8 +321,9 @@ export class RunisoStack extends HostingStack {
 
     const tls = (props.https ?? true) ? { certificate: Secret.variable(this, 'site_tls_pem', 'PEM bundle (certificate chain and private key) of the client site host names') } : undefined;
     const adminCidr = props.adminCidr ?? RUNISO_CLOSED_ADMIN_CIDR;
-    this.sites = sites.map((site) => {
+    const built = sites.map((site, i) => {
       const s = site.siteName;
+      const { front, app } = networks[i];
       const miniSite = new StaticContentServer(site, 'MiniSite', {
         vswitch: front,
         flavor: Flavor.named('b3-8'),
@@ -306,8 +367,13 @@ export class RunisoStack extends HostingStack {
       adc.addTarget(tier, { port: tier.backendPort, healthCheck: HealthCheck.http({ path: tier.healthCheckPath }) });
       // SSH: each site's ADC nodes are its jump hosts, reached from adminCidr only.
       for (const t of [tier, miniSite]) t.connections.allowFrom(adc.nodes, Port.tcp(22), `SSH from the jump hosts of site ${s}`);
-      return { site, adc, miniSite, app: tier, scaling };
+      // A site that is a region backs its own node up (its runner uses its region's API).
+      const backup = this.interconnect ? this.siteBackup(site, site.region!, app, adc, [this.database.siteClusters[i]], `the jump hosts of site ${s}`) : undefined;
+      return { site, adc, miniSite, app: tier, scaling, vswitches: networks[i], backup };
     });
+    // Zones of one region share one backup runner, made after the sites (its address follows theirs).
+    this.backup = built[0].backup ?? this.siteBackup(this, region, app, built[0].adc, [...this.database.siteClusters], 'the jump hosts of the first site');
+    this.sites = built.map((x) => ({ ...x, backup: x.backup ?? this.backup }));
 
     this.failover = new SiteFailover(this, 'Failover', {
       hostName,
@@ -318,12 +384,21 @@ export class RunisoStack extends HostingStack {
       bypassCookies: RUNISO_SESSION_COOKIES,
       bypassPaths: RUNISO_ORDERING_PATHS,
     });
+  }
 
-    this.backup = new VeeamBackup(this, 'Backup', { vswitch: app, region });
-    this.backup.addPolicy('database', { servers: [...this.database.siteClusters], ...RUNISO_BACKUP, volumeBackups: true, offsiteCopy: true });
-    // The runner (on the application network) is the data network's jump host: the databases admit
-    // SSH from it only, never from the DMZ; operators reach it through the first site's ADC nodes.
-    this.backup.runner.connections.allowFrom(this.sites[0].adc.nodes, Port.tcp(22), 'SSH from the jump hosts of the first site (restores)');
-    this.database.connections.allowFrom(this.backup.runner, Port.tcp(22), 'SSH from the backup runner (restores, administration)');
+  /**
+   * A backup runner in `scope` (the stack, or a site that is a region) for the database nodes of
+   * `servers`. The runner (on the application network) is the data network's jump host: the
+   * databases admit SSH from it only, never from the DMZ; operators reach it through `adc`'s nodes.
+   */
+  private siteBackup(scope: Construct, region: string, app: PrivateVSwitch, adc: HaproxyBalancer, servers: ServerCluster[], jumpHosts: string): VeeamBackup {
+    const site = Site.of(scope);
+    const backup = new VeeamBackup(scope, 'Backup', { vswitch: app, region, ...(site ? { hostnamePrefix: `backup-runner-${site.siteName}` } : {}) });
+    backup.addPolicy('database', { servers, ...RUNISO_BACKUP, volumeBackups: true, offsiteCopy: true });
+    backup.runner.connections.allowFrom(adc.nodes, Port.tcp(22), `SSH from ${jumpHosts} (restores)`);
+    for (const cluster of servers) {
+      this.database.endpointFor(this.database.sites[this.database.siteClusters.indexOf(cluster)]).connections.allowFrom(backup.runner, Port.tcp(22), 'SSH from the backup runner (restores, administration)');
+    }
+    return backup;
   }
 }

@@ -11,6 +11,7 @@ import { buildStackModel, LAB_CLIENT_ADDRESS, LAB_EXTERNAL_CIDR, readStackModel 
 import { cidrContains } from '../../lib/lab/ipv4-util';
 import { LabStackModel } from '../../lib/lab/model';
 import { buildAllStacks } from '../../stacks/all';
+import { RunisoStack } from '../../stacks/runiso';
 
 const docs = Object.fromEntries(buildAllStacks(Testing.app()).map((s) => [s.node.id, s.toTerraform() as Record<string, any>]));
 const popgom = buildStackModel(docs.popgom, 'popgom');
@@ -232,4 +233,23 @@ test('readStackModel reads cdk.tf.json from a stack directory named after the st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('runiso with its sites as regions', () => {
+  const model = buildStackModel(new RunisoStack(Testing.app(), 'runiso-regions', { regions: ['GRA11', 'SBG5', 'RBX-A'] }).toTerraform() as Record<string, any>, 'runiso-regions');
+
+  test('the vRack VLAN\'s network in each region is one segment; every other network is its own', () => {
+    const segments = model.networks.map((n) => [n.name, n.segment]).filter(([, s]) => s !== undefined);
+    expect(segments).toEqual(['a', 'b', 'c'].map((s) => [`runiso-regions-interconnect-${s}`, 'vrack:250']));
+    expect(model.networks.filter((n) => n.segment === undefined)).toHaveLength(9);
+  });
+
+  test('each region has its router with a gateway, and each Galera node a second port on its region\'s part of the VLAN', () => {
+    expect(model.routers.map((r) => r.externalGateway)).toEqual([true, true, true]);
+    for (const name of ['db-a-1', 'db-b-1', 'db-c-1']) {
+      const server = model.servers.find((s) => s.name === name)!;
+      const [, link] = server.portKeys.map((k) => model.ports.find((p) => p.key === k)!);
+      expect(model.networks.find((n) => n.key === link.networkKey)?.segment).toBe('vrack:250');
+    }
+  });
 });

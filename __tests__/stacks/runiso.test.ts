@@ -6,6 +6,7 @@
  */
 import { Testing } from 'cdktf';
 import { SiteDns } from '../../lib';
+import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/testing';
 import {
   RUNISO_APP_BASELINE_PER_SITE, RUNISO_DATACENTERS, RUNISO_ORDERING_PATHS, RUNISO_PEAK_CONCURRENT_USERS, RUNISO_SESSION_COOKIES, RUNISO_USERS_PER_APP_SERVER, RunisoStack, RunisoStackProps,
 } from '../../stacks/runiso';
@@ -91,6 +92,66 @@ describe('Runiso stack', () => {
     ['two zones', { availabilityZones: ['eu-west-par-a', 'eu-west-par-b'] }, /runiso: 'availabilityZones' \(\["eu-west-par-a","eu-west-par-b"\]\) must list 3 or more zones/],
     ['no baseline', { appBaselinePerSite: 0 }, /runiso: 'appBaselinePerSite' \(0\) must be an integer from 1 to 100/],
     ['a host name without a domain', { hostName: 'www' }, /runiso\/Failover: 'hostName' \('www'\) must be a fully qualified name/],
+  ] as [string, RunisoStackProps, RegExp][])('given %s, then it throws', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('Runiso stack, its sites as regions of their own', () => {
+  const { stack, json } = build({ regions: ['GRA11', 'SBG5', 'RBX-A'] });
+
+  test('each site is a region with a provider alias of its own; every resource names its site\'s, and none refers to another region\'s', () => {
+    expect(json.provider.openstack).toEqual([{ region: 'GRA11' }, { alias: 'site-a', region: 'GRA11' }, { alias: 'site-b', region: 'SBG5' }, { alias: 'site-c', region: 'RBX-A' }]);
+    const providerOf = new Map<string, string>();
+    for (const kind of ['resource', 'data']) {
+      for (const [type, group] of Object.entries<Json>(json[kind])) for (const [name, body] of Object.entries<Json>(group)) providerOf.set(`${kind === 'data' ? 'data.' : ''}${type}.${name}`, body.provider);
+    }
+    // The DNS and CDN settings are outputs: every resource is a site's.
+    expect(new Set(providerOf.values())).toEqual(new Set(['openstack.site-a', 'openstack.site-b', 'openstack.site-c']));
+    const crossing: string[] = [];
+    for (const [key, provider] of providerOf) {
+      const [kind, type, name] = key.startsWith('data.') ? key.split('.') : ['resource', ...key.split('.')];
+      const body = { ...json[kind === 'data' ? 'data' : 'resource'][type][name], user_data: undefined };
+      for (const m of JSON.stringify(body).matchAll(/\$\{((?:data\.)?openstack_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g)) {
+        if (providerOf.has(m[1]) && providerOf.get(m[1]) !== provider) crossing.push(`${key} -> ${m[1]}`);
+      }
+    }
+    expect(crossing).toEqual([]);
+  });
+
+  test('each site has its own router, networks, ADC, application servers, Galera node and backup runner; the nodes replicate over the vRack VLAN only', () => {
+    expect(Object.keys(json.resource.openstack_networking_router_v2)).toHaveLength(3);
+    expect(stack.sites.map((s) => [s.site.region, s.vswitches.app.cidr, s.backup.runner.instances[0].hostname])).toEqual([
+      ['GRA11', '10.50.16.0/24', 'backup-runner-a-1'], ['SBG5', '10.50.17.0/24', 'backup-runner-b-1'], ['RBX-A', '10.50.18.0/24', 'backup-runner-c-1'],
+    ]);
+    const vlans = Object.values<Json>(json.resource.openstack_networking_network_v2).filter((n) => n.value_specs);
+    expect(vlans.map((n) => [n.provider, n.value_specs])).toEqual(['a', 'b', 'c'].map((s) => [`openstack.site-${s}`, { 'provider:network_type': 'vrack', 'provider:segmentation_id': '250' }]));
+    expect(stack.interconnect?.vlanId).toBe(250);
+    stack.sites.forEach((s, i) => {
+      const node = stack.database.siteClusters[i].instances[0];
+      expect(node.cloudConfig.hostFiles.find((f) => f.path.endsWith('galera.cnf'))!.content).toContain(`wsrep_node_address = ${node.interconnectAddress}`);
+      expect(s.app.cluster.instances[0].cloudConfig.hostFiles.find((f) => f.path === s.app.contextFilePath)!.content).toContain(`jdbc:mariadb://${node.address}:3306/runiso`);
+      const group = `runiso/Site${'ABC'[i]}/Database`;
+      expect(sourcesOn(stack, group, 4567)).toEqual(stack.database.members.filter((m) => m !== node).map((m) => `${m.interconnectAddress}/32`).sort());
+      expect(sourcesOn(stack, group, 3306)).toEqual([`runiso/Site${'ABC'[i]}/App/Servers`]);
+      expect(sourcesOn(stack, group, 22)).toEqual([`runiso/Site${'ABC'[i]}/Backup/Runner`]);
+    });
+  });
+
+  test('the failover records name every site\'s entry, as with zones', () => {
+    expect(json.output.failover_dns_records.value.map((r: Json) => r.name)).toEqual(['www.runiso-client.example', 'origin-a.runiso-client.example', 'origin-b.runiso-client.example', 'origin-c.runiso-client.example']);
+  });
+
+  test('the Terraform passes the provider schema', () => {
+    expect(checkProviderSchema(json, loadOpenstackProviderSchema())).toEqual([]);
+  });
+
+  test.each([
+    ['two regions', { regions: ['GRA11', 'SBG5'] }, /runiso: 'regions' \(\["GRA11","SBG5"\]\) must list 3 or more distinct regions/],
+    ['a region twice', { regions: ['GRA11', 'SBG5', 'GRA11'] }, /runiso: 'regions' .* must list 3 or more distinct regions/],
+    ['regions and zones', { regions: ['GRA11', 'SBG5', 'DE1'], availabilityZones: ['a', 'b', 'c'] }, /runiso: 'availabilityZones' \(\["a","b","c"\]\) must not be given with 'regions'/],
+    ['a VLAN without regions', { interconnectVlanId: 12 }, /runiso: 'interconnectVlanId' \(12\) is for sites that are regions of their own/],
+    ['a VLAN out of range', { regions: ['GRA11', 'SBG5', 'DE1'], interconnectVlanId: 4096 }, /runiso\/Interconnect: 'vlanId' \(4096\)/],
   ] as [string, RunisoStackProps, RegExp][])('given %s, then it throws', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

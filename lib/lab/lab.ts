@@ -478,8 +478,7 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
   const checks: LabCheck[] = [];
   const done = new Set<string>();
   for (const dst of model.servers) {
-    const dstAddress = portsOf(model, dst)[0]?.fixedIps[0]?.ipAddress;
-    if (!dstAddress) continue;
+    if (!portsOf(model, dst)[0]?.fixedIps[0]) continue;
     for (const port of portsOf(model, dst)) {
       for (const r of ingressRules(model, port)) {
         if (r.protocol !== 'tcp' || r.portRangeMin === undefined || r.portRangeMin !== r.portRangeMax) continue;
@@ -493,6 +492,7 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
           const id = `${src.key}>${dst.key}:${r.portRangeMin}`;
           if (done.has(id)) continue;
           done.add(id);
+          const dstAddress = addressFacing(model, dst, src);
           if (onDemand(r)) {
             // Nothing listens between transfers: the flow works when the server's kernel answers.
             const reach = await tcpReach(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
@@ -521,12 +521,27 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
 }
 
 /**
+ * The address of `dst` that `src` talks to: on a server with several NICs, the one on a network
+ * (or a segment shared across regions) where `src` has a NIC too, as the software configured on
+ * them does (Galera over the interconnect); else its first, reached through the routers.
+ */
+function addressFacing(model: LabStackModel, dst: LabServerModel, src: LabServerModel): string {
+  const segmentOf = (networkKey: string): string => model.networks.find((n) => n.key === networkKey)?.segment ?? networkKey;
+  const srcSegments = new Set(portsOf(model, src).map((p) => segmentOf(p.networkKey)));
+  const dstPorts = portsOf(model, dst);
+  const facing = dstPorts.length > 1 ? dstPorts.find((p) => srcSegments.has(segmentOf(p.networkKey))) : undefined;
+  return (facing ?? dstPorts[0]).fixedIps[0].ipAddress;
+}
+
+/**
  * A sample of flows nothing admits, which must fail: the internet to every floating IP on every
  * listening port the groups do not open to it, and one server to another on a port the other
  * listens on but does not open to it, for every pair of networks.
  */
 async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: readonly LabServerReport[]): Promise<LabCheck[]> {
-  const checks: LabCheck[] = [];
+  // The probes are gathered, then run a few at a time: a refused flow is one whose SYN is dropped,
+  // so each waits its whole timeout, and one after another they took minutes per stack.
+  const probes: { name: string; namespace: string; address: string; port: number; refusedDetail: string; connectedDetail: string }[] = [];
   for (const fip of model.floatingIps) {
     const port = model.ports.find((p) => p.key === fip.portKey);
     if (!port || port.owner.kind === 'loadbalancer') continue;
@@ -536,8 +551,7 @@ async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: re
       .map((r) => r.portRangeMin));
     for (const p of [22, 3306, 6379]) {
       if (open.has(p)) continue;
-      const connected = await tcpConnects(net.clientNamespace, fip.address, p, 2);
-      checks.push({ kind: 'forbidden', name: `internet -> ${fip.address}:${p}`, ok: !connected, detail: connected ? 'CONNECTED: nothing admits this flow' : 'refused as it must be' });
+      probes.push({ name: `internet -> ${fip.address}:${p}`, namespace: net.clientNamespace, address: fip.address, port: p, refusedDetail: 'refused as it must be', connectedDetail: 'CONNECTED: nothing admits this flow' });
     }
   }
   const sampled = new Set<string>();
@@ -558,13 +572,18 @@ async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: re
         const pair = `${portsOf(model, src)[0]?.networkKey}>${dstPort.networkKey}:${port}`;
         if (sampled.has(pair)) continue;
         sampled.add(pair);
-        const connected = await tcpConnects(net.namespaceOf(src.key), addr, port, 2);
-        checks.push({ kind: 'forbidden', name: `${src.name} -> ${dst.name} ${addr}:${port}`, ok: !connected, detail: connected ? 'CONNECTED: no rule admits this flow' : 'refused as it must be' });
+        probes.push({ name: `${src.name} -> ${dst.name} ${addr}:${port}`, namespace: net.namespaceOf(src.key), address: addr, port, refusedDetail: 'refused as it must be', connectedDetail: 'CONNECTED: no rule admits this flow' });
       }
     }
   }
-  return checks;
+  return mapLimit(probes, PROBE_CONCURRENCY, async (p): Promise<LabCheck> => {
+    const connected = await tcpConnects(p.namespace, p.address, p.port, 2);
+    return { kind: 'forbidden', name: p.name, ok: !connected, detail: connected ? p.connectedDetail : p.refusedDetail };
+  });
 }
+
+/** Probes of forbidden flows run at once: each is a short-lived bash in a namespace, mostly waiting. */
+const PROBE_CONCURRENCY = 8;
 
 /** Every pool member is a server of the stack and answers its amphora. */
 async function checkMembers(model: LabStackModel, net: LabNetwork): Promise<LabCheck[]> {

@@ -15,6 +15,10 @@
  *   [App: Tomcat x 2..5]          [App]                         [App]              (app vSwitch)
  *   [Database node a]  <------ Galera, over the data vSwitch only ------>  [node b]  [node c]
  *   [Backup runner: snapshots, volume backups, off-site copies in Gravelines] (app vSwitch)
+ *
+ * With `regions` each site is a region of its own (a provider alias each): its own router and
+ * vSwitches, its own backup runner, and the Galera nodes replicate over a vRack VLAN present in
+ * the three regions (a second NIC each), never over the internet.
  */
 import { Construct } from 'constructs';
 import {

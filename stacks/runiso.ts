@@ -274,7 +274,7 @@ export class RunisoStack extends HostingStack {
       if (!Array.isArray(regions) || regions.length < 3 || new Set(regions).size !== regions.length) {
         throw new HostingStacksError(this, 'regions', regions, 'must list 3 or more distinct regions: with two, losing one leaves no majority for the database');
       }
-      if (regions.length > 8) throw new HostingStacksError(this, 'regions', regions, 'must list at most 8 regions (one /24 of addresses per role is cut into a block per site)');
+      if (regions.length > 8) throw new HostingStacksError(this, 'regions', regions, 'must list at most 8 regions: each role\'s networks are /24s side by side in one /21 (10.50.8.0, 10.50.16.0, 10.50.24.0), eight at most');
       sites = regions.map((r, i) => new Site(this, `Site${String.fromCharCode(65 + i)}`, { region: r, siteName: String.fromCharCode(97 + i) }));
       // Each region its own router and networks (a region's networks are its own); the roles' blocks
       // side by side, so one /21 per role names every site's (the database account's client block).

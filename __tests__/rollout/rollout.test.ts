@@ -79,6 +79,10 @@ class FakeCloud {
   failing = new Set<string>();
   /** The region the provider reports for every server (`values.region`), when set. */
   region?: string;
+  /** The configuration digest a replaced server gets, when not the plan's (a plan synthesized before the last change). */
+  applyDigest?: string;
+  /** The apply leaves the replaced server out of the state (removed by someone else meanwhile). */
+  applyDrops = false;
   private reads = new Map<string, number>();
 
   constructor(private readonly plan: RolloutPlan, applied: Record<string, string>) {
@@ -100,7 +104,8 @@ class FakeCloud {
     if (argv[0] === 'terraform' && argv[2] === 'apply') {
       const address = argv.find((a) => a.startsWith('-replace='))!.slice('-replace='.length);
       const server = this.plan.servers.find((s) => s.address === address)!;
-      this.state.set(address, { id: `id-${this.nextId++}`, digest: server.configDigest });
+      if (this.applyDrops) this.state.delete(address);
+      else this.state.set(address, { id: `id-${this.nextId++}`, digest: this.applyDigest ?? server.configDigest });
       return { code: 0, stdout: 'Apply complete!', stderr: '' };
     }
     if (argv[0] === 'openstack') {
@@ -171,6 +176,23 @@ describe('hosting-stacks-rollout', () => {
       'openstack --os-region-name SBG5 console log show id-104', 'openstack --os-region-name SBG5 console log show id-104',
       'openstack --os-region-name SBG5 console log show id-105', 'openstack --os-region-name SBG5 console log show id-105',
     ]);
+  });
+
+  test('given an apply that creates the server with another configuration than the plan\'s, then it stops there and asks for a new synth', async () => {
+    const cloud = deployed();
+    cloud.applyDigest = 'newer';
+    const result = await runRollout({ stackDir: dir, run: cloud.run, ...quiet });
+    expect(result.failed).toEqual({ hostname: 'web-2', reason: expect.stringMatching(/was created with configuration newer, not [0-9a-f]{64}: synthesize again and rerun$/) });
+    expect(result.replaced).toEqual([]);
+    expect(cloud.commands.filter((c) => c.startsWith('openstack'))).toEqual([]);
+  });
+
+  test('given an apply after which the server is not in the state, then it stops there', async () => {
+    const cloud = deployed();
+    cloud.applyDrops = true;
+    const result = await runRollout({ stackDir: dir, run: cloud.run, ...quiet });
+    expect(result.failed).toEqual({ hostname: 'web-2', reason: expect.stringMatching(/^openstack_compute_instance_v2\.Web_Instance2_[0-9A-F]{8} is not in the state after the apply$/) });
+    expect(result.remaining).toEqual(['web-2', 'web-1']);
   });
 
   test('stops at a server that does not become ready, leaving the rest as they were', async () => {

@@ -66,7 +66,9 @@ describe('backupAccessRules', () => {
       // More snapshots than the rotation, and a chain before the previous one: the run deletes some of each.
       stub.write('snapshots-shop-db-instance1-boot', 'old vital-db-1-20261101T023000Z\nn1 vital-db-1-20261102T023000Z\nn2 vital-db-1-20261103T023000Z\nn3 vital-db-1-20261104T023000Z\n');
       stub.write('backups-shop-db-instance1-boot', 'a1 vital-db-1-20261101T023000Z-full\nb1 vital-db-1-20261102T023000Z-full\nb2 vital-db-1-20261103T023000Z-incr\nb3 vital-db-1-20261104T023000Z-incr\n');
-      expect(stub.runScript(renderBackupScript(SCRIPT)).status).toBe(0);
+      // With the output, so a failure says which command failed (it failed once, under load, unexplained).
+      const run = stub.runScript(renderBackupScript(SCRIPT));
+      expect({ status: run.status, output: run.status === 0 ? '' : run.output }).toEqual({ status: 0, output: '' });
       const kinds = [...new Set(stub.calls.map(kindOf))].sort();
       expect(kinds.filter((k) => !(k in REQUESTS))).toEqual([]);
       const needed = [...new Set(kinds.flatMap((k) => REQUESTS[k]).map(key))].sort();

@@ -122,6 +122,22 @@ describe('Site', () => {
       expect(() => new SiteInterconnect(stack, 'Zoned', { cidr: '10.8.0.0/24', vlanId: 7, sites: [gra, zoned] })).toThrow("test/Zoned: 'sites[1]' ('test/Zone') must be a Site with a region of its own");
       expect(() => new SiteInterconnect(stack, 'Vlan', { cidr: '10.8.0.0/24', vlanId: 5000, sites: [gra, sbg] })).toThrow("test/Vlan: 'vlanId' (5000)");
       expect(() => new SiteInterconnect(stack, 'Small', { cidr: '10.8.0.0/29', vlanId: 7, sites: [gra, sbg] })).toThrow("test/Small: 'cidr' ('10.8.0.0/29') is too small for 2 sites");
+      expect(() => new SiteInterconnect(stack, 'SameRegion', { cidr: '10.8.0.0/24', vlanId: 7, sites: [gra, new Site(stack, 'Gra2', { region: 'GRA11', siteName: 'gra2' })] }))
+        .toThrow("test/SameRegion: 'sites[1]' ('test/Gra2') must be in a region of its own: 'GRA11' appears twice");
+      expect(() => new ServerCluster(gra, 'NotALink', { vswitch: nets[0], count: 1, flavor: Flavor.named('b3-8'), interconnect: {} as unknown as SiteInterconnect }))
+        .toThrow("test/Gra/NotALink: 'interconnect' ({}) must be a SiteInterconnect");
+      const third = new Site(stack, 'Rbx', { region: 'RBX-A', siteName: 'rbx' });
+      const thirdNet = new PrivateVSwitch(third, 'Net', { cidr: '10.0.3.0/24', router: new Router(third, 'Router', { externalNetwork: ExternalNetwork.ovh() }) });
+      expect(() => new ServerCluster(third, 'Unreached', { vswitch: thirdNet, count: 1, flavor: Flavor.named('b3-8'), interconnect: link }))
+        .toThrow("test/Rbx/Unreached: 'interconnect' ('test/Link') does not reach the site test/Rbx (it joins test/Gra, test/Sbg)");
+      expect(() => link.addPort(stack, 'Stray', gra, [])).toThrow("test: 'interconnect' ('test/Link') needs the port's holder made in the scope of test/Gra");
+    });
+
+    test('given more servers than a site\'s slice holds, then it throws naming the cluster and the slice', () => {
+      const { gra, link, nets } = twoRegions();
+      // Slices of 127 addresses, two thirds planned (85), two taken by Db.
+      expect(() => new ServerCluster(gra, 'Many', { vswitch: nets[0], count: 84, flavor: Flavor.named('b3-8'), interconnect: link }))
+        .toThrow("'interconnect' ('test/Link') has no planned address left for site gra11 (10.9.0.1 to 10.9.0.85); give a larger cidr");
     });
   });
 });

@@ -301,6 +301,24 @@ describe('GaleraCluster across sites that are regions of their own', () => {
     expect(db.endpointFor(sites[1]).connections).toBe(db.siteClusters[1].connections);
   });
 
+  test('given three regions, then every member\'s rendered config passes its daemon\'s check', () => {
+    const { stack } = regions();
+    const files = stack.renderHostFiles().filter((f) => f.syntax !== undefined && f.host.startsWith('galera-'));
+    expect(files.filter((f) => f.path === GALERA_CONFIG_PATH)).toHaveLength(3);
+    for (const f of files) {
+      const result = checkHostFile(f);
+      expect(result!.output).not.toMatch(/unknown (variable|option)/i);
+      expect({ file: `${f.host}:${f.path}`, ...result }).toMatchObject({ file: `${f.host}:${f.path}`, ok: true, output: expect.anything() });
+    }
+  });
+
+  test('given two sites in one region, then it throws naming the region', () => {
+    const stack = new HostingStack(Testing.app(), 'test');
+    const sites = [['GRA11', 'a'], ['GRA11', 'b'], ['SBG5', 'c']].map(([region, siteName]) => new Site(stack, `Site${siteName}`, { region, siteName }));
+    expect(() => new GaleraCluster(stack, 'Db', { sites, siteVswitches: [], flavor: FLAVOR, databaseName: 'x', writeMbPerHour: 400, peakWritesPerSecond: 300 }))
+      .toThrow("must be distinct sites: the region 'GRA11' appears twice");
+  });
+
   test('given three regions, then each site\'s group admits the other sites\' members by their interconnect addresses only, on the three member ports', () => {
     const { db } = regions();
     const rules = db.siteClusters[0].connections.ingressRules.filter((r) => Object.values({ a: 4567, b: 4568, c: 4444 }).includes(r.port.fromPort!));

@@ -151,6 +151,7 @@ describe('Runiso stack, its sites as regions of their own', () => {
     ['a region twice', { regions: ['GRA11', 'SBG5', 'GRA11'] }, /runiso: 'regions' .* must list 3 or more distinct regions/],
     ['regions and zones', { regions: ['GRA11', 'SBG5', 'DE1'], availabilityZones: ['a', 'b', 'c'] }, /runiso: 'availabilityZones' \(\["a","b","c"\]\) must not be given with 'regions'/],
     ['a VLAN without regions', { interconnectVlanId: 12 }, /runiso: 'interconnectVlanId' \(12\) is for sites that are regions of their own/],
+    ['nine regions', { regions: ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9'] }, /runiso: 'regions' .* must list at most 8 regions/],
     ['a VLAN out of range', { regions: ['GRA11', 'SBG5', 'DE1'], interconnectVlanId: 4096 }, /runiso\/Interconnect: 'vlanId' \(4096\)/],
   ] as [string, RunisoStackProps, RegExp][])('given %s, then it throws', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);

@@ -47,10 +47,7 @@ export class KeyPair extends Construct {
     if (publicKey === undefined && shared) publicKey = shared.stringValue;
     if (publicKey === undefined) {
       requireTerraformVariableName(this, 'publicKey', 'ssh_public_key');
-      const variable = new TerraformVariable(this, 'PublicKey', {
-        type: 'string',
-        description: 'OpenSSH public key installed for the login user of every server',
-      });
+      const variable = new TerraformVariable(this, 'PublicKey', { type: 'string', description: PUBLIC_KEY_DESCRIPTION });
       variable.overrideLogicalId('ssh_public_key');
       publicKey = variable.stringValue;
     }
@@ -60,6 +57,7 @@ export class KeyPair extends Construct {
 }
 
 const SHARED_PUBLIC_KEY_ID = 'SshPublicKey';
+const PUBLIC_KEY_DESCRIPTION = 'OpenSSH public key installed for the login user of every server';
 
 /** The stack's `ssh_public_key`: the default key pair's variable, else one made at the stack root. */
 function stackPublicKey(stack: TerraformStack): string {
@@ -67,7 +65,7 @@ function stackPublicKey(stack: TerraformStack): string {
   if (own) return own.stringValue;
   const shared = stack.node.tryFindChild(SHARED_PUBLIC_KEY_ID) as TerraformVariable | undefined;
   if (shared) return shared.stringValue;
-  const variable = new TerraformVariable(stack, SHARED_PUBLIC_KEY_ID, { type: 'string', description: 'OpenSSH public key installed for the login user of every server' });
+  const variable = new TerraformVariable(stack, SHARED_PUBLIC_KEY_ID, { type: 'string', description: PUBLIC_KEY_DESCRIPTION });
   variable.overrideLogicalId('ssh_public_key');
   return variable.stringValue;
 }

@@ -138,17 +138,20 @@ export interface GaleraClusterProps {
   /**
    * The vSwitch the members are on, when the sites are zones of one region (the network spans
    * them). Give `siteVswitches` instead when the sites are regions of their own.
+   * @default - none: required when the sites are zones of one region
    */
   readonly vswitch?: IPrivateVSwitch;
   /**
    * One vSwitch per site, in the order of `sites`, each made in its Site's scope: where the members
    * are when the sites are regions of their own (networks are regional). Needs `interconnect`.
+   * @default - none: required when the sites are regions of their own
    */
   readonly siteVswitches?: readonly IPrivateVSwitch[];
   /**
    * The private link between sites that are regions of their own: each member gets a second NIC
    * on it, and replicates (group communication, IST, SST) over it only; the sites' security
    * groups admit the other sites' members by their addresses there.
+   * @default - none: required when the sites are regions of their own
    */
   readonly interconnect?: SiteInterconnect;
   /**
@@ -408,36 +411,27 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
       [GALERA_MEMBER_PORTS.ist, `Galera IST between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`],
       [GALERA_MEMBER_PORTS.sst, `Galera SST (mariabackup) between members (${ON_DEMAND_LISTENER_NOTE}: while a member joins)`],
     ];
-    if (!regional) {
-      // Zones of one region: one security group for every member, one network.
-      this.connections = new Connections(this, 'Connections');
-      this.siteClusters = this.sites.map((site, i) => new ServerCluster(this, `Servers-${site.siteName}`, {
-        vswitch: vswitches[i],
-        count: this.nodesPerSite,
-        flavor: props.flavor,
-        bootVolumeGb: props.bootVolumeGb,
-        hostnamePrefix: `${prefix}-${site.siteName}`,
-        placement: ServerGroupPolicy.ANTI_AFFINITY,
-        connections: this.connections,
-        site,
-        stateful: true,
-      }));
-      for (const [port, why] of memberPorts) this.connections.allowInternally(Port.tcp(port), why);
+    // Zones of one region: one security group for every member, one network. Regions of their own:
+    // each site's members are made in its scope (its provider, its security group), with a second
+    // NIC on the interconnect; security groups are regional, so a site admits the other sites'
+    // members by their interconnect addresses.
+    const shared = regional ? undefined : new Connections(this, 'Connections');
+    this.siteClusters = this.sites.map((site, i) => new ServerCluster(regional ? site : this, regional ? this.node.id : `Servers-${site.siteName}`, {
+      vswitch: vswitches[i],
+      count: this.nodesPerSite,
+      flavor: props.flavor,
+      bootVolumeGb: props.bootVolumeGb,
+      hostnamePrefix: `${prefix}-${site.siteName}`,
+      placement: ServerGroupPolicy.ANTI_AFFINITY,
+      connections: shared,
+      site,
+      interconnect: regional ? props.interconnect : undefined,
+      stateful: true,
+    }));
+    if (shared) {
+      this.connections = shared;
+      for (const [port, why] of memberPorts) shared.allowInternally(Port.tcp(port), why);
     } else {
-      // Regions of their own: each site's members are made in its scope (its provider, its
-      // security group), with a second NIC on the interconnect; security groups are regional, so
-      // a site admits the other sites' members by their interconnect addresses.
-      this.siteClusters = this.sites.map((site, i) => new ServerCluster(site, this.node.id, {
-        vswitch: vswitches[i],
-        count: this.nodesPerSite,
-        flavor: props.flavor,
-        bootVolumeGb: props.bootVolumeGb,
-        hostnamePrefix: `${prefix}-${site.siteName}`,
-        placement: ServerGroupPolicy.ANTI_AFFINITY,
-        site,
-        interconnect: props.interconnect,
-        stateful: true,
-      }));
       this.connections = this.siteClusters[0].connections;
       this.siteClusters.forEach((cluster, i) => {
         for (const [port, why] of memberPorts) {

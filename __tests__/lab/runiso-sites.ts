@@ -221,13 +221,17 @@ export async function runisoChecks(stack: LabBootedStack, options: RunisoLabOpti
   const script = join(options.workDir, 'runiso-wrk.lua');
   writeFileSync(script, wrkScript(options.cartCookie));
   const base = `https://${entry(site0)}/`;
-  await wrk(stack, script, base, 'ordering', 4, 3); // warm-up: Tomcat compiles the pages
-  const unloaded = await wrk(stack, script, base, 'ordering', 4, 5);
   const browsingConnections = site0.appServers.length * options.perServerCapacity + 100;
-  const [browsing, ordering] = await Promise.all([
-    wrk(stack, script, base, 'browsing', browsingConnections, 15),
-    (async () => { await sleep(4000); return wrk(stack, script, base, 'ordering', 4, 8); })(),
-  ]);
+  // Both medians are measured with no other stack's server booting (the suite boots stacks side by side).
+  const { unloaded, browsing, ordering } = await stack.quietly(async () => {
+    await wrk(stack, script, base, 'ordering', 4, 3); // warm-up: Tomcat compiles the pages
+    const quiet = await wrk(stack, script, base, 'ordering', 4, 5);
+    const [loaded, cart] = await Promise.all([
+      wrk(stack, script, base, 'browsing', browsingConnections, 15),
+      (async () => { await sleep(4000); return wrk(stack, script, base, 'ordering', 4, 8); })(),
+    ]);
+    return { unloaded: quiet, browsing: loaded, ordering: cart };
+  });
   const ratio = ordering.p50_us / unloaded.p50_us;
   const shedDetail = `cart median unloaded ${(unloaded.p50_us / 1000).toFixed(0)} ms, overloaded ${(ordering.p50_us / 1000).toFixed(0)} ms (${ratio.toFixed(2)}x); `
     + `cart answers ${ordering.requests} (mini-site ${ordering.mini}, non-2xx ${ordering.non2xx}, errors ${ordering.errors}); browsing ${browsing.requests} over ${browsingConnections} connections: pool ${browsing.pool}, mini-site ${browsing.mini}`;

@@ -322,3 +322,24 @@ export function ensureInotifyInstances(servers: number): string | undefined {
   fs.writeFileSync(INOTIFY_INSTANCES, `${needed}\n`);
   return `host: fs.inotify.max_user_instances raised from ${current} to ${needed} (${servers} servers share root's inotify instances)`;
 }
+
+/** Servers of the labs running in this process now (labs run at once share root's instances). */
+let labServersInProcess = 0;
+
+/**
+ * {@link ensureInotifyInstances} for `servers` more containers, counting those of every lab running
+ * in this process; `release()` gives them back when the lab is removed.
+ */
+export function reserveInotifyInstances(servers: number): { readonly note?: string; release(): void } {
+  labServersInProcess += servers;
+  let released = false;
+  const note = ensureInotifyInstances(labServersInProcess);
+  return {
+    note,
+    release: () => {
+      if (released) return;
+      released = true;
+      labServersInProcess -= servers;
+    },
+  };
+}

@@ -6,6 +6,7 @@
  */
 export * from './model';
 export * from './lab';
+export { LabBootSlots } from './boot-slots';
 export { LabApplyError, LabApplyPlan, planLabApply } from './lab-apply';
 export * from './probes';
 export * from './kernel-limits';

@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Amphora } from './amphora';
+import { LabBootSlots } from './boot-slots';
 import { planLabApply } from './lab-apply';
 import { LabMetadataService } from './metadata-service';
 import { ensureLabImage } from './image';
@@ -27,7 +28,8 @@ import { LabNetwork } from './network';
 import { ensureLabRepo, packagesOfUserData } from './package-repo';
 import { execInNamespace, httpGet, HttpProbe, tcpConnects, tcpReach } from './probes';
 import { LabServer } from './server';
-import { ensureInotifyInstances } from './host-util';
+import { reserveInotifyInstances } from './host-util';
+import { HostingStacksToolError } from '../core/errors';
 import { readStackModel } from './stack-model';
 import { ON_DEMAND_LISTENER_NOTE } from '../core/connections';
 
@@ -35,8 +37,14 @@ import { ON_DEMAND_LISTENER_NOTE } from '../core/connections';
 export interface LabOptions {
   /** Values for the stack's variables (others get their default or a generated test value). @default - generated */
   readonly variables?: Record<string, unknown>;
-  /** Servers booted at once (2 cores, 24 GB: about 4). @default 4 */
+  /** Servers booted at once by this lab alone (2 cores, 24 GB: about 4); give `bootSlots` instead to share them. @default 4 */
   readonly concurrency?: number;
+  /**
+   * Boot slots shared with other labs run at once in this process: their servers together boot at
+   * most `bootSlots.size` at a time, first asked first served. Not with `concurrency`.
+   * @default - slots of this lab's own, `concurrency` of them
+   */
+  readonly bootSlots?: LabBootSlots;
   /** How long one server may take from start to cloud-init done (package installs on 2 loaded cores are slow). @default 900000 */
   readonly bootTimeoutMs?: number;
 
@@ -86,6 +94,12 @@ export interface LabBootedStack {
    * still reaches it); `connected` true plugs them back.
    */
   setConnected(name: string, connected: boolean): Promise<void>;
+  /**
+   * Runs `fn` while no server boots, in this lab or in any lab sharing its boot slots: it waits for
+   * the boots in flight to finish and holds back new ones until `fn` settles, for a measurement
+   * (latency under load) that other servers' package installs would skew. Never {@link apply} in it.
+   */
+  quietly<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** What {@link LabBootedStack.apply} changed. */
@@ -158,6 +172,10 @@ const LISTEN_GRACE_MS = 90_000;
 
 /** Boots the stack in `stackDir` in the lab, checks it, reports, and (unless `keep`) tears it down. */
 export async function runLab(stackDir: string, options: LabOptions = {}): Promise<LabRun> {
+  if (options.bootSlots !== undefined && options.concurrency !== undefined) {
+    throw new HostingStacksToolError('runLab', 'concurrency', `runLab: 'concurrency' (${options.concurrency}) and 'bootSlots' are both given: give 'bootSlots' to share slots with other labs, or 'concurrency' for slots of this lab's own`);
+  }
+  const slots = options.bootSlots ?? new LabBootSlots(options.concurrency ?? 4);
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   let model = readStackModel(stackDir, { variables: options.variables });
@@ -172,6 +190,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
   let network: LabNetwork | undefined;
   let internet: LabInternet | undefined;
   let metadata: LabMetadataService | undefined;
+  let inotify: { readonly note?: string; release(): void } | undefined;
 
   const destroy = async (): Promise<void> => {
     await Promise.allSettled([...servers.values()].map((s) => s.stop()));
@@ -180,14 +199,15 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
     if (metadata) await metadata.stop();
     if (network) await network.destroy();
     if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
+    inotify?.release();
   };
 
   try {
     log(`[lab ${stack}] ${model.servers.length} servers, ${model.ports.length} ports, ${model.loadBalancers.length} load balancers`);
-    const inotify = ensureInotifyInstances(model.servers.length);
-    if (inotify) {
-      limits.push(inotify);
-      log(`[lab ${stack}] ${inotify}`);
+    inotify = reserveInotifyInstances(model.servers.length);
+    if (inotify.note) {
+      limits.push(inotify.note);
+      log(`[lab ${stack}] ${inotify.note}`);
     }
     const image = await ensureLabImage({ log });
     const packages = [...new Set(model.servers.flatMap((s) => packagesOfUserData(s.userData)))].sort();
@@ -231,7 +251,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
       log(`[lab ${stack}] ${server.name}: ${report.clean ? 'clean' : 'NOT clean'} (${report.cloudInit}, ${report.bootSeconds ?? '?'} s)`);
       return report;
     };
-    const reports = await mapLimit(model.servers, options.concurrency ?? 4, bootAndInspect);
+    const reports = await mapInSlots(model.servers, slots, bootAndInspect);
 
     /** A count change, applied as Terraform would (lab-apply.ts). */
     const apply = async (variables: Readonly<Record<string, unknown>>): Promise<LabApplyResult> => {
@@ -263,7 +283,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         const hosts = [...new Set(down.map(hostOf))];
         limitsByServer.set(s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim);
       }
-      const added = await mapLimit(plan.added, options.concurrency ?? 4, bootAndInspect);
+      const added = await mapInSlots(plan.added, slots, bootAndInspect);
       reports.push(...added);
       return {
         added: plan.added.map((s) => s.name),
@@ -289,6 +309,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
           if (!server) throw new Error(`lab ${stack}: no server named '${name}' (servers: ${model.servers.map((s) => s.name).join(', ')})`);
           await net.setServerLinks(server.key, connected);
         },
+        quietly: (fn) => slots.exclusive(fn),
         exec: async (name, argv, opts = {}) => {
           const server = model.servers.find((s) => s.name === name);
           const booted = server && servers.get(server.key);
@@ -354,10 +375,12 @@ async function inspectServer(model: LabStackModel, server: LabServerModel, boote
   const own = ownAddresses(model, server);
   const ipvsPorts = new Set(lim.ipvsServices.map((v) => v.port));
   const expected = openedPorts(model, server).filter(({ protocol, port }) => !(protocol === 'tcp' && ipvsPorts.has(port))); // IPVS: see limits
+  const cloudInitOk = ci.status === 'done' || limitedScriptFailure;
   // A daemon restarted by cloud-init's last command may still be starting (a JVM takes seconds):
   // give the opened ports LISTEN_GRACE_MS to be served, polling, before reporting one as not listening.
+  // A server whose setup failed is not clean whatever it serves: its ports are read once, no grace.
   let notListening: string[] = [];
-  const graceEnd = Date.now() + LISTEN_GRACE_MS;
+  const graceEnd = cloudInitOk ? Date.now() + LISTEN_GRACE_MS : Date.now();
   while (running) {
     const listening = await booted.listening();
     notListening = expected.filter(({ protocol, port }) => !listening.some((l) => l.protocol === protocol && l.port === port
@@ -372,7 +395,6 @@ async function inspectServer(model: LabStackModel, server: LabServerModel, boote
   if (!running) logs.console = ci.errors.join('\n').slice(-4000);
   // What the failing command printed: the end of cloud-init's output log.
   if (running && ci.status === 'error') logs['cloud-init-output.log'] = (booted.readFile('/var/log/cloud-init-output.log') ?? '').split('\n').slice(-30).join('\n');
-  const cloudInitOk = ci.status === 'done' || limitedScriptFailure;
   return {
     key: server.key,
     name: server.name,
@@ -576,7 +598,7 @@ async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: re
       }
     }
   }
-  return mapLimit(probes, PROBE_CONCURRENCY, async (p): Promise<LabCheck> => {
+  return mapInSlots(probes, new LabBootSlots(PROBE_CONCURRENCY), async (p): Promise<LabCheck> => {
     const connected = await tcpConnects(p.namespace, p.address, p.port, 2);
     return { kind: 'forbidden', name: p.name, ok: !connected, detail: connected ? p.connectedDetail : p.refusedDetail };
   });
@@ -634,27 +656,28 @@ async function checkMonitoring(model: LabStackModel, servers: Map<string, LabSer
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, keeping the order of results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
+/** What an item not started after another failed settles with. */
+const NOT_STARTED = Symbol('not started');
+
+/**
+ * `fn` on every item, each in a slot of `slots` (boots, or any bounded work), asked in the items' order. After a failure no new
+ * item starts; those running finish, so whoever cleans up finds every container it has to stop,
+ * none still being made. Throws the first failure.
+ */
+async function mapInSlots<T, R>(items: readonly T[], slots: LabBootSlots, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   let failed = false;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    // After a failure no new item starts; those running finish, so whoever cleans up finds every
-    // container it has to stop, none still being made.
-    while (next < items.length && !failed) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
+  const settled = await Promise.allSettled(items.map((item, i) => slots.run(async () => {
+    if (failed) throw NOT_STARTED;
+    try {
+      return await fn(item, i);
+    } catch (e) {
+      failed = true;
+      throw e;
     }
-  });
-  const settled = await Promise.allSettled(workers);
-  const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  })));
+  const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && r.reason !== NOT_STARTED);
   if (error) throw error.reason;
-  return results;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 /** The report as text: a line per server and per check, the limits, and the FIGURE line. */

@@ -1,12 +1,14 @@
 /**
  * `npm run lab -- <stack|stack directory> [--keep]`: boots a synthesized stack in the lab (see
  * lib/lab/lab.ts), prints its report and FIGURE line, writes the report as JSON to
- * `cdktf.out/lab/<stack>.json`, and exits non-zero when a server is not clean or a check fails.
- * With `--keep` everything stays up until Ctrl-C, then is removed.
+ * `cdktf.out/lab/<stack>.json`, and exits non-zero when a server is not clean or a check fails
+ * (a limit of the lab, as a release it cannot serve, is reported but is not a failure).
+ * With `--keep` everything stays up until Ctrl-C, then is removed. Ctrl-C during the run stops it
+ * and removes what it made.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatLabReport, runLab } from '../lib/lab';
+import { formatLabReport, LabAbortedError, labFailures, runLab } from '../lib/lab';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -21,12 +23,35 @@ async function main(): Promise<number> {
     console.error(`lab: ${dir}/cdk.tf.json does not exist: run \`npm run synth\` first, or name a synthesized stack directory`);
     return 2;
   }
-  const run = await runLab(dir, { keep, log: (l) => console.error(l) });
+  // Ctrl-C while it runs: the lab stops its servers and removes what it made before exiting
+  // (a second Ctrl-C exits at once, leaving the rest).
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    console.error('lab: stopping, removing every server and namespace it made (Ctrl-C again to exit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let run;
+  try {
+    run = await runLab(dir, { keep, log: (l) => console.error(l), signal: abort.signal });
+  } catch (e) {
+    if (e instanceof LabAbortedError) {
+      console.error(e.message);
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   const text = formatLabReport(run.report);
   console.log(text);
   mkdirSync(resolve('cdktf.out', 'lab'), { recursive: true });
   writeFileSync(resolve('cdktf.out', 'lab', `${run.report.stack}.json`), JSON.stringify(run.report, null, 2));
-  const ok = run.report.servers.every((s) => s.clean) && run.report.checks.every((c) => c.ok);
+  // A server the lab cannot set up (a download it must refuse) is reported, not a failure.
+  const ok = labFailures(run.report).size === 0;
   if (keep) {
     console.error('lab: kept running; press Ctrl-C to remove it');
     await new Promise<void>((res) => { process.once('SIGINT', () => res()); process.once('SIGTERM', () => res()); });

@@ -224,6 +224,10 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly vpnKind?: VpnKind;
   /** NFS realisation. @default NfsBackend.MANILA */
   readonly nfsBackend?: NfsBackend;
+  /** Where the search server downloads Solr at boot (your mirror or object storage). @default - the Apache archive's URL of DEFAULT_SOLR_VERSION */
+  readonly solrTarballUrl?: string;
+  /** SHA-512 of that archive. @default DEFAULT_SOLR_SHA512 */
+  readonly solrSha512?: string;
   /** Front-ends running now. @default MD_FRONTEND_BASELINE (2) */
   readonly frontendCount?: number;
   /** Front-ends at most (addresses are reserved up to it). @default MD_FRONTEND_MAX (10) */
@@ -317,7 +321,12 @@ export class MonsieurDeguisementStack extends HostingStack {
     });
     this.redis = new RedisServer(this, 'Sessions', { vswitch: data, flavor: Flavor.fromSizing(MD_REDIS_SIZING), maxMemoryFraction: MD_SESSIONS_MEMORY_FRACTION });
     this.redisCache = this.redis.addInstance('Cache', { port: MD_CACHE_REDIS_PORT, maxMemoryFraction: MD_CACHE_MEMORY_FRACTION });
-    this.solr = new SolrServer(this, 'Search', { vswitch: data, flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 8, diskGb: 50 }) });
+    this.solr = new SolrServer(this, 'Search', {
+      vswitch: data,
+      flavor: Flavor.fromSizing({ vcpus: 2, ramGb: 8, diskGb: 50 }),
+      tarballUrl: props.solrTarballUrl,
+      sha512: props.solrSha512,
+    });
     this.media = new SharedFiles(this, 'Media', {
       backend: props.nfsBackend ?? NfsBackend.MANILA,
       sizeGb: MD_MEDIA_SHARE_GB,

@@ -95,6 +95,10 @@ export interface PopgomStackProps extends HostingStackProps {
   readonly orderTrackingFlavor?: Flavor;
   /** The Intalio BPM archive deployed on the order-tracking server. @default - none: WildFly runs with the datasource only */
   readonly bpmArchive?: BpmArchive;
+  /** Where the order-tracking server downloads WildFly at boot (your mirror or object storage); give `wildflySha256` with it. @default DEFAULT_WILDFLY_TARBALL_URL */
+  readonly wildflyTarballUrl?: string;
+  /** sha256 of that tarball. @default DEFAULT_WILDFLY_SHA256 */
+  readonly wildflySha256?: string;
   /** LVS forwarding method. @default LvsForwarding.DIRECT_ROUTING */
   readonly forwarding?: LvsForwarding;
   /** Public network of the router and the floating IP. @default ExternalNetwork.ovh() */
@@ -149,6 +153,8 @@ export class PopgomStack extends HostingStack {
       flavor: props.orderTrackingFlavor ?? Flavor.fromSizing(POPGOM_ORDER_TRACKING_SIZING),
       database: this.database,
       bpmArchive: props.bpmArchive,
+      wildflyTarballUrl: props.wildflyTarballUrl,
+      wildflySha256: props.wildflySha256,
     });
     // The shop hands orders to the order-tracking workflow over HTTP.
     this.orderTracking.connections.allowFrom(this.app, Port.tcp(this.orderTracking.httpPort));

@@ -85,6 +85,17 @@ describe('SolrServer', () => {
     expect(fileOf(stack, '/usr/local/sbin/solr-install.sh').content).toContain(`echo '${sha}  /var/cache/solr-install/solr-9.7.0.tgz' | sha512sum`);
   });
 
+  test('given a mirror of the archive, then the server downloads it there and checks it all the same', () => {
+    const { stack, data } = setup();
+    const url = 'https://mirror.example.net/solr/solr-9.6.1.tgz';
+    const solr = new SolrServer(stack, 'Solr', { vswitch: data, flavor: Flavor.named('b3-8'), tarballUrl: url });
+    expect(solr.downloadUrl).toBe(url);
+    const install = fileOf(stack, '/usr/local/sbin/solr-install.sh').content;
+    expect(install).toContain(`'${url}'`);
+    expect(install).not.toContain('archive.apache.org');
+    expect(install).toContain(`echo '${DEFAULT_SOLR_SHA512}  /var/cache/solr-install/solr-9.6.1.tgz' | sha512sum`);
+  });
+
   test('given Solr opened to the internet, then validation refuses it', () => {
     const { stack, data } = setup();
     const solr = new SolrServer(stack, 'Solr', { vswitch: data, flavor: Flavor.named('b3-8') });
@@ -97,6 +108,7 @@ describe('SolrServer', () => {
     ['Solr 8', { version: '8.11.3', sha512: 'a'.repeat(128) }, /'version' \('8\.11\.3'\) must be a Solr 9 release/],
     ['a version without checksum', { version: '9.7.0' }, /'sha512' \(undefined\) is required with 'version' \(9\.7\.0\)/],
     ['a short checksum', { sha512: 'abc' }, /'sha512' \('abc'\) must be 128 hexadecimal digits/],
+    ['a mirror that is not an HTTP URL', { tarballUrl: "ftp://mirror/solr.tgz'; rm -rf /" }, /test\/Solr: 'tarballUrl' \('ftp:\/\/mirror\/solr\.tgz'; rm -rf \/'\) must be an http\(s\) URL/],
     ['a heap above the RAM less 1 GB', { heapMb: 7500 }, /'heapMb' \(7500\) must be an integer from 512 to 7168/],
     ['a small flavor', { flavor: Flavor.custom({ name: 'tiny', vcpus: 1, ramGb: 1, diskGb: 10 }) }, /'flavor' \('tiny'\) has 1 GB of RAM: Solr needs 512 MB/],
   ])('given %s, then it throws', (_name, props, message) => {

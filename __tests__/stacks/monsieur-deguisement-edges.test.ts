@@ -118,3 +118,15 @@ describe('Monsieur Déguisement: the VPN gateway', () => {
     expect(vpn.depends_on).toEqual([`openstack_networking_router_interface_v2.${stack.getLogicalId(stack.vswitches.office.routerInterface)}`]);
   });
 });
+
+describe('Monsieur Déguisement: Solr from your own mirror', () => {
+  test('given a mirror URL and its SHA-512, then the search server downloads it there and checks that sum', () => {
+    const url = 'https://objects.example.net/releases/solr-9.6.1.tgz';
+    const sha = 'cd'.repeat(64);
+    const { stack } = build({ solrTarballUrl: url, solrSha512: sha });
+    expect(stack.solr.downloadUrl).toBe(url);
+    const install = stack.renderHostFiles().find((f) => f.host === 'search-1' && f.path === '/usr/local/sbin/solr-install.sh')!.content;
+    expect(install).toContain(`'${url}'`);
+    expect(install).toContain(`echo '${sha}  `);
+  });
+});

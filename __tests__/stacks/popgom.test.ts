@@ -69,3 +69,22 @@ describe('POPGOM HTTPS', () => {
 function schema() {
   return loadOpenstackProviderSchema();
 }
+
+describe('POPGOM: WildFly from your own mirror', () => {
+  test('given a mirror URL and its sha256, then the order-tracking server downloads it there and checks that sum', () => {
+    const url = 'https://objects.example.net/releases/wildfly-27.0.1.Final.tar.gz';
+    const sha = 'ab'.repeat(32);
+    const { stack } = build({ wildflyTarballUrl: url, wildflySha256: sha });
+    expect(stack.orderTracking.wildflyTarballUrl).toBe(url);
+    expect(stack.orderTracking.wildflySha256).toBe(sha);
+    const files = stack.renderHostFiles().filter((f) => f.host === 'order-tracking-1').map((f) => f.content).join('\n');
+    expect(files).toContain(url);
+    expect(files).toContain(sha);
+    expect(files).not.toContain('download.jboss.org');
+  });
+
+  test('given a mirror URL without its sha256, then it throws naming the order-tracking construct and the prop', () => {
+    expect(() => build({ wildflyTarballUrl: 'https://objects.example.net/wildfly.tar.gz' }))
+      .toThrow(/popgom\/OrderTracking: 'wildflySha256' \(undefined\) is required when 'wildflyVersion' or 'wildflyTarballUrl' is given/);
+  });
+});

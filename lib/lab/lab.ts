@@ -60,6 +60,20 @@ export interface LabOptions {
    * Its checks join the report; an exception fails the run (the lab is removed). @default - none
    */
   readonly afterBoot?: (stack: LabBootedStack) => Promise<readonly LabCheck[]>;
+  /**
+   * Stops the run (Ctrl-C in `npm run lab`): no server starts after it, those running are stopped,
+   * everything the run made is removed, and the run rejects with a {@link LabAbortedError}.
+   * @default - runs to its end
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** A lab run stopped through {@link LabOptions.signal}; what it had made is removed. */
+export class LabAbortedError extends HostingStacksToolError {
+  constructor(stack: string, during: string) {
+    super('runLab', 'signal', `lab ${stack}: stopped ${during}; every server, amphora and namespace it had made is removed`);
+    this.name = 'LabAbortedError';
+  }
 }
 
 /** What {@link LabOptions.afterBoot} may do with the booted stack. */
@@ -123,6 +137,11 @@ export interface LabCheck {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
+  /**
+   * Why a failed check proves nothing about the stack: it reached a server the lab cannot make
+   * clean ({@link LabServerReport.limitedBy}). @default - the check stands as it is
+   */
+  readonly limit?: string;
 }
 
 /** One server's state after boot. */
@@ -145,6 +164,13 @@ export interface LabServerReport {
   readonly clean: boolean;
   /** What the lab did differently on this server. */
   readonly adaptations: readonly string[];
+  /**
+   * Why the lab cannot make this server clean, when a limit of the lab and not the stack stops it:
+   * it downloads a release from outside the Debian archive at boot, the lab answered with a stand-in,
+   * and the server refused it by its checksum and stopped its setup, as it must (the `download`
+   * check). What that release would run there is not proven by the lab. @default - no such limit
+   */
+  readonly limitedBy?: string;
 }
 
 /** The lab's report for one stack. */
@@ -192,7 +218,8 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
   let metadata: LabMetadataService | undefined;
   let inotify: { readonly note?: string; release(): void } | undefined;
 
-  const destroy = async (): Promise<void> => {
+  let destroying: Promise<void> | undefined;
+  const destroy = (): Promise<void> => destroying ??= (async () => {
     await Promise.allSettled([...servers.values()].map((s) => s.stop()));
     await Promise.allSettled(amphorae.map((a) => a.stop()));
     if (internet) await internet.stop();
@@ -200,9 +227,22 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
     if (network) await network.destroy();
     if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
     inotify?.release();
+  })();
+
+  // Stopped from outside: the servers stop at once (their inspection sees it), nothing new starts,
+  // and the run throws at its next step; its catch removes the rest.
+  const signal = options.signal;
+  const stopServers = (): void => {
+    log(`[lab ${stack}] stopping: the run was aborted`);
+    for (const s of servers.values()) void s.stop();
   };
+  const throwIfAborted = (during: string): void => {
+    if (signal?.aborted) throw new LabAbortedError(stack, during);
+  };
+  signal?.addEventListener('abort', stopServers, { once: true });
 
   try {
+    throwIfAborted('before it started');
     log(`[lab ${stack}] ${model.servers.length} servers, ${model.ports.length} ports, ${model.loadBalancers.length} load balancers`);
     inotify = reserveInotifyInstances(model.servers.length);
     if (inotify.note) {
@@ -240,6 +280,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
       const n = ++booted;
       const dir = join(workDir, `server-${n}`);
       mkdirSync(dir, { recursive: true });
+      throwIfAborted(`before ${server.name} booted`);
       log(`[lab ${stack}] boot ${server.name}`);
       const container = await LabServer.boot({
         image, repo, server, netns: net.namespaceOf(server.key), workDir: dir,
@@ -247,11 +288,13 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         extraFiles: Object.fromEntries(lim.adaptations.map((a) => [a.path, a.content])),
       });
       servers.set(server.key, container);
+      if (signal?.aborted) await container.stop();
       const report = await inspectServer(model, server, container, lim, options.bootTimeoutMs ?? 900_000);
       log(`[lab ${stack}] ${server.name}: ${report.clean ? 'clean' : 'NOT clean'} (${report.cloudInit}, ${report.bootSeconds ?? '?'} s)`);
       return report;
     };
     const reports = await mapInSlots(model.servers, slots, bootAndInspect);
+    throwIfAborted('while its servers booted');
 
     /** A count change, applied as Terraform would (lab-apply.ts). */
     const apply = async (variables: Readonly<Record<string, unknown>>): Promise<LabApplyResult> => {
@@ -319,33 +362,51 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         },
       }));
     }
+    throwIfAborted('after boot');
     for (const server of model.servers) {
       for (const url of downloads.get(server.key)!) {
-        const report = reports.find((r) => r.key === server.key)!;
+        const at = reports.findIndex((r) => r.key === server.key);
+        const report = reports[at];
         const served = internet!.requests().some((r) => url.endsWith(r));
         // The stand-in is not the release: a pinned checksum must refuse it, and the setup must stop visibly.
         const ok = served && report.cloudInit !== 'done';
         checks.push({ kind: 'download', name: `${server.name} ${url}`, ok,
           detail: !served ? 'the server never asked for it' : ok ? `the lab's stand-in was refused; cloud-init: ${report.cloudInit}` : 'the stand-in was accepted or its refusal did not stop the setup' });
         if (served) limits.push(`${server.name} downloads ${url} at boot (outside the Debian archive, a deploy risk): the lab served a stand-in, which must be refused`);
+        // Refused as it must be: the server cannot be clean here, and what it would run is unproven.
+        if (ok && !report.clean) {
+          reports[at] = { ...report, limitedBy: `it downloads ${url} at boot; the lab has only a stand-in, which it refused by its checksum as it must, so its setup stopped there` };
+        }
       }
     }
+    const limitOf = (serverKey: string): string | undefined => {
+      const r = reports.find((x) => x.key === serverKey);
+      return r?.limitedBy && `${r.name} cannot be set up in the lab (${r.limitedBy})`;
+    };
+    const limited = (c: LabCheck, serverKey: string | undefined): LabCheck => {
+      const limit = !c.ok && serverKey !== undefined ? limitOf(serverKey) : undefined;
+      return limit ? { ...c, limit } : c;
+    };
     checks.push(...await checkEntries(model, net, limitsByServer, limits));
-    checks.push(...await checkDeclaredConnections(model, net));
+    checks.push(...await checkDeclaredConnections(model, net, limited));
     checks.push(...await checkForbidden(model, net, reports));
-    checks.push(...await checkMembers(model, net));
-    checks.push(...await checkMonitoring(model, servers));
+    checks.push(...await checkMembers(model, net, limited));
+    checks.push(...await checkMonitoring(model, servers, limited));
+    throwIfAborted('during its checks');
 
     const wallSeconds = (Date.now() - started) / 1000;
     const boots = reports.map((r) => r.bootSeconds).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
     const p50 = boots.length ? boots[Math.floor((boots.length - 1) / 2)] : NaN;
     const max = boots.length ? boots[boots.length - 1] : NaN;
     const clean = reports.filter((r) => r.clean).length;
-    const figure = `FIGURE lab ${stack}: servers clean ${clean}/${reports.length}, boot-to-ready p50 ${p50.toFixed(1)} s max ${max.toFixed(1)} s, wall ${wallSeconds.toFixed(0)} s`;
+    const limitedCount = reports.filter((r) => r.limitedBy).length;
+    const figure = `FIGURE lab ${stack}: servers clean ${clean}/${reports.length}${limitedCount ? ` (${limitedCount} limited by a download the lab cannot serve)` : ''}, boot-to-ready p50 ${p50.toFixed(1)} s max ${max.toFixed(1)} s, wall ${wallSeconds.toFixed(0)} s`;
     const report: LabReport = { stack, servers: reports, checks, limits, wallSeconds, figure };
+    signal?.removeEventListener('abort', stopServers);
     if (!options.keep) await destroy();
     return { report, model, destroy };
   } catch (e) {
+    signal?.removeEventListener('abort', stopServers);
     // The cause, not a failure of the clean-up, is what the caller must see.
     await destroy().catch((d: unknown) => log(`[lab ${stack}] clean-up after the failure failed too: ${d instanceof Error ? d.message : String(d)}`));
     throw e;
@@ -496,7 +557,10 @@ function entryCheck(name: string, probe: HttpProbe): LabCheck {
 }
 
 /** Every connection a security group admits from another group or an address of the stack works. */
-async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): Promise<LabCheck[]> {
+/** Marks a failed check that reached the server `serverKey` when the lab cannot set that server up. */
+type LimitMarker = (check: LabCheck, serverKey: string | undefined) => LabCheck;
+
+async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork, limited: LimitMarker): Promise<LabCheck[]> {
   const checks: LabCheck[] = [];
   const done = new Set<string>();
   for (const dst of model.servers) {
@@ -518,8 +582,8 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
           if (onDemand(r)) {
             // Nothing listens between transfers: the flow works when the server's kernel answers.
             const reach = await tcpReach(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
-            checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok: reach !== 'silent',
-              detail: reach === 'silent' ? `dropped (rule ${r.key}; a port listened on only on demand must still be reached)` : `${reach}: reached (a port listened on only on demand)` });
+            checks.push(limited({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok: reach !== 'silent',
+              detail: reach === 'silent' ? `dropped (rule ${r.key}; a port listened on only on demand must still be reached)` : `${reach}: reached (a port listened on only on demand)` }, dst.key));
             continue;
           }
           let ok = await tcpConnects(net.namespaceOf(src.key), dstAddress, r.portRangeMin);
@@ -534,7 +598,7 @@ async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork): 
               break;
             }
           }
-          checks.push({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok, detail: ok ? detail : `refused or dropped (rule ${r.key})` });
+          checks.push(limited({ kind: 'connection', name: `${src.name} -> ${dst.name} ${dstAddress}:${r.portRangeMin}`, ok, detail: ok ? detail : `refused or dropped (rule ${r.key})` }, dst.key));
         }
       }
     }
@@ -608,7 +672,7 @@ async function checkForbidden(model: LabStackModel, net: LabNetwork, reports: re
 const PROBE_CONCURRENCY = 8;
 
 /** Every pool member is a server of the stack and answers its amphora. */
-async function checkMembers(model: LabStackModel, net: LabNetwork): Promise<LabCheck[]> {
+async function checkMembers(model: LabStackModel, net: LabNetwork, limited: LimitMarker): Promise<LabCheck[]> {
   const checks: LabCheck[] = [];
   for (const lb of model.loadBalancers) {
     for (const pool of lb.pools) {
@@ -619,7 +683,7 @@ async function checkMembers(model: LabStackModel, net: LabNetwork): Promise<LabC
           continue;
         }
         const ok = await tcpConnects(net.namespaceOf(lb.key), m.address, m.protocolPort);
-        checks.push({ kind: 'member', name: `${lb.name} -> ${server.name} ${m.address}:${m.protocolPort}`, ok, detail: ok ? 'answers' : 'does not answer its amphora' });
+        checks.push(limited({ kind: 'member', name: `${lb.name} -> ${server.name} ${m.address}:${m.protocolPort}`, ok, detail: ok ? 'answers' : 'does not answer its amphora' }, server.key));
       }
     }
   }
@@ -627,7 +691,7 @@ async function checkMembers(model: LabStackModel, net: LabNetwork): Promise<LabC
 }
 
 /** Every Prometheus of the stack scrapes targets that exist and are up. */
-async function checkMonitoring(model: LabStackModel, servers: Map<string, LabServer>): Promise<LabCheck[]> {
+async function checkMonitoring(model: LabStackModel, servers: Map<string, LabServer>, limited: LimitMarker): Promise<LabCheck[]> {
   const checks: LabCheck[] = [];
   for (const server of model.servers) {
     const booted = servers.get(server.key);
@@ -649,7 +713,7 @@ async function checkMonitoring(model: LabStackModel, servers: Map<string, LabSer
     for (const t of targets) {
       const host = /^\w+:\/\/([^:/]+)/.exec(t.scrapeUrl)?.[1] ?? '';
       const exists = host === 'localhost' || host.startsWith('127.') || serverOfAddress(model, host) !== undefined;
-      checks.push({ kind: 'monitoring', name: `${server.name} scrapes ${t.scrapeUrl}`, ok: exists && t.health === 'up', detail: !exists ? 'no server of the stack has this address' : `${t.health}${t.lastError ? `: ${t.lastError}` : ''}` });
+      checks.push(limited({ kind: 'monitoring', name: `${server.name} scrapes ${t.scrapeUrl}`, ok: exists && t.health === 'up', detail: !exists ? 'no server of the stack has this address' : `${t.health}${t.lastError ? `: ${t.lastError}` : ''}` }, serverOfAddress(model, host)?.key));
     }
   }
   return checks;
@@ -680,6 +744,20 @@ async function mapInSlots<T, R>(items: readonly T[], slots: LabBootSlots, fn: (i
   return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
+/**
+ * What failed in a report, the lab's own limits left out: each server that is not clean and not
+ * {@link LabServerReport.limitedBy limited}, each failed check without a {@link LabCheck.limit},
+ * keyed `<stack> server <name>` or `<stack> check <kind> <name>`, with why. Empty when the stack passed.
+ */
+export function labFailures(report: LabReport): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of report.servers) {
+    if (!s.clean && !s.limitedBy) out.set(`${report.stack} server ${s.name}`, `${s.cloudInit}; failed: ${s.failedUnits.join(', ')}; not listening: ${s.notListening.join(', ')}`);
+  }
+  for (const c of report.checks) if (!c.ok && !c.limit) out.set(`${report.stack} check ${c.kind} ${c.name}`, c.detail);
+  return out;
+}
+
 /** The report as text: a line per server and per check, the limits, and the FIGURE line. */
 export function formatLabReport(report: LabReport): string {
   const lines: string[] = [`Lab report: ${report.stack}`];
@@ -689,12 +767,13 @@ export function formatLabReport(report: LabReport): string {
       s.failedUnits.length ? `failed units: ${s.failedUnits.join(', ')}` : '',
       s.notListening.length ? `nothing listening on ${s.notListening.join(', ')}` : '',
     ].filter(Boolean).join('; ');
-    lines.push(`  server ${s.name}: ${s.clean ? 'clean' : `NOT CLEAN (${why})`}${s.bootSeconds !== undefined ? `, ready in ${s.bootSeconds.toFixed(1)} s` : ''}`);
+    const state = s.clean ? 'clean' : s.limitedBy ? `LIMITED, not clean (${why}): ${s.limitedBy}` : `NOT CLEAN (${why})`;
+    lines.push(`  server ${s.name}: ${state}${s.bootSeconds !== undefined ? `, ready in ${s.bootSeconds.toFixed(1)} s` : ''}`);
     for (const l of s.limitedUnits) lines.push(`    limit: ${l.unit}: ${l.reason}`);
     if (!s.clean) for (const [unit, log] of Object.entries(s.logs)) lines.push(`    ${unit}:`, ...log.trim().split('\n').slice(-12).map((l) => `      | ${l}`));
     for (const a of s.adaptations) lines.push(`    adapted: ${a}`);
   }
-  for (const c of report.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.kind} ${c.name}: ${c.detail}`);
+  for (const c of report.checks) lines.push(`  ${c.ok ? 'ok  ' : c.limit ? 'LIMIT' : 'FAIL'} ${c.kind} ${c.name}: ${c.detail}${c.limit ? `; not proven: ${c.limit}` : ''}`);
   for (const l of report.limits) lines.push(`  limit: ${l}`);
   lines.push(report.figure);
   return lines.join('\n');

@@ -46,6 +46,12 @@ export interface SolrServerProps {
   readonly version?: string;
   /** SHA-512 of `solr-<version>.tgz` (128 hex digits); required when `version` is given. @default DEFAULT_SOLR_SHA512 */
   readonly sha512?: string;
+  /**
+   * Where the server downloads `solr-<version>.tgz` at boot: your mirror, or a temporary URL of your
+   * object storage, so a deploy does not depend on the Apache archive. Checked against `sha512` all the same.
+   * @default - the Apache archive's URL of `version`
+   */
+  readonly tarballUrl?: string;
   /** Heap in MB. @default - half the RAM, at most the RAM less 1 GB, capped at 31 GB (solrHeapMbForRam) */
   readonly heapMb?: number;
   /** Host name prefix. @default - the construct id in kebab case */
@@ -105,7 +111,8 @@ export class SolrServer extends Construct implements ISolrEndpoint, IServerTier 
     // Checked lower-cased; the error shows the digest given.
     const sha512Problem = checkText(this.sha512, TextKind.WORD, { pattern: /^[0-9a-f]{128}$/, allowed: 'must be 128 hexadecimal digits' });
     if (sha512Problem) throw new HostingStacksError(this, 'sha512', props.sha512, sha512Problem);
-    this.downloadUrl = `https://archive.apache.org/dist/solr/solr/${this.version}/solr-${this.version}.tgz`;
+    this.downloadUrl = props.tarballUrl ?? `https://archive.apache.org/dist/solr/solr/${this.version}/solr-${this.version}.tgz`;
+    requireText(this, 'tarballUrl', this.downloadUrl, TextKind.HTTP_URL);
 
     this.cluster = new ServerCluster(this, 'Server', {
       vswitch: props.vswitch,

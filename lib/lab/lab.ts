@@ -556,10 +556,10 @@ function entryCheck(name: string, probe: HttpProbe): LabCheck {
   return { kind: 'entry', name, ok, detail: probe.error ? probe.error : `HTTP ${probe.status} ${probe.body.replace(/\s+/g, ' ').slice(0, 160)}` };
 }
 
-/** Every connection a security group admits from another group or an address of the stack works. */
 /** Marks a failed check that reached the server `serverKey` when the lab cannot set that server up. */
 type LimitMarker = (check: LabCheck, serverKey: string | undefined) => LabCheck;
 
+/** Every connection a security group admits from another group or an address of the stack works. */
 async function checkDeclaredConnections(model: LabStackModel, net: LabNetwork, limited: LimitMarker): Promise<LabCheck[]> {
   const checks: LabCheck[] = [];
   const done = new Set<string>();

@@ -108,6 +108,8 @@ describe('GaleraCluster topology', () => {
         wsrep_slave_threads: '4',
       });
       expect(providerOptions(cnf)['gmcast.segment']).toBe(String(Math.floor(i / 2)));
+      // Joiners take their state from the bootstrap member first, never from each other at first boot.
+      expect(options.wsrep_sst_donor).toBe(i === 0 ? undefined : 'galera-a-1,');
     });
   });
 

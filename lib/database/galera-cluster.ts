@@ -651,6 +651,7 @@ export class GaleraCluster extends Construct implements IMysqlDatabase, IServerT
       nodeAddress: host.interconnectAddress ?? host.address,
       port: this.port,
       memberAddresses: this.members.map((m) => m.interconnectAddress ?? m.address),
+      sstDonors: host === this.bootstrapMember ? [] : [this.bootstrapMember.hostname],
       providerPath: GALERA_PROVIDER_PATH,
       // One applier thread per vCPU: remote write-sets that touch different rows apply in parallel.
       applierThreads: Math.max(1, Math.min(16, vcpus)),

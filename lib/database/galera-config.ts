@@ -145,6 +145,11 @@ export interface GaleraConfigModel {
   readonly port: number;
   /** Every member's address, all sites, in the same order on every member. */
   readonly memberAddresses: readonly string[];
+  /**
+   * `wsrep_sst_donor`: the members this one takes a full state transfer from first, by node name
+   * (any other after them); empty on the bootstrap member, which never joins by SST at first boot.
+   */
+  readonly sstDonors: readonly string[];
   /** `wsrep_provider`. */
   readonly providerPath: string;
   /** `wsrep_slave_threads`. */

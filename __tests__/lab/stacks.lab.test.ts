@@ -187,7 +187,7 @@ describe('the lab boots every stack', () => {
     await Promise.allSettled(runs.values());
     rmSync(outdir, { recursive: true, force: true });
     rmSync(keys, { recursive: true, force: true });
-    console.log(`FIGURE lab share of the suite: ${((Date.now() - started) / 1000).toFixed(0)} s for ${ids.length + 1} stacks (${[...ids, RUNISO_REGIONS].join(", ")}), ${STACKS_AT_ONCE} at a time in ${BOOT_SLOTS} boot slots`);
+    console.log(`FIGURE lab share of the suite: ${((Date.now() - started) / 1000).toFixed(0)} s for ${runs.size} stacks (${[...runs.keys()].join(', ')}), ${STACKS_AT_ONCE} at a time in ${BOOT_SLOTS} boot slots`);
   }, 80 * 60 * 1000);
 
   test('boots every stack the app synthesizes', () => {
@@ -206,13 +206,9 @@ describe('the lab boots every stack', () => {
     // One line each on stderr as well, beside the boot log: a CI excerpt that cuts the report keeps them.
     for (const u of unexpected) process.stderr.write(`[lab ${id}] UNEXPECTED ${u.slice(0, 600)}\n`);
     expect(unexpected).toEqual([]);
-    // Limited are exactly the servers that download a release, each refusing the lab's stand-in.
+    // Limited are exactly the servers that download a release (the lab marks one only when its
+    // `download` check passed: the stand-in was asked for and refused).
     expect(report.servers.filter((s) => s.limitedBy).map((s) => s.name)).toEqual(LIMITED_BY_DOWNLOAD[id] ?? []);
-    for (const name of LIMITED_BY_DOWNLOAD[id] ?? []) {
-      const downloads = report.checks.filter((c) => c.kind === 'download' && c.name.startsWith(`${name} `));
-      expect(downloads.length).toBeGreaterThan(0);
-      expect(downloads.filter((c) => !c.ok)).toEqual([]);
-    }
     expect(report.servers.length).toBeGreaterThan(0);
     expect(report.checks.some((c) => c.kind === 'entry' && c.ok)).toBe(true);
     if (ALERT_SCALED_STACKS.includes(id)) {

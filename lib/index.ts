@@ -110,6 +110,7 @@ export type { ReactiveRuleOptions } from './scaling/reactive-rule';
 export * from './scaling/scaling-rules';
 export { ScalingEngine } from './scaling/scaling-engine';
 export { PrometheusScaling } from './scaling/prometheus-scaling';
+export { CountApplier } from './scaling/count-applier';
 export { PrometheusServer } from './monitoring/prometheus-server';
 export type { MonitoredTier, PrometheusServerBaseProps, PrometheusServerProps } from './monitoring/prometheus-server';
 export { CentralMonitoring } from './monitoring/central-monitoring';
@@ -126,6 +127,7 @@ export { IngestDelimiter, SqlType } from './ingest/ingest-feed';
 export type { IngestColumn, IngestFeed } from './ingest/ingest-feed';
 export type { ServerTraffic, TrafficBudgetProps, TrafficFlow, TrafficFlowOptions } from './scaling/traffic-budget';
 export type { PrometheusScalingProps } from './scaling/prometheus-scaling';
+export type { GithubWorkflowApplierProps, MonitoringServerApplierProps } from './scaling/count-applier';
 export * from './scaling/heat-autoscaling';
 
 // The policy pack and its rules (whole modules).

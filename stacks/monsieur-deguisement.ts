@@ -23,6 +23,7 @@ import {
   CampaignCalendar,
   CapacityModel,
   BalancerKind,
+  CountApplier,
   CountryEntrances,
   DeploymentServer,
   EntryBalancer,
@@ -228,6 +229,11 @@ export interface MonsieurDeguisementStackProps extends HostingStackProps {
   readonly solrTarballUrl?: string;
   /** SHA-512 of that archive. @default DEFAULT_SOLR_SHA512 */
   readonly solrSha512?: string;
+  /**
+   * Who applies the counts the scaling hook decides. @default CountApplier.githubWorkflow(): the
+   * hook dispatches the stack's scaling workflow (variables `scaling_github_repository` and `scaling_dispatch_token`)
+   */
+  readonly scalingApplier?: CountApplier;
   /** Front-ends running now. @default MD_FRONTEND_BASELINE (2) */
   readonly frontendCount?: number;
   /** Front-ends at most (addresses are reserved up to it). @default MD_FRONTEND_MAX (10) */
@@ -407,7 +413,8 @@ export class MonsieurDeguisementStack extends HostingStack {
 
     // OVHcloud has no alarming service: Prometheus alerts call the scaling hook (ScalingEngine default).
     // Its UIs listen on loopback; operators reach them over an SSH tunnel through the VPN.
-    this.monitoring = new PrometheusScaling(this, 'Monitoring', { vswitch: office, rules: [this.frontendScaling] });
+    // The hook has its counts applied by the stack's scaling workflow unless told otherwise.
+    this.monitoring = new PrometheusScaling(this, 'Monitoring', { vswitch: office, rules: [this.frontendScaling], ...(props.scalingApplier ? { applier: props.scalingApplier } : {}) });
     this.vpn.allowOfficesTo(this.monitoring, Port.tcp(22));
 
     this.entrances = new CountryEntrances(this, 'Entrances', {

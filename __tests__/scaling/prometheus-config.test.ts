@@ -240,7 +240,7 @@ describe('the scaling hook files', () => {
     const windowed = { ...PLAN, scheduled: [{ campaign: 'halloween', scaleOutAt: new Date('2027-10-20T08:00:00Z'), start: new Date('2027-10-20T09:10:00Z'), end: new Date('2027-11-01T00:00:00Z'), scaleInAt: new Date('2027-11-01T00:00:00Z'), count: 5, peakConcurrentUsers: 2000 }] };
     const config = JSON.parse(renderScalingHookConfig({
       listenAddress: '127.0.0.1', listenPort: 9095, workingDirectory: '/srv/terraform/shop', tfvarsFile: 'scaling/hook.auto.tfvars.json',
-      scheduleFile: 'scaling/schedule.json', stateFile: '/var/lib/scaling-hook/state.json', command: ['terraform', 'apply'], commandTimeoutSeconds: 1800,
+      scheduleFile: 'scaling/schedule.json', stateFile: '/var/lib/scaling-hook/state.json', command: ['terraform', 'apply'], applyTimeoutSeconds: 1800,
       tiers: { web_servers_count: hookTier(windowed) },
     }));
     expect(config.tiers.web_servers_count).toEqual({

@@ -7,6 +7,7 @@ import { Peer, TrafficSource } from '../../lib/core/connections';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { MONITORING_PATHS, PrometheusScaling } from '../../lib/scaling/prometheus-scaling';
+import { CountApplier } from '../../lib/scaling/count-applier';
 import { COUNTED_TARGETS_PATHS } from '../../lib/compute/counted-targets';
 import { DEFAULT_SCALING_ENGINE, ScalingEngine } from '../../lib/scaling/scaling-engine';
 import { ScalingMetric } from '../../lib/scaling/scaling-model';
@@ -20,7 +21,8 @@ function setup(props: Partial<ConstructorParameters<typeof PrometheusScaling>[2]
   const f = realisationStack();
   const webRules = fakeRules(f.web, 'shop/Web', [CPU_RULE, RPS_RULE]);
   const appRules = fakeRules(f.app, 'shop/App', [CPU_RULE]);
-  const monitoring = new PrometheusScaling(f.stack, 'Monitoring', { vswitch: f.vswitch, rules: [webRules, appRules], ...props });
+  // These rules follow no calendar, so no scaling workflow exists to dispatch: the hook applies on the server.
+  const monitoring = new PrometheusScaling(f.stack, 'Monitoring', { vswitch: f.vswitch, rules: [webRules, appRules], applier: CountApplier.onMonitoringServer(), ...props });
   return { ...f, webRules, appRules, monitoring };
 }
 
@@ -48,7 +50,7 @@ describe('PrometheusScaling', () => {
     const json = synthJson(stack);
     const doc = hostDoc(json, 'monitoring-1');
     expect(doc.packages).toEqual(expect.arrayContaining(['prometheus', 'prometheus-alertmanager', 'python3']));
-    const notFiles: string[] = [MONITORING_PATHS.hookEnvironment, MONITORING_PATHS.hookState, MONITORING_PATHS.targetsDirectory];
+    const notFiles: string[] = [MONITORING_PATHS.hookEnvironment, MONITORING_PATHS.dispatchEnvironment, MONITORING_PATHS.hookStateDirectory, MONITORING_PATHS.hookState, MONITORING_PATHS.targetsDirectory];
     for (const path of Object.values(MONITORING_PATHS).filter((p) => !p.includes('apache') && !notFiles.includes(p))) {
       expect(fileOf(doc, path)).toBeDefined();
     }
@@ -180,10 +182,14 @@ describe('PrometheusScaling', () => {
   });
 
   test('honours the working directory, command, port and flavor', () => {
-    const { stack, monitoring } = setup({ workingDirectory: '/opt/shop', applyCommand: ['tofu', 'apply', '-auto-approve'], hookPort: 9500, flavor: Flavor.named('b3-8') });
-    expect([monitoring.workingDirectory, monitoring.hookUrl, monitoring.server.flavor.name]).toEqual(['/opt/shop', 'http://127.0.0.1:9500/alerts', 'b3-8']);
-    const hook = JSON.parse(fileOf(hostDoc(synthJson(stack), 'monitoring-1'), MONITORING_PATHS.hookConfig)!);
-    expect([hook.command, hook.listenPort, hook.workingDirectory]).toEqual([['tofu', 'apply', '-auto-approve'], 9500, '/opt/shop']);
+    const { stack, monitoring } = setup({ applier: CountApplier.onMonitoringServer({ workingDirectory: '/opt/shop', command: ['tofu', 'apply', '-auto-approve'], timeoutMinutes: 45 }), hookPort: 9500, flavor: Flavor.named('b3-8') });
+    expect([monitoring.applyTarget.workingDirectory, monitoring.hookUrl, monitoring.server.flavor.name]).toEqual(['/opt/shop', 'http://127.0.0.1:9500/alerts', 'b3-8']);
+    const doc = hostDoc(synthJson(stack), 'monitoring-1');
+    const hook = JSON.parse(fileOf(doc, MONITORING_PATHS.hookConfig)!);
+    expect([hook.command, hook.dispatch, hook.applyTimeoutSeconds, hook.listenPort, hook.workingDirectory]).toEqual([['tofu', 'apply', '-auto-approve'], undefined, 2700, 9500, '/opt/shop']);
+    // The operator's cloud credentials are optional to the unit; no dispatch token is written.
+    expect(fileOf(doc, MONITORING_PATHS.hookUnit)).toContain(`EnvironmentFile=-${MONITORING_PATHS.hookEnvironment}\n`);
+    expect(fileOf(doc, MONITORING_PATHS.dispatchEnvironment)).toBeUndefined();
   });
 
   describe('errors', () => {
@@ -208,9 +214,15 @@ describe('PrometheusScaling', () => {
       expect(() => setup({ hookPort })).toThrow(msg);
     });
     test('rejects a relative or dotted working directory and an empty command', () => {
-      expect(() => setup({ workingDirectory: 'srv/x' })).toThrow(/'workingDirectory' \('srv\/x'\) must be an absolute path/);
-      expect(() => setup({ workingDirectory: '/srv/../etc' })).toThrow(/'workingDirectory' \('\/srv\/..\/etc'\) must be an absolute path/);
-      expect(() => setup({ applyCommand: [] })).toThrow(/'applyCommand' \(\[\]\) must be a non-empty argv list/);
+      const on = CountApplier.onMonitoringServer;
+      expect(() => setup({ applier: on({ workingDirectory: 'srv/x' }) })).toThrow(/^shop\/Monitoring: 'applier.workingDirectory' \('srv\/x'\) must be an absolute path/);
+      expect(() => setup({ applier: on({ workingDirectory: '/srv/../etc' }) })).toThrow(/'applier.workingDirectory' \('\/srv\/..\/etc'\) must be an absolute path/);
+      expect(() => setup({ applier: on({ command: [] }) })).toThrow(/^shop\/Monitoring: 'applier.command' \(\[\]\) must be a non-empty argv list/);
+      expect(() => setup({ applier: on({ timeoutMinutes: 0 }) })).toThrow(/'applier.timeoutMinutes' \(0\) must be an integer from 1 to 1440/);
+    });
+    test('rejects an applier not made by CountApplier, and an unknown option', () => {
+      expect(() => setup({ applier: { bind: () => ({}) } as unknown as CountApplier })).toThrow(/^shop\/Monitoring: 'applier' .* must be made by CountApplier.githubWorkflow\(\) or CountApplier.onMonitoringServer\(\)$/);
+      expect(() => CountApplier.githubWorkflow({ repo: 'a/b' } as never)).toThrow(/CountApplier.githubWorkflow: 'options.repo' .*is not an option here; the options are repository, workflowFile, ref, apiUrl, applyTimeoutMinutes/);
     });
     test('rejects an admin peer given as the construct itself, not as Peer.of(construct)', () => {
       const f = realisationStack();
@@ -227,7 +239,6 @@ describe('PrometheusScaling', () => {
     });
     test('rejects retention and timeout out of range', () => {
       expect(() => setup({ retentionDays: 0 })).toThrow(/'retentionDays' \(0\) must be an integer from 1 to 3650/);
-      expect(() => setup({ applyTimeoutMinutes: 0 })).toThrow(/'applyTimeoutMinutes' \(0\) must be an integer from 1 to 1440/);
     });
     test('at synth, refuses an RPS rule on a tier without Apache, a metric twice and a plan for another variable', () => {
       const f = realisationStack();
@@ -236,6 +247,8 @@ describe('PrometheusScaling', () => {
       const m = new PrometheusScaling(f.stack, 'M', { vswitch: f.vswitch, rules: [app, web] });
       const errors = m.node.validate();
       expect(errors).toEqual([
+        // The default applier dispatches the calendar's workflow; these rules follow no calendar.
+        "shop/M: 'applier' (CountApplier.githubWorkflow()) dispatches the stack's scaling workflow, scaling/github-actions.yml, which a CampaignCalendar writes; none of the rules follows one. Give the rules a calendar (it may have no campaigns) or use CountApplier.onMonitoringServer()",
         "shop/M: 'shop/App.reactive[1].metric' ('requests-per-second') needs Apache's mod_status, which shop/App/Servers does not run; use the cpu metric for this tier",
         "shop/M: 'shop/App.reactive[2].metric' ('cpu') appears more than once; one rule per metric and tier",
         "shop/M: 'rules' (shop/Web/Servers) has a plan for count variable 'web_count' but the cluster's is 'web_servers_count'",

@@ -95,7 +95,7 @@ beforeAll(async () => {
   chmodSync(stub, 0o755);
   const config: ScalingHookConfig = {
     listenAddress: '127.0.0.1', listenPort: 0, workingDirectory: workdir, tfvarsFile: 'scaling/hook.auto.tfvars.json', scheduleFile: 'scaling/schedule.json',
-    stateFile: statePath, countsFile: countsPath, command: [stub, '-var-file=scaling/hook.auto.tfvars.json'], commandTimeoutSeconds: 20,
+    stateFile: statePath, countsFile: countsPath, command: [stub, '-var-file=scaling/hook.auto.tfvars.json'], applyTimeoutSeconds: 20,
     tiers: { web_servers_count: hookTier(WEB), app_servers_count: hookTier(APP), solr_count: hookTier(SOLR) },
   };
   const script = s.write('scaling-hook.py', renderScalingHookScript());

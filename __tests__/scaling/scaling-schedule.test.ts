@@ -100,8 +100,13 @@ describe('what the scaling rules compile to for Terraform', () => {
     expect(wf.on.workflow_dispatch.inputs.step.options).toEqual(['baseline', ...steps.map((s) => s.at)]);
     const apply = wf.jobs.apply.steps.find((s: { name?: string }) => s.name === 'Apply the step');
     expect(apply.run).toContain('terraform -chdir=cdktf.out/stacks/shop init -input=false');
-    expect(apply.run).toContain('python3 cdktf.out/stacks/shop/scaling/count-apply.py cdktf.out/stacks/shop ${{ steps.pick.outputs.args }}');
+    expect(apply.run).toContain('python3 cdktf.out/stacks/shop/scaling/count-apply.py cdktf.out/stacks/shop${{ steps.pick.outputs.keep }} ${{ steps.pick.outputs.args }}');
     expect(wf.jobs.apply.env.OS_AUTH_TYPE).toBe('v3applicationcredential');
+    // The state bucket's S3 user, for StateBackend.ovhObjectStorage.
+    expect(wf.jobs.apply.env.AWS_ACCESS_KEY_ID).toBe('${{ secrets.AWS_ACCESS_KEY_ID }}');
+    expect(wf.on.workflow_dispatch.inputs.counts).toMatchObject({ required: false, type: 'string', default: '' });
+    expect(wf.on.workflow_dispatch.inputs.step.required).toBe(false);
+    expect(read('scaling/github-actions.yml')).toContain('copy it to .github/workflows/scaling-shop.yml');
   });
 
   describe('run for real', () => {
@@ -202,8 +207,10 @@ describe('what the scaling rules compile to for Terraform', () => {
       const pickArgs = (event: string, schedule: string, step: string) => {
         const out = join(tf.dir, 'github-output');
         writeFileSync(out, '');
-        const r = run(['bash', '-e', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: event, SCHEDULE: schedule, STEP: step, GITHUB_OUTPUT: out } });
-        return { ok: r.ok, output: r.output, args: readFileSync(out, 'utf8') };
+        const r = run(['bash', '-e', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: event, SCHEDULE: schedule, STEP: step, COUNTS: '', GITHUB_OUTPUT: out } });
+        const written = readFileSync(out, 'utf8');
+        if (r.ok) expect(written.startsWith('keep=\n')).toBe(true);
+        return { ok: r.ok, output: r.output, args: written.replace(/^keep=\n/, '') };
       };
       for (const s of steps) {
         const expected = `args=${s.args.map((a) => ` ${a}`).join('')}\n`;
@@ -214,6 +221,82 @@ describe('what the scaling rules compile to for Terraform', () => {
       const unknown = pickArgs('schedule', '1 2 3 4 *', '');
       expect(unknown.ok).toBe(false);
       expect(unknown.output).toContain("no step of scaling/schedule.json matches '2027 1 2 3 4 *'");
+    });
+
+    /** Runs the pick step as a workflow_dispatch with `counts` (and `step`) at `now`; the outputs it wrote. */
+    const pickCounts = (counts: string, now: string, step = '') => {
+      const wf = parse(read('scaling/github-actions.yml'));
+      const pick = wf.jobs.apply.steps.find((x: { id?: string }) => x.id === 'pick');
+      const bin = join(tf.dir, 'fake-bin-now');
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, 'date'), `#!/bin/sh\ncase "$*" in *%Y-%m-%d*) echo ${now} ;; *) echo ${now.slice(0, 4)} ;; esac\n`);
+      chmodSync(join(bin, 'date'), 0o755);
+      const out = join(tf.dir, 'github-output');
+      writeFileSync(out, '');
+      const r = run(['bash', '-e', '-o', 'pipefail', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: 'workflow_dispatch', SCHEDULE: '', STEP: step, COUNTS: counts, GITHUB_OUTPUT: out } });
+      return { ok: r.ok, output: r.output, written: readFileSync(out, 'utf8') };
+    };
+
+    test('given counts (the scaling hook\'s dispatch), the pick step applies them over the step in force, an open campaign\'s count holding', () => {
+      // Before the first step: the baseline, and the counts given.
+      expect(pickCounts('{"web_servers_count":4}', '2027-01-05T10:00:00Z').written).toBe('keep=\nargs= -var=web_servers_count=4\n');
+      // During halloween (app 10, web 3): its file, then the counts, never below its counts.
+      const halloween = steps.filter((x) => x.campaign === 'halloween').pop()!;
+      expect(halloween.varFile).toBe('campaigns/halloween.tfvars.json');
+      expect(pickCounts('{"web_servers_count":2,"app_servers_count":10}', '2027-10-15T12:00:00Z').written)
+        .toBe('keep=\nargs= -var-file=campaigns/halloween.tfvars.json -var=app_servers_count=10 -var=web_servers_count=3\n');
+      expect(pickCounts('{"web_servers_count":5}', '2027-10-15T12:00:00Z').written).toBe('keep=\nargs= -var-file=campaigns/halloween.tfvars.json -var=web_servers_count=5\n');
+      // After the last step (the baseline again): the counts as given.
+      expect(pickCounts('{"app_servers_count":2}', '2027-12-20T00:00:00Z').written).toBe('keep=\nargs= -var=app_servers_count=2\n');
+    });
+
+    test('the pick step applies the hook\'s counts for real: terraform ends with them', () => {
+      run(['terraform', `-chdir=${tf.dir}`, 'apply', '-input=false', '-auto-approve'], { env });
+      const picked = pickCounts('{"web_servers_count":5,"app_servers_count":4}', '2027-10-15T12:00:00Z');
+      const args = /args=(.*)\n/.exec(picked.written)![1].trim().split(' ');
+      const r = run(['python3', join(tf.dir, 'scaling/count-apply.py'), tf.dir, ...args], { env });
+      expect(r.output).not.toMatch(/Error/);
+      expect(r.status).toBe(0);
+      // app: halloween's 10 holds over the 4 asked; web: 5 over halloween's 3.
+      expect(output()).toEqual({ app_servers_count: 10, web_servers_count: 5 });
+    });
+
+    test.each([
+      ['{"web_servers_count":', 'the counts input is not JSON'],
+      ['[4]', 'the counts input must be a JSON object of count variables: app_servers_count, web_servers_count'],
+      ['{"db_count":3}', "'db_count' is not a count variable of the stack (app_servers_count, web_servers_count)"],
+      ['{"web_servers_count":7}', 'web_servers_count must be a whole number from 2 to 6, not 7'],
+      ['{"web_servers_count":2.5}', 'web_servers_count must be a whole number from 2 to 6, not 2.5'],
+      ['{"web_servers_count":"4"}', 'web_servers_count must be a whole number from 2 to 6, not "4"'],
+    ])('the pick step refuses counts %s, saying why, and picks nothing', (counts, message) => {
+      const r = pickCounts(counts, '2027-10-15T12:00:00Z');
+      expect(r.ok).toBe(false);
+      expect(r.output).toContain(`::error::${message}`);
+      expect(r.written).toBe('');
+    });
+
+    test('the pick step refuses a step and counts together', () => {
+      const r = pickCounts('{"web_servers_count":4}', '2027-10-15T12:00:00Z', 'baseline');
+      expect(r.ok).toBe(false);
+      expect(r.output).toContain('::error::give the step or the counts, not both');
+    });
+
+    test('the apply step refuses a local state before terraform runs, saying how to share it', () => {
+      const wf = parse(read('scaling/github-actions.yml'));
+      const apply = wf.jobs.apply.steps.find((x: { name?: string }) => x.name === 'Apply the step');
+      const guard = (apply.run as string).split('terraform -chdir')[0];
+      const work = join(tf.dir, 'guard');
+      const withBackend = (backend: object | undefined) => {
+        mkdirSync(join(work, 'cdktf.out/stacks/shop'), { recursive: true });
+        writeFileSync(join(work, 'cdktf.out/stacks/shop/cdk.tf.json'), JSON.stringify({ terraform: backend ? { backend } : {} }));
+        return run(['bash', '-e', '-c', guard], { cwd: work });
+      };
+      const local = withBackend(JSON.parse(read('cdk.tf.json')).terraform.backend);
+      expect(Object.keys(JSON.parse(read('cdk.tf.json')).terraform.backend)).toEqual(['local']);
+      expect(local.ok).toBe(false);
+      expect(local.output).toContain("::error::the stack's Terraform state is local");
+      expect(withBackend(undefined).ok).toBe(false);
+      expect(withBackend({ s3: { bucket: 'acme-tfstate', key: 'shop/terraform.tfstate' } }).ok).toBe(true);
     });
   });
 });
@@ -259,8 +342,13 @@ describe('the schedule model', () => {
       const lines = readFileSync(join(dir, 'scaling', 'crontab'), 'utf8').split('\n').filter((l) => !l.startsWith('#') && l.includes('count-apply.py'));
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) expect(line).toContain('"$STACK_DIR" --keep-raised=web_servers_count');
-      const apply = parse(readFileSync(join(dir, 'scaling', 'github-actions.yml'), 'utf8')).jobs.apply.steps.find((x: { name?: string }) => x.name === 'Apply the step');
-      expect(apply.run).toContain('count-apply.py cdktf.out/stacks/shop --keep-raised=web_servers_count ${{ steps.pick.outputs.args }}');
+      const wf = parse(readFileSync(join(dir, 'scaling', 'github-actions.yml'), 'utf8'));
+      const apply = wf.jobs.apply.steps.find((x: { name?: string }) => x.name === 'Apply the step');
+      expect(apply.run).toContain('count-apply.py cdktf.out/stacks/shop${{ steps.pick.outputs.keep }} ${{ steps.pick.outputs.args }}');
+      // A calendar step keeps what the hook raised; the hook's own counts (input `counts`) do not.
+      const pick = wf.jobs.apply.steps.find((x: { id?: string }) => x.id === 'pick');
+      expect(pick.run).toContain('echo "keep= --keep-raised=web_servers_count" >> "$GITHUB_OUTPUT"');
+      expect(pick.run).toContain('echo "keep=" >> "$GITHUB_OUTPUT"');
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import { checkProviderSchema, loadOpenstackProviderSchema } from '../../lib/test
 import { CLOSED_CDN_CIDRS, MdEntries, MonsieurDeguisementStack, MonsieurDeguisementStackProps } from '../../stacks/monsieur-deguisement';
 import { checkHostFile } from '../support/config-checks';
 import { TrafficSource, TrafficSourceKind } from '../../lib/core/connections';
+import { CountApplier } from '../../lib';
 
 type Json = Record<string, any>;
 
@@ -128,5 +129,25 @@ describe('Monsieur Déguisement: Solr from your own mirror', () => {
     const install = stack.renderHostFiles().find((f) => f.host === 'search-1' && f.path === '/usr/local/sbin/solr-install.sh')!.content;
     expect(install).toContain(`'${url}'`);
     expect(install).toContain(`echo '${sha}  `);
+  });
+});
+
+describe('Monsieur Déguisement: who applies the scaling hook\'s counts', () => {
+  const hookConfig = (stack: MonsieurDeguisementStack) => stack.monitoring.hookConfig();
+
+  test('by default the hook dispatches the stack\'s scaling workflow, whose repository and token are required variables', () => {
+    const { stack, json } = build();
+    // The repository is the variable's token here; it resolves at apply.
+    expect(hookConfig(stack).dispatch!.url).toMatch(/^https:\/\/api\.github\.com\/repos\/\$\{TfToken\[TOKEN\.\d+\]\}\/actions\/workflows\/scaling-md\.yml\/dispatches$/);
+    expect(json.variable.scaling_dispatch_token.sensitive).toBe(true);
+    expect(json.variable.scaling_github_repository.default).toBeUndefined();
+  });
+
+  test('given CountApplier.onMonitoringServer(), then the hook runs the count-only apply there and no GitHub variable is asked', () => {
+    const { stack, json } = build({ scalingApplier: CountApplier.onMonitoringServer() });
+    const config = hookConfig(stack);
+    expect(config.dispatch).toBeUndefined();
+    expect(config.command).toEqual(['/usr/bin/python3', '/usr/local/lib/scaling-hook/count-apply.py', '/srv/terraform/md', '-var-file=scaling/hook.auto.tfvars.json']);
+    expect(Object.keys(json.variable).filter((v) => v.startsWith('scaling_'))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { HostingStacksError, requireIntegerInRange } from '../core/errors';
 import { requireText, TextKind } from '../core/text';
 import type { HostingStack } from '../stack/hosting-stack';
 import { IScalingRules } from './scaling-model';
-import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow } from './scaling-schedule';
+import { addCountApplyArtifact, buildScalingSchedule, renderCampaignTfvars, renderScalingCrontab, renderScalingSchedule, renderScalingWorkflow, SCALING_WORKFLOW_ARTIFACT } from './scaling-schedule';
 import { brand, hasBrand, Kinds, requireOptions, requirePeer, requireProps } from '../core/peers';
 
 /** Minutes a campaign's capacity serves before the campaign opens: caches warm up, and a failed boot can be retried. */
@@ -240,7 +240,7 @@ export class CampaignCalendar extends Construct {
     const schedule = () => buildScalingSchedule(this);
     stack.addArtifact('scaling/schedule.json', () => renderScalingSchedule(schedule()));
     stack.addArtifact('scaling/crontab', () => renderScalingCrontab(schedule()));
-    stack.addArtifact('scaling/github-actions.yml', () => renderScalingWorkflow(schedule()));
+    stack.addArtifact(SCALING_WORKFLOW_ARTIFACT, () => renderScalingWorkflow(schedule()));
     // What the crontab and the workflow run: a count change never carries another change along.
     addCountApplyArtifact(stack);
   }

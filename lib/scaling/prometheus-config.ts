@@ -242,26 +242,41 @@ export interface ScalingHookTier {
   readonly windows: readonly ScalingHookWindow[];
 }
 
+/** A GitHub Actions `workflow_dispatch` the hook sends. */
+export interface ScalingHookDispatch {
+  /** `https://<api>/repos/<owner>/<name>/actions/workflows/<file>/dispatches`. */
+  readonly url: string;
+  /** The branch or tag the workflow runs on. */
+  readonly ref: string;
+  /** The environment variable holding the token (`Authorization: Bearer`). */
+  readonly tokenEnvironment: string;
+}
+
 /** The scaling hook's JSON config. */
 export interface ScalingHookConfig {
   /** Address the hook listens on (loopback: Alertmanager is local). */
   readonly listenAddress: string;
   /** Port; 0 picks a free one (tests). */
   readonly listenPort: number;
-  /** The Terraform working copy (the synthesized stack, its state backend and credentials are the operator's). */
+  /** Where the hook writes its variables file: the Terraform working copy it applies in, or its own state directory when it dispatches. */
   readonly workingDirectory: string;
-  /** The variables file the hook writes, relative to the working copy. */
+  /** The variables file the hook writes (every tier's count), relative to the working directory. */
   readonly tfvarsFile: string;
-  /** A schedule file (`{ "<count variable>": [windows] }`) read when present, relative to the working copy. */
+  /** A schedule file (`{ "<count variable>": [windows] }`) read when present, relative to the working directory. */
   readonly scheduleFile: string;
   /** Absolute path of the hook's state (last changes per tier). */
   readonly stateFile: string;
   /** The counts Terraform last applied (`{ "<count variable>": n }`), when the server follows them. @default - none: the hook's own variables file and the schedule */
   readonly countsFile?: string;
-  /** The command run after the variables file changed (argv, run in the working copy). */
-  readonly command: readonly string[];
-  /** Seconds the command may run before it is killed. */
-  readonly commandTimeoutSeconds: number;
+  /** The command run after the variables file changed (argv, run in the working copy); exclusive with `dispatch`. */
+  readonly command?: readonly string[];
+  /** The workflow the hook dispatches with the counts instead (its `counts` input); exclusive with `command`. */
+  readonly dispatch?: ScalingHookDispatch;
+  /**
+   * With `command`, seconds it may run before it is killed; with `dispatch`, seconds the hook waits
+   * for the counts it sent to show in `countsFile` before it decides from the applied ones again.
+   */
+  readonly applyTimeoutSeconds: number;
   /** Tiers by count variable. */
   readonly tiers: Readonly<Record<string, ScalingHookTier>>;
 }
@@ -307,9 +322,9 @@ export interface ScalingHookUnit {
   readonly scriptPath: string;
   /** The JSON config. */
   readonly configPath: string;
-  /** Optional environment file with the cloud credentials the command needs (`OS_*`). */
+  /** The unit's `EnvironmentFile=` value: the dispatch token's root-only file, or `-<file>` for the optional cloud credentials (`OS_*`) the command needs. */
   readonly environmentFile: string;
-  /** The Terraform working copy, the only place besides its state directory the hook writes. */
+  /** Where the hook writes its variables file (the Terraform working copy, or its state directory), the only place besides its state directory it writes. */
   readonly workingDirectory: string;
 }
 

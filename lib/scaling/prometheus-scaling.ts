@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { IServerTier } from '../compute/server-cluster';
 import { HostingStacksError, requireIntegerInRange, requireUnique } from '../core/errors';
-import { requireText, TextKind } from '../core/text';
 import {
   ALERTMANAGER_PORT,
   alertmanagerRoutes,
@@ -22,7 +21,9 @@ import {
 } from './prometheus-config';
 import { COUNTED_TARGETS_PATHS } from '../compute/counted-targets';
 import { IScalingRules, TierScalingPlan } from './scaling-model';
-import { renderCountApplyScript } from './scaling-schedule';
+import { CountApplier, HookApplyTarget } from './count-applier';
+import type { HostingStack } from '../stack/hosting-stack';
+import { renderCountApplyScript, SCALING_WORKFLOW_ARTIFACT } from './scaling-schedule';
 import { Kinds, requirePeers } from '../core/peers';
 import { PROMETHEUS_SERVER_PATHS, PrometheusServer, PrometheusServerBaseProps } from '../monitoring/prometheus-server';
 
@@ -40,16 +41,20 @@ export const MONITORING_PATHS = {
   hookScript: '/usr/local/lib/scaling-hook/scaling-hook.py',
   hookConfig: '/etc/scaling-hook/config.json',
   hookEnvironment: '/etc/scaling-hook/cloud.env',
+  dispatchEnvironment: '/etc/scaling-hook/dispatch.env',
+  hookStateDirectory: '/var/lib/scaling-hook',
   hookUnit: '/etc/systemd/system/scaling-hook.service',
   hookState: '/var/lib/scaling-hook/state.json',
   countApply: '/usr/local/lib/scaling-hook/count-apply.py',
   targetsDirectory: PROMETHEUS_SERVER_PATHS.targetsDirectory,
 } as const;
 
-/** The variables file the hook writes, relative to the Terraform working copy. */
+/** The variables file the hook writes (its record of every tier's count), relative to its working directory. */
 export const HOOK_TFVARS_FILE = 'scaling/hook.auto.tfvars.json';
-/** The schedule file the hook reads when present (`{ "<count variable>": [windows] }`), relative to the working copy. */
+/** The schedule file the hook reads when present (`{ "<count variable>": [windows] }`), relative to its working directory. */
 export const HOOK_SCHEDULE_FILE = 'scaling/schedule.json';
+/** The environment variable holding the workflow dispatch token, set by systemd from a root-only file. */
+export const DISPATCH_TOKEN_ENVIRONMENT = 'SCALING_DISPATCH_TOKEN';
 /** The system user the hook runs as. */
 export const HOOK_USER = 'scaling-hook';
 
@@ -57,16 +62,12 @@ export const HOOK_USER = 'scaling-hook';
 export interface PrometheusScalingProps extends PrometheusServerBaseProps {
   /** The compiled scaling rules of the tiers it scales (at least one; each tier once). */
   readonly rules: readonly IScalingRules[];
-  /** The Terraform working copy on the monitoring server (the operator copies the synthesized stack there). @default `/srv/terraform/<stack id>` */
-  readonly workingDirectory?: string;
   /**
-   * The command the hook runs after it changed a count (argv, run in the working copy). @default the
-   * count-only apply: `python3 count-apply.py <dir> -var-file=scaling/hook.auto.tfvars.json`, which
-   * refuses a plan that changes more than the counts
+   * Who applies the counts the hook decides.
+   * @default CountApplier.githubWorkflow(): the hook dispatches the stack's scaling workflow
+   * (`scaling/github-actions.yml`, written by its CampaignCalendar) with the counts
    */
-  readonly applyCommand?: readonly string[];
-  /** Minutes the command may run before the hook kills it. @default 30 */
-  readonly applyTimeoutMinutes?: number;
+  readonly applier?: CountApplier;
   /** Port of the hook on the loopback. @default SCALING_HOOK_PORT (9095) */
   readonly hookPort?: number;
 }
@@ -85,11 +86,13 @@ export interface PrometheusScalingProps extends PrometheusServerBaseProps {
  * - Each reactive rule compiles to a scale-out and a scale-in alert (see `prometheus-config.ts` for
  *   the PromQL); Alertmanager groups them by tier and action, repeats a firing group at the
  *   cooldown and holds scale-in back while the tier scales out.
- * - The scaling hook (Python, loopback only) writes `scaling/hook.auto.tfvars.json` in the
- *   Terraform working copy and runs the apply command. The working copy (a copy of the synthesized
- *   stack with its state backend) and the cloud credentials (`/etc/scaling-hook/cloud.env`, `OS_*`
- *   variables) are the operator's: this construct creates neither. Terraform itself is not a Debian
- *   package: the operator installs it (or OpenTofu, through `applyCommand`).
+ * - The scaling hook (Python, loopback only) decides each tier's new count and has it applied by
+ *   the {@link CountApplier}: by default it dispatches the stack's scaling workflow on GitHub
+ *   Actions with the counts (`counts` input; the token is the sensitive variable
+ *   `scaling_dispatch_token`, in a root-only environment file), so the workflow is the one
+ *   controller of the counts, with Terraform, the stack's variables and its locked state; or it
+ *   runs the count-only apply in a working copy the operator installs on this server
+ *   (`CountApplier.onMonitoringServer()`).
  *
  * The monitoring server itself (its exporters on the tiers, targets kept from the counts, admin
  * peer, retention) is a {@link PrometheusServer}, which this class extends: its alerts go to the
@@ -103,11 +106,8 @@ export class PrometheusScaling extends PrometheusServer {
   public readonly rules: readonly IScalingRules[];
   /** The hook's webhook URL, on the loopback. */
   public readonly hookUrl: string;
-  /** The Terraform working copy on the monitoring server. */
-  public readonly workingDirectory: string;
-  /** The command the hook runs. */
-  public readonly applyCommand: readonly string[];
-  private readonly applyTimeoutSeconds: number;
+  /** Where the hook's counts are applied: a working copy on this server, or the scaling workflow it dispatches. */
+  public readonly applyTarget: HookApplyTarget;
   private readonly hookPort: number;
   private hookConfigAdded = false;
 
@@ -129,15 +129,11 @@ export class PrometheusScaling extends PrometheusServer {
     if ([PROMETHEUS_PORT, ALERTMANAGER_PORT, ALERTMANAGER_PORT + 1, NODE_EXPORTER_PORT].includes(this.hookPort)) {
       throw new HostingStacksError(this, 'hookPort', this.hookPort, `must differ from Prometheus (${PROMETHEUS_PORT}), Alertmanager (${ALERTMANAGER_PORT}, ${ALERTMANAGER_PORT + 1}) and node_exporter (${NODE_EXPORTER_PORT})`);
     }
-    const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
-    requireIntegerInRange(this, 'applyTimeoutMinutes', timeoutMinutes, 1, 1440);
-    this.applyTimeoutSeconds = timeoutMinutes * 60;
-    this.workingDirectory = props.workingDirectory ?? `/srv/terraform/${TerraformStack.of(this).node.id}`;
-    requireText(this, 'workingDirectory', this.workingDirectory, TextKind.ABSOLUTE_PATH);
-    this.applyCommand = props.applyCommand ?? ['/usr/bin/python3', MONITORING_PATHS.countApply, this.workingDirectory, `-var-file=${HOOK_TFVARS_FILE}`];
-    if (this.applyCommand.length === 0 || this.applyCommand.some((a) => a.length === 0)) {
-      throw new HostingStacksError(this, 'applyCommand', this.applyCommand, 'must be a non-empty argv list of non-empty strings');
+    const applier = props.applier ?? CountApplier.githubWorkflow();
+    if (!CountApplier.isCountApplier(applier)) {
+      throw new HostingStacksError(this, 'applier', applier, 'must be made by CountApplier.githubWorkflow() or CountApplier.onMonitoringServer()');
     }
+    this.applyTarget = applier.bind({ scope: this, countApplyScript: MONITORING_PATHS.countApply, tfvarsFile: HOOK_TFVARS_FILE, stateDirectory: MONITORING_PATHS.hookStateDirectory });
     this.hookUrl = `http://127.0.0.1:${this.hookPort}/alerts`;
 
     for (const r of this.rules) {
@@ -149,7 +145,14 @@ export class PrometheusScaling extends PrometheusServer {
     const cc = this.instance.cloudConfig;
     cc.addPackages('python3');
     cc.addFile({ path: MONITORING_PATHS.hookScript, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderScalingHookScript() });
-    cc.addFile({ path: MONITORING_PATHS.countApply, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderCountApplyScript(TerraformStack.of(this).node.id) });
+    const target = this.applyTarget;
+    if (target.kind === 'command') {
+      cc.addFile({ path: MONITORING_PATHS.countApply, syntax: ConfigSyntax.PYTHON, permissions: '0755', content: renderCountApplyScript(TerraformStack.of(this).node.id) });
+    } else {
+      // Read by systemd (as root) before the hook drops to its user: the token never sits in a file the hook can read.
+      cc.addFile({ path: MONITORING_PATHS.dispatchEnvironment, permissions: '0600', owner: 'root:root', content: `${DISPATCH_TOKEN_ENVIRONMENT}=${target.token.value}\n` });
+      this.node.addValidation({ validate: () => this.validateWorkflow() });
+    }
     cc.addFile({
       path: MONITORING_PATHS.hookUnit,
       syntax: ConfigSyntax.SYSTEMD_UNIT,
@@ -157,12 +160,12 @@ export class PrometheusScaling extends PrometheusServer {
         user: HOOK_USER,
         scriptPath: MONITORING_PATHS.hookScript,
         configPath: MONITORING_PATHS.hookConfig,
-        environmentFile: MONITORING_PATHS.hookEnvironment,
-        workingDirectory: this.workingDirectory,
+        environmentFile: target.kind === 'command' ? `-${MONITORING_PATHS.hookEnvironment}` : MONITORING_PATHS.dispatchEnvironment,
+        workingDirectory: target.workingDirectory,
       }),
     });
-    cc.addPreServiceCommand('useradd', '--system', '--user-group', '--home-dir', '/var/lib/scaling-hook', '--shell', '/usr/sbin/nologin', HOOK_USER);
-    cc.addPreServiceCommand('install', '-d', '-o', HOOK_USER, '-g', HOOK_USER, '-m', '0750', this.workingDirectory, `${this.workingDirectory}/scaling`);
+    cc.addPreServiceCommand('useradd', '--system', '--user-group', '--home-dir', MONITORING_PATHS.hookStateDirectory, '--shell', '/usr/sbin/nologin', HOOK_USER);
+    cc.addPreServiceCommand('install', '-d', '-o', HOOK_USER, '-g', HOOK_USER, '-m', '0750', target.workingDirectory, `${target.workingDirectory}/scaling`);
     cc.addServices('scaling-hook');
 
     this.node.addValidation({ validate: () => this.validatePlans() });
@@ -197,13 +200,15 @@ export class PrometheusScaling extends PrometheusServer {
     return {
       listenAddress: '127.0.0.1',
       listenPort: this.hookPort,
-      workingDirectory: this.workingDirectory,
+      workingDirectory: this.applyTarget.workingDirectory,
       tfvarsFile: HOOK_TFVARS_FILE,
       scheduleFile: HOOK_SCHEDULE_FILE,
       stateFile: MONITORING_PATHS.hookState,
       countsFile: COUNTED_TARGETS_PATHS.counts,
-      command: this.applyCommand,
-      commandTimeoutSeconds: this.applyTimeoutSeconds,
+      ...(this.applyTarget.kind === 'command'
+        ? { command: this.applyTarget.command }
+        : { dispatch: { url: this.applyTarget.url, ref: this.applyTarget.ref, tokenEnvironment: DISPATCH_TOKEN_ENVIRONMENT } }),
+      applyTimeoutSeconds: this.applyTarget.timeoutSeconds,
       tiers: Object.fromEntries(this.plans.map((p) => [p.countVariable, hookTier(p)])),
     };
   }
@@ -223,6 +228,13 @@ export class PrometheusScaling extends PrometheusServer {
    */
   public addPlanFiles(): void {
     this.addConfigFiles();
+  }
+
+  /** The dispatched workflow is the stack's calendar's: without a calendar there is none to dispatch. */
+  private validateWorkflow(): string[] {
+    const stack = TerraformStack.of(this) as Partial<Pick<HostingStack, 'hasArtifact'>>;
+    if (stack.hasArtifact?.(SCALING_WORKFLOW_ARTIFACT)) return [];
+    return [`${this.node.path}: 'applier' (CountApplier.githubWorkflow()) dispatches the stack's scaling workflow, scaling/github-actions.yml, which a CampaignCalendar writes; none of the rules follows one. Give the rules a calendar (it may have no campaigns) or use CountApplier.onMonitoringServer()`];
   }
 
   private validatePlans(): string[] {

@@ -4,6 +4,7 @@ import { COUNT_METADATA_PREFIX } from '../compute/counted-targets';
 import type { CampaignCalendar } from './campaign-calendar';
 import type { HostingStack } from '../stack/hosting-stack';
 import { instancesFor } from './capacity-model';
+import { scalingWorkflowName } from './count-applier';
 
 /**
  * What a campaign calendar compiles to for Terraform: the tiers' count variables set per campaign
@@ -186,6 +187,12 @@ export interface ScalingRunnerModel {
   readonly keepRaised: readonly string[];
   /** The steps, with their arguments as one string and a comment. */
   readonly steps: readonly { readonly at: string; readonly year: number; readonly cron: string; readonly argsText: string; readonly comment: string }[];
+  /** The count variables a `counts` input may set, comma-separated, for the input's description. */
+  readonly countsVariables: string;
+  /** `{ "<count variable>": [min, max] }` as JSON: what the `counts` input is checked against. */
+  readonly countsBoundsJson: string;
+  /** The steps as JSON (`at`, `campaign`, `counts`, `args` as one string): the step in force under a `counts` input. */
+  readonly countsStepsJson: string;
 }
 
 /** The runner model of a schedule (shared by the crontab and the CI example, so they cannot disagree). */
@@ -201,7 +208,7 @@ export function scalingRunnerModel(schedule: ScalingSchedule): ScalingRunnerMode
   const crons = [...new Set(steps.map((s) => s.cron))].map((cron) => ({ cron, comment: steps.filter((s) => s.cron === cron).map((s) => s.comment).join('; ') }));
   return {
     stack: schedule.stack,
-    workflowName: `scaling-${stackName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`,
+    workflowName: scalingWorkflowName(stackName),
     calendar: schedule.calendar,
     stackDirectory: schedule.stackDirectory,
     checkoutDirectory: schedule.checkoutDirectory,
@@ -211,6 +218,9 @@ export function scalingRunnerModel(schedule: ScalingSchedule): ScalingRunnerMode
     keepRaisedArg: schedule.keepRaised.length ? ` --keep-raised=${schedule.keepRaised.join(',')}` : '',
     keepRaised: schedule.keepRaised,
     steps,
+    countsVariables: schedule.variables.map((v) => v.name).join(', '),
+    countsBoundsJson: JSON.stringify(Object.fromEntries(schedule.variables.map((v) => [v.name, [v.minCount, v.maxCount]]))),
+    countsStepsJson: JSON.stringify(schedule.steps.map((s, i) => ({ at: s.at, campaign: s.campaign, counts: s.counts, args: steps[i].argsText }))),
   };
 }
 
@@ -228,6 +238,9 @@ function sameCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
+
+/** Where the scaling workflow is written next to the stack's Terraform. */
+export const SCALING_WORKFLOW_ARTIFACT = 'scaling/github-actions.yml';
 
 /** Where the count-only apply is written next to the stack's Terraform (and run from by the crontab and CI). */
 export const COUNT_APPLY_ARTIFACT = 'scaling/count-apply.py';

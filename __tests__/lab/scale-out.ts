@@ -1,16 +1,26 @@
 /**
  * A campaign peak in the lab, for stacks scaled by PrometheusScaling: a scale-out alert, exactly as
  * the stack's own alerting rule labels it, is posted to the monitoring server's Alertmanager; its
- * route sends it to the scaling hook, which must decide the new count and write it to the Terraform
- * working copy's variables file. The lab then applies those counts as Terraform would (lib/lab,
- * `LabBootedStack.apply`): the new front-ends boot from their own user_data, and must join without
- * anyone touching them: Prometheus scrapes them (the count metadata changed in place), the
- * deployment server's catch-up pushes the current build to them, their health page passes, and the
- * public entries' amphorae send them customers.
+ * route sends it to the scaling hook, which must decide the new count and have it applied.
  *
- * What the lab does not do: run the hook's own apply command (count-apply.py, which needs terraform
- * and the working copy the operator installs on the monitoring server); its outcome is shown.
+ * With the default CountApplier (githubWorkflow), the hook dispatches the stack's scaling workflow:
+ * the lab's internet stand-in receives the dispatch as GitHub's API would (api.github.com, the
+ * token, the ref, the counts), and the workflow's own pick step, run here from the synthesized
+ * `scaling/github-actions.yml`, turns the dispatched counts into the apply's arguments. With
+ * CountApplier.onMonitoringServer, the hook runs its apply command (which needs terraform and the
+ * working copy the operator installs there, so it fails here; its outcome is shown) and the counts
+ * are those it wrote.
+ *
+ * The lab then applies those arguments as Terraform would (lib/lab, `LabBootedStack.apply`): the
+ * new front-ends boot from their own user_data, and must join without anyone touching them:
+ * Prometheus scrapes them (the count metadata changed in place), the deployment server's catch-up
+ * pushes the current build to them, their health page passes, and the public entries' amphorae
+ * send them customers.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LabBootedStack, LabCheck } from '../../lib/lab';
 import { writtenFiles } from '../../lib/lab/kernel-limits';
@@ -36,12 +46,44 @@ async function poll<T>(timeoutMs: number, everyMs: number, probe: () => Promise<
   }
 }
 
+/**
+ * Runs the scaling workflow's pick step (bash, from `scaling/github-actions.yml`) as GitHub would
+ * for a `workflow_dispatch` with `counts`, and turns the arguments it picks into the variables they
+ * set (`-var-file=` read from the stack directory, then `-var=`, later ones winning, as Terraform).
+ */
+export function pickDispatchedCounts(stackDir: string, counts: string): { ok: boolean; args: string; variables: Record<string, number>; output: string } {
+  const workflow = parseYaml(readFileSync(join(stackDir, 'scaling', 'github-actions.yml'), 'utf8')) as { jobs: { apply: { steps: { id?: string; run?: string }[] } } };
+  const pick = workflow.jobs.apply.steps.find((x) => x.id === 'pick')!;
+  const dir = mkdtempSync(join(tmpdir(), 'hs-lab-pick-'));
+  try {
+    const out = join(dir, 'github-output');
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', pick.run!], {
+      encoding: 'utf8', timeout: 30_000,
+      env: { PATH: process.env.PATH, EVENT: 'workflow_dispatch', SCHEDULE: '', STEP: '', COUNTS: counts, GITHUB_OUTPUT: out },
+    });
+    const written = r.status === 0 ? readFileSync(out, 'utf8') : '';
+    const args = /^args=(.*)$/m.exec(written)?.[1].trim() ?? '';
+    const variables: Record<string, number> = {};
+    for (const a of args.split(' ').filter(Boolean)) {
+      const file = /^-var-file=(.+)$/.exec(a);
+      const one = /^-var=([a-z0-9_]+)=(\d+)$/.exec(a);
+      if (file) Object.assign(variables, JSON.parse(readFileSync(join(stackDir, file[1]), 'utf8')));
+      else if (one) variables[one[1]] = Number(one[2]);
+    }
+    return { ok: r.status === 0, args, variables, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Posts a scale-out alert for the first scaled tier and checks that the front-ends it adds join. */
-export async function scaleOutOnAlert(stack: LabBootedStack): Promise<LabCheck[]> {
+export async function scaleOutOnAlert(stack: LabBootedStack, options: { readonly stackDir: string }): Promise<LabCheck[]> {
   const monitoring = stack.model.servers.find((s) => writtenFiles(s.userData).has(MONITORING_PATHS.hookScript));
   if (!monitoring) return [{ kind: 'scaling', name: 'monitoring server', ok: false, detail: `no server of the stack installs ${MONITORING_PATHS.hookScript}` }];
   const files = writtenFiles(monitoring.userData);
-  const config = JSON.parse(files.get(MONITORING_PATHS.hookConfig)!) as { workingDirectory: string; tiers: Record<string, HookTier> };
+  const config = JSON.parse(files.get(MONITORING_PATHS.hookConfig)!) as {
+    workingDirectory: string; tiers: Record<string, HookTier>; dispatch?: { url: string; ref: string }; command?: string[];
+  };
   const rules = (parseYaml(files.get(MONITORING_PATHS.rules)!) as { groups: { rules: { alert: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules);
   const rule = rules.find((r) => r.labels.action === 'scale_out');
   if (!rule) return [{ kind: 'scaling', name: `${monitoring.name} ${MONITORING_PATHS.rules}`, ok: false, detail: 'no scale-out rule' }];
@@ -74,16 +116,44 @@ export async function scaleOutOnAlert(stack: LabBootedStack): Promise<LabCheck[]
   checks.push({ kind: 'scaling', name: `${monitoring.name} scaling hook: ${variable} ${running} -> ${expected} in ${tfvarsPath}`, ok: counts !== undefined,
     detail: counts ? `written: ${JSON.stringify(counts)}` : `not written; the hook's journal: ${journal.trim().split('\n').slice(-8).join(' | ')}` });
   if (!counts) return checks;
-  // The hook ran its apply command; here it cannot succeed (no terraform, no working copy in the lab).
-  const ran = await poll(60_000, 2000, async () => {
-    const j = (await stack.exec(monitoring.name, ['journalctl', '-u', 'scaling-hook', '--no-pager', '-o', 'cat'])).stdout;
-    return /command (exited with -?\d+|failed)/.test(j) ? j : undefined;
-  });
-  checks.push({ kind: 'scaling', name: `${monitoring.name} scaling hook runs its apply command`, ok: ran !== undefined && ran.includes(`running: /usr/bin/python3 ${MONITORING_PATHS.countApply}`),
-    detail: ran ? `${(/command (exited with -?\d+|failed[^\n]*)/.exec(ran) ?? [''])[0]} (the lab has no terraform on the monitoring server: it applies the counts itself)` : 'the command never ran' });
+  let variables: Record<string, number>;
+  if (config.dispatch) {
+    // The hook dispatches the scaling workflow: GitHub's API (the lab's stand-in) receives it.
+    const url = new URL(config.dispatch.url);
+    const token = String(stack.model.variables.scaling_dispatch_token);
+    const dispatched = await poll(60_000, 2000, async () => stack.internetPosts().find((p) => p.path === url.pathname));
+    let inputs: { counts?: string } = {};
+    try {
+      const body = dispatched && JSON.parse(dispatched.body) as { ref?: string; inputs?: { counts?: string } };
+      inputs = body && body.ref === config.dispatch.ref ? body.inputs ?? {} : {};
+    } catch {
+      inputs = {};
+    }
+    const sent = inputs.counts !== undefined ? JSON.parse(inputs.counts) as Record<string, number> : undefined;
+    const authorized = dispatched?.headers.authorization === `Bearer ${token}`;
+    checks.push({ kind: 'scaling', name: `${monitoring.name} scaling hook dispatches ${url.host}${url.pathname} on ${config.dispatch.ref} with the counts`,
+      ok: dispatched !== undefined && dispatched.host === url.host && authorized && JSON.stringify(sent) === JSON.stringify(Object.fromEntries(Object.entries(counts).sort())),
+      detail: dispatched ? `from ${dispatched.client}, ${authorized ? 'with' : 'WITHOUT'} the token, body ${dispatched.body}` : `no dispatch within 60 s; the hook's journal: ${journal.trim().split('\n').slice(-6).join(' | ')}` });
+    if (!dispatched || inputs.counts === undefined) return checks;
+    // The workflow's own pick step takes the dispatched counts and picks the apply's arguments.
+    const picked = pickDispatchedCounts(options.stackDir, inputs.counts);
+    checks.push({ kind: 'scaling', name: `the scaling workflow's pick step takes the dispatched counts`, ok: picked.ok && picked.variables[variable] === expected,
+      detail: picked.ok ? `args: ${picked.args}` : picked.output.trim().slice(-300) });
+    if (!picked.ok) return checks;
+    variables = picked.variables;
+  } else {
+    // The hook ran its apply command; here it cannot succeed (no terraform, no working copy in the lab).
+    const ran = await poll(60_000, 2000, async () => {
+      const j = (await stack.exec(monitoring.name, ['journalctl', '-u', 'scaling-hook', '--no-pager', '-o', 'cat'])).stdout;
+      return /command (exited with -?\d+|failed)/.test(j) ? j : undefined;
+    });
+    checks.push({ kind: 'scaling', name: `${monitoring.name} scaling hook runs its apply command`, ok: ran !== undefined && ran.includes(`running: ${config.command!.join(' ')}`),
+      detail: ran ? `${(/command (exited with -?\d+|failed[^\n]*)/.exec(ran) ?? [''])[0]} (the lab has no terraform on the monitoring server: it applies the counts itself)` : 'the command never ran' });
+    variables = counts;
+  }
 
-  // The lab applies the counts the hook wrote, as Terraform would.
-  const applied = await stack.apply(counts);
+  // The lab applies the counts as Terraform would.
+  const applied = await stack.apply(variables);
   const wanted = Array.from({ length: expected - running }, (_, i) => i + running);
   checks.push({ kind: 'scaling', name: `apply ${variable}=${expected}`, ok: applied.added.length === wanted.length && applied.removed.length === 0 && applied.servers.every((s) => s.clean),
     detail: `created ${applied.added.join(', ') || 'none'} (${applied.servers.map((s) => `${s.name} ${s.clean ? 'clean' : 'NOT clean'}`).join(', ')}); members of ${applied.membersChanged.join(', ') || 'no balancer'}; metadata of ${applied.metadataUpdated.join(', ') || 'no server'}` });

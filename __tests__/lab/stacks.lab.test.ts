@@ -168,7 +168,7 @@ describe('the lab boots every stack', () => {
     // Then, where alerts scale the front-ends, a scale-out alert must add front-ends that serve
     // (scale-out.ts); every check after it runs on the stack as scaled.
     return PIPELINE_STACKS.includes(id)
-      ? async (stack: LabBootedStack) => [...await deployStandInShop(stack), ...(ALERT_SCALED_STACKS.includes(id) ? await scaleOutOnAlert(stack) : [])]
+      ? async (stack: LabBootedStack) => [...await deployStandInShop(stack), ...(ALERT_SCALED_STACKS.includes(id) ? await scaleOutOnAlert(stack, { stackDir: join(outdir, 'stacks', id) }) : [])]
       : id === 'sentinelo'
         ? (stack: LabBootedStack) => sentineloChecks(stack, {
           vip: sentinelo!.balancer.vipAddress,

@@ -151,8 +151,17 @@ describe('classifyVariable', () => {
     ['wg_key', 'WireGuard private key', TestVariableKind.WIREGUARD_PRIVATE_KEY],
     ['redis_password', 'Password of Redis', TestVariableKind.PASSWORD],
     ['thing_id', 'Id of a thing', TestVariableKind.UUID],
+    ['scaling_github_repository', 'GitHub repository (owner/name) whose scaling workflow the scaling hook dispatches', TestVariableKind.GITHUB_REPOSITORY],
+    ['scaling_dispatch_token', 'GitHub token the scaling hook dispatches the scaling workflow with', TestVariableKind.SECRET_KEY],
   ])('%s (%s) is %s', (name, description, kind) => {
     expect(classifyVariable(name, { description, type: 'string' })).toBe(kind);
+  });
+
+  test('a GitHub repository is generated as owner/name, the same for the same seed', () => {
+    const doc = { variable: { scaling_github_repository: { description: 'GitHub repository (owner/name) of the workflow', type: 'string' } } };
+    const a = generateTestVariables(doc).values.scaling_github_repository as string;
+    expect(a).toMatch(/^hosting-stacks-lab\/stack-[0-9a-f]{8}$/);
+    expect(generateTestVariables(doc).values.scaling_github_repository).toBe(a);
   });
 
   test('a required number cannot be generated', () => {

@@ -20,7 +20,7 @@ import { LabBootSlots } from './boot-slots';
 import { planLabApply } from './lab-apply';
 import { LabMetadataService } from './metadata-service';
 import { ensureLabImage } from './image';
-import { downloadsOf, hostOf, LabInternet } from './internet';
+import { downloadsOf, hostOf, LabInternet, LabInternetPost, outboundApisOf } from './internet';
 import { cidrContains, isSingleAddress } from './ipv4-util';
 import { missingModule, serverLimits, ServerLimits } from './kernel-limits';
 import { LabPortModel, LabSecurityGroupRuleModel, LabServerModel, LabStackModel } from './model';
@@ -96,6 +96,11 @@ export interface LabBootedStack {
   exec(name: string, argv: readonly string[], options?: { readonly input?: string; readonly timeoutMs?: number }): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }>;
   /** One HTTP(S) GET from the lab's internet client (certificates not verified), bounded in time (default 10 s). */
   fromInternet(url: string, timeoutSeconds?: number): Promise<HttpProbe>;
+  /**
+   * What the stack's servers POSTed so far to the APIs outside it (the scaling hook's workflow
+   * dispatch), as the lab's stand-in received them; empty when no server calls one.
+   */
+  internetPosts(): readonly LabInternetPost[];
   /**
    * Runs a host binary (`argv`) in the lab's internet client namespace, as a customer's or a
    * supplier's machine would (an SFTP upload), killed after `timeoutMs` (default 60 s). Never throws
@@ -263,15 +268,16 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
       amphorae.push(await Amphora.start(lb, { namespace: net.namespaceOf(lb.key), workDir: dir }));
     }
 
-    // Downloads from outside the Debian archive: the lab's stand-in answers them (internet.ts).
+    // Downloads from outside the Debian archive and the APIs servers call: the lab's stand-in answers them (internet.ts).
     const downloads = new Map(model.servers.map((s) => [s.key, downloadsOf(s)]));
-    const downloadHosts = [...new Set([...downloads.values()].flat().map(hostOf))];
-    if (downloadHosts.length) {
-      internet = await LabInternet.start({ namespace: net.clientNamespace, address: model.external.clientAddress, hosts: downloadHosts, workDir: join(workDir, 'internet') });
+    const apis = new Map(model.servers.map((s) => [s.key, outboundApisOf(s)]));
+    const outsideHosts = [...new Set([...downloads.values(), ...apis.values()].flat().map(hostOf))];
+    if (outsideHosts.length) {
+      internet = await LabInternet.start({ namespace: net.clientNamespace, address: model.external.clientAddress, hosts: outsideHosts, workDir: join(workDir, 'internet') });
     }
     const limitsByServer = new Map<string, ServerLimits>(model.servers.map((s) => {
       const lim = serverLimits(s);
-      const hosts = [...new Set(downloads.get(s.key)!.map(hostOf))];
+      const hosts = [...new Set([...downloads.get(s.key)!, ...apis.get(s.key)!].map(hostOf))];
       return [s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim];
     }));
     let booted = 0;
@@ -320,10 +326,11 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
       }
       for (const s of plan.added) {
         const down = downloadsOf(s);
-        if (down.some((u) => !internet || !downloadHosts.includes(hostOf(u)))) throw new Error(`lab ${stack}: apply: ${s.name} downloads from a host the lab's internet was not started for`);
+        const called = outboundApisOf(s);
+        if ([...down, ...called].some((u) => !internet || !outsideHosts.includes(hostOf(u)))) throw new Error(`lab ${stack}: apply: ${s.name} reaches a host outside the stack the lab's internet was not started for`);
         downloads.set(s.key, down);
         const lim = serverLimits(s);
-        const hosts = [...new Set(down.map(hostOf))];
+        const hosts = [...new Set([...down, ...called].map(hostOf))];
         limitsByServer.set(s.key, hosts.length && internet ? { ...lim, adaptations: [...lim.adaptations, ...internet.adaptations(image, hosts)] } : lim);
       }
       const added = await mapInSlots(plan.added, slots, bootAndInspect);
@@ -346,6 +353,7 @@ export async function runLab(stackDir: string, options: LabOptions = {}): Promis
         },
         apply,
         fromInternet: (url, timeoutSeconds) => httpGet(net.clientNamespace, url, timeoutSeconds),
+        internetPosts: () => internet?.posts() ?? [],
         execFromInternet: (argv, opts = {}) => execInNamespace(net.clientNamespace, argv, opts.timeoutMs ?? 60_000),
         setConnected: async (name, connected) => {
           const server = model.servers.find((s) => s.name === name);

@@ -32,6 +32,8 @@ export enum TestVariableKind {
   APPLICATION_CREDENTIAL_SECRET = 'application-credential-secret',
   SECRET_KEY = 'secret-key',
   UUID = 'uuid',
+  /** A GitHub repository, `owner/name`. */
+  GITHUB_REPOSITORY = 'github-repository',
 }
 
 /** Options of {@link generateTestVariables}. */
@@ -151,6 +153,9 @@ export function generateTestVariables(terraformDoc: object, options: TestVariabl
       case TestVariableKind.UUID:
         values[name] = seededUuid(seed, name);
         break;
+      case TestVariableKind.GITHUB_REPOSITORY:
+        values[name] = `hosting-stacks-lab/stack-${seededBytes(seed, name, 4).toString('hex')}`;
+        break;
     }
     // A container reference, given or generated, needs the certificate the amphora would fetch.
     if (/_tls_container_ref$|_container_ref$/.test(name) && typeof values[name] === 'string') {
@@ -184,6 +189,7 @@ export function classifyVariable(name: string, declaration: { readonly descripti
     if (/password|passphrase|passwd/.test(text)) return TestVariableKind.PASSWORD;
     if (/(crypt|encryption|secret|signing|api) key|\btoken\b|\bsecret\b/.test(text)) return TestVariableKind.SECRET_KEY;
     if (/(^|_)id$/.test(n)) return TestVariableKind.UUID;
+    if (/\bgithub repository\b/.test(text)) return TestVariableKind.GITHUB_REPOSITORY;
   }
   const described = declaration.description ? ` ("${declaration.description}")` : '';
   throw new Error(

@@ -329,7 +329,7 @@ function dataSourceFor(database: IMysqlDatabase, poolSize: number, endpoint?: { 
     driverClassName: 'org.mariadb.jdbc.Driver',
     url: `jdbc:mariadb://${endpoint?.address ?? database.writerAddress}:${endpoint?.port ?? database.port}/${database.databaseName}`,
     username: database.applicationUser,
-    password: xmlEscapedAtApply(database.applicationPassword.value),
+    password: database.applicationPassword.derived('xml', xmlEscapedAtApply),
     maxTotal: poolSize,
     maxIdle: Math.min(10, poolSize),
     maxWaitMillis: 10000,

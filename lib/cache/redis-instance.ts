@@ -150,7 +150,7 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
       owner: 'redis:redis',
       permissions: '0600',
       syntax: ConfigSyntax.REDIS,
-      content: renderRedisAuthConfig({ password: redisQuotedAtApply(this.password.value) }),
+      content: renderRedisAuthConfig({ password: this.password.derived('redis-quoted', redisQuotedAtApply) }),
     });
     cc.addServices(this.service);
   }

@@ -207,7 +207,7 @@ export class RedisServer extends Construct implements IRedisEndpoint, IServerTie
       owner: 'redis:redis',
       permissions: '0600',
       syntax: ConfigSyntax.REDIS,
-      content: renderRedisAuthConfig({ password: redisQuotedAtApply(this.password.value) }),
+      content: renderRedisAuthConfig({ password: this.password.derived('redis-quoted', redisQuotedAtApply) }),
     });
     cc.addServices('redis-server');
   }

@@ -5,6 +5,9 @@ import { requireTerraformVariableName } from './choices';
 import { brand, hasBrand } from './peers';
 import { escapeTerraformText } from './terraform-text';
 
+/** Where a variable keeps the values derived from it ({@link Secret.derived}). */
+const DERIVED = Symbol.for('hosting-stacks.secretDerived');
+
 /**
  * A secret given to Terraform as a sensitive variable. Its value never appears in the synthesized
  * output: configs hold the reference (`${var.name}`), resolved at apply into the servers' user data.
@@ -35,7 +38,7 @@ export class Secret {
       variable = new TerraformVariable(stack, id, { type: 'string', sensitive: true, description: escapeTerraformText(description), nullable: false });
       variable.overrideLogicalId(name);
     }
-    return new Secret(name, variable.stringValue, stack);
+    return new Secret(name, variable.stringValue, stack, variable);
   }
 
   private constructor(
@@ -44,10 +47,33 @@ export class Secret {
     /** The value as a Terraform reference token; put it in configs, never a literal. */
     public readonly value: string,
     stack: TerraformStack,
+    variable: TerraformVariable,
   ) {
     brand(this, 'Secret');
     // Not enumerable: a Secret stays a small value in any JSON or message.
     Object.defineProperty(this, 'stack', { value: stack, enumerable: false });
+    Object.defineProperty(this, 'variable', { value: variable, enumerable: false });
+  }
+
+  /**
+   * The value transformed at apply by `build` (a Terraform expression of {@link value}: escaped for
+   * XML, URL-encoded...), made once per variable and `key` and shared by every config that asks:
+   * each expression built is a tree of tokens cdktf resolves, and servers by the hundred would
+   * otherwise each build their own.
+   */
+  public derived(key: string, build: (reference: string) => string): string {
+    const variable = (this as unknown as { variable: TerraformVariable }).variable;
+    let cache = (variable as unknown as Record<symbol, Map<string, string> | undefined>)[DERIVED];
+    if (!cache) {
+      cache = new Map();
+      Object.defineProperty(variable, DERIVED, { value: cache, enumerable: false });
+    }
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = build(this.value);
+      cache.set(key, value);
+    }
+    return value;
   }
 
   /** The stack whose sensitive variable holds the secret; only constructs of that stack may use it. */

@@ -423,31 +423,31 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       },
       session: {
         saveHandler: 'redis',
-        savePath: `tcp://${props.sessions.address}:${props.sessions.port}?auth=${urlEncodedAtApply(props.sessions.password.value)}&database=${dbs.phpSessionDatabase}&timeout=2.5`,
+        savePath: `tcp://${props.sessions.address}:${props.sessions.port}?auth=${props.sessions.password.derived('url', urlEncodedAtApply)}&database=${dbs.phpSessionDatabase}&timeout=2.5`,
         gcMaxlifetimeSeconds: 86400,
       },
     });
     const localXml = renderMagentoLocalXml({
       installDate: MAGENTO_DEFAULT_INSTALL_DATE,
-      cryptKey: xmlEscapedAtApply(this.cryptKey.value),
+      cryptKey: this.cryptKey.derived('xml', xmlEscapedAtApply),
       database: {
         host: props.database.writerAddress,
         port: props.database.port,
         username: xmlEscape(props.database.applicationUser),
-        password: xmlEscapedAtApply(props.database.applicationPassword.value),
+        password: props.database.applicationPassword.derived('xml', xmlEscapedAtApply),
         name: xmlEscape(props.database.databaseName),
         tablePrefix,
       },
       sessions: {
         host: props.sessions.address,
         port: props.sessions.port,
-        password: xmlEscapedAtApply(props.sessions.password.value),
+        password: props.sessions.password.derived('xml', xmlEscapedAtApply),
         database: dbs.sessionDatabase,
         timeoutSeconds: 2.5,
         maxConcurrency: 6,
         maxLifetimeSeconds: 2592000,
       },
-      cache: { host: cache.address, port: cache.port, password: xmlEscapedAtApply(cache.password.value), database: dbs.cacheDatabase },
+      cache: { host: cache.address, port: cache.port, password: cache.password.derived('xml', xmlEscapedAtApply), database: dbs.cacheDatabase },
       adminFrontName,
     });
 

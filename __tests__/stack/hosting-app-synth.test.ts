@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Aspects, TerraformOutput } from 'cdktf';
+import { App, Aspects, TerraformOutput, TerraformResource } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ExternalNetwork, Flavor, HostingApp, HostingStack, PrivateVSwitch, Router, ServerCluster } from '../../lib';
+import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 
 /** Every file under `dir` with its content, by path relative to `dir`. */
 function tree(dir: string): Record<string, string> {
@@ -157,6 +158,56 @@ describe('a plain cdktf App holding HostingStacks', () => {
       expect(files.filter((f) => f.startsWith('stacks/shop/'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('preparing a stack', () => {
+  test('the only stack of its app skips cdktf\'s preparing resolve and writes exactly what it writes beside another stack', () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'hs-prep-')), mkdtempSync(join(tmpdir(), 'hs-prep-'))];
+    try {
+      const alone = new HostingApp({ outdir: dirs[0] });
+      const stack = new MonsieurDeguisementStack(alone, 'md');
+      // A spy on the one pass skipped: cdktf's preparing resolve calls each element's toTerraform.
+      let prepared = 0;
+      for (const e of stack.node.findAll()) {
+        if (e instanceof TerraformResource) {
+          const own = e.toTerraform.bind(e);
+          e.toTerraform = () => { prepared += 1; return own(); };
+        }
+      }
+      stack.prepareStack();
+      expect(prepared).toBe(0);
+      alone.synth();
+      const beside = new HostingApp({ outdir: dirs[1] });
+      new MonsieurDeguisementStack(beside, 'md');
+      new HostingStack(beside, 'other');
+      beside.synth();
+      const a = tree(join(dirs[0], 'stacks', 'md'));
+      const b = tree(join(dirs[1], 'stacks', 'md'));
+      expect(Object.keys(a)).toEqual(Object.keys(b));
+      for (const path of Object.keys(a)) expect([path, a[path]]).toEqual([path, b[path]]);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a stack beside others is prepared as cdktf prepares it', () => {
+    const app = new HostingApp({ outdir: mkdtempSync(join(tmpdir(), 'hs-prep-')) });
+    try {
+      const a = shopStack(app, 'a');
+      shopStack(app, 'b');
+      let prepared = 0;
+      for (const e of a.node.findAll()) {
+        if (e instanceof TerraformResource) {
+          const own = e.toTerraform.bind(e);
+          e.toTerraform = () => { prepared += 1; return own(); };
+        }
+      }
+      a.prepareStack();
+      expect(prepared).toBeGreaterThan(0);
+    } finally {
+      rmSync(app.outdir, { recursive: true, force: true });
     }
   });
 });

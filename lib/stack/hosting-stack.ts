@@ -138,6 +138,18 @@ export class HostingStack extends TerraformStack {
   }
 
   /**
+   * cdktf's preparation resolves every token of the stack once more, before the synth resolves them
+   * all again, only to find references to other stacks and turn them into remote-state lookups: a
+   * quarter of the synth of a large stack. The only stack of its app has no other stack to refer
+   * to, so it is prepared without that pass (its backend ensured); beside other stacks, as cdktf does.
+   */
+  public override prepareStack(): void {
+    const stacks = this.node.root.node.findAll().filter((c) => c instanceof TerraformStack);
+    if (stacks.length === 1) this.ensureBackendExists();
+    else super.prepareStack();
+  }
+
+  /**
    * The stack's Terraform JSON (cdktf's `toTerraform`). Within a synth the tree no longer changes
    * (aspects have run), so the JSON is resolved once and shared by the file written, the template
    * check and the policy pack; it must be read, not changed. Outside a synth, resolved each call.

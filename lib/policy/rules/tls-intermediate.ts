@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { SynthPass } from '../../core/synth-pass';
 import { ConfigSyntax } from '../../compute/cloud-config';
 import { ServerInstance } from '../../compute/server-cluster';
 import { tlsIntermediateProblems } from '../../security/tls-policy';
@@ -158,9 +159,11 @@ function hostFindings(host: ServerInstance, context: PolicyContext): PolicyFindi
   const findings: PolicyFinding[] = [];
   for (const f of reviewedHostFiles(host, context)) {
     const kinds: [string, TlsEndpointSettings[]][] = [];
-    if (f.syntax === ConfigSyntax.NGINX || /nginx.*\.conf$/.test(f.path)) kinds.push(['nginx', nginxTlsEndpoints(f.content)]);
-    if (f.syntax === ConfigSyntax.HAPROXY || /haproxy.*\.cfg$/.test(f.path)) kinds.push(['haproxy', haproxyTlsEndpoints(f.content)]);
-    if (f.syntax === ConfigSyntax.APACHE || /apache2|httpd/.test(f.path)) kinds.push(['Apache', apacheTlsEndpoints(f.content)]);
+    // Servers of a tier share their configs: each text is read once per synth.
+    const endpoints = (daemon: string, parse: (text: string) => TlsEndpointSettings[]) => SynthPass.memoTextInStack(host, `tls endpoints ${daemon}`, f.content, () => parse(f.content));
+    if (f.syntax === ConfigSyntax.NGINX || /nginx.*\.conf$/.test(f.path)) kinds.push(['nginx', endpoints('nginx', nginxTlsEndpoints)]);
+    if (f.syntax === ConfigSyntax.HAPROXY || /haproxy.*\.cfg$/.test(f.path)) kinds.push(['haproxy', endpoints('haproxy', haproxyTlsEndpoints)]);
+    if (f.syntax === ConfigSyntax.APACHE || /apache2|httpd/.test(f.path)) kinds.push(['Apache', endpoints('Apache', apacheTlsEndpoints)]);
     for (const [daemon, endpoints] of kinds) {
       for (const e of endpoints) {
         for (const p of endpointProblems(e, daemon)) findings.push(finding(TLS_INTERMEDIATE_RULE, host.node.path, `${host.hostname}:${f.path} ${p}`));

@@ -15,7 +15,8 @@
 // Errors, network intent and the values constructs share.
 export { HostingStacksError, HostingStacksToolError, SynthValidationError } from './core/errors';
 export * from './core/port';
-export * from './core/connections';
+export { Connections, Peer, TrafficSource, TrafficSourceKind } from './core/connections';
+export type { ConnectionsProps, IConnectable, IngressRule } from './core/connections';
 export * from './core/secret';
 export * from './core/endpoints';
 export { dataKindOf, declareDataKind } from './core/peers';
@@ -69,10 +70,12 @@ export { DEFAULT_LVS_INTERFACE, DEFAULT_LVS_SIZING, LVS_NODE_COUNT, LVS_PREFERRE
 export type { LvsBalancerProps, LvsTargetOptions, LvsVirtualService } from './balancing/lvs-balancer';
 export { CONNECTIONS_PER_USER, CONNECTION_HEADROOM, DEFAULT_CONCURRENT_USERS_PER_COUNTRY, ENTRY_TIMEOUTS } from './balancing/http-balancer';
 export type { EntryTimeouts, HttpTarget, HttpTargetOptions, IForwardedProtoTrusting, IHttpEntryBalancer } from './balancing/http-balancer';
-export * from './balancing/haproxy-balancer';
+export { HaproxyBalancer, HSTS_MAX_AGE_SECONDS, HTTPS_PORT } from './balancing/haproxy-balancer';
+export type { HaproxyBalancerProps, HaproxyDatabaseOptions, HaproxyDatabaseRoute, HaproxyTarget, HaproxyTls, HaproxyTlsOptions } from './balancing/haproxy-balancer';
 export * from './balancing/octavia-balancer';
 export * from './balancing/country-entrances';
-export * from './balancing/load-shedding';
+export { DEFAULT_RETRY_AFTER_SECONDS, LoadShedding, MAGENTO1_ORDERING_PATHS, MAGENTO1_SESSION_COOKIE, MiniSite, MiniSiteKind } from './balancing/load-shedding';
+export type { BuiltinPageOptions, LoadSheddingOptions, MiniSiteBackendOptions } from './balancing/load-shedding';
 export { CachedPaths, CacheKey, MAGENTO1_PRIVATE_PATHS } from './balancing/response-cache';
 export type { CacheValidity, ResponseCache, ResponseCacheOptions } from './balancing/response-cache';
 
@@ -136,7 +139,7 @@ export * from './policy/policy-pack';
 export { DATA_ISOLATION_RULE, DATA_ISOLATION_RULE_ID } from './policy/rules/data-isolation';
 export * from './policy/rules/ssh-access';
 export { VRRP_PAIRS_RULE, VRRP_PAIRS_RULE_ID } from './policy/rules/vrrp-pairs';
-export * from './policy/rules/port-security';
+export { PORT_SECURITY_RULE, PORT_SECURITY_RULE_ID } from './policy/rules/port-security';
 export * from './policy/rules/backup-coverage';
 export { PLAIN_TEXT_SECRETS_RULE, PLAIN_TEXT_SECRETS_RULE_ID } from './policy/rules/plain-text-secrets';
 export { TLS_INTERMEDIATE_RULE, TLS_INTERMEDIATE_RULE_ID } from './policy/rules/tls-intermediate';

@@ -34,6 +34,14 @@ export type { LvsNatReplyRouteModel, LvsSysctlModel, LvsVipUnitModel } from './b
 export { renderNginxCacheConfig } from './balancing/cache-nginx-config';
 export type { NginxCacheConfigModel, NginxCacheModel, NginxCacheTimeoutsModel, NginxCacheValidityModel } from './balancing/cache-nginx-config';
 export { haproxyHealthCheckModel, renderHaproxyConfig } from './balancing/haproxy-config';
+// What the balancer constructs render with: haproxy's and the cache nginx's paths, scripts and defaults.
+export {
+  CACHE_HEALTH_PATH, CACHE_HEALTH_SOCKET, CACHE_NGINX_USER, CACHE_PATH, CACHE_TRUSTED_PROXY, CACHE_UPSTREAM_ADDRESS,
+  HAPROXY_ALPN, HAPROXY_CERTIFICATE_PATH, HAPROXY_DATABASE_TIMEOUTS, HAPROXY_GLOBAL_MAXCONN_MARGIN, HAPROXY_RETRIES,
+  HAPROXY_STATS_SOCKET, HAPROXY_TLS_BIND_OPTIONS, HAPROXY_TRACK_SCRIPT, HAPROXY_VRRP_SCRIPT, NGINX_TRACK_SCRIPT, NGINX_VRRP_SCRIPT,
+} from './balancing/haproxy-balancer';
+export { BUILTIN_PAGE_STATUS, MINI_SITE_BACKEND, ORDERING_PRIORITY_CLASS } from './balancing/load-shedding';
+export { NFTABLES_CONFIG_PATH } from './policy/rules/port-security';
 export type {
   HaproxyConfigModel,
   HaproxyDatabaseModel,

@@ -2,10 +2,32 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
-import { CloudConfig, HostingStacksError } from '../../lib';
+import { Testing } from 'cdktf';
+import { resolveTerraformString } from '../../lib/core/terraform-text';
+import { CloudConfig, HostingStack, HostingStacksError, Secret } from '../../lib';
 import { base64Length, USER_DATA_MAX_BASE64 } from '../../lib/renderers';
 
 describe('CloudConfig', () => {
+  test('a secret file takes a Secret, base64-encoded at apply once per variable, and refuses a plain string without showing it', () => {
+    const stack = new HostingStack(Testing.app(), 'shop');
+    const key = Secret.variable(stack, 'site_tls_private_key', 'PEM private key');
+    const a = new CloudConfig('web-1', { metadataGuard: false });
+    const b = new CloudConfig('web-2', { metadataGuard: false });
+    const fa = a.addSecretFile('/etc/ssl/private/site.key', key);
+    const fb = b.addSecretFile('/etc/ssl/private/site.key', key);
+    expect(fa.path).toBe('/etc/ssl/private/site.key.b64');
+    // The same token for both servers: one expression, resolved once.
+    expect(fa.content).toBe(fb.content);
+    expect(resolveTerraformString(stack, fa.content)).toBe('${base64encode(var.site_tls_private_key)}\n');
+    let message = '';
+    try {
+      a.addSecretFile('/etc/ssl/private/other.key', '-----BEGIN PRIVATE KEY-----' as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^host web-1: 'secret' \('<a string of 27 characters>'\) must be a Secret/);
+  });
+
   test('renders files, packages, services and commands as #cloud-config YAML', () => {
     const c = new CloudConfig('web-1', { metadataGuard: false });
     c.addPackages('apache2', 'apache2');

@@ -492,7 +492,7 @@ export class HaproxyBalancer extends VrrpPair implements IHttpEntryBalancer {
     config.addPreServiceCommand('sysctl', '-p', '/etc/sysctl.d/60-haproxy-nonlocal-bind.conf');
     if (this.tls) {
       // Resolved at apply from the sensitive variable; only root reads it (haproxy does, before it drops to its user).
-      config.addSecretFile(HAPROXY_CERTIFICATE_PATH, this.tls.certificate.value);
+      config.addSecretFile(HAPROXY_CERTIFICATE_PATH, this.tls.certificate);
     }
     // Rendered when cloud-init is rendered, so the target and rules added later are in.
     config.addLazyFile('/etc/nftables.conf', ConfigSyntax.NFTABLES, () => renderNftablesRuleset({ hostname: host.hostname, input: nftablesRulesFromConnections(this.connections) }));

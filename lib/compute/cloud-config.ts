@@ -6,6 +6,8 @@ import { IConstruct } from 'constructs';
 import { DEFAULT_METADATA_GUARD, renderMetadataGuardRuleset, renderMetadataGuardUnit } from './metadata-guard';
 import { requireEnumValue } from '../core/choices';
 import { HostingStacksError } from '../core/errors';
+import { Kinds, requirePeer } from '../core/peers';
+import type { Secret } from '../core/secret';
 import { SynthPass } from '../core/synth-pass';
 import { hasControlCharacter, requireText, TextKind } from '../core/text';
 import { withConstructPath } from '../config/template';
@@ -176,14 +178,16 @@ export class CloudConfig {
   }
 
   /**
-   * Adds a file whose content is a multi-line secret (a PEM bundle, an SSH key) given as a Terraform
-   * reference. Such a value cannot be spliced into cloud-init's YAML at apply (its lines would lose
+   * Adds a file whose content is a multi-line secret (a PEM bundle, an SSH key), a sensitive
+   * variable. Such a value cannot be spliced into cloud-init's YAML at apply (its lines would lose
    * the block's indentation), so it travels base64 on one line and is decoded before the services
    * start, with `permissions` and `owner` applied. The base64 copy is removed.
    */
-  public addSecretFile(path: string, value: string, options: { readonly permissions?: string; readonly owner?: string } = {}): HostFile {
+  public addSecretFile(path: string, secret: Secret, options: { readonly permissions?: string; readonly owner?: string } = {}): HostFile {
+    requirePeer(this.owner, 'secret', secret, Kinds.SECRET);
     const staging = `${path}.b64`;
-    const file = this.addFile({ path: staging, permissions: '0600', content: `${Fn.base64encode(value)}\n` });
+    // One base64encode() per variable, shared by every server that writes it.
+    const file = this.addFile({ path: staging, permissions: '0600', content: `${secret.derived('base64', (v) => Fn.base64encode(v))}\n` });
     const mode = options.permissions ?? '0600';
     const owner = options.owner ?? 'root:root';
     this.addPreServiceCommand('sh', '-c', `umask 077 && base64 -d ${staging} > ${path} && chmod ${mode} ${path} && chown ${owner} ${path} && rm -f ${staging}`);

@@ -533,7 +533,7 @@ export class MagentoFrontends extends Construct implements IServerTier, IHttpBac
       cc.addFile({ path: `${MAGENTO_DOCUMENT_ROOT}/app/etc/local.xml`, syntax: ConfigSyntax.XML, owner: 'root:www-data', permissions: '0640', content: localXml });
       // The schema, base URLs and admin user, once for all front-ends (a MariaDB lock serializes them).
       cc.addFile({ path: MAGENTO_PATHS.installScript, syntax: ConfigSyntax.PHP, content: installScript });
-      cc.addSecretFile(MAGENTO_PATHS.adminPasswordFile, this.adminPassword.value, { permissions: '0640', owner: 'root:www-data' });
+      cc.addSecretFile(MAGENTO_PATHS.adminPasswordFile, this.adminPassword, { permissions: '0640', owner: 'root:www-data' });
       cc.addFile({ path: `/etc/systemd/system/${MAGENTO_PATHS.installService}`, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderMagentoInstallService(installUnits) });
       cc.addFile({ path: `/etc/systemd/system/${MAGENTO_PATHS.installPath}`, syntax: ConfigSyntax.SYSTEMD_UNIT, content: renderMagentoInstallPath(installUnits) });
       if (release) {

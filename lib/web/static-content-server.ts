@@ -243,8 +243,8 @@ export class StaticContentServer extends Construct implements IServerTier, IHttp
       const cc = host.cloudConfig;
       cc.addPackages('nginx');
       if (this.tls) {
-        cc.addSecretFile(STATIC_TLS_PATHS.certificate, this.tls.certificate.value);
-        cc.addSecretFile(STATIC_TLS_PATHS.privateKey, this.tls.privateKey.value);
+        cc.addSecretFile(STATIC_TLS_PATHS.certificate, this.tls.certificate);
+        cc.addSecretFile(STATIC_TLS_PATHS.privateKey, this.tls.privateKey);
       }
       cc.addFile({ path: NGINX_PATHS.config, syntax: ConfigSyntax.NGINX, content: renderNginxConfig(this.nginxModel(host.hostname)) });
       for (const p of MAGENTO1_STATIC_PREFIXES) cc.addPreServiceCommand('install', '-d', '-m', '0755', `${STATIC_ROOT}${p.replace(/\/$/, '')}`);

@@ -217,8 +217,8 @@ export class WebTier extends Construct implements IServerTier {
       const cc = host.cloudConfig;
       cc.addPackages('apache2');
       if (this.tls) {
-        cc.addSecretFile(WEB_TLS_PATHS.certificate, this.tls.certificate.value);
-        cc.addSecretFile(WEB_TLS_PATHS.privateKey, this.tls.privateKey.value);
+        cc.addSecretFile(WEB_TLS_PATHS.certificate, this.tls.certificate);
+        cc.addSecretFile(WEB_TLS_PATHS.privateKey, this.tls.privateKey);
       }
       cc.addFile({
         path: APACHE_PATHS.config,

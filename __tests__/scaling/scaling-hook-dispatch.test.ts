@@ -3,7 +3,7 @@
  * 127.0.0.1, a free port) dispatches the scaling workflow to a fake GitHub API on the loopback,
  * which records each request and answers as the test tells it.
  */
-import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, IncomingHttpHeaders, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { hookTier, renderScalingHookConfig, renderScalingHookScript, ScalingHook
 import { TierScalingPlan } from '../../lib/scaling/scaling-model';
 import { requireBinary, scratch } from '../support/daemons';
 import { CPU_RULE } from './realisation-fixtures';
+import { HookProcess, startHook } from './hook-process';
 
 const TOKEN = 'github_pat_lab_0123456789';
 const WORKFLOW_PATH = '/repos/acme/shop-infra/actions/workflows/scaling-shop.yml/dispatches';
@@ -31,10 +32,8 @@ const seen: Seen[] = [];
 /** The statuses the fake API answers with, in turn; 204 (GitHub's) once they run out. */
 let answers: number[] = [];
 let api: Server;
-let hook: ChildProcessWithoutNullStreams;
-let exited: Promise<number | null>;
+let hook: HookProcess | undefined;
 let hookUrl = '';
-let output = '';
 
 const alert = (count_variable: string) => ({ status: 'firing', labels: { alertname: 'x_cpu', count_variable, action: 'scale_out', metric: 'cpu', step: '1' }, annotations: {} });
 
@@ -51,13 +50,7 @@ function post(body: unknown): Promise<number> {
   });
 }
 
-async function waitFor(what: string, ok: () => boolean, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; hook output:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (what: string, ok: () => boolean, ms = 15000): Promise<void> => hook!.waitFor(what, ok, ms);
 
 /** A fresh start: no state, the given applied counts, an empty request log. */
 function reset(applied: Record<string, number>, statuses: number[] = []): void {
@@ -91,25 +84,12 @@ beforeAll(async () => {
   const script = s.write('scaling-hook.py', renderScalingHookScript());
   const configPath = s.write('config.json', renderScalingHookConfig(config));
   reset({ web_servers_count: 3, app_servers_count: 2 });
-  hook = spawn('python3', ['-u', script, configPath], { stdio: 'pipe', env: { PATH: process.env.PATH, SCALING_DISPATCH_TOKEN: TOKEN } });
-  exited = new Promise((resolve) => hook.on('exit', (code) => resolve(code)));
-  hook.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  hook.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor('the hook to listen', () => /listening on 127\.0\.0\.1:\d+/.test(output));
-  hookUrl = `http://127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(output)![1]}`;
+  hook = await startHook(script, configPath, { PATH: process.env.PATH, SCALING_DISPATCH_TOKEN: TOKEN });
+  hookUrl = hook.url;
 });
 
 afterAll(async () => {
-  if (hook && hook.exitCode === null) {
-    hook.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-    clearTimeout(timer);
-    if (hook.exitCode === null && hook.signalCode === null) {
-      hook.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await hook?.stop();
   if (api) await new Promise((r) => api.close(r));
   rmSync(countsPath, { force: true });
   s.cleanup();
@@ -126,8 +106,8 @@ describe('scaling hook dispatching the scaling workflow (python3 and a fake GitH
     expect(d.headers.accept).toBe('application/vnd.github+json');
     expect(d.headers['x-github-api-version']).toBe('2022-11-28');
     expect(JSON.parse(d.body)).toEqual({ ref: 'main', inputs: { counts: '{"app_servers_count":2,"web_servers_count":4}' } });
-    await waitFor('the dispatch to be logged', () => /dispatched .* HTTP 204/.test(output));
-    expect(output).not.toContain(TOKEN);
+    await waitFor('the dispatch to be logged', () => /dispatched .* HTTP 204/.test(hook!.output()));
+    expect(hook!.output()).not.toContain(TOKEN);
   });
 
   test('given a second tier scaling out before the first dispatch shows as applied, then the first tier\'s dispatched count is kept, not reset to the applied one', async () => {
@@ -143,7 +123,7 @@ describe('scaling hook dispatching the scaling workflow (python3 and a fake GitH
   test('given GitHub refuses the dispatch (422), then it is not retried and the refusal is logged', async () => {
     reset({ web_servers_count: 3, app_servers_count: 2 }, [422]);
     expect(await post({ alerts: [alert('web_servers_count')] })).toBe(200);
-    await waitFor('the refusal to be logged', () => /dispatch refused by .* HTTP 422 .*workflow_dispatch/.test(output));
+    await waitFor('the refusal to be logged', () => /dispatch refused by .* HTTP 422 .*workflow_dispatch/.test(hook!.output()));
     await new Promise((r) => setTimeout(r, 6000));
     expect(seen).toHaveLength(1);
   });

@@ -2,7 +2,6 @@
  * Runs the real scaling hook (python3, 127.0.0.1, a free port) with a stub apply command that
  * records its arguments, and POSTs Alertmanager webhook payloads to it.
  */
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { hookTier, renderScalingHookConfig, renderScalingHookScript, ScalingHook
 import { TierScalingPlan } from '../../lib/scaling/scaling-model';
 import { requireBinary, scratch } from '../support/daemons';
 import { CPU_RULE, RPS_RULE } from './realisation-fixtures';
+import { HookProcess, startHook } from './hook-process';
 
 const HOUR_MS = 3_600_000;
 const NOW = Date.now();
@@ -38,10 +38,8 @@ const schedulePath = join(workdir, 'scaling', 'schedule.json');
 const recordPath = join(s.dir, 'applies.txt');
 /** What the counted-targets unit writes from the monitoring server's metadata: the counts Terraform last applied. */
 const countsPath = join(s.dir, 'counts.json');
-let hook: ChildProcessWithoutNullStreams;
-let exited: Promise<number | null>;
+let hook: HookProcess | undefined;
 let url = '';
-let output = '';
 
 const alert = (count_variable: string, action: string, metric: string, status = 'firing') => ({
   status, labels: { alertname: `x_${metric}`, tier: 'shop/x', count_variable, action, metric, step: '1' }, annotations: {}, startsAt: new Date(NOW).toISOString(),
@@ -67,13 +65,7 @@ const applies = () => (existsSync(recordPath) ? readFileSync(recordPath, 'utf8')
 const tfvars = () => JSON.parse(readFileSync(tfvarsPath, 'utf8'));
 const state = () => JSON.parse(readFileSync(statePath, 'utf8'));
 
-async function waitFor(what: string, ok: () => boolean, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; hook output:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (what: string, ok: () => boolean, ms = 10000): Promise<void> => hook!.waitFor(what, ok, ms);
 
 /** Resets the hook's files: no variables file, the given state (seconds since the epoch), no schedule. */
 function reset(states: Record<string, { lastScaleOutAt?: number; lastChangeAt?: number }> = {}, counts?: Record<string, number>, applied?: Record<string, number>): void {
@@ -101,25 +93,12 @@ beforeAll(async () => {
   const script = s.write('scaling-hook.py', renderScalingHookScript());
   const configPath = s.write('config.json', renderScalingHookConfig(config));
   reset();
-  hook = spawn('python3', ['-u', script, configPath], { stdio: 'pipe' });
-  exited = new Promise((resolve) => hook.on('exit', (code) => resolve(code)));
-  hook.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  hook.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor('the hook to listen', () => /listening on 127\.0\.0\.1:\d+/.test(output));
-  url = `http://127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(output)![1]}`;
+  hook = await startHook(script, configPath);
+  url = hook.url;
 });
 
 afterAll(async () => {
-  if (hook && hook.exitCode === null) {
-    hook.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-    clearTimeout(timer);
-    if (hook.exitCode === null && hook.signalCode === null) {
-      hook.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await hook?.stop();
   s.cleanup();
 });
 

@@ -163,21 +163,26 @@ describe('a plain cdktf App holding HostingStacks', () => {
 });
 
 describe('preparing a stack', () => {
+  /** Counts the calls of each resource's toTerraform (cdktf's preparing resolve calls it for every element). */
+  function countRendering(stack: HostingStack): () => number {
+    let calls = 0;
+    for (const e of stack.node.findAll()) {
+      if (e instanceof TerraformResource) {
+        const own = e.toTerraform.bind(e);
+        e.toTerraform = () => { calls += 1; return own(); };
+      }
+    }
+    return () => calls;
+  }
+
   test('the only stack of its app skips cdktf\'s preparing resolve and writes exactly what it writes beside another stack', () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'hs-prep-')), mkdtempSync(join(tmpdir(), 'hs-prep-'))];
     try {
       const alone = new HostingApp({ outdir: dirs[0] });
       const stack = new MonsieurDeguisementStack(alone, 'md');
-      // A spy on the one pass skipped: cdktf's preparing resolve calls each element's toTerraform.
-      let prepared = 0;
-      for (const e of stack.node.findAll()) {
-        if (e instanceof TerraformResource) {
-          const own = e.toTerraform.bind(e);
-          e.toTerraform = () => { prepared += 1; return own(); };
-        }
-      }
+      const rendered = countRendering(stack);
       stack.prepareStack();
-      expect(prepared).toBe(0);
+      expect(rendered()).toBe(0);
       alone.synth();
       const beside = new HostingApp({ outdir: dirs[1] });
       new MonsieurDeguisementStack(beside, 'md');
@@ -197,15 +202,9 @@ describe('preparing a stack', () => {
     try {
       const a = shopStack(app, 'a');
       shopStack(app, 'b');
-      let prepared = 0;
-      for (const e of a.node.findAll()) {
-        if (e instanceof TerraformResource) {
-          const own = e.toTerraform.bind(e);
-          e.toTerraform = () => { prepared += 1; return own(); };
-        }
-      }
+      const rendered = countRendering(a);
       a.prepareStack();
-      expect(prepared).toBeGreaterThan(0);
+      expect(rendered()).toBeGreaterThan(0);
     } finally {
       rmSync(app.outdir, { recursive: true, force: true });
     }

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 process.env.CHECKPOINT_DISABLE = '1'; // @cdktf/commons phones home for telemetry otherwise
+// The generator asks terraform (when installed) for its version; a TF_CLI_CONFIG_FILE naming a file
+// that does not exist makes it print an error-looking warning for nothing.
+if (process.env.TF_CLI_CONFIG_FILE && !existsSync(process.env.TF_CLI_CONFIG_FILE)) process.env.TF_CLI_CONFIG_FILE = '/dev/null';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaPath = join(root, 'provider', 'openstack-provider-schema.json');

@@ -221,7 +221,7 @@ describe('PrometheusScaling', () => {
       expect(() => setup({ applier: on({ timeoutMinutes: 0 }) })).toThrow(/'applier.timeoutMinutes' \(0\) must be an integer from 1 to 1440/);
     });
     test('rejects an applier not made by CountApplier, and an unknown option', () => {
-      expect(() => setup({ applier: { bind: () => ({}) } as unknown as CountApplier })).toThrow(/^shop\/Monitoring: 'applier' .* must be made by CountApplier.githubWorkflow\(\) or CountApplier.onMonitoringServer\(\)$/);
+      expect(() => setup({ applier: { bind: () => ({}) } as unknown as CountApplier })).toThrow(/^shop\/Monitoring: 'applier' .* must be a CountApplier \(CountApplier.githubWorkflow\(...\) or CountApplier.onMonitoringServer\(...\)\)$/);
       expect(() => CountApplier.githubWorkflow({ repo: 'a/b' } as never)).toThrow(/CountApplier.githubWorkflow: 'options.repo' .*is not an option here; the options are repository, workflowFile, ref, apiUrl, applyTimeoutMinutes/);
     });
     test('rejects an admin peer given as the construct itself, not as Peer.of(construct)', () => {

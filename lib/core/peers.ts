@@ -39,6 +39,7 @@ import type { MagentoCode } from '../magento/magento-frontends';
 import type { CapacityModel } from '../scaling/capacity-model';
 import type { ReactiveRule } from '../scaling/reactive-rule';
 import type { StateBackend } from '../stack/state-backend';
+import type { CountApplier } from '../scaling/count-applier';
 import type { HostingStack } from '../stack/hosting-stack';
 import type { PolicyPack } from '../policy/policy-pack';
 
@@ -166,6 +167,8 @@ export const Kinds = {
   MAGENTO_CODE: brandedKind<MagentoCode>('MagentoCode', 'a MagentoCode (MagentoCode.release(...) or MagentoCode.fromPipeline(...))'),
   /** A {@link CapacityModel}. */
   CAPACITY_MODEL: brandedKind<CapacityModel>('CapacityModel', 'a CapacityModel (CapacityModel.forTier(tier, ...))'),
+  /** A {@link CountApplier}. */
+  COUNT_APPLIER: brandedKind<CountApplier>('CountApplier', 'a CountApplier (CountApplier.githubWorkflow(...) or CountApplier.onMonitoringServer(...))'),
   /** A {@link ReactiveRule}. */
   REACTIVE_RULE: brandedKind<ReactiveRule>('ReactiveRule', 'a ReactiveRule (ReactiveRule.cpu(...), .requestsPerSecond(...) or .sessionsPerInstance(...))'),
   /** A {@link HostingStack}: a stack that writes host configs and artifacts next to its Terraform. */

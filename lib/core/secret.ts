@@ -59,11 +59,11 @@ export class Secret {
    * The value transformed at apply by `build` (a Terraform expression of {@link value}: escaped for
    * XML, URL-encoded...), made once per variable and `key` and shared by every config that asks:
    * each expression built is a tree of tokens cdktf resolves, and servers by the hundred would
-   * otherwise each build their own.
+   * otherwise each build their own. A `key` names one transformation: the same key, the same `build`.
    */
   public derived(key: string, build: (reference: string) => string): string {
-    const variable = (this as unknown as { variable: TerraformVariable }).variable;
-    let cache = (variable as unknown as Record<symbol, Map<string, string> | undefined>)[DERIVED];
+    const variable = this.variable as TerraformVariable & { [DERIVED]?: Map<string, string> };
+    let cache = variable[DERIVED];
     if (!cache) {
       cache = new Map();
       Object.defineProperty(variable, DERIVED, { value: cache, enumerable: false });
@@ -75,6 +75,9 @@ export class Secret {
     }
     return value;
   }
+
+  /** The variable itself, where the derived values are kept (not enumerable). */
+  private declare readonly variable: TerraformVariable;
 
   /** The stack whose sensitive variable holds the secret; only constructs of that stack may use it. */
   public declare readonly stack: TerraformStack;

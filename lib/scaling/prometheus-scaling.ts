@@ -24,7 +24,7 @@ import { IScalingRules, TierScalingPlan } from './scaling-model';
 import { CountApplier, HookApplyTarget } from './count-applier';
 import type { HostingStack } from '../stack/hosting-stack';
 import { renderCountApplyScript, SCALING_WORKFLOW_ARTIFACT } from './scaling-schedule';
-import { Kinds, requirePeers } from '../core/peers';
+import { Kinds, optionalPeer, requirePeers } from '../core/peers';
 import { PROMETHEUS_SERVER_PATHS, PrometheusServer, PrometheusServerBaseProps } from '../monitoring/prometheus-server';
 
 // The monitoring server's defaults are every Prometheus server's (monitoring/prometheus-server.ts).
@@ -129,10 +129,7 @@ export class PrometheusScaling extends PrometheusServer {
     if ([PROMETHEUS_PORT, ALERTMANAGER_PORT, ALERTMANAGER_PORT + 1, NODE_EXPORTER_PORT].includes(this.hookPort)) {
       throw new HostingStacksError(this, 'hookPort', this.hookPort, `must differ from Prometheus (${PROMETHEUS_PORT}), Alertmanager (${ALERTMANAGER_PORT}, ${ALERTMANAGER_PORT + 1}) and node_exporter (${NODE_EXPORTER_PORT})`);
     }
-    const applier = props.applier ?? CountApplier.githubWorkflow();
-    if (!CountApplier.isCountApplier(applier)) {
-      throw new HostingStacksError(this, 'applier', applier, 'must be made by CountApplier.githubWorkflow() or CountApplier.onMonitoringServer()');
-    }
+    const applier = optionalPeer(this, 'applier', props.applier, Kinds.COUNT_APPLIER) ?? CountApplier.githubWorkflow();
     this.applyTarget = applier.bind({ scope: this, countApplyScript: MONITORING_PATHS.countApply, tfvarsFile: HOOK_TFVARS_FILE, stateDirectory: MONITORING_PATHS.hookStateDirectory });
     this.hookUrl = `http://127.0.0.1:${this.hookPort}/alerts`;
 

@@ -17,10 +17,9 @@
  * pushes the current build to them, their health page passes, and the public entries' amphorae
  * send them customers.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runPickStep } from '../support/scaling-workflow';
 import { parse as parseYaml } from 'yaml';
 import type { LabBootedStack, LabCheck } from '../../lib/lab';
 import { writtenFiles } from '../../lib/lab/kernel-limits';
@@ -52,28 +51,16 @@ async function poll<T>(timeoutMs: number, everyMs: number, probe: () => Promise<
  * set (`-var-file=` read from the stack directory, then `-var=`, later ones winning, as Terraform).
  */
 export function pickDispatchedCounts(stackDir: string, counts: string): { ok: boolean; args: string; variables: Record<string, number>; output: string } {
-  const workflow = parseYaml(readFileSync(join(stackDir, 'scaling', 'github-actions.yml'), 'utf8')) as { jobs: { apply: { steps: { id?: string; run?: string }[] } } };
-  const pick = workflow.jobs.apply.steps.find((x) => x.id === 'pick')!;
-  const dir = mkdtempSync(join(tmpdir(), 'hs-lab-pick-'));
-  try {
-    const out = join(dir, 'github-output');
-    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', pick.run!], {
-      encoding: 'utf8', timeout: 30_000,
-      env: { PATH: process.env.PATH, EVENT: 'workflow_dispatch', SCHEDULE: '', STEP: '', COUNTS: counts, GITHUB_OUTPUT: out },
-    });
-    const written = r.status === 0 ? readFileSync(out, 'utf8') : '';
-    const args = /^args=(.*)$/m.exec(written)?.[1].trim() ?? '';
-    const variables: Record<string, number> = {};
-    for (const a of args.split(' ').filter(Boolean)) {
-      const file = /^-var-file=(.+)$/.exec(a);
-      const one = /^-var=([a-z0-9_]+)=(\d+)$/.exec(a);
-      if (file) Object.assign(variables, JSON.parse(readFileSync(join(stackDir, file[1]), 'utf8')));
-      else if (one) variables[one[1]] = Number(one[2]);
-    }
-    return { ok: r.status === 0, args, variables, output: `${r.stdout}${r.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const r = runPickStep(join(stackDir, 'scaling', 'github-actions.yml'), { event: 'workflow_dispatch', counts });
+  const args = r.ok ? (/^args=(.*)$/m.exec(r.written)?.[1].trim() ?? '') : '';
+  const variables: Record<string, number> = {};
+  for (const a of args.split(' ').filter(Boolean)) {
+    const file = /^-var-file=(.+)$/.exec(a);
+    const one = /^-var=([a-z0-9_]+)=(\d+)$/.exec(a);
+    if (file) Object.assign(variables, JSON.parse(readFileSync(join(stackDir, file[1]), 'utf8')));
+    else if (one) variables[one[1]] = Number(one[2]);
   }
+  return { ok: r.ok, args, variables, output: r.output };
 }
 
 /** Posts a scale-out alert for the first scaled tier and checks that the front-ends it adds join. */

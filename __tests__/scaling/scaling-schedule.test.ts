@@ -11,6 +11,7 @@ import { buildScalingSchedule, renderCampaignTfvars } from '../../lib/scaling/sc
 import { HostingApp } from '../../lib/stack/hosting-stack';
 import { requireBinary, run, scratch } from '../support/daemons';
 import { scalableStack } from './scaling-fixtures';
+import { runPickStep } from '../support/scaling-workflow';
 
 interface Step { at: string; action: string; campaign: string | null; varFile: string | null; counts: Record<string, number>; args: string[]; cron: string; year: number }
 
@@ -198,19 +199,14 @@ describe('what the scaling rules compile to for Terraform', () => {
     });
 
     test('the CI example\'s pick step maps each schedule cron (in its year) and each manual choice to the step\'s arguments', () => {
-      const wf = parse(read('scaling/github-actions.yml'));
-      const pick = wf.jobs.apply.steps.find((s: { id?: string }) => s.id === 'pick');
       const bin = join(tf.dir, 'fake-bin-ci');
       mkdirSync(bin);
       writeFileSync(join(bin, 'date'), '#!/bin/sh\necho 2027\n');
       chmodSync(join(bin, 'date'), 0o755);
-      const pickArgs = (event: string, schedule: string, step: string) => {
-        const out = join(tf.dir, 'github-output');
-        writeFileSync(out, '');
-        const r = run(['bash', '-e', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: event, SCHEDULE: schedule, STEP: step, COUNTS: '', GITHUB_OUTPUT: out } });
-        const written = readFileSync(out, 'utf8');
-        if (r.ok) expect(written.startsWith('keep=\n')).toBe(true);
-        return { ok: r.ok, output: r.output, args: written.replace(/^keep=\n/, '') };
+      const pickArgs = (event: 'schedule' | 'workflow_dispatch', schedule: string, step: string) => {
+        const r = runPickStep(join(dir, 'scaling', 'github-actions.yml'), { event, schedule, step }, bin);
+        if (r.ok) expect(r.written.startsWith('keep=\n')).toBe(true);
+        return { ok: r.ok, output: r.output, args: r.written.replace(/^keep=\n/, '') };
       };
       for (const s of steps) {
         const expected = `args=${s.args.map((a) => ` ${a}`).join('')}\n`;
@@ -225,16 +221,11 @@ describe('what the scaling rules compile to for Terraform', () => {
 
     /** Runs the pick step as a workflow_dispatch with `counts` (and `step`) at `now`; the outputs it wrote. */
     const pickCounts = (counts: string, now: string, step = '') => {
-      const wf = parse(read('scaling/github-actions.yml'));
-      const pick = wf.jobs.apply.steps.find((x: { id?: string }) => x.id === 'pick');
       const bin = join(tf.dir, 'fake-bin-now');
       mkdirSync(bin, { recursive: true });
       writeFileSync(join(bin, 'date'), `#!/bin/sh\ncase "$*" in *%Y-%m-%d*) echo ${now} ;; *) echo ${now.slice(0, 4)} ;; esac\n`);
       chmodSync(join(bin, 'date'), 0o755);
-      const out = join(tf.dir, 'github-output');
-      writeFileSync(out, '');
-      const r = run(['bash', '-e', '-o', 'pipefail', '-c', pick.run], { env: { PATH: `${bin}:${process.env.PATH}`, EVENT: 'workflow_dispatch', SCHEDULE: '', STEP: step, COUNTS: counts, GITHUB_OUTPUT: out } });
-      return { ok: r.ok, output: r.output, written: readFileSync(out, 'utf8') };
+      return runPickStep(join(dir, 'scaling', 'github-actions.yml'), { event: 'workflow_dispatch', step, counts }, bin);
     };
 
     test('given counts (the scaling hook\'s dispatch), the pick step applies them over the step in force, an open campaign\'s count holding', () => {

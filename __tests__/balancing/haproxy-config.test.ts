@@ -3,6 +3,7 @@ import { createServer, get, Server } from 'node:http';
 import { AddressInfo, createConnection } from 'node:net';
 import { HaproxyConfigModel, HaproxyLoadSheddingModel, HaproxyTlsModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
 import { intermediateCiphersuiteString, intermediateCipherString, MOZILLA_INTERMEDIATE_CIPHERS, MOZILLA_INTERMEDIATE_CIPHERSUITES } from '../../lib/security/tls-policy';
+import { haproxyStat } from '../support/lab';
 import { checkHaproxy, checkHaproxyWithTestCertificate, requireBinary, run, scratch } from '../support/daemons';
 
 function model(overrides: Partial<HaproxyConfigModel> = {}): HaproxyConfigModel {
@@ -163,6 +164,18 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
+/** Waits until haproxy's `show stat` gives each named server of `frontends` the status wanted. */
+async function waitForStatus(socket: string, wanted: Record<string, string>, timeoutMs = 10000): Promise<void> {
+  let seen: Record<string, string> = {};
+  await waitFor(async () => {
+    const rows = await haproxyStat(socket);
+    seen = Object.fromEntries(rows.filter((r) => r.pxname === 'frontends' && r.svname in wanted).map((r) => [r.svname, r.status]));
+    return Object.entries(wanted).every(([name, status]) => seen[name] === status);
+  }, timeoutMs).catch(() => {
+    throw new Error(`haproxy's servers did not reach ${JSON.stringify(wanted)} within ${timeoutMs} ms; last seen ${JSON.stringify(seen)}`);
+  });
+}
+
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection({ host: '127.0.0.1', port }, () => {
@@ -191,7 +204,8 @@ describe('renderHaproxyConfig: the real haproxy on loopback', () => {
         frontend: { name: 'www', bindAddress: '127.0.0.1', bindPort: port, maxconn: 100 },
         backend: {
           name: 'frontends',
-          healthCheck: { kind: 'http', path: '/healthz', expectedStatus: 200, intervalMs: 100, timeoutMs: 100, fall: 2, rise: 2 },
+          // A check answers in ~1 ms; 1 s of timeout keeps a busy runner from failing A's checks too.
+          healthCheck: { kind: 'http', path: '/healthz', expectedStatus: 200, intervalMs: 100, timeoutMs: 1000, fall: 2, rise: 2 },
           servers: [
             { name: 'web-1', address: '127.0.0.1', port: a.port, maxconn: 10 },
             { name: 'web-2', address: '127.0.0.1', port: b.port, maxconn: 10 },
@@ -206,7 +220,7 @@ describe('renderHaproxyConfig: the real haproxy on loopback', () => {
         throw new Error(`${(e as Error).message}; haproxy said: ${output}`);
       });
       // Both servers must have passed `rise` checks before the round-robin order is stable.
-      await new Promise((r) => setTimeout(r, 400));
+      await waitForStatus(`${s.dir}/admin.sock`, { 'web-1': 'UP', 'web-2': 'UP' });
 
       const bodies: string[] = [];
       for (let i = 0; i < 8; i++) {
@@ -226,7 +240,8 @@ describe('renderHaproxyConfig: the real haproxy on loopback', () => {
       expect(withCookie.filter((x) => x === 'B')).toHaveLength(2);
 
       healthOfB = 503;
-      await new Promise((r) => setTimeout(r, 600)); // fall 2 x inter 100 ms, with margin
+      // fall 2 x inter 100 ms; haproxy's own view is waited for, not a guessed delay.
+      await waitForStatus(`${s.dir}/admin.sock`, { 'web-1': 'UP', 'web-2': 'DOWN' });
       const afterFailure: string[] = [];
       for (let i = 0; i < 6; i++) afterFailure.push((await fetchOnce(port, '/catalog')).body);
       expect(afterFailure).toEqual(['A', 'A', 'A', 'A', 'A', 'A']);

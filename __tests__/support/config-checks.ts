@@ -12,7 +12,7 @@ import { checkWireguard } from './daemons';
 import { checkSystemdDropIn } from './daemons';
 import { checkOpenstackClouds } from './daemons';
 import { checkAlertmanager, checkBlackbox, checkPrometheusConfig, checkPrometheusRules, checkPython } from './daemons';
-import { checkSshd } from './daemons';
+import { checkMemcached, checkSshd } from './daemons';
 
 /** A WireGuard private key (`wg genkey`) standing in for the `wireguard_private_key` variable in checks. */
 const WIREGUARD_CHECK_KEY = 'cEbfYsbLc4Mr1q0bgHPJKgZ6YpPpr5kOmhZn1Zd8iVA=';
@@ -174,6 +174,8 @@ function runHostFileCheck(file: RenderedHostFile): CheckResult | undefined {
       return checkPhp(content);
     case ConfigSyntax.SSHD:
       return checkSshd(content);
+    case ConfigSyntax.MEMCACHED:
+      return checkMemcached(content);
     default:
       return { ok: false, output: `no check known for syntax '${file.syntax}' (${file.host}:${file.path}); add one to __tests__/support/config-checks.ts` };
   }

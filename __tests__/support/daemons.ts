@@ -653,3 +653,51 @@ export function checkSshd(dropIn: string): CheckResult {
     s.cleanup();
   }
 }
+
+/**
+ * Debian's `/etc/memcached.conf` as Debian's own wrapper (`systemd-memcached-wrapper`) reads it:
+ * the wrapper starts memcached with the file's options, the listen addresses and port replaced by a
+ * free loopback port and the pid file moved to a scratch folder; the check passes when memcached is
+ * still running after 700 ms and `stats settings` shows the file's `-m`, `-c`, `-t`, `-I` and no UDP.
+ * The daemon is stopped by its PID and waited for.
+ */
+export function checkMemcached(config: string): CheckResult {
+  requireBinary('memcached');
+  const wrapper = '/usr/share/memcached/scripts/systemd-memcached-wrapper';
+  if (!existsSync(wrapper)) return { ok: false, output: `${wrapper} is missing (Debian's memcached package)` };
+  const s = scratch('memcached');
+  try {
+    const port = run(['python3', '-c', "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).output.trim();
+    const local = config
+      .replace(/^-l .*$/m, '-l 127.0.0.1')
+      .replace(/^-p .*$/m, `-p ${port}`)
+      .replace(/^-P .*$/m, `-P ${s.dir}/memcached.pid`)
+      .replace(/^logfile .*$/m, `logfile ${s.dir}/memcached.log`);
+    const file = s.write('memcached.conf', local);
+    const script = [
+      'set -u',
+      `${wrapper} ${file} > ${s.dir}/out.log 2>&1 & pid=$!`,
+      'sleep 0.7',
+      'if ! kill -0 $pid 2>/dev/null; then echo "memcached exited:"; cat ' + `${s.dir}/out.log; exit 1; fi`,
+      `exec 3<>/dev/tcp/127.0.0.1/${port}`,
+      "printf 'stats settings\\r\\nquit\\r\\n' >&3",
+      'timeout 2 cat <&3',
+      'kill $pid; wait $pid 2>/dev/null',
+      'exit 0',
+    ].join('\n');
+    const r = run(['bash', '-c', script], { timeoutMs: 10000 });
+    const stat = (name: string) => new RegExp(`^STAT ${name} (\\S+)`, 'm').exec(r.output)?.[1];
+    const option = (flag: string) => new RegExp(`^${flag} (\\S+)`, 'm').exec(config)?.[1];
+    const expected: [string, string | undefined][] = [
+      ['maxbytes', option('-m') && String(Number(option('-m')) * 1024 * 1024)],
+      ['maxconns', option('-c')],
+      ['num_threads', option('-t')],
+      ['item_size_max', option('-I') && String(Number(option('-I')!.replace(/m$/, '')) * 1024 * 1024)],
+      ['udpport', '0'],
+    ];
+    const wrong = expected.filter(([name, want]) => want === undefined || stat(name) !== want).map(([name, want]) => `${name}: ${stat(name)} (file: ${want})`);
+    return { ok: r.ok && wrong.length === 0, output: wrong.length ? `${r.output}\nnot as the file says: ${wrong.join(', ')}` : r.output };
+  } finally {
+    s.cleanup();
+  }
+}

@@ -63,6 +63,8 @@ export enum ConfigSyntax {
   SSHD = 'sshd',
   /** The blackbox exporter's modules (`prometheus-blackbox-exporter --config.check`). */
   BLACKBOX = 'blackbox',
+  /** Debian's `/etc/memcached.conf` (memcached started by Debian's wrapper with its options). */
+  MEMCACHED = 'memcached',
 }
 
 /** Options of {@link CloudConfig}. */

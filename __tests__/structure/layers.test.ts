@@ -27,6 +27,7 @@ const LAYERS: readonly string[] = [
   'magento',
   'backup',
   'monitoring',
+  'workers',
   'scaling',
   'rollout',
   'policy',

@@ -42,6 +42,8 @@ export { ServerCluster, ServerGroupPolicy, ServerInstance } from './compute/serv
 export { OVH_PARIS_3AZ_REGION, OVH_PARIS_3AZ_ZONES, Site } from './compute/site';
 export type { SiteProps } from './compute/site';
 export type { ClusterCounts, DataKind, IServerTier, ServerClusterProps, TierWorkers } from './compute/server-cluster';
+export { Machines } from './compute/machines';
+export type { MachinesProps } from './compute/machines';
 
 // Storage, VPN, databases, caches, search.
 export * from './storage/nfs';
@@ -58,6 +60,12 @@ export { RedisServer } from './cache/redis-server';
 export type { RedisServerProps } from './cache/redis-server';
 export { RedisInstance } from './cache/redis-instance';
 export type { RedisInstanceProps } from './cache/redis-instance';
+export { MemcachedPool } from './cache/memcached-pool';
+export type { MemcachedPoolProps } from './cache/memcached-pool';
+export { ClientDatabases } from './database/client-databases';
+export type { ClientDatabaseHost, ClientDatabaseSize, ClientDatabasesProps } from './database/client-databases';
+export { ClientMigrations } from './database/client-migrations';
+export type { ClientMigrationsProps } from './database/client-migrations';
 export { SolrServer } from './search/solr-server';
 export type { SolrServerProps } from './search/solr-server';
 
@@ -101,6 +109,12 @@ export { BackupSchedule, Weekday } from './backup/backup-schedule';
 export type { ResolvedBackupSchedule } from './backup/backup-schedule';
 export { BackupPolicy, VeeamBackup } from './backup/veeam-backup';
 export type { BackupPolicyOptions, BackupTarget, VeeamBackupProps } from './backup/veeam-backup';
+
+// Worker daemons: a broker, a manager and a daemon per task category.
+export { TaskBroker } from './workers/task-broker';
+export type { TaskBrokerProps } from './workers/task-broker';
+export { WorkerDaemons } from './workers/worker-daemons';
+export type { ResolvedWorkerCategory, TaskDefinition, WorkerCategory, WorkerDaemonsProps } from './workers/worker-daemons';
 
 // Scaling: the rules, what they read and the engines that run them (planning tools: `hosting-stacks/planning`).
 export * from './scaling/scaling-model';

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { HostingStack } from '../lib';
+import { IpressoStack, IpressoStackProps } from './ipresso';
 import { MonsieurDeguisementStack, MonsieurDeguisementStackProps } from './monsieur-deguisement';
 import { PopgomStack, PopgomStackProps } from './popgom';
 import { RunisoStack, RunisoStackProps } from './runiso';
@@ -25,6 +26,8 @@ export interface StackOverrides {
   readonly popgom?: PopgomStackProps;
   /** Laid over Runiso's props (after `ADMIN_CIDR`). @default - none: the case study's figures and our estimates */
   readonly runiso?: RunisoStackProps;
+  /** iPresso's props. @default - none: the case study's figures and our estimates, MACHINE_PER_FUNCTION */
+  readonly ipresso?: IpressoStackProps;
   /** Monsieur Déguisement's props. @default - none: the case study's figures */
   readonly 'monsieur-deguisement'?: MonsieurDeguisementStackProps;
 }
@@ -35,6 +38,7 @@ export function buildAllStacks(scope: Construct, overrides: StackOverrides = {})
     new SentineloStack(scope, 'sentinelo', { adminCidr: adminCidr(), ...overrides.sentinelo }),
     new PopgomStack(scope, 'popgom', { adminCidr: adminCidr(), ...overrides.popgom }),
     new RunisoStack(scope, 'runiso', { adminCidr: adminCidr(), ...overrides.runiso }),
+    new IpressoStack(scope, 'ipresso', overrides.ipresso),
     new MonsieurDeguisementStack(scope, 'monsieur-deguisement', overrides['monsieur-deguisement']),
   ];
 }

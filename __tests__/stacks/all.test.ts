@@ -4,6 +4,7 @@
  */
 import { Testing } from 'cdktf';
 import { buildAllStacks } from '../../stacks/all';
+import { IpressoStack } from '../../stacks/ipresso';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
 import { PopgomStack } from '../../stacks/popgom';
 import { RunisoStack } from '../../stacks/runiso';
@@ -12,11 +13,15 @@ import { SentineloStack } from '../../stacks/sentinelo';
 jest.mock('../../stacks/popgom', () => ({ PopgomStack: jest.fn() }));
 jest.mock('../../stacks/sentinelo', () => ({ SentineloStack: jest.fn() }));
 jest.mock('../../stacks/runiso', () => ({ RunisoStack: jest.fn() }));
+jest.mock('../../stacks/ipresso', () => ({ IpressoStack: jest.fn() }));
 jest.mock('../../stacks/monsieur-deguisement', () => ({ MonsieurDeguisementStack: jest.fn() }));
 
 const STACKS_WITH_AN_ADMIN_NETWORK = [SentineloStack, PopgomStack, RunisoStack] as unknown as jest.Mock[];
-/** Monsieur Déguisement's operators come in through its VPN: it takes no admin network. */
-const STACKS_WITHOUT = [MonsieurDeguisementStack] as unknown as jest.Mock[];
+/**
+ * Monsieur Déguisement's operators come in through its VPN; iPresso has no public entry (its
+ * operators come through the customer's VPN or peering): neither takes an admin network.
+ */
+const STACKS_WITHOUT = [IpressoStack, MonsieurDeguisementStack] as unknown as jest.Mock[];
 
 const givenAdminCidr = process.env.ADMIN_CIDR;
 beforeEach(() => {
@@ -46,9 +51,9 @@ test('given no ADMIN_CIDR, then no stack gets an adminCidr, so each keeps its sa
   for (const stack of STACKS_WITH_AN_ADMIN_NETWORK) expect(stack.mock.calls[0][2]?.adminCidr).toBeUndefined();
 });
 
-test('the stacks are built in case-study order: Sentinelo (1), POPGOM (2), Runiso (3), Monsieur Déguisement (5)', () => {
+test('the stacks are built in case-study order: Sentinelo (1), POPGOM (2), Runiso (3), iPresso (4), Monsieur Déguisement (5)', () => {
   buildAllStacks(Testing.app());
-  const order = [SentineloStack, PopgomStack, RunisoStack, MonsieurDeguisementStack].map((s) => (s as unknown as jest.Mock).mock.invocationCallOrder[0]);
+  const order = [SentineloStack, PopgomStack, RunisoStack, IpressoStack, MonsieurDeguisementStack].map((s) => (s as unknown as jest.Mock).mock.invocationCallOrder[0]);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
   expect((SentineloStack as unknown as jest.Mock).mock.calls[0][1]).toBe('sentinelo');
 });

@@ -38,6 +38,10 @@ import type { OctaviaTarget } from '../balancing/octavia-balancer';
 import type { MagentoCode } from '../magento/magento-frontends';
 import type { CapacityModel } from '../scaling/capacity-model';
 import type { ReactiveRule } from '../scaling/reactive-rule';
+import type { Machines } from '../compute/machines';
+import type { MemcachedPool } from '../cache/memcached-pool';
+import type { TaskBroker } from '../workers/task-broker';
+import type { ClientDatabases } from '../database/client-databases';
 import type { StateBackend } from '../stack/state-backend';
 import type { CountApplier } from '../scaling/count-applier';
 import type { HostingStack } from '../stack/hosting-stack';
@@ -145,6 +149,14 @@ export const Kinds = {
   OFFICE_VPN: brandedKind<OfficeVpn>('OfficeVpn', 'an OfficeVpn'),
   /** A {@link ServerCluster}. */
   SERVER_CLUSTER: brandedKind<ServerCluster>('ServerCluster', 'a ServerCluster'),
+  /** A {@link Machines}. */
+  MACHINES: brandedKind<Machines>('Machines', 'Machines (new Machines(scope, id, { vswitch, flavor, ... }))'),
+  /** A {@link MemcachedPool}. */
+  MEMCACHED_POOL: brandedKind<MemcachedPool>('MemcachedPool', 'a MemcachedPool'),
+  /** A {@link TaskBroker}. */
+  TASK_BROKER: brandedKind<TaskBroker>('TaskBroker', 'a TaskBroker'),
+  /** A {@link ClientDatabases}. */
+  CLIENT_DATABASES: brandedKind<ClientDatabases>('ClientDatabases', 'a ClientDatabases'),
   /** A {@link ServerInstance}. */
   SERVER_INSTANCE: brandedKind<ServerInstance>('ServerInstance', 'a ServerInstance (one host of a ServerCluster)'),
   /** A {@link Connections}. */

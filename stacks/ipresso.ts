@@ -285,7 +285,7 @@ export class IpressoStack extends HostingStack {
         + `${IPRESSO_MEAN_TASK_SECONDS} s each; ${cat.machines.instances.length} server(s) x ${cat.concurrency} slots run ${capacity.toLocaleString('en-US')} a day: ${carried} clients`);
       if (carried < clients) {
         throw new HostingStacksError(this, 'plannedClients', clients,
-          `is more than the ${c.name} daemons carry (${carried}: ${cat.machines.instances.length} server(s) x ${cat.concurrency} slots against ${Math.round(perClient)} task-slots a day per client at the peak); raise serversPerCategory or the stage`);
+          `is more than the ${c.name} daemons carry (${carried}: ${cat.machines.instances.length} server(s) x ${cat.concurrency} slots against ${Math.round(perClient)} task-slots a day per client at the peak); ${this.stage === IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION ? 'raise serversPerCategory' : 'move to stage MACHINE_PER_INDIVIDUAL_FUNCTION, where serversPerCategory sets each category\'s servers'}`);
       }
     }
     return notes;

@@ -4,7 +4,7 @@
  * `stop()` ends it by its PID (SIGTERM, SIGKILL after 10 s) and waits; callers stop it on failure too.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -36,6 +36,13 @@ export interface LoopbackMariadbOptions {
    * server's. @default - none
    */
   readonly prefix?: readonly string[];
+  /**
+   * A rendered option file the server reads instead of none (`--defaults-file`): the deployed
+   * durability settings (binary log, `sync_binlog`, flushes at commit). Its paths and address are
+   * overridden to the test's own (`--bind-address`, `--port`, `--socket`, `--log-bin` in `dir`).
+   * @default - none (`--no-defaults`, no binary log)
+   */
+  readonly optionFile?: string;
 }
 
 /** Starts MariaDB in `dir` (which must be traversable by mysql), with `database` and `user`@127.0.0.1 identified by `password`. */
@@ -49,7 +56,16 @@ export async function startLoopbackMariadb(dir: string, account: { readonly data
   const port = await freeLoopbackPort();
   const socket = join(data, 'mysqld.sock');
   const argv = [...(options.prefix ?? []), 'mariadbd'];
-  const child: ChildProcess = spawn(argv[0], [...argv.slice(1), '--no-defaults', `--datadir=${data}`, '--user=mysql', '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, '--skip-log-bin'], { stdio: 'ignore' });
+  let defaults = ['--no-defaults'];
+  let binlog = ['--skip-log-bin'];
+  if (options.optionFile !== undefined) {
+    const file = join(dir, 'my.cnf');
+    writeFileSync(file, options.optionFile);
+    chmodSync(file, 0o644);
+    defaults = [`--defaults-file=${file}`];
+    binlog = [`--log-bin=${join(data, 'mariadb-bin')}`, `--relay-log=${join(data, 'mariadb-relay')}`, `--log-error=${join(data, 'error.log')}`, `--pid-file=${join(data, 'mariadbd.pid')}`];
+  }
+  const child: ChildProcess = spawn(argv[0], [...argv.slice(1), ...defaults, `--datadir=${data}`, '--user=mysql', '--bind-address=127.0.0.1', `--port=${port}`, `--socket=${socket}`, ...binlog], { stdio: 'ignore' });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -40,6 +40,37 @@ export const CLIENT_DATABASES_BOOTSTRAP_PATH = '/usr/local/sbin/hosting-stacks-c
 /** Default share of a database host's RAM for the InnoDB buffer pool when the host carries nothing else. */
 export const CLIENT_DATABASES_DEFAULT_BUFFER_POOL_FRACTION = 0.6;
 
+/** Model of the bootstrap script of one database host. */
+export interface ClientDatabasesBootstrapModel {
+  readonly hostname: string;
+  /** Unix socket of the local server; root logs in through it. */
+  readonly socket: string;
+  readonly localWaitSeconds: number;
+  readonly applicationUser: string;
+  /** Account host of the application user (`network/netmask`). */
+  readonly applicationHost: string;
+  readonly applicationPasswordFile: string;
+  readonly migratorUser: string;
+  /** The migration runner's addresses (account hosts of the migrator). */
+  readonly migratorHosts: readonly string[];
+  readonly migratorPasswordFile: string;
+  readonly clientPrefix: string;
+  /** The prefix as a GRANT pattern (`client\_`). */
+  readonly clientPrefixPattern: string;
+  /** The shared database, on the first host only; '' elsewhere. */
+  readonly sharedDatabase: string;
+  readonly registryTable: string;
+}
+
+/**
+ * Renders the POSIX shell script cloud-init runs once on a database host: the application's and
+ * the migration runner's accounts, with grants covering every client database made later, and on
+ * the first host the shared database and its registry table.
+ */
+export function renderClientDatabasesBootstrap(model: ClientDatabasesBootstrapModel): string {
+  return renderTemplate('client-databases-bootstrap.sh.hbs', model);
+}
+
 /** What one client's database weighs, for the sizing: the document's figures and our estimates per row. */
 export interface ClientDatabaseSize {
   /** Contacts of one client. */
@@ -247,7 +278,7 @@ export class ClientDatabases extends Construct implements IServerTier {
     }));
     cc.addFile({ path: appPasswordFile, permissions: '0600', content: `${this.applicationPassword.value}\n` });
     cc.addFile({ path: migratorPasswordFile, permissions: '0600', content: `${this.migratorPassword.value}\n` });
-    cc.addLazyFile(CLIENT_DATABASES_BOOTSTRAP_PATH, ConfigSyntax.SHELL, () => renderTemplate('client-databases-bootstrap.sh.hbs', {
+    cc.addLazyFile(CLIENT_DATABASES_BOOTSTRAP_PATH, ConfigSyntax.SHELL, () => renderClientDatabasesBootstrap({
       hostname: host.hostname,
       socket: DEBIAN_MARIADB_SOCKET,
       localWaitSeconds: MARIADB_LOCAL_WAIT_SECONDS,

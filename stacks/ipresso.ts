@@ -199,11 +199,11 @@ export class IpressoStack extends HostingStack {
     this.daemons.allowIntentsFrom(Peer.ipv4(app.cidr), 'the application raises intents and shows progress');
     for (const c of this.daemons.categories) this.databases.addClient(c.machines, c.concurrency, `the ${c.name} daemons: a connection per task at once`);
 
-    stableOutput(this, 'IntentsUrl', 'task_manager_intents_url', {
+    stableOutput(this, 'IntentsUrlOutput', 'task_manager_intents_url', {
       value: this.daemons.intentsUrl,
       description: 'Where the application raises intents (POST {"category", "definition", "payload"}); GET /tasks/<id> on the same host shows a task\'s progress',
     });
-    stableOutput(this, 'DatabaseHosts', 'client_database_hosts', {
+    stableOutput(this, 'DatabaseHostsOutput', 'client_database_hosts', {
       value: this.databases.hosts.map((h) => `${h.address}:${h.port}`),
       description: `The client database hosts; the first holds the shared database (${this.databases.sharedDatabaseName}) and its registry of client databases`,
     });

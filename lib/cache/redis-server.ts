@@ -172,44 +172,83 @@ export class RedisServer extends Construct implements IRedisEndpoint, IServerTie
   }
 
   private configureHost(host: ServerInstance, tcpKeepaliveSeconds: number, maxClients: number): void {
-    const cc = host.cloudConfig;
-    cc.addPackages('redis-server');
-    cc.addFile({
-      path: REDIS_PATHS.config,
-      owner: 'redis:redis',
-      permissions: '0640',
-      syntax: ConfigSyntax.REDIS,
-      content: renderRedisConfig({
-        purpose: "the shop's sessions",
-        bindAddresses: [host.address, '127.0.0.1'],
-        port: this.port,
-        protectedMode: true,
-        tcpKeepaliveSeconds,
-        // PHP clients keep persistent connections idle between requests: never close them.
-        timeoutSeconds: 0,
-        maxClients,
-        databases: 16,
-        pidFile: REDIS_PATHS.pidFile,
-        logFile: REDIS_PATHS.logFile,
-        dir: REDIS_PATHS.dataDir,
-        maxMemoryMb: this.maxMemoryMb,
-        maxMemoryPolicy: this.evictionPolicy,
-        appendOnly: true,
-        appendFsync: this.appendFsync,
-        dbFilename: 'dump.rdb',
-        appendDirName: 'appendonlydir',
-        disabledCommands: this.disabledCommands,
-        includeFiles: [REDIS_PATHS.authConfig],
-      }),
+    addRedisServerFiles(host, {
+      purpose: "the shop's sessions",
+      port: this.port,
+      tcpKeepaliveSeconds,
+      // PHP clients keep persistent connections idle between requests: never close them.
+      timeoutSeconds: 0,
+      maxClients,
+      databases: 16,
+      maxMemoryMb: this.maxMemoryMb,
+      evictionPolicy: this.evictionPolicy,
+      appendFsync: this.appendFsync,
+      disabledCommands: this.disabledCommands,
+      password: this.password,
     });
-    cc.addFile({
-      path: REDIS_PATHS.authConfig,
-      owner: 'redis:redis',
-      permissions: '0600',
-      syntax: ConfigSyntax.REDIS,
-      content: renderRedisAuthConfig({ password: this.password.derived('redis-quoted', redisQuotedAtApply) }),
-    });
-    cc.addServices('redis-server');
   }
 }
 
+
+/** What {@link addRedisServerFiles} writes: Debian's main `redis-server` instance of a host. */
+export interface RedisServerFilesOptions {
+  /** What it holds, for the config's header. */
+  readonly purpose: string;
+  readonly port: number;
+  readonly tcpKeepaliveSeconds: number;
+  /** Seconds an idle client is kept; 0 for never. */
+  readonly timeoutSeconds: number;
+  readonly maxClients: number;
+  readonly databases: number;
+  readonly maxMemoryMb: number;
+  readonly evictionPolicy: RedisEvictionPolicy;
+  readonly appendFsync: RedisAppendFsync;
+  readonly disabledCommands: readonly string[];
+  /** The `requirepass` password (a variable), in a 0600 file `redis.conf` includes. */
+  readonly password: Secret;
+}
+
+/**
+ * Installs `redis-server` on `host` with `/etc/redis/redis.conf` (bound to the host's planned address
+ * and the loopback, protected mode, the append-only file) and the included password file, and
+ * starts it. Used by every construct that runs the host's main Redis (RedisServer, TaskBroker).
+ */
+export function addRedisServerFiles(host: ServerInstance, o: RedisServerFilesOptions): void {
+  const cc = host.cloudConfig;
+  cc.addPackages('redis-server');
+  cc.addFile({
+    path: REDIS_PATHS.config,
+    owner: 'redis:redis',
+    permissions: '0640',
+    syntax: ConfigSyntax.REDIS,
+    content: renderRedisConfig({
+      purpose: o.purpose,
+      bindAddresses: [host.address, '127.0.0.1'],
+      port: o.port,
+      protectedMode: true,
+      tcpKeepaliveSeconds: o.tcpKeepaliveSeconds,
+      timeoutSeconds: o.timeoutSeconds,
+      maxClients: o.maxClients,
+      databases: o.databases,
+      pidFile: REDIS_PATHS.pidFile,
+      logFile: REDIS_PATHS.logFile,
+      dir: REDIS_PATHS.dataDir,
+      maxMemoryMb: o.maxMemoryMb,
+      maxMemoryPolicy: o.evictionPolicy,
+      appendOnly: true,
+      appendFsync: o.appendFsync,
+      dbFilename: 'dump.rdb',
+      appendDirName: 'appendonlydir',
+      disabledCommands: o.disabledCommands,
+      includeFiles: [REDIS_PATHS.authConfig],
+    }),
+  });
+  cc.addFile({
+    path: REDIS_PATHS.authConfig,
+    owner: 'redis:redis',
+    permissions: '0600',
+    syntax: ConfigSyntax.REDIS,
+    content: renderRedisAuthConfig({ password: o.password.derived('redis-quoted', redisQuotedAtApply) }),
+  });
+  cc.addServices('redis-server');
+}

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import { redisQuotedAtApply, REDIS_DEFAULT_DISABLED_COMMANDS, REDIS_PATHS, RedisAppendFsync, RedisEvictionPolicy, renderRedisAuthConfig, renderRedisConfig } from '../cache/redis-config';
-import { REDIS_DEFAULT_PORT } from '../cache/redis-server';
-import { ConfigSyntax } from '../compute/cloud-config';
+import { REDIS_DEFAULT_DISABLED_COMMANDS, RedisAppendFsync, RedisEvictionPolicy } from '../cache/redis-config';
+import { addRedisServerFiles, REDIS_DEFAULT_PORT } from '../cache/redis-server';
 import { Machines } from '../compute/machines';
 import { DataKind, IServerTier, ServerCluster, ServerInstance } from '../compute/server-cluster';
 import { requireEnumValue } from '../core/choices';
@@ -107,43 +106,20 @@ export class TaskBroker extends Construct implements IServerTier {
   }
 
   private configureHost(host: ServerInstance, appendFsync: RedisAppendFsync): void {
-    const cc = host.cloudConfig;
-    cc.addPackages('redis-server');
-    cc.addFile({
-      path: REDIS_PATHS.config,
-      owner: 'redis:redis',
-      permissions: '0640',
-      syntax: ConfigSyntax.REDIS,
-      content: renderRedisConfig({
-        purpose: 'the task queues and registry of the worker daemons',
-        bindAddresses: [host.address, '127.0.0.1'],
-        port: this.port,
-        protectedMode: true,
-        tcpKeepaliveSeconds: 60,
-        // Runners block on their streams for seconds at a time: never close an idle client.
-        timeoutSeconds: 0,
-        maxClients: 10000,
-        databases: 1,
-        pidFile: REDIS_PATHS.pidFile,
-        logFile: REDIS_PATHS.logFile,
-        dir: REDIS_PATHS.dataDir,
-        maxMemoryMb: this.maxMemoryMb,
-        maxMemoryPolicy: RedisEvictionPolicy.NOEVICTION,
-        appendOnly: true,
-        appendFsync,
-        dbFilename: 'dump.rdb',
-        appendDirName: 'appendonlydir',
-        disabledCommands: REDIS_DEFAULT_DISABLED_COMMANDS,
-        includeFiles: [REDIS_PATHS.authConfig],
-      }),
+    addRedisServerFiles(host, {
+      purpose: 'the task queues and registry of the worker daemons',
+      port: this.port,
+      tcpKeepaliveSeconds: 60,
+      // Runners block on their streams for seconds at a time: never close an idle client.
+      timeoutSeconds: 0,
+      maxClients: 10000,
+      databases: 1,
+      maxMemoryMb: this.maxMemoryMb,
+      // A task is data: a full broker refuses new tasks (monitoring sees it) rather than drop queued ones.
+      evictionPolicy: RedisEvictionPolicy.NOEVICTION,
+      appendFsync,
+      disabledCommands: REDIS_DEFAULT_DISABLED_COMMANDS,
+      password: this.password,
     });
-    cc.addFile({
-      path: REDIS_PATHS.authConfig,
-      owner: 'redis:redis',
-      permissions: '0600',
-      syntax: ConfigSyntax.REDIS,
-      content: renderRedisAuthConfig({ password: this.password.derived('redis-quoted', redisQuotedAtApply) }),
-    });
-    cc.addServices('redis-server');
   }
 }

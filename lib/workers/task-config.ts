@@ -91,6 +91,8 @@ export interface TaskDaemonUnitModel {
   readonly memoryMaxMb: number;
   readonly cpuQuotaPercent?: number;
   readonly tasksMax: number;
+  /** The account's home under /var/lib (`StateDirectory=`). */
+  readonly stateDirectory: string;
   readonly workingDirectory?: string;
 }
 

@@ -346,6 +346,7 @@ export class WorkerDaemons extends Construct {
           memoryMaxMb: category ? category.memoryMaxMb : TASK_MANAGER_MEMORY_MB,
           cpuQuotaPercent: category?.cpuQuotaPercent,
           tasksMax: category ? 64 + category.concurrency * 64 : 64,
+          stateDirectory: TASK_DAEMONS_HOME.slice('/var/lib/'.length),
           workingDirectory: category?.workingDirectory,
         }),
       });

@@ -11,6 +11,8 @@ import { CLIENT_MIGRATE_CONFIG_PATH } from '../../lib/database/client-migrations
 import { MARIADB_CONFIG_PATH } from '../../lib/database/mysql-replication';
 import { TASK_DAEMONS_CONFIG_PATH, workerUnitName } from '../../lib/workers/task-config';
 import { IPRESSO_CATEGORIES, IpressoStack, IpressoStackProps, IpressoStage } from '../../stacks/ipresso';
+import { checkProviderSchema, checkTerraformTemplates, loadOpenstackProviderSchema } from '../../lib/testing';
+import { checkHostFile } from '../support/config-checks';
 import { hostFile } from '../support/synth';
 
 function build(props: IpressoStackProps = {}): IpressoStack {
@@ -103,5 +105,32 @@ describe('iPresso stack', () => {
     [{ taskCommand: 'task' }, /^ipresso: 'taskCommand' \('task'\)/],
   ])('given %p, then synth stops naming the prop', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+/**
+ * The stages stacks.test.ts does not build (it builds the default, MACHINE_PER_FUNCTION): each is
+ * snapshotted, conforms to the provider schema, passes every validation, and every config it
+ * renders passes its daemon's check.
+ */
+describe.each([IpressoStage.ONE_MACHINE, IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION])('iPresso in stage %s', (stage) => {
+  const stack = build({ stage });
+  const terraform = stack.toTerraform();
+  const files = stack.renderHostFiles();
+
+  test('matches the snapshot of its Terraform and every rendered config', () => {
+    expect(terraform).toMatchSnapshot('terraform');
+    expect(Object.fromEntries(files.map((f) => [`${f.host}:${f.path}`, f.content]))).toMatchSnapshot('configs');
+  });
+
+  test('conforms to the OpenStack provider schema, references only what it declares, and passes every validation', () => {
+    expect(checkProviderSchema(terraform, loadOpenstackProviderSchema())).toEqual([]);
+    expect(checkTerraformTemplates(terraform)).toEqual([]);
+    expect(stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+  });
+
+  test('every rendered config passes its daemon check', () => {
+    const failed = files.filter((f) => f.syntax !== undefined).map((f) => ({ file: `${f.host}:${f.path}`, result: checkHostFile(f)! })).filter((r) => !r.result.ok);
+    expect(failed.map((r) => `${r.file}: ${r.result.output}`)).toEqual([]);
   });
 });

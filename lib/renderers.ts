@@ -202,3 +202,13 @@ export { renderMonitoringRules, monitoringRuleGroups, DEFAULT_MONITORING_THRESHO
 export type { MonitoringThresholds } from './monitoring/monitoring-rules';
 export { galeraFlowControl, galeraGcacheSizing, renderGaleraConfig, renderGaleraHealthScript, renderGaleraInitScript, renderGaleraServiceDropIn, renderGaleraStartScript } from './database/galera-config';
 export type { GaleraConfigModel, GaleraFlowControl, GaleraGcacheSizing, GaleraHealthModel, GaleraInitModel, GaleraStartModel } from './database/galera-config';
+
+// Case study 4: the memcached pool, the client databases and their migration runner, the worker daemons.
+export { renderMemcachedConfig } from './cache/memcached-pool';
+export type { MemcachedConfigModel } from './cache/memcached-pool';
+export { renderClientDatabasesBootstrap } from './database/client-databases';
+export type { ClientDatabasesBootstrapModel } from './database/client-databases';
+export { renderClientMigrateConfig, renderClientMigrateScript } from './database/client-migrations';
+export type { ClientMigrateConfigModel } from './database/client-migrations';
+export { renderTaskDaemonsConfig, renderTaskDaemonsScript, renderTaskDaemonsSysusers, renderTaskDaemonUnit, renderTaskRules, taskRuleGroups } from './workers/task-config';
+export type { TaskAlertCategory, TaskCategoryModel, TaskDaemonsConfigModel, TaskDaemonUnitModel, TaskDefinitionModel } from './workers/task-config';

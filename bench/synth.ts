@@ -24,6 +24,7 @@ import { App, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformRes
 import { Construct } from 'constructs';
 import { Flavor, HostingApp, HostingStack } from '../lib';
 import { buildAllStacks } from '../stacks/all';
+import { IpressoStack } from '../stacks/ipresso';
 import { MonsieurDeguisementStack } from '../stacks/monsieur-deguisement';
 import { PopgomStack } from '../stacks/popgom';
 import { RunisoStack } from '../stacks/runiso';
@@ -200,6 +201,7 @@ function main(): void {
     ['sentinelo', (app) => new SentineloStack(app, 'sentinelo')],
     ['popgom', (app) => new PopgomStack(app, 'popgom')],
     ['runiso', (app) => new RunisoStack(app, 'runiso')],
+    ['ipresso', (app) => new IpressoStack(app, 'ipresso')],
     ['monsieur-deguisement', (app) => new MonsieurDeguisementStack(app, 'monsieur-deguisement')],
   ];
   const allIds = buildAllStacks(new App()).map((s) => s.node.id);

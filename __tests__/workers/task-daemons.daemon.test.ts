@@ -130,6 +130,8 @@ beforeAll(async () => {
       mailing: category,
       scheduled: { ...category, schedule: [{ name: 'tick', everySeconds: 1, payload: { sleep: '1.5' } }] },
       analytics: { ...category, resultCache: { servers: [`127.0.0.1:${memcachedPort}`], ttlSeconds: 600 } },
+      // A category whose command is not installed yet (no release).
+      missing: { ...category, command: [join(s.dir, 'not-installed')] },
     },
   };
   configPath = join(s.dir, 'tasks.json');
@@ -236,6 +238,18 @@ describe('the task program, against a real Redis', () => {
       expect(failed).toEqual(expect.objectContaining({ exit: '3' }));
       expect(runsOf(id)).toHaveLength(2);
       expect((await http('GET', '/metrics')).json.text).toMatch(/hs_tasks_failed_total\{category="mailing"\} 1\b/);
+    } finally {
+      await stop(r);
+    }
+  });
+
+  test('given a command that is not installed, then each attempt fails as exit 127 and the daemon goes on', async () => {
+    const r = runner('missing');
+    try {
+      const id = await intent('missing', 'no-release-yet');
+      expect(await until('failed', stateOf(id, 'failed'), 10000)).toEqual(expect.objectContaining({ exit: '127', attempt: '2' }));
+      expect(r.child.exitCode).toBeNull();
+      expect(r.output).toMatch(/cannot run .*not-installed/);
     } finally {
       await stop(r);
     }

@@ -9,14 +9,14 @@
  * - Redis (Monsieur Déguisement): sessions-1 gets the rendered /etc/redis/redis.conf and
  *   redis-auth.conf (its `requirepass` rendered as Terraform would, with a test password); a
  *   front-end asks PING through the stack's router.
- * - memcached: no stack renders a memcached config (iPresso, case study 4, which uses it, is not
- *   built yet); the last test proves that, so it fails the day one does without a test here.
+ * - memcached (iPresso, stage 3): memcached-1 gets the rendered /etc/memcached.conf, started by
+ *   Debian's own wrapper as memcached.service does; an analytics server stores and reads a result.
  */
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { HostingStack } from '../../lib';
 import { MonsieurDeguisementStack } from '../../stacks/monsieur-deguisement';
+import { IpressoStack, IpressoStage } from '../../stacks/ipresso';
 import { PopgomStack } from '../../stacks/popgom';
 import { figure, hostFile, Lab, LabHost, plannedHost, plannedRouter, useLab } from '../support/lab';
 
@@ -182,13 +182,43 @@ describe('Monsieur Déguisement: Redis from the rendered redis.conf', () => {
   });
 });
 
-describe('memcached', () => {
-  test('given every stack, then none renders a memcached config yet (iPresso, case study 4, is not built): nothing to start', () => {
-    const stacks: HostingStack[] = [new PopgomStack(Testing.app(), 'popgom'), new MonsieurDeguisementStack(Testing.app(), 'md')];
-    const files = stacks.flatMap((s) => s.renderHostFiles());
-    const memcached = files.filter((f) => /memcache/i.test(f.path) || /memcache|11211/i.test(f.content));
-    expect(memcached.map((f) => `${f.host}:${f.path}`)).toEqual([]);
-    const templates = readdirSync(join(__dirname, '../../templates'));
-    expect(templates.filter((t) => /memcache/i.test(t))).toEqual([]);
+describe('iPresso: memcached from the rendered memcached.conf', () => {
+  const lab = useLab('memcached');
+  // Stage 3: memcached on servers of its own, the analytics daemons on others.
+  const stack = new IpressoStack(Testing.app(), 'ipresso', { stage: IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION });
+  const server = stack.analyticsCache.cluster.instances[0];
+  const client = stack.daemons.category('analytics').machines.instances[0];
+  let host: LabHost;
+  let analytics: LabHost;
+
+  beforeAll(async () => {
+    await lab.addHost('router', plannedRouter(stack));
+    host = await lab.addHost(server.hostname, plannedHost(stack, server.hostname, { privateDirs: ['/srv'] }));
+    // The rendered file, its pid file moved into the host's private folder (Debian's unit makes /run/memcached).
+    const conf = hostFile(stack, server.hostname, '/etc/memcached.conf').replace(/^-P .*$/m, '-P /srv/memcached.pid');
+    host.writeFile('/srv/memcached.conf', conf);
+    // memcached.service: Debian's wrapper, as root, reads the file and starts memcached as memcache.
+    await lab.spawn(host, ['/usr/share/memcached/scripts/systemd-memcached-wrapper', '/srv/memcached.conf'], { readyWhen: { tcp: { address: server.address, port: stack.analyticsCache.port } } });
+    analytics = await lab.addHost(client.hostname, plannedHost(stack, client.hostname));
+  }, 30000);
+
+  test('given the rendered memcached.conf, when an analytics server stores and reads a result over the network, then it round-trips; no UDP, the items the file says', () => {
+    const script = `import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+value = b"grouped activity sequences of client 7"
+s.sendall(b"set hs:result:analytics:client-7 0 600 %d\\r\\n%s\\r\\nget hs:result:analytics:client-7\\r\\nstats settings\\r\\nquit\\r\\n" % (len(value), value))
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode())`;
+    const r = lab.exec(analytics, ['python3', '-c', script, server.address, String(stack.analyticsCache.port)]);
+    expect(r.stdout).toMatch(/^STORED\r$/m);
+    expect(r.stdout).toMatch(/^VALUE hs:result:analytics:client-7 0 38\r\ngrouped activity sequences of client 7\r$/m);
+    expect(r.stdout).toMatch(/^STAT udpport 0\r$/m);
+    expect(r.stdout).toMatch(new RegExp(`^STAT maxbytes ${stack.analyticsCache.memoryMb * 1024 * 1024}\\r$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^STAT item_size_max ${stack.analyticsCache.maxItemMb * 1024 * 1024}\\r$`, 'm'));
   });
 });

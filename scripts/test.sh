@@ -3,7 +3,7 @@
 # then jest (unit, snapshot, schema conformance and real-daemon tests, the behaviour tests and the lab).
 #
 # With arguments, one jest run with them (`npm test -- __tests__/web`). Without, three runs: the lab
-# (__tests__/lab, about 22 minutes on two cores, mostly containers installing packages) beside the unit and daemon
+# (__tests__/lab, about 23 minutes on two cores, mostly containers installing packages) beside the unit and daemon
 # tests, then the timing-based behaviour tests (__tests__/behaviour: failover, load shedding) alone,
 # once the lab has stopped its containers, so that no boot competes with their measurements.
 set -euo pipefail

@@ -44,6 +44,10 @@ export interface TaskBrokerProps {
  * Bound to its planned address and the loopback, a password (a sensitive variable, in a 0600 file
  * included by `redis.conf`), `noeviction` (a task is data: a full broker refuses new tasks, which
  * monitoring sees, rather than drop queued ones), the append-only file fsynced every second.
+ *
+ * It is one server, a single point of failure: while it is down no task is queued or taken (the
+ * daemons and the manager reconnect every few seconds), and its queues come back from the
+ * append-only file. No Redis Sentinel or replica is made.
  */
 export class TaskBroker extends Construct implements IServerTier {
   /** The kind of data it serves (the data-isolation rule keeps it out of the DMZ). */

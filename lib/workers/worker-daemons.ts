@@ -160,6 +160,9 @@ export interface WorkerDaemonsProps {
  * - **systemd units** (`hosting-stacks-worker-<category>.service`, `hosting-stacks-task-manager.service`):
  *   restarted always, MemoryMax (the machine's share split between the daemons on it) and TasksMax,
  *   an optional CPUQuota, the broker's password handed by `LoadCredential`, an unprivileged account.
+ *
+ * The manager is one process on one server, a single point of failure for schedules and intents:
+ * while it is down the daemons go on with the queued tasks, and systemd restarts it.
  */
 export class WorkerDaemons extends Construct {
   /** The broker. */

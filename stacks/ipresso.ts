@@ -56,8 +56,6 @@ export const IPRESSO_TASKS_PER_DAY_PER_CLIENT = 13_000;
 export const IPRESSO_ACTIVITY_ROWS_PER_CONTACT = 6_000_000 / 400_000;
 /** Updating the databases in parallel took more than 60 % less time than one after another (case study 4). */
 export const IPRESSO_PARALLEL_UPDATE_SAVING = 0.6;
-/** A mailing goes to 500,000 contacts (case study 4). */
-export const IPRESSO_MAILING_CONTACTS = 500_000;
 
 /** Clients the stack carries by default. The document says "many"; 20 is our estimate. */
 export const IPRESSO_PLANNED_CLIENTS = 20;
@@ -223,7 +221,7 @@ export class IpressoStack extends HostingStack {
     const probe = this.monitoring.addProbe('DataProbe', { vswitch: data, vantageName: 'data' });
     const watch = (target: Machines, port: number, what: string) => {
       for (const watcher of [this.monitoring, probe]) {
-        if (watcher.connections !== target.connections) target.connections.allowFrom(watcher, Port.tcp(port), `monitoring checks ${what}`);
+        target.connections.allowFrom(watcher, Port.tcp(port), `monitoring checks ${what}`);
       }
     };
     watch(layout.manager, this.daemons.managerPort, 'the task manager\'s health');
@@ -276,6 +274,16 @@ export class IpressoStack extends HostingStack {
    */
   private checkCapacity(clients: number): string[] {
     const notes = [`database hosts: ${this.databases.capacityNote}; ${this.databases.hosts.length} host(s) carry ${this.databases.clientsPerHost * this.databases.hosts.length} clients`];
+    // The same hosts at today's figure and at the forecast's ends (case study 4), for the plan ahead.
+    for (const [what, contacts] of [['today', IPRESSO_CONTACTS_PER_CLIENT], ['forecast, low', IPRESSO_FORECAST_CONTACTS_PER_CLIENT.low], ['forecast, high', IPRESSO_FORECAST_CONTACTS_PER_CLIENT.high]] as const) {
+      notes.push(`database hosts ${what}: ${this.databases.capacityFor(contacts).note}`);
+    }
+    // Every task stays in the broker's registry registryTtlSeconds after it ends: a day's tasks of every client at the default.
+    const kept = Math.ceil(clients * IPRESSO_TASKS_PER_DAY_PER_CLIENT * this.daemons.registryTtlSeconds / 86400);
+    notes.push(`task broker: ${clients} clients x ${IPRESSO_TASKS_PER_DAY_PER_CLIENT.toLocaleString('en-US')} tasks a day kept ${this.daemons.registryTtlSeconds / 3600} h is ${kept.toLocaleString('en-US')} tasks in its registry; its ${this.broker.maxMemoryMb} MB hold ${this.broker.registryCapacity.toLocaleString('en-US')}`);
+    if (kept > this.broker.registryCapacity) {
+      throw new HostingStacksError(this, 'plannedClients', clients, `is more than the task broker's registry holds (${kept.toLocaleString('en-US')} tasks kept against ${this.broker.registryCapacity.toLocaleString('en-US')} in ${this.broker.maxMemoryMb} MB); give the broker a larger flavor`);
+    }
     for (const c of IPRESSO_CATEGORIES) {
       const perClient = IPRESSO_TASKS_PER_DAY_PER_CLIENT * c.share * IPRESSO_TASK_PEAK_TO_AVERAGE;
       const capacity = this.daemons.tasksPerDay(c.name, IPRESSO_MEAN_TASK_SECONDS);

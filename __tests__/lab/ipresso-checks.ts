@@ -16,7 +16,7 @@
  */
 import type { LabBootedStack, LabCheck } from '../../lib/lab';
 import { CLIENT_MIGRATE_CONFIG_PATH, CLIENT_MIGRATE_SCRIPT_PATH, CLIENT_MIGRATE_SERVICE_UNIT } from '../../lib/database/client-migrations';
-import { TASK_DAEMONS_CONFIG_PATH, TASK_DAEMONS_SCRIPT_PATH, workerUnitName } from '../../lib/workers/task-config';
+import { TASK_DAEMONS_CONFIG_PATH, TASK_DAEMONS_HOME, TASK_DAEMONS_SCRIPT_PATH, workerUnitName } from '../../lib/workers/task-config';
 import { CLIENT_BASE_STEP, CLIENT_RELEASE_FILES } from '../support/client-databases-fixture';
 
 /** What the lab test gives, read from the construct tree. */
@@ -39,7 +39,7 @@ export interface IpressoLabOptions {
 const STAND_IN_TASK = `#!/bin/sh
 # hosting-stacks lab: a stand-in for iPresso's task command (category as its argument).
 payload=$(cat)
-echo "$HS_TASK_ID $1 $HS_TASK_DEFINITION $HS_TASK_ATTEMPT $HS_TASK_RESUMED" >> /var/lib/hs-worker/stand-in.log
+echo "$HS_TASK_ID $1 $HS_TASK_DEFINITION $HS_TASK_ATTEMPT $HS_TASK_RESUMED" >> ${TASK_DAEMONS_HOME}/stand-in.log
 echo "PROGRESS 50"
 case "$payload" in *'"sleep": "'*) sleep "$(echo "$payload" | sed 's/.*"sleep": "\\([0-9.]*\\)".*/\\1/')" ;; esac
 echo "RESULT $HS_TASK_DEFINITION done on $(hostname) by $1"
@@ -152,7 +152,7 @@ export async function ipressoChecks(stack: LabBootedStack, o: IpressoLabOptions)
   // A finished analysis asked again comes from memcached.
   const first = await api(['intent', JSON.stringify({ category: 'analytics', definition: 'activity-sequences', payload: { cache_key: 'lab-client-sequences' } }), '10', 'done']);
   const again = await api(['intent', JSON.stringify({ category: 'analytics', definition: 'activity-sequences', payload: { cache_key: 'lab-client-sequences' } }), '10', 'done']);
-  const runs = (await sh(o.daemonHosts.analytics[0], 'grep -c "analytics activity-sequences" /var/lib/hs-worker/stand-in.log')).stdout.trim();
+  const runs = (await sh(o.daemonHosts.analytics[0], `grep -c "analytics activity-sequences" ${TASK_DAEMONS_HOME}/stand-in.log`)).stdout.trim();
   checks.push(check('a finished analysis asked again is answered from memcached, not run', first.task.state === 'done' && again.task.cached === '1' && runs === '1',
     `first: ${first.task.state} on ${first.task.host}; again: cached ${again.task.cached}, "${again.task.result}"; runs of the command: ${runs}`));
 

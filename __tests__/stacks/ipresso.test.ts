@@ -93,6 +93,17 @@ describe('iPresso stack', () => {
     expect(() => build({ stage: IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION, plannedClients: 40, serversPerCategory: 4 })).not.toThrow();
   });
 
+  test('given more clients than the task broker\'s registry holds a day of, then synth refuses', () => {
+    expect(() => build({ stage: IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION, plannedClients: 600, contactsPerClient: 1000 }))
+      .toThrow(/^ipresso: 'plannedClients' \(600\) is more than the task broker's registry holds \(7,800,000 tasks kept against 7,158,278 in 4096 MB\); give the broker a larger flavor$/);
+  });
+
+  test('the capacity notes give the database hosts at today\'s contacts and at both ends of the forecast', () => {
+    const notes = build().capacityNotes;
+    expect(notes.filter((n) => n.startsWith('database hosts ')).map((n) => /^database hosts ([^:]+): .*: (\d+) clients per host$/.exec(n)!.slice(1))).toEqual([['today', '56'], ['forecast, low', '28'], ['forecast, high', '5']]);
+    expect(notes.find((n) => n.startsWith('task broker'))).toMatch(/^task broker: 20 clients x 13,000 tasks a day kept 24 h is 260,000 tasks in its registry; its 8192 MB hold 14,316,557$/);
+  });
+
   test('given the forecast\'s 5 million contacts per client, then the database hosts refuse 20 clients they cannot hold', () => {
     expect(() => build({ contactsPerClient: 5_000_000 })).toThrow(/^ipresso\/Databases: 'plannedClients' \(20\) is more than 1 database host carry \(5\): a client's database weighs 21\.3 GB/);
     expect(() => build({ stage: IpressoStage.MACHINE_PER_INDIVIDUAL_FUNCTION, contactsPerClient: 5_000_000, databaseHosts: 4, databaseFlavor: Flavor.named('r3-128') })).not.toThrow();

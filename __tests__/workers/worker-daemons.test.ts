@@ -157,3 +157,44 @@ describe('MemcachedPool', () => {
       .toThrow(/test\/Pool: 'memoryFraction' \(0\.05\) gives memcached 409 MB of 8 GB; it needs at least 4 items of maxItemMb \(512 MB\)/);
   });
 });
+
+describe('the other refusals', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a manager port below 1024', { managerPort: 80 }, /^test\/Daemons: 'managerPort' \(80\) must be an integer from 1024 to 65535/],
+    ['a registry kept 5 minutes', { registryTtlSeconds: 300 }, /^test\/Daemons: 'registryTtlSeconds' \(300\) must be an integer from 600/],
+  ])('given %s, then WorkerDaemons refuses', (_what, props, message) => {
+    const { stack, machine } = world();
+    const one = machine('One', { stateful: true });
+    const broker = new TaskBroker(stack, 'Broker', { machines: one });
+    expect(() => new WorkerDaemons(stack, 'Daemons', { broker, manager: one, categories: [{ name: 'a', command: ['/bin/true'], machines: one }], ...props })).toThrow(message);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['more memory than the machine has', { memoryMaxMb: 20000 }, /'categories\[0\]\.memoryMaxMb' \(20000\) must be an integer from 64 to 16384/],
+    ['a CPU quota of 5 %', { cpuQuotaPercent: 5 }, /'categories\[0\]\.cpuQuotaPercent' \(5\) must be an integer from 10/],
+    ['a result cache that is not a pool', { resultCache: { servers: ['10.0.0.1:11211'] } }, /'categories\[0\]\.resultCache' .* must be a MemcachedPool/],
+    ['a payload that is a list', { schedule: [{ name: 'x', everySeconds: 60, payload: ['a'] }] }, /'categories\[0\]\.schedule\[0\]\.payload' .* must be an object of texts/],
+    ['a payload value on two lines', { schedule: [{ name: 'x', everySeconds: 60, payload: { a: 'one\ntwo' } }] }, /'categories\[0\]\.schedule\[0\]\.payload\.a'/],
+    ['a relative working directory', { workingDirectory: 'app' }, /'categories\[0\]\.workingDirectory' \('app'\)/],
+    ['no concurrency', { concurrency: 0 }, /'categories\[0\]\.concurrency' \(0\) must be an integer from 1 to 256/],
+    ['a result kept 10 s', { resultTtlSeconds: 10 }, /'categories\[0\]\.resultTtlSeconds' \(10\) must be an integer from 60/],
+    ['one attempt too many', { maxAttempts: 11 }, /'categories\[0\]\.maxAttempts' \(11\) must be an integer from 1 to 10/],
+    ['a timeout of 5 s', { timeoutSeconds: 5 }, /'categories\[0\]\.timeoutSeconds' \(5\) must be an integer from 10/],
+    ['a backlog alert at 0 s', { maxWaitSeconds: 0 }, /'categories\[0\]\.maxWaitSeconds' \(0\) must be an integer from 1/],
+  ])('given a category with %s, then WorkerDaemons refuses naming it', (_what, extra, message) => {
+    const { stack, machine } = world();
+    const one = machine('One', { stateful: true });
+    const broker = new TaskBroker(stack, 'Broker', { machines: one });
+    expect(() => daemons(stack, broker, one, [{ name: 'a', command: ['/bin/true'], machines: one, ...extra } as never])).toThrow(message);
+  });
+
+  test('TaskBroker refuses two servers and a bad port; MemcachedPool a bad port and item size; Machines a count of 0', () => {
+    const { stack, machine } = world();
+    expect(() => new TaskBroker(stack, 'B1', { machines: machine('Two', { count: 2, stateful: true }) })).toThrow(/^test\/B1: 'machines' \('test\/Two'\) has 2 servers; this function runs on exactly 1/);
+    expect(() => new TaskBroker(stack, 'B2', { machines: machine('S', { stateful: true }), port: 0 })).toThrow(/^test\/B2: 'port' \(0\) must be an integer from 1 to 65535/);
+    expect(() => new MemcachedPool(stack, 'P1', { machines: machine('C'), port: 70000 })).toThrow(/^test\/P1: 'port' \(70000\)/);
+    expect(() => new MemcachedPool(stack, 'P2', { machines: machine('D'), maxItemMb: 0 })).toThrow(/^test\/P2: 'maxItemMb' \(0\) must be an integer from 1 to 128/);
+    expect(() => new MemcachedPool(stack, 'P3', { machines: 'memcached-1' as never })).toThrow(/^test\/P3: 'machines' \('memcached-1'\) must be Machines/);
+    expect(() => machine('None', { count: 0 })).toThrow(/^test\/None: 'count' \(0\) must be an integer from 1 to 50/);
+  });
+});

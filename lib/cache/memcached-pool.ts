@@ -123,9 +123,8 @@ export class MemcachedPool extends Construct implements IServerTier {
     return this.cluster.instances.map((i) => `${i.address}:${this.port}`);
   }
 
-  /** Lets `client` reach memcached on every server of the pool. */
+  /** Lets `client` reach memcached on every server of the pool (its own group too, when it shares the pool's machines: one server asks another). */
   public allowClients(client: IConnectable, description = 'memcached clients'): void {
-    if (client.connections === this.connections) return; // the same machines: the loopback and their own group
     this.connections.allowFrom(client, Port.tcp(this.port), `${this.node.path}: ${description}`);
   }
 }

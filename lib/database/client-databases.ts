@@ -166,6 +166,10 @@ export class ClientDatabases extends Construct implements IServerTier {
   public readonly clientsPerHost: number;
   /** Why {@link clientsPerHost} is what it is, for the capacity notes. */
   public readonly capacityNote: string;
+  /** What one client's database weighs, as given. */
+  public readonly clientSize: ClientDatabaseSize;
+  /** Share of each host's disk the databases may fill. */
+  public readonly diskFraction: number;
   /** The hosts, in order; the first holds the shared database. */
   public readonly hosts: readonly ClientDatabaseHost[];
   private readonly applicationHost: string;
@@ -209,15 +213,12 @@ export class ClientDatabases extends Construct implements IServerTier {
     this.migratorPassword = props.migratorPassword ?? Secret.variable(this, 'client_databases_migrator_password', 'Password of the migration runner\'s account of the client databases');
     this.bufferPoolMb = bufferPoolMbForRam(this.cluster.flavor.ramGb, fraction);
 
-    const size = requireClientSize(this, props.clientSize);
-    this.bytesPerClient = size.contacts * (size.bytesPerContact + size.activityRowsPerContact * size.bytesPerActivityRow);
-    const diskGb = this.cluster.bootVolumeGb;
-    const byDisk = Math.floor((diskGb * diskFraction * 1e9) / this.bytesPerClient);
-    const byMemory = Math.floor((this.bufferPoolMb * 1024 * 1024) / (this.bytesPerClient * size.hotFraction));
-    this.clientsPerHost = Math.min(byDisk, byMemory);
-    const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
-    this.capacityNote = `a client's database weighs ${gb(this.bytesPerClient)} (${size.contacts.toLocaleString('en-US')} contacts); `
-      + `a host (${this.cluster.flavor.name}) holds ${byDisk} on ${diskFraction * 100} % of its ${diskGb} GB disk and keeps the hot ${size.hotFraction * 100} % of ${byMemory} in its ${this.bufferPoolMb} MB buffer pool: ${this.clientsPerHost} clients per host`;
+    this.clientSize = requireClientSize(this, props.clientSize);
+    this.diskFraction = diskFraction;
+    const capacity = this.capacityFor(this.clientSize.contacts);
+    this.bytesPerClient = capacity.bytesPerClient;
+    this.clientsPerHost = capacity.clientsPerHost;
+    this.capacityNote = capacity.note;
     const hosts = this.cluster.instances.length;
     if (this.clientsPerHost * hosts < this.plannedClients) {
       throw new HostingStacksError(this, 'plannedClients', this.plannedClients,
@@ -226,6 +227,24 @@ export class ClientDatabases extends Construct implements IServerTier {
     this.hosts = this.cluster.instances.map((i) => ({ name: i.hostname, address: i.address, port: this.port, instance: i }));
     this.cluster.configureHosts((h) => this.configureHost(h));
     brand(this, 'ClientDatabases');
+  }
+
+  /**
+   * How many clients of `contacts` contacts one host carries: the fewer of what its disk holds at
+   * `diskFraction` and what its buffer pool keeps of their hot share (the other figures of
+   * `clientSize` as given), with the note that says why.
+   */
+  public capacityFor(contacts: number): { readonly bytesPerClient: number; readonly clientsPerHost: number; readonly note: string } {
+    const size = this.clientSize;
+    const bytesPerClient = contacts * (size.bytesPerContact + size.activityRowsPerContact * size.bytesPerActivityRow);
+    const diskGb = this.cluster.bootVolumeGb;
+    const byDisk = Math.floor((diskGb * this.diskFraction * 1e9) / bytesPerClient);
+    const byMemory = Math.floor((this.bufferPoolMb * 1024 * 1024) / (bytesPerClient * size.hotFraction));
+    const clientsPerHost = Math.min(byDisk, byMemory);
+    const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+    const note = `a client's database weighs ${gb(bytesPerClient)} (${contacts.toLocaleString('en-US')} contacts); `
+      + `a host (${this.cluster.flavor.name}) holds ${byDisk} on ${this.diskFraction * 100} % of its ${diskGb} GB disk and keeps the hot ${size.hotFraction * 100} % of ${byMemory} in its ${this.bufferPoolMb} MB buffer pool: ${clientsPerHost} clients per host`;
+    return { bytesPerClient, clientsPerHost, note };
   }
 
   /** The host holding the shared database. */
@@ -243,14 +262,14 @@ export class ClientDatabases extends Construct implements IServerTier {
     requireIntegerInRange(this, 'connectionsPerServer', connectionsPerServer, 1, 1000);
     const servers = client.cluster.instances.length;
     this.terms.push({ client: client.node.path, servers, connectionsPerServer, bound, connections: servers * connectionsPerServer });
-    if (client.connections !== this.connections) this.connections.allowFrom(client, Port.tcp(this.port), `${this.node.path}: ${bound}`);
+    this.connections.allowFrom(client, Port.tcp(this.port), `${this.node.path}: ${bound}`);
   }
 
   /** Admits the migration runner on `runner`'s first server (account `migrator` from its address). Called by {@link ClientMigrations}. */
   public allowMigrationsFrom(runner: Machines): void {
     requirePeer(this, 'runner', runner, Kinds.MACHINES);
     this.migratorAddresses.push(runner.instances[0].address);
-    if (runner.connections !== this.connections) this.connections.allowFrom(runner as IConnectable, Port.tcp(this.port), `${this.node.path}: the migration runner updates the client databases`);
+    this.connections.allowFrom(runner as IConnectable, Port.tcp(this.port), `${this.node.path}: the migration runner updates the client databases`);
   }
 
   /** The connection limits of every host. */

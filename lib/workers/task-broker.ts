@@ -105,7 +105,6 @@ export class TaskBroker extends Construct implements IServerTier {
 
   /** Lets `client` (a manager's or daemons' machines) reach Redis. */
   public allowClients(client: IConnectable, description: string): void {
-    if (client.connections === this.connections) return; // the broker's own machine connects to itself
     this.connections.allowFrom(client, Port.tcp(this.port), `${this.node.path}: ${description}`);
   }
 

@@ -14,8 +14,11 @@ export const TASK_BROKER_PASSWORD_PATH = '/etc/hosting-stacks/tasks-broker.passw
 /** The account the manager and the daemons run as. */
 export const TASK_DAEMONS_ACCOUNT = 'hs-worker';
 
-/** Its home: the working directory of a command that names none. */
-export const TASK_DAEMONS_HOME = '/var/lib/hs-worker';
+/** The daemons' state directory under /var/lib (`StateDirectory=`: systemd makes it, owned by the account). */
+export const TASK_DAEMONS_STATE_DIRECTORY = 'hs-worker';
+
+/** Its path: the account's home. */
+export const TASK_DAEMONS_HOME = `/var/lib/${TASK_DAEMONS_STATE_DIRECTORY}`;
 
 /** sysusers.d file making the account. */
 export const TASK_DAEMONS_SYSUSERS_PATH = '/etc/sysusers.d/hosting-stacks-tasks.conf';

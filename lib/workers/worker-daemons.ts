@@ -19,6 +19,7 @@ import {
   TASK_DAEMONS_ACCOUNT,
   TASK_DAEMONS_CONFIG_PATH,
   TASK_DAEMONS_HOME,
+  TASK_DAEMONS_STATE_DIRECTORY,
   TASK_DAEMONS_SCRIPT_PATH,
   TASK_DAEMONS_SYSUSERS_PATH,
   TASK_KEY_PREFIX,
@@ -244,9 +245,7 @@ export class WorkerDaemons extends Construct {
    */
   public reportTo(monitoring: PrometheusServer): string {
     requirePeer(this, 'monitoring', monitoring, Kinds.CONNECTABLE);
-    if (monitoring.connections !== this.manager.connections) {
-      this.manager.connections.allowFrom(monitoring, Port.tcp(this.managerPort), `${this.node.path}: Prometheus scrapes the task manager`);
-    }
+    this.manager.connections.allowFrom(monitoring, Port.tcp(this.managerPort), `${this.node.path}: Prometheus scrapes the task manager`);
     monitoring.addScrapeJob(() => ({
       name: TASK_MANAGER_JOB,
       targets: [{ address: `${this.managerAddress}:${this.managerPort}`, labels: { host: this.manager.instances[0].hostname } }],
@@ -349,7 +348,7 @@ export class WorkerDaemons extends Construct {
           memoryMaxMb: category ? category.memoryMaxMb : TASK_MANAGER_MEMORY_MB,
           cpuQuotaPercent: category?.cpuQuotaPercent,
           tasksMax: category ? 64 + category.concurrency * 64 : 64,
-          stateDirectory: TASK_DAEMONS_HOME.slice('/var/lib/'.length),
+          stateDirectory: TASK_DAEMONS_STATE_DIRECTORY,
           workingDirectory: category?.workingDirectory,
         }),
       });

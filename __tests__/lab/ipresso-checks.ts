@@ -110,6 +110,12 @@ last = samples[-1]
 print(json.dumps({"queued": len(plan), "queuedIn": queued, "drainedAfter": last[0] - t0, "left": last[1] + last[2], "worstWait": worst}))
 `;
 
+/** Client databases the lab makes and updates: the issue's figure for the migration proof. */
+const CLIENTS = 50;
+
+/** The runner's summary line of a run that updated every client database with `steps` steps each. */
+const updatedAll = (steps: number) => new RegExp(`updated ${CLIENTS} databases \\(${CLIENTS * steps} steps\\)[^\\n]*`);
+
 const check = (name: string, ok: boolean, detail: string): LabCheck => ({ kind: 'ipresso', name, ok, detail });
 
 /** Runs iPresso's points; returns one check each. Throws only for a lab failure (a server it cannot reach). */
@@ -190,7 +196,7 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
   };
   const registry = async () => (await runner('status')).stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
 
-  const names = Array.from({ length: 50 }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+  const names = Array.from({ length: CLIENTS }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
   const added: string[] = [];
   for (const name of names) {
     const r = await runner(`add-client ${name}`);
@@ -198,16 +204,16 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
   }
   const entries = await registry();
   const spread = m.databaseHosts.map((h) => `${h}: ${entries.filter((e) => e[1] === h).length}`).join(', ');
-  checks.push(check('50 clients added, each database made on the host with the fewest clients', added.length === 50, `${added.length} added (${spread})`));
+  checks.push(check(`${CLIENTS} clients added, each database made on the host with the fewest clients`, added.length === CLIENTS, `${added.length} added (${spread})`));
 
   const base = await release({ '001-base.sql': CLIENT_BASE_STEP });
   const update = await release(CLIENT_RELEASE_FILES);
-  const summary = /updated 50 databases \(250 steps\) in ([\d.]+) s/.exec(update);
+  const summary = updatedAll(5).exec(update);
   const spans = [...update.matchAll(/^c\d+ \(client_c\d+ on (\S+)\): 5 steps in [\d.]+ s \(([\d.]+) s to ([\d.]+) s of the run\)$/gm)].map((x) => ({ host: x[1], from: Number(x[2]), to: Number(x[3]) }));
   const mostAtOnce = (host: string) => Math.max(0, ...spans.filter((x) => x.host === host).map((x) => spans.filter((y) => y.host === host && y.from <= x.from && x.from < y.to).length));
   const atOnce = m.databaseHosts.map((h) => mostAtOnce(h));
   const allAtRelease = (await registry()).every((e) => e[3] === '2026-06-default-segment');
-  checks.push(check('a release dropped in the steps folder updates the 50 client databases in parallel, within the bound per host', /updated 50 databases \(50 steps\)/.test(base) && summary !== null && allAtRelease && atOnce.every((n) => n > 1 && n <= m.parallelPerHost),
+  checks.push(check(`a release dropped in the steps folder updates the ${CLIENTS} client databases in parallel, within the bound per host`, updatedAll(1).test(base) && summary !== null && allAtRelease && atOnce.every((n) => n > 1 && n <= m.parallelPerHost),
     `base: ${/updated .*/.exec(base)?.[0] ?? base.slice(-300)}; release: ${summary?.[0] ?? update.slice(-300)}; most at once per host ${atOnce.join(', ')} (bound ${m.parallelPerHost})`));
 
   const columns = async () => (await stack.exec(m.databaseHosts[0], ['mariadb', '--batch', '--skip-column-names', '-e', "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema LIKE 'client\\\\_%' AND column_name = 'consent_at'"])).stdout.trim();
@@ -220,7 +226,7 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
 
   const fixed = await release({ '004-consent.sql': '-- step: 2026-07-consent\nALTER TABLE contacts ADD COLUMN consent_at DATETIME NULL;\n-- step: 2026-08-consent-index\nCREATE INDEX contacts_consent ON contacts (consent_at);\n' });
   const afterFix = await registry();
-  checks.push(check('the fixed file continues from the recorded step: only the two new steps run', /updated 50 databases \(100 steps\)/.test(fixed) && afterFix.every((e) => e[3] === '2026-08-consent-index') && (await columns()) === '50',
-    /updated 50 databases \(100 steps\).*/.exec(fixed)?.[0] ?? fixed.slice(-300)));
+  checks.push(check('the fixed file continues from the recorded step: only the two new steps run', updatedAll(2).test(fixed) && afterFix.every((e) => e[3] === '2026-08-consent-index') && (await columns()) === String(CLIENTS),
+    updatedAll(2).exec(fixed)?.[0] ?? fixed.slice(-300)));
   return checks;
 }

@@ -13,6 +13,11 @@
  *
  *   npx tsx bench/client-migrate.ts [--clients N] [--runs N] [--parallel N]
  *
+ * Every figure printed is appended to `figures/bench-migrate.jsonl` (or the file `HS_FIGURES_FILE`
+ * names; lib/core/figures.ts), one JSON line each: each run and the median of `one after another`
+ * (the baseline the same run measures) and of `in parallel`, the saving and this machine's bound.
+ * Progress goes to stderr once the run has lasted 2 s (`[bench:migrate] step 4/5: run 1/3, one after another`).
+ *
  * Needs root and Debian's MariaDB (`scripts/install-test-deps.sh`). Exit code 2 on bad options, 1 when a
  * run fails, 0 otherwise.
  */
@@ -20,6 +25,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IPRESSO_PARALLEL_UPDATE_SAVING } from '../stacks/ipresso';
+import { Figure, FigureLog } from '../lib/core/figures';
+import { Progress } from '../lib/core/progress';
 import { CLIENT_BASE_STEP, CLIENT_RELEASE_FILES, startClientDatabasesFixture, undoClientRelease } from '../__tests__/support/client-databases-fixture';
 
 function option(name: string, fallback: number, min: number, max: number): number {
@@ -39,14 +46,20 @@ async function main(): Promise<number> {
   const clients = option('clients', 50, 2, 500);
   const runs = option('runs', 3, 1, 20);
   const parallel = option('parallel', 4, 1, 64);
+  const log = new FigureLog('bench:migrate');
+  // Steps: the database, the clients, their base step, then each run one after another and in parallel.
+  const progress = new Progress('bench:migrate', { total: 3 + 2 * runs });
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-migrate-'));
+  progress.started('starting MariaDB');
   const fx = await startClientDatabasesFixture(dir, { parallel, maxClientsPerHost: clients });
   try {
     const names = Array.from({ length: clients }, (_, i) => `c${String(i + 1).padStart(3, '0')}`);
+    progress.started(`adding ${clients} client databases`);
     for (const name of names) {
       const r = fx.migrate(['add-client', name]);
       if (!r.ok) throw new Error(r.output);
     }
+    progress.started('the base step of every client');
     writeFileSync(join(fx.steps, '001-base.sql'), CLIENT_BASE_STEP);
     if (!fx.migrate(['run']).ok) throw new Error('the base step failed');
     const serial: number[] = [];
@@ -57,10 +70,12 @@ async function main(): Promise<number> {
     const undo = () => fx.db.sql(`${names.map(undoClientRelease).join('\n')} UPDATE shared.client_databases SET last_step = '2026-01-base';`);
     release();
     for (let i = 0; i < runs; i++) {
+      progress.started(`run ${i + 1}/${runs}, one after another`);
       const a = fx.migrate(['run', '--serial']);
       if (!a.ok) throw new Error(a.output);
       serial.push(a.seconds);
       undo();
+      progress.started(`run ${i + 1}/${runs}, ${parallel} at once per host`);
       const b = fx.migrate(['run']);
       if (!b.ok) throw new Error(b.output);
       inParallel.push(b.seconds);
@@ -68,10 +83,20 @@ async function main(): Promise<number> {
     }
     const cores = availableParallelism();
     const saving = 1 - median(inParallel) / median(serial);
+    const setup = `${clients} clients, release of 5 steps`;
+    /** A median's figure and each run's, named `<name> median` and `<name> run <n>`. */
+    const timings = (name: string, xs: readonly number[]): Figure[] => [
+      { name: `${name} median`, value: median([...xs]), unit: 's', detail: `${setup}, ${xs.length} runs` },
+      ...xs.map((x, i) => ({ name: `${name} run ${i + 1}`, value: x, unit: 's', detail: setup })),
+    ];
     console.log(`clients ${clients}, release of 5 steps (a snapshot of each database first), ${runs} runs, medians:`);
-    console.log(`  one after another: ${median(serial).toFixed(2)} s (${serial.map((x) => x.toFixed(2)).join(', ')})`);
-    console.log(`  ${parallel} at once per host on 2 hosts: ${median(inParallel).toFixed(2)} s (${inParallel.map((x) => x.toFixed(2)).join(', ')})`);
-    console.log(`  saving: ${(saving * 100).toFixed(0)} % (case study 4: more than ${IPRESSO_PARALLEL_UPDATE_SAVING * 100} %); this machine's bound for an update that keeps a core busy: ${((1 - 1 / cores) * 100).toFixed(0)} % (${cores} cores)`);
+    log.print(`  one after another: ${median(serial).toFixed(2)} s (${serial.map((x) => x.toFixed(2)).join(', ')})`, timings('one after another', serial));
+    log.print(`  ${parallel} at once per host on 2 hosts: ${median(inParallel).toFixed(2)} s (${inParallel.map((x) => x.toFixed(2)).join(', ')})`, timings('in parallel', inParallel).map((f) => ({ ...f, detail: `${f.detail}, ${parallel} at once per host on 2 hosts` })));
+    log.print(`  saving: ${(saving * 100).toFixed(0)} % (case study 4: more than ${IPRESSO_PARALLEL_UPDATE_SAVING * 100} %); this machine's bound for an update that keeps a core busy: ${((1 - 1 / cores) * 100).toFixed(0)} % (${cores} cores)`, [
+      { name: 'saving', value: saving * 100, unit: '%', detail: `in parallel against one after another; case study 4: more than ${IPRESSO_PARALLEL_UPDATE_SAVING * 100} %` },
+      { name: 'bound of this machine', value: (1 - 1 / cores) * 100, unit: '%', detail: `an update that keeps a core busy saves at most 1 - 1/cores (${cores} cores)` },
+    ]);
+    console.error(`bench:migrate: figures appended to ${log.file}`);
     return 0;
   } finally {
     await fx.stop();

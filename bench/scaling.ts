@@ -5,6 +5,12 @@
  * issue 4: at least 40 % fewer instance-hours, zero minutes under capacity. Writes SVG charts to
  * bench-results/. Figures, not a timed test; the exit code is 1 when a target fails, 2 on bad options.
  *
+ * Every figure printed is appended to `figures/bench-scaling.jsonl` (or the file `HS_FIGURES_FILE`
+ * names; lib/core/figures.ts), one JSON line each, run `current`, named `<plan> <what>` (`static
+ * instance-hours`, `rules minutes under capacity`, `reactive only peak utilisation`); with
+ * `--baseline`, the saved run's figures too, run `baseline`. The run takes seconds: it prints no
+ * progress unless a step starts after 2 s (`[bench:scaling] step 3/5: ...` on stderr).
+ *
  *   npx tsx bench/scaling.ts [--resolution 1|60] [--seed N] [--year N] [--out DIR]
  *                            [--save FILE.json] [--baseline FILE.json]
  */
@@ -12,6 +18,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { HostingApp } from '../lib/stack/hosting-stack';
+import { Figure, FigureLog, FigureRun } from '../lib/core/figures';
+import { Progress } from '../lib/core/progress';
 import { OVH_FLAVOR_CATALOG } from '../lib/compute/flavor';
 import { TraceResolutionMinutes } from '../lib/scaling/demand-trace';
 import { MD_REFERENCE_SEED, MD_REFERENCE_YEAR, generateReferenceYear, referenceCampaigns } from '../stacks/reference-year';
@@ -122,9 +130,25 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map(cell).join('   ').trimEnd()).join('\n');
 }
 
+/** The figures of one plan's simulation, named `<plan> <what>`, as the table prints them. */
+function planFigures(plan: string, r: SimulationResult): Figure[] {
+  return [
+    { name: `${plan} instance-hours`, value: r.instanceHours, unit: 'instance-hours' },
+    ...(r.costEur === undefined ? [] : [{ name: `${plan} cost per year`, value: r.costEur, unit: 'EUR', detail: 'excl. VAT' }]),
+    { name: `${plan} minutes under capacity`, value: r.minutesUnderCapacity, unit: 'min' },
+    { name: `${plan} peak utilisation`, value: r.peakUtilisation * 100, unit: '%' },
+    { name: `${plan} most front-ends at once`, value: r.peakInstances, unit: 'front-ends' },
+    { name: `${plan} average front-ends`, value: r.instanceHours / (r.minutes / 60), unit: 'front-ends' },
+    { name: `${plan} scaling events`, value: r.events.length, unit: 'events' },
+  ];
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
+  const log = new FigureLog('bench:scaling');
+  const progress = new Progress('bench:scaling', { total: 5 });
 
+  progress.started('the reference year');
   let t = performance.now();
   const trace = generateReferenceYear({ seed: args.seed, year: args.year, resolutionMinutes: args.resolution });
   const generateMs = performance.now() - t;
@@ -132,13 +156,16 @@ function main(): void {
   const { plan: rules, source } = rulesPlan(args.year);
   const staticPlan = staticPlanForPeak(rules, trace);
 
+  progress.started('static for the peak');
   t = performance.now();
   const staticRun = simulate(staticPlan, trace);
   const staticMs = performance.now() - t;
+  progress.started('the scaling rules');
   t = performance.now();
   const rulesRun = simulate(rules, trace);
   const rulesMs = performance.now() - t;
   // For information: the same rules without campaign windows, to show what the windows insure against.
+  progress.started('the reactive rules only');
   const reactiveOnlyRun = simulate({ ...rules, scheduled: [] }, trace);
 
   const reduction = 1 - rulesRun.instanceHours / staticRun.instanceHours;
@@ -148,7 +175,10 @@ function main(): void {
 
   const steps = trace.users.length;
   console.log(`Monsieur Déguisement front-ends (${rules.tier}), reference year ${args.year}, seed ${args.seed}`);
-  console.log(`Trace: ${int(steps)} steps of ${args.resolution} min from ${trace.start.toISOString()}, peak ${int(rulesRun.peakUsers)} concurrent users`);
+  log.print(`Trace: ${int(steps)} steps of ${args.resolution} min from ${trace.start.toISOString()}, peak ${int(rulesRun.peakUsers)} concurrent users`, [
+    { name: 'trace steps', value: steps, unit: 'steps', detail: `of ${args.resolution} min` },
+    { name: 'trace peak concurrent users', value: rulesRun.peakUsers, unit: 'users' },
+  ]);
   console.log(`Plan: ${source}`);
   console.log(`Capacity: ${rules.capacity.usersPerInstance} users per front-end, ${rules.capacity.headroom * 100} % headroom, ${rules.capacity.bootMinutes} min boot, ${rules.minCount} to ${rules.maxCount} front-ends (${rules.baselineCount} outside campaigns); `
     + `flavor ${rules.flavor.name} at ${rules.flavor.eurPerHour ?? '?'} EUR/h excl. VAT (OVHcloud catalog as of ${OVH_FLAVOR_CATALOG.asOf}, data/ovh-flavors.json)`);
@@ -163,7 +193,7 @@ function main(): void {
   console.log('');
   const hours = rulesRun.minutes / 60;
   const o = reactiveOnlyRun;
-  console.log(table([
+  log.print(table([
     ['', `static for the peak (${staticPlan.baselineCount})`, 'scaling rules', 'change', '| reactive rules only (information)'],
     ['instance-hours', int(staticRun.instanceHours), int(rulesRun.instanceHours), `-${pct(reduction)}`, `| ${int(o.instanceHours)}`],
     ['cost per year', eur(staticRun.costEur), eur(rulesRun.costEur), costReduction === undefined ? 'n/a' : `-${pct(costReduction)}`, `| ${eur(o.costEur)}`],
@@ -172,7 +202,11 @@ function main(): void {
     ['most front-ends at once', String(staticRun.peakInstances), String(rulesRun.peakInstances), '', `| ${o.peakInstances}`],
     ['average front-ends', (staticRun.instanceHours / hours).toFixed(2), (rulesRun.instanceHours / hours).toFixed(2), '', `| ${(o.instanceHours / hours).toFixed(2)}`],
     ['scaling events', String(staticRun.events.length), String(rulesRun.events.length), '', `| ${o.events.length}`],
-  ]));
+  ]), [
+    ...planFigures('static', staticRun), ...planFigures('rules', rulesRun), ...planFigures('reactive only', o),
+    { name: 'rules instance-hours reduction', value: reduction * 100, unit: '%', detail: 'against static for the peak' },
+    ...(costReduction === undefined ? [] : [{ name: 'rules cost reduction', value: costReduction * 100, unit: '%', detail: 'against static for the peak' }]),
+  ]);
   console.log('');
   const reductionOk = reduction >= TARGET_REDUCTION;
   const underOk = rulesRun.minutesUnderCapacity <= TARGET_UNDER_CAPACITY_MINUTES;
@@ -182,8 +216,13 @@ function main(): void {
   const kinds = new Map<string, number>();
   for (const e of rulesRun.events) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   console.log(`Rules' events: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  console.log(`Runtime: generator ${generateMs.toFixed(0)} ms, simulator ${staticMs.toFixed(0)} ms (static) and ${rulesMs.toFixed(0)} ms (rules) for ${int(steps)} steps`);
+  log.print(`Runtime: generator ${generateMs.toFixed(0)} ms, simulator ${staticMs.toFixed(0)} ms (static) and ${rulesMs.toFixed(0)} ms (rules) for ${int(steps)} steps`, [
+    { name: 'runtime generator', value: generateMs, unit: 'ms' },
+    { name: 'runtime simulator static', value: staticMs, unit: 'ms', detail: `${steps} steps` },
+    { name: 'runtime simulator rules', value: rulesMs, unit: 'ms', detail: `${steps} steps` },
+  ]);
 
+  progress.started('the charts');
   mkdirSync(args.out, { recursive: true });
   const halloween = referenceCampaigns(args.year).find((c) => c.name === 'halloween');
   const charts: [string, string][] = [
@@ -212,18 +251,25 @@ function main(): void {
     console.log('');
     console.log(`Against ${args.baseline} (seed ${base.seed}, year ${base.year}, ${base.resolutionMinutes} min):`);
     const diff = (a: number, b: number): string => `${b >= a ? '+' : ''}${round(b - a, 2)}`;
-    console.log(table([
+    // The rows: a figure's name in the file, the baseline's and this run's value, its unit.
+    const rows: [string, number, number, string][] = [
+      ['rules instance-hours', base.rules.instanceHours, saved.rules.instanceHours, 'instance-hours'],
+      ['rules minutes under capacity', base.rules.minutesUnderCapacity, saved.rules.minutesUnderCapacity, 'min'],
+      ['static instance-hours', base.static.instanceHours, saved.static.instanceHours, 'instance-hours'],
+      ['rules instance-hours reduction', base.reductionPercent, saved.reductionPercent, '%'],
+    ];
+    const from = `from ${args.baseline} (seed ${base.seed}, year ${base.year}, ${base.resolutionMinutes} min)`;
+    log.print(table([
       ['', 'baseline', 'now', 'difference'],
-      ['rules instance-hours', int(base.rules.instanceHours), int(saved.rules.instanceHours), diff(base.rules.instanceHours, saved.rules.instanceHours)],
-      ['rules minutes under capacity', int(base.rules.minutesUnderCapacity), int(saved.rules.minutesUnderCapacity), diff(base.rules.minutesUnderCapacity, saved.rules.minutesUnderCapacity)],
-      ['static instance-hours', int(base.static.instanceHours), int(saved.static.instanceHours), diff(base.static.instanceHours, saved.static.instanceHours)],
-      ['reduction %', base.reductionPercent.toFixed(2), saved.reductionPercent.toFixed(2), diff(base.reductionPercent, saved.reductionPercent)],
-    ]));
+      ...rows.map(([name, b, now, unit]) => [unit === '%' ? 'reduction %' : name, unit === '%' ? b.toFixed(2) : int(b), unit === '%' ? now.toFixed(2) : int(now), diff(b, now)]),
+    ]), rows.map(([name, b, now, unit]) => ({ name: `${name} difference`, value: round(now - b, 2), unit, detail: `against the baseline ${from}` })));
+    log.record(rows.map(([name, b, , unit]) => ({ name, value: b, unit, detail: from })), FigureRun.BASELINE);
   }
   if (args.save) {
     writeFileSync(args.save, `${JSON.stringify(saved, null, 2)}\n`);
     console.log(`Saved the figures to ${args.save}`);
   }
+  console.error(`bench:scaling: figures appended to ${log.file}`);
 }
 
 try {

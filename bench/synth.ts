@@ -14,6 +14,11 @@
  * figures as JSON; `--baseline FILE` prints each figure beside a saved run's (the same machine, the
  * same run of the benchmark before a change). The exit code is 2 on bad options, 0 otherwise.
  *
+ * Every figure printed is appended to `figures/bench-synth.jsonl` (or the file `HS_FIGURES_FILE`
+ * names; lib/core/figures.ts), one JSON line each, run `current`; with `--baseline`, the saved run's
+ * figures too, run `baseline`, and each change against it (`<name> change`, %). Progress, a line per
+ * measurement once the run has lasted 2 s, goes to stderr (`[bench:synth] step 3/9: synth runiso`).
+ *
  *   npx tsx bench/synth.ts [--runs N] [--save FILE.json] [--baseline FILE.json]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { App, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Flavor, HostingApp, HostingStack } from '../lib';
+import { Figure, FigureLog, FigureRun } from '../lib/core/figures';
+import { Progress } from '../lib/core/progress';
 import { buildAllStacks } from '../stacks/all';
 import { IpressoStack } from '../stacks/ipresso';
 import { MonsieurDeguisementStack } from '../stacks/monsieur-deguisement';
@@ -43,8 +50,8 @@ interface Args {
   readonly baseline?: string;
 }
 
-/** One measured figure: what, milliseconds, and what it is compared with. */
-interface Figure {
+/** One measured time, as `--save` writes it: what, milliseconds, and what it is compared with. */
+interface Timing {
   readonly name: string;
   readonly ms: number;
   readonly note?: string;
@@ -190,10 +197,12 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   process.env.CHECKPOINT_DISABLE = '1';
   process.stdout.write(`output written under ${OUTPUT_PARENT}\n`);
-  const figures: Figure[] = [];
-  const add = (name: string, ms: number, note?: string) => {
+  const log = new FigureLog('bench:synth');
+  const figures: Timing[] = [];
+  /** Prints a timing's line; its figures are the timing and `more`, numbers the line holds too. */
+  const add = (name: string, ms: number, note?: string, more: readonly Figure[] = []) => {
     figures.push({ name, ms, note });
-    process.stdout.write(`${name.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms${note ? `  ${note}` : ''}\n`);
+    log.print(`${name.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms${note ? `  ${note}` : ''}`, [{ name, value: ms, unit: 'ms', detail: note }, ...more]);
   };
 
   // Each stack of `npm run synth` (stacks/all.ts) alone, then all of them as `npm run synth` builds them.
@@ -208,12 +217,20 @@ function main(): void {
   if (allIds.join() !== stacks.map(([id]) => id).join()) {
     throw new Error(`bench/synth.ts measures ${stacks.map(([id]) => id).join(', ')} but stacks/all.ts builds ${allIds.join(', ')}: add the new stack here`);
   }
-  for (const [name, build] of stacks) add(`synth ${name}`, measure(args.runs, (outdir) => synthLibrary(outdir, (app) => build(app))));
+  const sizes = [10, 100, 1000];
+  // A step per measurement: a stack alone, every stack, each size of MD (the last takes tens of seconds).
+  const progress = new Progress('bench:synth', { total: stacks.length + 1 + sizes.length });
+  for (const [name, build] of stacks) {
+    progress.started(`synth ${name}, ${args.runs} runs`);
+    add(`synth ${name}`, measure(args.runs, (outdir) => synthLibrary(outdir, (app) => build(app))));
+  }
+  progress.started(`synth every stack, ${args.runs} runs`);
   const all = measure(args.runs, (outdir) => synthLibrary(outdir, (app) => buildAllStacks(app)));
   add('synth every stack', all, `${stacks.length} stacks; target < 1000 ms: ${all < 1000 ? 'met' : 'NOT met'}`);
 
   const byCount = new Map<number, number>();
-  for (const frontends of [10, 100, 1000]) {
+  for (const frontends of sizes) {
+    progress.started(`synth md at ${frontends} front-ends and raw cdktf, ${args.runs} paired runs`);
     let shape: ReturnType<typeof mdTerraform>;
     try {
       shape = mdTerraform(frontends);
@@ -228,27 +245,39 @@ function main(): void {
     );
     byCount.set(frontends, lib);
     const targets = frontends === 100 ? `; targets < 800 ms: ${lib < 800 ? 'met' : 'NOT met'}, within 4x raw: ${ratio <= 4 ? 'met' : 'NOT met'}` : '';
-    add(`synth md at ${frontends} front-ends`, lib, `${shape.resources} resources, ${(shape.bytes / 1e6).toFixed(2)} MB; raw cdktf ${raw.toFixed(0)} ms, ${ratio.toFixed(1)}x (median of paired runs)${targets}`);
+    const md = `md at ${frontends} front-ends`;
+    add(`synth ${md}`, lib, `${shape.resources} resources, ${(shape.bytes / 1e6).toFixed(2)} MB; raw cdktf ${raw.toFixed(0)} ms, ${ratio.toFixed(1)}x (median of paired runs)${targets}`, [
+      { name: `${md} resources`, value: shape.resources, unit: 'resources' },
+      { name: `${md} Terraform JSON`, value: shape.bytes / 1e6, unit: 'MB' },
+      { name: `${md} library to raw cdktf`, value: ratio, unit: 'x', detail: `median of ${args.runs} paired runs${targets}` },
+    ]);
     add(`raw cdktf, md at ${frontends}`, raw);
   }
   const t100 = byCount.get(100);
   const t1000 = byCount.get(1000);
   if (t100 !== undefined && t1000 !== undefined) {
     const r = t1000 / t100;
-    process.stdout.write(`linearity t(1000)/t(100) = ${r.toFixed(1)}  target <= 11: ${r <= 11 ? 'met' : 'NOT met'}\n`);
+    const target = `target <= 11: ${r <= 11 ? 'met' : 'NOT met'}`;
+    log.print(`linearity t(1000)/t(100) = ${r.toFixed(1)}  ${target}`, { name: 'linearity t(1000)/t(100)', value: r, unit: 'x', detail: target });
   } else {
     process.stdout.write('linearity t(1000)/t(100): not measured (a size was not built)\n');
   }
 
   if (args.baseline) {
-    const base = JSON.parse(readFileSync(args.baseline, 'utf8')) as { figures: Figure[] };
+    const base = JSON.parse(readFileSync(args.baseline, 'utf8')) as { date?: string; figures: Timing[] };
     process.stdout.write(`\nagainst ${args.baseline}:\n`);
+    const from = `from ${args.baseline}${base.date ? ` (${base.date})` : ''}`;
     for (const f of figures) {
       const b = base.figures.find((x) => x.name === f.name);
-      process.stdout.write(`${f.name.padEnd(34)} ${f.ms.toFixed(0).padStart(7)} ms  baseline ${b ? `${b.ms.toFixed(0)} ms (${(((f.ms - b.ms) / b.ms) * 100).toFixed(0)} %)` : 'none'}\n`);
+      const change = b ? ((f.ms - b.ms) / b.ms) * 100 : undefined;
+      const line = `${f.name.padEnd(34)} ${f.ms.toFixed(0).padStart(7)} ms  baseline ${b ? `${b.ms.toFixed(0)} ms (${change!.toFixed(0)} %)` : 'none'}`;
+      // This run's figure is in the file already; the saved run's is recorded beside it, labelled.
+      log.print(line, change === undefined ? [] : [{ name: `${f.name} change`, value: change, unit: '%', detail: `against the baseline ${from}` }]);
+      if (b) log.record({ name: b.name, value: b.ms, unit: 'ms', detail: b.note ? `${b.note}; ${from}` : from }, FigureRun.BASELINE);
     }
   }
   if (args.save) writeFileSync(args.save, `${JSON.stringify({ date: new Date().toISOString(), runs: args.runs, figures }, null, 2)}\n`);
+  process.stderr.write(`bench:synth: figures appended to ${log.file}\n`);
 }
 
 main();

@@ -1,6 +1,8 @@
 /**
  * `npm run lab -- <stack|stack directory> [--keep]`: boots a synthesized stack in the lab (see
- * lib/lab/lab.ts), prints its report and FIGURE line, writes the report as JSON to
+ * lib/lab/lab.ts), printing its progress on stderr (`[lab popgom] 3/8 servers booted; ...`), prints
+ * its report and FIGURE line, appends the line's figures to `figures/lab.jsonl` (or the file
+ * `HS_FIGURES_FILE` names; lib/core/figures.ts), writes the report as JSON to
  * `cdktf.out/lab/<stack>.json`, and exits non-zero when a server is not clean or a check fails
  * (a limit of the lab, as a release it cannot serve, is reported but is not a failure).
  * With `--keep` everything stays up until Ctrl-C, then is removed. Ctrl-C during the run stops it
@@ -8,14 +10,20 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatLabReport, LabAbortedError, labFailures, runLab } from '../lib/lab';
+import { FigureLog, FIGURES_FILE_ENV, figuresFile, LabAbortedError, labFailures, printLabReport, runLab } from '../lib/lab';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const keep = args.includes('--keep');
   const target = args.find((a) => !a.startsWith('--'));
+  const usage = 'usage: npm run lab -- <stack|stack directory> [--keep]   (run `npm run synth` first)\n'
+    + `progress on stderr; the report on stdout; its figures appended to ${figuresFile('lab')} (${FIGURES_FILE_ENV} names another file)`;
+  if (args.includes('--help')) {
+    console.log(usage);
+    return 0;
+  }
   if (!target) {
-    console.error('usage: npm run lab -- <stack|stack directory> [--keep]   (run `npm run synth` first)');
+    console.error(usage);
     return 2;
   }
   const dir = existsSync(join(target, 'cdk.tf.json')) ? resolve(target) : resolve('cdktf.out', 'stacks', target);
@@ -46,8 +54,9 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const text = formatLabReport(run.report);
-  console.log(text);
+  const figures = new FigureLog('lab');
+  printLabReport(run.report, figures);
+  console.error(`lab: figures appended to ${figures.file}`);
   mkdirSync(resolve('cdktf.out', 'lab'), { recursive: true });
   writeFileSync(resolve('cdktf.out', 'lab', `${run.report.stack}.json`), JSON.stringify(run.report, null, 2));
   // A server the lab cannot set up (a download it must refuse) is reported, not a failure.

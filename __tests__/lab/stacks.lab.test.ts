@@ -2,7 +2,8 @@
  * Every stack, synthesized as `npm run synth` does, booted in the lab: every server from its own
  * user_data under systemd and cloud-init, Neutron's rules enforced, each public entry asked, every
  * declared flow tried and a sample of forbidden ones refused (lib/lab). The report and its FIGURE
- * line are printed.
+ * line are printed, the line's figures appended to the suite's figures file (support/figures.ts);
+ * each stack's progress (`[lab popgom] 3/8 servers booted; ...`) goes to stderr as it boots.
  *
  * It fails when a server is not clean or a check fails, but for the servers the lab cannot set up
  * (LIMITED_BY_DOWNLOAD: a release it cannot serve) and the flows to them, which the report says are
@@ -14,13 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Flavor, HostingApp } from '../../lib';
 import { GALERA_HEALTH_PATH, GALERA_HEALTH_PORT } from '../../lib/database/galera-cluster';
-import { formatLabReport, LabBootedStack, LabBootSlots, labFailures, LabOptions, LabRun, runLab } from '../../lib/lab';
+import { LabBootedStack, LabBootSlots, labFailures, LabOptions, LabRun, printLabReport, runLab } from '../../lib/lab';
 import { LAB_EXTERNAL_CIDR } from '../../lib/lab/stack-model';
 import { buildAllStacks, StackOverrides } from '../../stacks/all';
 import { RUNISO_MINI_SITE_PAGE, RUNISO_SESSION_COOKIES, RunisoStack } from '../../stacks/runiso';
 import { IPRESSO_CATEGORIES, IPRESSO_TASKS_PER_DAY_PER_CLIENT, IpressoStack } from '../../stacks/ipresso';
 import { SentineloStack } from '../../stacks/sentinelo';
 import { requireLabHost } from '../support/daemons';
+import { testFigures } from '../support/figures';
 import { ipressoChecks, IpressoLabOptions } from './ipresso-checks';
 import { scaleOutOnAlert } from './scale-out';
 import { runisoChecks } from './runiso-sites';
@@ -219,7 +221,9 @@ describe('the lab boots every stack', () => {
     await Promise.allSettled(runs.values());
     rmSync(outdir, { recursive: true, force: true });
     rmSync(keys, { recursive: true, force: true });
-    console.log(`FIGURE lab share of the suite: ${((Date.now() - started) / 1000).toFixed(0)} s for ${runs.size} stacks (${[...runs.keys()].join(', ')}), ${STACKS_AT_ONCE} at a time in ${BOOT_SLOTS} boot slots`);
+    const seconds = (Date.now() - started) / 1000;
+    const detail = `${runs.size} stacks (${[...runs.keys()].join(', ')}), ${STACKS_AT_ONCE} at a time in ${BOOT_SLOTS} boot slots`;
+    testFigures().print(`FIGURE lab share of the suite: ${seconds.toFixed(0)} s for ${detail}`, { name: 'lab share of the suite', value: seconds, unit: 's', detail });
   }, 80 * 60 * 1000);
 
   test('boots every stack the app synthesizes', () => {
@@ -233,7 +237,7 @@ describe('the lab boots every stack', () => {
     if (!started) throw new Error(`${id} was not booted: HS_LAB_STACKS=${process.env.HS_LAB_STACKS ?? ''} leaves it out`);
     const run = await started;
     const report = run.report;
-    console.log(formatLabReport(report));
+    printLabReport(report, testFigures());
     const unexpected = [...labFailures(report)].map(([k, v]) => `${k}: ${v}`);
     // One line each on stderr as well, beside the boot log: a CI excerpt that cuts the report keeps them.
     for (const u of unexpected) process.stderr.write(`[lab ${id}] UNEXPECTED ${u.slice(0, 600)}\n`);

@@ -29,6 +29,8 @@ import { dirname, join } from 'node:path';
 import { HostingStack, PrivateVSwitch } from '../../lib';
 import { IPrivateVSwitch } from '../../lib/network/private-vswitch';
 import { requireBinary } from './daemons';
+import { Figure } from '../../lib/core/figures';
+import { testFigures } from './figures';
 
 /** One interface of a lab host. */
 export interface LabInterface {
@@ -172,9 +174,25 @@ export function useLab(name: string): Lab {
   return lab;
 }
 
-/** Prints a figure of the run in one grep-able format: `FIGURE name=value (detail)`. */
+/**
+ * Prints a figure of the run in one grep-able format, `FIGURE name=value (detail)`, and appends its
+ * numbers to the suite's figures file (support/figures.ts), its unit the name's last word (`-ms`:
+ * `ms`, `-requests`: `requests`). A value that is not one number is one of two forms, each number
+ * a record: `a/b` (`name` a, `name total` b) and `k=v,k=v` (`name k` v each); any other throws.
+ */
 export function figure(name: string, value: number | string, detail: string): void {
-  console.log(`FIGURE ${name}=${value} (${detail})`);
+  testFigures().print(`FIGURE ${name}=${value} (${detail})`, figureRecords(name, value, detail));
+}
+
+/** The records of a {@link figure}: see there. */
+export function figureRecords(name: string, value: number | string, detail: string): Figure[] {
+  const unit = /-(ms|s|requests)$/.exec(name)?.[1] ?? 'count';
+  if (typeof value === 'number') return [{ name, value, unit, detail }];
+  const ratio = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (ratio) return [{ name, value: Number(ratio[1]), unit, detail: `of ${ratio[2]}; ${detail}` }, { name: `${name} total`, value: Number(ratio[2]), unit, detail }];
+  const parts = value.split(',').map((p) => /^([a-z][\w-]*)=(-?\d+(?:\.\d+)?)$/.exec(p));
+  if (parts.every((p) => p !== null)) return parts.map((p) => ({ name: `${name} ${p![1]}`, value: Number(p![2]), unit, detail }));
+  throw new Error(`figure ${name}: value '${value}' is neither a number, 'a/b' nor 'k=v,k=v': give numbers`);
 }
 
 export { hostFile } from './synth';

@@ -18,3 +18,7 @@ export { Amphora } from './amphora';
 export { ensureLabImage } from './image';
 export { ensureLabRepo, packagesOfUserData } from './package-repo';
 export { LabMetadataService, metadataDocuments, METADATA_ADDRESS } from './metadata-service';
+export { FigureLog, FigureRun, FIGURES_DIR, FIGURES_FILE_ENV, figuresFile, formatFigureRecord, readFigures } from '../core/figures';
+export type { Figure, FigureLogOptions, FigureRecord } from '../core/figures';
+export { Progress } from '../core/progress';
+export type { ProgressOptions } from '../core/progress';

@@ -158,6 +158,12 @@ export * from './policy/rules/backup-coverage';
 export { PLAIN_TEXT_SECRETS_RULE, PLAIN_TEXT_SECRETS_RULE_ID } from './policy/rules/plain-text-secrets';
 export { TLS_INTERMEDIATE_RULE, TLS_INTERMEDIATE_RULE_ID } from './policy/rules/tls-intermediate';
 
+// Cost: a stack's month at the baseline and each campaign's extra, from the dated price table (renderers: `hosting-stacks/renderers`).
+export { COST_JSON_FILE, COST_TABLE_FILE, CostCategory, HOURS_PER_MONTH, stackCostOf } from './cost/stack-cost';
+export type { CampaignCost, CampaignTierCost, CostLine, NotPricedItem, StackCost, StackCostOptions } from './cost/stack-cost';
+export { OVH_PRICE_TABLE } from './cost/price-table';
+export type { OvhPriceTable, OvhSize, UnitPrice } from './cost/price-table';
+
 // The stack and the app.
 export * from './stack/hosting-stack';
 export * from './stack/state-backend';

@@ -212,3 +212,6 @@ export { renderClientMigrateConfig, renderClientMigrateScript } from './database
 export type { ClientMigrateConfigModel } from './database/client-migrations';
 export { renderTaskDaemonsConfig, renderTaskDaemonsScript, renderTaskDaemonsSysusers, renderTaskDaemonUnit, renderTaskRules, taskRuleGroups } from './workers/task-config';
 export type { TaskAlertCategory, TaskCategoryModel, TaskDaemonsConfigModel, TaskDaemonUnitModel, TaskDefinitionModel } from './workers/task-config';
+
+// Cost: cost.md, cost.json and the summary synth prints.
+export { renderCostJson, renderCostSummary, renderCostTable } from './cost/cost-table';

@@ -1,11 +1,14 @@
 /**
  * The cdktf app (`cdktf.json`): synthesizes every case-study stack into cdktf.out/stacks/<name>/,
- * with each host's configs under configs/<host>/ for review.
+ * with each host's configs under configs/<host>/ for review, then prints each stack's monthly cost
+ * at its baseline and each campaign's extra (the details are in cost.md next to its Terraform).
  */
 import { HostingApp } from '../lib';
+import { renderCostSummary } from '../lib/renderers';
 import { buildAllStacks } from './all';
 
 process.env.CHECKPOINT_DISABLE = '1';
 const app = new HostingApp();
-buildAllStacks(app);
+const stacks = buildAllStacks(app);
 app.synth();
+process.stdout.write(renderCostSummary(stacks.map((s) => s.cost)));

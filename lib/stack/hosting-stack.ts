@@ -14,6 +14,8 @@ import { checkTerraformTemplates } from '../validation/terraform-template-check'
 import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
+import { renderCostJson, renderCostTable } from '../cost/cost-table';
+import { COST_JSON_FILE, COST_TABLE_FILE, StackCost, stackCostOf, StackCostOptions, validateStackCostOptions } from '../cost/stack-cost';
 import { StateBackend } from './state-backend';
 import { SynthPass } from '../core/synth-pass';
 import { brand, hasBrand, Kinds, optionalPeer, requireProps } from '../core/peers';
@@ -31,6 +33,11 @@ export interface HostingStackProps {
   readonly stateBackend?: StateBackend;
   /** Policy rules checked at synth; findings fail it. Extend with `PolicyPack.default().addRule(rule)`. @default PolicyPack.default() */
   readonly policyPack?: PolicyPack;
+  /**
+   * What the monthly cost estimate (`cost.md`, `cost.json`, {@link HostingStack.cost}) cannot read
+   * from the Terraform: the GB expected in object-storage containers. @default - no sizes given
+   */
+  readonly cost?: StackCostOptions;
 }
 
 /** One file of a host's configuration, as written for review. */
@@ -59,6 +66,8 @@ export class HostingStack extends TerraformStack {
   public readonly provider: OpenstackProvider;
   /** The policy pack checked at synth (HS-* rules unless replaced). */
   public readonly policyPack: PolicyPack;
+  /** What the cost estimate is given besides the Terraform (the `cost` prop). */
+  public readonly costOptions: StackCostOptions;
   private readonly artifacts = new Map<string, () => string>();
   /** True while cdktf's synthesizer runs on this stack (after its aspects, the tree is final). */
   private synthesizing = false;
@@ -94,6 +103,11 @@ export class HostingStack extends TerraformStack {
     this.node.addValidation({ validate: () => this.validateArtifacts() });
     // The order and the configuration digests `hosting-stacks-rollout` replaces servers by.
     this.addArtifact(ROLLOUT_PLAN_FILE, () => renderRolloutPlan(this));
+    // The monthly cost at the baseline and each campaign's extra, from the dated price table.
+    this.costOptions = props.cost ?? {};
+    validateStackCostOptions(this, this.costOptions);
+    this.addArtifact(COST_TABLE_FILE, () => renderCostTable(this.cost));
+    this.addArtifact(COST_JSON_FILE, () => renderCostJson(this.cost));
     // Wrap the stack's synthesizer (public API) so the configs are written after its validations pass.
     // cdktf's synthesizer runs the aspects, then resolves the Terraform: from that first resolve
     // (toTerraform) to the end of the write, or of HostingApp's validations, the tree no longer
@@ -162,6 +176,15 @@ export class HostingStack extends TerraformStack {
       for (const c of this.node.findAll()) if (Site.isSite(c)) c.applyProvider();
       return super.toTerraform();
     });
+  }
+
+  /**
+   * The stack's monthly cost at its baseline and what each campaign adds ({@link stackCostOf} with
+   * the `cost` prop): what synth writes to `cost.md` and `cost.json`. Read it once the stack is
+   * complete (at synth, or after `app.synth()`); computed once per synth.
+   */
+  public get cost(): StackCost {
+    return SynthPass.memo(this, 'cost', () => stackCostOf(this, this.costOptions));
   }
 
   /** Whether an artifact is already added at `relativePath`. */

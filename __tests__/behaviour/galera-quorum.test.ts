@@ -20,8 +20,10 @@ import { DEBIAN_MARIADB_SOCKET } from '../../lib/database/mariadb-config';
 import { GALERA_CONFIG_PATH, GALERA_HEALTH_ACCOUNT, GALERA_HEALTH_SCRIPT_PATH, GALERA_INIT_PATH, GaleraCluster } from '../../lib/database/galera-cluster';
 import { GALERA_PROVIDER_PATH } from '../../lib/database/galera-config';
 import { PrivateVSwitch } from '../../lib/network/private-vswitch';
+import { Figure } from '../../lib/core/figures';
 import { HostingStack } from '../../lib/stack/hosting-stack';
 import { requireBinary, run, scratch } from '../support/daemons';
+import { testFigures } from '../support/figures';
 
 const APP_PASSWORD = `galera 'pw' "x" \\ $HOME #`;
 const SUFFIX = String(process.pid % 100000);
@@ -99,8 +101,14 @@ async function stop(m: Member, signal: NodeJS.Signals = 'SIGTERM'): Promise<void
   clearTimeout(timer);
 }
 
-function figure(line: string): void {
-  process.stdout.write(`FIGURE galera ${line}\n`);
+/** Prints `FIGURE galera <line>` through the suite's figure log, with the line's numbers as `figures`. */
+function figure(line: string, figures: readonly Figure[]): void {
+  testFigures().print(`FIGURE galera ${line}`, figures);
+}
+
+/** A time in seconds, named `galera <what>` (a difference of Date.now() values: always finite). */
+function seconds(what: string, value: number, detail?: string): Figure {
+  return { name: `galera ${what}`, value, unit: 's', ...(detail === undefined ? {} : { detail }) };
 }
 
 beforeAll(async () => {
@@ -158,7 +166,8 @@ beforeAll(async () => {
   start(a, true);
   const initA = run(['sh', a.init], { timeoutMs: 60000 });
   if (!initA.ok) throw new Error(`init of A: ${initA.output}\n${run(['tail', '-30', a.log]).output}`);
-  figure(`bootstrap node Primary and Synced, schema created: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const bootstrapS = (Date.now() - t0) / 1000;
+  figure(`bootstrap node Primary and Synced, schema created: ${bootstrapS.toFixed(1)} s`, [seconds('bootstrap', bootstrapS, 'bootstrap node Primary and Synced, schema created')]);
   const t1 = Date.now();
   start(b, false);
   start(c, false);
@@ -166,7 +175,8 @@ beforeAll(async () => {
     const r = run(['sh', m.init], { timeoutMs: 150000 });
     if (!r.ok) throw new Error(`init of ${m.name}: ${r.output}\n${run(['tail', '-40', m.log]).output}`);
   }
-  figure(`two members joined by mariabackup SST, Synced: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  const joinS = (Date.now() - t1) / 1000;
+  figure(`two members joined by mariabackup SST, Synced: ${joinS.toFixed(1)} s`, [seconds('sst join', joinS, 'two members joined by mariabackup SST, Synced')]);
 }, 300000);
 
 afterAll(async () => {
@@ -201,7 +211,12 @@ test('given B killed, then A and C stay Primary and take writes', async () => {
     return ra.ok && rc.ok;
   }, (ok) => ok);
   const size = await until('A and C see a cluster of 2', 30000, () => [status(a, 'wsrep_cluster_size'), status(c, 'wsrep_cluster_size')], (v) => v.every((x) => x === '2'));
-  figure(`site B killed: writes on A and C accepted again after ${((Date.now() - t) / 1000).toFixed(1)} s (first attempt done at ${(writes.ms / 1000).toFixed(1)} s), cluster size 2 after ${(size.ms / 1000).toFixed(1)} s`);
+  const writesS = (Date.now() - t) / 1000;
+  figure(`site B killed: writes on A and C accepted again after ${writesS.toFixed(1)} s (first attempt done at ${(writes.ms / 1000).toFixed(1)} s), cluster size 2 after ${(size.ms / 1000).toFixed(1)} s`, [
+    seconds('site B killed writes accepted', writesS, 'writes on A and C accepted again, from the SIGKILL'),
+    seconds('site B killed first write attempt done', writes.ms / 1000, "the wait from B's exit to a write accepted on A and on C"),
+    seconds('site B killed cluster size 2', size.ms / 1000, 'the wait, after those writes, until A and C see a cluster of 2'),
+  ]);
   expect([status(a, 'wsrep_cluster_status'), status(c, 'wsrep_cluster_status')]).toEqual(['Primary', 'Primary']);
   expect(health(a)).toBe('200 OK: synced, primary');
   expect(appSql(a, c, 'SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM runiso.orders').output.trim()).toBe('3');
@@ -211,7 +226,8 @@ test('given B killed, then A and C stay Primary and take writes', async () => {
   start(b, false);
   const rejoin = run(['sh', b.init], { timeoutMs: 120000 });
   if (!rejoin.ok) throw new Error(`B did not rejoin: ${rejoin.output}\n${run(['tail', '-40', b.log]).output}`);
-  figure(`site B restarted: Synced again after ${((Date.now() - back) / 1000).toFixed(1)} s`);
+  const rejoinS = (Date.now() - back) / 1000;
+  figure(`site B restarted: Synced again after ${rejoinS.toFixed(1)} s`, [seconds('site B restarted synced', rejoinS, 'by IST')]);
   expect(run(['grep', '-c', 'IST received', b.log]).output.trim()).not.toBe('0');
   expect(appSql(b, b, 'SELECT COUNT(*) FROM runiso.orders').output.trim()).toBe('3');
 }, 240000);
@@ -223,7 +239,7 @@ test('given A cut off from B and C, then A turns non-Primary, refuses a write an
   run(['ip', '-n', a.ns, 'link', 'set', 'eth0', 'down']);
   try {
     const lone = await until('A non-Primary', 60000, () => status(a, 'wsrep_cluster_status'), (v) => v !== '' && v !== 'Primary');
-    figure(`site A cut off: non-Primary ('${lone.value}') after ${(lone.ms / 1000).toFixed(1)} s`);
+    figure(`site A cut off: non-Primary ('${lone.value}') after ${(lone.ms / 1000).toFixed(1)} s`, [seconds('site A cut off non-primary', lone.ms / 1000, `wsrep_cluster_status '${lone.value}'`)]);
     expect(status(a, 'wsrep_ready')).toBe('OFF');
     const refused = rootSql(a, "INSERT INTO runiso.orders VALUES (10, 'a')");
     expect(refused.ok).toBe(false);
@@ -231,10 +247,15 @@ test('given A cut off from B and C, then A turns non-Primary, refuses a write an
     const read = rootSql(a, 'SELECT COUNT(*) FROM runiso.orders');
     expect(read.ok).toBe(false);
     expect(health(a)).toMatch(/^503 Service Unavailable: wsrep_ready: OFF$/);
-    figure(`site A cut off: write refused and health 503 at ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const refusedS = (Date.now() - t) / 1000;
+    figure(`site A cut off: write refused and health 503 at ${refusedS.toFixed(1)} s`, [seconds('site A cut off write refused', refusedS, 'write refused and health 503, from the cut')]);
 
     const others = await until('writes on B and C', 60000, () => appSql(b, b, "REPLACE INTO runiso.orders VALUES (11, 'b')").ok && appSql(c, c, "REPLACE INTO runiso.orders VALUES (12, 'c')").ok, (ok) => ok);
-    figure(`site A cut off: B and C accept writes at ${((Date.now() - t) / 1000).toFixed(1)} s (first attempt done at ${(others.ms / 1000).toFixed(1)} s)`);
+    const othersS = (Date.now() - t) / 1000;
+    figure(`site A cut off: B and C accept writes at ${othersS.toFixed(1)} s (first attempt done at ${(others.ms / 1000).toFixed(1)} s)`, [
+      seconds('site A cut off B and C writes accepted', othersS, 'from the cut'),
+      seconds('site A cut off B and C first write attempt done', others.ms / 1000, "the wait, begun once A's refusal was checked, until a write on B and on C is accepted"),
+    ]);
     expect([status(b, 'wsrep_cluster_status'), status(c, 'wsrep_cluster_status')]).toEqual(['Primary', 'Primary']);
     expect([health(b), health(c)]).toEqual(['200 OK: synced, primary', '200 OK: synced, primary']);
   } finally {
@@ -243,7 +264,7 @@ test('given A cut off from B and C, then A turns non-Primary, refuses a write an
   // When the link is back, A rejoins the primary component by itself
   const healed = Date.now();
   const rejoined = await until('A Primary again', 90000, () => [status(a, 'wsrep_cluster_status'), status(a, 'wsrep_local_state')], (v) => v[0] === 'Primary' && v[1] === '4');
-  figure(`site A link restored: Primary and Synced after ${(rejoined.ms / 1000).toFixed(1)} s`);
+  figure(`site A link restored: Primary and Synced after ${(rejoined.ms / 1000).toFixed(1)} s`, [seconds('site A link restored synced', rejoined.ms / 1000, 'Primary and Synced')]);
   expect(Date.now() - healed).toBeLessThan(90000);
   expect(rootSql(a, 'SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM runiso.orders').output.trim()).toBe('5');
 }, 240000);

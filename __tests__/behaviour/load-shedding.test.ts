@@ -14,8 +14,10 @@ import { ExternalNetwork, Flavor, HealthCheck, PrivateVSwitch, ServerCluster } f
 import { HaproxyBalancer } from '../../lib/balancing/haproxy-balancer';
 import { HaproxyConfigModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
 import { LoadShedding, MAGENTO1_SESSION_COOKIE, MINI_SITE_BACKEND, MiniSite } from '../../lib/balancing/load-shedding';
+import { Figure } from '../../lib/core/figures';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { requireBinary, scratch } from '../support/daemons';
+import { testFigures } from '../support/figures';
 import { testStack, tierOf } from '../support/synth';
 
 /** Concurrent pages one front-end serves well in this model: 2 servers x 10 = the 20 pool slots of the measured design (notes/daemons-here.md). */
@@ -270,9 +272,31 @@ function onLoopback(model: HaproxyConfigModel, ports: { entry: number; pool: num
   };
 }
 
-function figure(name: string, r: WrkResult): string {
-  return `FIGURE load-shedding ${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
-    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`;
+/**
+ * Prints a `FIGURE load-shedding` line through the suite's figure log, its numbers `figures` named
+ * `load-shedding <what>`. A number that could not be measured (a rate over a run of no duration, a
+ * ratio to a median of 0, a backend haproxy did not list) is not finite: it stays in the text as
+ * printed (NaN, Infinity, undefined) and is left out of the figures file, where FigureLog would refuse it.
+ */
+function printFigure(line: string, figures: readonly Figure[]): void {
+  testFigures().print(`FIGURE load-shedding ${line}`, figures.filter((f) => Number.isFinite(f.value)));
+}
+
+/** A wrk run's line: its counts, rate and latencies, each a figure named `load-shedding <name> <what>`. */
+function printWrkFigure(name: string, r: WrkResult): void {
+  const f = (what: string, value: number, unit: string): Figure => ({ name: `load-shedding ${name} ${what}`, value, unit });
+  printFigure(`${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
+    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`, [
+    f('requests', r.requests, 'requests'),
+    f('throughput', r.requestsPerSecond, 'req/s'),
+    f('median', r.p50Ms, 'ms'),
+    f('p99', r.p99Ms, 'ms'),
+    f('pool', r.pool, 'requests'),
+    f('mini-site', r.mini, 'requests'),
+    f('other', r.other, 'requests'),
+    f('non-2xx', r.non2xx, 'requests'),
+    f('socket errors', r.socketErrors, 'errors'),
+  ]);
 }
 
 afterAll(async () => {
@@ -328,16 +352,26 @@ describe('LoadShedding: the real haproxy under overload (loopback, wrk)', () => 
       ]);
       await stopChild(haproxies.pop()!);
 
-      const lines = [
-        figure('unloaded ordering (10 connections)', baseline),
-        figure('with shedding, ordering (10 connections)', ordering),
-        figure('with shedding, browsing (200 connections)', browsing),
-        `FIGURE load-shedding with shedding, haproxy backend sessions: members ${totals.members}, ${MINI_SITE_BACKEND} ${totals[MINI_SITE_BACKEND]}; most requests held by a pool server at once: ${poolStats.map((p) => p.maxHeld).join(', ')} (maxconn ${PER_SERVER_CAPACITY})`,
-        figure('without shedding, ordering (10 connections)', plainOrdering),
-        figure('without shedding, browsing (200 connections)', plainBrowsing),
-        `FIGURE load-shedding ordering median: unloaded ${baseline.p50Ms.toFixed(1)} ms, overloaded with shedding ${ordering.p50Ms.toFixed(1)} ms (${(ordering.p50Ms / baseline.p50Ms).toFixed(2)}x), without ${plainOrdering.p50Ms.toFixed(1)} ms (${(plainOrdering.p50Ms / baseline.p50Ms).toFixed(2)}x)`,
-      ];
-      console.log(lines.join('\n'));
+      printWrkFigure('unloaded ordering (10 connections)', baseline);
+      printWrkFigure('with shedding, ordering (10 connections)', ordering);
+      printWrkFigure('with shedding, browsing (200 connections)', browsing);
+      const sessions = 'with shedding, haproxy backend sessions';
+      printFigure(`${sessions}: members ${totals.members}, ${MINI_SITE_BACKEND} ${totals[MINI_SITE_BACKEND]}; most requests held by a pool server at once: ${poolStats.map((p) => p.maxHeld).join(', ')} (maxconn ${PER_SERVER_CAPACITY})`, [
+        { name: `load-shedding ${sessions} members`, value: totals.members, unit: 'sessions', detail: 'stot of the backend' },
+        { name: `load-shedding ${sessions} ${MINI_SITE_BACKEND}`, value: totals[MINI_SITE_BACKEND], unit: 'sessions', detail: 'stot of the backend' },
+        ...poolStats.map((p, i): Figure => ({ name: `load-shedding with shedding, pool server ${i + 1} most requests held at once`, value: p.maxHeld, unit: 'requests', detail: `maxconn ${PER_SERVER_CAPACITY}` })),
+      ]);
+      printWrkFigure('without shedding, ordering (10 connections)', plainOrdering);
+      printWrkFigure('without shedding, browsing (200 connections)', plainBrowsing);
+      const withShedding = ordering.p50Ms / baseline.p50Ms;
+      const withoutShedding = plainOrdering.p50Ms / baseline.p50Ms;
+      printFigure(`ordering median: unloaded ${baseline.p50Ms.toFixed(1)} ms, overloaded with shedding ${ordering.p50Ms.toFixed(1)} ms (${withShedding.toFixed(2)}x), without ${plainOrdering.p50Ms.toFixed(1)} ms (${withoutShedding.toFixed(2)}x)`, [
+        { name: 'load-shedding ordering median unloaded', value: baseline.p50Ms, unit: 'ms' },
+        { name: 'load-shedding ordering median overloaded with shedding', value: ordering.p50Ms, unit: 'ms' },
+        { name: 'load-shedding ordering median overloaded with shedding to unloaded', value: withShedding, unit: 'x', detail: 'limit 2x' },
+        { name: 'load-shedding ordering median overloaded without shedding', value: plainOrdering.p50Ms, unit: 'ms' },
+        { name: 'load-shedding ordering median overloaded without shedding to unloaded', value: withoutShedding, unit: 'x', detail: 'more than 2x expected: ordering waits behind browsing' },
+      ]);
 
       // Unloaded: every ordering request served by the pool in about one page time.
       expect(baseline.non2xx + baseline.socketErrors).toBe(0);

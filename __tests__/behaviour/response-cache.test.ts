@@ -15,8 +15,10 @@ import { HaproxyBalancer, NGINX_VRRP_SCRIPT, CACHE_HEALTH_SOCKET } from '../../l
 import { HaproxyConfigModel, renderHaproxyConfig } from '../../lib/balancing/haproxy-config';
 import { NginxCacheConfigModel, renderNginxCacheConfig } from '../../lib/balancing/cache-nginx-config';
 import { LoadShedding, MAGENTO1_SESSION_COOKIE, MiniSite } from '../../lib/balancing/load-shedding';
+import { Figure } from '../../lib/core/figures';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { requireBinary, run, scratch } from '../support/daemons';
+import { testFigures } from '../support/figures';
 import { testStack, tierOf } from '../support/synth';
 
 const PER_SERVER_CAPACITY = 10;
@@ -265,9 +267,32 @@ function generatedModels(): { haproxy: HaproxyConfigModel; nginx: NginxCacheConf
   return { haproxy: lb.haproxyModel(0), nginx: lb.nginxCacheModel(0) };
 }
 
-function figure(name: string, r: WrkResult): string {
-  return `FIGURE response-cache ${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
-    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, from cache ${r.cached}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`;
+/**
+ * Prints a `FIGURE response-cache` line through the suite's figure log, its numbers `figures` named
+ * `response-cache <what>`. A number that could not be measured (a rate over a run of no duration, a
+ * ratio to a median of 0) is not finite: it stays in the text as printed (NaN, Infinity) and is left
+ * out of the figures file, where FigureLog would refuse it.
+ */
+function printFigure(line: string, figures: readonly Figure[]): void {
+  testFigures().print(`FIGURE response-cache ${line}`, figures.filter((f) => Number.isFinite(f.value)));
+}
+
+/** A wrk run's line: its counts, rate and latencies, each a figure named `response-cache <name> <what>`. */
+function printWrkFigure(name: string, r: WrkResult): void {
+  const f = (what: string, value: number, unit: string): Figure => ({ name: `response-cache ${name} ${what}`, value, unit });
+  printFigure(`${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
+    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, from cache ${r.cached}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`, [
+    f('requests', r.requests, 'requests'),
+    f('throughput', r.requestsPerSecond, 'req/s'),
+    f('median', r.p50Ms, 'ms'),
+    f('p99', r.p99Ms, 'ms'),
+    f('pool', r.pool, 'requests'),
+    f('mini-site', r.mini, 'requests'),
+    f('other', r.other, 'requests'),
+    f('from cache', r.cached, 'requests'),
+    f('non-2xx', r.non2xx, 'requests'),
+    f('socket errors', r.socketErrors, 'errors'),
+  ]);
 }
 
 afterAll(async () => {
@@ -388,15 +413,30 @@ describe('HaproxyBalancer cache: the real nginx in front of the real haproxy (lo
       await stopChild(nginxProc);
       const checkWhileDown = run(check, { timeoutMs: 5000 });
 
-      const lines = [
-        figure('unloaded ordering (10 connections)', baseline),
-        figure('overloaded, ordering (10 connections)', ordering),
-        figure('overloaded, browsing (200 connections, every URL new)', browsing),
-        `FIGURE response-cache ordering median: unloaded ${baseline.p50Ms.toFixed(1)} ms, overloaded ${ordering.p50Ms.toFixed(1)} ms (${(ordering.p50Ms / baseline.p50Ms).toFixed(2)}x, limit ${ORDERING_MEDIAN_RATIO}x)`,
-        `FIGURE response-cache backends stopped: cached page ${afterHit.status} ${String(cacheStatus(afterHit))}, expired page ${afterStale.status} ${String(cacheStatus(afterStale))} then ${afterStaleAgain.status} ${String(cacheStatus(afterStaleAgain))}, uncached page ${uncached.status} ${String(cacheStatus(uncached))}`,
-        `FIGURE response-cache chk_nginx: exit ${checkWhileUp.status} with nginx running, exit ${checkWhileDown.status} once stopped`,
-      ];
-      console.log(lines.join('\n'));
+      printWrkFigure('unloaded ordering (10 connections)', baseline);
+      printWrkFigure('overloaded, ordering (10 connections)', ordering);
+      printWrkFigure('overloaded, browsing (200 connections, every URL new)', browsing);
+      const orderingRatio = ordering.p50Ms / baseline.p50Ms;
+      printFigure(`ordering median: unloaded ${baseline.p50Ms.toFixed(1)} ms, overloaded ${ordering.p50Ms.toFixed(1)} ms (${orderingRatio.toFixed(2)}x, limit ${ORDERING_MEDIAN_RATIO}x)`, [
+        { name: 'response-cache ordering median unloaded', value: baseline.p50Ms, unit: 'ms' },
+        { name: 'response-cache ordering median overloaded', value: ordering.p50Ms, unit: 'ms' },
+        { name: 'response-cache ordering median overloaded to unloaded', value: orderingRatio, unit: 'x', detail: `limit ${ORDERING_MEDIAN_RATIO}x` },
+      ]);
+      // The HTTP status of each page is a figure; its cache status (HIT, STALE, none) is text, kept in the detail.
+      const page = (what: string, r: { status: number; headers: Record<string, unknown> }): Figure =>
+        ({ name: `response-cache backends stopped ${what}`, value: r.status, unit: 'HTTP status', detail: `X-Cache-Status ${String(cacheStatus(r))}` });
+      printFigure(`backends stopped: cached page ${afterHit.status} ${String(cacheStatus(afterHit))}, expired page ${afterStale.status} ${String(cacheStatus(afterStale))} then ${afterStaleAgain.status} ${String(cacheStatus(afterStaleAgain))}, uncached page ${uncached.status} ${String(cacheStatus(uncached))}`, [
+        page('cached page', afterHit),
+        page('expired page', afterStale),
+        page('expired page again', afterStaleAgain),
+        page('uncached page', uncached),
+      ]);
+      // An exit status is null when the check was killed (its 5 s timeout): then it is only in the text.
+      const exit = (what: string, status: number | null): Figure[] => (status === null ? [] : [{ name: `response-cache chk_nginx exit ${what}`, value: status, unit: 'exit status' }]);
+      printFigure(`chk_nginx: exit ${checkWhileUp.status} with nginx running, exit ${checkWhileDown.status} once stopped`, [
+        ...exit('with nginx running', checkWhileUp.status),
+        ...exit('once nginx stopped', checkWhileDown.status),
+      ]);
 
       // (4) Ordering: never shed, never cached, no error, median within 1.25x of unloaded.
       expect(baseline.non2xx + baseline.socketErrors).toBe(0);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FigureLog, FigureRun, FIGURES_FILE_ENV, figuresFile, readFigures } from '../../lib/core/figures';
-import { figureRecords } from '../support/lab';
+import { figureLine, figureRecords } from '../support/lab';
 
 const AT = new Date('2026-12-07T10:00:00.000Z');
 
@@ -119,6 +119,16 @@ describe("the test suite's figure() (support/lab.ts)", () => {
       ['popgom-vip-takeover-latency-ms p95', 7.5, 'ms'],
       ['popgom-vip-takeover-latency-ms max', 12, 'ms'],
     ]);
+  });
+
+  test('given a ratio or a set of numbers, then the line is the one the a/b and k=v,k=v strings print, and so are the records', () => {
+    const ratio = { part: 98, whole: 100 };
+    expect(figureLine('popgom-vip-takeover-requests', ratio, 'd')).toBe('FIGURE popgom-vip-takeover-requests=98/100 (d)');
+    expect(figureRecords('popgom-vip-takeover-requests', ratio, 'd')).toEqual(figureRecords('popgom-vip-takeover-requests', '98/100', 'd'));
+    const latency = { values: { p50: 3, p95: 7.5, p99: 11, max: 12 } };
+    expect(figureLine('popgom-vip-takeover-latency-ms', latency, 'd')).toBe('FIGURE popgom-vip-takeover-latency-ms=p50=3,p95=7.5,p99=11,max=12 (d)');
+    expect(figureRecords('popgom-vip-takeover-latency-ms', latency, 'd')).toEqual(figureRecords('popgom-vip-takeover-latency-ms', 'p50=3,p95=7.5,p99=11,max=12', 'd'));
+    expect(figureLine('popgom-vip-takeover-ms', 1840, 'd')).toBe('FIGURE popgom-vip-takeover-ms=1840 (d)');
   });
 
   test('given a value in any other form, then it throws', () => {

@@ -174,24 +174,60 @@ export function useLab(name: string): Lab {
   return lab;
 }
 
+/** A figure of two numbers, printed `part/whole` (`98/100`): `part` of `whole` requests answered. */
+export interface FigureRatio {
+  /** The part (`ok`). */
+  readonly part: number;
+  /** The whole it is part of (`sent`). */
+  readonly whole: number;
+}
+
+/** A figure of several named numbers of one measure, printed `k=v,k=v` in the order given (`p50=3,p95=7,max=12`). */
+export interface FigureSet {
+  /** The numbers by name. */
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** What {@link figure} prints after `name=`: one number, a {@link FigureRatio} or a {@link FigureSet}. */
+export type FigureValue = number | FigureRatio | FigureSet;
+
 /**
  * Prints a figure of the run in one grep-able format, `FIGURE name=value (detail)`, and appends its
  * numbers to the suite's figures file (support/figures.ts), its unit the name's last word (`-ms`:
- * `ms`, `-requests`: `requests`). A value that is not one number is one of two forms, each number
- * a record: `a/b` (`name` a, `name total` b) and `k=v,k=v` (`name k` v each); any other throws.
+ * `ms`, `-requests`: `requests`). A value of several numbers is a record per number: a
+ * {@link FigureRatio} (`name` the part, `name total` the whole) or a {@link FigureSet} (`name k`
+ * each). A string value is printed as given and parsed in the same two forms, `a/b` and `k=v,k=v`
+ * (for the tests that still build the text); any other string throws.
  */
-export function figure(name: string, value: number | string, detail: string): void {
-  testFigures().print(`FIGURE ${name}=${value} (${detail})`, figureRecords(name, value, detail));
+export function figure(name: string, value: FigureValue | string, detail: string): void {
+  testFigures().print(figureLine(name, value, detail), figureRecords(name, value, detail));
+}
+
+/** The line {@link figure} prints. */
+export function figureLine(name: string, value: FigureValue | string, detail: string): string {
+  return `FIGURE ${name}=${typeof value === 'string' ? value : formatFigureValue(value)} (${detail})`;
 }
 
 /** The records of a {@link figure}: see there. */
-export function figureRecords(name: string, value: number | string, detail: string): Figure[] {
+export function figureRecords(name: string, value: FigureValue | string, detail: string): Figure[] {
   const unit = /-(ms|s|requests)$/.exec(name)?.[1] ?? 'count';
-  if (typeof value === 'number') return [{ name, value, unit, detail }];
+  const parsed = typeof value === 'string' ? parseFigureValue(name, value) : value;
+  if (typeof parsed === 'number') return [{ name, value: parsed, unit, detail }];
+  if ('values' in parsed) return Object.entries(parsed.values).map(([k, v]) => ({ name: `${name} ${k}`, value: v, unit, detail }));
+  return [{ name, value: parsed.part, unit, detail: `of ${parsed.whole}; ${detail}` }, { name: `${name} total`, value: parsed.whole, unit, detail }];
+}
+
+function formatFigureValue(value: FigureValue): string {
+  if (typeof value === 'number') return String(value);
+  if ('values' in value) return Object.entries(value.values).map(([k, v]) => `${k}=${v}`).join(',');
+  return `${value.part}/${value.whole}`;
+}
+
+function parseFigureValue(name: string, value: string): FigureValue {
   const ratio = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(value);
-  if (ratio) return [{ name, value: Number(ratio[1]), unit, detail: `of ${ratio[2]}; ${detail}` }, { name: `${name} total`, value: Number(ratio[2]), unit, detail }];
+  if (ratio) return { part: Number(ratio[1]), whole: Number(ratio[2]) };
   const parts = value.split(',').map((p) => /^([a-z][\w-]*)=(-?\d+(?:\.\d+)?)$/.exec(p));
-  if (parts.every((p) => p !== null)) return parts.map((p) => ({ name: `${name} ${p![1]}`, value: Number(p![2]), unit, detail }));
+  if (parts.every((p) => p !== null)) return { values: Object.fromEntries(parts.map((p) => [p![1], Number(p![2])])) };
   throw new Error(`figure ${name}: value '${value}' is neither a number, 'a/b' nor 'k=v,k=v': give numbers`);
 }
 

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Testing } from 'cdktf';
 import * as ts from 'typescript';
+import { formatAvailability } from '../lib/architecture/architecture-notes';
 import { buildAllStacks } from '../stacks/all';
 
 const ROOT = join(__dirname, '..');
@@ -196,4 +197,24 @@ test("the README's table of required Terraform variables is exactly the stacks' 
     throw new Error(`README.md, '## Deploying a stack': the table of required variables must be, from the synthesized stacks:\n${table}\n\nit lists: ${[...documented].sort().join(', ')}`);
   }
   expect([...documented].sort()).toEqual([...required].sort());
+});
+
+test("the README's table of modelled availability and single points of failure is the stacks' own", () => {
+  const stacks = buildAllStacks(Testing.app());
+  const table = [
+    '| stack | modelled availability | single points of failure |',
+    '|---|---|---|',
+    ...stacks.map((stack) => {
+      const { assessment } = stack.architecture;
+      const figure = assessment.availability === undefined ? 'none modelled' : formatAvailability(assessment.availability);
+      const reported = stack.reportedAvailability ? ` (the document reports ${stack.reportedAvailability.percent} %)` : '';
+      const spofs = assessment.singlePointsOfFailure.map((s) => `\`${s.tier}\``).join(', ') || 'none';
+      return `| \`${stack.node.id}\` | ${figure}${reported} | ${spofs} |`;
+    }),
+  ].join('\n');
+  const lines = section(README, '## Architecture, single points of failure and availability').split('\n');
+  const at = lines.indexOf('| stack | modelled availability | single points of failure |');
+  const documented = lines.slice(at, lines.findIndex((l, i) => i > at && !l.startsWith('|'))).join('\n');
+  if (documented !== table) throw new Error(`README.md, '## Architecture, single points of failure and availability': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
+  expect(documented).toBe(table);
 });

@@ -164,6 +164,14 @@ export type { CampaignCost, CampaignTierCost, CostLine, NotPricedItem, StackCost
 export { OVH_PRICE_TABLE } from './cost/price-table';
 export type { OvhPriceTable, OvhSize, UnitPrice } from './cost/price-table';
 
+// Architecture: the model read from the constructs, single points of failure, modelled availability (renderers: `hosting-stacks/renderers`).
+export { architectureOf, FlowPurpose, RedundancyKind, TierRole } from './architecture/architecture-model';
+export type { ArchitectureExternal, ArchitectureFlow, ArchitectureModel, ArchitectureTier, ArchitectureZone, TierRedundancy } from './architecture/architecture-model';
+export { assessAvailability, atLeastKOfN, DEFAULT_AVAILABILITY_ASSUMPTIONS } from './architecture/availability';
+export type { AvailabilityAssessment, AvailabilityAssumptions, SinglePointOfFailure, TierAvailability } from './architecture/availability';
+export { ARCHITECTURE_JSON_FILE, ARCHITECTURE_NOTES_FILE, ARCHITECTURE_SVG_FILE } from './architecture/architecture-notes';
+export type { ReportedAvailability } from './architecture/architecture-notes';
+
 // The stack and the app.
 export * from './stack/hosting-stack';
 export * from './stack/state-backend';

@@ -215,3 +215,9 @@ export type { TaskAlertCategory, TaskCategoryModel, TaskDaemonsConfigModel, Task
 
 // Cost: cost.md, cost.json and the summary synth prints.
 export { renderCostJson, renderCostSummary, renderCostTable } from './cost/cost-table';
+
+// Architecture: ARCHITECTURE.md (Mermaid), architecture.svg and architecture.json.
+export { renderArchitectureMermaid } from './architecture/architecture-mermaid';
+export { layoutArchitecture, renderArchitectureSvg } from './architecture/architecture-svg';
+export type { ArchitectureLayout, ArchitectureSvgOptions, LayoutBox, LayoutLane } from './architecture/architecture-svg';
+export { renderArchitectureJson, renderArchitectureNotes } from './architecture/architecture-notes';

@@ -24,8 +24,8 @@ describe('HostingStack.addArtifact', () => {
     expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toBe('a,b');
     expect(existsSync(join(dir, 'cdk.tf.json'))).toBe(true);
     // rollout.json is every stack's own: the order and digests hosting-stacks-rollout works from;
-    // cost.md and cost.json too: its monthly cost from the dated price table.
-    expect(stack.renderArtifacts().map((a) => a.path)).toEqual(['README.txt', 'campaigns/sale.tfvars.json', 'cost.json', 'cost.md', 'rollout.json']);
+    // cost.md and cost.json too: its monthly cost from the dated price table; and its architecture.
+    expect(stack.renderArtifacts().map((a) => a.path)).toEqual(['ARCHITECTURE.md', 'README.txt', 'architecture.json', 'architecture.svg', 'campaigns/sale.tfvars.json', 'cost.json', 'cost.md', 'rollout.json']);
     expect(JSON.parse(readFileSync(join(dir, 'rollout.json'), 'utf8'))).toEqual({ stack: 'shop', servers: [] });
   });
 

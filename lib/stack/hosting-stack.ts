@@ -14,6 +14,12 @@ import { checkTerraformTemplates } from '../validation/terraform-template-check'
 import { requireOpenstackName, requireStackId } from '../core/choices';
 import { PolicyPack } from '../policy/policy-pack';
 import { renderRolloutPlan, ROLLOUT_PLAN_FILE } from '../rollout/rollout-plan';
+import { ArchitectureModel, architectureOf } from '../architecture/architecture-model';
+import { assessAvailability, AvailabilityAssessment } from '../architecture/availability';
+import {
+  ARCHITECTURE_JSON_FILE, ARCHITECTURE_NOTES_FILE, ARCHITECTURE_SVG_FILE, availabilitySummary, renderArchitectureJson, renderArchitectureNotes, ReportedAvailability,
+} from '../architecture/architecture-notes';
+import { renderArchitectureSvg } from '../architecture/architecture-svg';
 import { renderCostJson, renderCostTable } from '../cost/cost-table';
 import { COST_JSON_FILE, COST_TABLE_FILE, StackCost, stackCostOf, StackCostOptions, validateStackCostOptions } from '../cost/stack-cost';
 import { StateBackend } from './state-backend';
@@ -33,6 +39,11 @@ export interface HostingStackProps {
   readonly stateBackend?: StateBackend;
   /** Policy rules checked at synth; findings fail it. Extend with `PolicyPack.default().addRule(rule)`. @default PolicyPack.default() */
   readonly policyPack?: PolicyPack;
+  /**
+   * An availability measured or promised for this architecture (a case study's figure), shown in
+   * `ARCHITECTURE.md` beside the modelled one. @default - none: the modelled figure alone
+   */
+  readonly reportedAvailability?: ReportedAvailability;
   /**
    * What the monthly cost estimate (`cost.md`, `cost.json`, {@link HostingStack.cost}) cannot read
    * from the Terraform: the GB expected in object-storage containers. @default - no sizes given
@@ -68,6 +79,8 @@ export class HostingStack extends TerraformStack {
   public readonly policyPack: PolicyPack;
   /** What the cost estimate is given besides the Terraform (the `cost` prop). */
   public readonly costOptions: StackCostOptions;
+  /** The `reportedAvailability` prop. */
+  public readonly reportedAvailability?: ReportedAvailability;
   private readonly artifacts = new Map<string, () => string>();
   /** True while cdktf's synthesizer runs on this stack (after its aspects, the tree is final). */
   private synthesizing = false;
@@ -103,6 +116,14 @@ export class HostingStack extends TerraformStack {
     this.node.addValidation({ validate: () => this.validateArtifacts() });
     // The order and the configuration digests `hosting-stacks-rollout` replaces servers by.
     this.addArtifact(ROLLOUT_PLAN_FILE, () => renderRolloutPlan(this));
+    // The architecture as the constructs declare it: diagrams, single points of failure, availability.
+    this.reportedAvailability = validateReportedAvailability(this, props.reportedAvailability);
+    this.addArtifact(ARCHITECTURE_NOTES_FILE, () => renderArchitectureNotes(this.architecture.model, this.architecture.assessment, this.reportedAvailability));
+    this.addArtifact(ARCHITECTURE_SVG_FILE, () => renderArchitectureSvg(this.architecture.model, {
+      singlePointsOfFailure: this.architecture.assessment.singlePointsOfFailure.map((s) => s.tier),
+      subtitle: availabilitySummary(this.architecture.assessment, this.reportedAvailability),
+    }));
+    this.addArtifact(ARCHITECTURE_JSON_FILE, () => renderArchitectureJson(this.architecture.model, this.architecture.assessment, this.reportedAvailability));
     // The monthly cost at the baseline and each campaign's extra, from the dated price table.
     this.costOptions = props.cost ?? {};
     validateStackCostOptions(this, this.costOptions);
@@ -185,6 +206,19 @@ export class HostingStack extends TerraformStack {
    */
   public get cost(): StackCost {
     return SynthPass.memo(this, 'cost', () => stackCostOf(this, this.costOptions));
+  }
+
+  /**
+   * The stack's architecture read from its constructs (tiers, zones, sites, entries, flows) and its
+   * assessment (single points of failure, modelled availability): what synth writes to
+   * `ARCHITECTURE.md`, `architecture.svg` and `architecture.json`. Read it once the stack is
+   * complete; computed once per synth.
+   */
+  public get architecture(): { readonly model: ArchitectureModel; readonly assessment: AvailabilityAssessment } {
+    return SynthPass.memo(this, 'architecture', () => {
+      const model = architectureOf(this);
+      return { model, assessment: assessAvailability(model) };
+    });
   }
 
   /** Whether an artifact is already added at `relativePath`. */
@@ -447,4 +481,17 @@ export class HostingApp extends App {
       rmSync(staging, { recursive: true, force: true });
     }
   }
+}
+
+/** Checks a reported availability: a percentage above 0 and at most 100, and a source. */
+function validateReportedAvailability(stack: HostingStack, reported: ReportedAvailability | undefined): ReportedAvailability | undefined {
+  if (reported === undefined) return undefined;
+  if (typeof reported !== 'object' || reported === null) throw new HostingStacksError(stack, 'reportedAvailability', reported, "must be { percent, source } (e.g. { percent: 99.8, source: 'case study 2' })");
+  if (typeof reported.percent !== 'number' || !Number.isFinite(reported.percent) || reported.percent <= 0 || reported.percent > 100) {
+    throw new HostingStacksError(stack, 'reportedAvailability.percent', reported.percent, 'must be a percentage above 0 and at most 100 (99.8 for 99.8 %)');
+  }
+  if (typeof reported.source !== 'string' || reported.source.trim() === '') {
+    throw new HostingStacksError(stack, 'reportedAvailability.source', reported.source, 'must say where the figure comes from');
+  }
+  return { percent: reported.percent, source: reported.source };
 }

@@ -218,3 +218,20 @@ test("the README's table of modelled availability and single points of failure i
   if (documented !== table) throw new Error(`README.md, '## Architecture, single points of failure and availability': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
   expect(documented).toBe(table);
 });
+
+test("the README's table of monthly costs is the stacks' own", () => {
+  const money = (eur: number) => eur.toFixed(2);
+  const table = [
+    '| stack | baseline / month | campaigns: extra over the baseline |',
+    '|---|---:|---|',
+    ...buildAllStacks(Testing.app()).map((stack) => {
+      const { monthlyEur, campaigns } = stack.cost;
+      return `| \`${stack.node.id}\` | ${money(monthlyEur)} | ${campaigns.map((c) => `${c.campaign} +${money(c.extraEur)}`).join(', ') || 'none'} |`;
+    }),
+  ].join('\n');
+  const lines = section(README, '## Cost').split('\n');
+  const at = lines.indexOf('| stack | baseline / month | campaigns: extra over the baseline |');
+  const documented = lines.slice(at, lines.findIndex((l, i) => i > at && !l.startsWith('|'))).join('\n');
+  if (documented !== table) throw new Error(`README.md, '## Cost': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
+  expect(documented).toBe(table);
+});

@@ -220,4 +220,5 @@ export { renderCostJson, renderCostSummary, renderCostTable } from './cost/cost-
 export { renderArchitectureMermaid } from './architecture/architecture-mermaid';
 export { layoutArchitecture, renderArchitectureSvg } from './architecture/architecture-svg';
 export type { ArchitectureLayout, ArchitectureSvgOptions, LayoutBox, LayoutLane } from './architecture/architecture-svg';
-export { renderArchitectureJson, renderArchitectureNotes } from './architecture/architecture-notes';
+export { renderArchitectureJson, renderArchitectureNotes, renderArchitectureSummary } from './architecture/architecture-notes';
+export type { ArchitectureSummaryRow } from './architecture/architecture-notes';

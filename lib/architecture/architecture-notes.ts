@@ -124,3 +124,29 @@ export function renderArchitectureNotes(model: ArchitectureModel, assessment: Av
 export function renderArchitectureJson(model: ArchitectureModel, assessment: AvailabilityAssessment, reported?: ReportedAvailability): string {
   return `${JSON.stringify({ model, assessment, reported: reported ?? null }, null, 2)}\n`;
 }
+
+/** One stack's line of {@link renderArchitectureSummary}. */
+export interface ArchitectureSummaryRow {
+  /** The stack's id. */
+  readonly stack: string;
+  /** Its assessment. */
+  readonly assessment: AvailabilityAssessment;
+  /** The figure it reports, if any. */
+  readonly reported?: ReportedAvailability;
+}
+
+/** The table synth prints: each stack's modelled availability and its single points of failure. */
+export function renderArchitectureSummary(rows: readonly ArchitectureSummaryRow[]): string {
+  if (rows.length === 0) return '';
+  const out = [
+    `Architecture (details and the diagrams in cdktf.out/stacks/<stack>/${ARCHITECTURE_NOTES_FILE} and ${ARCHITECTURE_SVG_FILE})`,
+    '| stack | modelled availability | single points of failure |',
+    '|---|---:|---|',
+  ];
+  for (const r of rows) {
+    const a = r.assessment.availability;
+    const figure = a === undefined ? 'no user-facing flow' : `${formatAvailability(a)}${r.reported ? ` (reported: ${r.reported.percent} %)` : ''}`;
+    out.push(`| ${r.stack} | ${figure} | ${r.assessment.singlePointsOfFailure.map((s) => s.tier).join(', ') || 'none'} |`);
+  }
+  return `${out.join('\n')}\n`;
+}

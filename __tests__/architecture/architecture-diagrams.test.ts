@@ -61,6 +61,12 @@ describe('the Mermaid diagram', () => {
     expect(mermaid).toContain('My#quot;Db#lt;1#gt; · primary + 1 replica');
     expect(mermaid).toContain('class t3 spof');
   });
+
+  test('Mermaid itself parses it as a flowchart', () => {
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'support', 'mermaid-parse.mjs')], { input: JSON.stringify([mermaid]), encoding: 'utf8', timeout: 120_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toEqual([{ ok: true, type: 'flowchart-v2' }]);
+  }, 120_000);
 });
 
 describe('the SVG diagram', () => {

@@ -74,6 +74,22 @@ describe('the case studies\' architecture notes', () => {
     }
   });
 
+  test('every stack\'s Mermaid diagram is parsed as a flowchart by Mermaid itself, and a broken one is not', () => {
+    const mermaidOf = (id: string) => {
+      const notes = artifact(id, 'ARCHITECTURE.md');
+      const start = notes.indexOf('```mermaid\n') + '```mermaid\n'.length;
+      return notes.slice(start, notes.indexOf('```', start));
+    };
+    const diagrams = [...stacks.keys()].map(mermaidOf);
+    // An unescaped quote in a label, as an unescaping renderer would write one.
+    const broken = `${diagrams[0]}  x0 -->|"tcp "80"| t0\n`;
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'support', 'mermaid-parse.mjs')], { input: JSON.stringify([...diagrams, broken]), encoding: 'utf8', timeout: 120_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const results = JSON.parse(r.stdout) as { ok: boolean; type?: string; error?: string }[];
+    expect(results.slice(0, -1)).toEqual(diagrams.map(() => ({ ok: true, type: 'flowchart-v2' })));
+    expect(results[results.length - 1].ok).toBe(false);
+  }, 120_000);
+
   test('architecture.json holds the model and the assessment', () => {
     const json = JSON.parse(artifact('monsieur-deguisement', 'architecture.json'));
     expect(json.model.tiers.map((t: { id: string }) => t.id)).toContain('Entrances/FR');

@@ -25,11 +25,13 @@ PKGS+=(openssh-server openssh-sftp-server)
 PKGS+=(galera-4 mariadb-backup socat)
 # The architecture diagrams: each stack's architecture.svg is rendered by librsvg (rsvg-convert).
 PKGS+=(librsvg2-bin)
+# The lab's model of a cloud volume's flush latency (__tests__/support/flush-latency.ts) is built by gcc.
+PKGS+=(gcc libc6-dev)
 BINS=(nginx haproxy keepalived apache2 php-fpm8.2 redis-server memcached mariadbd nft xmllint ip wrk curl promtool amtool
       java /usr/share/tomcat10/bin/catalina.sh exportfs wg wg-quick killall openstack
       debootstrap systemd-nspawn dpkg-scanpackages nsenter ssh-keygen openssl rsync visudo
       systemd-analyze systemd-sysusers systemd-socket-activate setpriv /usr/sbin/sshd sftp unshare
-      mariabackup socat rsvg-convert)
+      mariabackup socat rsvg-convert gcc)
 missing=0
 for b in "${BINS[@]}"; do command -v "$b" >/dev/null 2>&1 || missing=1; done
 # The JDBC driver the Tomcat tests put in CATALINA_BASE/lib (package libmariadb-java).

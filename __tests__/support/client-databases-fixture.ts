@@ -14,6 +14,7 @@ import { ClientMigrateConfigModel, renderClientMigrateConfig, renderClientMigrat
 import { MARIADB_CONFIG_PATH } from '../../lib/database/mysql-replication';
 import { IpressoStack } from '../../stacks/ipresso';
 import { run } from './daemons';
+import { buildFlushLatencyLibrary, flushLatencyEnv } from './flush-latency';
 import { LoopbackMariadb, startLoopbackMariadb } from './loopback-mariadb';
 
 /** A registry row. */
@@ -34,8 +35,12 @@ export interface ClientDatabasesFixture {
   stop(): Promise<void>;
 }
 
-/** Starts the fixture in `dir` (traversable by mysql): `parallel` databases at once per host, at most `maxClientsPerHost` each. */
-export async function startClientDatabasesFixture(dir: string, options: { readonly parallel: number; readonly maxClientsPerHost: number }): Promise<ClientDatabasesFixture> {
+/**
+ * Starts the fixture in `dir` (traversable by mysql): `parallel` databases at once per host, at most
+ * `maxClientsPerHost` each; with `flushMs`, MariaDB's flushes wait that long, as a cloud volume's do
+ * (./flush-latency.ts).
+ */
+export async function startClientDatabasesFixture(dir: string, options: { readonly parallel: number; readonly maxClientsPerHost: number; readonly flushMs?: number }): Promise<ClientDatabasesFixture> {
   const steps = join(dir, 'steps');
   mkdirSync(steps);
   const dataDir = join(dir, 'db');
@@ -44,7 +49,13 @@ export async function startClientDatabasesFixture(dir: string, options: { readon
   // A b3-8 host (its 4.8 GB buffer pool fits a test machine; r3-64's 38 GB does not) of small clients.
   const stack = new IpressoStack(Testing.app(), 'ipresso', { databaseFlavor: Flavor.named('b3-8'), contactsPerClient: 10_000 });
   const cnf = stack.renderHostFiles().find((f) => f.host === 'db-1' && f.path === MARIADB_CONFIG_PATH)!.content;
-  const db = await startLoopbackMariadb(dataDir, { database: 'unused', user: 'unused', password: 'unused' }, { optionFile: cnf });
+  let prefix: string[] | undefined;
+  if (options.flushMs !== undefined && options.flushMs > 0) {
+    const library = join(dir, 'flush-latency.so');
+    writeFileSync(library, buildFlushLatencyLibrary());
+    prefix = ['env', ...flushLatencyEnv(library, options.flushMs)];
+  }
+  const db = await startLoopbackMariadb(dataDir, { database: 'unused', user: 'unused', password: 'unused' }, { optionFile: cnf, prefix });
   try {
     const appPassword = join(dir, 'app.password');
     const migratorPassword = join(dir, 'migrator.password');

@@ -199,39 +199,35 @@ test("the README's table of required Terraform variables is exactly the stacks' 
   expect([...documented].sort()).toEqual([...required].sort());
 });
 
+/**
+ * Checks that the README table headed `header[0]` under `heading` is exactly `header` followed by
+ * `rows`; on a mismatch, the error prints the table the stacks call for.
+ */
+function expectReadmeTable(heading: string, header: readonly [string, string], rows: readonly string[]): void {
+  const table = [...header, ...rows].join('\n');
+  const lines = section(README, heading).split('\n');
+  const at = lines.indexOf(header[0]);
+  const documented = at < 0 ? '(no such table)' : lines.slice(at, lines.findIndex((l, i) => i > at && !l.startsWith('|'))).join('\n');
+  if (documented !== table) throw new Error(`README.md, '${heading}': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
+  expect(documented).toBe(table);
+}
+
 test("the README's table of modelled availability and single points of failure is the stacks' own", () => {
-  const stacks = buildAllStacks(Testing.app());
-  const table = [
-    '| stack | modelled availability | single points of failure |',
-    '|---|---|---|',
-    ...stacks.map((stack) => {
+  expectReadmeTable('## Architecture, single points of failure and availability', ['| stack | modelled availability | single points of failure |', '|---|---|---|'],
+    buildAllStacks(Testing.app()).map((stack) => {
       const { assessment } = stack.architecture;
       const figure = assessment.availability === undefined ? 'none modelled' : formatAvailability(assessment.availability);
       const reported = stack.reportedAvailability ? ` (the document reports ${stack.reportedAvailability.percent} %)` : '';
       const spofs = assessment.singlePointsOfFailure.map((s) => `\`${s.tier}\``).join(', ') || 'none';
       return `| \`${stack.node.id}\` | ${figure}${reported} | ${spofs} |`;
-    }),
-  ].join('\n');
-  const lines = section(README, '## Architecture, single points of failure and availability').split('\n');
-  const at = lines.indexOf('| stack | modelled availability | single points of failure |');
-  const documented = lines.slice(at, lines.findIndex((l, i) => i > at && !l.startsWith('|'))).join('\n');
-  if (documented !== table) throw new Error(`README.md, '## Architecture, single points of failure and availability': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
-  expect(documented).toBe(table);
+    }));
 });
 
 test("the README's table of monthly costs is the stacks' own", () => {
   const money = (eur: number) => eur.toFixed(2);
-  const table = [
-    '| stack | baseline / month | campaigns: extra over the baseline |',
-    '|---|---:|---|',
-    ...buildAllStacks(Testing.app()).map((stack) => {
+  expectReadmeTable('## Cost', ['| stack | baseline / month | campaigns: extra over the baseline |', '|---|---:|---|'],
+    buildAllStacks(Testing.app()).map((stack) => {
       const { monthlyEur, campaigns } = stack.cost;
       return `| \`${stack.node.id}\` | ${money(monthlyEur)} | ${campaigns.map((c) => `${c.campaign} +${money(c.extraEur)}`).join(', ') || 'none'} |`;
-    }),
-  ].join('\n');
-  const lines = section(README, '## Cost').split('\n');
-  const at = lines.indexOf('| stack | baseline / month | campaigns: extra over the baseline |');
-  const documented = lines.slice(at, lines.findIndex((l, i) => i > at && !l.startsWith('|'))).join('\n');
-  if (documented !== table) throw new Error(`README.md, '## Cost': the table must be, from the stacks:\n${table}\n\nit is:\n${documented}`);
-  expect(documented).toBe(table);
+    }));
 });

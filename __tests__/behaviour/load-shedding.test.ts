@@ -17,7 +17,7 @@ import { LoadShedding, MAGENTO1_SESSION_COOKIE, MINI_SITE_BACKEND, MiniSite } fr
 import { Figure } from '../../lib/core/figures';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { requireBinary, scratch } from '../support/daemons';
-import { testFigures } from '../support/figures';
+import { printTestFigure, printWrkRunFigure } from '../support/figures';
 import { testStack, tierOf } from '../support/synth';
 
 /** Concurrent pages one front-end serves well in this model: 2 servers x 10 = the 20 pool slots of the measured design (notes/daemons-here.md). */
@@ -272,31 +272,14 @@ function onLoopback(model: HaproxyConfigModel, ports: { entry: number; pool: num
   };
 }
 
-/**
- * Prints a `FIGURE load-shedding` line through the suite's figure log, its numbers `figures` named
- * `load-shedding <what>`. A number that could not be measured (a rate over a run of no duration, a
- * ratio to a median of 0, a backend haproxy did not list) is not finite: it stays in the text as
- * printed (NaN, Infinity, undefined) and is left out of the figures file, where FigureLog would refuse it.
- */
+/** Prints a `FIGURE load-shedding` line (see printTestFigure). */
 function printFigure(line: string, figures: readonly Figure[]): void {
-  testFigures().print(`FIGURE load-shedding ${line}`, figures.filter((f) => Number.isFinite(f.value)));
+  printTestFigure('load-shedding', line, figures);
 }
 
-/** A wrk run's line: its counts, rate and latencies, each a figure named `load-shedding <name> <what>`. */
+/** A wrk run's line, its figures named `load-shedding <name> <what>`. */
 function printWrkFigure(name: string, r: WrkResult): void {
-  const f = (what: string, value: number, unit: string): Figure => ({ name: `load-shedding ${name} ${what}`, value, unit });
-  printFigure(`${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
-    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`, [
-    f('requests', r.requests, 'requests'),
-    f('throughput', r.requestsPerSecond, 'req/s'),
-    f('median', r.p50Ms, 'ms'),
-    f('p99', r.p99Ms, 'ms'),
-    f('pool', r.pool, 'requests'),
-    f('mini-site', r.mini, 'requests'),
-    f('other', r.other, 'requests'),
-    f('non-2xx', r.non2xx, 'requests'),
-    f('socket errors', r.socketErrors, 'errors'),
-  ]);
+  printWrkRunFigure('load-shedding', name, r);
 }
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ import { LoadShedding, MAGENTO1_SESSION_COOKIE, MiniSite } from '../../lib/balan
 import { Figure } from '../../lib/core/figures';
 import { StaticContentServer } from '../../lib/web/static-content-server';
 import { requireBinary, run, scratch } from '../support/daemons';
-import { testFigures } from '../support/figures';
+import { printTestFigure, printWrkRunFigure } from '../support/figures';
 import { testStack, tierOf } from '../support/synth';
 
 const PER_SERVER_CAPACITY = 10;
@@ -267,32 +267,14 @@ function generatedModels(): { haproxy: HaproxyConfigModel; nginx: NginxCacheConf
   return { haproxy: lb.haproxyModel(0), nginx: lb.nginxCacheModel(0) };
 }
 
-/**
- * Prints a `FIGURE response-cache` line through the suite's figure log, its numbers `figures` named
- * `response-cache <what>`. A number that could not be measured (a rate over a run of no duration, a
- * ratio to a median of 0) is not finite: it stays in the text as printed (NaN, Infinity) and is left
- * out of the figures file, where FigureLog would refuse it.
- */
+/** Prints a `FIGURE response-cache` line (see printTestFigure). */
 function printFigure(line: string, figures: readonly Figure[]): void {
-  testFigures().print(`FIGURE response-cache ${line}`, figures.filter((f) => Number.isFinite(f.value)));
+  printTestFigure('response-cache', line, figures);
 }
 
-/** A wrk run's line: its counts, rate and latencies, each a figure named `response-cache <name> <what>`. */
+/** A wrk run's line, its figures named `response-cache <name> <what>`. */
 function printWrkFigure(name: string, r: WrkResult): void {
-  const f = (what: string, value: number, unit: string): Figure => ({ name: `response-cache ${name} ${what}`, value, unit });
-  printFigure(`${name}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)} req/s, median ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, `
-    + `pool ${r.pool}, mini-site ${r.mini}, other ${r.other}, from cache ${r.cached}, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`, [
-    f('requests', r.requests, 'requests'),
-    f('throughput', r.requestsPerSecond, 'req/s'),
-    f('median', r.p50Ms, 'ms'),
-    f('p99', r.p99Ms, 'ms'),
-    f('pool', r.pool, 'requests'),
-    f('mini-site', r.mini, 'requests'),
-    f('other', r.other, 'requests'),
-    f('from cache', r.cached, 'requests'),
-    f('non-2xx', r.non2xx, 'requests'),
-    f('socket errors', r.socketErrors, 'errors'),
-  ]);
+  printWrkRunFigure('response-cache', name, r);
 }
 
 afterAll(async () => {

@@ -31,6 +31,9 @@ const LAYERS: readonly string[] = [
   'scaling',
   'rollout',
   'policy',
+  // The architecture notes and the cost read a complete stack's constructs; the stack writes them.
+  'architecture',
+  'cost',
   'stack',
   'lab',
   // lib/*.ts: the entry points (lib/index.ts, lib/renderers.ts, ...), which re-export the layers.

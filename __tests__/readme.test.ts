@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Testing } from 'cdktf';
 import * as ts from 'typescript';
+import { HostingStack } from '../lib';
 import { formatAvailability } from '../lib/architecture/architecture-notes';
 import { buildAllStacks } from '../stacks/all';
 
@@ -172,8 +173,12 @@ function markdownText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
 }
 
+/** The case studies' stacks, built once for the tables' checks. */
+let builtStacks: HostingStack[] | undefined;
+const caseStudyStacks = (): HostingStack[] => (builtStacks ??= buildAllStacks(Testing.app()));
+
 test("the README's table of required Terraform variables is exactly the stacks' variables without a default", () => {
-  const stacks = buildAllStacks(Testing.app());
+  const stacks = caseStudyStacks();
   const declared: Record<string, { description?: string; default?: unknown }> = {};
   const required = stacks.flatMap((stack) => {
     const variables = ((stack.toTerraform() as { variable?: Record<string, { description?: string; default?: unknown }> }).variable) ?? {};
@@ -214,7 +219,7 @@ function expectReadmeTable(heading: string, header: readonly [string, string], r
 
 test("the README's table of modelled availability and single points of failure is the stacks' own", () => {
   expectReadmeTable('## Architecture, single points of failure and availability', ['| stack | modelled availability | single points of failure |', '|---|---|---|'],
-    buildAllStacks(Testing.app()).map((stack) => {
+    caseStudyStacks().map((stack) => {
       const { assessment } = stack.architecture;
       const figure = assessment.availability === undefined ? 'none modelled' : formatAvailability(assessment.availability);
       const reported = stack.reportedAvailability ? ` (the document reports ${stack.reportedAvailability.percent} %)` : '';
@@ -226,7 +231,7 @@ test("the README's table of modelled availability and single points of failure i
 test("the README's table of monthly costs is the stacks' own", () => {
   const money = (eur: number) => eur.toFixed(2);
   expectReadmeTable('## Cost', ['| stack | baseline / month | campaigns: extra over the baseline |', '|---|---:|---|'],
-    buildAllStacks(Testing.app()).map((stack) => {
+    caseStudyStacks().map((stack) => {
       const { monthlyEur, campaigns } = stack.cost;
       return `| \`${stack.node.id}\` | ${money(monthlyEur)} | ${campaigns.map((c) => `${c.campaign} +${money(c.extraEur)}`).join(', ') || 'none'} |`;
     }));

@@ -31,7 +31,9 @@ lab_pid=$!
 echo "The lab runs beside the other tests (its output follows when it ends)."
 
 status=0
-npx jest --ci --testPathIgnorePatterns '/__tests__/(lab|behaviour)/' || status=1
+# At a lower priority than the lab: the lab is the longest part of the run, and its timed checks
+# (run while no other server boots) should not share the cores with these tests either.
+nice -n 10 npx jest --ci --testPathIgnorePatterns '/__tests__/(lab|behaviour)/' || status=1
 
 lab_status=0
 wait "$lab_pid" || lab_status=$?

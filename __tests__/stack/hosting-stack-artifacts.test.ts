@@ -26,6 +26,8 @@ describe('HostingStack.addArtifact', () => {
     // rollout.json is every stack's own: the order and digests hosting-stacks-rollout works from;
     // cost.md and cost.json too: its monthly cost from the dated price table; and its architecture.
     expect(stack.renderArtifacts().map((a) => a.path)).toEqual(['ARCHITECTURE.md', 'README.txt', 'architecture.json', 'architecture.svg', 'campaigns/sale.tfvars.json', 'cost.json', 'cost.md', 'rollout.json']);
+    // Asked for some paths, it renders only those it has.
+    expect(stack.renderArtifacts(['cost.md', 'README.txt', 'no-such-file']).map((a) => a.path)).toEqual(['README.txt', 'cost.md']);
     expect(JSON.parse(readFileSync(join(dir, 'rollout.json'), 'utf8'))).toEqual({ stack: 'shop', servers: [] });
   });
 

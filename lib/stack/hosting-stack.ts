@@ -229,10 +229,13 @@ export class HostingStack extends TerraformStack {
   /**
    * The artifacts' contents, sorted by path: what synth writes next to the Terraform. A producer that
    * throws, or returns something other than a string, fails with an error naming this stack and the
-   * artifact's path.
+   * artifact's path. With `paths`, only those artifacts are rendered (a path not added is left out).
    */
-  public renderArtifacts(): { readonly path: string; readonly content: string }[] {
-    return [...this.artifacts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, produce]) => ({ path, content: this.produceArtifact(path, produce) }));
+  public renderArtifacts(paths?: readonly string[]): { readonly path: string; readonly content: string }[] {
+    return [...this.artifacts.entries()]
+      .filter(([path]) => paths === undefined || paths.includes(path))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, produce]) => ({ path, content: this.produceArtifact(path, produce) }));
   }
 
   private produceArtifact(path: string, produce: () => string): string {

@@ -26,13 +26,13 @@
  * Needs root and Debian's MariaDB (`scripts/install-test-deps.sh`). Exit code 2 on bad options, 1 when a
  * run fails, 0 otherwise.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IPRESSO_PARALLEL_UPDATE_SAVING } from '../stacks/ipresso';
 import { Figure, FigureLog } from '../lib/core/figures';
 import { Progress } from '../lib/core/progress';
-import { CLIENT_BASE_STEP, CLIENT_RELEASE_FILES, startClientDatabasesFixture, undoClientRelease } from '../__tests__/support/client-databases-fixture';
+import { clientNames, measureReleaseBothWays, prepareClientRelease, startClientDatabasesFixture } from '../__tests__/support/client-databases-fixture';
 
 function option(name: string, fallback: number, min: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,39 +53,22 @@ async function main(): Promise<number> {
   const parallel = option('parallel', 4, 1, 64);
   const flushUs = option('flush-us', 0, 0, 100_000);
   const log = new FigureLog('bench:migrate');
-  // Steps: the database, the clients, their base step, then each run one after another and in parallel.
-  const progress = new Progress('bench:migrate', { total: 3 + 2 * runs });
+  // Steps: the database, the clients and their base step, then each run (one after another, then in parallel).
+  const progress = new Progress('bench:migrate', { total: 2 + runs });
   const dir = mkdtempSync(join(tmpdir(), 'hs-bench-migrate-'));
   progress.started('starting MariaDB');
-  const fx = await startClientDatabasesFixture(dir, { parallel, maxClientsPerHost: clients, flushMs: flushUs / 1000 });
+  const fx = await startClientDatabasesFixture(dir, { parallel, maxClientsPerHost: clients, flushLatency: flushUs > 0 });
   try {
-    const names = Array.from({ length: clients }, (_, i) => `c${String(i + 1).padStart(3, '0')}`);
-    progress.started(`adding ${clients} client databases`);
-    for (const name of names) {
-      const r = fx.migrate(['add-client', name]);
-      if (!r.ok) throw new Error(r.output);
-    }
-    progress.started('the base step of every client');
-    writeFileSync(join(fx.steps, '001-base.sql'), CLIENT_BASE_STEP);
-    if (!fx.migrate(['run']).ok) throw new Error('the base step failed');
+    const names = clientNames(clients);
+    progress.started(`adding ${clients} client databases and their base step`);
+    prepareClientRelease(fx, names);
     const serial: number[] = [];
     const inParallel: number[] = [];
-    const release = () => {
-      for (const [name, content] of Object.entries(CLIENT_RELEASE_FILES)) writeFileSync(join(fx.steps, name), content);
-    };
-    const undo = () => fx.db.sql(`${names.map(undoClientRelease).join('\n')} UPDATE shared.client_databases SET last_step = '2026-01-base';`);
-    release();
     for (let i = 0; i < runs; i++) {
-      progress.started(`run ${i + 1}/${runs}, one after another`);
-      const a = fx.migrate(['run', '--serial']);
-      if (!a.ok) throw new Error(a.output);
-      serial.push(a.seconds);
-      undo();
-      progress.started(`run ${i + 1}/${runs}, ${parallel} at once per host`);
-      const b = fx.migrate(['run']);
-      if (!b.ok) throw new Error(b.output);
-      inParallel.push(b.seconds);
-      undo();
+      progress.started(`run ${i + 1}/${runs}: one after another, then ${parallel} at once per host`);
+      const pair = measureReleaseBothWays(fx, names, flushUs / 1000);
+      serial.push(pair.serial);
+      inParallel.push(pair.parallel);
     }
     const cores = availableParallelism();
     const saving = 1 - median(inParallel) / median(serial);

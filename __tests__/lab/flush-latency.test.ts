@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFlushLatencyLibrary, flushLatencyEnv } from '../support/flush-latency';
+import { buildFlushLatencyLibrary, flushLatencyEnv, setFlushLatency } from '../support/flush-latency';
 
 /** Python doing `n` writes each followed by fsync and fdatasync; prints the seconds they took. */
 const FLUSHES = `import os, sys, time
@@ -27,11 +27,21 @@ describe("the flush-latency library (a cloud volume's flush, modelled)", () => {
     return Number(r.stdout.trim());
   };
 
-  test('given 5 ms, then 10 fsync and 10 fdatasync calls take at least 100 ms, and each still succeeds', () => {
-    expect(flushes(flushLatencyEnv(library, 5), 10)).toBeGreaterThanOrEqual(0.1);
+  test('given 5 ms in the control file, then 10 fsync and 10 fdatasync calls take at least 100 ms, and each still succeeds', () => {
+    const control = join(dir, 'latency');
+    setFlushLatency(control, 5);
+    expect(flushes(flushLatencyEnv(library, control), 10)).toBeGreaterThanOrEqual(0.1);
+  });
+
+  test('given the control file set to 0 after a run, then the next run of 100 flushes waits no 5 ms each (well under 500 ms)', () => {
+    const control = join(dir, 'latency');
+    setFlushLatency(control, 5);
+    expect(flushes(flushLatencyEnv(library, control), 2)).toBeGreaterThanOrEqual(0.02);
+    setFlushLatency(control, 0);
+    expect(flushes(flushLatencyEnv(library, control), 50)).toBeLessThan(0.5);
   });
 
   test('given a latency that is not a number of ms, then it says so', () => {
-    expect(() => flushLatencyEnv(library, -1)).toThrow(/flush latency: -1 ms must be a finite number of at least 0/);
+    expect(() => setFlushLatency(join(dir, 'latency'), -1)).toThrow(/flush latency: -1 ms must be a finite number of at least 0/);
   });
 });

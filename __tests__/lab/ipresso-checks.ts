@@ -12,17 +12,14 @@
  *   backlog alert's 60 s;
  * - 50 clients added (`add-client`), then a release's update files dropped in the steps folder:
  *   the path unit starts the runner, which updates the 50 databases in parallel within the bound per
- *   host; with the database host's flushes as long as a cloud volume's (LAB_VOLUME_FLUSH_MS), that
- *   update is more than 60 % shorter than the same update one database after another (case study 4);
- *   a failing step leaves every database as it was, and the fixed file continues from there.
+ *   host; a failing step leaves every database as it was, and the fixed file continues from there.
+ *   (How much shorter parallel is than one after another is timed in the behaviour tests, alone:
+ *   __tests__/behaviour/client-migrate-parallel.test.ts.)
  */
 import type { LabBootedStack, LabCheck } from '../../lib/lab';
 import { CLIENT_MIGRATE_CONFIG_PATH, CLIENT_MIGRATE_SCRIPT_PATH, CLIENT_MIGRATE_SERVICE_UNIT } from '../../lib/database/client-migrations';
 import { TASK_DAEMONS_CONFIG_PATH, TASK_DAEMONS_HOME, TASK_DAEMONS_SCRIPT_PATH, workerUnitName } from '../../lib/workers/task-config';
-import { CLIENT_DATABASES_DEFAULT_SHARED_NAME, CLIENT_DATABASES_REGISTRY_TABLE } from '../../lib/database/client-databases';
-import { IPRESSO_PARALLEL_UPDATE_SAVING } from '../../stacks/ipresso';
-import { CLIENT_BASE_STEP, CLIENT_RELEASE_FILES, undoClientRelease } from '../support/client-databases-fixture';
-import { buildFlushLatencyLibrary, flushLatencyEnv, LAB_VOLUME_FLUSH_MS } from '../support/flush-latency';
+import { CLIENT_BASE_STEP, CLIENT_RELEASE_FILES } from '../support/client-databases-fixture';
 
 /** What the lab test gives, read from the construct tree. */
 export interface IpressoLabOptions {
@@ -212,23 +209,7 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
   checks.push(check(`${CLIENTS} clients added, each database made on the host with the fewest clients`, added.length === CLIENTS, `${added.length} added (${spread})`));
 
   const base = await release({ '001-base.sql': CLIENT_BASE_STEP });
-  // From here the database hosts' flushes take as long as a cloud volume's (see flush-latency.ts):
-  // the update of many small databases waits on them there, and parallel updates overlap the waits.
-  const flushes = await Promise.all(m.databaseHosts.map((h) => slowVolumeFlushes(stack, h)));
-  // The release, in parallel (the path unit's run), then undone and run again one database after
-  // another; both held from other stacks' boots, which would take the cores from either.
-  const { update, serial } = await stack.quietly(async () => {
-    const parallelRun = await release(CLIENT_RELEASE_FILES);
-    // Each host undoes its own clients' databases; the registry is in the shared database, on the first.
-    for (const [i, h] of m.databaseHosts.entries()) {
-      const undo = entries.filter((e) => e[1] === h).map((e) => undoClientRelease(e[0]));
-      if (i === 0) undo.push(`UPDATE ${CLIENT_DATABASES_DEFAULT_SHARED_NAME}.${CLIENT_DATABASES_REGISTRY_TABLE} SET last_step = '2026-01-base';`);
-      const r = await stack.exec(h, ['mariadb', '-e', undo.join('\n')], { timeoutMs: 120_000 });
-      if (r.status !== 0) throw new Error(`${h}: undoing the release: ${r.stderr}`);
-    }
-    const serialRun = await runner('run --serial');
-    return { update: parallelRun, serial: `${serialRun.stdout}${serialRun.stderr}` };
-  });
+  const update = await release(CLIENT_RELEASE_FILES);
   const summary = updatedAll(5).exec(update);
   const spans = [...update.matchAll(/^c\d+ \(client_c\d+ on (\S+)\): 5 steps in [\d.]+ s \(([\d.]+) s to ([\d.]+) s of the run\)$/gm)].map((x) => ({ host: x[1], from: Number(x[2]), to: Number(x[3]) }));
   const mostAtOnce = (host: string) => Math.max(0, ...spans.filter((x) => x.host === host).map((x) => spans.filter((y) => y.host === host && y.from <= x.from && x.from < y.to).length));
@@ -236,12 +217,6 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
   const allAtRelease = (await registry()).every((e) => e[3] === '2026-06-default-segment');
   checks.push(check(`a release dropped in the steps folder updates the ${CLIENTS} client databases in parallel, within the bound per host`, updatedAll(1).test(base) && summary !== null && allAtRelease && atOnce.every((n) => n > 1 && n <= m.parallelPerHost),
     `base: ${/updated .*/.exec(base)?.[0] ?? base.slice(-300)}; release: ${summary?.[0] ?? update.slice(-300)}; most at once per host ${atOnce.join(', ')} (bound ${m.parallelPerHost})`));
-
-  const seconds = (log: string) => Number(/updated \d+ databases \(\d+ steps\) in ([\d.]+) s/.exec(log)?.[1] ?? NaN);
-  const saving = 1 - seconds(update) / seconds(serial);
-  checks.push(check(`in parallel, the update of the ${CLIENTS} databases is more than ${IPRESSO_PARALLEL_UPDATE_SAVING * 100} % shorter than one after another (volume flushes of ${LAB_VOLUME_FLUSH_MS} ms)`,
-    updatedAll(5).test(serial) && saving > IPRESSO_PARALLEL_UPDATE_SAVING,
-    `in parallel ${seconds(update).toFixed(2)} s, one after another ${seconds(serial).toFixed(2)} s: ${(saving * 100).toFixed(0)} % shorter; ${flushes.join('; ')}`));
 
   const columns = async () => (await stack.exec(m.databaseHosts[0], ['mariadb', '--batch', '--skip-column-names', '-e', "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema LIKE 'client\\\\_%' AND column_name = 'consent_at'"])).stdout.trim();
   const broken = await release({ '004-consent.sql': '-- step: 2026-07-consent\nALTER TABLE contacts ADD COLUMN consent_at DATETIME NULL;\nUPDATE no_such_table SET x = 1;\n' });
@@ -256,26 +231,4 @@ async function migrationChecks(stack: LabBootedStack, o: IpressoLabOptions): Pro
   checks.push(check('the fixed file continues from the recorded step: only the two new steps run', updatedAll(2).test(fixed) && afterFix.every((e) => e[3] === '2026-08-consent-index') && (await columns()) === String(CLIENTS),
     updatedAll(2).exec(fixed)?.[0] ?? fixed.slice(-300)));
   return checks;
-}
-
-/**
- * Makes MariaDB's flushes on `host` take LAB_VOLUME_FLUSH_MS, as a cloud volume's: the library
- * (built here with gcc) is put on the server and preloaded into mariadb.service by a runtime drop-in,
- * and the service restarted. Returns what was checked: the library mapped into the new mariadbd.
- */
-async function slowVolumeFlushes(stack: LabBootedStack, host: string): Promise<string> {
-  const library = '/usr/local/lib/hosting-stacks-lab/flush-latency.so';
-  const dropIn = '/run/systemd/system/mariadb.service.d/lab-volume-flush.conf';
-  const steps: [string, string | undefined][] = [
-    [`mkdir -p ${library.replace(/\/[^/]+$/, '')} && base64 -d > ${library}`, buildFlushLatencyLibrary().toString('base64')],
-    [`mkdir -p ${dropIn.replace(/\/[^/]+$/, '')} && cat > ${dropIn}`, `[Service]\nEnvironment=${flushLatencyEnv(library, LAB_VOLUME_FLUSH_MS).join(' ')}\n`],
-    ['systemctl daemon-reload && systemctl restart mariadb.service', undefined],
-  ];
-  for (const [script, input] of steps) {
-    const r = await stack.exec(host, ['sh', '-c', script], { input, timeoutMs: 180_000 });
-    if (r.status !== 0) throw new Error(`${host}: ${script}: ${r.stderr}`);
-  }
-  const mapped = await stack.exec(host, ['sh', '-c', `grep -c flush-latency /proc/$(systemctl show -p MainPID --value mariadb.service)/maps`]);
-  if (mapped.status !== 0 || Number(mapped.stdout.trim()) < 1) throw new Error(`${host}: mariadbd did not load ${library}: ${mapped.stdout}${mapped.stderr}`);
-  return `${host}: flushes ${LAB_VOLUME_FLUSH_MS} ms longer (library mapped into mariadbd)`;
 }

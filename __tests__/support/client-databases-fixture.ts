@@ -14,7 +14,7 @@ import { ClientMigrateConfigModel, renderClientMigrateConfig, renderClientMigrat
 import { MARIADB_CONFIG_PATH } from '../../lib/database/mysql-replication';
 import { IpressoStack } from '../../stacks/ipresso';
 import { run } from './daemons';
-import { buildFlushLatencyLibrary, flushLatencyEnv } from './flush-latency';
+import { buildFlushLatencyLibrary, flushLatencyEnv, setFlushLatency } from './flush-latency';
 import { LoopbackMariadb, startLoopbackMariadb } from './loopback-mariadb';
 
 /** A registry row. */
@@ -32,15 +32,17 @@ export interface ClientDatabasesFixture {
   migrate(args: readonly string[], parallel?: number): { ok: boolean; output: string; seconds: number };
   /** The registry, by client. */
   registry(): Record<string, RegistryEntry>;
+  /** Sets how much longer MariaDB's flushes take from now on (a fixture started with `flushLatency`). */
+  setFlushMs(ms: number): void;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the fixture in `dir` (traversable by mysql): `parallel` databases at once per host, at most
- * `maxClientsPerHost` each; with `flushMs`, MariaDB's flushes wait that long, as a cloud volume's do
- * (./flush-latency.ts).
+ * `maxClientsPerHost` each; with `flushLatency`, MariaDB runs with the flush-latency library
+ * (./flush-latency.ts), its wait 0 until `setFlushMs` sets one.
  */
-export async function startClientDatabasesFixture(dir: string, options: { readonly parallel: number; readonly maxClientsPerHost: number; readonly flushMs?: number }): Promise<ClientDatabasesFixture> {
+export async function startClientDatabasesFixture(dir: string, options: { readonly parallel: number; readonly maxClientsPerHost: number; readonly flushLatency?: boolean }): Promise<ClientDatabasesFixture> {
   const steps = join(dir, 'steps');
   mkdirSync(steps);
   const dataDir = join(dir, 'db');
@@ -50,10 +52,12 @@ export async function startClientDatabasesFixture(dir: string, options: { readon
   const stack = new IpressoStack(Testing.app(), 'ipresso', { databaseFlavor: Flavor.named('b3-8'), contactsPerClient: 10_000 });
   const cnf = stack.renderHostFiles().find((f) => f.host === 'db-1' && f.path === MARIADB_CONFIG_PATH)!.content;
   let prefix: string[] | undefined;
-  if (options.flushMs !== undefined && options.flushMs > 0) {
+  const flushControl = join(dir, 'flush-latency-us');
+  if (options.flushLatency) {
     const library = join(dir, 'flush-latency.so');
     writeFileSync(library, buildFlushLatencyLibrary());
-    prefix = ['env', ...flushLatencyEnv(library, options.flushMs)];
+    setFlushLatency(flushControl, 0);
+    prefix = ['env', ...flushLatencyEnv(library, flushControl)];
   }
   const db = await startLoopbackMariadb(dataDir, { database: 'unused', user: 'unused', password: 'unused' }, { optionFile: cnf, prefix });
   try {
@@ -114,6 +118,10 @@ export async function startClientDatabasesFixture(dir: string, options: { readon
           return [client, { host, last, status }];
         }));
       },
+      setFlushMs(ms) {
+        if (!options.flushLatency) throw new Error('setFlushMs: the fixture was started without flushLatency');
+        setFlushLatency(flushControl, ms);
+      },
       stop: () => db.stop(),
     };
   } catch (e) {
@@ -147,4 +155,46 @@ CREATE INDEX contacts_email ON contacts (email);
 /** SQL undoing {@link CLIENT_RELEASE_FILES} on client `name`'s database (the benchmark's reset between runs). */
 export function undoClientRelease(name: string): string {
   return `DROP TABLE client_${name}.activity, client_${name}.segments; DROP INDEX contacts_email ON client_${name}.contacts; ALTER TABLE client_${name}.contacts DROP COLUMN phone;`;
+}
+
+/** Names of `count` client databases: `c001`, `c002`, ... */
+export function clientNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `c${String(i + 1).padStart(3, '0')}`);
+}
+
+/** Adds `names` as clients (`add-client`) and brings them to {@link CLIENT_BASE_STEP}, then drops the release's files in the steps folder. */
+export function prepareClientRelease(fx: ClientDatabasesFixture, names: readonly string[]): void {
+  for (const name of names) {
+    const r = fx.migrate(['add-client', name]);
+    if (!r.ok) throw new Error(r.output);
+  }
+  writeFileSync(join(fx.steps, '001-base.sql'), CLIENT_BASE_STEP);
+  const base = fx.migrate(['run']);
+  if (!base.ok) throw new Error(`the base step failed: ${base.output}`);
+  for (const [name, content] of Object.entries(CLIENT_RELEASE_FILES)) writeFileSync(join(fx.steps, name), content);
+}
+
+/**
+ * One measured pair: the release applied one database after another (`run --serial`), undone, then
+ * in parallel (`run`), undone; each run with flushes `flushMs` longer (a fixture started with
+ * `flushLatency`). Returns the seconds of each run.
+ */
+export function measureReleaseBothWays(fx: ClientDatabasesFixture, names: readonly string[], flushMs = 0): { readonly serial: number; readonly parallel: number } {
+  const undo = () => fx.db.sql(`${names.map(undoClientRelease).join('\n')} UPDATE shared.${CLIENT_DATABASES_REGISTRY_TABLE} SET last_step = '2026-01-base';`);
+  // The flush latency only while a run is timed: the undo is the measurement's, not the update's.
+  const timed = (args: string[]) => {
+    if (flushMs > 0) fx.setFlushMs(flushMs);
+    try {
+      const r = fx.migrate(args);
+      if (!r.ok) throw new Error(r.output);
+      return r.seconds;
+    } finally {
+      if (flushMs > 0) fx.setFlushMs(0);
+    }
+  };
+  const serial = timed(['run', '--serial']);
+  undo();
+  const parallel = timed(['run']);
+  undo();
+  return { serial, parallel };
 }

@@ -1,6 +1,7 @@
 /**
  * A cloud volume's flush, modelled: an `LD_PRELOAD` library that makes each `fsync` and `fdatasync`
- * of the process wait `HS_FLUSH_LATENCY_US` microseconds after the real call returns.
+ * of the process wait, after the real call returns, the microseconds written in the file
+ * `HS_FLUSH_LATENCY_FILE` names (none: no wait), so a test adds the wait only while it measures.
  *
  * Why: a database on an OpenStack volume (Cinder on Ceph, as OVHcloud's) waits for a flush to be
  * acknowledged by the replicas over the network, typically 1 to several ms; this machine's disk
@@ -22,22 +23,31 @@ import { join } from 'node:path';
  */
 export const LAB_VOLUME_FLUSH_MS = 2;
 
-/** The environment variable the library reads (microseconds). */
-export const FLUSH_LATENCY_ENV = 'HS_FLUSH_LATENCY_US';
+/** The environment variable naming the file the library reads its latency from (microseconds). */
+export const FLUSH_LATENCY_FILE_ENV = 'HS_FLUSH_LATENCY_FILE';
 
 const SOURCE = `#define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
-/* Each fsync and fdatasync of the process waits ${FLUSH_LATENCY_ENV} microseconds after the real call. */
-static long delay_us = -1;
-
+/*
+ * Each fsync and fdatasync of the process waits, after the real call, the microseconds written in
+ * the file \$${FLUSH_LATENCY_FILE_ENV} names (read at each call, so a test sets it when it measures).
+ */
 static void wait_flush(void) {
-  if (delay_us < 0) {
-    const char *v = getenv("${FLUSH_LATENCY_ENV}");
-    delay_us = v ? atol(v) : 0;
-  }
+  const char *path = getenv("${FLUSH_LATENCY_FILE_ENV}");
+  if (!path) return;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[32];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = 0;
+  long delay_us = atol(buf);
   if (delay_us > 0) {
     struct timespec t = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
     while (nanosleep(&t, &t) != 0) {}
@@ -75,8 +85,13 @@ export function buildFlushLatencyLibrary(): Buffer {
   }
 }
 
-/** The environment a process needs to run with the library at `path` and `ms` per flush. */
-export function flushLatencyEnv(path: string, ms: number): string[] {
+/** The environment a process needs to run with the library at `library`, its latency read from `controlFile`. */
+export function flushLatencyEnv(library: string, controlFile: string): string[] {
+  return [`LD_PRELOAD=${library}`, `${FLUSH_LATENCY_FILE_ENV}=${controlFile}`];
+}
+
+/** Sets the latency the processes reading `controlFile` add to each flush from now on. */
+export function setFlushLatency(controlFile: string, ms: number): void {
   if (!Number.isFinite(ms) || ms < 0) throw new Error(`flush latency: ${ms} ms must be a finite number of at least 0`);
-  return [`LD_PRELOAD=${path}`, `${FLUSH_LATENCY_ENV}=${Math.round(ms * 1000)}`];
+  writeFileSync(controlFile, `${Math.round(ms * 1000)}\n`);
 }

@@ -3,7 +3,7 @@
 # then jest (unit, snapshot, schema conformance and real-daemon tests, the behaviour tests and the lab).
 #
 # With arguments, one jest run with them (`npm test -- __tests__/web`). Without, three runs: the lab's
-# stacks (__tests__/lab/stacks.lab.test.ts, about 25 minutes on two cores, mostly containers installing
+# stacks (__tests__/lab/stacks.lab.test.ts, about 23 minutes on two cores, mostly containers installing
 # packages) beside everything else but the behaviour tests (the unit and daemon tests and the lab's own
 # tests, niced), then the timing-based behaviour tests (__tests__/behaviour: failover, load shedding,
 # parallel updates) alone, once the lab has stopped its containers, so that nothing competes with their

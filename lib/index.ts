@@ -166,6 +166,7 @@ export type { OvhPriceTable, OvhSize, UnitPrice } from './cost/price-table';
 
 // Architecture: the model read from the constructs, single points of failure, modelled availability (renderers: `hosting-stacks/renderers`).
 export { architectureOf, FlowPurpose, RedundancyKind, TierRole } from './architecture/architecture-model';
+export type { IArchitectureIntent, TierIntent } from './core/architecture-intent';
 export type { ArchitectureExternal, ArchitectureFlow, ArchitectureModel, ArchitectureTier, ArchitectureZone, TierRedundancy } from './architecture/architecture-model';
 export { assessAvailability, atLeastKOfN, DEFAULT_AVAILABILITY_ASSUMPTIONS } from './architecture/availability';
 export type { AvailabilityAssessment, AvailabilityAssumptions, SinglePointOfFailure, TierAvailability } from './architecture/availability';

@@ -1,8 +1,10 @@
 import { Testing } from 'cdktf';
 import {
-  AppTier, BackupSchedule, ExternalNetwork, Flavor, HealthCheck, HostingStack, LvsBalancer, MysqlReplication, Peer, Port, PrivateVSwitch, Router, VeeamBackup, WebTier,
+  AppTier, BackupSchedule, ExternalNetwork, Flavor, HealthCheck, HostingStack, LvsBalancer, MysqlReplication, Peer, Port, PrivateVSwitch, Router, ServerCluster, VeeamBackup, WebTier,
 } from '../../lib';
+import { Construct } from 'constructs';
 import { architectureOf, FlowPurpose, RedundancyKind, TierRole } from '../../lib/architecture/architecture-model';
+import { IArchitectureIntent } from '../../lib/core/architecture-intent';
 
 /** The README's shop: an LVS pair, a web and an application tier, a replicated database, a backup runner. */
 function shop(webCount = 2) {
@@ -41,7 +43,7 @@ describe('architectureOf', () => {
       Db: [RedundancyKind.SINGLE_WRITER, 2, 1],
       App: [RedundancyKind.ANY_OF, 2, 1],
       Web: [RedundancyKind.ANY_OF, 2, 1],
-      Lb: [RedundancyKind.ANY_OF, 2, 1],
+      Lb: [RedundancyKind.VIP_PAIR, 2, 1],
       Backup: [RedundancyKind.ANY_OF, 1, 1],
     });
     expect(m.tiers.find((t) => t.id === 'Backup')!.role).toBe(TierRole.OPERATIONS);
@@ -80,5 +82,25 @@ describe('architectureOf', () => {
       .toThrow(/shop: 'reportedAvailability.percent' \(120\) must be a percentage above 0 and at most 100/);
     expect(() => new HostingStack(Testing.app(), 'shop', { reportedAvailability: { percent: 99.5, source: ' ' } }))
       .toThrow(/shop: 'reportedAvailability.source' \(' '\) must say where the figure comes from/);
+  });
+});
+
+describe('a construct of your own', () => {
+  test('given a construct declaring itself an operations tier, then its flows to others are operations and it is not user-facing', () => {
+    const { stack, app } = shop();
+    class Reporter extends Construct implements IArchitectureIntent {
+      public readonly architectureIntent = { role: TierRole.OPERATIONS };
+      public readonly cluster: ServerCluster;
+      constructor(scope: Construct, id: string) {
+        super(scope, id);
+        this.cluster = new ServerCluster(this, 'Server', { vswitch: app.cluster.vswitch, count: 1, flavor: Flavor.named('c3-4') });
+      }
+    }
+    const reporter = new Reporter(stack, 'Reporter');
+    app.connections.allowFrom(reporter.cluster, Port.tcp(9100), 'reports');
+    const m = architectureOf(stack);
+    expect(m.tiers.find((t) => t.id === 'Reporter')).toMatchObject({ kind: 'Reporter', role: TierRole.OPERATIONS, redundancy: { kind: RedundancyKind.ANY_OF, members: 1 } });
+    expect(m.flows).toContainEqual({ from: 'Reporter', to: 'App', ports: ['tcp 9100'], purpose: FlowPurpose.OPERATIONS });
+    expect(m.userFacing).not.toContain('Reporter');
   });
 });

@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Fn, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
@@ -81,7 +82,9 @@ export interface DeploymentServerProps {
  * `adminCidrs`; no tier allows it in except on SSH through `addTarget`, and it holds no service
  * other tiers call. The host's nftables input chain follows the same intent.
  */
-export class DeploymentServer extends Construct implements IServerTier {
+export class DeploymentServer extends Construct implements IArchitectureIntent, IServerTier {
+  /** Deployments run the stack; they serve no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The VM (a one-instance cluster). */
   public readonly cluster: ServerCluster;
   /** The VM's network intent. */

@@ -16,28 +16,11 @@ import { OctaviaBalancer } from '../balancing/octavia-balancer';
 import { HaproxyBalancer } from '../balancing/haproxy-balancer';
 import { SiteFailover } from '../balancing/site-failover';
 import { LvsBalancer } from '../balancing/lvs-balancer';
+import { architectureIntentOf, RedundancyKind, TierRole } from '../core/architecture-intent';
+import { Kinds } from '../core/peers';
+import type { IPrivateVSwitch } from '../network/private-vswitch';
 
-/** What a tier is for, which decides whether its flows carry users' requests. */
-export enum TierRole {
-  /** Serves the users' requests (an entry, a web, application or data tier). */
-  SERVICE = 'service',
-  /** Runs the stack (monitoring, probes, backups, deployments): its flows to others carry no user's request. */
-  OPERATIONS = 'operations',
-  /** The staff's way in (the office VPN): what only it reaches is not user-facing. */
-  STAFF_ACCESS = 'staff-access',
-}
-
-/** How a tier survives the loss of its servers. */
-export enum RedundancyKind {
-  /** Any one member serves (a balanced pool, a VIP pair): it survives the loss of all members but one. */
-  ANY_OF = 'any-of',
-  /** A majority of members must be up (Galera): it survives the loss of a minority. */
-  QUORUM = 'quorum',
-  /** One member takes every write (a MySQL primary; promoting a replica is manual): it survives no loss. */
-  SINGLE_WRITER = 'single-writer',
-  /** A service the cloud runs (Octavia's active/standby amphorae). */
-  MANAGED = 'managed',
-}
+export { RedundancyKind, TierRole } from '../core/architecture-intent';
 
 /** A tier's redundancy. */
 export interface TierRedundancy {
@@ -137,48 +120,22 @@ export interface ArchitectureModel {
   readonly userFacing: readonly string[];
 }
 
-/** Class names (own or inherited) whose tiers run the stack rather than serve users. */
-const OPERATIONS_KINDS = ['VeeamBackup', 'CentralMonitoring', 'BlackboxProbe', 'PrometheusScaling', 'PrometheusServer', 'DeploymentServer'];
-/** Class names of the staff's way in. */
-const STAFF_ACCESS_KINDS = ['OfficeVpn'];
-/** Tiers whose service is on port 22 (SFTP drops): port 22 from outside the stack is their service, from a tier administration. */
-const SSH_SERVICE_KINDS = ['IngestServers'];
-
-/** The class names of `x`'s prototype chain, own class first. */
-function classNames(x: object): string[] {
-  const names: string[] = [];
-  for (let p = Object.getPrototypeOf(x); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    if (p.constructor?.name) names.push(p.constructor.name);
-  }
-  return names;
-}
-
-function isKind(x: object, kinds: readonly string[]): boolean {
-  return classNames(x).some((n) => kinds.includes(n));
-}
-
-function roleOf(x: object): TierRole {
-  if (isKind(x, OPERATIONS_KINDS)) return TierRole.OPERATIONS;
-  if (isKind(x, STAFF_ACCESS_KINDS)) return TierRole.STAFF_ACCESS;
-  return TierRole.SERVICE;
-}
-
+/** A tier's redundancy from what its construct declares and its member count. */
 function redundancyOf(x: object, count: number): TierRedundancy {
-  const names = classNames(x);
-  if (names.includes('MysqlReplication')) {
-    return { kind: RedundancyKind.SINGLE_WRITER, members: count, required: 1, description: `primary + ${count - 1} replica${count === 2 ? '' : 's'} (writes: the primary only)` };
+  switch (architectureIntentOf(x).redundancy ?? RedundancyKind.ANY_OF) {
+    case RedundancyKind.SINGLE_WRITER:
+      return { kind: RedundancyKind.SINGLE_WRITER, members: count, required: 1, description: `primary + ${count - 1} replica${count === 2 ? '' : 's'} (writes: the primary only)` };
+    case RedundancyKind.QUORUM: {
+      const required = Math.floor(count / 2) + 1;
+      return { kind: RedundancyKind.QUORUM, members: count, required, description: `quorum of ${count} (${required} needed)` };
+    }
+    case RedundancyKind.MANAGED:
+      return { kind: RedundancyKind.MANAGED, members: 1, required: 1, description: 'Octavia, active/standby amphorae' };
+    case RedundancyKind.VIP_PAIR:
+      return { kind: RedundancyKind.VIP_PAIR, members: count, required: 1, description: `VIP pair (${count} nodes, VRRP)` };
+    default:
+      return { kind: RedundancyKind.ANY_OF, members: count, required: 1, description: count === 1 ? 'one server' : `${count} servers, any one serves` };
   }
-  if (names.includes('GaleraCluster')) {
-    const required = Math.floor(count / 2) + 1;
-    return { kind: RedundancyKind.QUORUM, members: count, required, description: `quorum of ${count} (${required} needed)` };
-  }
-  if (names.includes('OctaviaBalancer')) {
-    return { kind: RedundancyKind.MANAGED, members: 1, required: 1, description: 'Octavia, active/standby amphorae' };
-  }
-  if (names.includes('VrrpPair')) {
-    return { kind: RedundancyKind.ANY_OF, members: count, required: 1, description: `VIP pair (${count} nodes, VRRP)` };
-  }
-  return { kind: RedundancyKind.ANY_OF, members: count, required: 1, description: count === 1 ? 'one server' : `${count} servers, any one serves` };
 }
 
 function relative(stack: TerraformStack, c: IConstruct): string {
@@ -242,7 +199,7 @@ export function architectureOf(stack: TerraformStack): ArchitectureModel {
     tiers.push({
       id,
       kind: construct.constructor.name,
-      role: roleOf(construct),
+      role: architectureIntentOf(construct).role ?? TierRole.SERVICE,
       zone: relative(stack, members[0].vswitch),
       sites: [...new Set(members.map((m) => m.site?.siteName).filter((s): s is string => s !== undefined))],
       count,
@@ -323,7 +280,7 @@ export function architectureOf(stack: TerraformStack): ArchitectureModel {
       }
       const source = byId.get(from);
       const purpose = source?.role === TierRole.OPERATIONS ? FlowPurpose.OPERATIONS
-        : rule.port.fromPort === 22 && !(source === undefined && isKind(construct, SSH_SERVICE_KINDS)) ? FlowPurpose.ADMINISTRATION
+        : rule.port.fromPort === 22 && !(source === undefined && architectureIntentOf(construct).sshServiceFromOutside) ? FlowPurpose.ADMINISTRATION
           : FlowPurpose.SERVICE;
       if (!source && purpose === FlowPurpose.SERVICE && target.role === TierRole.SERVICE) entries.add(to!);
       const key = `${from}\u0000${to}\u0000${purpose}`;
@@ -358,7 +315,7 @@ export function architectureOf(stack: TerraformStack): ArchitectureModel {
     if (t.role === TierRole.SERVICE && !called && !t.entry && serviceFlows.some((f) => f.from === t.id && userFacing.has(f.to))) userFacing.add(t.id);
   }
 
-  const zones = all.filter((c) => classNames(c).includes('PrivateVSwitch')).map((z) => ({ id: relative(stack, z), cidr: (z as unknown as { cidr: string }).cidr }));
+  const zones = all.filter((c): c is IPrivateVSwitch => Kinds.PRIVATE_VSWITCH.is(c)).map((z) => ({ id: relative(stack, z), cidr: z.cidr }));
   const sites = all.filter((c): c is Site => Site.isSite(c)).map((s) => s.siteName);
   return {
     stack: stack.node.id,

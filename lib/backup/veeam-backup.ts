@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { IdentityApplicationCredentialV3 } from '../../.gen/providers/openstack/identity-application-credential-v3';
@@ -131,7 +132,9 @@ export interface BackupPolicyOptions {
  *
  * The stack's validation requires every `stateful` cluster to be covered by a policy or exempted.
  */
-export class VeeamBackup extends Construct {
+export class VeeamBackup extends Construct implements IArchitectureIntent {
+  /** The backup runner runs the stack; it serves no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The runner VM (one instance). */
   public readonly runner: ServerCluster;
   /** The runner's instance. */

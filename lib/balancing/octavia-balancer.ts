@@ -1,3 +1,4 @@
+import { IArchitectureIntent, RedundancyKind, TierIntent } from '../core/architecture-intent';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { LbL7PolicyV2 } from '../../.gen/providers/openstack/lb-l7policy-v2';
@@ -215,7 +216,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * with a 301 to `redirectPrefix` (`HttpsRedirect` policy, `HttpsRedirectRule`). TLS ends at the
  * balancer: the members' rules are unchanged.
  */
-export class OctaviaBalancer extends Construct implements IHttpEntryBalancer {
+export class OctaviaBalancer extends Construct implements IArchitectureIntent, IHttpEntryBalancer {
+  /** Octavia's active/standby amphorae, run by the cloud. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { redundancy: RedundancyKind.MANAGED };
   /** The Octavia load balancer. */
   public readonly resource: LbLoadbalancerV2;
   /** The HTTP listener. */

@@ -1,3 +1,4 @@
+import { IArchitectureIntent, RedundancyKind, TierIntent } from '../core/architecture-intent';
 import { Construct } from 'constructs';
 import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
 import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
@@ -118,7 +119,9 @@ export interface VrrpPairProps extends VrrpPairOptions {
  * Construct ids are those LvsBalancer always had (`Nodes`, `VipPort`, `FloatingIp`,
  * `FloatingIpAssociation`), directly under the balancer, so the refactoring replaced nothing.
  */
-export class VrrpPair extends Construct implements IConnectable {
+export class VrrpPair extends Construct implements IArchitectureIntent, IConnectable {
+  /** Either node holds the VIP (VRRP). (architecture notes) */
+  public readonly architectureIntent: TierIntent = { redundancy: RedundancyKind.VIP_PAIR };
   /** The nodes' network intent (their security group). */
   public readonly connections: Connections;
   /** The two nodes. */

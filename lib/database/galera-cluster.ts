@@ -1,3 +1,4 @@
+import { IArchitectureIntent, RedundancyKind, TierIntent } from '../core/architecture-intent';
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor } from '../compute/flavor';
@@ -286,7 +287,9 @@ export interface GaleraHealthCheck {
  * take {@link GaleraCluster.endpointFor} their site; the cluster itself is an IMysqlDatabase whose
  * writer is the first site's first member. Its default child is that member's server.
  */
-export class GaleraCluster extends Construct implements IMysqlDatabase, IServerTier {
+export class GaleraCluster extends Construct implements IArchitectureIntent, IMysqlDatabase, IServerTier {
+  /** A majority of the members must be up. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { redundancy: RedundancyKind.QUORUM };
   /** The kind of data it serves (the data-isolation rule keeps it out of the DMZ). */
   public readonly dataKind: DataKind = 'MySQL database';
   /**

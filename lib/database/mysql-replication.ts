@@ -1,3 +1,4 @@
+import { IArchitectureIntent, RedundancyKind, TierIntent } from '../core/architecture-intent';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Construct } from 'constructs';
 import { DataKind, IServerTier, ServerCluster, ServerGroupPolicy, ServerInstance, scalableTierAddressCapacity } from '../compute/server-cluster';
@@ -163,7 +164,9 @@ export interface MysqlReplicationProps {
  * `db.connections.allowFrom(app, Port.tcp(db.port))`. Its default child is the primary's server.
  * Promoting a replica after the primary is lost is a manual operation.
  */
-export class MysqlReplication extends Construct implements IReplicatedMysqlDatabase, IServerTier {
+export class MysqlReplication extends Construct implements IArchitectureIntent, IReplicatedMysqlDatabase, IServerTier {
+  /** Every write goes to the primary; promoting a replica is manual. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { redundancy: RedundancyKind.SINGLE_WRITER };
   /** The kind of data it serves, declared with `declareDataKind` (the data-isolation rule keeps it out of the DMZ). */
   public readonly dataKind: DataKind = 'MySQL database';
   /** The network intent of the servers (the cluster's). */

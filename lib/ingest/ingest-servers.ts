@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent } from '../core/architecture-intent';
 import { TerraformOutput } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
@@ -190,7 +191,9 @@ export interface IngestPublicEntry {
  * and handed to the run by systemd (`LoadCredential`). TCP 22 is open to `dropFrom` only. The
  * servers are stateful: uploads not yet taken, pending batches and the archive live on their disks.
  */
-export class IngestServers extends Construct implements IServerTier {
+export class IngestServers extends Construct implements IArchitectureIntent, IServerTier {
+  /** The partners' SFTP drops come on port 22 from outside: that is its service. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { sshServiceFromOutside: true };
   /** The servers. */
   public readonly cluster: ServerCluster;
   /** Their network intent. */

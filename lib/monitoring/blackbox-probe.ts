@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { Flavor, Sizing } from '../compute/flavor';
@@ -57,7 +58,9 @@ export interface BlackboxProbeProps {
  * server is admitted to it. Its modules (`blackbox.yml`) are written by the central monitoring at
  * synth, the same on every vantage point.
  */
-export class BlackboxProbe extends Construct implements IConnectable, IVantagePoint {
+export class BlackboxProbe extends Construct implements IArchitectureIntent, IConnectable, IVantagePoint {
+  /** A probe runs the stack; it serves no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The probe server (one instance). */
   public readonly cluster: ServerCluster;
   /** Its network intent. */

@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
 import { IServerTier } from '../compute/server-cluster';
@@ -80,7 +81,9 @@ export interface ProbeCheck {
  *
  * At synth it needs at least two vantage points (the central one and a probe) and one check.
  */
-export class CentralMonitoring extends PrometheusServer {
+export class CentralMonitoring extends PrometheusServer implements IArchitectureIntent {
+  /** Monitoring runs the stack; it serves no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The central server's own vantage point. */
   public readonly central: IVantagePoint;
   private readonly probes: BlackboxProbe[] = [];

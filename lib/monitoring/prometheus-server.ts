@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Aspects } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
@@ -111,7 +112,9 @@ export interface CountedScrapeJob {
  * `prometheus.yml`, the rule files and the Alertmanager config are rendered at synth (after every
  * tier, job and rule was added), through an aspect; {@link addConfigFiles} writes them earlier.
  */
-export class PrometheusServer extends Construct implements IConnectable {
+export class PrometheusServer extends Construct implements IArchitectureIntent, IConnectable {
+  /** Monitoring runs the stack; it serves no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The monitoring server (one instance). */
   public readonly server: ServerCluster;
   /** The network intent of the monitoring server. */

@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigSyntax } from '../compute/cloud-config';
@@ -101,7 +102,9 @@ export interface PrometheusScalingProps extends PrometheusServerBaseProps {
  * The scrape config, rules, Alertmanager routes and hook config read the plans at synth (after every campaign was
  * added), through an aspect.
  */
-export class PrometheusScaling extends PrometheusServer {
+export class PrometheusScaling extends PrometheusServer implements IArchitectureIntent {
+  /** Monitoring and scaling run the stack; they serve no user's request. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.OPERATIONS };
   /** The scaled tiers' rules. */
   public readonly rules: readonly IScalingRules[];
   /** The hook's webhook URL, on the loopback. */

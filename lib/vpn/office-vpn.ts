@@ -1,3 +1,4 @@
+import { IArchitectureIntent, TierIntent, TierRole } from '../core/architecture-intent';
 import { Lazy, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
@@ -117,7 +118,9 @@ export interface OfficeFlow {
  *
  * {@link OfficeVpn.allowOfficesTo} is the only way a target gets rules from the offices.
  */
-export class OfficeVpn extends Construct {
+export class OfficeVpn extends Construct implements IArchitectureIntent {
+  /** The staff's way in: what only it reaches is not user-facing. (architecture notes) */
+  public readonly architectureIntent: TierIntent = { role: TierRole.STAFF_ACCESS };
   /** True when `x` is an {@link OfficeVpn} (a `Symbol.for` brand: look-alike objects are not). */
   public static isOfficeVpn(x: unknown): x is OfficeVpn {
     return hasBrand(x, 'OfficeVpn');
